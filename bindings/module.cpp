@@ -1,0 +1,8 @@
+// divergence._core: the compiled core. Private: import `divergence`, not this module.
+#include "pybind11.hpp"
+
+PYBIND11_MODULE(_core, m) {
+    m.doc() = "Compiled core of divergence (private; use the divergence package).";
+    register_pairwise(m);
+    register_tokenize(m);
+}

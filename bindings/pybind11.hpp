@@ -1,0 +1,143 @@
+// The one pybind11 include of every binding file, with the helpers they share: array checks,
+// views onto numpy buffers, the Ctrl-C stop check and the exception translation.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <string>
+
+#include "divergence/dense.hpp"
+#include "divergence/parallel.hpp"
+#include "divergence/sparse.hpp"
+
+namespace py = pybind11;
+
+namespace divergence_py {
+
+// Called by the core's waiting thread about every 100 ms while workers run: takes the GIL and
+// runs Python's signal handlers, so Ctrl-C stops a long call.
+inline divergence::StopCheck make_stop_check() {
+    return [] {
+        py::gil_scoped_acquire gil;
+        return PyErr_CheckSignals() != 0;
+    };
+}
+
+// Runs fn with the GIL released, turning the core's Interrupted into the pending
+// KeyboardInterrupt once the GIL is held again.
+template <class Fn>
+void run_without_gil(Fn&& fn) {
+    bool interrupted = false;
+    {
+        py::gil_scoped_release release;
+        try {
+            fn();
+        } catch (const divergence::Interrupted&) {
+            interrupted = true;
+        }
+    }
+    if (interrupted) {
+        if (PyErr_Occurred()) throw py::error_already_set();
+        throw py::value_error("interrupted");
+    }
+}
+
+inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
+
+// Checks the array's dtype, ndim and that rows are stored with unit column stride.
+template <class T>
+void require_rows(const py::array& a, const char* name, int ndim = 2) {
+    if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>())) {
+        throw py::type_error(std::string(name) + ": expected dtype " +
+                             py::str(py::dtype::of<T>()).cast<std::string>() + ", got " +
+                             dtype_name(a));
+    }
+    if (a.ndim() != ndim) {
+        throw py::value_error(std::string(name) + ": expected a " + std::to_string(ndim) +
+                              "-d array, got " + std::to_string(a.ndim()) + "-d");
+    }
+    const auto item = static_cast<py::ssize_t>(sizeof(T));
+    if (ndim == 2 && a.shape(1) > 1 && a.strides(1) != item) {
+        throw py::value_error(std::string(name) + ": columns must be contiguous (C order)");
+    }
+    if (ndim == 2 && a.strides(0) % item != 0) {
+        throw py::value_error(std::string(name) + ": row stride is not a multiple of the item size");
+    }
+    if (ndim == 1 && a.shape(0) > 1 && a.strides(0) != item) {
+        throw py::value_error(std::string(name) + ": must be contiguous");
+    }
+}
+
+template <class T>
+divergence::DenseView<T> dense_view(const py::array& a, const char* name) {
+    require_rows<T>(a, name);
+    divergence::DenseView<T> v;
+    v.data = static_cast<const T*>(a.data());
+    v.rows = a.shape(0);
+    v.cols = a.shape(1);
+    v.row_stride = a.shape(0) > 1 ? a.strides(0) / static_cast<py::ssize_t>(sizeof(T)) : v.cols;
+    return v;
+}
+
+template <class T>
+divergence::OutView<T> out_view(py::array& a, const char* name) {
+    require_rows<T>(a, name);
+    if (!a.writeable()) throw py::value_error(std::string(name) + ": array is read-only");
+    divergence::OutView<T> v;
+    v.data = static_cast<T*>(a.mutable_data());
+    v.rows = a.shape(0);
+    v.cols = a.shape(1);
+    v.row_stride = a.shape(0) > 1 ? a.strides(0) / static_cast<py::ssize_t>(sizeof(T)) : v.cols;
+    return v;
+}
+
+// A CSR matrix passed as (indptr int64, indices int32, data T, n_cols).
+template <class T>
+divergence::CsrView<T> csr_view(const py::array& indptr, const py::array& indices,
+                                const py::array& data, int64_t n_cols, const char* name) {
+    require_rows<int64_t>(indptr, (std::string(name) + ".indptr").c_str(), 1);
+    require_rows<int32_t>(indices, (std::string(name) + ".indices").c_str(), 1);
+    require_rows<T>(data, (std::string(name) + ".data").c_str(), 1);
+    if (indptr.shape(0) < 1) throw py::value_error(std::string(name) + ": empty indptr");
+    divergence::CsrView<T> v;
+    v.indptr = static_cast<const int64_t*>(indptr.data());
+    v.indices = static_cast<const int32_t*>(indices.data());
+    v.data = static_cast<const T*>(data.data());
+    v.rows = indptr.shape(0) - 1;
+    v.cols = n_cols;
+    const int64_t nnz = v.indptr[v.rows] - v.indptr[0];
+    if (v.indptr[0] < 0 || nnz < 0 || indices.shape(0) < v.indptr[v.rows] ||
+        data.shape(0) < v.indptr[v.rows]) {
+        throw py::value_error(std::string(name) + ": indptr does not match indices/data");
+    }
+    // Structure checks (the core trusts them): monotone indptr, sorted in-range columns.
+    for (int64_t r = 0; r < v.rows; ++r) {
+        if (v.indptr[r + 1] < v.indptr[r]) {
+            throw py::value_error(std::string(name) + ": indptr decreases at row " +
+                                  std::to_string(r));
+        }
+        int64_t prev = -1;
+        for (int64_t k = v.indptr[r]; k < v.indptr[r + 1]; ++k) {
+            const int64_t c = v.indices[k];
+            if (c < 0 || c >= n_cols) {
+                throw py::value_error(std::string(name) + ": row " + std::to_string(r) +
+                                      " has column index " + std::to_string(c) +
+                                      " outside [0, " + std::to_string(n_cols) + ")");
+            }
+            if (c <= prev) {
+                throw py::value_error(std::string(name) + ": row " + std::to_string(r) +
+                                      " has unsorted or duplicate column indices");
+            }
+            prev = c;
+        }
+    }
+    return v;
+}
+
+}  // namespace divergence_py
+
+void register_pairwise(py::module_& m);
+void register_tokenize(py::module_& m);

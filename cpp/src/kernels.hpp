@@ -1,0 +1,282 @@
+// Internal: prepared operands and the per-pair kernels shared by pairwise and nearest.
+//
+// Every metric is computed as finalise(acc, stats_i, stats_j), where acc is a sum over columns
+// of an elementwise operation on transformed rows:
+//
+//   metric          left element        right element       op           acc
+//   jsd, js         p (+ p ln p)        q (+ q ln q)        mixlog       sum (s ln s - p ln p - q ln q), s = p + q
+//   hellinger, bh   sqrt p              sqrt q              dot          sum sqrt(p q)
+//   tv              p                   q                   min          sum min(p, q)
+//   cosine          x / |x|             y / |y|             dot          cosine similarity
+//   kl  (alpha>0)   x / Z_x             ln(1 + y / alpha)   dot          see finalise
+//   kl  (alpha=0)   p                   ln q                dot          sum p ln q (+ overlap count)
+//   jeffreys (a>0)  (x/Z_x, ln(1+x/a))  (y/Z_y, ln(1+y/a))  dot2         sum a1 b2 + b1 a2
+//   jeffreys (a=0)  (p, ln p)           (q, ln q)           dot2         (+ overlap count)
+//
+// Every op is zero when either side's entry is zero, so the same acc is a sum over the shared
+// support of sparse rows: that is what makes the inverted-index algorithm exact.
+// With smoothing, p'_t = (x_t + alpha) / Z_x, Z_x = sum x + V alpha, and
+//   KL(p'||q') = A_x + ln Z_y - ln alpha - (alpha / Z_x) S_y - sum_{t in x and y} (x_t / Z_x) ln(1 + y_t/alpha)
+// where A_x = sum over all V columns of p' ln p' and S_y = sum_{t in y} ln(1 + y_t / alpha).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <limits>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "divergence/dense.hpp"
+#include "divergence/metrics.hpp"
+#include "divergence/parallel.hpp"
+#include "divergence/sparse.hpp"
+
+namespace divergence {
+namespace detail {
+
+enum class Op { mixlog, dot, min, dot2 };
+
+inline Op op_for(Metric m) {
+    switch (m) {
+        case Metric::jsd:
+        case Metric::jensenshannon: return Op::mixlog;
+        case Metric::tv: return Op::min;
+        case Metric::jeffreys: return Op::dot2;
+        default: return Op::dot;
+    }
+}
+
+// Which transform a prepared operand holds.
+enum class Side { left, right, both };
+
+// Lanes of the dense accumulators: fixed per dtype, independent of the instruction set, so
+// every clone gives the same bits.
+template <class T>
+constexpr int64_t kLanes = sizeof(T) == 8 ? 8 : 16;
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Dense operand: rows x (arrays * W) values, W = cols rounded up to kLanes (zero padding).
+template <class T>
+struct DensePrepared {
+    int64_t rows = 0, cols = 0, W = 0;
+    int arrays = 1;
+    std::vector<T> v;  // row r: v[r * ld ...]
+    std::vector<RowStats> stats;
+    int64_t ld() const { return W * arrays; }
+    const T* row(int64_t r) const { return v.data() + r * ld(); }
+};
+
+// Sparse operand in CSR order (left side), and optionally a copy in inverted-index order
+// (right side): a/b are the first/second transformed arrays.
+template <class T>
+struct SparsePrepared {
+    CsrView<T> X;
+    std::vector<T> a, b;
+    std::vector<RowStats> stats;
+};
+
+template <class T>
+struct SparseRight {
+    InvertedIndex index;
+    std::vector<T> a, b;  // in posting order
+    std::vector<RowStats> stats;
+    int64_t rows = 0;
+};
+
+struct Finalizer {
+    Metric metric;
+    double alpha;
+    double lnalpha;
+    double scale;
+    bool sqrt_out;
+
+    explicit Finalizer(const MetricOptions& m)
+        : metric(m.metric),
+          alpha(m.alpha),
+          lnalpha(m.alpha > 0 ? std::log(m.alpha) : 0.0),
+          scale(log_scale(m)),
+          sqrt_out(m.metric == Metric::jensenshannon) {}
+
+    // acc: the op's sum over shared columns (for mixlog, the sparse form).
+    double operator()(double acc, const RowStats& a, const RowStats& b) const {
+        double v;
+        switch (metric) {
+            case Metric::jsd:
+            case Metric::jensenshannon: {
+                v = 0.5 * kLn2 * (a.mass + b.mass) - 0.5 * acc;
+                v = v > 0.0 ? v : 0.0;
+                v *= scale;
+                return sqrt_out ? std::sqrt(v) : v;
+            }
+            case Metric::hellinger: {
+                v = 0.5 * (a.mass + b.mass) - acc;
+                return v > 0.0 ? std::sqrt(v > 1.0 ? 1.0 : v) : 0.0;
+            }
+            case Metric::bhattacharyya: {
+                if (acc <= 0.0) return HUGE_VAL;
+                v = -std::log(acc);
+                return v > 0.0 ? v * scale : 0.0;
+            }
+            case Metric::tv: {
+                v = 0.5 * (a.mass + b.mass) - acc;
+                return v > 0.0 ? (v < 1.0 ? v : 1.0) : 0.0;
+            }
+            case Metric::cosine: {
+                v = 1.0 - acc;
+                return v > 0.0 ? (v < 1.0 ? v : 1.0) : 0.0;
+            }
+            case Metric::kl: {
+                if (alpha > 0.0) {
+                    v = a.h + b.lnz - lnalpha - a.az * b.s - acc;
+                } else {
+                    v = a.h - acc;
+                }
+                return v > 0.0 ? v * scale : 0.0;
+            }
+            case Metric::jeffreys: {
+                if (alpha > 0.0) {
+                    // Grouped so that swapping a and b gives the same bits.
+                    v = (a.h + b.h) + (a.lnz + b.lnz) - 2.0 * lnalpha -
+                        (a.az * b.s + b.az * a.s) - acc;
+                } else {
+                    v = a.h + b.h - acc;
+                }
+                return v > 0.0 ? v * scale : 0.0;
+            }
+        }
+        return 0.0;
+    }
+
+    // The value of a pair that shares no column (acc = 0).
+    double base(const RowStats& a, const RowStats& b) const { return (*this)(0.0, a, b); }
+    // True when base() does not depend on the rows (all metrics but kl/jeffreys with smoothing,
+    // for normalised rows).
+    bool constant_base() const {
+        return !(metric_uses_alpha(metric) && alpha > 0.0);
+    }
+};
+
+// kl/jeffreys with alpha = 0 need the support of p inside the support of q (and the reverse
+// for jeffreys): checked with a count of shared columns.
+inline bool needs_support_check(const MetricOptions& m) {
+    return metric_uses_alpha(m.metric) && m.alpha == 0.0;
+}
+
+[[noreturn]] void throw_support_error(const MetricOptions& m, int64_t i, int64_t j,
+                                      bool symmetric);
+
+// Lowest (i, j) in row-major order at which a support violation was seen (kl/jeffreys alpha=0).
+struct FirstViolation {
+    std::atomic<int64_t> key{std::numeric_limits<int64_t>::max()};
+    int64_t cols;
+    explicit FirstViolation(int64_t c) : cols(c) {}
+    void record(int64_t i, int64_t j) {
+        const int64_t k = i * cols + j;
+        int64_t cur = key.load();
+        while (k < cur && !key.compare_exchange_weak(cur, k)) {
+        }
+    }
+    bool any() const { return key.load() != std::numeric_limits<int64_t>::max(); }
+    bool beyond(int64_t i) const { return i * cols > key.load(); }
+    void raise(const MetricOptions& m, bool symmetric) const {
+        const int64_t k = key.load();
+        throw_support_error(m, k / cols, k % cols, symmetric);
+    }
+};
+
+// Support check for kl/jeffreys with alpha = 0 given the count of shared columns.
+inline bool support_ok(Metric metric, int32_t shared, const RowStats& a, const RowStats& b) {
+    if (metric == Metric::kl) return shared == a.nnz;
+    return shared == a.nnz && shared == b.nnz;
+}
+
+template <class T>
+inline CsrView<T> dense_to_csr(const DenseView<T>& X, std::vector<int64_t>& indptr,
+                        std::vector<int32_t>& indices, std::vector<T>& data) {
+    indptr.assign(static_cast<size_t>(X.rows + 1), 0);
+    indices.clear();
+    data.clear();
+    for (int64_t r = 0; r < X.rows; ++r) {
+        const T* x = X.row(r);
+        for (int64_t c = 0; c < X.cols; ++c) {
+            if (x[c] != T(0)) {
+                indices.push_back(static_cast<int32_t>(c));
+                data.push_back(x[c]);
+            }
+        }
+        indptr[static_cast<size_t>(r + 1)] = static_cast<int64_t>(indices.size());
+    }
+    CsrView<T> v;
+    v.indptr = indptr.data();
+    v.indices = indices.data();
+    v.data = data.data();
+    v.rows = X.rows;
+    v.cols = X.cols;
+    return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparation (prepare.cpp)
+// ---------------------------------------------------------------------------------------------
+template <class T>
+DensePrepared<T> prepare_dense(const DenseView<T>& X, const MetricOptions& m, Side side,
+                               const char* name, const ParallelConfig& pc);
+
+template <class T>
+SparsePrepared<T> prepare_sparse(const CsrView<T>& X, const MetricOptions& m, Side side,
+                                 const char* name, const ParallelConfig& pc);
+
+template <class T>
+SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc);
+
+// ---------------------------------------------------------------------------------------------
+// Dense tile kernels (dense_kernels.cpp): acc[i * nj + j] for rows i of A, j of B, each the
+// op's sum over W columns (mixlog: the dense form sum s ln s). With `upper`, only j > i (+ j0
+// offset) is computed.
+// ---------------------------------------------------------------------------------------------
+template <class T>
+struct TileArgs {
+    const T* A;
+    int64_t lda;
+    const T* B;
+    int64_t ldb;
+    int64_t W;
+    int64_t ni, nj;
+    int64_t diag;  // compute only j > i + diag (use a large negative value for all)
+    double* acc;
+};
+
+void tile_f64(Op op, const TileArgs<double>& t);
+void tile_f32(Op op, const TileArgs<float>& t);
+
+template <class T>
+inline void tile(Op op, const TileArgs<T>& t) {
+    if constexpr (sizeof(T) == 8) {
+        tile_f64(op, t);
+    } else {
+        tile_f32(op, t);
+    }
+}
+
+// Sparse row kernel (sparse_kernels.cpp): for CSR row i of the left operand, add the op over
+// each shared column to acc[j] for every posting j of the right operand; postings of column t
+// are walked from the column start, or with `upper_only` (L and R the same matrix) from just after
+// row i itself. When `count` is not null, count[j] += 1 per shared column; when `touched` is
+// not null too, each j is appended the first time it is reached (count 0 -> 1).
+template <class T>
+void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const SparseRight<T>& R,
+                           bool upper_only, double* acc, int32_t* count, T* scratch,
+                           std::vector<int32_t>* touched);
+
+// Largest posting list length (scratch size for sparse_row_accumulate).
+inline int64_t max_postings(const InvertedIndex& ix) {
+    int64_t m = 0;
+    for (size_t c = 0; c + 1 < ix.colptr.size(); ++c) m = std::max(m, ix.colptr[c + 1] - ix.colptr[c]);
+    return m;
+}
+
+}  // namespace detail
+}  // namespace divergence

@@ -1,0 +1,207 @@
+// Pairwise matrices: drivers that prepare operands, split work over threads and finalise.
+#include "divergence/pairwise.hpp"
+
+#include <limits>
+
+#include "kernels.hpp"
+
+namespace divergence {
+namespace detail {
+
+template <class T>
+int64_t default_block(int64_t ld) {
+    const int64_t bytes = ld * static_cast<int64_t>(sizeof(T));
+    int64_t b = (24 * 1024) / std::max<int64_t>(bytes, 1);
+    return std::max<int64_t>(8, std::min<int64_t>(128, b));
+}
+
+// Parallel blocked copy of the upper triangle into the lower one.
+template <class T>
+void mirror_upper(const OutView<T>& out, const ParallelConfig& pc) {
+    const int64_t n = out.rows;
+    constexpr int64_t B = 64;
+    const int64_t nb = (n + B - 1) / B;
+    parallel_for(nb, 1, pc, [&](int64_t b0, int64_t b1, int) {
+        for (int64_t bi = b0; bi < b1; ++bi) {
+            // Lower rows of tile row bi take columns < their index.
+            const int64_t i0 = bi * B, i1 = std::min(n, i0 + B);
+            for (int64_t j0 = 0; j0 <= i0; j0 += B) {
+                const int64_t j1 = std::min(n, j0 + B);
+                for (int64_t i = i0; i < i1; ++i) {
+                    T* dst = out.row(i);
+                    const int64_t je = std::min(j1, i);
+                    for (int64_t j = j0; j < je; ++j) dst[j] = out.row(j)[i];
+                }
+            }
+        }
+    });
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+template <class T>
+void pairwise_dense(const DenseView<T>& X, const DenseView<T>* Y, const MetricOptions& m,
+                    const RunOptions& run, const OutView<T>& out) {
+    check_metric_options(m);
+    const ParallelConfig pc{run.n_threads, run.stop};
+    const bool self = (Y == nullptr);
+    const DenseView<T>& Yv = self ? X : *Y;
+    const bool sym_metric = metric_is_symmetric(m.metric);
+    const Side lside = sym_metric ? Side::both : Side::left;
+
+    DensePrepared<T> PL = prepare_dense(X, m, lside, "X", pc);
+    DensePrepared<T> PRstore;
+    if (!sym_metric || !self) {
+        PRstore = prepare_dense(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
+    }
+    const DensePrepared<T>& PR = (sym_metric && self) ? PL : PRstore;
+
+    // kl/jeffreys without smoothing are finite only where supports nest: zeros make the dense
+    // log-rows undefined, so such inputs go through the sparse path with its support check.
+    if (needs_support_check(m)) {
+        bool zeros = false;
+        for (const auto& s : PR.stats) zeros = zeros || s.has_zero;
+        if (m.metric == Metric::jeffreys) {
+            for (const auto& s : PL.stats) zeros = zeros || s.has_zero;
+        }
+        if (zeros) {
+            std::vector<int64_t> ip1, ip2;
+            std::vector<int32_t> ix1, ix2;
+            std::vector<T> d1, d2;
+            CsrView<T> SX = dense_to_csr(X, ip1, ix1, d1);
+            if (self) {
+                pairwise_sparse<T>(SX, nullptr, m, run, out);
+            } else {
+                CsrView<T> SY = dense_to_csr(*Y, ip2, ix2, d2);
+                pairwise_sparse<T>(SX, &SY, m, run, out);
+            }
+            return;
+        }
+    }
+
+    const Op op = op_for(m.metric);
+    const Finalizer fin(m);
+    const int64_t B = run.block > 0 ? run.block : default_block<T>(PL.ld());
+    const int64_t N = X.rows, M = Yv.rows;
+    const int64_t nbi = (N + B - 1) / B, nbj = (M + B - 1) / B;
+    // Symmetric self-matrix: only tiles on or above the diagonal, mirrored as they are written.
+    const bool triangle = self && sym_metric && !run.full_rows;
+    std::vector<std::vector<double>> scratch(static_cast<size_t>(std::max(1, run.n_threads)));
+
+    parallel_for(nbi, 1, pc, [&](int64_t b0, int64_t b1, int tid) {
+        std::vector<double>& acc = scratch[static_cast<size_t>(tid)];
+        acc.resize(static_cast<size_t>(B * B));
+        for (int64_t bi = b0; bi < b1; ++bi) {
+            const int64_t i0 = bi * B, ni = std::min(B, N - i0);
+            for (int64_t bj = triangle ? bi : 0; bj < nbj; ++bj) {
+                const int64_t j0 = bj * B, nj = std::min(B, M - j0);
+                TileArgs<T> ta{PL.row(i0), PL.ld(), PR.row(j0), PR.ld(), PL.W, ni, nj,
+                               (triangle && bi == bj) ? 0 : std::numeric_limits<int64_t>::min() / 2,
+                               acc.data()};
+                tile<T>(op, ta);
+                for (int64_t i = 0; i < ni; ++i) {
+                    const RowStats& si = PL.stats[static_cast<size_t>(i0 + i)];
+                    T* orow = out.row(i0 + i);
+                    const int64_t jstart = (triangle && bi == bj) ? i + 1 : 0;
+                    for (int64_t j = jstart; j < nj; ++j) {
+                        const RowStats& sj = PR.stats[static_cast<size_t>(j0 + j)];
+                        double a = acc[static_cast<size_t>(i * nj + j)];
+                        if (op == Op::mixlog) a = a - (si.h + sj.h);
+                        const T v = static_cast<T>(fin(a, si, sj));
+                        orow[j0 + j] = v;
+                        if (triangle) out.row(j0 + j)[i0 + i] = v;
+                    }
+                }
+            }
+            if (self) {
+                for (int64_t i = i0; i < i0 + ni; ++i) out.row(i)[i + run.row_offset] = T(0);
+            }
+        }
+    });
+}
+
+template <class T>
+void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptions& m,
+                     const RunOptions& run, const OutView<T>& out) {
+    check_metric_options(m);
+    const ParallelConfig pc{run.n_threads, run.stop};
+    const bool self = (Y == nullptr);
+    const CsrView<T>& Yv = self ? X : *Y;
+    const bool sym_metric = metric_is_symmetric(m.metric);
+    const Side lside = sym_metric ? Side::both : Side::left;
+
+    SparsePrepared<T> PL = prepare_sparse(X, m, lside, "X", pc);
+    SparseRight<T> R;
+    if (sym_metric && self) {
+        R = make_right(PL, pc);
+    } else {
+        SparsePrepared<T> PR =
+            prepare_sparse(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
+        R = make_right(PR, pc);
+    }
+
+    const Op op = op_for(m.metric);
+    const Finalizer fin(m);
+    const bool check = needs_support_check(m);
+    const int64_t N = X.rows, M = Yv.rows;
+    const bool triangle = self && sym_metric && !run.full_rows;
+    const int64_t maxp = max_postings(R.index);
+    FirstViolation viol(M);
+
+    struct Scratch {
+        std::vector<double> acc;
+        std::vector<int32_t> count;
+        std::vector<T> tmp;
+    };
+    std::vector<Scratch> scratch(static_cast<size_t>(std::max(1, run.n_threads)));
+    const int64_t chunk = balanced_chunk(N, run.n_threads, 1, 64);
+
+    parallel_for(N, chunk, pc, [&](int64_t r0, int64_t r1, int tid) {
+        Scratch& s = scratch[static_cast<size_t>(tid)];
+        if (s.acc.empty()) {
+            s.acc.assign(static_cast<size_t>(M), 0.0);
+            if (check) s.count.assign(static_cast<size_t>(M), 0);
+            s.tmp.resize(static_cast<size_t>(std::max<int64_t>(maxp, 1)));
+        }
+        for (int64_t i = r0; i < r1; ++i) {
+            if (check && viol.beyond(i)) break;
+            sparse_row_accumulate<T>(op, PL, i, R, triangle, s.acc.data(),
+                                     check ? s.count.data() : nullptr, s.tmp.data(), nullptr);
+            const RowStats& si = PL.stats[static_cast<size_t>(i)];
+            T* orow = out.row(i);
+            const int64_t jstart = triangle ? i + 1 : 0;
+            for (int64_t j = jstart; j < M; ++j) {
+                const RowStats& sj = R.stats[static_cast<size_t>(j)];
+                if (check) {
+                    if (!(self && j == i + run.row_offset) &&
+                        !support_ok(m.metric, s.count[static_cast<size_t>(j)], si, sj)) {
+                        viol.record(i, j);
+                    }
+                    s.count[static_cast<size_t>(j)] = 0;
+                }
+                orow[j] = static_cast<T>(fin(s.acc[static_cast<size_t>(j)], si, sj));
+                s.acc[static_cast<size_t>(j)] = 0.0;
+            }
+            if (triangle) {
+                // Entries before the diagonal are untouched in upper-only mode: clear acc.
+                for (int64_t j = 0; j <= i && j < M; ++j) s.acc[static_cast<size_t>(j)] = 0.0;
+            }
+            if (self) orow[i + run.row_offset] = T(0);
+        }
+    });
+    if (viol.any()) viol.raise(m, self);
+    if (triangle) mirror_upper(out, pc);
+}
+
+#define DIVERGENCE_INSTANTIATE(T)                                                               \
+    template void pairwise_dense<T>(const DenseView<T>&, const DenseView<T>*,                   \
+                                    const MetricOptions&, const RunOptions&, const OutView<T>&); \
+    template void pairwise_sparse<T>(const CsrView<T>&, const CsrView<T>*, const MetricOptions&, \
+                                     const RunOptions&, const OutView<T>&);
+DIVERGENCE_INSTANTIATE(double)
+DIVERGENCE_INSTANTIATE(float)
+#undef DIVERGENCE_INSTANTIATE
+
+}  // namespace divergence

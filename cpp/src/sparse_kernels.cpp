@@ -1,0 +1,103 @@
+// Sparse kernels: for one CSR row, walk the postings of each of its columns in the inverted
+// index of the other operand and accumulate the op into a dense accumulator row. Cost follows
+// the number of shared (row, row, column) triples: sum over columns of df^2 for a self-matrix.
+#include "kernels.hpp"
+
+namespace divergence {
+namespace detail {
+
+namespace {
+
+// tmp[k] = xlogx(p + q[k]) - (pl + ql[k]): the shared-column term of the sparse JSD form
+// (symmetric in the two rows, bit for bit). Vectorised; the scatter into acc is separate.
+template <class T>
+DIVERGENCE_INLINE void mixlog_terms(T p, T pl, const T* __restrict q, const T* __restrict ql,
+                                    int64_t n, T* __restrict tmp) {
+    for (int64_t k = 0; k < n; ++k) tmp[k] = xlogx<T>(p + q[k]) - (pl + ql[k]);
+}
+
+DIVERGENCE_CLONES void mixlog_terms_f64(double p, double pl, const double* q, const double* ql,
+                                        int64_t n, double* tmp) {
+    mixlog_terms<double>(p, pl, q, ql, n, tmp);
+}
+DIVERGENCE_CLONES void mixlog_terms_f32(float p, float pl, const float* q, const float* ql,
+                                        int64_t n, float* tmp) {
+    mixlog_terms<float>(p, pl, q, ql, n, tmp);
+}
+
+template <class T>
+inline void mixlog_dispatch(T p, T pl, const T* q, const T* ql, int64_t n, T* tmp) {
+    if constexpr (sizeof(T) == 8) {
+        mixlog_terms_f64(p, pl, q, ql, n, tmp);
+    } else {
+        mixlog_terms_f32(p, pl, q, ql, n, tmp);
+    }
+}
+
+template <class T>
+inline void bump(int32_t* count, std::vector<int32_t>* touched, int32_t j) {
+    if (touched != nullptr && count[j] == 0) touched->push_back(j);
+    ++count[j];
+}
+
+}  // namespace
+
+template <class T>
+void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const SparseRight<T>& R,
+                           bool upper_only, double* acc, int32_t* count, T* scratch,
+                           std::vector<int32_t>* touched) {
+    const CsrView<T>& X = L.X;
+    const int64_t base = X.indptr[0];
+    const int64_t k0 = X.indptr[i] - base, k1 = X.indptr[i + 1] - base;
+    const InvertedIndex& ix = R.index;
+    for (int64_t k = k0; k < k1; ++k) {
+        const int64_t t = X.indices[base + k];
+        const int64_t b = upper_only ? ix.csc_pos[static_cast<size_t>(k)] + 1
+                                     : ix.colptr[static_cast<size_t>(t)];
+        const int64_t e = ix.colptr[static_cast<size_t>(t) + 1];
+        if (b >= e) continue;
+        const int32_t* rows = ix.rows.data() + b;
+        const int64_t n = e - b;
+        const T pa = L.a[static_cast<size_t>(k)];
+        const T* qa = R.a.data() + b;
+        switch (op) {
+            case Op::mixlog: {
+                const T pb = L.b[static_cast<size_t>(k)];
+                mixlog_dispatch<T>(pa, pb, qa, R.b.data() + b, n, scratch);
+                for (int64_t q = 0; q < n; ++q) acc[rows[q]] += static_cast<double>(scratch[q]);
+                break;
+            }
+            case Op::dot:
+                for (int64_t q = 0; q < n; ++q) acc[rows[q]] += static_cast<double>(pa * qa[q]);
+                break;
+            case Op::min:
+                for (int64_t q = 0; q < n; ++q) {
+                    const T y = qa[q];
+                    acc[rows[q]] += static_cast<double>(pa < y ? pa : y);
+                }
+                break;
+            case Op::dot2: {
+                const T pb = L.b[static_cast<size_t>(k)];
+                const T* qb = R.b.data() + b;
+                for (int64_t q = 0; q < n; ++q) {
+                    acc[rows[q]] +=
+                        static_cast<double>(pa * qb[q]) + static_cast<double>(qa[q] * pb);
+                }
+                break;
+            }
+        }
+        if (count != nullptr) {
+            for (int64_t q = 0; q < n; ++q) bump<T>(count, touched, rows[q]);
+        }
+    }
+}
+
+template void sparse_row_accumulate<double>(Op, const SparsePrepared<double>&, int64_t,
+                                            const SparseRight<double>&, bool, double*, int32_t*,
+                                            double*, std::vector<int32_t>*);
+template void sparse_row_accumulate<float>(Op, const SparsePrepared<float>&, int64_t,
+                                           const SparseRight<float>&, bool, double*, int32_t*,
+                                           float*, std::vector<int32_t>*);
+
+}  // namespace detail
+}  // namespace divergence

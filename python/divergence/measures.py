@@ -1,0 +1,463 @@
+"""Divergence between distributions: pairwise matrices, nearest rows, single pairs.
+
+All functions take rows as distributions: dense NumPy arrays (float32/float64, or anything
+numeric that converts) or SciPy sparse matrices (CSR natively; CSC/COO are converted). Rows of
+counts are normalised to sum 1 (``normalize=True``, the default); with ``normalize=False`` the
+rows must already be probability distributions (sum 1 within 1e-6, 1e-4 in float32).
+
+Measures (natural logarithm, i.e. nats, unless ``base`` is given; ``base=2`` gives bits):
+
+=================  ==========================================================  ===============
+metric             definition                                                  range
+=================  ==========================================================  ===============
+``jsd``            Jensen-Shannon divergence ½KL(p‖m) + ½KL(q‖m), m = (p+q)/2  [0, ln 2]
+``jensenshannon``  sqrt(jsd), a metric; equals scipy's ``jensenshannon``       [0, √ln 2]
+``kl``             Kullback-Leibler Σ p ln(p/q) after additive smoothing        [0, ∞)
+``jeffreys``       kl(p, q) + kl(q, p), smoothed                                [0, ∞)
+``hellinger``      sqrt(1 − Σ√(pq)) (distance, no log units)                    [0, 1]
+``bhattacharyya``  −ln Σ√(pq); ∞ when the supports are disjoint                 [0, ∞]
+``tv``             total variation ½Σ|p − q| (no log units)                     [0, 1]
+``cosine``         1 − p·q / (‖p‖‖q‖) (no log units)                            [0, 1]
+=================  ==========================================================  ===============
+
+Smoothing (``alpha``, kl and jeffreys only): each row x becomes (x + alpha) / (Σx + V·alpha),
+V the number of columns; for count rows alpha is a pseudo-count (0.5 or 1 are common), for
+probability rows use a small value such as 1e-6. With ``alpha=0`` kl is finite only when q > 0
+wherever p > 0 (jeffreys: equal supports); otherwise a ValueError names the first such pair.
+
+Rounding never produces a value outside the range: results are clamped (a subtraction of
+nearly equal numbers can lose digits for near-identical rows, to about 1e-8 in float64 for
+``jensenshannon``). Results are bit-identical for any ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from typing import Any, Optional, Tuple, Union
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _core
+
+__all__ = [
+    "METRICS",
+    "pairwise",
+    "pdist",
+    "cdist",
+    "nearest",
+    "divergence",
+    "contributions",
+    "resolve_n_jobs",
+]
+
+METRICS: Tuple[str, ...] = tuple(_core.METRICS)
+LOG_METRICS = ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya")
+CONTRIBUTION_METRICS = ("jsd", "kl", "jeffreys", "tv", "hellinger")
+
+ArrayLike = Any
+
+
+def resolve_n_jobs(n_jobs: Optional[int]) -> int:
+    """Number of threads: None or -1 = every CPU this process may use, 1 = serial.
+
+    Negative values count back from the number of usable CPUs (-2 = all but one), as in
+    scikit-learn. The count comes from ``os.sched_getaffinity`` where available (containers and
+    ``taskset`` limit it), not from the machine's total.
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - macOS / Windows
+        cpus = os.cpu_count() or 1
+    if n_jobs is None:
+        return cpus
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs: expected an integer or None, got {type(n_jobs).__name__}")
+    n_jobs = int(n_jobs)
+    if n_jobs == 0 or n_jobs < -cpus:
+        raise ValueError(f"n_jobs: must be a positive integer, -1 (all {cpus} CPUs) or None; got {n_jobs}")
+    if n_jobs < 0:
+        return max(1, cpus + 1 + n_jobs)
+    return n_jobs
+
+
+def _check_metric(metric: Any) -> str:
+    if not isinstance(metric, str):
+        raise TypeError(f"metric: expected a string, got {type(metric).__name__}")
+    if metric not in METRICS:
+        raise ValueError(f"metric: unknown metric {metric!r}; valid metrics are {', '.join(METRICS)}")
+    return metric
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(f"dtype: not a NumPy dtype: {dtype!r}") from e
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise TypeError(f"dtype: must be float64 or float32, got {dt}")
+    return dt
+
+
+def _check_options(metric: str, base: Optional[float], alpha: float) -> float:
+    if base is None:
+        base_value = 0.0
+    else:
+        if isinstance(base, bool) or not isinstance(base, numbers.Real):
+            raise TypeError(f"base: expected a number or None, got {type(base).__name__}")
+        base_value = float(base)
+        if not np.isfinite(base_value) or base_value <= 0 or base_value == 1:
+            raise ValueError(f"base: must be a positive number other than 1, got {base}")
+        if metric not in LOG_METRICS:
+            raise ValueError(
+                f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); "
+                f"{metric} has no log units, leave base=None"
+            )
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+        raise TypeError(f"alpha: expected a number, got {type(alpha).__name__}")
+    if not np.isfinite(alpha) or alpha < 0:
+        raise ValueError(f"alpha: must be a finite number >= 0, got {alpha}")
+    if alpha > 0 and metric not in ("kl", "jeffreys"):
+        raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {metric}; use alpha=0")
+    return base_value
+
+
+class _Operand:
+    """A validated input: dense C-row array, or CSR as (indptr, indices, data, n_cols)."""
+
+    __slots__ = ("dense", "csr", "shape")
+
+    def __init__(self, dense: Optional[np.ndarray], csr: Optional[tuple], shape: Tuple[int, int]):
+        self.dense = dense
+        self.csr = csr
+        self.shape = shape
+
+    @property
+    def is_sparse(self) -> bool:
+        return self.csr is not None
+
+
+def _sparse_operand(X: Any, name: str, dt: np.dtype) -> _Operand:
+    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
+        raise TypeError(f"{name}: expected a numeric sparse matrix, got dtype {X.dtype}")
+    if X.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-d sparse matrix, got {X.ndim}-d")
+    A = X.tocsr() if X.format != "csr" else X
+    if A.dtype != dt:
+        A = A.astype(dt)
+    if not A.has_canonical_format:
+        A = A.copy() if A is X else A
+        A.sum_duplicates()
+    if A.nnz and not np.all(A.data != 0):
+        A = A.copy() if A is X else A
+        A.eliminate_zeros()
+    n, v = A.shape
+    if v >= 2**31:
+        raise ValueError(f"{name}: more than 2**31 columns are not supported")
+    indptr = np.ascontiguousarray(A.indptr, dtype=np.int64)
+    indices = np.ascontiguousarray(A.indices, dtype=np.int32)
+    data = np.ascontiguousarray(A.data)
+    return _Operand(None, (indptr, indices, data, int(v)), (int(n), int(v)))
+
+
+def _operand(X: Any, name: str, dt: np.dtype) -> _Operand:
+    if X is None:
+        raise TypeError(f"{name}: expected an array or sparse matrix, got None")
+    if sp.issparse(X):
+        op = _sparse_operand(X, name, dt)
+    else:
+        if isinstance(X, (str, bytes)):
+            raise TypeError(f"{name}: expected a numeric array, got {type(X).__name__}")
+        arr = np.asarray(X)
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+        if arr.dtype == bool or np.issubdtype(arr.dtype, np.complexfloating):
+            raise TypeError(f"{name}: expected real numbers (counts or probabilities), got dtype {arr.dtype}")
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name}: expected a 2-d array (one distribution per row), got {arr.ndim}-d with "
+                f"shape {arr.shape}; use divergence(p, q) for one pair, or reshape(1, -1)"
+            )
+        # Used in place when it already has the dtype and unit column stride (C order or a
+        # row slice of a C-order array); otherwise one converted copy.
+        if arr.dtype != dt or (arr.shape[1] > 1 and arr.strides[1] != dt.itemsize) or (
+            arr.shape[0] > 1 and arr.strides[0] % dt.itemsize
+        ):
+            arr = np.ascontiguousarray(arr, dtype=dt)
+        op = _Operand(arr, None, (int(arr.shape[0]), int(arr.shape[1])))
+    if op.shape[0] == 0:
+        raise ValueError(f"{name}: has 0 rows; at least one distribution is needed")
+    if op.shape[1] == 0:
+        raise ValueError(f"{name}: has 0 columns; distributions need at least one category")
+    return op
+
+
+def _operands(X: Any, Y: Any, dt: np.dtype) -> Tuple[_Operand, Optional[_Operand]]:
+    x = _operand(X, "X", dt)
+    if Y is None:
+        return x, None
+    y = _operand(Y, "Y", dt)
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(
+            f"X and Y: different numbers of columns ({x.shape[1]} and {y.shape[1]}); rows must "
+            f"be distributions over the same categories (X is {x.shape}, Y is {y.shape})"
+        )
+    if x.is_sparse != y.is_sparse:  # one sparse: run both sparse
+        if not x.is_sparse:
+            x = _sparse_operand(sp.csr_matrix(x.dense), "X", dt)
+        else:
+            y = _sparse_operand(sp.csr_matrix(y.dense), "Y", dt)
+    return x, y
+
+
+def _check_out(out: Any, shape: Tuple[int, int], dt: np.dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out: expected a numpy array (or np.memmap), got {type(out).__name__}")
+    if out.dtype != dt:
+        raise TypeError(f"out: dtype must be {dt} (the dtype argument), got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"out: shape must be {shape}, got {out.shape}")
+    if not out.flags.writeable:
+        raise ValueError("out: array is read-only")
+    if shape[1] > 1 and out.strides[1] != dt.itemsize:
+        raise ValueError("out: columns must be contiguous (C order or a row slice of one)")
+    return out
+
+
+def pairwise(
+    X: ArrayLike,
+    Y: Optional[ArrayLike] = None,
+    metric: str = "jsd",
+    *,
+    base: Optional[float] = None,
+    alpha: float = 0.0,
+    normalize: bool = True,
+    dtype: Any = np.float64,
+    n_jobs: Optional[int] = None,
+    out: Optional[np.ndarray] = None,
+) -> np.ndarray:
+    """Matrix of divergences between the rows of X and the rows of Y (or of X with itself).
+
+    Parameters
+    ----------
+    X, Y : array (N, V) / (M, V) or scipy.sparse matrix
+        One distribution per row: counts, weights or probabilities (see ``normalize``).
+        Sparse input is handled without densifying: the cost follows the number of pairs of
+        rows that share a column, not N*M*V.
+    metric : str
+        One of :data:`METRICS` (see the module docstring for definitions and ranges).
+    base : float, optional
+        Logarithm base for log-based metrics (None = natural log, nats; 2 = bits).
+    alpha : float
+        Additive smoothing for ``kl`` and ``jeffreys`` (pseudo-count added to every entry).
+    normalize : bool
+        Normalise rows to sum 1 (default). False: rows are already probabilities.
+    dtype : float64 or float32
+        Computation and output dtype.
+    n_jobs : int, optional
+        Threads (None or -1 = all usable CPUs). The result does not depend on it.
+    out : ndarray (N, M), optional
+        Write the result here, e.g. an ``np.memmap`` for a matrix larger than memory: each
+        row is then computed in full and written once, in order, so pages stream to disk.
+
+    Returns
+    -------
+    ndarray (N, M), or (N, N) when Y is None (symmetric for symmetric metrics, zero diagonal).
+
+    Notes
+    -----
+    Dense inputs are read in place when they have ``dtype`` and contiguous rows; otherwise one
+    converted copy is made. The core keeps one normalised working copy of the rows (N x V,
+    padded), plus the output.
+    """
+    metric = _check_metric(metric)
+    dt = _check_dtype(dtype)
+    base_value = _check_options(metric, base, alpha)
+    threads = resolve_n_jobs(n_jobs)
+    x, y = _operands(X, Y, dt)
+    m = x.shape[0] if y is None else y.shape[0]
+    shape = (x.shape[0], m)
+    full_rows = False
+    if out is None:
+        result = np.empty(shape, dtype=dt)
+    else:
+        result = _check_out(out, shape, dt)
+        full_rows = isinstance(out, np.memmap)
+    if x.is_sparse:
+        _core.pairwise_sparse(
+            x.csr, None if y is None else y.csr, result, metric, float(alpha), base_value,
+            bool(normalize), threads, full_rows,
+        )
+    else:
+        _core.pairwise_dense(
+            x.dense, None if y is None else y.dense, result, metric, float(alpha), base_value,
+            bool(normalize), threads, full_rows,
+        )
+    if isinstance(out, np.memmap):
+        out.flush()
+    return result
+
+
+def cdist(XA: ArrayLike, XB: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
+    """Divergences between each row of XA and each row of XB (scipy.spatial.distance.cdist
+    order and shape). Same keywords as :func:`pairwise`."""
+    if XB is None:
+        raise TypeError("XB: expected an array or sparse matrix, got None")
+    return pairwise(XA, XB, metric, **kwargs)
+
+
+def pdist(X: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
+    """Condensed matrix of divergences between the rows of X, in scipy's ``pdist`` order
+    (d(0,1), d(0,2), ..., d(1,2), ...). Defined for symmetric metrics (not ``kl``).
+    Same keywords as :func:`pairwise` (except ``out``)."""
+    metric = _check_metric(metric)
+    if metric == "kl":
+        raise ValueError("metric: kl is not symmetric, so it has no condensed form; use pairwise(X, metric='kl')")
+    if "out" in kwargs:
+        raise TypeError("pdist: out is not supported; use pairwise(X, out=...)")
+    D = pairwise(X, None, metric, **kwargs)
+    n = D.shape[0]
+    return D[np.triu_indices(n, 1)]
+
+
+def nearest(
+    X: ArrayLike,
+    Y: Optional[ArrayLike] = None,
+    k: int = 10,
+    metric: str = "jsd",
+    *,
+    base: Optional[float] = None,
+    alpha: float = 0.0,
+    normalize: bool = True,
+    dtype: Any = np.float64,
+    n_jobs: Optional[int] = None,
+) -> Tuple[np.ndarray, np.ndarray]:
+    """The k rows of Y nearest to each row of X (with Y None: of X, excluding the row itself).
+
+    Returns ``(indices, values)``, both (N, k): row indices into Y and their divergences,
+    ascending, ties broken by the smaller index (exactly ``argsort`` of the full matrix, stable).
+    Memory is O(N*k) plus O(M) scratch per thread: the N x M matrix is never formed. For sparse
+    input only rows sharing a column are scored; rows sharing none have a closed-form value and
+    are added only when they can rank among the k nearest.
+    """
+    metric = _check_metric(metric)
+    dt = _check_dtype(dtype)
+    base_value = _check_options(metric, base, alpha)
+    threads = resolve_n_jobs(n_jobs)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k: expected an integer, got {type(k).__name__}")
+    x, y = _operands(X, Y, dt)
+    available = x.shape[0] - 1 if y is None else y.shape[0]
+    if k < 1:
+        raise ValueError(f"k: must be >= 1, got {k}")
+    if k > available:
+        what = "other rows in X" if y is None else "rows in Y"
+        raise ValueError(f"k: asked for {k} nearest rows but there are only {available} {what}")
+    k = int(k)
+    idx = np.empty((x.shape[0], k), dtype=np.int64)
+    val = np.empty((x.shape[0], k), dtype=dt)
+    if x.is_sparse:
+        _core.nearest_sparse(x.csr, None if y is None else y.csr, k, idx, val, metric,
+                             float(alpha), base_value, bool(normalize), threads)
+    else:
+        _core.nearest_dense(x.dense, None if y is None else y.dense, k, idx, val, metric,
+                            float(alpha), base_value, bool(normalize), threads)
+    return idx, val
+
+
+def _as_pair(p: ArrayLike, q: ArrayLike) -> Tuple[Any, Any]:
+    def one(v: Any, name: str) -> Any:
+        if sp.issparse(v):
+            if v.ndim == 2 and v.shape[0] != 1:
+                raise ValueError(f"{name}: expected one distribution (1 row), got shape {v.shape}")
+            return sp.csr_matrix(v).reshape(1, -1)
+        a = np.asarray(v)
+        if a.ndim == 2 and a.shape[0] == 1:
+            a = a[0]
+        if a.ndim != 1:
+            raise ValueError(f"{name}: expected a 1-d distribution, got shape {a.shape}")
+        return a.reshape(1, -1)
+
+    return one(p, "p"), one(q, "q")
+
+
+def divergence(
+    p: ArrayLike,
+    q: ArrayLike,
+    metric: str = "jsd",
+    *,
+    base: Optional[float] = None,
+    alpha: float = 0.0,
+    normalize: bool = True,
+) -> float:
+    """Divergence between two distributions p and q (1-d arrays or 1-row sparse)."""
+    P, Q = _as_pair(p, q)
+    return float(pairwise(P, Q, metric, base=base, alpha=alpha, normalize=normalize, n_jobs=1)[0, 0])
+
+
+def contributions(
+    p: ArrayLike,
+    q: ArrayLike,
+    metric: str = "jsd",
+    *,
+    base: Optional[float] = None,
+    alpha: float = 0.0,
+    normalize: bool = True,
+) -> np.ndarray:
+    """Per-column contributions that sum to the divergence between p and q.
+
+    ``jsd``: ½[p ln(2p/(p+q)) + q ln(2q/(p+q))]; ``kl``: p' ln(p'/q'); ``jeffreys``:
+    (p' − q') ln(p'/q'); ``tv``: ½|p − q|; ``hellinger``: ½(√p − √q)², which sums to the
+    *squared* Hellinger distance. In the units of ``base`` for log metrics. Returns a dense
+    float64 array of length V.
+    """
+    metric = _check_metric(metric)
+    if metric not in CONTRIBUTION_METRICS:
+        raise ValueError(
+            f"metric: per-term contributions exist for {', '.join(CONTRIBUTION_METRICS)}, not {metric}"
+        )
+    base_value = _check_options(metric, base, alpha)
+    P, Q = _as_pair(p, q)
+    pv = np.asarray(P.toarray() if sp.issparse(P) else P, dtype=np.float64)[0]
+    qv = np.asarray(Q.toarray() if sp.issparse(Q) else Q, dtype=np.float64)[0]
+    if pv.shape != qv.shape:
+        raise ValueError(f"p and q: different lengths ({pv.shape[0]} and {qv.shape[0]})")
+    for v, name in ((pv, "p"), (qv, "q")):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name}: contains NaN or infinite values")
+        if np.any(v < 0):
+            raise ValueError(f"{name}: contains negative values (column {int(np.argmax(v < 0))})")
+        if v.sum() == 0:
+            raise ValueError(f"{name}: has no mass (all zeros)")
+    scale = 1.0 / np.log(base_value) if base_value else 1.0
+    if metric in ("kl", "jeffreys"):
+        V = pv.shape[0]
+        ps = (pv + alpha) / (pv.sum() + V * alpha)
+        qs = (qv + alpha) / (qv.sum() + V * alpha)
+        if alpha == 0 and not normalize:
+            ps, qs = pv, qv
+        bad = (ps > 0) & (qs == 0)
+        if metric == "jeffreys":
+            bad |= (qs > 0) & (ps == 0)
+        if np.any(bad):
+            raise ValueError(
+                f"alpha: {metric} with alpha=0 is infinite: column {int(np.argmax(bad))} has mass "
+                f"in one distribution only; pass alpha > 0 or use jsd"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = np.where((ps > 0) & (qs > 0), np.log(np.where(ps > 0, ps, 1) / np.where(qs > 0, qs, 1)), 0.0)
+        c = ps * lr if metric == "kl" else (ps - qs) * lr
+        return c * scale
+    if normalize:
+        pv = pv / pv.sum()
+        qv = qv / qv.sum()
+    if metric == "jsd":
+        s = pv + qv
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tp = np.where(pv > 0, pv * np.log(2 * pv / s), 0.0)
+            tq = np.where(qv > 0, qv * np.log(2 * qv / s), 0.0)
+        return 0.5 * (tp + tq) * scale
+    if metric == "tv":
+        return 0.5 * np.abs(pv - qv)
+    return 0.5 * (np.sqrt(pv) - np.sqrt(qv)) ** 2
