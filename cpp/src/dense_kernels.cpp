@@ -25,32 +25,55 @@ template <class T, Op op>
 DIVERGENCE_INLINE double pair_sum(const T* __restrict a, const T* __restrict b, int64_t W) {
     constexpr int64_t L = kLanes<T>;
     double lanes[L] = {};
-    if constexpr (op == Op::dot2) {
-        const T* a2 = a + W;
-        const T* b2 = b + W;
-        for (int64_t k = 0; k < W; k += L) {
-            for (int64_t l = 0; l < L; ++l) {
-                const T x = a[k + l] * b2[k + l];
-                const T y = b[k + l] * a2[k + l];
-                lanes[l] += static_cast<double>(x) + static_cast<double>(y);
-            }
-        }
-    } else {
+    if constexpr (op != Op::dot2 && sizeof(T) == 8) {
         for (int64_t k = 0; k < W; k += L) {
             for (int64_t l = 0; l < L; ++l) {
                 const T x = a[k + l];
                 const T y = b[k + l];
-                T v;
                 if constexpr (op == Op::mixlog) {
-                    v = xlogx<T>(x + y);
+                    lanes[l] += xlogx<T>(x + y);
                 } else if constexpr (op == Op::dot) {
-                    v = x * y;
+                    lanes[l] += x * y;
                 } else {
-                    v = x < y ? x : y;
+                    lanes[l] += x < y ? x : y;
                 }
-                lanes[l] += static_cast<double>(v);
             }
         }
+    } else if constexpr (op == Op::dot2) {
+        const T* a2 = a + W;
+        const T* b2 = b + W;
+        for (int64_t k = 0; k < W; k += L) {
+            T u[L], w[L];
+            for (int64_t l = 0; l < L; ++l) {
+                const T x = a[k + l] * b2[k + l];
+                const T y = b[k + l] * a2[k + l];
+                // min + max: the same bits when the two rows swap, even where the compiler
+                // fuses a multiply into the add.
+                u[l] = x < y ? x : y;
+                w[l] = x < y ? y : x;
+            }
+            for (int64_t l = 0; l < L; ++l) {
+                lanes[l] += static_cast<double>(u[l]) + static_cast<double>(w[l]);
+            }
+        }
+    } else if constexpr (op != Op::dot2) {
+        // float32: accumulate in float lanes (each lane sums W / 16 terms: a handful for topic
+        // rows), widened to double for the final reduction.
+        float fl[L] = {};
+        for (int64_t k = 0; k < W; k += L) {
+            for (int64_t l = 0; l < L; ++l) {
+                const T x = a[k + l];
+                const T y = b[k + l];
+                if constexpr (op == Op::mixlog) {
+                    fl[l] += xlogx<T>(x + y);
+                } else if constexpr (op == Op::dot) {
+                    fl[l] += x * y;
+                } else {
+                    fl[l] += x < y ? x : y;
+                }
+            }
+        }
+        for (int64_t l = 0; l < L; ++l) lanes[l] = static_cast<double>(fl[l]);
     }
     return reduce_lanes<T>(lanes);
 }

@@ -100,52 +100,66 @@ struct Finalizer {
           scale(log_scale(m)),
           sqrt_out(m.metric == Metric::jensenshannon) {}
 
-    // acc: the op's sum over shared columns (for mixlog, the sparse form).
-    double operator()(double acc, const RowStats& a, const RowStats& b) const {
+    // acc: the op's sum over shared columns (for mixlog, the sparse form); a: the left row's
+    // stats; the right row's stats are passed one by one so that a loop over right rows can
+    // read them from separate arrays (and vectorise).
+    template <Metric M>
+    DIVERGENCE_INLINE double eval(double acc, const RowStats& a, double b_mass, double b_h,
+                                  double b_lnz, double b_az, double b_s) const {
         double v;
+        if constexpr (M == Metric::jsd || M == Metric::jensenshannon) {
+            v = 0.5 * kLn2 * (a.mass + b_mass) - 0.5 * acc;
+            v = (v > 0.0 ? v : 0.0) * scale;
+            if constexpr (M == Metric::jensenshannon) v = std::sqrt(v);
+            return v;
+        } else if constexpr (M == Metric::hellinger) {
+            v = 0.5 * (a.mass + b_mass) - acc;
+            v = v > 0.0 ? v : 0.0;
+            return std::sqrt(v < 1.0 ? v : 1.0);
+        } else if constexpr (M == Metric::bhattacharyya) {
+            if (acc <= 0.0) return HUGE_VAL;
+            v = -std::log(acc);
+            return v > 0.0 ? v * scale : 0.0;
+        } else if constexpr (M == Metric::tv) {
+            v = 0.5 * (a.mass + b_mass) - acc;
+            v = v > 0.0 ? v : 0.0;
+            return v < 1.0 ? v : 1.0;
+        } else if constexpr (M == Metric::cosine) {
+            v = 1.0 - acc;
+            v = v > 0.0 ? v : 0.0;
+            return v < 1.0 ? v : 1.0;
+        } else if constexpr (M == Metric::kl) {
+            if (alpha > 0.0) {
+                v = a.h + b_lnz - lnalpha - a.az * b_s - acc;
+            } else {
+                v = a.h - acc;
+            }
+            return (v > 0.0 ? v : 0.0) * scale;
+        } else {
+            if (alpha > 0.0) {
+                // Grouped so that swapping a and b gives the same bits.
+                v = (a.h + b_h) + (a.lnz + b_lnz) - 2.0 * lnalpha - (a.az * b_s + b_az * a.s) -
+                    acc;
+            } else {
+                v = a.h + b_h - acc;
+            }
+            return (v > 0.0 ? v : 0.0) * scale;
+        }
+    }
+
+    double operator()(double acc, const RowStats& a, const RowStats& b) const {
         switch (metric) {
-            case Metric::jsd:
-            case Metric::jensenshannon: {
-                v = 0.5 * kLn2 * (a.mass + b.mass) - 0.5 * acc;
-                v = v > 0.0 ? v : 0.0;
-                v *= scale;
-                return sqrt_out ? std::sqrt(v) : v;
-            }
-            case Metric::hellinger: {
-                v = 0.5 * (a.mass + b.mass) - acc;
-                return v > 0.0 ? std::sqrt(v > 1.0 ? 1.0 : v) : 0.0;
-            }
-            case Metric::bhattacharyya: {
-                if (acc <= 0.0) return HUGE_VAL;
-                v = -std::log(acc);
-                return v > 0.0 ? v * scale : 0.0;
-            }
-            case Metric::tv: {
-                v = 0.5 * (a.mass + b.mass) - acc;
-                return v > 0.0 ? (v < 1.0 ? v : 1.0) : 0.0;
-            }
-            case Metric::cosine: {
-                v = 1.0 - acc;
-                return v > 0.0 ? (v < 1.0 ? v : 1.0) : 0.0;
-            }
-            case Metric::kl: {
-                if (alpha > 0.0) {
-                    v = a.h + b.lnz - lnalpha - a.az * b.s - acc;
-                } else {
-                    v = a.h - acc;
-                }
-                return v > 0.0 ? v * scale : 0.0;
-            }
-            case Metric::jeffreys: {
-                if (alpha > 0.0) {
-                    // Grouped so that swapping a and b gives the same bits.
-                    v = (a.h + b.h) + (a.lnz + b.lnz) - 2.0 * lnalpha -
-                        (a.az * b.s + b.az * a.s) - acc;
-                } else {
-                    v = a.h + b.h - acc;
-                }
-                return v > 0.0 ? v * scale : 0.0;
-            }
+#define DIVERGENCE_CASE(M) \
+    case M: return eval<M>(acc, a, b.mass, b.h, b.lnz, b.az, b.s);
+            DIVERGENCE_CASE(Metric::jsd)
+            DIVERGENCE_CASE(Metric::jensenshannon)
+            DIVERGENCE_CASE(Metric::hellinger)
+            DIVERGENCE_CASE(Metric::bhattacharyya)
+            DIVERGENCE_CASE(Metric::tv)
+            DIVERGENCE_CASE(Metric::cosine)
+            DIVERGENCE_CASE(Metric::kl)
+            DIVERGENCE_CASE(Metric::jeffreys)
+#undef DIVERGENCE_CASE
         }
         return 0.0;
     }
@@ -158,6 +172,59 @@ struct Finalizer {
         return !(metric_uses_alpha(metric) && alpha > 0.0);
     }
 };
+
+// Right-row stats as separate arrays, for vectorised finalisation of a whole output row.
+struct StatsSoA {
+    std::vector<double> mass, h, lnz, az, s;
+    explicit StatsSoA(const std::vector<RowStats>& st) {
+        const size_t n = st.size();
+        mass.resize(n);
+        h.resize(n);
+        lnz.resize(n);
+        az.resize(n);
+        s.resize(n);
+        for (size_t j = 0; j < n; ++j) {
+            mass[j] = st[j].mass;
+            h[j] = st[j].h;
+            lnz[j] = st[j].lnz;
+            az[j] = st[j].az;
+            s[j] = st[j].s;
+        }
+    }
+};
+
+// out[j] = fin(acc[j], a, R_j) for j in [j0, j1), then acc[j] = 0.
+template <class T, Metric M>
+void finalize_range_impl(const Finalizer& f, const RowStats& a, const StatsSoA& R, double* acc,
+                         int64_t j0, int64_t j1, T* out) {
+    const double* bm = R.mass.data();
+    const double* bh = R.h.data();
+    const double* bl = R.lnz.data();
+    const double* ba = R.az.data();
+    const double* bs = R.s.data();
+    for (int64_t j = j0; j < j1; ++j) {
+        out[j] = static_cast<T>(f.eval<M>(acc[j], a, bm[j], bh[j], bl[j], ba[j], bs[j]));
+        acc[j] = 0.0;
+    }
+}
+
+template <class T>
+void finalize_range(const Finalizer& f, const RowStats& a, const StatsSoA& R, double* acc,
+                    int64_t j0, int64_t j1, T* out) {
+    switch (f.metric) {
+#define DIVERGENCE_CASE(M) \
+    case M: return finalize_range_impl<T, M>(f, a, R, acc, j0, j1, out);
+        DIVERGENCE_CASE(Metric::jsd)
+        DIVERGENCE_CASE(Metric::jensenshannon)
+        DIVERGENCE_CASE(Metric::hellinger)
+        DIVERGENCE_CASE(Metric::bhattacharyya)
+        DIVERGENCE_CASE(Metric::tv)
+        DIVERGENCE_CASE(Metric::cosine)
+        DIVERGENCE_CASE(Metric::kl)
+        DIVERGENCE_CASE(Metric::jeffreys)
+#undef DIVERGENCE_CASE
+    }
+}
 
 // kl/jeffreys with alpha = 0 need the support of p inside the support of q (and the reverse
 // for jeffreys): checked with a count of shared columns.

@@ -148,6 +148,7 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
     const int64_t N = X.rows, M = Yv.rows;
     const bool triangle = self && sym_metric && !run.full_rows;
     const int64_t maxp = max_postings(R.index);
+    const StatsSoA Rsoa(R.stats);
     FirstViolation viol(M);
 
     struct Scratch {
@@ -172,18 +173,17 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
             const RowStats& si = PL.stats[static_cast<size_t>(i)];
             T* orow = out.row(i);
             const int64_t jstart = triangle ? i + 1 : 0;
-            for (int64_t j = jstart; j < M; ++j) {
-                const RowStats& sj = R.stats[static_cast<size_t>(j)];
-                if (check) {
+            if (check) {
+                for (int64_t j = jstart; j < M; ++j) {
                     if (!(self && j == i + run.row_offset) &&
-                        !support_ok(m.metric, s.count[static_cast<size_t>(j)], si, sj)) {
+                        !support_ok(m.metric, s.count[static_cast<size_t>(j)], si,
+                                    R.stats[static_cast<size_t>(j)])) {
                         viol.record(i, j);
                     }
                     s.count[static_cast<size_t>(j)] = 0;
                 }
-                orow[j] = static_cast<T>(fin(s.acc[static_cast<size_t>(j)], si, sj));
-                s.acc[static_cast<size_t>(j)] = 0.0;
             }
+            finalize_range<T>(fin, si, Rsoa, s.acc.data(), jstart, M, orow);
             if (triangle) {
                 // Entries before the diagonal are untouched in upper-only mode: clear acc.
                 for (int64_t j = 0; j <= i && j < M; ++j) s.acc[static_cast<size_t>(j)] = 0.0;

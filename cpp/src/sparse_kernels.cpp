@@ -80,8 +80,11 @@ void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const S
                 const T pb = L.b[static_cast<size_t>(k)];
                 const T* qb = R.b.data() + b;
                 for (int64_t q = 0; q < n; ++q) {
-                    acc[rows[q]] +=
-                        static_cast<double>(pa * qb[q]) + static_cast<double>(qa[q] * pb);
+                    // min + max: the same bits when the two rows swap, even with fused
+                    // multiply-adds.
+                    const T x = pa * qb[q], y = qa[q] * pb;
+                    const T lo = x < y ? x : y, hi = x < y ? y : x;
+                    acc[rows[q]] += static_cast<double>(lo) + static_cast<double>(hi);
                 }
                 break;
             }
