@@ -5,4 +5,5 @@ PYBIND11_MODULE(_core, m) {
     m.doc() = "Compiled core of divergence (private; use the divergence package).";
     register_pairwise(m);
     register_tokenize(m);
+    register_groups(m);
 }

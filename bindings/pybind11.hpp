@@ -141,3 +141,4 @@ divergence::CsrView<T> csr_view(const py::array& indptr, const py::array& indice
 
 void register_pairwise(py::module_& m);
 void register_tokenize(py::module_& m);
+void register_groups(py::module_& m);

@@ -118,7 +118,7 @@ struct RowTransform {
                 double h = 0.0;
                 for (Iter it = begin; it != end; ++it) {
                     const T p = static_cast<T>(it.value() * inv);
-                    const double pl = xlogx_precise(static_cast<double>(p));
+                    const double pl = xlogx<double>(static_cast<double>(p));
                     h += pl;
                     emit(it.col(), p, static_cast<T>(pl));
                 }
