@@ -1,0 +1,33 @@
+"""The ``divergence`` command line: ``compare``, ``terms``, ``example`` (more to come).
+
+Data go to standard output or files; notes, progress and errors to standard error. Exit codes:
+0 ok, 1 runtime failure, 2 usage error, 3 invalid input data, 4 refused for resources,
+130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .compare import compare_cmd
+from .example import example_cmd
+from .terms import terms_cmd
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="divergence")
+def main() -> None:
+    """How far apart are parties' stated positions?
+
+    Compare groups of statements (party, date, text): divergence matrices with bootstrap
+    intervals and permutation nulls, the words that carry the gap, and more.
+    Try: divergence compare --example
+    """
+
+
+main.add_command(compare_cmd)
+main.add_command(terms_cmd)
+main.add_command(example_cmd)
+
+__all__ = ["main"]

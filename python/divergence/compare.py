@@ -1,0 +1,290 @@
+"""How far apart are the groups? Group-by-group divergence with bootstrap intervals, a
+permutation null and distinguishing terms.
+
+Group distributions are the summed term counts of each group's statements. For every pair of
+groups the result reports:
+
+- ``value``: the plug-in divergence of the two group distributions;
+- ``ci_low``/``ci_high``: a bootstrap interval (statements resampled with replacement within
+  each group). ``ci_method="percentile"`` (default) gives the percentile interval; note that a
+  plug-in divergence is biased upward and resampling (which duplicates statements) adds more, so
+  percentile intervals of small groups can sit above ``value``. ``ci_method="basic"`` gives the
+  basic (reverse percentile) interval 2*value - q, which corrects for that shift. ``boot_mean``
+  shows the bootstrap mean either way;
+- ``null_mean``: the mean divergence under the permutation null (labels shuffled across
+  statements, group sizes kept): what sampling noise alone produces for groups of these sizes;
+- ``excess`` = value - null_mean, the divergence beyond noise;
+- ``p_value`` = (1 + #{null >= value}) / (1 + permutations).
+
+Every replicate uses its own seeded random stream: the same ``seed`` gives the same numbers for
+any ``n_jobs``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import _core
+from .measures import _check_metric, resolve_n_jobs
+
+__all__ = ["Comparison", "compare", "group_matrix"]
+
+CI_METHODS = ("percentile", "basic")
+
+
+def _check_count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name}: must be >= 0, got {value}")
+    return int(value)
+
+
+def _seed_value(seed: Optional[int]) -> int:
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**63))
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
+    return int(seed) % (2**64)
+
+
+@dataclass
+class Comparison:
+    """Result of :func:`compare`. ``table`` is the tidy long table; ``matrix()`` gives K x K
+    labelled matrices; ``terms`` the distinguishing terms (when computed)."""
+
+    groups: List[str]
+    metrics: List[str]
+    table: pd.DataFrame
+    observed: Dict[str, np.ndarray]
+    bootstrap: Dict[str, np.ndarray]
+    null: Dict[str, np.ndarray]
+    terms: Optional[pd.DataFrame]
+    settings: Dict[str, Any]
+    notes: List[str] = field(default_factory=list)
+
+    def matrix(self, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
+        """K x K matrix of ``what`` (value, ci_low, ci_high, null_mean, excess, p_value)."""
+        metric = metric or self.metrics[0]
+        if metric not in self.metrics:
+            raise ValueError(f"metric: {metric!r} was not computed; computed: {', '.join(self.metrics)}")
+        cols = ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
+        if what not in cols:
+            raise ValueError(f"what: must be one of {', '.join(cols)}, got {what!r}")
+        K = len(self.groups)
+        M = np.full((K, K), np.nan)
+        np.fill_diagonal(M, 0.0 if what in ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess") else np.nan)
+        t = self.table[self.table["metric"] == metric]
+        pos = {g: i for i, g in enumerate(self.groups)}
+        sym = metric != "kl"
+        for ga, gb, v in zip(t["group_a"], t["group_b"], t[what]):
+            M[pos[ga], pos[gb]] = v
+            if sym:
+                M[pos[gb], pos[ga]] = v
+        return pd.DataFrame(M, index=self.groups, columns=self.groups)
+
+
+def group_matrix(
+    counts: Any,
+    labels: Any,
+    n_groups: int,
+    metrics: Sequence[str] = ("jsd",),
+    *,
+    alpha: float = 0.0,
+    base: Optional[float] = None,
+    bootstrap: int = 0,
+    permutations: int = 0,
+    seed: int = 0,
+    n_jobs: Optional[int] = None,
+):
+    """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
+    matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
+    X = sp.csr_matrix(counts, dtype=np.float64)
+    X.sum_duplicates()
+    X.eliminate_zeros()
+    if X.nnz and (not np.all(np.isfinite(X.data)) or X.data.min() < 0):
+        raise ValueError("counts: must be finite and non-negative")
+    lab = np.ascontiguousarray(labels, dtype=np.int32)
+    csr = (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, int(X.shape[1]))
+    return _core.group_divergence(
+        csr, lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
+        int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs),
+    )
+
+
+def _pairs(K: int, metric: str):
+    if metric == "kl":
+        return [(a, b) for a in range(K) for b in range(K) if a != b]
+    return [(a, b) for a in range(K) for b in range(a + 1, K)]
+
+
+def compare(
+    data: Any,
+    groups: Optional[Sequence[Any]] = None,
+    *,
+    metric: str | Sequence[str] = "jsd",
+    base: Optional[float] = None,
+    alpha: float = 0.0,
+    bootstrap: int = 200,
+    permutations: int = 200,
+    ci: float = 0.95,
+    ci_method: str = "percentile",
+    seed: Optional[int] = 0,
+    n_jobs: Optional[int] = None,
+    terms: bool = True,
+    top_terms: int = 15,
+    term_pairs: str = "all",
+    prior: float = 500.0,
+    variance: str = "monroe",
+    vectorizer: Any = None,
+    vocabulary: Optional[Sequence[str]] = None,
+) -> Comparison:
+    """Compare groups of statements.
+
+    Parameters
+    ----------
+    data : Corpus, or a statements x terms count matrix (sparse or dense) with ``groups``.
+    groups : group label per statement (needed when ``data`` is a matrix).
+    metric : one metric name or several (see :data:`divergence.METRICS`); jsd by default.
+    base, alpha : log base (None = nats) and smoothing (kl/jeffreys), as in :func:`pairwise`.
+    bootstrap, permutations : replicate counts (0 disables).
+    ci : interval coverage; ``ci_method``: "percentile" or "basic" (see module docstring).
+    seed : makes every random step reproducible (None draws a fresh one, reported in
+        ``settings``).
+    terms, top_terms, term_pairs, prior, variance : distinguishing terms (log-odds with an
+        informative Dirichlet prior of total ``prior``; see :mod:`divergence.terms`).
+    vectorizer : a fitted-or-not :class:`divergence.Vectorizer` (or any object with
+        fit_transform/get_feature_names_out) used for a Corpus; default Vectorizer().
+    vocabulary : column names when ``data`` is a matrix (for the term table).
+    """
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    if not metrics:
+        raise ValueError("metric: give at least one metric")
+    metrics = [_check_metric(m) for m in metrics]
+    bootstrap = _check_count(bootstrap, "bootstrap")
+    permutations = _check_count(permutations, "permutations")
+    if not (0 < ci < 1):
+        raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci}")
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"ci_method: must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
+    seed_v = _seed_value(seed)
+    threads = resolve_n_jobs(n_jobs)
+    notes: List[str] = []
+
+    # Statements -> counts.
+    from .corpus import Corpus  # local: keeps `import divergence` light
+
+    if isinstance(data, Corpus):
+        if groups is not None:
+            raise ValueError("groups: a Corpus carries its groups; do not pass groups=")
+        from .text import Vectorizer
+
+        vec = vectorizer if vectorizer is not None else Vectorizer()
+        counts = vec.fit_transform(list(data.text))
+        vocab = list(vec.get_feature_names_out())
+        labels_raw = np.asarray(data.group.astype(str))
+    else:
+        if groups is None:
+            raise ValueError("groups: pass one group label per statement when data is a matrix")
+        counts = data
+        labels_raw = np.asarray(groups)
+        vocab = list(vocabulary) if vocabulary is not None else None
+    X = sp.csr_matrix(counts, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != labels_raw.shape[0]:
+        raise ValueError(f"groups: {labels_raw.shape[0]} labels for {X.shape[0]} statements")
+    if vocab is not None and len(vocab) != X.shape[1]:
+        raise ValueError(f"vocabulary: {len(vocab)} names for {X.shape[1]} columns")
+
+    # Statements without any token have no distribution: drop them, and say so.
+    ntok = np.asarray(X.sum(axis=1)).ravel()
+    empty = ntok == 0
+    if empty.any():
+        notes.append(f"dropped {int(empty.sum())} statement(s) with no tokens after tokenising")
+        X = X[~empty]
+        labels_raw = labels_raw[~empty]
+        ntok = ntok[~empty]
+    names, labels = np.unique(labels_raw.astype(str), return_inverse=True)
+    names = [str(n) for n in names]
+    K = len(names)
+    if K < 2:
+        raise ValueError(
+            f"groups: comparing needs at least two groups with statements, found {K}"
+            + (f" ({names[0]})" if K else "")
+        )
+
+    obs, boot, perm = group_matrix(
+        X, labels, K, metrics, alpha=alpha, base=base, bootstrap=bootstrap,
+        permutations=permutations, seed=seed_v, n_jobs=threads,
+    )
+    n_stat = np.bincount(labels, minlength=K)
+    n_tok = np.bincount(labels, weights=ntok, minlength=K)
+    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
+
+    rows = []
+    for mi, m in enumerate(metrics):
+        for a, b in _pairs(K, m):
+            v = float(obs[mi, a, b])
+            row: Dict[str, Any] = {
+                "group_a": names[a], "group_b": names[b], "metric": m, "value": v,
+            }
+            if bootstrap:
+                bs = boot[:, mi, a, b]
+                ql, qh = np.percentile(bs, [lo_q, hi_q])
+                if ci_method == "basic":
+                    ql, qh = 2 * v - qh, 2 * v - ql
+                row.update(ci_low=float(ql), ci_high=float(qh), boot_mean=float(bs.mean()))
+            else:
+                row.update(ci_low=np.nan, ci_high=np.nan, boot_mean=np.nan)
+            if permutations:
+                ns = perm[:, mi, a, b]
+                nm = float(ns.mean())
+                row.update(null_mean=nm, excess=v - nm,
+                           p_value=float((1 + np.count_nonzero(ns >= v)) / (1 + permutations)))
+            else:
+                row.update(null_mean=np.nan, excess=np.nan, p_value=np.nan)
+            row.update(n_a=int(n_stat[a]), n_b=int(n_stat[b]), tokens_a=int(n_tok[a]), tokens_b=int(n_tok[b]))
+            rows.append(row)
+    table = pd.DataFrame(rows)
+
+    term_table = None
+    if terms:
+        from .terms import distinguishing_terms
+
+        voc = vocab if vocab is not None else [f"term_{j}" for j in range(X.shape[1])]
+        term_table = distinguishing_terms(
+            X, labels, names, voc, pairs=term_pairs, top=top_terms, alpha0=prior, variance=variance
+        )
+
+    settings = {
+        "metrics": metrics,
+        "units": "nats" if base is None else f"log base {base}",
+        "base": base,
+        "alpha": alpha,
+        "bootstrap": bootstrap,
+        "permutations": permutations,
+        "ci": ci,
+        "ci_method": ci_method,
+        "seed": seed_v,
+        "n_jobs": threads,
+        "prior_alpha0": prior,
+        "variance": variance,
+        "n_statements": int(X.shape[0]),
+        "n_terms": int(X.shape[1]),
+    }
+    return Comparison(
+        groups=names,
+        metrics=metrics,
+        table=table,
+        observed={m: obs[i] for i, m in enumerate(metrics)},
+        bootstrap={m: boot[:, i] for i, m in enumerate(metrics)},
+        null={m: perm[:, i] for i, m in enumerate(metrics)},
+        terms=term_table,
+        settings=settings,
+        notes=notes,
+    )
+
