@@ -15,7 +15,7 @@ void register_groups(py::module_& m) {
         "group_divergence",
         [](const py::tuple& X, const py::array& labels, int32_t K, const std::vector<std::string>& metrics,
            double alpha, double base, int64_t n_bootstrap, int64_t n_permutations, uint64_t seed,
-           int n_jobs) {
+           int n_jobs, const py::object& progress) {
             if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
             const CsrView<double> xv =
                 csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
@@ -49,16 +49,32 @@ void register_groups(py::module_& m) {
             double* po = observed.mutable_data();
             double* pb = boot.mutable_data();
             double* pp = perm.mutable_data();
-            const StopCheck stop = make_stop_check();
+            // Progress: the waiting thread reports replicates done to the Python callable.
+            std::atomic<int64_t> done{0};
+            const int64_t total = std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0);
+            const StopCheck stop = [&done, total, &progress]() {
+                py::gil_scoped_acquire gil;
+                if (PyErr_CheckSignals() != 0) return true;
+                if (!progress.is_none()) {
+                    try {
+                        progress(done.load(), total);
+                    } catch (py::error_already_set& e) {
+                        e.restore();  // the callback raised: stop, and re-raise it after
+                        return true;
+                    }
+                }
+                return false;
+            };
             RunOptions ro;
             ro.n_threads = n_jobs;
             ro.stop = &stop;
+            ro.progress = &done;
             run_without_gil([&] { group_divergence(xv, lab, K, opt, ro, po, pb, pp); });
             return py::make_tuple(observed, boot, perm);
         },
         py::arg("X"), py::arg("labels"), py::arg("K"), py::arg("metrics"), py::arg("alpha"),
         py::arg("base"), py::arg("n_bootstrap"), py::arg("n_permutations"), py::arg("seed"),
-        py::arg("n_jobs"),
+        py::arg("n_jobs"), py::arg("progress") = py::none(),
         "Observed (metrics,K,K), bootstrap (B,metrics,K,K) and permutation (P,metrics,K,K) "
         "group divergence matrices from CSR counts and int32 group codes.");
 }

@@ -79,7 +79,8 @@ void group_divergence(const CsrView<double>& X, const int32_t* labels, int32_t K
         matrices(G.data(), K, V, opt, observed);
     }
 
-    const ParallelConfig pc{run.n_threads, run.stop};
+    ParallelConfig pc{run.n_threads, run.stop};
+    pc.progress = run.progress;
     const int64_t total = opt.n_bootstrap + opt.n_permutations;
     if (total == 0) return;
     struct Scratch {

@@ -101,6 +101,7 @@ def group_matrix(
     permutations: int = 0,
     seed: int = 0,
     n_jobs: Optional[int] = None,
+    progress: Any = None,
 ):
     """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
     matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
@@ -113,7 +114,7 @@ def group_matrix(
     csr = (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, int(X.shape[1]))
     return _core.group_divergence(
         csr, lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
-        int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs),
+        int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs), progress,
     )
 
 
@@ -143,6 +144,7 @@ def compare(
     variance: str = "monroe",
     vectorizer: Any = None,
     vocabulary: Optional[Sequence[str]] = None,
+    progress: Any = None,
 ) -> Comparison:
     """Compare groups of statements.
 
@@ -161,6 +163,8 @@ def compare(
     vectorizer : a fitted-or-not :class:`divergence.Vectorizer` (or any object with
         fit_transform/get_feature_names_out) used for a Corpus; default Vectorizer().
     vocabulary : column names when ``data`` is a matrix (for the term table).
+    progress : optional callable ``progress(done, total)``, called about ten times a second
+        from the calling thread while replicates run (an exception it raises stops the run).
     """
     metrics = [metric] if isinstance(metric, str) else list(metric)
     if not metrics:
@@ -219,7 +223,7 @@ def compare(
 
     obs, boot, perm = group_matrix(
         X, labels, K, metrics, alpha=alpha, base=base, bootstrap=bootstrap,
-        permutations=permutations, seed=seed_v, n_jobs=threads,
+        permutations=permutations, seed=seed_v, n_jobs=threads, progress=progress,
     )
     n_stat = np.bincount(labels, minlength=K)
     n_tok = np.bincount(labels, weights=ntok, minlength=K)

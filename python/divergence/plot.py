@@ -65,9 +65,12 @@ def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
     size = max(4.0, 0.7 * n + 2)
     fig, ax = plt.subplots(figsize=(size, size * 0.85))
     try:
-        finite = M[np.isfinite(M)]
+        off = ~np.eye(n, dtype=bool)
+        finite = M[off & np.isfinite(M)]
         vmax = float(finite.max()) if finite.size else 1.0
-        im = ax.imshow(M, cmap="viridis", vmin=0, vmax=vmax or 1.0)
+        vmin = float(finite.min()) if finite.size else 0.0
+        shown = np.where(off, M, np.nan)  # the zero diagonal would squash the colour scale
+        im = ax.imshow(shown, cmap="viridis", vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1e-12)
         ax.set_xticks(range(n), labels=names, rotation=45, ha="right")
         ax.set_yticks(range(n), labels=names)
         for i in range(n):
@@ -76,7 +79,7 @@ def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
                     continue
                 v = M[i, j]
                 mark = "†" if np.isfinite(P[i, j]) and P[i, j] >= 0.05 else ""
-                colour = "white" if v < 0.6 * vmax else "black"
+                colour = "white" if v < vmin + 0.6 * (vmax - vmin) else "black"
                 ax.text(j, i, f"{v:.3f}{mark}", ha="center", va="center", fontsize=8, color=colour)
         units = result.settings.get("units", "nats")
         ax.set_title(f"{metric} between groups ({units})")

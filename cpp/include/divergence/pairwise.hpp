@@ -18,6 +18,8 @@ namespace divergence {
 struct RunOptions {
     int n_threads = 1;
     const StopCheck* stop = nullptr;
+    // Optional progress counter (items done), read by the stop check on the calling thread.
+    std::atomic<int64_t>* progress = nullptr;
     // Dense tile edge in rows (0 = default). Any value gives the same bits; tests use it to
     // check that blocking does not change results.
     int64_t block = 0;

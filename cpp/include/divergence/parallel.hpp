@@ -35,6 +35,9 @@ struct ParallelConfig {
     int n_threads = 1;                  // worker threads (>= 1)
     const StopCheck* stop = nullptr;    // optional
     int poll_ms = 100;                  // how often the stop check runs
+    // Optional: incremented by the number of items of each finished chunk, so the stop check
+    // (which runs on the calling thread) can report progress.
+    std::atomic<int64_t>* progress = nullptr;
 };
 
 // Runs body(begin, end, worker_id) over chunks of [0, n). worker_id is in [0, n_threads) and
@@ -67,7 +70,9 @@ void parallel_for(int64_t n, int64_t chunk, const ParallelConfig& cfg, Body&& bo
             while (!cancel.load(std::memory_order_relaxed)) {
                 const int64_t c = next.fetch_add(1, std::memory_order_relaxed);
                 if (c >= n_chunks) break;
-                body(c * chunk, std::min(n, (c + 1) * chunk), id);
+                const int64_t b = c * chunk, e = std::min(n, (c + 1) * chunk);
+                body(b, e, id);
+                if (cfg.progress != nullptr) cfg.progress->fetch_add(e - b);
             }
         } catch (...) {
             std::lock_guard<std::mutex> lock(mu);

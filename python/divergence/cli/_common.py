@@ -181,9 +181,18 @@ class Progress:
             click.echo(f"... {msg}", err=True)
         self._t = time.perf_counter()
 
+    def bar(self, done: int, total: int) -> None:
+        """A one-line progress bar (rewritten in place)."""
+        if not self.enabled or total <= 0:
+            return
+        width = 30
+        filled = int(width * done / total)
+        sys.stderr.write(f"\r    [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        sys.stderr.flush()
+
     def done(self) -> None:
         if self.enabled:
-            click.echo(f"    done in {time.perf_counter() - self._t:.1f} s", err=True)
+            click.echo(f"\r    done in {time.perf_counter() - self._t:.1f} s" + " " * 40, err=True)
 
 
 def check_metrics(metrics: Sequence[str]) -> List[str]:

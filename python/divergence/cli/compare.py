@@ -127,7 +127,7 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
     result = compare(c, metric=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
                      permutations=permutations, ci=ci, ci_method=ci_method, seed=seed, n_jobs=jobs,
                      terms=top_terms > 0, top_terms=max(top_terms, 1), term_pairs=term_pairs,
-                     prior=prior, variance=variance, vectorizer=vec)
+                     prior=prior, variance=variance, vectorizer=vec, progress=progress.bar)
     progress.done()
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
