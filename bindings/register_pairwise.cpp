@@ -2,6 +2,8 @@
 // the core. Outputs are allocated by the caller (Python) and written in place: no copies.
 #include "divergence/pairwise.hpp"
 
+#include <limits>
+
 #include "pybind11.hpp"
 
 namespace {
@@ -106,9 +108,32 @@ void nearest_sparse_impl(const py::tuple& X, const py::object& Y, int64_t k, py:
 
 bool is_f32(const py::array& a) { return a.dtype().is(py::dtype::of<float>()); }
 
+
+template <class T>
+py::array_t<T> fast_log_py(const py::array& x) {
+    require_rows<T>(x, "x", 1);
+    py::array_t<T> y(x.shape(0));
+    const T* px = static_cast<const T*>(x.data());
+    T* py_ = y.mutable_data();
+    const int64_t n = x.shape(0);
+    for (int64_t i = 0; i < n; ++i) {
+        if (!(px[i] >= std::numeric_limits<T>::min()) || !(px[i] <= std::numeric_limits<T>::max())) {
+            throw py::value_error("x: fast_log needs positive, finite, normal values (index " +
+                                  std::to_string(i) + ")");
+        }
+    }
+    divergence::fast_log(px, py_, n);
+    return y;
+}
+
 }  // namespace
 
 void register_pairwise(py::module_& m) {
+    m.def("fast_log", [](const py::array& x) -> py::object {
+        if (x.dtype().is(py::dtype::of<float>())) return fast_log_py<float>(x);
+        return fast_log_py<double>(x);
+    }, py::arg("x"), "The kernels' natural logarithm (for accuracy tests; 1-d float32/float64).");
+
     m.attr("METRICS") = py::make_tuple("jsd", "jensenshannon", "kl", "jeffreys", "hellinger",
                                        "bhattacharyya", "tv", "cosine");
 

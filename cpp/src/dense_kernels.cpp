@@ -118,5 +118,17 @@ void tile_f32(Op op, const TileArgs<float>& t) {
     }
 }
 
+namespace {
+DIVERGENCE_CLONES void log_array_f64(const double* x, double* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = fast_log(x[i]);
+}
+DIVERGENCE_CLONES void log_array_f32(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = fast_log(x[i]);
+}
+}  // namespace
+
+void fast_log_array(const double* x, double* y, int64_t n) { log_array_f64(x, y, n); }
+void fast_log_array(const float* x, float* y, int64_t n) { log_array_f32(x, y, n); }
+
 }  // namespace detail
 }  // namespace divergence

@@ -195,6 +195,9 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
     if (triangle) mirror_upper(out, pc);
 }
 
+void fast_log(const double* x, double* y, int64_t n) { detail::fast_log_array(x, y, n); }
+void fast_log(const float* x, float* y, int64_t n) { detail::fast_log_array(x, y, n); }
+
 #define DIVERGENCE_INSTANTIATE(T)                                                               \
     template void pairwise_dense<T>(const DenseView<T>&, const DenseView<T>*,                   \
                                     const MetricOptions&, const RunOptions&, const OutView<T>&); \
