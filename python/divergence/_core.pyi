@@ -1,6 +1,6 @@
 """Type stubs for the compiled core (private: use the functions of `divergence`)."""
 
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -68,5 +68,6 @@ def group_divergence(
     n_permutations: int,
     seed: int,
     n_jobs: int,
+    progress: Optional[Callable[[int, int], object]] = ...,
 ) -> Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def fast_log(x: npt.NDArray[np.floating]) -> npt.NDArray[np.floating]: ...

@@ -30,7 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from .measures import _check_metric, resolve_n_jobs
+from .measures import LOG_METRICS, _check_metric, _check_options, resolve_n_jobs
 
 __all__ = ["Comparison", "compare", "group_matrix"]
 
@@ -170,6 +170,12 @@ def compare(
     if not metrics:
         raise ValueError("metric: give at least one metric")
     metrics = [_check_metric(m) for m in metrics]
+    if alpha and not any(m in ("kl", "jeffreys") for m in metrics):
+        raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {', '.join(metrics)}; use alpha=0")
+    if base is not None and not any(m in LOG_METRICS for m in metrics):
+        raise ValueError(f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); leave base=None")
+    if base is not None:
+        _check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
     bootstrap = _check_count(bootstrap, "bootstrap")
     permutations = _check_count(permutations, "permutations")
     if not (0 < ci < 1):

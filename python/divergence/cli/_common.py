@@ -104,6 +104,8 @@ def load_corpus(corpus: Sequence[str], example: bool, **kw: Any):
         for p in corpus:
             if p != "-" and not Path(p).exists():
                 raise click.UsageError(f"CORPUS: file not found: {p}")
+        if "-" in corpus and kw.get("input_format") is None:
+            raise click.UsageError("reading standard input ('-') needs --input-format (csv, tsv, jsonl, parquet or text)")
         c = Corpus.read(
             list(corpus),
             input_format=kw.get("input_format"),
@@ -193,6 +195,19 @@ class Progress:
     def done(self) -> None:
         if self.enabled:
             click.echo(f"\r    done in {time.perf_counter() - self._t:.1f} s" + " " * 40, err=True)
+
+
+def check_output_usage(fmt: str, output: Optional[str], plot: Optional[str] = None, plot_supported: bool = True) -> None:
+    """Usage errors about outputs, raised before any work is done."""
+    if fmt == "table" and output not in (None, "-"):
+        raise click.UsageError("-o/--output needs --format csv, json or parquet")
+    if fmt == "parquet" and output in (None, "-"):
+        raise click.UsageError("--format parquet needs -o FILE (it cannot go to stdout)")
+    if plot:
+        if not plot_supported:
+            raise click.UsageError("--plot is not available for this command")
+        if not plot.lower().endswith((".png", ".svg", ".pdf")):
+            raise click.BadParameter(f"unsupported file type for {plot}; use .png, .svg or .pdf", param_hint="--plot")
 
 
 def check_metrics(metrics: Sequence[str]) -> List[str]:

@@ -11,6 +11,7 @@ import pandas as pd
 from ._common import (
     Progress,
     check_metrics,
+    check_output_usage,
     corpus_options,
     handle_errors,
     load_corpus,
@@ -117,6 +118,7 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
 
     progress = Progress(not no_progress)
     metric_list = check_metrics(metrics)
+    check_output_usage(fmt, output, plot)  # before any work
     progress.step("reading the corpus")
     c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
                     time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
@@ -143,8 +145,6 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
                   ngram=list(ngram), normalize_text=normalize_text, plot=plot,
                   columns=c.columns)
     if fmt == "table":
-        if output not in (None, "-"):
-            raise click.UsageError("-o/--output needs --format csv, json or parquet")
         click.echo(render(result))
         if level == "statement":
             click.echo("")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import Progress, corpus_options, handle_errors, load_corpus, make_vectorizer, output_options, vectorizer_options, write_outputs
+from ._common import Progress, check_output_usage, corpus_options, handle_errors, load_corpus, make_vectorizer, output_options, vectorizer_options, write_outputs
 
 
 @click.command("terms")
@@ -27,6 +27,7 @@ def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
 
     from ..terms import distinguishing_terms
 
+    check_output_usage(fmt, output, plot, plot_supported=False)  # before any work
     progress = Progress(not no_progress)
     c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
                     time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
@@ -39,11 +40,7 @@ def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
     table = distinguishing_terms(X, labels, list(names), list(vec.get_feature_names_out()), pairs=pairs,
                                  top=top, alpha0=prior, variance=variance, min_count=min_count)
     progress.done()
-    if plot:
-        raise click.UsageError("--plot is not available for terms yet; use compare --plot")
     if fmt == "table":
-        if output not in (None, "-"):
-            raise click.UsageError("-o/--output needs --format csv, json or parquet")
         click.echo(f"log-odds z with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance)")
         for (ga, gb), sub in table.groupby(["group_a", "group_b"], sort=False):
             click.echo(f"{ga} vs {gb}")
