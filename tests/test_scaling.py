@@ -1,0 +1,248 @@
+"""Wordfish and Wordscores: recovery, the quanteda procedure, determinism, published figures."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from divergence import Wordfish, Wordscores
+from divergence.scaling import ConvergenceWarning, residual_start
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def simulate(N=50, V=2000, seed=1):
+    rng = np.random.default_rng(seed)
+    theta = rng.standard_normal(N)
+    alpha = rng.normal(0, 0.3, N)
+    psi = rng.normal(-1, 1, V)
+    beta = rng.normal(0, 0.5, V)
+    Y = rng.poisson(np.exp(alpha[:, None] + psi + np.outer(theta, beta)))
+    keep = Y.sum(axis=0) > 0
+    return sp.csr_matrix(Y[:, keep]), theta
+
+
+def fit_quiet(model, X, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, **kw)
+
+
+@pytest.fixture(scope="module")
+def sim():
+    return simulate()
+
+
+def test_simulation_recovers_positions(sim):
+    X, theta = sim
+    m = fit_quiet(Wordfish(n_jobs=1), X)
+    assert abs(np.corrcoef(m.theta_, theta)[0, 1]) >= 0.99
+    assert np.all(np.isfinite(m.se_theta_)) and np.all(m.se_theta_ > 0)
+    assert m.theta_[0] < m.theta_[1]  # default dir = (0, 1)
+    c = Wordfish(solver="converged").fit(X)
+    assert c.converged_
+    assert abs(np.corrcoef(c.theta_, theta)[0, 1]) >= 0.99
+    assert abs(c.theta_.mean()) < 1e-12 and abs(c.theta_.std(ddof=1) - 1) < 1e-12
+
+
+def test_n_jobs_bit_identical(sim):
+    X, _ = sim
+    a = fit_quiet(Wordfish(n_jobs=1, max_iter=20), X)
+    b = fit_quiet(Wordfish(n_jobs=2, max_iter=20), X)
+    for k in ("theta_", "alpha_", "beta_", "psi_", "se_theta_", "trace_"):
+        assert np.array_equal(getattr(a, k), getattr(b, k)), k
+    # bootstrap: replicates in parallel (n_jobs=2, B=2) vs one at a time (n_jobs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ba = a.bootstrap(2, seed=7)
+        bb = b.bootstrap(2, seed=7)
+        assert np.array_equal(ba, bb)
+        assert not np.array_equal(ba, a.bootstrap(2, seed=8))
+    assert np.array_equal(a.predict(X[:5]), b.predict(X[:5]))
+    q = fit_quiet(Wordfish(n_jobs=1, dispersion="quasipoisson", max_iter=5), X)
+    r = fit_quiet(Wordfish(n_jobs=2, dispersion="quasipoisson", max_iter=5), X)
+    assert np.array_equal(q.theta_, r.theta_) and np.array_equal(q.phi_, r.phi_)
+
+
+def reference_first_iteration(Y, u, pb=1 / 9, pt=1.0):
+    """Slow dense NumPy version of quanteda's start values and first outer iteration."""
+    Y = np.asarray(Y, dtype=float)
+    N, V = Y.shape
+    r, c = Y.sum(1), Y.sum(0)
+    T = r.sum()
+    theta = (r / T) ** -0.5 * u
+    theta = (theta - theta.mean()) / theta.std(ddof=1)
+    beta = np.zeros(V)
+    alpha = np.log(r) - np.log(r.mean())
+    psi = np.log(c / N)
+
+    def newton(p0, p1, g, h, step):
+        det = h[0, 0] * h[1, 1] - h[0, 1] * h[1, 0]
+        n0 = p0 - step * (h[1, 1] * g[0] - h[0, 1] * g[1]) / det
+        n1 = p1 - step * (h[0, 0] * g[1] - h[1, 0] * g[0]) / det
+        return n0, n1, max(abs(n0 - p0), abs(n1 - p1))
+
+    for k in range(V):
+        step = 0.5
+        for _ in range(10):
+            lam = np.exp(alpha + psi[k] + beta[k] * theta)
+            g = [np.sum(Y[:, k] - lam), np.sum(theta * (Y[:, k] - lam)) - beta[k] * pb]
+            h = np.array([[-lam.sum(), -np.sum(theta * lam)], [-np.sum(theta * lam), -np.sum(theta**2 * lam) - pb]])
+            psi[k], beta[k], cc = newton(psi[k], beta[k], g, h, step)
+            step = 1.0
+            if cc <= 1e-8:
+                break
+    for i in range(N):
+        step = 0.5
+        for _ in range(10):
+            lam = np.exp(alpha[i] + psi + beta * theta[i])
+            g = [np.sum(Y[i] - lam), np.sum(beta * (Y[i] - lam)) - theta[i] * pt]
+            h = np.array([[-lam.sum(), -np.sum(beta * lam)], [-np.sum(beta * lam), -np.sum(beta**2 * lam) - pt]])
+            alpha[i], theta[i], cc = newton(alpha[i], theta[i], g, h, step)
+            step = 1.0
+            if cc <= 1e-8:
+                break
+    alpha = alpha - alpha.mean()
+    theta = (theta - theta.mean()) / theta.std(ddof=1)
+    if theta[0] > theta[1]:
+        theta, beta = -theta, -beta
+    return theta, alpha, psi, beta
+
+
+def test_one_outer_iteration_matches_numpy_reference():
+    X, _ = simulate(N=12, V=150, seed=3)
+    u = residual_start(X)
+    # The singular vector agrees with a dense SVD of the residual matrix (up to sign).
+    Y = X.toarray().astype(float)
+    E = np.outer(Y.sum(1), Y.sum(0)) / Y.sum()
+    U = np.linalg.svd((Y - E) / np.sqrt(E))[0][:, 0]
+    assert np.allclose(np.abs(u), np.abs(U), atol=1e-10)
+    m = fit_quiet(Wordfish(max_iter=1, n_jobs=1), X)
+    theta, alpha, psi, beta = reference_first_iteration(Y, u)
+    np.testing.assert_allclose(m.theta_, theta, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(m.alpha_, alpha, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(m.psi_, psi, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(m.beta_, beta, rtol=1e-8, atol=1e-10)
+
+
+def test_predict_and_groups(sim):
+    X, _ = sim
+    m = fit_quiet(Wordfish(max_iter=30), X, bootstrap=8)
+    p, se = m.predict(X, return_se=True)
+    assert np.corrcoef(p, m.theta_)[0, 1] > 0.99 and np.all(se > 0)
+    groups = np.repeat(["a", "b", "c", "d", "e"], 10)
+    gp = m.group_positions(groups)
+    assert list(gp["group"]) == ["a", "b", "c", "d", "e"]
+    assert np.allclose(gp["theta"], [m.theta_[i * 10:(i + 1) * 10].mean() for i in range(5)])
+    assert (gp["boot_low"] <= gp["boot_high"]).all()
+    gd = m.group_distances(groups)
+    assert len(gd) == 10 and {"distance", "boot_low", "boot_high"} <= set(gd.columns)
+    docs = m.documents()
+    assert {"theta", "se", "boot_low", "boot_high"} <= set(docs.columns)
+
+
+def test_bad_inputs():
+    X, _ = simulate(N=6, V=40, seed=5)
+    with pytest.raises(ValueError, match="at least 3 documents"):
+        Wordfish().fit(X[:2])
+    Y = sp.vstack([X, sp.csr_matrix((1, X.shape[1]))]).tocsr()
+    with pytest.raises(ValueError, match="no counts: 'd6'"):
+        Wordfish().fit(Y, doc_names=[f"d{i}" for i in range(7)])
+    Z = sp.hstack([X, sp.csr_matrix((X.shape[0], 1))]).tocsr()
+    names = [f"w{j}" for j in range(Z.shape[1])]
+    with pytest.raises(ValueError, match=f"feature.*'{names[-1]}'"):
+        Wordfish().fit(Z, feature_names=names)
+    with pytest.raises(ValueError, match="no document named 'zz'"):
+        Wordfish(dir=("d0", "zz")).fit(X, doc_names=[f"d{i}" for i in range(6)])
+    with pytest.raises(ValueError, match="outside"):
+        Wordfish(dir=(0, 99)).fit(X)
+    with pytest.raises(ValueError, match="priors"):
+        Wordfish(priors=(1, 1, 0, 1)).fit(X)
+    with pytest.raises(ValueError, match="non-negative"):
+        Wordfish().fit(-X)
+    with pytest.warns(ConvergenceWarning, match="after 2 iterations"):
+        Wordfish(max_iter=2).fit(X)
+    m = fit_quiet(Wordfish(), X)
+    with pytest.raises(ValueError, match="feature columns"):
+        m.predict(X[:, :5])
+
+
+def test_wordscores_lbg_example():
+    path = SHARED / "lbg_example.csv"
+    if not path.exists():
+        pytest.skip("../shared/data absent")
+    d = pd.read_csv(path, index_col=0)
+    y = [-1.5, -0.75, 0, 0.75, 1.5, np.nan]
+    ws = Wordscores().fit(d.to_numpy(), y, doc_names=d.index)
+    t = ws.scores(rescaling="lbg").set_index("document")
+    assert round(t.loc["V1", "raw"], 3) == -0.448
+    assert round(t.loc["V1", "se"], 4) == 0.0119
+    assert round(t.loc["V1", "lbg"], 2) == -0.53
+    assert round(t.loc["V1", "lbg"], 3) == -0.530
+    mv = Wordscores(rescaling="mv").fit(d.to_numpy(), y).predict()
+    assert round(mv[-1], 2) == -0.51 and round(mv[-1], 3) == -0.510
+    assert mv[0] == pytest.approx(-1.5) and mv[4] == pytest.approx(1.5)
+    # smoothing moves scores towards the centre; bad input is named
+    sm = Wordscores(smooth=1).fit(d.to_numpy(), y).predict()
+    assert abs(sm[-1]) < abs(ws.predict()[-1])
+    with pytest.raises(ValueError, match="at least 2 reference"):
+        Wordscores().fit(d.to_numpy(), [1, np.nan, np.nan, np.nan, np.nan, np.nan])
+    with pytest.raises(ValueError, match="rescaling"):
+        Wordscores(rescaling="zz").fit(d.to_numpy(), y)
+
+
+def test_irish_budget_2010():
+    path = SHARED / "irishbudget2010.csv"
+    if not path.exists():
+        pytest.skip("../shared/data absent")
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    d = pd.read_csv(path)
+    X = CountVectorizer(token_pattern=r"(?u)\b\w+\b").fit_transform(d["text"])
+    m = Wordfish(dir=(5, 4)).fit(X, doc_names=d["doc_id"])
+    assert m.converged_
+    # Kenny (FG, opposition) < Cowen (FF, government); both FF speeches at the top
+    assert m.theta_[5] < m.theta_[4]
+    order = np.argsort(-m.theta_)
+    assert set(order[:2]) == {0, 4}
+    labour = m.theta_[d["party"].to_numpy() == "LAB"]
+    assert (labour < 0).all()
+    c = Wordfish(dir=("Kenny, Enda (FG)", "Cowen, Brian (FF)"), solver="converged").fit(X, doc_names=d["doc_id"])
+    assert c.converged_ and np.corrcoef(c.theta_, m.theta_)[0, 1] > 0.97
+
+
+def test_cli_scale(tmp_path):
+    path = SHARED / "irishbudget2010.csv"
+    if not path.exists():
+        pytest.skip("../shared/data absent")
+    from click.testing import CliRunner
+
+    from divergence.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "pos.csv"
+    r = runner.invoke(main, ["scale", str(path), "--id-col", "doc_id", "--group-col", "party", "--dir",
+                             "Kenny, Enda (FG)", "Cowen, Brian (FF)", "--bootstrap", "4", "--format", "csv",
+                             "-o", str(out), "--plot", str(tmp_path / "p.png"), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    docs = pd.read_csv(out)
+    assert len(docs) == 14 and {"theta", "se", "boot_low", "boot_high"} <= set(docs.columns)
+    assert (tmp_path / "pos.groups.csv").exists() and (tmp_path / "p.png").exists()
+    d = pd.read_csv(path)
+    d["score"] = np.nan
+    d.loc[[0, 4], "score"] = 1.0   # FF (government)
+    d.loc[[2, 7], "score"] = -1.0  # LAB (opposition)
+    src = tmp_path / "ws.csv"
+    d.to_csv(src, index=False)
+    r = runner.invoke(main, ["scale", str(src), "--id-col", "doc_id", "--group-col", "party", "--method",
+                             "wordscores", "--ref-col", "score", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "Wordscores" in r.output
+    r = runner.invoke(main, ["scale", str(path), "--id-col", "doc_id", "--dir", "nobody", "Cowen, Brian (FF)"])
+    assert r.exit_code == 2
