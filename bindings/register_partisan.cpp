@@ -1,0 +1,98 @@
+// Bindings for partisanship (plug-in and leave-out, speaker bootstrap, shuffled labels).
+#include "divergence/partisan.hpp"
+
+#include <algorithm>
+
+#include "pybind11.hpp"
+
+namespace {
+
+using namespace divergence;
+using namespace divergence_py;
+
+}  // namespace
+
+void register_partisan(py::module_& m) {
+    m.def(
+        "partisanship",
+        [](const py::tuple& X, const py::array& labels, int32_t G, int64_t n_bootstrap,
+           int64_t n_permutations, uint64_t seed, int n_jobs) {
+            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
+            const CsrView<double> xv =
+                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
+                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            require_rows<int32_t>(labels, "labels", 1);
+            if (labels.shape(0) != xv.rows) {
+                throw py::value_error("labels: length " + std::to_string(labels.shape(0)) +
+                                      " does not match the " + std::to_string(xv.rows) +
+                                      " speakers");
+            }
+            if (G < 2) {
+                throw py::value_error("groups: partisanship needs at least two groups, got " +
+                                      std::to_string(G));
+            }
+            if (n_bootstrap < 0 || n_permutations < 0) {
+                throw py::value_error("bootstrap/permutations: counts must be >= 0");
+            }
+            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            PartisanOptions opt;
+            opt.n_bootstrap = n_bootstrap;
+            opt.n_permutations = n_permutations;
+            opt.seed = seed;
+            const auto g = static_cast<py::ssize_t>(G);
+            py::array_t<double> observed(py::ssize_t{2});
+            py::array_t<double> by_group({g, py::ssize_t{2}});
+            py::array_t<double> per_speaker(static_cast<py::ssize_t>(xv.rows));
+            py::array_t<double> boot({static_cast<py::ssize_t>(n_bootstrap), py::ssize_t{2}});
+            py::array_t<double> perm({static_cast<py::ssize_t>(n_permutations), py::ssize_t{2}});
+            const auto* lab = static_cast<const int32_t*>(labels.data());
+            double* po = observed.mutable_data();
+            double* pg = by_group.mutable_data();
+            double* ps = per_speaker.mutable_data();
+            double* pb = boot.mutable_data();
+            double* pp = perm.mutable_data();
+            const StopCheck stop = make_stop_check();
+            RunOptions ro;
+            ro.n_threads = n_jobs;
+            ro.stop = &stop;
+            run_without_gil([&] { partisanship(xv, lab, G, opt, ro, po, pg, ps, pb, pp); });
+            return py::make_tuple(observed, by_group, per_speaker, boot, perm);
+        },
+        py::arg("X"), py::arg("labels"), py::arg("G"), py::arg("n_bootstrap"),
+        py::arg("n_permutations"), py::arg("seed"), py::arg("n_jobs"),
+        "Partisanship of speakers x phrases CSR counts with int32 group codes: observed (2,) "
+        "[plug-in, leave-out], by_group (G, 2), per_speaker (N,) leave-out scores, bootstrap "
+        "(B, 2) and shuffled-label (P, 2) replicates.");
+
+    m.def(
+        "sum_rows_by",
+        [](const py::tuple& X, const py::array& owner, int64_t n_out, int n_jobs) {
+            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
+            const CsrView<double> xv =
+                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
+                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            require_rows<int64_t>(owner, "owner", 1);
+            if (owner.shape(0) != xv.rows) {
+                throw py::value_error("owner: length " + std::to_string(owner.shape(0)) +
+                                      " does not match the " + std::to_string(xv.rows) + " rows");
+            }
+            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            const auto* ow = static_cast<const int64_t*>(owner.data());
+            const StopCheck stop = make_stop_check();
+            RunOptions ro;
+            ro.n_threads = n_jobs;
+            ro.stop = &stop;
+            RowSums rs;
+            run_without_gil([&] { rs = sum_rows_by(xv, ow, n_out, ro); });
+            py::array_t<int64_t> indptr(static_cast<py::ssize_t>(rs.indptr.size()));
+            py::array_t<int32_t> indices(static_cast<py::ssize_t>(rs.indices.size()));
+            py::array_t<double> data(static_cast<py::ssize_t>(rs.data.size()));
+            std::copy(rs.indptr.begin(), rs.indptr.end(), indptr.mutable_data());
+            std::copy(rs.indices.begin(), rs.indices.end(), indices.mutable_data());
+            std::copy(rs.data.begin(), rs.data.end(), data.mutable_data());
+            return py::make_tuple(indptr, indices, data);
+        },
+        py::arg("X"), py::arg("owner"), py::arg("n_out"), py::arg("n_jobs"),
+        "Rows of a CSR matrix summed by int64 owner codes: (indptr, indices, data) of the "
+        "n_out x n_cols result, column indices sorted (copied out of the core).");
+}

@@ -1,0 +1,209 @@
+"""``divergence partisanship``: how well does one phrase reveal a speaker's group, beyond noise?"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import click
+import numpy as np
+import pandas as pd
+
+from ._common import (
+    DataError,
+    Progress,
+    corpus_options,
+    handle_errors,
+    load_corpus,
+    make_vectorizer,
+    output_options,
+    vectorizer_options,
+    write_outputs,
+)
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "-"
+    if isinstance(v, float) and np.isinf(v):
+        return "inf"
+    return f"{v:.{digits}f}"
+
+
+def _estimator_lines(t: pd.DataFrame) -> List[str]:
+    lines = [f"{'estimator':<10} {'value':>7} {'interval':>17} {'shuffled':>8} {'excess':>7} {'p':>7}"]
+    for r in t.itertuples():
+        interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+        lines.append(
+            f"{r.estimator:<10} {_fmt(r.value):>7} {interval:>17} {_fmt(r.null_mean):>8} {_fmt(r.excess):>7} {_fmt(r.p_value, 4):>7}"
+        )
+    return lines
+
+
+def render(result: Any) -> str:
+    """Readable report of a Partisanship or PartisanshipOverTime result."""
+    from ..partisan import PartisanshipOverTime
+
+    s = result.settings
+    ci = f"{int(round(s['ci'] * 100))}% {s['ci_method']}"
+    lines: List[str] = []
+    if isinstance(result, PartisanshipOverTime):
+        lines.append(
+            f"partisanship by window ({s['window']}, step {s['step']}): {s['n_scored']} of {s['n_windows']} "
+            f"windows scored; bootstrap {s['bootstrap']} ({ci}), shuffled labels {s['permutations']}, seed {s['seed']}"
+        )
+        t = result.table
+        if len(t):
+            lines.append(f"{'window':<23} {'speakers':>8} {'plug-in':>7} {'leave-out':>9} {'interval':>17} {'shuffled':>8} {'1/G':>5}")
+            for w, sub in t.groupby("window", sort=True):
+                pi = sub[sub["estimator"] == "plug-in"].iloc[0]
+                lo = sub[sub["estimator"] == "leave-out"].iloc[0]
+                label = f"{lo['start']}-{lo['end']}"
+                interval = f"[{_fmt(lo['ci_low'])}, {_fmt(lo['ci_high'])}]" if not np.isnan(lo["ci_low"]) else "-"
+                lines.append(
+                    f"{label:<23} {int(lo['n_speakers']):>8} {_fmt(pi['value']):>7} {_fmt(lo['value']):>9} "
+                    f"{interval:>17} {_fmt(lo['null_mean']):>8} {_fmt(lo['chance'], 2):>5}"
+                )
+        lines.append("")
+        lines.append("'shuffled': leave-out partisanship with labels permuted over speakers (what noise alone gives).")
+        return "\n".join(lines)
+    G = len(result.groups)
+    lines.append(
+        f"{G} groups ({', '.join(result.groups)}), {s['n_speakers']} {s['unit']}s, {s['n_terms']} phrases; "
+        f"bootstrap {s['bootstrap']} ({ci}, {s['unit']}s resampled), shuffled labels {s['permutations']}, seed {s['seed']}"
+    )
+    lines.append(f"1/G = {1.0 / G:.3f} means no difference: a phrase tells a listener nothing about the group.")
+    lines.append("")
+    lines.extend(_estimator_lines(result.table))
+    lines.append("")
+    lines.append(
+        "plug-in: biased upward when the vocabulary is large relative to the speech; leave-out "
+        "(Gentzkow, Shapiro and Taddy 2019): each speaker scored against the others' phrase use. "
+        "'shuffled': mean under labels permuted over speakers."
+    )
+    lines.append("")
+    bg = result.by_group
+    w = max(5, max(len(g) for g in bg["group"]))
+    lines.append(f"{'group':<{w}} {'speakers':>8} {'tokens':>9} {'plug-in':>8} {'leave-out':>9}")
+    for r in bg.itertuples():
+        lines.append(f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {_fmt(r.plug_in):>8} {_fmt(r.leave_out):>9}")
+    return "\n".join(lines)
+
+
+def render_stances(st: Any) -> str:
+    lines = [f"stance divergence ({st.kind}s; {', '.join(st.metrics[:3])}{', ...' if len(st.metrics) > 3 else ''})"]
+    m = st.metrics[0]
+    t = st.table[st.table["metric"] == m]
+    for target, sub in t.groupby("target", sort=True):
+        lines.append(f"  {target}")
+        for r in sub.itertuples():
+            interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            lines.append(f"    {r.group_a} vs {r.group_b}: {m} {_fmt(r.value)} {interval} p {_fmt(r.p_value, 4)}")
+    return "\n".join(lines)
+
+
+@click.command("partisanship")
+@corpus_options
+@click.option("--speaker-col", default=None, help="Speaker column: a speaker's statements are summed (default: each statement is its own speaker).")
+@click.option("--groups", "only_groups", multiple=True, help="Only these groups (repeat or comma-separate), e.g. --groups Republican,Democratic.")
+@click.option("--speaker-group-policy", type=click.Choice(["error", "first", "split"]), default="error", show_default=True, help="A speaker found in several groups: stop with an error, count them in the group of their first statement, or once per group.")
+@click.option("--window", default=None, help="Partisanship per time window: '4Y' (years, aligned to multiples of the step) or N statements.")
+@click.option("--step", default=None, help="How far windows move (default: the window, no overlap), in the window's unit.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (speakers resampled within groups).")
+@click.option("--permutations", type=click.IntRange(min=0), default=200, show_default=True, help="Shuffled-label replicates (labels permuted over speakers).")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
+@click.option("--ci-method", type=click.Choice(["percentile", "basic"]), default="percentile", show_default=True, help="Bootstrap interval type.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same numbers, any --jobs.")
+@click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) between groups.")
+@click.option("--target-col", default=None, help="With --stance-col: what the stance is about (one comparison per target).")
+@click.option("--stance-kind", type=click.Choice(["auto", "label", "score"]), default="auto", show_default=True, help="Stance labels or numeric scores (auto: scores when every value is a number).")
+@vectorizer_options
+@output_options
+@handle_errors
+def partisanship_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
+                     encoding_errors, drop_empty, strict, speaker_col, only_groups, speaker_group_policy,
+                     window, step, bootstrap, permutations, ci, ci_method, seed, stance_col, target_col,
+                     stance_kind, min_df, max_df, max_features, stop_words, ngram, normalize_text, fmt,
+                     output, plot, jobs, no_progress):
+    """Partisanship of the groups' speech in CORPUS: plug-in and leave-out estimates.
+
+    The expected posterior that a listener puts on a speaker's true group after one phrase
+    (Gentzkow, Shapiro and Taddy 2019): 1/G means no difference. Prints both estimates with
+    speaker-bootstrap intervals and the shuffled-label baseline; with --window, one row per
+    time window; with --stance-col, the divergence of hand-coded stances per target.
+    """
+    from ..partisan import partisanship, partisanship_over_time, plot_partisanship, plot_stances, stance_divergence
+
+    progress = Progress(not no_progress)
+    progress.step("reading the corpus")
+    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
+                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
+                    drop_empty=drop_empty, strict=strict)
+    wanted = [g.strip() for part in only_groups for g in part.split(",") if g.strip()]
+    if wanted:
+        c = c.filter(groups=wanted)
+    c.require_groups(2)
+    if speaker_col is not None and speaker_col not in c.frame.columns:
+        raise DataError(f"--speaker-col: no column {speaker_col!r}; columns: {', '.join(map(repr, c.frame.columns))}")
+    stances = None
+    if target_col is not None and stance_col is None:
+        raise click.UsageError("--target-col needs --stance-col")
+    if stance_col is not None:
+        progress.step("stance divergence")
+        stances = stance_divergence(c, stance_col, target_col, kind=stance_kind, bootstrap=bootstrap,
+                                    permutations=permutations, ci=ci, ci_method=ci_method, seed=seed, n_jobs=jobs)
+        progress.done()
+        for note in stances.notes:
+            click.echo(f"note: {note}", err=True)
+    vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
+    common = dict(speakers=speaker_col, bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method,
+                  seed=seed, n_jobs=jobs, vectorizer=vec, speaker_group_policy=speaker_group_policy)
+    tables: Dict[str, Optional[pd.DataFrame]] = {}
+    if window is not None:
+        from ..partisan import parse_window
+
+        if parse_window(window)[1] == "years":
+            c.require_time()
+        progress.step(f"partisanship per window of {window}, {bootstrap} + {permutations} replicates each")
+        result: Any = partisanship_over_time(c, window=window, step=step, **common)
+        tables["partisanship"] = result.table
+    else:
+        if step is not None:
+            raise click.UsageError("--step needs --window")
+        progress.step(f"tokenising {len(c)} statements, {bootstrap} bootstrap + {permutations} shuffled-label replicates")
+        result = partisanship(c, **common)
+        tables["partisanship"] = result.table
+        tables["groups"] = result.by_group
+        tables["speakers"] = result.speakers
+    progress.done()
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if stances is not None:
+        tables["stances"] = stances.table
+        tables["stance_distributions"] = stances.distributions
+    params = dict(corpus=list(corpus) or ["<example>"], speaker_col=speaker_col, groups=wanted or None,
+                  speaker_group_policy=speaker_group_policy, window=window, step=step, bootstrap=bootstrap,
+                  permutations=permutations, ci=ci, ci_method=ci_method, stance_col=stance_col,
+                  target_col=target_col, stance_kind=stance_kind, min_df=min_df, max_df=max_df,
+                  max_features=max_features, ngram=list(ngram), normalize_text=normalize_text, plot=plot,
+                  columns=c.columns)
+    if fmt == "table":
+        if output not in (None, "-"):
+            raise click.UsageError("-o/--output needs --format csv, json or parquet")
+        click.echo(render(result))
+        if stances is not None:
+            click.echo("")
+            click.echo(render_stances(stances))
+    else:
+        written = write_outputs(tables, fmt, output, "partisanship", params, result.settings["seed"], c.sources, jobs)
+        for p in written:
+            click.echo(f"wrote {p}", err=True)
+    if plot:
+        plot_partisanship(result, plot)
+        click.echo(f"wrote {plot}", err=True)
+        if stances is not None:
+            from pathlib import Path
+
+            pp = Path(plot)
+            sp_path = pp.with_name(f"{pp.stem}.stances{pp.suffix}")
+            plot_stances(stances, sp_path)
+            click.echo(f"wrote {sp_path}", err=True)
