@@ -1,0 +1,69 @@
+// Bindings for topic coherence (NPMI of top-word pairs from document co-occurrence counts).
+#include "divergence/coherence.hpp"
+
+#include "pybind11.hpp"
+
+namespace {
+
+using namespace divergence;
+using namespace divergence_py;
+
+}  // namespace
+
+void register_coherence(py::module_& m) {
+    m.def(
+        "npmi_coherence",
+        [](const py::tuple& X, const py::array& topic_ptr, const py::array& words, int n_jobs) {
+            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
+            const CsrView<double> xv =
+                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
+                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            require_rows<int64_t>(topic_ptr, "topic_ptr", 1);
+            require_rows<int32_t>(words, "words", 1);
+            if (topic_ptr.shape(0) < 1) throw py::value_error("topic_ptr: must have n_topics + 1 entries");
+            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            const auto* tp = static_cast<const int64_t*>(topic_ptr.data());
+            const int64_t n_topics = topic_ptr.shape(0) - 1;
+            if (tp[0] != 0) throw py::value_error("topic_ptr: must start at 0");
+            int64_t n_pairs = 0;
+            for (int64_t t = 0; t < n_topics; ++t) {
+                if (tp[t + 1] < tp[t]) {
+                    throw py::value_error("topic_ptr: decreases at topic " + std::to_string(t));
+                }
+                const int64_t n = tp[t + 1] - tp[t];
+                n_pairs += n * (n - 1) / 2;
+            }
+            if (tp[n_topics] != words.shape(0)) {
+                throw py::value_error("topic_ptr: last entry " + std::to_string(tp[n_topics]) +
+                                      " does not match the " + std::to_string(words.shape(0)) +
+                                      " words");
+            }
+            const auto* w = static_cast<const int32_t*>(words.data());
+            py::array_t<double> out(static_cast<py::ssize_t>(n_topics));
+            py::array_t<double> pairs(static_cast<py::ssize_t>(n_pairs));
+            double* po = out.mutable_data();
+            double* pp = pairs.mutable_data();
+            const StopCheck stop = make_stop_check();
+            RunOptions ro;
+            ro.n_threads = n_jobs;
+            ro.stop = &stop;
+            run_without_gil([&] { npmi_coherence(xv, tp, w, n_topics, ro, po, pp); });
+            return py::make_tuple(out, pairs);
+        },
+        py::arg("X"), py::arg("topic_ptr"), py::arg("words"), py::arg("n_jobs"),
+        "NPMI coherence per topic (n_topics,) and per word pair, from CSR counts (only non-zero "
+        "entries matter), topic offsets (int64, n_topics + 1) and word ids (int32).");
+    m.def(
+        "document_frequency",
+        [](const py::tuple& X) {
+            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
+            const CsrView<double> xv =
+                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
+                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            py::array_t<int64_t> df(static_cast<py::ssize_t>(xv.cols));
+            int64_t* pd = df.mutable_data();
+            run_without_gil([&] { document_frequency(xv, pd); });
+            return df;
+        },
+        py::arg("X"), "Number of rows with a non-zero entry, per column.");
+}

@@ -1,0 +1,262 @@
+"""``divergence topics``: which topics carry the gap between groups."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import click
+import numpy as np
+
+from ._common import (
+    Progress,
+    check_metrics,
+    corpus_options,
+    handle_errors,
+    load_corpus,
+    make_vectorizer,
+    output_options,
+    vectorizer_options,
+    write_outputs,
+)
+
+_VECTORIZER_PARAMS = ("min_df", "max_df", "max_features", "stop_words", "ngram", "normalize_text")
+
+
+def _fmt(v: Any, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "-"
+    return f"{v:.{digits}f}"
+
+
+def parse_k(text: str) -> List[int]:
+    """'10' -> [10]; '5,10,20' -> [5, 10, 20]."""
+    out = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            out.append(int(part))
+        except ValueError:
+            raise click.BadParameter(f"not an integer: {part!r} (give e.g. 10 or 5,10,20)", param_hint="--k")
+    if not out:
+        raise click.BadParameter("give a number of topics, e.g. 10 or 5,10,20", param_hint="--k")
+    if len(set(out)) != len(out):
+        raise click.BadParameter(f"candidates repeat: {text}", param_hint="--k")
+    return out
+
+
+def render_selection(table: Any, chosen: int) -> str:
+    metric = table["heldout_metric"].iloc[0].replace("_", " ")
+    lines = [f"choosing k: {table.attrs.get('n_train')} training / {table.attrs.get('n_heldout')} held-out statements"]
+    lines.append(f"{'k':>4} {'held-out ' + metric:>28} {'coherence (NPMI)':>17} {'min':>7}")
+    for r in table.itertuples():
+        mark = "  <- chosen" if r.k == chosen else ("" if r.within_tolerance else "  (held-out fit outside tolerance)")
+        lines.append(f"{r.k:>4} {r.heldout:>28.4f} {r.coherence:>17.3f} {r.coherence_min:>7.3f}{mark}")
+    lines.append(f"rule: {table.attrs.get('rule')}; picks k={chosen}")
+    return "\n".join(lines)
+
+
+def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> str:
+    """Readable report: topics, prevalence by group, prevalence divergence, differing topics."""
+    s = result.settings
+    model = result.model
+    lines: List[str] = []
+    lines.append(
+        f"{s['method'].upper()} with k={s['k']} topics, {s['n_statements']} statements, {s['n_terms']} terms; "
+        f"seed {s['seed']}, {s['n_iter']} iterations; bootstrap {s['bootstrap']}, permutations {s['permutations']}"
+    )
+    lines.append("")
+    lines.append("topics (label from FREX words; coherence = mean NPMI of the top words)")
+    for t, lab in enumerate(result.labels):
+        lines.append(f"  {lab}  [coherence {model.coherence_[t]:.2f}]")
+        lines.append(f"      top: {' '.join(model.top_words_[t][:8])}")
+    lines.append("")
+    ci = int(round(s["ci"] * 100))
+    lines.append(f"prevalence (mean topic share of each group's statements, {ci}% bootstrap interval)")
+    names = result.groups
+    w = max(8, max(len(g) for g in names))
+    lines.append(f"{'topic':<10}" + "".join(f" {g[:w]:>{w + 10}}" for g in names))
+    P = result.prevalence
+    for t in range(s["k"]):
+        cells = []
+        for g in names:
+            r = P[(P["group"] == g) & (P["topic"] == t)].iloc[0]
+            iv = f"[{_fmt(r.ci_low, 2)},{_fmt(r.ci_high, 2)}]" if not np.isnan(r.ci_low) else ""
+            cells.append(f" {_fmt(r.prevalence, 2) + ' ' + iv:>{w + 10}}")
+        lines.append(f"{'topic' + str(t):<10}" + "".join(cells))
+    div = result.divergence.table
+    for m in result.divergence.metrics:
+        lines.append("")
+        lines.append(f"divergence of topic prevalence: {m}")
+        t = div[div["metric"] == m]
+        lines.append(f"  {'pair':<24} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}")
+        for r in t.itertuples():
+            iv = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            lines.append(
+                f"  {(r.group_a + ' vs ' + r.group_b)[:24]:<24} {_fmt(r.value):>8} {iv:>19} {_fmt(r.null_mean):>9} "
+                f"{_fmt(r.excess):>8} {_fmt(r.p_value, 4):>7}"
+            )
+    metric0 = result.divergence.metrics[0]
+    lines.append("")
+    lines.append(
+        f"where the groups differ: topics by share of the prevalence JSD; difference = prevalence a - b "
+        f"[{ci}% interval], permutation p; within = {metric0} of the groups' word usage inside the topic"
+    )
+    T = result.topics
+    todo = pairs if pairs else list(dict.fromkeys(zip(T["group_a"], T["group_b"])))
+    for a, b in todo:
+        sub = result.differing(a, b, top)
+        if sub.empty:
+            continue
+        flip = sub["group_a"].iloc[0] != a
+        lines.append(f"  {a} vs {b}")
+        for r in sub.itertuples():
+            d, lo, hi = (r.difference, r.ci_low, r.ci_high) if not flip else (-r.difference, -r.ci_high, -r.ci_low)
+            wa, wb = (r.words_a, r.words_b) if not flip else (r.words_b, r.words_a)
+            lines.append(
+                f"    {r.label}: share {r.share:.0%}, difference {d:+.3f} [{_fmt(lo)}, {_fmt(hi)}], p {_fmt(r.p_value, 4)}, "
+                f"within {getattr(r, 'within_' + metric0):.3f}"
+            )
+            lines.append(f"        {a}: {wa or '-'}")
+            lines.append(f"        {b}: {wb or '-'}")
+    return "\n".join(lines)
+
+
+@click.command("topics")
+@corpus_options
+@click.option("--k", "k_text", default="10", show_default=True, help="Number of topics, or candidates such as 5,10,20 (compared by held-out fit and coherence; the chosen k is used).")
+@click.option("--method", type=click.Choice(["lda", "nmf"]), default="lda", show_default=True, help="Latent Dirichlet allocation or non-negative matrix factorisation (scikit-learn).")
+@click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Passes over the data (default: 30 for lda, 300 for nmf).")
+@click.option("--metric", "metrics", multiple=True, default=("jsd",), show_default=True, help="Metric(s) for the prevalence and within-topic divergences (repeat or comma-separate; 'all').")
+@click.option("--base", type=float, default=None, help="Log base for log metrics (default: natural log, nats).")
+@click.option("--alpha", type=float, default=0.0, show_default=True, help="Additive smoothing for kl/jeffreys.")
+@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (statements resampled within groups).")
+@click.option("--permutations", type=click.IntRange(min=0), default=200, show_default=True, help="Permutation replicates (labels shuffled across statements).")
+@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same topics and numbers, any --jobs.")
+@click.option("--top-words", type=click.IntRange(min=2), default=10, show_default=True, help="Top words per topic (labels, coherence, tables).")
+@click.option("--top-topics", type=click.IntRange(min=1), default=3, show_default=True, help="Differing topics shown per pair of groups.")
+@click.option("--pair", nargs=2, default=None, help="Show only this pair of groups in the report, e.g. --pair ARM AZE.")
+@click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2, show_default=True, help="With several --k: share of statements held out to score each k.")
+@click.option("--tolerance", type=click.FloatRange(min=0), default=0.05, show_default=True, help="With several --k: held-out scores within this share of the best count as equal; coherence decides.")
+@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None, help="Save the fitted model (joblib) for later runs.")
+@click.option("--load", "load_path", type=click.Path(exists=True, dir_okay=False), default=None, help="Reuse a saved model (its vocabulary and topics) instead of fitting one. Load only files you trust.")
+@vectorizer_options
+@output_options
+@handle_errors
+def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
+               encoding_errors, drop_empty, strict, k_text, method, max_iter, metrics, base, alpha,
+               bootstrap, permutations, ci, seed, top_words, top_topics, pair, holdout, tolerance,
+               save_path, load_path, min_df, max_df, max_features, stop_words, ngram, normalize_text,
+               fmt, output, plot, jobs, no_progress):
+    """Topic model of CORPUS and where the groups differ in topic space.
+
+    Fits LDA (or NMF) on the statements, labels the topics by their top words, and reports
+    each group's topic prevalence with bootstrap intervals, the group-by-group divergence of
+    prevalence with a permutation null, and per pair the topics that carry the gap (share of
+    the divergence, prevalence difference, and how differently each group words the topic).
+    English stop words are removed unless --stop-words says otherwise ('none' keeps them).
+    """
+    from ..topics import TopicModel, compare_topics, select_k
+
+    ctx = click.get_current_context()
+    progress = Progress(not no_progress)
+    metric_list = list(_core_metrics()) if any(m == "all" for m in metrics) else check_metrics(metrics)
+    ks = parse_k(k_text)
+    if save_path and load_path:
+        raise click.UsageError("give --save or --load, not both")
+    if load_path and len(ks) > 1:
+        raise click.UsageError("--k with several candidates fits new models; it cannot be combined with --load")
+    for k in ks:
+        if k < 2:
+            raise click.BadParameter(f"a topic model needs at least 2 topics, got {k}", param_hint="--k")
+    if pair is not None and pair[0] == pair[1]:
+        raise click.BadParameter("give two different groups", param_hint="--pair")
+    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
+                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
+                    drop_empty=drop_empty, strict=strict)
+    c.require_groups(2)
+    if pair is not None:
+        known = set(c.groups)
+        for g in pair:
+            if g not in known:
+                raise click.BadParameter(f"no group {g!r} in the corpus (groups: {', '.join(sorted(known))})", param_hint="--pair")
+    sw = "english" if stop_words is None else (None if stop_words.lower() == "none" else stop_words)
+    texts = list(c.text)
+    selection = None
+    if load_path:
+        model = TopicModel.load(load_path)
+        if getattr(model, "vectorizer_", None) is None:
+            raise ValueError(f"{load_path}: the model was fitted on a count matrix, not on statements; refit with divergence topics --save")
+        given = {p for p in ("k_text", "method", "max_iter") if ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE}
+        if "k_text" in given and ks[0] != model.k:
+            raise click.UsageError(f"--k {ks[0]} differs from the loaded model's k={model.k}; drop --k or refit")
+        if "method" in given and method != model.method:
+            raise click.UsageError(f"--method {method} differs from the loaded model's method {model.method}; drop --method or refit")
+        if any(ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE for p in _VECTORIZER_PARAMS):
+            vec = make_vectorizer(min_df, max_df, max_features, sw, ngram, normalize_text, jobs)
+            progress.step("checking the vocabulary against the loaded model")
+            vec.fit(texts)
+            model.check_vocabulary(list(vec.get_feature_names_out()), what="this corpus (with these vectorizer options)")
+        click.echo(f"note: using the model in {load_path} (k={model.k}, {model.method}, {model.n_features_in_} terms)", err=True)
+    else:
+        vec = make_vectorizer(min_df, max_df, max_features, sw, ngram, normalize_text, jobs)
+        progress.step(f"tokenising {len(c)} statements")
+        try:
+            X = vec.fit_transform(texts)
+        except ValueError as e:
+            raise ValueError(f"empty corpus after filtering: {e}") from e
+        vocab = list(vec.get_feature_names_out())
+        k = ks[0]
+        if len(ks) > 1:
+            progress.step(f"fitting k = {', '.join(map(str, ks))} on a {1 - holdout:.0%} training split")
+            selection, k = select_k(X, ks, method=method, seed=seed, holdout=holdout, tolerance=tolerance,
+                                    n_jobs=jobs, max_iter=max_iter, n_top_words=top_words)
+        progress.step(f"fitting {method} with k={k}")
+        model = TopicModel(k=k, method=method, seed=seed, max_iter=max_iter, n_jobs=jobs, n_top_words=top_words)
+        model._fit_counts(X, vocab, vec)
+    progress.step(f"comparing groups: {bootstrap} bootstrap + {permutations} permutation replicates")
+    result = compare_topics(model, c, metric=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
+                            permutations=permutations, ci=ci, seed=seed, n_jobs=jobs, top_words=top_words,
+                            progress=progress.bar)
+    progress.done()
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if save_path:
+        model.save(save_path)
+        click.echo(f"wrote {save_path}", err=True)
+    tables: Dict[str, Any] = {
+        "prevalence": result.prevalence,
+        "divergence": result.divergence.table,
+        "topic_pairs": result.topics,
+        "topics": model.describe(),
+        "selection": selection,
+    }
+    params = dict(corpus=list(corpus) or ["<example>"], k=ks, chosen_k=model.k, method=model.method,
+                  max_iter=model.max_iter, metrics=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
+                  permutations=permutations, ci=ci, top_words=top_words, holdout=holdout, tolerance=tolerance,
+                  load=load_path, save=save_path, min_df=min_df, max_df=max_df, max_features=max_features,
+                  stop_words=sw, ngram=list(ngram), normalize_text=normalize_text, plot=plot, columns=c.columns)
+    if fmt == "table":
+        if output not in (None, "-"):
+            raise click.UsageError("-o/--output needs --format csv, json or parquet")
+        if selection is not None:
+            click.echo(render_selection(selection, model.k))
+            click.echo("")
+        click.echo(render(result, pairs=[tuple(pair)] if pair else None, top=top_topics))
+    else:
+        written = write_outputs(tables, fmt, output, "topics", params, seed, c.sources, jobs)
+        for p in written:
+            click.echo(f"wrote {p}", err=True)
+    if plot:
+        from ..plot_topics import prevalence_plot
+
+        prevalence_plot(result, plot)
+        click.echo(f"wrote {plot}", err=True)
+
+
+def _core_metrics():
+    from ..measures import METRICS
+
+    return METRICS
