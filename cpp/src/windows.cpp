@@ -1,0 +1,720 @@
+// Sliding windows: incremental window count vectors, window-pair and between-group divergences
+// with bootstrap / permutation replicates, token-stream drift in O(1) per token, and novelty /
+// transience. See windows.hpp.
+#include "divergence/windows.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "divergence/random.hpp"
+
+namespace divergence {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// True when every stored value is a non-negative integer and every row sum, and the sum of all
+// rows, stays below 2^53: window sums in float64 are then exact in any order.
+bool integer_counts(const CsrView<double>& X) {
+    const int64_t b = X.indptr[0], e = X.indptr[X.rows];
+    double total = 0.0;
+    for (int64_t k = b; k < e; ++k) {
+        const double v = X.data[k];
+        if (!(v >= 0.0) || v != std::floor(v)) return false;
+        total += v;
+    }
+    return total < 9007199254740992.0;  // 2^53
+}
+
+// Each row's total (summed in column order).
+std::vector<double> row_sums(const CsrView<double>& X) {
+    std::vector<double> out(static_cast<size_t>(X.rows));
+    for (int64_t r = 0; r < X.rows; ++r) {
+        double s = 0.0;
+        for (int64_t k = X.indptr[r]; k < X.indptr[r + 1]; ++k) s += X.data[k];
+        out[static_cast<size_t>(r)] = s;
+    }
+    return out;
+}
+
+void check_values(const CsrView<double>& X, const char* name) {
+    const int64_t b = X.indptr[0], e = X.indptr[X.rows];
+    for (int64_t k = b; k < e; ++k) {
+        const double v = X.data[k];
+        if (!(v >= 0.0) || !std::isfinite(v)) {
+            throw InputError(std::string(name) + ": counts must be finite and >= 0");
+        }
+    }
+}
+
+// A window's summed counts: dense vector plus a bitset of its nonzero columns.
+struct CountVec {
+    std::vector<double> c;
+    std::vector<uint64_t> bits;
+    double total = 0.0;
+
+    void init(int64_t V) {
+        c.assign(static_cast<size_t>(V), 0.0);
+        bits.assign(static_cast<size_t>((V + 63) / 64), 0);
+        total = 0.0;
+    }
+    void clear() {
+        for (size_t w = 0; w < bits.size(); ++w) {
+            uint64_t x = bits[w];
+            while (x) {
+                const int t = __builtin_ctzll(x);
+                c[w * 64 + static_cast<size_t>(t)] = 0.0;
+                x &= x - 1;
+            }
+            bits[w] = 0;
+        }
+        total = 0.0;
+    }
+    // Adds row r (rowsum: the row's total, precomputed).
+    void add_row(const CsrView<double>& X, int64_t r, double rowsum) {
+        for (int64_t k = X.indptr[r]; k < X.indptr[r + 1]; ++k) {
+            const int32_t t = X.indices[k];
+            c[static_cast<size_t>(t)] += X.data[k];
+            bits[static_cast<size_t>(t >> 6)] |= uint64_t(X.data[k] != 0.0) << (t & 63);
+        }
+        total += rowsum;
+    }
+    // Removes row r (integer counts only: a column returns to exactly 0 when emptied). Its
+    // bit stays set until the next union_cols clears it (a zero column is never reported).
+    void remove_row(const CsrView<double>& X, int64_t r, double rowsum) {
+        for (int64_t k = X.indptr[r]; k < X.indptr[r + 1]; ++k) {
+            c[static_cast<size_t>(X.indices[k])] -= X.data[k];
+        }
+        total -= rowsum;
+    }
+};
+
+// Increasing columns where a or b is nonzero. Bits of columns that went back to zero are
+// cleared on the way (removals leave them set), so the bitsets stay close to the supports.
+void union_cols(CountVec& a, CountVec& b, std::vector<int32_t>& cols) {
+    cols.clear();
+    for (size_t w = 0; w < a.bits.size(); ++w) {
+        uint64_t x = a.bits[w] | b.bits[w];
+        if (!x) continue;
+        uint64_t ka = a.bits[w], kb = b.bits[w];
+        while (x) {
+            const int bit = __builtin_ctzll(x);
+            const size_t t = w * 64 + static_cast<size_t>(bit);
+            const bool na = a.c[t] != 0.0, nb = b.c[t] != 0.0;
+            ka &= ~(uint64_t(!na) << bit);
+            kb &= ~(uint64_t(!nb) << bit);
+            if (na || nb) cols.push_back(static_cast<int32_t>(t));
+            x &= x - 1;
+        }
+        a.bits[w] = ka;
+        b.bits[w] = kb;
+    }
+}
+
+// K count vectors (one per group; K = 1 for a plain window) over the row range [b, e).
+struct WindowState {
+    std::vector<CountVec> g;
+    int64_t b = 0, e = 0;
+    bool valid = false;
+
+    void init(int32_t K, int64_t V) {
+        g.resize(static_cast<size_t>(K));
+        for (auto& v : g) v.init(V);
+        valid = false;
+    }
+    void clear() {
+        for (auto& v : g) v.clear();
+        valid = false;
+    }
+    // Rows that moving to [nb, ne) touches: all of [nb, ne) when rebuilt, else the symmetric
+    // difference of the ranges.
+    int64_t move_cost(int64_t nb, int64_t ne) const {
+        const int64_t len = ne - nb;
+        if (!valid) return len;
+        const int64_t lo = std::max(b, nb), hi = std::min(e, ne);
+        const int64_t shared = std::max<int64_t>(0, hi - lo);
+        const int64_t diff = (e - b - shared) + (len - shared);
+        return std::min(diff, len + (e - b));  // rebuilding also clears
+    }
+    void move(const CsrView<double>& X, const double* rowsum, const int32_t* labels, int64_t nb,
+              int64_t ne, bool incremental) {
+        auto vec = [&](int64_t r) -> CountVec& {
+            return g[labels ? static_cast<size_t>(labels[r]) : 0];
+        };
+        if (valid && b == nb && e == ne) return;
+        const int64_t lo = std::max(b, nb), hi = std::min(e, ne);
+        const int64_t shared = std::max<int64_t>(0, hi - lo);
+        const int64_t diff = (e - b - shared) + (ne - nb - shared);
+        if (!incremental || !valid || diff >= ne - nb) {
+            clear();
+            for (int64_t r = nb; r < ne; ++r) vec(r).add_row(X, r, rowsum[r]);
+        } else {
+            // Remove old \ new, then add new \ old (counts never go negative).
+            for (int64_t r = b; r < e; ++r) {
+                if (r < nb || r >= ne) vec(r).remove_row(X, r, rowsum[r]);
+            }
+            for (int64_t r = nb; r < ne; ++r) {
+                if (r < b || r >= e) vec(r).add_row(X, r, rowsum[r]);
+            }
+            // Integer counts: every partial sum is exact, so the vectors (and their totals)
+            // equal the ones summed from scratch.
+        }
+        b = nb;
+        e = ne;
+        valid = true;
+    }
+};
+
+void check_windows(const int64_t* begins, const int64_t* ends, int64_t n_windows, int64_t rows) {
+    for (int64_t w = 0; w < n_windows; ++w) {
+        if (begins[w] < 0 || ends[w] < begins[w] || ends[w] > rows) {
+            throw InputError("windows: window " + std::to_string(w) + " = [" +
+                             std::to_string(begins[w]) + ", " + std::to_string(ends[w]) +
+                             ") is not a row range inside [0, " + std::to_string(rows) + "]");
+        }
+    }
+}
+
+// sum over k of p ln p + q ln q - s ln s, p = x[k] ia, q = y[k] ib, s = p + q (zero when
+// either is 0, exactly: xlogx(p + 0) == xlogx(p)). Fixed lanes, so every clone gives the same
+// bits (contraction is off in this file).
+DIVERGENCE_CLONES
+double mixlog_sum(const double* x, const double* y, int64_t n, double ia, double ib) {
+    constexpr int64_t L = 8;
+    double acc[L] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + L <= n; i += L) {
+        for (int64_t l = 0; l < L; ++l) {
+            const double p = x[i + l] * ia, q = y[i + l] * ib;
+            acc[l] += (xlogx(p) + xlogx(q)) - xlogx(p + q);
+        }
+    }
+    double tail = 0.0;
+    for (; i < n; ++i) {
+        const double p = x[i] * ia, q = y[i] * ib;
+        tail += (xlogx(p) + xlogx(q)) - xlogx(p + q);
+    }
+    double s = 0.0;
+    for (int64_t l = 0; l < L; ++l) s += acc[l];
+    return s + tail;
+}
+
+}  // namespace
+
+double count_divergence(const double* a, double A, const double* b, double B, const int32_t* cols,
+                        int64_t n_cols, int64_t V, const MetricOptions& m,
+                        bool* support_violation) {
+    if (!(A > 0.0) || !(B > 0.0)) return kNaN;
+    const double scale = log_scale(m);
+    const double ia = 1.0 / A, ib = 1.0 / B;
+    switch (m.metric) {
+        case Metric::jsd:
+        case Metric::jensenshannon: {
+            // ln 2 + 1/2 sum over the union of p ln p + q ln q - s ln s, s = p + q (only shared
+            // columns contribute), on gathered contiguous copies.
+            thread_local std::vector<double> gx, gy;
+            gx.resize(static_cast<size_t>(n_cols));
+            gy.resize(static_cast<size_t>(n_cols));
+            for (int64_t k = 0; k < n_cols; ++k) {
+                gx[static_cast<size_t>(k)] = a[cols[k]];
+                gy[static_cast<size_t>(k)] = b[cols[k]];
+            }
+            const double acc = mixlog_sum(gx.data(), gy.data(), n_cols, ia, ib);
+            double v = kLn2 + 0.5 * acc;
+            v = (v > 0.0 ? v : 0.0) * scale;
+            return m.metric == Metric::jensenshannon ? std::sqrt(v) : v;
+        }
+        case Metric::hellinger:
+        case Metric::bhattacharyya: {
+            double bc = 0.0;
+            for (int64_t k = 0; k < n_cols; ++k) {
+                const int32_t t = cols[k];
+                bc += std::sqrt(a[t] * ia * (b[t] * ib));
+            }
+            if (m.metric == Metric::hellinger) {
+                const double v = 1.0 - bc;
+                return std::sqrt(std::min(1.0, std::max(0.0, v)));
+            }
+            if (bc <= 0.0) return HUGE_VAL;
+            const double v = -std::log(bc);
+            return v > 0.0 ? v * scale : 0.0;
+        }
+        case Metric::tv: {
+            double acc = 0.0;
+            for (int64_t k = 0; k < n_cols; ++k) {
+                const int32_t t = cols[k];
+                acc += std::min(a[t] * ia, b[t] * ib);
+            }
+            return std::min(1.0, std::max(0.0, 1.0 - acc));
+        }
+        case Metric::cosine: {
+            double dot = 0.0, na = 0.0, nb = 0.0;
+            for (int64_t k = 0; k < n_cols; ++k) {
+                const int32_t t = cols[k];
+                dot += a[t] * b[t];
+                na += a[t] * a[t];
+                nb += b[t] * b[t];
+            }
+            const double v = 1.0 - dot / std::sqrt(na * nb);
+            return std::min(1.0, std::max(0.0, v));
+        }
+        case Metric::kl:
+        case Metric::jeffreys: {
+            const bool both = m.metric == Metric::jeffreys;
+            const double al = m.alpha;
+            const double Za = A + static_cast<double>(V) * al, Zb = B + static_cast<double>(V) * al;
+            double acc = 0.0;
+            for (int64_t k = 0; k < n_cols; ++k) {
+                const int32_t t = cols[k];
+                const double p = (a[t] + al) / Za, q = (b[t] + al) / Zb;
+                if (al == 0.0 && ((p > 0.0 && q == 0.0) || (both && q > 0.0 && p == 0.0))) {
+                    if (support_violation) *support_violation = true;
+                    return HUGE_VAL;
+                }
+                if (both) {
+                    acc += (p - q) * std::log(p / q);
+                } else if (p > 0.0) {
+                    acc += p * std::log(p / q);
+                }
+            }
+            if (al > 0.0) {
+                // Columns outside both supports: p = alpha / Za, q = alpha / Zb.
+                const double rest = static_cast<double>(V - n_cols);
+                const double lr = std::log(Zb / Za);
+                acc += both ? rest * (al / Za - al / Zb) * lr : rest * (al / Za) * lr;
+            }
+            return (acc > 0.0 ? acc : 0.0) * scale;
+        }
+    }
+    return kNaN;
+}
+
+void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t* ends,
+                  int64_t n_windows, const int64_t* pair_a, const int64_t* pair_b, int64_t n_pairs,
+                  const WindowOptions& opt, const RunOptions& run, double* out) {
+    check_metric_options(opt.metric);
+    check_values(X, "X");
+    check_windows(begins, ends, n_windows, X.rows);
+    for (int64_t k = 0; k < n_pairs; ++k) {
+        if (pair_a[k] < 0 || pair_a[k] >= n_windows || pair_b[k] < 0 || pair_b[k] >= n_windows) {
+            throw InputError("pairs: pair " + std::to_string(k) + " names a window outside [0, " +
+                             std::to_string(n_windows) + ")");
+        }
+    }
+    const bool incremental = opt.incremental && integer_counts(X);
+    const int64_t V = X.cols;
+    const std::vector<double> rs = row_sums(X);
+    struct Scratch {
+        WindowState s[2];
+        std::vector<int32_t> cols;
+        bool ready = false;
+    };
+    const int nt = std::max(1, run.n_threads);
+    std::vector<Scratch> scratch(static_cast<size_t>(nt));
+    std::atomic<int64_t> violation{-1};
+    ParallelConfig pc{run.n_threads, run.stop};
+    pc.progress = run.progress;
+    parallel_for(n_pairs, balanced_chunk(n_pairs, run.n_threads, 8, 8), pc,
+                 [&](int64_t k0, int64_t k1, int tid) {
+                     Scratch& S = scratch[static_cast<size_t>(tid)];
+                     if (!S.ready) {
+                         S.s[0].init(1, V);
+                         S.s[1].init(1, V);
+                         S.ready = true;
+                     }
+                     // Each chunk starts from empty vectors: results never depend on which
+                     // thread ran the previous chunk.
+                     S.s[0].clear();
+                     S.s[1].clear();
+                     for (int64_t k = k0; k < k1; ++k) {
+                         const int64_t wa = pair_a[k], wb = pair_b[k];
+                         const int64_t c0 = S.s[0].move_cost(begins[wa], ends[wa]) +
+                                            S.s[1].move_cost(begins[wb], ends[wb]);
+                         const int64_t c1 = S.s[1].move_cost(begins[wa], ends[wa]) +
+                                            S.s[0].move_cost(begins[wb], ends[wb]);
+                         WindowState& sa = (c1 < c0) ? S.s[1] : S.s[0];
+                         WindowState& sb = (c1 < c0) ? S.s[0] : S.s[1];
+                         sa.move(X, rs.data(), nullptr, begins[wa], ends[wa], incremental);
+                         sb.move(X, rs.data(), nullptr, begins[wb], ends[wb], incremental);
+                         CountVec& va = sa.g[0];
+                         CountVec& vb = sb.g[0];
+                         union_cols(va, vb, S.cols);
+                         bool bad = false;
+                         out[k] = count_divergence(va.c.data(), va.total, vb.c.data(),
+                                                   vb.total, S.cols.data(),
+                                                   static_cast<int64_t>(S.cols.size()), V,
+                                                   opt.metric, &bad);
+                         if (bad) {
+                             int64_t cur = violation.load();
+                             while ((cur < 0 || k < cur) && !violation.compare_exchange_weak(cur, k)) {
+                             }
+                         }
+                     }
+                 });
+    const int64_t k = violation.load();
+    if (k >= 0) {
+        throw InputError(std::string(opt.metric.metric == Metric::kl ? "kl" : "jeffreys") +
+                         " with alpha=0: window " + std::to_string(pair_a[k]) +
+                         " uses terms that window " + std::to_string(pair_b[k]) +
+                         " lacks (or the reverse), so the divergence is infinite; pass alpha > 0 "
+                         "to smooth");
+    }
+}
+
+namespace {
+
+// K x K matrix of the groups' vectors into M (row-major). Returns true on a support violation.
+bool group_matrix_of(std::vector<CountVec>& g, int32_t K, int64_t V, const MetricOptions& m,
+                     std::vector<int32_t>& cols, double* M) {
+    bool bad = false;
+    const bool sym = metric_is_symmetric(m.metric);
+    std::vector<double> tot(static_cast<size_t>(K));
+    for (int32_t i = 0; i < K; ++i) tot[static_cast<size_t>(i)] = g[static_cast<size_t>(i)].total;
+    for (int32_t i = 0; i < K; ++i) {
+        M[i * K + i] = tot[static_cast<size_t>(i)] > 0.0 ? 0.0 : kNaN;
+        for (int32_t j = i + 1; j < K; ++j) {
+            CountVec& a = g[static_cast<size_t>(i)];
+            CountVec& b = g[static_cast<size_t>(j)];
+            union_cols(a, b, cols);
+            const int64_t nc = static_cast<int64_t>(cols.size());
+            M[i * K + j] = count_divergence(a.c.data(), tot[static_cast<size_t>(i)], b.c.data(),
+                                            tot[static_cast<size_t>(j)], cols.data(), nc, V, m, &bad);
+            M[j * K + i] = sym ? M[i * K + j]
+                               : count_divergence(b.c.data(), tot[static_cast<size_t>(j)], a.c.data(),
+                                                  tot[static_cast<size_t>(i)], cols.data(), nc, V, m,
+                                                  &bad);
+        }
+    }
+    return bad;
+}
+
+}  // namespace
+
+void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
+                    const int64_t* begins, const int64_t* ends, int64_t n_windows,
+                    const BetweenOptions& opt, const RunOptions& run, double* observed,
+                    double* boot, double* perm) {
+    if (K < 2) throw InputError("groups: at least two groups are needed, got " + std::to_string(K));
+    check_metric_options(opt.window.metric);
+    if (opt.n_bootstrap < 0 || opt.n_permutations < 0) {
+        throw InputError("bootstrap/permutations: counts must be >= 0");
+    }
+    if (opt.n_bootstrap >= (int64_t(1) << 32) || opt.n_permutations >= (int64_t(1) << 32)) {
+        throw InputError("bootstrap/permutations: at most 2^32 - 1 replicates");
+    }
+    check_values(X, "X");
+    check_windows(begins, ends, n_windows, X.rows);
+    for (int64_t i = 0; i < X.rows; ++i) {
+        if (labels[i] < 0 || labels[i] >= K) {
+            throw InputError("labels: statement " + std::to_string(i) + " has group code " +
+                             std::to_string(labels[i]) + " outside [0, " + std::to_string(K) + ")");
+        }
+    }
+    const bool incremental = opt.window.incremental && integer_counts(X);
+    const std::vector<double> rs = row_sums(X);
+    const int64_t V = X.cols, KK = static_cast<int64_t>(K) * K;
+    const int64_t B = opt.n_bootstrap, P = opt.n_permutations;
+    struct Scratch {
+        WindowState obs, rep;
+        std::vector<int32_t> cols, lab;
+        std::vector<std::vector<int64_t>> members;
+        bool ready = false;
+    };
+    const int nt = std::max(1, run.n_threads);
+    std::vector<Scratch> scratch(static_cast<size_t>(nt));
+    std::atomic<int64_t> violation{-1};
+    ParallelConfig pc{run.n_threads, run.stop};
+    pc.progress = run.progress;
+    const int64_t chunk = balanced_chunk(n_windows, run.n_threads, 1, (B + P) > 0 ? 32 : 8);
+    parallel_for(n_windows, chunk, pc, [&](int64_t w0, int64_t w1, int tid) {
+        Scratch& S = scratch[static_cast<size_t>(tid)];
+        if (!S.ready) {
+            S.obs.init(K, V);
+            if (B + P > 0) S.rep.init(K, V);
+            S.members.resize(static_cast<size_t>(K));
+            S.ready = true;
+        }
+        S.obs.clear();
+        for (int64_t w = w0; w < w1; ++w) {
+            const int64_t b = begins[w], e = ends[w];
+            S.obs.move(X, rs.data(), labels, b, e, incremental);
+            if (group_matrix_of(S.obs.g, K, V, opt.window.metric, S.cols, observed + w * KK)) {
+                int64_t cur = violation.load();
+                while ((cur < 0 || w < cur) && !violation.compare_exchange_weak(cur, w)) {
+                }
+            }
+            if (B + P == 0) continue;
+            for (auto& mem : S.members) mem.clear();
+            for (int64_t r = b; r < e; ++r) S.members[static_cast<size_t>(labels[r])].push_back(r);
+            const uint64_t wkey = static_cast<uint64_t>(w) << 32;
+            for (int64_t r = 0; r < B; ++r) {
+                // Statements resampled with replacement within each group, within the window.
+                Stream rng(opt.seed, kTagBootstrap, wkey | static_cast<uint64_t>(r));
+                S.rep.clear();
+                for (int32_t g = 0; g < K; ++g) {
+                    const auto& mem = S.members[static_cast<size_t>(g)];
+                    const uint64_t n = mem.size();
+                    for (uint64_t d = 0; d < n; ++d) {
+                        {
+                            const int64_t row = mem[rng.below(n)];
+                            S.rep.g[static_cast<size_t>(g)].add_row(X, row, rs[static_cast<size_t>(row)]);
+                        }
+                    }
+                }
+                group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols, boot + (w * B + r) * KK);
+            }
+            for (int64_t r = 0; r < P; ++r) {
+                // Group labels shuffled across the window's statements (sizes kept).
+                Stream rng(opt.seed, kTagPermutation, wkey | static_cast<uint64_t>(r));
+                S.lab.assign(labels + b, labels + e);
+                for (int64_t i = e - b - 1; i > 0; --i) {
+                    const int64_t j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
+                    std::swap(S.lab[static_cast<size_t>(i)], S.lab[static_cast<size_t>(j)]);
+                }
+                S.rep.clear();
+                for (int64_t i = b; i < e; ++i) {
+                    S.rep.g[static_cast<size_t>(S.lab[static_cast<size_t>(i - b)])].add_row(X, i, rs[static_cast<size_t>(i)]);
+                }
+                group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols, perm + (w * P + r) * KK);
+            }
+        }
+    });
+    const int64_t w = violation.load();
+    if (w >= 0) {
+        throw InputError(std::string(opt.window.metric.metric == Metric::kl ? "kl" : "jeffreys") +
+                         " with alpha=0: in window " + std::to_string(w) +
+                         " one group uses terms another lacks, so the divergence is infinite; "
+                         "pass alpha > 0 to smooth");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token-stream drift
+
+int64_t token_drift_count(int64_t n, int64_t window, int64_t step) {
+    if (window < 1 || step < 1 || n < 2 * window) return 0;
+    return (n - 2 * window) / step + 1;
+}
+
+int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t window,
+                    int64_t step, double scale, bool incremental, int64_t* positions,
+                    double* out) {
+    if (window < 1) throw InputError("window: must be >= 1 token, got " + std::to_string(window));
+    if (step < 1) throw InputError("step: must be >= 1 token, got " + std::to_string(step));
+    if (n_types < 1) throw InputError("n_types: must be >= 1");
+    for (int64_t i = 0; i < n; ++i) {
+        if (tokens[i] < 0 || tokens[i] >= n_types) {
+            throw InputError("tokens: token " + std::to_string(i) + " has id " +
+                             std::to_string(tokens[i]) + " outside [0, " +
+                             std::to_string(n_types) + ")");
+        }
+    }
+    const int64_t count = token_drift_count(n, window, step);
+    if (count == 0) return 0;
+    using I128 = __int128;
+    // G[x] = x ln x in 2^-64 fixed point, x = 0 .. 2 window.
+    std::vector<I128> G(static_cast<size_t>(2 * window + 1));
+    const long double two64 = 18446744073709551616.0L;
+    for (int64_t x = 0; x <= 2 * window; ++x) {
+        const long double lx = static_cast<long double>(x);
+        G[static_cast<size_t>(x)] =
+            x < 2 ? I128(0) : static_cast<I128>(lx * std::log(lx) * two64 + 0.5L);
+    }
+    std::vector<int32_t> a(static_cast<size_t>(n_types), 0), bcnt(static_cast<size_t>(n_types), 0);
+    auto f = [&](int64_t t) -> I128 {
+        const int32_t x = a[static_cast<size_t>(t)], y = bcnt[static_cast<size_t>(t)];
+        return G[static_cast<size_t>(x)] + G[static_cast<size_t>(y)] - G[static_cast<size_t>(x + y)];
+    };
+    const double to_value = 1.0 / (2.0 * static_cast<double>(window)) / 18446744073709551616.0;
+    auto value = [&](I128 S) {
+        double v = kLn2 + static_cast<double>(S) * to_value;
+        return (v > 0.0 ? v : 0.0) * scale;
+    };
+    if (!incremental) {
+        std::vector<int64_t> touched;
+        for (int64_t k = 0; k < count; ++k) {
+            const int64_t i = window + k * step;
+            touched.clear();
+            for (int64_t j = i - window; j < i; ++j) {
+                if (a[static_cast<size_t>(tokens[j])]++ == 0 && bcnt[static_cast<size_t>(tokens[j])] == 0)
+                    touched.push_back(tokens[j]);
+            }
+            for (int64_t j = i; j < i + window; ++j) {
+                if (bcnt[static_cast<size_t>(tokens[j])]++ == 0 && a[static_cast<size_t>(tokens[j])] == 0)
+                    touched.push_back(tokens[j]);
+            }
+            I128 S = 0;
+            for (int64_t t : touched) S += f(t);
+            for (int64_t t : touched) a[static_cast<size_t>(t)] = bcnt[static_cast<size_t>(t)] = 0;
+            positions[k] = i;
+            out[k] = value(S);
+        }
+        return count;
+    }
+    I128 S = 0;
+    auto update = [&](int64_t t, int32_t da, int32_t db) {
+        S -= f(t);
+        a[static_cast<size_t>(t)] += da;
+        bcnt[static_cast<size_t>(t)] += db;
+        S += f(t);
+    };
+    // First boundary i = window: fill both windows.
+    for (int64_t j = 0; j < window; ++j) update(tokens[j], 1, 0);
+    for (int64_t j = window; j < 2 * window; ++j) update(tokens[j], 0, 1);
+    positions[0] = window;
+    out[0] = value(S);
+    int64_t i = window;
+    for (int64_t k = 1; k < count; ++k) {
+        // Move the boundary by `step` tokens, one at a time: O(1) each.
+        for (int64_t s = 0; s < step; ++s, ++i) {
+            update(tokens[i - window], -1, 0);  // leaves the left window
+            update(tokens[i], 1, -1);           // crosses from right to left
+            update(tokens[i + window], 0, 1);   // enters the right window
+        }
+        positions[k] = i;
+        out[k] = value(S);
+    }
+    return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Novelty and transience
+
+namespace {
+
+void check_window_len(int64_t window) {
+    if (window < 1) throw InputError("window: must be >= 1 statement, got " + std::to_string(window));
+}
+
+template <class KL>
+void novelty_loop(int64_t N, int64_t window, const RunOptions& run, KL&& kl, double* nov,
+                  double* tra) {
+    ParallelConfig pc{run.n_threads, run.stop};
+    pc.progress = run.progress;
+    const double iw = 1.0 / static_cast<double>(window);
+    parallel_for(N, balanced_chunk(N, run.n_threads, 16, 8), pc, [&](int64_t j0, int64_t j1, int) {
+        for (int64_t j = j0; j < j1; ++j) {
+            if (j >= window) {
+                double s = 0.0;
+                for (int64_t d = 1; d <= window; ++d) s += kl(j, j - d);
+                nov[j] = s * iw;
+            } else {
+                nov[j] = kNaN;
+            }
+            if (j + window < N) {
+                double s = 0.0;
+                for (int64_t d = 1; d <= window; ++d) s += kl(j, j + d);
+                tra[j] = s * iw;
+            } else {
+                tra[j] = kNaN;
+            }
+        }
+    });
+}
+
+}  // namespace
+
+void novelty_dense(const DenseView<double>& X, int64_t window, double alpha, double scale,
+                   const RunOptions& run, double* novelty, double* transience) {
+    check_window_len(window);
+    if (!(alpha >= 0.0) || !std::isfinite(alpha)) throw InputError("alpha: must be a finite number >= 0");
+    const int64_t N = X.rows, D = X.cols;
+    std::vector<double> P(static_cast<size_t>(N * D)), L(static_cast<size_t>(N * D)), H(static_cast<size_t>(N));
+    for (int64_t i = 0; i < N; ++i) {
+        const double* x = X.row(i);
+        double z = 0.0;
+        for (int64_t t = 0; t < D; ++t) {
+            if (!(x[t] >= 0.0) || !std::isfinite(x[t])) {
+                throw InputError("X: row " + std::to_string(i) + " column " + std::to_string(t) +
+                                 " is negative or not finite");
+            }
+            z += x[t] + alpha;
+        }
+        if (!(z > 0.0)) throw InputError("X: row " + std::to_string(i) + " has no mass");
+        double h = 0.0;
+        for (int64_t t = 0; t < D; ++t) {
+            const double p = (x[t] + alpha) / z;
+            if (!(p > 0.0)) {
+                throw InputError("X: row " + std::to_string(i) + " column " + std::to_string(t) +
+                                 " is 0: KL needs every entry > 0 (topic mixtures are), or pass "
+                                 "alpha > 0 to smooth");
+            }
+            P[static_cast<size_t>(i * D + t)] = p;
+            L[static_cast<size_t>(i * D + t)] = std::log(p);
+            h += p * L[static_cast<size_t>(i * D + t)];
+        }
+        H[static_cast<size_t>(i)] = h;
+    }
+    auto kl = [&](int64_t j, int64_t k) {
+        const double* p = P.data() + j * D;
+        const double* lq = L.data() + k * D;
+        double c = 0.0;
+        for (int64_t t = 0; t < D; ++t) c += p[t] * lq[t];
+        const double v = H[static_cast<size_t>(j)] - c;
+        return (v > 0.0 ? v : 0.0) * scale;
+    };
+    novelty_loop(N, window, run, kl, novelty, transience);
+}
+
+void novelty_sparse(const CsrView<double>& X, int64_t window, double alpha, double scale,
+                    const RunOptions& run, double* novelty, double* transience) {
+    check_window_len(window);
+    if (!(alpha > 0.0) || !std::isfinite(alpha)) {
+        throw InputError("alpha: sparse counts need smoothing alpha > 0 (KL of raw counts is "
+                         "infinite where a term is missing)");
+    }
+    check_values(X, "X");
+    const int64_t N = X.rows, V = X.cols;
+    const double lna = std::log(alpha);
+    // Per row: Z, A = sum over all V columns of p' ln p', S = sum over nonzeros ln(1 + x/alpha),
+    // and per nonzero ln(1 + x/alpha).
+    std::vector<double> Z(static_cast<size_t>(N)), A(static_cast<size_t>(N)), Ssum(static_cast<size_t>(N));
+    const int64_t base = X.indptr[0];
+    std::vector<double> l1(static_cast<size_t>(X.indptr[N] - base));
+    for (int64_t i = 0; i < N; ++i) {
+        double sx = 0.0;
+        for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) sx += X.data[k];
+        const double z = sx + static_cast<double>(V) * alpha;
+        double a = 0.0, s = 0.0;
+        for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) {
+            const double p = (X.data[k] + alpha) / z;
+            a += p * std::log(p);
+            const double l = std::log1p(X.data[k] / alpha);
+            l1[static_cast<size_t>(k - base)] = l;
+            s += l;
+        }
+        const int64_t nnz = X.indptr[i + 1] - X.indptr[i];
+        a += static_cast<double>(V - nnz) * (alpha / z) * (lna - std::log(z));
+        Z[static_cast<size_t>(i)] = z;
+        A[static_cast<size_t>(i)] = a;
+        Ssum[static_cast<size_t>(i)] = s;
+    }
+    auto kl = [&](int64_t j, int64_t k) {
+        // KL(p'_j || p'_k) = A_j + ln Z_k - ln alpha - (alpha / Z_j) S_k
+        //                    - sum over shared columns (x_t / Z_j) ln(1 + y_t / alpha)
+        double shared = 0.0;
+        int64_t u = X.indptr[j], ue = X.indptr[j + 1], v = X.indptr[k], ve = X.indptr[k + 1];
+        while (u < ue && v < ve) {
+            const int32_t cu = X.indices[u], cv = X.indices[v];
+            if (cu == cv) {
+                shared += X.data[u] * l1[static_cast<size_t>(v - base)];
+                ++u;
+                ++v;
+            } else if (cu < cv) {
+                ++u;
+            } else {
+                ++v;
+            }
+        }
+        const double zj = Z[static_cast<size_t>(j)];
+        const double r = A[static_cast<size_t>(j)] + std::log(Z[static_cast<size_t>(k)]) - lna -
+                         (alpha / zj) * Ssum[static_cast<size_t>(k)] - shared / zj;
+        return (r > 0.0 ? r : 0.0) * scale;
+    };
+    novelty_loop(N, window, run, kl, novelty, transience);
+}
+
+}  // namespace divergence

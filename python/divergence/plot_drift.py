@@ -1,0 +1,80 @@
+"""Figure of a drift table: one line per group (or pair of groups) over time, with the bootstrap
+band, the permutation null mean and change points (matplotlib, off-screen, written atomically)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["drift_plot", "series_key"]
+
+
+def series_key(table: pd.DataFrame) -> pd.Series:
+    """The curve each row of a drift table belongs to: the group, or ``"A vs B"``."""
+    if "group_a" in table.columns:
+        return table["group_a"].astype(str) + " vs " + table["group_b"].astype(str)
+    return table["group"].astype(str)
+
+
+def _x(sub: pd.DataFrame) -> Any:
+    s = sub["window_start"]
+    e = sub["window_end"]
+    if pd.api.types.is_datetime64_any_dtype(s) and pd.api.types.is_datetime64_any_dtype(e):
+        return s + (e - s) / 2  # window midpoints
+    return sub["window"].to_numpy()
+
+
+def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFrame] = None,
+               title: Optional[str] = None) -> Path:
+    """Line chart of ``value`` per curve over window midpoints (or window index), the bootstrap
+    band (``ci_low``..``ci_high``) shaded, the null mean dashed, and change points (a frame with
+    ``series`` and ``position`` columns, position = index of the window within its curve, as
+    the CLI builds it) as dotted vertical lines."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .plot import _figure_format, _save
+
+    _figure_format(path)
+    keys = series_key(table)
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    try:
+        colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
+        for i, k in enumerate(pd.unique(keys)):
+            sub = table[keys == k]
+            x = _x(sub)
+            c = colours[i % len(colours)]
+            ax.plot(x, sub["value"].to_numpy(), marker="o", ms=3, lw=1.5, color=c, label=str(k))
+            lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
+            if np.isfinite(lo).any():
+                ax.fill_between(x, lo, hi, color=c, alpha=0.2, lw=0, label=f"{k}: bootstrap band")
+            nm = sub["null_mean"].to_numpy(dtype=float)
+            if np.isfinite(nm).any():
+                ax.plot(x, nm, ls="--", lw=1, color=c, label=f"{k}: null mean")
+            if changepoints is not None and len(changepoints):
+                cps = changepoints[changepoints["series"] == k]
+                xs = np.asarray(x)
+                for pos in cps["position"].to_numpy():
+                    j = int(pos)
+                    if 0 <= j < len(xs):
+                        ax.axvline(xs[j], color=c, ls=":", lw=1.2)
+        if changepoints is not None and len(changepoints):
+            ax.plot([], [], color="grey", ls=":", label="change point")
+        st = table.attrs or {}
+        metric = table["metric"].iloc[0] if "metric" in table.columns and len(table) else "value"
+        units = st.get("units", "")
+        ax.set_ylabel(f"{metric}" + (f" ({units})" if units and units != "none" else ""))
+        ax.set_xlabel("window midpoint" if pd.api.types.is_datetime64_any_dtype(table["window_start"]) else "window")
+        mode = st.get("mode", "")
+        ax.set_title(title or f"drift ({mode}, window {st.get('window', '?')}, step {st.get('step', '?')})")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+        fig.autofmt_xdate()
+        return _save(fig, path)
+    finally:
+        plt.close(fig)
