@@ -50,7 +50,8 @@ inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).ca
 // Checks the array's dtype, ndim and that rows are stored with unit column stride.
 template <class T>
 void require_rows(const py::array& a, const char* name, int ndim = 2) {
-    if (!py::isinstance<py::array_t<T>>(a) || !a.dtype().is(py::dtype::of<T>())) {
+    // Equivalence, not identity: an unpickled int64 dtype is a different object.
+    if (!py::isinstance<py::array_t<T>>(a)) {
         throw py::type_error(std::string(name) + ": expected dtype " +
                              py::str(py::dtype::of<T>()).cast<std::string>() + ", got " +
                              dtype_name(a));
@@ -142,3 +143,7 @@ divergence::CsrView<T> csr_view(const py::array& indptr, const py::array& indice
 void register_pairwise(py::module_& m);
 void register_tokenize(py::module_& m);
 void register_groups(py::module_& m);
+void register_scaling(py::module_& m);
+void register_partisan(py::module_& m);
+void register_coherence(py::module_& m);
+void register_windows(py::module_& m);

@@ -106,7 +106,7 @@ void nearest_sparse_impl(const py::tuple& X, const py::object& Y, int64_t k, py:
     run_without_gil([&] { nearest_sparse<T>(xv, self ? nullptr : &yv, k, mo, ro, ip, vp); });
 }
 
-bool is_f32(const py::array& a) { return a.dtype().is(py::dtype::of<float>()); }
+bool is_f32(const py::array& a) { return py::isinstance<py::array_t<float>>(a); }
 
 
 template <class T>
@@ -130,7 +130,7 @@ py::array_t<T> fast_log_py(const py::array& x) {
 
 void register_pairwise(py::module_& m) {
     m.def("fast_log", [](const py::array& x) -> py::object {
-        if (x.dtype().is(py::dtype::of<float>())) return fast_log_py<float>(x);
+        if (py::isinstance<py::array_t<float>>(x)) return fast_log_py<float>(x);
         return fast_log_py<double>(x);
     }, py::arg("x"), "The kernels' natural logarithm (for accuracy tests; 1-d float32/float64).");
 

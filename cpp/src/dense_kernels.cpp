@@ -1,6 +1,6 @@
 // Dense tile kernels, compiled once per instruction set (DIVERGENCE_CLONES) and picked at load.
 // Each pair is one fused pass over the padded columns with kLanes independent accumulators,
-// reduced in a fixed tree order: the same bits on every clone and thread count.
+// reduced in a fixed tree order: the same bits for any thread count.
 #include <algorithm>
 
 #include "kernels.hpp"

@@ -51,8 +51,9 @@ inline Op op_for(Metric m) {
 // Which transform a prepared operand holds.
 enum class Side { left, right, both };
 
-// Lanes of the dense accumulators: fixed per dtype, independent of the instruction set, so
-// every clone gives the same bits.
+// Lanes of the dense accumulators: fixed per dtype, independent of the instruction set and
+// of the thread count. (The AVX2/AVX-512 clones fuse multiply-adds, so the last bits can differ
+// between CPUs; on one machine they never depend on the number of threads.)
 template <class T>
 constexpr int64_t kLanes = sizeof(T) == 8 ? 8 : 16;
 
@@ -108,8 +109,10 @@ struct Finalizer {
                                   double b_lnz, double b_az, double b_s) const {
         double v;
         if constexpr (M == Metric::jsd || M == Metric::jensenshannon) {
-            v = 0.5 * kLn2 * (a.mass + b_mass) - 0.5 * acc;
-            v = (v > 0.0 ? v : 0.0) * scale;
+            const double top = 0.5 * kLn2 * (a.mass + b_mass);
+            v = top - 0.5 * acc;
+            v = v > 0.0 ? v : 0.0;
+            v = (v < top ? v : top) * scale;  // rounding never leaves [0, ln 2]
             if constexpr (M == Metric::jensenshannon) v = std::sqrt(v);
             return v;
         } else if constexpr (M == Metric::hellinger) {

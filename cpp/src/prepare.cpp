@@ -38,7 +38,7 @@ namespace detail {
 
 namespace {
 
-enum class Status : uint8_t { ok, nonfinite, negative, empty, unnormalised, stored_zero };
+enum class Status : uint8_t { ok, nonfinite, negative, empty, unnormalised, stored_zero, overflow };
 
 struct RowCheck {
     Status status = Status::ok;
@@ -77,6 +77,10 @@ void raise_first(const std::vector<RowCheck>& checks, const char* name, const Me
                                  fmt(c.value) +
                                  ", not 1; with normalize=False rows must be probability "
                                  "distributions (pass normalize=True to normalise them)");
+            case Status::overflow:
+                throw InputError(std::string(name) + ": row " + std::to_string(r) +
+                                 " sums to more than the largest float64; rescale the row (for "
+                                 "example divide it by its largest value)");
             case Status::empty: empty.push_back(r); break;
         }
     }
@@ -109,7 +113,8 @@ struct RowTransform {
     template <class T, class Iter, class Emit>
     void apply(Iter begin, Iter end, double raw_sum, int64_t nnz, RowStats& st, Emit&& emit) const {
         const bool norm = m.normalize;
-        const double inv = norm ? 1.0 / raw_sum : 1.0;
+        // Divide (not multiply by 1/sum): a subnormal sum has no finite inverse.
+        const double div = norm ? raw_sum : 1.0;
         st.mass = norm ? 1.0 : raw_sum;
         st.nnz = nnz;
         switch (m.metric) {
@@ -117,7 +122,7 @@ struct RowTransform {
             case Metric::jensenshannon: {
                 double h = 0.0;
                 for (Iter it = begin; it != end; ++it) {
-                    const T p = static_cast<T>(it.value() * inv);
+                    const T p = static_cast<T>(it.value() / div);
                     const double pl = xlogx<double>(static_cast<double>(p));
                     h += pl;
                     emit(it.col(), p, static_cast<T>(pl));
@@ -128,20 +133,23 @@ struct RowTransform {
             case Metric::hellinger:
             case Metric::bhattacharyya:
                 for (Iter it = begin; it != end; ++it) {
-                    emit(it.col(), static_cast<T>(std::sqrt(it.value() * inv)), T(0));
+                    emit(it.col(), static_cast<T>(std::sqrt(it.value() / div)), T(0));
                 }
                 break;
             case Metric::tv:
                 for (Iter it = begin; it != end; ++it) {
-                    emit(it.col(), static_cast<T>(it.value() * inv), T(0));
+                    emit(it.col(), static_cast<T>(it.value() / div), T(0));
                 }
                 break;
             case Metric::cosine: {
+                // Scaled by the largest entry so that squares neither overflow nor underflow.
+                double mx = 0.0;
+                for (Iter it = begin; it != end; ++it) mx = std::max(mx, it.value());
                 double ss = 0.0;
-                for (Iter it = begin; it != end; ++it) ss += it.value() * it.value();
-                const double in = 1.0 / std::sqrt(ss);
+                for (Iter it = begin; it != end; ++it) ss += (it.value() / mx) * (it.value() / mx);
+                const double nrm = std::sqrt(ss);
                 for (Iter it = begin; it != end; ++it) {
-                    emit(it.col(), static_cast<T>(it.value() * in), T(0));
+                    emit(it.col(), static_cast<T>((it.value() / mx) / nrm), T(0));
                 }
                 break;
             }
@@ -158,7 +166,7 @@ struct RowTransform {
                         A += pp * std::log(pp);
                         const double L = std::log1p(x / a);
                         S += L;
-                        const T w = static_cast<T>(x * invz);
+                        const T w = static_cast<T>(x / Z);
                         if (side == Side::left) {
                             emit(it.col(), w, T(0));
                         } else if (side == Side::right) {
@@ -177,7 +185,7 @@ struct RowTransform {
                     double A = 0.0;
                     for (Iter it = begin; it != end; ++it) {
                         const double x = it.value();
-                        const T p = static_cast<T>(x * inv);
+                        const T p = static_cast<T>(x / div);
                         const double pd = static_cast<double>(p);
                         const double lp = pd > 0.0 ? std::log(pd) : 0.0;
                         A += pd > 0.0 ? pd * lp : 0.0;
@@ -262,6 +270,10 @@ RowCheck check_values(const T* vals, const int32_t* cols, int64_t n, const Metri
         rc.status = Status::empty;
         return rc;
     }
+    if (!std::isfinite(sum)) {
+        rc = {Status::overflow, -1, sum};
+        return rc;
+    }
     if (!m.normalize && m.metric != Metric::cosine &&
         std::fabs(sum - 1.0) > sum_tolerance<T>()) {
         rc = {Status::unnormalised, -1, sum};
@@ -281,8 +293,9 @@ void throw_support_error(const MetricOptions& m, int64_t i, int64_t j, bool symm
                            ? "q (row " + std::to_string(j) + " of " + (symmetric ? "X" : "Y") +
                                  ") is zero where p (row " + std::to_string(i) +
                                  " of X) is not"
-                           : "rows " + std::to_string(i) + " and " + std::to_string(j) +
-                                 " do not have the same support";
+                           : "row " + std::to_string(i) + " of X and row " + std::to_string(j) +
+                                 " of " + (symmetric ? "X" : "Y") +
+                                 " do not have the same support (nonzero columns)";
     throw InputError("alpha: " + std::string(m.metric == Metric::kl ? "kl" : "jeffreys") +
                      " with alpha=0 is infinite here: " + what +
                      "; pass alpha > 0 (additive smoothing, e.g. alpha=0.5) or use jsd");

@@ -107,8 +107,8 @@ def _check_options(metric: str, base: Optional[float], alpha: float) -> float:
         if isinstance(base, bool) or not isinstance(base, numbers.Real):
             raise TypeError(f"base: expected a number or None, got {type(base).__name__}")
         base_value = float(base)
-        if not np.isfinite(base_value) or base_value <= 0 or base_value == 1:
-            raise ValueError(f"base: must be a positive number other than 1, got {base}")
+        if not np.isfinite(base_value) or base_value <= 1:
+            raise ValueError(f"base: must be a number greater than 1 (2 for bits, e for nats), got {base}")
         if metric not in LOG_METRICS:
             raise ValueError(
                 f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); "
@@ -392,8 +392,43 @@ def divergence(
     normalize: bool = True,
 ) -> float:
     """Divergence between two distributions p and q (1-d arrays or 1-row sparse)."""
+    metric = _check_metric(metric)
+    _check_options(metric, base, alpha)
     P, Q = _as_pair(p, q)
+    _check_pair_values(P, Q, metric, alpha)
     return float(pairwise(P, Q, metric, base=base, alpha=alpha, normalize=normalize, n_jobs=1)[0, 0])
+
+
+def _check_pair_values(P: Any, Q: Any, metric: str, alpha: float) -> None:
+    """Errors for one pair, naming p and q (the matrix functions name X, Y and rows)."""
+    vals = []
+    for v, name in ((P, "p"), (Q, "q")):
+        a = np.asarray(v.toarray() if sp.issparse(v) else v)[0]
+        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)):
+            raise TypeError(f"{name}: expected real numbers (counts or probabilities), got dtype {a.dtype}")
+        a = a.astype(np.float64)
+        bad = ~np.isfinite(a)
+        if bad.any():
+            raise ValueError(f"{name}: entry {int(np.argmax(bad))} is {a[bad][0]}; divergences need finite, non-negative values")
+        if (a < 0).any():
+            i = int(np.argmax(a < 0))
+            raise ValueError(f"{name}: entry {i} is negative ({a[i]}); divergences need non-negative counts or probabilities")
+        if a.sum() == 0:
+            raise ValueError(f"{name}: has no mass (all zeros); an empty statement has no distribution")
+        vals.append(a)
+    if vals[0].shape != vals[1].shape:
+        raise ValueError(f"p and q: different lengths ({vals[0].size} and {vals[1].size})")
+    if metric in ("kl", "jeffreys") and alpha == 0:
+        p_, q_ = vals
+        bad = (p_ > 0) & (q_ == 0)
+        if metric == "jeffreys":
+            bad |= (q_ > 0) & (p_ == 0)
+        if bad.any():
+            raise ValueError(
+                f"alpha: {metric} with alpha=0 is infinite: entry {int(np.argmax(bad))} has mass in "
+                f"{'p but not q' if p_[int(np.argmax(bad))] > 0 else 'q but not p'}; pass alpha > 0 "
+                f"(additive smoothing, e.g. alpha=0.5) or use jsd"
+            )
 
 
 def contributions(

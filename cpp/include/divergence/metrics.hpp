@@ -13,8 +13,8 @@
 
 // Runtime dispatch: hot kernels are compiled for AVX-512, AVX2+FMA-class and baseline x86-64,
 // and the loader picks one (GCC/Clang ifunc). Elsewhere (arm64, other compilers) one portable
-// build. Floating-point contraction is off in the build (-ffp-contract=off), so every clone
-// produces the same bits.
+// build. The AVX2/AVX-512 clones use fused multiply-adds, so the last bits of a result can
+// differ between CPUs; on one machine a result never depends on the number of threads.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
     !defined(DIVERGENCE_NO_CLONES)
 #define DIVERGENCE_CLONES \
@@ -78,8 +78,8 @@ inline void check_metric_options(const MetricOptions& o) {
             "alpha: smoothing applies only to kl and jeffreys; use alpha=0 for other metrics");
     }
     if (o.base != 0.0) {
-        if (!std::isfinite(o.base) || !(o.base > 0.0) || o.base == 1.0) {
-            throw InputError("base: must be a positive number other than 1, got " +
+        if (!std::isfinite(o.base) || !(o.base > 1.0)) {
+            throw InputError("base: must be a number greater than 1 (2 for bits), got " +
                              std::to_string(o.base));
         }
         if (!metric_uses_log(o.metric)) {
