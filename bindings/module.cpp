@@ -6,4 +6,8 @@ PYBIND11_MODULE(_core, m) {
     register_pairwise(m);
     register_tokenize(m);
     register_groups(m);
+    register_scaling(m);
+    register_partisan(m);
+    register_coherence(m);
+    register_windows(m);
 }

@@ -67,6 +67,7 @@ class Comparison:
     terms: Optional[pd.DataFrame]
     settings: Dict[str, Any]
     notes: List[str] = field(default_factory=list)
+    stances: Any = None  # divergence.partisan.StanceDivergence, when stance_col was given
 
     def matrix(self, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
         """K x K matrix of ``what`` (value, ci_low, ci_high, null_mean, excess, p_value)."""
@@ -145,6 +146,8 @@ def compare(
     vectorizer: Any = None,
     vocabulary: Optional[Sequence[str]] = None,
     progress: Any = None,
+    stance_col: Optional[str] = None,
+    target_col: Optional[str] = None,
 ) -> Comparison:
     """Compare groups of statements.
 
@@ -165,6 +168,17 @@ def compare(
     vocabulary : column names when ``data`` is a matrix (for the term table).
     progress : optional callable ``progress(done, total)``, called about ten times a second
         from the calling thread while replicates run (an exception it raises stops the run).
+    stance_col, target_col : with a Corpus, also compare hand-coded stances (labels or scores)
+        per target: see :func:`divergence.partisan.stance_divergence`; the result is in
+        ``Comparison.stances``.
+
+    For ``jsd`` the table also carries the analytic small-sample correction (see
+    :func:`divergence.partisan.jsd_bias_pairs`): ``jsd_expected``, the JSD two groups of these
+    token counts show with no difference at all, about (V-1)/8 (1/n_a + 1/n_b) nats with V the
+    terms either group used; ``jsd_corrected`` = value - jsd_expected; ``chi2_p``, the p-value
+    of the likelihood-ratio (G) test of the 2 x V table, chi-square with V-1 degrees of freedom.
+    The chi-square approximation needs most expected cell counts >= 5, which sparse vocabularies
+    break (``share_small_expected`` says how far): trust the permutation null there.
     """
     metrics = [metric] if isinstance(metric, str) else list(metric)
     if not metrics:
@@ -261,6 +275,28 @@ def compare(
             rows.append(row)
     table = pd.DataFrame(rows)
 
+    if "jsd" in metrics:
+        from .partisan import jsd_bias_pairs
+
+        bias = jsd_bias_pairs(X, np.asarray(names, dtype=object)[labels])
+        bias = bias.rename(columns={"expected": "jsd_expected", "corrected": "jsd_corrected", "p_value": "chi2_p"})
+        bias = bias[["group_a", "group_b", "jsd_expected", "jsd_corrected", "chi2_p", "share_small_expected"]]
+        bias["metric"] = "jsd"
+        table = table.merge(bias, on=["group_a", "group_b", "metric"], how="left")
+
+    stances = None
+    if stance_col is not None:
+        if not isinstance(data, Corpus):
+            raise ValueError("stance_col: stances need a Corpus (with the stance column)")
+        from .partisan import stance_divergence
+
+        stances = stance_divergence(
+            data, stance_col, target_col, bootstrap=bootstrap, permutations=permutations, ci=ci,
+            ci_method=ci_method, seed=seed_v, n_jobs=threads,
+        )
+    elif target_col is not None:
+        raise ValueError("target_col: give stance_col too")
+
     term_table = None
     if terms:
         from .terms import distinguishing_terms
@@ -296,5 +332,6 @@ def compare(
         terms=term_table,
         settings=settings,
         notes=notes,
+        stances=stances,
     )
 

@@ -11,8 +11,12 @@ import click
 
 from .. import __version__
 from .compare import compare_cmd
+from .drift import drift_cmd
 from .example import example_cmd
+from .partisanship import partisanship_cmd
+from .scale import scale_cmd
 from .terms import terms_cmd
+from .topics import topics_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -27,7 +31,11 @@ def main() -> None:
 
 
 main.add_command(compare_cmd)
+main.add_command(drift_cmd)
 main.add_command(terms_cmd)
 main.add_command(example_cmd)
+main.add_command(partisanship_cmd)
+main.add_command(topics_cmd)
+main.add_command(scale_cmd)
 
 __all__ = ["main"]

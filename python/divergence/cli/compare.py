@@ -54,12 +54,20 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         pairs = [f"{a} vs {b}" for a, b in zip(t["group_a"], t["group_b"])]
         pw = max([4] + [len(p) for p in pairs])
         lines.append("")
-        lines.append(f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}")
+        corr = "jsd_corrected" in t.columns and t["jsd_corrected"].notna().any()
+        lines.append(f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
+                     + (f" {'analytic corr.':>14}" if corr else ""))
         for pair, r in zip(pairs, t.itertuples()):
             interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
             lines.append(
                 f"{pair:<{pw}} {_fmt(r.value):>8} {interval:>19} {_fmt(r.null_mean):>9} "
                 f"{_fmt(r.excess):>8} {_fmt(r.p_value, 4):>7}"
+                + (f" {_fmt(r.jsd_corrected):>14}" if corr else "")
+            )
+        if corr:
+            lines.append(
+                "analytic corr.: value minus (V-1)/8 (1/n_a + 1/n_b), the JSD expected with no difference "
+                "(chi-square approximation; with sparse vocabularies trust the permutation null instead)"
             )
         above = t["ci_low"].to_numpy() > t["value"].to_numpy()
         if s["bootstrap"] and s["ci_method"] == "percentile" and above.any():
@@ -69,6 +77,8 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
                 "--ci-method basic corrects for this shift. 'null mean' is what noise alone gives "
                 "groups of these sizes, 'excess' the divergence beyond it."
             )
+    if getattr(result, "stances", None) is not None:
+        lines.extend(render_stances(result.stances))
     if result.terms is not None and len(result.terms):
         tt = result.terms
         lines.append("")
@@ -85,6 +95,24 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
     return "\n".join(lines)
 
 
+def render_stances(st: Any) -> List[str]:
+    """Per target: each group's stance shares, then the pairs whose stances differ most."""
+    lines = ["", f"hand-coded stances ({st.kind}s; per target: group shares, then pairs by {st.metrics[0]})"]
+    dist = st.distributions
+    tab = st.table[st.table["metric"] == st.metrics[0]]
+    for target in st.targets:
+        lines.append(f"  {target}")
+        d = dist[dist["target"] == target]
+        if st.kind == "label" and "share" in d.columns:
+            for g, sub in d.groupby("group", sort=True):
+                parts = ", ".join(f"{s_} {v:.0%}" for s_, v in zip(sub["stance"], sub["share"]))
+                lines.append(f"    {g}: {parts}")
+        t = tab[tab["target"] == target].sort_values("value", ascending=False)
+        for r in t.head(3).itertuples():
+            lines.append(f"    {r.group_a} vs {r.group_b}: {_fmt(r.value)} (p={_fmt(r.p_value, 3)})")
+    return lines
+
+
 @click.command("compare")
 @corpus_options
 @click.option("--metric", "metrics", multiple=True, default=("jsd",), show_default=True, help="Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine (repeat or comma-separate).")
@@ -99,6 +127,8 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
 @click.option("--term-pairs", type=click.Choice(["all", "rest"]), default="all", show_default=True, help="Terms for every pair, or each group against the rest.")
 @click.option("--prior", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True, help="Total pseudo-count alpha0 of the informative Dirichlet prior.")
 @click.option("--variance", type=click.Choice(["monroe", "full"]), default="monroe", show_default=True, help="Log-odds variance: Monroe et al.'s two terms, or four terms.")
+@click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) in this column (--example: 'stance').")
+@click.option("--target-col", default=None, help="With --stance-col: what each stance is about (--example: 'target').")
 @click.option("--level", type=click.Choice(["group", "statement"]), default="group", show_default=True, help="statement: for each statement, its nearest statements from every other group.")
 @click.option("-k", "k", type=click.IntRange(min=1), default=3, show_default=True, help="With --level statement: nearest statements per other group.")
 @vectorizer_options
@@ -106,7 +136,7 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
 @handle_errors
 def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
                 encoding_errors, drop_empty, strict, metrics, base, alpha, bootstrap, permutations,
-                ci, ci_method, seed, top_terms, term_pairs, prior, variance, level, k, min_df,
+                ci, ci_method, seed, top_terms, term_pairs, prior, variance, stance_col, target_col, level, k, min_df,
                 max_df, max_features, stop_words, ngram, normalize_text, fmt, output, plot, jobs,
                 no_progress):
     """Compare groups of statements in CORPUS (CSV, TSV, JSONL, Parquet or text files; '-' for stdin).
@@ -124,16 +154,23 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
                     time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
                     drop_empty=drop_empty, strict=strict)
     c.require_groups(2)
+    if example and stance_col is None and "stance" in c.frame.columns:
+        stance_col = "stance"
+        target_col = target_col or ("target" if "target" in c.frame.columns else None)
     vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
     progress.step(f"tokenising {len(c)} statements, {bootstrap} bootstrap + {permutations} permutation replicates")
     result = compare(c, metric=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
                      permutations=permutations, ci=ci, ci_method=ci_method, seed=seed, n_jobs=jobs,
                      terms=top_terms > 0, top_terms=max(top_terms, 1), term_pairs=term_pairs,
-                     prior=prior, variance=variance, vectorizer=vec, progress=progress.bar)
+                     prior=prior, variance=variance, vectorizer=vec, progress=progress.bar,
+                     stance_col=stance_col, target_col=target_col)
     progress.done()
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     tables = {"divergence": result.table, "terms": result.terms}
+    if result.stances is not None:
+        tables["stances"] = result.stances.table
+        tables["stance_distributions"] = result.stances.distributions
     if level == "statement":
         progress.step("nearest statements across groups")
         tables["nearest"] = nearest_statements(c, vec, metric_list[0], k, base, alpha, jobs)
@@ -141,7 +178,7 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
     params = dict(corpus=list(corpus) or ["<example>"], metrics=metric_list, base=base, alpha=alpha,
                   bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method,
                   top_terms=top_terms, term_pairs=term_pairs, prior=prior, variance=variance,
-                  level=level, k=k, min_df=min_df, max_df=max_df, max_features=max_features,
+                  stance_col=stance_col, target_col=target_col, level=level, k=k, min_df=min_df, max_df=max_df, max_features=max_features,
                   ngram=list(ngram), normalize_text=normalize_text, plot=plot,
                   columns=c.columns)
     if fmt == "table":
