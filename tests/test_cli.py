@@ -135,7 +135,13 @@ def _read_table(path: Path, fmt: str) -> pd.DataFrame:
 def test_compare_writes_table_terms_and_manifest(tmp_path, fmt):
     out = tmp_path / "res" / f"result.{fmt}"
     res = _ok(["compare", "--example", *FAST, "--seed", "42", "--jobs", "2", "--format", fmt, "-o", out])
-    assert _files(tmp_path) == sorted(["res/manifest.json", f"res/result.{fmt}", f"res/result.terms.{fmt}"])
+    # The example carries hand-coded stances, so their tables come too.
+    assert _files(tmp_path) == sorted([
+        "res/manifest.json", f"res/result.{fmt}", f"res/result.terms.{fmt}",
+        f"res/result.stances.{fmt}", f"res/result.stance_distributions.{fmt}",
+    ])
+    stances = _read_table(out.with_name(f"result.stances.{fmt}"), fmt)
+    assert set(stances["target"]) == {"talks format", "reintegration", "Lachin corridor", "security guarantees", "mediation"}
     assert f"wrote {out}" in res.stderr
     assert res.stdout == ""
     table = _read_table(out, fmt)
@@ -175,7 +181,7 @@ def test_output_to_stdout_csv_and_json():
     assert list(table.columns[:4]) == ["group_a", "group_b", "metric", "value"] and len(table) == 6
     res = _ok(["compare", "--example", *FAST, "--format", "json", "-o", "-"])
     doc = json.loads(res.stdout)
-    assert set(doc) == {"divergence", "terms"}
+    assert set(doc) == {"divergence", "terms", "stances", "stance_distributions"}  # the example has stances
     assert len(doc["divergence"]) == 6 and set(TERM_COLUMNS) <= set(doc["terms"][0])
     # no -o: stdout as well
     res = _ok(["compare", "--example", *FAST, "--format", "json"])
@@ -489,7 +495,8 @@ def test_subprocess_files_and_version(tmp_path):
     p = _proc("compare", "--example", "--bootstrap", "20", "--permutations", "20", "--seed", "9",
               "--jobs", "2", "--format", "json", "-o", "out/r.json", cwd=tmp_path)
     assert p.returncode == 0, p.stderr.decode()
-    assert _files(tmp_path) == ["out/manifest.json", "out/r.json", "out/r.terms.json"]
+    assert _files(tmp_path) == ["out/manifest.json", "out/r.json", "out/r.stance_distributions.json",
+                                "out/r.stances.json", "out/r.terms.json"]
     table = pd.DataFrame(json.loads((tmp_path / "out" / "r.json").read_text(encoding="utf-8")))
     assert len(table) == 6
     man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
