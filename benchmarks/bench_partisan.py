@@ -15,8 +15,9 @@ tokens from its group's distribution; float64 CSR counts (duplicates summed).
 Cases and targets (reported, not asserted)
 ------------------------------------------
 * ``leave-out end-to-end``: statements + speaker ids -> plug-in and leave-out pi.
-  Ours: ``divergence.partisanship(X, groups, speakers, bootstrap=0, permutations=0)`` (speaker
-  sums by one scipy.sparse product, then the C++ core). Baseline ``numpy/scipy.sparse``:
+  Ours: ``divergence.partisanship(X, groups, speakers, bootstrap=0, permutations=0)`` (speakers
+  coded by ``pandas.factorize``, speaker sums by the C++ core's ``sum_rows_by``, then the C++
+  formula). Baseline ``numpy/scipy.sparse``:
   :func:`numpy_partisanship` on the same input (the same speaker sums, then the formula
   vectorised over nonzeros: group totals by a sparse product, rho_{-i} on each nonzero from
   totals minus the speaker's counts, ``np.bincount`` per speaker). Target: >= 1.5x.

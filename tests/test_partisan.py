@@ -242,29 +242,172 @@ def test_bad_inputs():
     assert any("no tokens" in n for n in r.notes)
 
 
-def test_over_time_windows():
-    rng = np.random.default_rng(2)
+def _over_time_data(seed=2):
+    rng = np.random.default_rng(seed)
     n = 120
     years = np.repeat(np.arange(2000, 2012), 10)
     C = rng.poisson(0.6, (n, 40))
     C[:, 0] += 1
     grp = np.tile(["A", "B"], n // 2)
     grp[80:] = "A"  # 2008-2011: one group only
-    r = partisanship_over_time(C, grp, times=pd.to_datetime([f"{y}-06-01" for y in years]),
-                               window="4Y", bootstrap=20, permutations=20, seed=1)
-    assert sorted(set(r.table["start"])) == [2000, 2004]
-    assert set(r.table["end"]) == {2003, 2007}
-    assert any("2008-2011 skipped" in s for s in r.notes)
+    return C, grp, years
+
+
+def test_over_time_windows():
+    from divergence.partisan import OVER_TIME_COLUMNS
+
+    C, grp, years = _over_time_data()
+    r = partisanship_over_time(C, grp, times=years, window="4Y", bootstrap=20, permutations=20, seed=1)
+    t = r.table
+    assert list(t.columns) == OVER_TIME_COLUMNS
+    assert pd.api.types.is_datetime64_any_dtype(t["window_start"])
+    # drift's windows: half-open [2000, 2004), [2004, 2008), [2008, 2012), two rows each
+    assert sorted(set(t["window_start"].dt.year)) == [2000, 2004, 2008]
+    assert sorted(set(t["window_end"].dt.year)) == [2004, 2008, 2012]
+    assert list(t.groupby("window")["n_statements"].first()) == [40, 40, 40]
+    # the one-group window is reported, not dropped: NaN values and the reason
+    w2 = t[t["window"] == 2]
+    assert len(w2) == 2 and not w2["scored"].any() and w2["value"].isna().all()
+    assert w2["reason"].str.contains("at least two groups").all() and (w2["groups"] == "A").all()
+    assert w2["chance"].isna().all()
+    assert any("window 2 (2008 to 2012) not scored" in s for s in r.notes)
+    assert r.settings["n_windows"] == 3 and r.settings["n_scored"] == 2
+    assert t.loc[t["scored"], "reason"].eq("").all()
+    # a scored window equals partisanship on its statements, same seed
     one = partisanship(C[:40], grp[:40], bootstrap=20, permutations=20, seed=1)
-    w0 = r.table[r.table["window"] == 0].set_index("estimator")
+    w0 = t[t["window"] == 0].set_index("estimator")
     assert w0.loc["leave-out", "value"] == one.leave_out
     assert w0.loc["leave-out", "ci_low"] == one.table["ci_low"].iloc[1]
+    assert w0.loc["plug-in", "null_mean"] == one.table["null_mean"].iloc[0]
+    assert w0.loc["leave-out", "chance"] == 0.5 and w0.loc["leave-out", "n_speakers"] == 40
+    # count windows without times: row positions [start, end)
     by_stmt = partisanship_over_time(C, grp, window=30, step=15, bootstrap=0, permutations=0)
-    assert list(by_stmt.table["start"].unique()) == [0, 15, 30, 45, 60, 75]
+    assert list(by_stmt.table["window_start"].unique()) == [0, 15, 30, 45, 60, 75, 90]
+    assert list(by_stmt.table["window_end"].unique()) == [30, 45, 60, 75, 90, 105, 120]
+    assert not by_stmt.table["scored"].iloc[-1]  # rows 90-119: group A only
     with pytest.raises(ValueError, match="window"):
         partisanship_over_time(C, grp, window="4Q")
     with pytest.raises(ValueError, match="need times"):
         partisanship_over_time(C, grp, window="4Y")
+    with pytest.raises(ValueError, match="at least two groups"):
+        partisanship_over_time(C, np.full(120, "A"), times=years, window="4Y")
+
+
+@pytest.mark.parametrize("times_kind, window, step", [
+    ("years", "4Y", None),
+    ("years", "3Y", "1Y"),
+    ("years", "8Y", "2Y"),
+    ("dates", "90D", "30D"),
+    ("dates", "6M", "2M"),
+    ("dates", 25, 10),
+    ("none", 30, 15),
+    ("none", 50, None),
+])
+def test_over_time_windows_are_drifts(times_kind, window, step):
+    """Same windows as divergence.drift(mode='between'): starts, ends, statement counts, empty
+    windows included (a gap in the data gives an empty window, reported with its reason)."""
+    from divergence import drift
+
+    C, grp, years = _over_time_data(5)
+    grp[80:] = np.tile(["A", "B"], 20)
+    keep = (years < 2004) | (years > 2007)  # a gap: no statements from 2004 to 2007
+    C, grp, years = C[keep], grp[keep], years[keep]
+    if times_kind == "years":
+        times = years
+    elif times_kind == "dates":
+        times = pd.to_datetime([f"{y}-{1 + i % 12:02d}-15" for i, y in enumerate(years)]).sort_values()
+    else:
+        times = None
+    ours = partisanship_over_time(C, grp, times=times, window=window, step=step, bootstrap=0, permutations=0)
+    theirs = drift(sp.csr_matrix(C), times=times, groups=grp, window=window, step=step, mode="between")
+    lo = ours.table[ours.table["estimator"] == "leave-out"].reset_index(drop=True)
+    assert len(lo) == len(theirs) == ours.settings["n_windows"]
+    for col in ("window", "window_start", "window_end", "n_statements", "n_tokens"):
+        assert list(lo[col]) == list(theirs[col]), col
+    empty = lo["n_statements"] == 0
+    assert (lo.loc[empty, "reason"] == "no statements in the window").all()
+    assert lo.loc[empty, "value"].isna().all()
+    if times_kind == "years" and window == "4Y":
+        assert list(empty) == [False, True, False]  # [2004, 2008) is empty: reported, not dropped
+    assert ours.settings["window"] == theirs.attrs["window"] and ours.settings["step"] == theirs.attrs["step"]
+
+
+@pytest.mark.parametrize("times_kind, window, step", [
+    ("years", "30D", None),  # narrower than the time resolution (years)
+    ("years", "1Y", "6M"),
+    ("dates", "12H", None),  # not a span drift knows
+    ("years", "4Y", "0Y"),  # step 0
+    ("none", 10, 0),
+    ("years", "20Y", None),  # longer than the data
+    ("none", 500, None),
+    ("years", "4Y", 10),  # mixed kinds
+    ("unsorted", "4Y", None),
+    ("none", "4Y", None),  # time windows without times
+    ("none", 0, None),
+])
+def test_over_time_errors_are_drifts(times_kind, window, step):
+    from divergence import drift
+
+    C, grp, years = _over_time_data()
+    times = {"years": years, "dates": pd.to_datetime([f"{y}-06-01" for y in years]),
+             "unsorted": years[::-1].copy(), "none": None}[times_kind]
+    with pytest.raises(ValueError) as theirs:
+        drift(sp.csr_matrix(C), times=times, groups=grp, window=window, step=step, mode="between")
+    with pytest.raises(ValueError) as ours:
+        partisanship_over_time(C, grp, times=times, window=window, step=step, bootstrap=0, permutations=0)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_over_time_corpus_sorted_by_time_and_outside_note():
+    rng = np.random.default_rng(4)
+    words = [f"w{i}" for i in range(30)]
+    rows = []
+    for y in range(1990, 2003):
+        for k in range(6):
+            g = "R" if k % 2 else "D"
+            pool = words[:20] if g == "R" else words[10:]
+            rows.append({"party": g, "year": y, "text": " ".join(rng.choice(pool, 12))})
+    df = pd.DataFrame(rows).sample(frac=1.0, random_state=3).reset_index(drop=True)  # not in time order
+    c = divergence.Corpus.from_frame(df, group_col="party", time_col="year")
+    r = partisanship_over_time(c, window="5Y", bootstrap=10, permutations=10, seed=2)
+    lo = r.table[r.table["estimator"] == "leave-out"]
+    # [1990, 1995), [1995, 2000): [2000, 2005) would end after 2002 + 1 year, as in drift
+    assert list(lo["window_start"].dt.year) == [1990, 1995]
+    assert list(lo["n_statements"]) == [30, 30] and lo["scored"].all()
+    assert r.settings["n_outside"] == 18
+    assert any("18 of 78 statement(s) (times 2000 to 2002) fall in no window" in s for s in r.notes)
+    assert (lo["value"] > lo["null_mean"]).all()  # planted difference
+    from divergence import drift
+
+    d = drift(c, window="5Y", mode="between")
+    assert list(d["window_start"]) == list(lo["window_start"]) and list(d["n_statements"]) == list(lo["n_statements"])
+    with pytest.raises(ValueError, match="Corpus carries its times"):
+        partisanship_over_time(c, window="5Y", times=df["year"])
+    with pytest.raises(ValueError, match="narrower than the data's time resolution"):
+        partisanship_over_time(c, window="90D")
+
+
+def test_cli_over_time(tmp_path):
+    C, grp, years = _over_time_data()
+    f = tmp_path / "t.csv"
+    pd.DataFrame({"party": grp, "year": years, "text": [" ".join(f"w{j}" for j in np.flatnonzero(r) for _ in range(int(r[j])))
+                                                        for r in C]}).to_csv(f, index=False)
+    res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "4Y", "--bootstrap", "10",
+                "--permutations", "10", "--no-progress", "--plot", str(tmp_path / "t.png")])
+    assert res.exit_code == 0, res.output
+    assert "2 of 3 windows scored" in res.output and "not scored: groups: partisanship needs" in res.output
+    assert (tmp_path / "t.png").stat().st_size > 0
+    out = tmp_path / "t_out.csv"
+    res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "4Y", "--step", "2Y", "--bootstrap", "0",
+                "--permutations", "0", "--no-progress", "--format", "csv", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    t = pd.read_csv(out)
+    assert {"window_start", "window_end", "n_statements", "scored", "reason", "chance"} <= set(t.columns)
+    assert t["window"].nunique() == 5
+    res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "30D"])
+    assert res.exit_code != 0 and "narrower than the data's time resolution" in res.output
+    res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "4Y", "--step", "0Y"])
+    assert res.exit_code != 0 and "step" in res.output
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,12 +597,18 @@ def test_sotu_by_decade(tmp_path):
     c = c.filter(groups=["Republican", "Democratic"])
     vec = divergence.Vectorizer(min_df=2)
     r = partisanship_over_time(c, window="10Y", bootstrap=50, permutations=50, seed=1, vectorizer=vec)
-    lo = r.table[r.table["estimator"] == "leave-out"].set_index("start")
-    pi = r.table[r.table["estimator"] == "plug-in"].set_index("start")
+    t = r.table
+    assert r.settings["n_windows"] == 19  # [1829, 1839) ... [2009, 2019), as divergence drift
+    lo = t[(t["estimator"] == "leave-out") & t["scored"]].set_index("window_start")
+    pi = t[(t["estimator"] == "plug-in") & t["scored"]].set_index("window_start")
     assert len(lo) >= 8
     assert np.isfinite(lo["value"]).all()
     assert (pi["value"] > lo["value"]).all()  # the plug-in is always the larger
     assert (lo["null_mean"] < pi["null_mean"]).all()
+    skipped = t[~t["scored"]]
+    assert skipped["value"].isna().all() and skipped["reason"].str.contains("two groups").all()
+    d = divergence.drift(c, window="10Y", mode="between", vectorizer=vec)
+    assert list(d["window_start"]) == list(t.loc[t["estimator"] == "leave-out", "window_start"])
     from divergence.partisan import plot_partisanship
 
     plot_partisanship(r, tmp_path / "sotu.png")

@@ -62,7 +62,6 @@ permutation p-values (group labels shuffled across the target's statements).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -497,81 +496,107 @@ def _assemble(s: _Speakers, obs, by_g, per_sp, boot, perm, ci: float, ci_method:
 
 
 # --------------------------------------------------------------------------------------------
-# Over time
+# Over time: the windows of divergence.drift
 
 
-_WINDOW_RE = re.compile(r"^\s*(\d+)\s*([YySs]?)\s*$")
+@dataclass
+class _Windows:
+    """Windows as :func:`divergence.drift` builds them (``mode="between"``: shared by all
+    groups, count windows over all statements)."""
+
+    order: np.ndarray  # statement indices (into the input) in time order
+    begin: np.ndarray  # window k holds statements order[begin[k]:end[k]]
+    end: np.ndarray
+    start: Any  # reported window_start / window_end (drift's convention)
+    stop: Any
+    window: str  # canonical text, e.g. "10Y" or "50"
+    step: str
+    kind: str  # "time" or "statements"
+    resolution: Optional[str]
+    times: Optional[pd.DatetimeIndex]  # in time order
 
 
-def parse_window(spec: Any, name: str = "window") -> Tuple[int, str]:
-    """``"4Y"`` -> (4, "years"); ``50`` or ``"50"`` or ``"50S"`` -> (50, "statements")."""
-    if isinstance(spec, bool):
-        raise TypeError(f"{name}: expected e.g. '4Y' (years) or 50 (statements), got bool")
-    if isinstance(spec, (int, np.integer)):
-        n, unit = int(spec), "statements"
-    elif isinstance(spec, str) and _WINDOW_RE.match(spec):
-        m = _WINDOW_RE.match(spec)
-        assert m is not None
-        n = int(m.group(1))
-        unit = "years" if m.group(2) in ("Y", "y") else "statements"
+def _drift_windows(data: Any, times: Any, n: int, window: Any, step: Any) -> _Windows:
+    """The windows :func:`divergence.drift` uses, with its window specification, conventions and
+    errors. The only place that touches drift.py's private helpers: if drift's internals change,
+    this adapter is what to update."""
+    import importlib
+
+    _d = importlib.import_module(".drift", __package__)  # the module (the package's ``drift`` is the function)
+
+    win = _d.parse_window(window, "window")
+    stp = _d.parse_window(step if step is not None else window, "step")
+    t: Optional[pd.DatetimeIndex] = None
+    res: Optional[str] = None
+    if _is_corpus(data):
+        if times is not None:
+            raise ValueError("times: a Corpus carries its times; do not pass times=")
+        data.require_time()  # as drift: a Corpus is windowed by its times
+        tv = data.time.to_numpy()
+        order = np.argsort(tv, kind="stable")
+        t = pd.DatetimeIndex(tv[order])
+        res = data.time_resolution
     else:
-        raise ValueError(f"{name}: expected e.g. '4Y' (years) or 50 (statements), got {spec!r}")
-    if n < 1:
-        raise ValueError(f"{name}: must be at least 1, got {spec!r}")
-    return n, unit
+        order = np.arange(n, dtype=np.int64)
+        if times is not None:
+            t, res = _d._to_times(times)
+            if len(t) != n:
+                raise ValueError(f"times: {len(t)} times for {n} statements")
+            _d._check_sorted(_d._ns(t))
+    _d._check_window_args(win, stp, res)
+    if isinstance(win, tuple) and t is None:
+        raise ValueError(f"times: time windows ({_d._span_text(win)}) need times= (one per statement)")
+    grid = _d._grid(t, win, stp, res)
+    b, e, ws, we = _d._window_bounds(t, n, win, stp, res, grid, "the corpus")
+    return _Windows(order=np.asarray(order, dtype=np.int64), begin=np.asarray(b, dtype=np.int64),
+                    end=np.asarray(e, dtype=np.int64), start=ws, stop=we, window=_d._span_text(win),
+                    step=_d._span_text(stp), kind="time" if isinstance(win, tuple) else "statements",
+                    resolution=res, times=t)
+
+
+def parse_window(value: Any, name: str = "window") -> Any:
+    """The window specification of :func:`divergence.drift`: ``50`` or ``"50"`` -> 50
+    statements; ``"90D"``, ``"2W"``, ``"6M"``, ``"4Y"`` -> ``(n, unit)``."""
+    from .drift import parse_window as _parse
+
+    return _parse(value, name)
+
+
+def _when(v: Any, resolution: Optional[str]) -> str:
+    """A window bound as text: a year for yearly data, a date otherwise, a row position as is."""
+    if isinstance(v, pd.Timestamp):
+        if resolution == "year":
+            return v.strftime("%Y")
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)
+    return str(v)
+
+
+OVER_TIME_COLUMNS = [
+    "window", "window_start", "window_end", "n_statements", "n_tokens", "n_speakers", "n_groups", "groups",
+    "estimator", "value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value", "chance",
+    "scored", "reason",
+]
 
 
 @dataclass
 class PartisanshipOverTime:
-    """Result of :func:`partisanship_over_time`: ``table`` has one row per window and
-    estimator (window, start, end, n_statements, then the columns of
-    :attr:`Partisanship.table`); ``results`` the full result of each scored window."""
+    """Result of :func:`partisanship_over_time`.
+
+    ``table``: one row per window and estimator (plug-in, leave-out), every window of
+    :func:`divergence.drift` included: ``window`` (index), ``window_start``, ``window_end``
+    (drift's convention: time windows are the half-open span ``[start, end)``; count windows the
+    first and last statement's time, or row positions ``[start, end)`` without times),
+    ``n_statements`` (in the window), ``n_tokens``, ``n_speakers`` (with tokens), ``n_groups``
+    and ``groups`` (present with tokens), then the columns of :attr:`Partisanship.table`
+    (value, ci_low, ci_high, boot_mean, null_mean = shuffled-label mean, excess, p_value,
+    chance = 1/G), ``scored`` and ``reason`` (why a window has no value: NaN values, never
+    dropped). ``results``: the full :class:`Partisanship` of each scored window."""
 
     groups: List[str]
     table: pd.DataFrame
     results: Dict[int, Partisanship]
     settings: Dict[str, Any]
     notes: List[str] = field(default_factory=list)
-
-
-def _windows(times: Optional[pd.Series], n: int, window: Any, step: Any) -> Tuple[List[Tuple[Any, Any, np.ndarray]], str]:
-    size, unit = parse_window(window, "window")
-    if step is None:
-        stride, sunit = size, unit
-    else:
-        stride, sunit = parse_window(step, "step")
-    if sunit != unit:
-        raise ValueError(f"step: must be in the unit of window ({unit}), got {step!r}")
-    out: List[Tuple[Any, Any, np.ndarray]] = []
-    if unit == "years":
-        if times is None:
-            raise ValueError("window: windows of years need times (a Corpus with a time column, or times=)")
-        t = pd.to_datetime(times)
-        if t.isna().any():
-            bad = np.flatnonzero(t.isna().to_numpy())
-            raise ValueError(f"times: {len(bad)} statement(s) without a time (rows {', '.join(map(str, bad[:_SHOW]))})")
-        years = t.dt.year.to_numpy()
-        start = (int(years.min()) // stride) * stride
-        last = int(years.max())
-        while start <= last:
-            idx = np.flatnonzero((years >= start) & (years < start + size))
-            if len(idx):
-                out.append((start, start + size - 1, idx))
-            start += stride
-    else:
-        if times is not None:
-            t = pd.to_datetime(times)
-            order = np.argsort(t.to_numpy(), kind="stable")
-        else:
-            order = np.arange(n)
-        for a in range(0, max(n - size, 0) + 1, stride):
-            idx = np.sort(order[a:a + size])
-            if times is not None:
-                tt = pd.to_datetime(times).iloc[idx]
-                out.append((str(tt.min().date()), str(tt.max().date()), idx))
-            else:
-                out.append((int(a), int(a + len(idx) - 1), idx))
-    return out, unit
 
 
 def partisanship_over_time(
@@ -591,14 +616,25 @@ def partisanship_over_time(
     vectorizer: Any = None,
     speaker_group_policy: str = "error",
 ) -> PartisanshipOverTime:
-    """Partisanship per time window, with intervals and the shuffled-label baseline.
+    """Partisanship per window of :func:`divergence.drift`, with intervals and the
+    shuffled-label baseline.
 
-    ``window``: ``"4Y"`` (years; windows aligned to multiples of ``step``, e.g. ``"10Y"`` gives
-    decades 1790-1799, 1800-1809, ...) or an integer number of statements (in time order when
-    times are known). ``step``: how far windows move (default: ``window``, no overlap), in the
-    same unit. The vocabulary is built once on the whole corpus. A window with fewer than two
-    groups, or a group with fewer than two speakers, is skipped and named in ``notes``. Other
-    parameters as in :func:`partisanship` (``times=``: one time per statement for a matrix).
+    Windows are exactly drift's (``mode="between"``): ``window``/``step`` both numbers of
+    statements (``window=50, step=10``, over all statements in time order) or both spans of
+    time (``"90D"``, ``"2W"``, ``"6M"``, ``"4Y"``); ``step`` defaults to ``window``. Time windows
+    are half-open ``[start, start + window)``, start = first time + k * step, kept while they
+    end no later than one resolution unit (a year for yearly data, a day for dates) after the
+    last time; statements after the last window are in none (named in ``notes``). The same
+    errors as drift: a window or step narrower than the time resolution, a step of 0, a window
+    longer than the data, unsorted times (a matrix; a Corpus is sorted by time), time windows
+    without times.
+
+    The vocabulary is built once on the whole corpus; each window's speakers are the speakers
+    with statements in it (their statements in the window summed). A window that cannot be
+    scored (no statements, fewer than two groups, a group with fewer than two speakers) is
+    reported with NaN values and its ``reason``. Each window uses ``seed`` (a window's numbers
+    equal :func:`partisanship` on its statements). Other parameters as in :func:`partisanship`
+    (``times=``: one time per statement for a matrix; a Corpus carries its times).
     """
     bootstrap = _check_count(bootstrap, "bootstrap")
     permutations = _check_count(permutations, "permutations")
@@ -606,46 +642,91 @@ def partisanship_over_time(
     _check_ci_method(ci_method)
     seed_v = _seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
-    X, labels, vocab = _statement_counts(data, groups, vectorizer)
-    if _is_corpus(data):
-        if times is not None:
-            raise ValueError("times: a Corpus carries its times; do not pass times=")
-        t = data.time if data.has_time else None
-    else:
-        t = pd.Series(np.asarray(times)) if times is not None else None
-        if t is not None and len(t) != X.shape[0]:
-            raise ValueError(f"times: {len(t)} times for {X.shape[0]} statements")
-    spk = _speaker_labels(data, speakers, X.shape[0])
     if speaker_group_policy not in SPEAKER_GROUP_POLICIES:
         raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {speaker_group_policy!r}")
+    X, labels, vocab = _statement_counts(data, groups, vectorizer)
+    n = X.shape[0]
+    if n == 0:
+        raise ValueError("data: no statements")
+    wins = _drift_windows(data, times, n, window, step)
+    gn, gc = _label_codes(labels)
+    if len(gn) < 2:
+        raise ValueError(
+            f"groups: partisanship needs at least two groups, found {len(gn)}" + (f" ({gn[0]!r})" if len(gn) else "")
+        )
+    spk = _speaker_labels(data, speakers, n)
     if spk is not None and speaker_group_policy == "error":
-        gn, gc = _label_codes(labels)
         _multi_group_speakers(spk.codes, gc, len(gn), spk.names, [str(g) for g in gn], raise_error=True)
-    wins, unit = _windows(t, X.shape[0], window, step)
-    all_groups = sorted(set(labels.astype(str)))
-    rows = []
+    all_groups = [str(g) for g in gn]
+    ntok = np.asarray(X.sum(axis=1)).ravel()[wins.order]
+    csum = np.concatenate([[0.0], np.cumsum(ntok)])
+    spunit = "statement" if spk is None else "speaker"
+    rows: List[Dict[str, Any]] = []
     results: Dict[int, Partisanship] = {}
     notes: List[str] = []
-    spunit = "statement" if spk is None else "speaker"
-    for w, (a, b, idx) in enumerate(wins):
-        s = _by_speaker(X[idx], labels[idx], None if spk is None else _SpeakerIds(spk.codes[idx], spk.names),
-                        speaker_group_policy, threads)
-        try:
-            _check_speaker_groups(s, spunit)
-        except ValueError as e:
-            notes.append(f"window {a}-{b} skipped: {e}")
-            continue
-        obs, by_g, per_sp, boot, perm = _run(s, bootstrap, permutations, seed_v, threads)
-        res = _assemble(s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra={}, unit=spunit)
-        results[w] = res
-        notes.extend(f"window {a}-{b}: {n}" for n in res.notes)
-        for r in res.table.to_dict("records"):
-            rows.append({"window": w, "start": a, "end": b, "groups": ", ".join(res.groups), **r})
-    table = pd.DataFrame(rows)
-    settings = dict(window=window, step=step if step is not None else window, window_unit=unit,
-                    bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v, n_jobs=threads,
-                    speaker_group_policy=speaker_group_policy, n_terms=int(X.shape[1]),
-                    n_windows=len(wins), n_scored=len(results))
+    W = len(wins.begin)
+    for w in range(W):
+        b, e = int(wins.begin[w]), int(wins.end[w])
+        label = f"window {w} ({_when(wins.start[w], wins.resolution)} to {_when(wins.stop[w], wins.resolution)})"
+        base: Dict[str, Any] = {
+            "window": w, "window_start": wins.start[w], "window_end": wins.stop[w], "n_statements": e - b,
+            "n_tokens": int(round(csum[e] - csum[b])), "n_speakers": 0, "n_groups": 0, "groups": "",
+        }
+        reason = ""
+        res: Optional[Partisanship] = None
+        if e <= b:
+            reason = "no statements in the window"
+        else:
+            idx = wins.order[b:e]
+            s = _by_speaker(X[idx], labels[idx], None if spk is None else _SpeakerIds(spk.codes[idx], spk.names),
+                            speaker_group_policy, threads)
+            base.update(n_speakers=int(s.X.shape[0]), n_groups=len(s.groups), groups=", ".join(s.groups))
+            try:
+                _check_speaker_groups(s, spunit)
+            except ValueError as err:
+                reason = str(err)
+            else:
+                obs, by_g, per_sp, boot, perm = _run(s, bootstrap, permutations, seed_v, threads)
+                res = _assemble(s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra={}, unit=spunit)
+                results[w] = res
+                notes.extend(f"{label}: {nt}" for nt in res.notes)
+        if res is None:
+            notes.append(f"{label} not scored: {reason}")
+            G = base["n_groups"]
+            for est in ESTIMATORS:
+                rows.append({**base, "estimator": est, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                             "boot_mean": np.nan, "null_mean": np.nan, "excess": np.nan, "p_value": np.nan,
+                             "chance": 1.0 / G if G >= 2 else np.nan, "scored": False, "reason": reason})
+        else:
+            for r in res.table.to_dict("records"):
+                rows.append({**base, **{k: r[k] for k in ("estimator", "value", "ci_low", "ci_high", "boot_mean",
+                                                          "null_mean", "excess", "p_value", "chance")},
+                             "scored": True, "reason": ""})
+    table = pd.DataFrame(rows, columns=OVER_TIME_COLUMNS)
+    if wins.kind == "time":
+        table["window_start"] = pd.DatetimeIndex(table["window_start"])
+        table["window_end"] = pd.DatetimeIndex(table["window_end"])
+    covered = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(covered, wins.begin, 1)
+    np.add.at(covered, wins.end, -1)
+    outside = np.flatnonzero(np.cumsum(covered)[:n] == 0)
+    if len(outside):
+        what = ""
+        if wins.times is not None:
+            lo_t, hi_t = wins.times[outside[0]], wins.times[outside[-1]]
+            what = f" (times {_when(lo_t, wins.resolution)} to {_when(hi_t, wins.resolution)})"
+        notes.append(
+            f"{len(outside)} of {n} statement(s){what} fall in no window: windows start at the first time "
+            "(or statement) plus multiples of the step and are kept only while they fit the data, as in "
+            "divergence.drift; shift or shorten the window to include them"
+        )
+    settings = dict(window=wins.window, step=wins.step, window_kind=wins.kind, resolution=wins.resolution,
+                    bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v,
+                    n_jobs=threads, speakers=speakers if isinstance(speakers, str) else ("given" if speakers is not None else None),
+                    speaker_group_policy=speaker_group_policy, unit=spunit, n_statements=int(n),
+                    n_terms=int(X.shape[1]), groups=all_groups, n_windows=W, n_scored=len(results),
+                    n_outside=int(len(outside)))
+    table.attrs = dict(settings)
     return PartisanshipOverTime(groups=all_groups, table=table, results=results, settings=settings, notes=notes)
 
 
@@ -1077,26 +1158,47 @@ def plot_partisanship(result: Any, path: Any) -> Any:
     from .plot import _figure_format, _save
 
     _figure_format(path)
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    n_win = int(result.settings.get("n_windows", 0)) if isinstance(result, PartisanshipOverTime) else 0
+    fig, ax = plt.subplots(figsize=(max(7.5, 2.5 + 0.4 * n_win), 4.6 if n_win else 4.2))
     try:
         if isinstance(result, PartisanshipOverTime):
             t = result.table
-            if len(t) == 0:
-                raise ValueError("plot: no window could be scored (see the notes)")
+            if not bool(t["scored"].any()):
+                raise ValueError("plot: no window could be scored (see the reasons in the table or the notes)")
             lo = t[t["estimator"] == "leave-out"]
             pi = t[t["estimator"] == "plug-in"]
             x = np.arange(len(lo))
-            labels = [f"{a}-{b}" for a, b in zip(lo["start"], lo["end"])]
-            ax.fill_between(x, lo["ci_low"], lo["ci_high"], alpha=0.25, color="C0", label="leave-out interval")
-            ax.plot(x, lo["value"], "o-", color="C0", label="leave-out")
-            ax.plot(x, pi["value"], "s--", color="C1", label="plug-in")
+            res_ = result.settings.get("resolution")
+            half_open = result.settings.get("window_kind") == "time" or not isinstance(lo["window_start"].iloc[0], pd.Timestamp)
+            labels = [(f"[{_when(a, res_)}, {_when(b, res_)})" if half_open else f"{_when(a, res_)} to {_when(b, res_)}")
+                      + ("" if ok else " (n/a)") for a, b, ok in zip(lo["window_start"], lo["window_end"], lo["scored"])]
+            # intervals as bars: visible for a window between unscored ones, and a percentile
+            # interval need not contain the estimate
+            cl, ch = lo["ci_low"].to_numpy(dtype=float), lo["ci_high"].to_numpy(dtype=float)
+            ok = np.isfinite(cl) & np.isfinite(ch)
+            if ok.any():
+                ax.vlines(x[ok], cl[ok], ch[ok], color="C0", lw=4, alpha=0.35, label="leave-out interval")
+            ax.plot(x, lo["value"].to_numpy(dtype=float), "o-", color="C0", label="leave-out")
+            ax.plot(x, pi["value"].to_numpy(dtype=float), "s--", color="C1", label="plug-in")
             if lo["null_mean"].notna().any():
-                ax.plot(x, pi["null_mean"], ":", color="C1", label="plug-in, shuffled labels")
-                ax.plot(x, lo["null_mean"], ":", color="C0", label="leave-out, shuffled labels")
-            ax.axhline(float(lo["chance"].iloc[0]), color="grey", lw=1, label="1/G (no difference)")
+                ax.plot(x, pi["null_mean"].to_numpy(dtype=float), ":", marker="x", ms=4, color="C1",
+                        label="plug-in, shuffled labels")
+                ax.plot(x, lo["null_mean"].to_numpy(dtype=float), ":", marker="x", ms=4, color="C0",
+                        label="leave-out, shuffled labels")
+            chance = lo["chance"].to_numpy(dtype=float)
+            levels = np.unique(chance[np.isfinite(chance)])
+            if len(levels) == 1:
+                ax.axhline(float(levels[0]), color="grey", lw=1, label="1/G (no difference)")
+            else:
+                ax.plot(x, chance, color="grey", lw=1, drawstyle="steps-mid", label="1/G (no difference)")
             ax.set_xticks(x)
             ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
-            ax.set_xlabel("window")
+            for tick, ok in zip(ax.get_xticklabels(), lo["scored"]):
+                if not ok:
+                    tick.set_color("grey")
+            ax.set_xlabel("window" + (" (n/a: not scored, see the table's reason)" if not lo["scored"].all() else ""))
+            s_ = result.settings
+            ax.set_title(f"partisanship by window ({s_.get('window')}, step {s_.get('step')})", fontsize=10)
         else:
             t = result.table
             x = np.arange(len(t))
@@ -1112,7 +1214,10 @@ def plot_partisanship(result: Any, path: Any) -> Any:
             ax.set_xticklabels(list(t["estimator"]))
             ax.set_xlim(-0.6, len(t) - 0.4)
         ax.set_ylabel("partisanship (posterior on the true group)")
-        ax.legend(fontsize=8, loc="best")
+        if isinstance(result, PartisanshipOverTime):
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        else:
+            ax.legend(fontsize=8, loc="best")
         fig.tight_layout()
         return _save(fig, path)
     finally:

@@ -47,24 +47,40 @@ def render(result: Any) -> str:
     ci = f"{int(round(s['ci'] * 100))}% {s['ci_method']}"
     lines: List[str] = []
     if isinstance(result, PartisanshipOverTime):
+        from ..partisan import _when
+
+        res = s.get("resolution")
+        kind = "statements" if s["window_kind"] == "statements" else "time"
         lines.append(
-            f"partisanship by window ({s['window']}, step {s['step']}): {s['n_scored']} of {s['n_windows']} "
-            f"windows scored; bootstrap {s['bootstrap']} ({ci}), shuffled labels {s['permutations']}, seed {s['seed']}"
+            f"partisanship by window ({s['window']}, step {s['step']}; windows of divergence drift, {kind}): "
+            f"{s['n_scored']} of {s['n_windows']} windows scored; {len(result.groups)} groups "
+            f"({', '.join(result.groups)}); bootstrap {s['bootstrap']} ({ci}, {s['unit']}s resampled), "
+            f"shuffled labels {s['permutations']}, seed {s['seed']}"
         )
         t = result.table
         if len(t):
-            lines.append(f"{'window':<23} {'speakers':>8} {'plug-in':>7} {'leave-out':>9} {'interval':>17} {'shuffled':>8} {'1/G':>5}")
-            for w, sub in t.groupby("window", sort=True):
+            lines.append(
+                f"{'start':>10} {'end':>10} {'stmts':>6} {'speakers':>8} {'plug-in':>7} {'leave-out':>9} "
+                f"{'interval':>17} {'shuffled':>8} {'1/G':>5}"
+            )
+            for _, sub in t.groupby("window", sort=True):
                 pi = sub[sub["estimator"] == "plug-in"].iloc[0]
                 lo = sub[sub["estimator"] == "leave-out"].iloc[0]
-                label = f"{lo['start']}-{lo['end']}"
                 interval = f"[{_fmt(lo['ci_low'])}, {_fmt(lo['ci_high'])}]" if not np.isnan(lo["ci_low"]) else "-"
-                lines.append(
-                    f"{label:<23} {int(lo['n_speakers']):>8} {_fmt(pi['value']):>7} {_fmt(lo['value']):>9} "
+                line = (
+                    f"{_when(lo['window_start'], res):>10} {_when(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
+                    f"{int(lo['n_speakers']):>8} {_fmt(pi['value']):>7} {_fmt(lo['value']):>9} "
                     f"{interval:>17} {_fmt(lo['null_mean']):>8} {_fmt(lo['chance'], 2):>5}"
                 )
+                if not lo["scored"]:
+                    line += f"  not scored: {lo['reason']}"
+                lines.append(line)
         lines.append("")
-        lines.append("'shuffled': leave-out partisanship with labels permuted over speakers (what noise alone gives).")
+        lines.append(
+            "Windows as in divergence drift: "
+            + ("half-open [start, end)." if kind == "time" else "start and end are the first and last statement.")
+            + " 'shuffled': leave-out partisanship with labels permuted over speakers (what noise alone gives)."
+        )
         return "\n".join(lines)
     G = len(result.groups)
     lines.append(
@@ -106,8 +122,8 @@ def render_stances(st: Any) -> str:
 @click.option("--speaker-col", default=None, help="Speaker column: a speaker's statements are summed (default: each statement is its own speaker).")
 @click.option("--groups", "only_groups", multiple=True, help="Only these groups (repeat or comma-separate), e.g. --groups Republican,Democratic.")
 @click.option("--speaker-group-policy", type=click.Choice(["error", "first", "split"]), default="error", show_default=True, help="A speaker found in several groups: stop with an error, count them in the group of their first statement, or once per group.")
-@click.option("--window", default=None, help="Partisanship per time window: '4Y' (years, aligned to multiples of the step) or N statements.")
-@click.option("--step", default=None, help="How far windows move (default: the window, no overlap), in the window's unit.")
+@click.option("--window", default=None, help="Partisanship per window of divergence drift: statements (50) or a span of time (90D, 2W, 6M, 4Y).")
+@click.option("--step", default=None, help="Step between windows, same kind as --window (default: the window, no overlap).")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (speakers resampled within groups).")
 @click.option("--permutations", type=click.IntRange(min=0), default=200, show_default=True, help="Shuffled-label replicates (labels permuted over speakers).")
 @click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
@@ -134,6 +150,11 @@ def partisanship_cmd(corpus, example, input_format, text_col, group_col, time_co
     from ..partisan import partisanship, partisanship_over_time, plot_partisanship, plot_stances, stance_divergence
 
     progress = Progress(not no_progress)
+    if window is not None:  # the window specification of divergence drift, checked before reading
+        from ..drift import parse_window
+
+        parse_window(window, "window")
+        parse_window(step if step is not None else window, "step")
     progress.step("reading the corpus")
     c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
                     time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
@@ -159,10 +180,6 @@ def partisanship_cmd(corpus, example, input_format, text_col, group_col, time_co
                   seed=seed, n_jobs=jobs, vectorizer=vec, speaker_group_policy=speaker_group_policy)
     tables: Dict[str, Optional[pd.DataFrame]] = {}
     if window is not None:
-        from ..partisan import parse_window
-
-        if parse_window(window)[1] == "years":
-            c.require_time()
         progress.step(f"partisanship per window of {window}, {bootstrap} + {permutations} replicates each")
         result: Any = partisanship_over_time(c, window=window, step=step, **common)
         tables["partisanship"] = result.table
