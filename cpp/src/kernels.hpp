@@ -345,6 +345,15 @@ void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const S
                            bool upper_only, double* acc, int32_t* count, T* scratch,
                            std::vector<int32_t>* touched);
 
+// As sparse_row_accumulate (not upper-only, no counts), restricted to right rows j < j_end:
+// cursor[q] (one per entry of row i, initialised to its column's first posting) is advanced
+// past the postings used, so calling it for increasing j_end walks each posting once. Keeps
+// the accumulator block in cache when the right operand has many rows.
+template <class T>
+void sparse_row_accumulate_block(Op op, const SparsePrepared<T>& L, int64_t i,
+                                 const SparseRight<T>& R, int64_t* cursor, int32_t j_end,
+                                 double* acc, T* scratch);
+
 // Largest posting list length (scratch size for sparse_row_accumulate).
 inline int64_t max_postings(const InvertedIndex& ix) {
     int64_t m = 0;

@@ -1,6 +1,8 @@
 // Sparse kernels: for one CSR row, walk the postings of each of its columns in the inverted
 // index of the other operand and accumulate the op into a dense accumulator row. Cost follows
 // the number of shared (row, row, column) triples: sum over columns of df^2 for a self-matrix.
+#include <algorithm>
+
 #include "kernels.hpp"
 
 namespace divergence {
@@ -42,6 +44,41 @@ inline void bump(int32_t* count, std::vector<int32_t>* touched, int32_t j) {
 
 }  // namespace
 
+// Adds the op of left entry k (values pa, pb) with postings [b, b + n) of the right operand.
+template <class T>
+inline void accumulate_segment(Op op, T pa, T pb, const SparseRight<T>& R, int64_t b, int64_t n,
+                               double* acc, T* scratch) {
+    const int32_t* rows = R.index.rows.data() + b;
+    const T* qa = R.a.data() + b;
+    switch (op) {
+        case Op::mixlog: {
+            mixlog_dispatch<T>(pa, pb, qa, R.b.data() + b, n, scratch);
+            for (int64_t q = 0; q < n; ++q) acc[rows[q]] += static_cast<double>(scratch[q]);
+            break;
+        }
+        case Op::dot:
+            for (int64_t q = 0; q < n; ++q) acc[rows[q]] += static_cast<double>(pa * qa[q]);
+            break;
+        case Op::min:
+            for (int64_t q = 0; q < n; ++q) {
+                const T y = qa[q];
+                acc[rows[q]] += static_cast<double>(pa < y ? pa : y);
+            }
+            break;
+        case Op::dot2: {
+            const T* qb = R.b.data() + b;
+            for (int64_t q = 0; q < n; ++q) {
+                // min + max: the same bits when the two rows swap, even with fused
+                // multiply-adds.
+                const T x = pa * qb[q], y = qa[q] * pb;
+                const T lo = x < y ? x : y, hi = x < y ? y : x;
+                acc[rows[q]] += static_cast<double>(lo) + static_cast<double>(hi);
+            }
+            break;
+        }
+    }
+}
+
 template <class T>
 void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const SparseRight<T>& R,
                            bool upper_only, double* acc, int32_t* count, T* scratch,
@@ -50,48 +87,42 @@ void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const S
     const int64_t base = X.indptr[0];
     const int64_t k0 = X.indptr[i] - base, k1 = X.indptr[i + 1] - base;
     const InvertedIndex& ix = R.index;
+    const bool two = !L.b.empty();
     for (int64_t k = k0; k < k1; ++k) {
         const int64_t t = X.indices[base + k];
         const int64_t b = upper_only ? ix.csc_pos[static_cast<size_t>(k)] + 1
                                      : ix.colptr[static_cast<size_t>(t)];
         const int64_t e = ix.colptr[static_cast<size_t>(t) + 1];
         if (b >= e) continue;
-        const int32_t* rows = ix.rows.data() + b;
-        const int64_t n = e - b;
-        const T pa = L.a[static_cast<size_t>(k)];
-        const T* qa = R.a.data() + b;
-        switch (op) {
-            case Op::mixlog: {
-                const T pb = L.b[static_cast<size_t>(k)];
-                mixlog_dispatch<T>(pa, pb, qa, R.b.data() + b, n, scratch);
-                for (int64_t q = 0; q < n; ++q) acc[rows[q]] += static_cast<double>(scratch[q]);
-                break;
-            }
-            case Op::dot:
-                for (int64_t q = 0; q < n; ++q) acc[rows[q]] += static_cast<double>(pa * qa[q]);
-                break;
-            case Op::min:
-                for (int64_t q = 0; q < n; ++q) {
-                    const T y = qa[q];
-                    acc[rows[q]] += static_cast<double>(pa < y ? pa : y);
-                }
-                break;
-            case Op::dot2: {
-                const T pb = L.b[static_cast<size_t>(k)];
-                const T* qb = R.b.data() + b;
-                for (int64_t q = 0; q < n; ++q) {
-                    // min + max: the same bits when the two rows swap, even with fused
-                    // multiply-adds.
-                    const T x = pa * qb[q], y = qa[q] * pb;
-                    const T lo = x < y ? x : y, hi = x < y ? y : x;
-                    acc[rows[q]] += static_cast<double>(lo) + static_cast<double>(hi);
-                }
-                break;
-            }
-        }
+        const T pb = two ? L.b[static_cast<size_t>(k)] : T(0);
+        accumulate_segment<T>(op, L.a[static_cast<size_t>(k)], pb, R, b, e - b, acc, scratch);
         if (count != nullptr) {
-            for (int64_t q = 0; q < n; ++q) bump<T>(count, touched, rows[q]);
+            const int32_t* rows = ix.rows.data() + b;
+            for (int64_t q = 0; q < e - b; ++q) bump<T>(count, touched, rows[q]);
         }
+    }
+}
+
+template <class T>
+void sparse_row_accumulate_block(Op op, const SparsePrepared<T>& L, int64_t i,
+                                 const SparseRight<T>& R, int64_t* cursor, int32_t j_end,
+                                 double* acc, T* scratch) {
+    const CsrView<T>& X = L.X;
+    const int64_t base = X.indptr[0];
+    const int64_t k0 = X.indptr[i] - base, k1 = X.indptr[i + 1] - base;
+    const InvertedIndex& ix = R.index;
+    const bool two = !L.b.empty();
+    for (int64_t k = k0; k < k1; ++k) {
+        const int64_t t = X.indices[base + k];
+        int64_t& b = cursor[k - k0];
+        const int64_t e = ix.colptr[static_cast<size_t>(t) + 1];
+        if (b >= e) continue;
+        const int32_t* first = ix.rows.data() + b;
+        const int64_t n = std::lower_bound(first, ix.rows.data() + e, j_end) - first;
+        if (n == 0) continue;
+        const T pb = two ? L.b[static_cast<size_t>(k)] : T(0);
+        accumulate_segment<T>(op, L.a[static_cast<size_t>(k)], pb, R, b, n, acc, scratch);
+        b += n;
     }
 }
 
@@ -101,6 +132,12 @@ template void sparse_row_accumulate<double>(Op, const SparsePrepared<double>&, i
 template void sparse_row_accumulate<float>(Op, const SparsePrepared<float>&, int64_t,
                                            const SparseRight<float>&, bool, double*, int32_t*,
                                            float*, std::vector<int32_t>*);
+template void sparse_row_accumulate_block<double>(Op, const SparsePrepared<double>&, int64_t,
+                                                  const SparseRight<double>&, int64_t*, int32_t,
+                                                  double*, double*);
+template void sparse_row_accumulate_block<float>(Op, const SparsePrepared<float>&, int64_t,
+                                                 const SparseRight<float>&, int64_t*, int32_t,
+                                                 double*, float*);
 
 }  // namespace detail
 }  // namespace divergence

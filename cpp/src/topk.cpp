@@ -147,6 +147,7 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     const bool check = needs_support_check(m);
     const int64_t N = X.rows, M = Yv.rows;
     const int64_t maxp = max_postings(R.index);
+    const StatsSoA Rsoa(R.stats);
 
     // Rows that share no column with row i have value fin.base(i, j). For every metric but
     // smoothed kl/jeffreys that value never decreases along `order` (sorted by mass, then
@@ -175,10 +176,46 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
         std::vector<T> tmp(static_cast<size_t>(std::max<int64_t>(maxp, 1)));
         std::vector<int32_t> touched;
         TopK heap(k);
+        std::vector<T> vals;
+        std::vector<int64_t> cursor;
+        const int64_t base = X.indptr[0];
         for (int64_t i = r0; i < r1; ++i) {
             if (check && viol.beyond(i)) break;
             touched.clear();
             heap.clear();
+            const RowStats& srow = PL.stats[static_cast<size_t>(i)];
+            const int64_t k0 = X.indptr[i] - base, k1 = X.indptr[i + 1] - base;
+            int64_t visits = 0;
+            for (int64_t q = k0; q < k1; ++q) {
+                const size_t t = static_cast<size_t>(X.indices[base + q]);
+                visits += R.index.colptr[t + 1] - R.index.colptr[t];
+            }
+            if (!check && visits * 4 >= M) {
+                // Most rows share a column with row i: sweep every row in cache-sized blocks
+                // (no candidate bookkeeping), finalise each block at once, keep the k best.
+                cursor.resize(static_cast<size_t>(k1 - k0));
+                for (int64_t q = k0; q < k1; ++q) {
+                    cursor[static_cast<size_t>(q - k0)] =
+                        R.index.colptr[static_cast<size_t>(X.indices[base + q])];
+                }
+                vals.resize(static_cast<size_t>(M));
+                constexpr int64_t kBlock = 1 << 15;
+                for (int64_t jb = 0; jb < M; jb += kBlock) {
+                    const int64_t je = std::min(M, jb + kBlock);
+                    sparse_row_accumulate_block<T>(op, PL, i, R, cursor.data(),
+                                                   static_cast<int32_t>(je), acc.data(),
+                                                   tmp.data());
+                    finalize_range<T>(fin, srow, Rsoa, acc.data(), jb, je, vals.data());
+                    for (int64_t j = jb; j < je; ++j) {
+                        if (self && j == i) continue;
+                        const double v = static_cast<double>(vals[static_cast<size_t>(j)]);
+                        if (heap.full() && v > heap.worst().first) continue;
+                        heap.push(v, j);
+                    }
+                }
+                heap.write(indices_out + i * k, values_out + i * k);
+                continue;
+            }
             sparse_row_accumulate<T>(op, PL, i, R, false, acc.data(), count.data(), tmp.data(),
                                      &touched);
             const RowStats& si = PL.stats[static_cast<size_t>(i)];
