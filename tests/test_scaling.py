@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from divergence import Wordfish, Wordscores
 from divergence.scaling import ConvergenceWarning, residual_start
@@ -246,3 +248,70 @@ def test_cli_scale(tmp_path):
     assert "Wordscores" in r.output
     r = runner.invoke(main, ["scale", str(path), "--id-col", "doc_id", "--dir", "nobody", "Cowen, Brian (FF)"])
     assert r.exit_code == 2
+
+
+@pytest.mark.parametrize("shape", [(620, 900), (900, 620)])
+def test_residual_start_eigsh_path_matches_dense_svd(shape):
+    # More than 500 on the smaller side: the implicit Lanczos (eigsh) path, on either side.
+    N, V = shape
+    rng = np.random.default_rng(11)
+    theta = rng.standard_normal(N)
+    beta = rng.normal(0, 0.6, V)
+    Y = rng.poisson(np.exp(rng.normal(-0.5, 0.5, V)[None, :] + np.outer(theta, beta)))
+    Y[:, Y.sum(0) == 0] = 1
+    Y[Y.sum(1) == 0, 0] = 1
+    X = sp.csr_matrix(Y.astype(float))
+    u = residual_start(X)
+    E = np.outer(Y.sum(1), Y.sum(0)) / Y.sum()
+    U, s, _ = np.linalg.svd((Y - E) / np.sqrt(E), full_matrices=False)
+    assert s[0] > 1.05 * s[1]  # a separated top singular value: the vector is well defined
+    assert u.shape == (N,) and abs(np.linalg.norm(u) - 1) < 1e-10
+    assert np.allclose(np.abs(u), np.abs(U[:, 0]), atol=1e-8)
+
+
+_HSET = dict(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _small(seed, N=12, V=120):
+    X, _ = simulate(N=N, V=V, seed=seed)
+    return X
+
+
+@settings(**_HSET)
+@given(seed=st.integers(0, 10_000), a=st.integers(0, 11), b=st.integers(0, 11))
+def test_property_dir_orients_and_flips(seed, a, b):
+    if a == b:
+        b = (a + 1) % 12
+    X = _small(seed)
+    m = fit_quiet(Wordfish(dir=(a, b), max_iter=15, n_jobs=1), X)
+    r = fit_quiet(Wordfish(dir=(b, a), max_iter=15, n_jobs=1), X)
+    assert m.theta_[a] <= m.theta_[b] and r.theta_[b] <= r.theta_[a]
+    # the same fit up to the sign of theta and beta
+    np.testing.assert_allclose(m.theta_, -r.theta_, atol=1e-12)
+    np.testing.assert_allclose(m.beta_, -r.beta_, atol=1e-12)
+    np.testing.assert_allclose(m.alpha_, r.alpha_, atol=1e-12)
+
+
+@settings(**_HSET)
+@given(seed=st.integers(0, 10_000), perm_seed=st.integers(0, 10_000), solver=st.sampled_from(["quanteda", "converged"]))
+def test_property_feature_permutation_invariance(seed, perm_seed, solver):
+    X = _small(seed)
+    perm = np.random.default_rng(perm_seed).permutation(X.shape[1])
+    kw = dict(solver=solver, max_iter=15 if solver == "quanteda" else 200, n_jobs=1)
+    m = fit_quiet(Wordfish(**kw), X)
+    p = fit_quiet(Wordfish(**kw), X[:, perm])
+    # summation order over features changes, so equal to rounding, not bit for bit
+    np.testing.assert_allclose(p.theta_, m.theta_, atol=1e-6)
+    np.testing.assert_allclose(p.beta_, m.beta_[perm], atol=1e-6)
+    np.testing.assert_allclose(p.psi_, m.psi_[perm], atol=1e-6)
+
+
+@settings(**_HSET)
+@given(seed=st.integers(0, 10_000), jobs=st.integers(2, 4), solver=st.sampled_from(["quanteda", "converged"]))
+def test_property_n_jobs_invariance(seed, jobs, solver):
+    X = _small(seed, N=20, V=300)
+    kw = dict(solver=solver, max_iter=10, n_jobs=1)
+    a = fit_quiet(Wordfish(**kw), X)
+    b = fit_quiet(Wordfish(**dict(kw, n_jobs=jobs)), X)
+    for k in ("theta_", "alpha_", "beta_", "psi_", "se_theta_"):
+        assert np.array_equal(getattr(a, k), getattr(b, k)), k
