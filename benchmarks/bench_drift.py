@@ -18,11 +18,23 @@ columns by a fixed random permutation; each statement makes 40 draws (with repla
 duplicates add up), each draw counting uniformly 1..5. Tokens: draws from the same Zipf
 distribution. ``numpy.random.default_rng(0)``.
 
-Baseline (``scipy.sparse + numpy``)
------------------------------------
-For each window, ``np.asarray(X[b:e].sum(axis=0)).ravel()`` (each window summed once and reused
-by the next pair), then JSD = ½ Σ p ln(p/m) + ½ Σ q ln(q/m) over the V columns with NumPy
-(``np.log`` on the nonzero entries): the code one writes by hand.
+Baselines
+---------
+``scipy.sparse + numpy`` (the target's baseline): each window summed with
+``np.asarray(X[b:e].sum(axis=0)).ravel()`` (once, reused by the next pair), then with
+p = s / s.sum() and m = (p + q) / 2, JSD = ½ Σ p ln p + ½ Σ q ln q − Σ m ln m, where Σ p ln p
+is computed once per window (on its nonzero entries) and reused by both pairs the window is in,
+and Σ m ln m runs over the nonzero entries of m: one ``np.log`` per term of the union support
+per pair. This is the efficient form of the hand-written computation (about 1.5x faster than the
+textbook ½ KL(p‖m) + ½ KL(q‖m) with masks, which is also timed, as
+``scipy.sparse + numpy, textbook JSD``).
+
+Also reported, without a target: ``numpy bincount + numpy``, the same JSD with window sums by
+``np.bincount`` over the CSR arrays instead of scipy.sparse row slices (faster sums by hand).
+
+Ours runs with ``n_jobs`` = all usable CPUs (the runner's default); the baselines are
+single-threaded NumPy. ``extra.ours_1_thread_s`` gives ours on one thread. Every time is the best
+of several runs in the same process (ours 7, baselines 3).
 """
 
 from __future__ import annotations
@@ -60,7 +72,39 @@ def tokens(n: int, seed: int = 1) -> np.ndarray:
     return np.minimum(np.searchsorted(cdf, rng.random(n)), V - 1).astype(np.int64)
 
 
+def _jsd_series(sums: Any, n: int) -> np.ndarray:
+    """Adjacent JSD from an iterator of window sums (dense, length V)."""
+    out = np.full(n, np.nan)
+    prev = prev_h = None
+    for k, s in enumerate(sums):
+        p = s / s.sum()
+        pn = p[p > 0]
+        h = float(pn @ np.log(pn))  # sum p ln p, once per window
+        if prev is not None:
+            m = 0.5 * (p + prev)
+            mn = m[m > 0]
+            out[k] = 0.5 * (h + prev_h) - float(mn @ np.log(mn))
+        prev, prev_h = p, h
+    return out
+
+
 def baseline_adjacent(X: sp.csr_matrix, window: int, step: int) -> np.ndarray:
+    """scipy.sparse window sums, JSD in NumPy (window entropies reused)."""
+    starts = np.arange(0, X.shape[0] - window + 1, step)
+    sums = (np.asarray(X[b:b + window].sum(axis=0)).ravel() for b in starts)
+    return _jsd_series(sums, len(starts))
+
+
+def baseline_adjacent_bincount(X: sp.csr_matrix, window: int, step: int) -> np.ndarray:
+    """Window sums with np.bincount over the CSR arrays, JSD in NumPy."""
+    starts = np.arange(0, X.shape[0] - window + 1, step)
+    ip, ix, d, V = X.indptr, X.indices, X.data, X.shape[1]
+    sums = (np.bincount(ix[ip[b]:ip[b + window]], weights=d[ip[b]:ip[b + window]], minlength=V) for b in starts)
+    return _jsd_series(sums, len(starts))
+
+
+def baseline_adjacent_textbook(X: sp.csr_matrix, window: int, step: int) -> np.ndarray:
+    """scipy.sparse window sums, JSD = 1/2 KL(p||m) + 1/2 KL(q||m) with masks over V."""
     starts = np.arange(0, X.shape[0] - window + 1, step)
     out = np.full(len(starts), np.nan)
     prev = None
@@ -94,21 +138,31 @@ def case_windows(quick: bool, n_jobs: int) -> Dict[str, Any]:
     X = statements(n)
     dv.drift(X, window=window, step=step, n_jobs=n_jobs)  # warm-up
     res: Dict[str, Any] = {}
-    ours = _best(lambda: res.__setitem__("ours", dv.drift(X, window=window, step=step, mode="adjacent", n_jobs=n_jobs)), 3)
-    ours1 = _best(lambda: dv.drift(X, window=window, step=step, mode="adjacent", n_jobs=1), 1)
-    base = _best(lambda: res.__setitem__("base", baseline_adjacent(X, window, step)), 1)
-    diff = float(np.nanmax(np.abs(res["ours"].value.to_numpy() - res["base"])))
+    ours = _best(lambda: res.__setitem__("ours", dv.drift(X, window=window, step=step, mode="adjacent", n_jobs=n_jobs)), 7)
+    ours1 = _best(lambda: dv.drift(X, window=window, step=step, mode="adjacent", n_jobs=1), 3)
+    base = _best(lambda: res.__setitem__("base", baseline_adjacent(X, window, step)), 3)
+    text = _best(lambda: res.__setitem__("text", baseline_adjacent_textbook(X, window, step)), 3)
+    binc = _best(lambda: res.__setitem__("binc", baseline_adjacent_bincount(X, window, step)), 3)
+    v = res["ours"].value.to_numpy()
+    diff = max(float(np.nanmax(np.abs(v - res[k]))) for k in ("base", "text", "binc"))
+    baselines = {
+        "scipy.sparse + numpy": base,
+        "scipy.sparse + numpy, textbook JSD": text,
+        "numpy bincount + numpy": binc,
+    }
     ratio = base / ours
     return {
         "name": f"drift adjacent jsd, N={n}, V={V}, window {window}, step {step}",
         "ours_s": ours,
-        "baselines": {"scipy.sparse + numpy": base},
-        "ratios": {"scipy.sparse + numpy": ratio},
+        "baselines": baselines,
+        "ratios": {k: t / ours for k, t in baselines.items()},
         "target": ">= 20x vs scipy.sparse + numpy",
         "passed": bool(ratio >= 20),
         "extra": {
             "windows": int(len(res["ours"])), "nnz": int(X.nnz), "max_abs_diff": diff,
-            "ours_1_thread_s": ours1, "targets": {"scipy.sparse + numpy": 20.0},
+            "ours_1_thread_s": ours1, "ratio_1_thread": base / ours1,
+            "targets": {"scipy.sparse + numpy": 20.0},
+            "notes": [f"ours on {n_jobs} thread(s); the baselines are single-threaded NumPy"],
         },
     }
 

@@ -208,6 +208,32 @@ def test_window_pairs_incremental_equals_scratch_exactly():
         assert np.array_equal(inc, par, equal_nan=True), metric
 
 
+def test_adjacent_chain_exact_with_large_counts_and_explicit_zeros():
+    # Adjacent chains (the sync + changed-columns JSD path), counts beyond the x ln x table
+    # (>= 4096), explicit zeros stored in the CSR: incremental == scratch == any thread count,
+    # and close to the slow reference; JSD and jensenshannon.
+    rng = np.random.default_rng(12)
+    n, V = 400, 150
+    D = np.floor(rng.random((n, V)) * 9) + 1
+    D[rng.random((n, V)) > 0.1] = 0.0
+    D[:, 3] = 900.0  # column 3: window sums above 4096
+    X = sp.csr_matrix(D)
+    X.data[rng.random(X.nnz) < 0.05] = 0.0  # explicit zeros
+    b = np.arange(0, n - 40 + 1, 7, dtype=np.int64)
+    e = b + 40
+    pa = np.arange(len(b) - 1, dtype=np.int64)
+    csr = _csr_tuple(X)
+    for metric in ("jsd", "jensenshannon"):
+        inc = _core.window_pairs(csr, b, e, pa, pa + 1, metric, 0.0, 0.0, True, 1)
+        scratch = _core.window_pairs(csr, b, e, pa, pa + 1, metric, 0.0, 0.0, False, 1)
+        par = _core.window_pairs(csr, b, e, pa, pa + 1, metric, 0.0, 0.0, True, 3)
+        assert np.array_equal(inc, scratch), metric
+        assert np.array_equal(inc, par), metric
+        ref = [ref_div(window_sum(X, np.arange(b[k], e[k])), window_sum(X, np.arange(b[k + 1], e[k + 1])), metric)
+               for k in pa]
+        np.testing.assert_allclose(inc, ref, rtol=1e-10, atol=1e-13)
+
+
 def test_drift_incremental_and_threads_identical():
     n = 300
     X = sparse_counts(n, 80, 7, density=0.08)

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 
@@ -16,30 +17,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// True when every stored value is a non-negative integer and every row sum, and the sum of all
-// rows, stays below 2^53: window sums in float64 are then exact in any order.
-bool integer_counts(const CsrView<double>& X) {
-    const int64_t b = X.indptr[0], e = X.indptr[X.rows];
-    double total = 0.0;
-    for (int64_t k = b; k < e; ++k) {
-        const double v = X.data[k];
-        if (!(v >= 0.0) || v != std::floor(v)) return false;
-        total += v;
-    }
-    return total < 9007199254740992.0;  // 2^53
-}
-
-// Each row's total (summed in column order).
-std::vector<double> row_sums(const CsrView<double>& X) {
-    std::vector<double> out(static_cast<size_t>(X.rows));
-    for (int64_t r = 0; r < X.rows; ++r) {
-        double s = 0.0;
-        for (int64_t k = X.indptr[r]; k < X.indptr[r + 1]; ++k) s += X.data[k];
-        out[static_cast<size_t>(r)] = s;
-    }
-    return out;
-}
-
 void check_values(const CsrView<double>& X, const char* name) {
     const int64_t b = X.indptr[0], e = X.indptr[X.rows];
     for (int64_t k = b; k < e; ++k) {
@@ -50,20 +27,116 @@ void check_values(const CsrView<double>& X, const char* name) {
     }
 }
 
-// A window's summed counts: dense vector plus a bitset of its nonzero columns.
+// One pass over X (in parallel over rows): values finite and >= 0 (else InputError), each
+// row's total (summed in column order), and whether the counts are integers whose grand total
+// stays below 2^53 (then every window sum is exact in float64, in any order; the check does not
+// depend on the order of the partial sums either, since rounding is monotone).
+struct RowScan {
+    std::vector<double> rowsum;
+    bool integer = true;
+};
+
+// Flags over values d[0..n): bit 0 set if some value is negative, NaN or infinite; bit 1 if
+// some value is not an integer (for 0 <= v < 2^52, v is an integer iff (v + 2^52) - 2^52 == v;
+// larger doubles are all integers; -0.0 counts as not an integer, which only costs speed).
+// Branch-free on the bit patterns, so it vectorises.
+DIVERGENCE_CLONES
+int value_flags(const double* d, int64_t n) {
+    constexpr double two52 = 4503599627370496.0;
+    uint64_t bad = 0, frac = 0;
+    for (int64_t k = 0; k < n; ++k) {
+        const double v = d[k];
+        int64_t u;
+        std::memcpy(&u, &v, sizeof u);
+        // Sign set (except -0.0) or exponent all ones (inf, NaN); signed compares vectorise
+        // on AVX2 too.
+        const int64_t top = static_cast<int64_t>(static_cast<uint64_t>(u) >> 52);
+        bad |= uint64_t(top > 0x7FE) & uint64_t(u != std::numeric_limits<int64_t>::min());
+        const double r = (v + two52) - two52;
+        int64_t ur;
+        std::memcpy(&ur, &r, sizeof ur);
+        frac |= static_cast<uint64_t>(ur ^ u) & (uint64_t(0) - uint64_t(v < two52));
+    }
+    return int(bad != 0) | (int(frac != 0) << 1);
+}
+
+// Row totals of rows [r0, r1): four fixed lanes (entry k of a row to lane k % 4), so the bits
+// depend only on the row.
+void row_totals(const CsrView<double>& X, int64_t r0, int64_t r1, double* out) {
+    for (int64_t r = r0; r < r1; ++r) {
+        const double* d = X.data + X.indptr[r];
+        const int64_t n = X.indptr[r + 1] - X.indptr[r];
+        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        int64_t k = 0;
+        for (; k + 4 <= n; k += 4) {
+            s0 += d[k];
+            s1 += d[k + 1];
+            s2 += d[k + 2];
+            s3 += d[k + 3];
+        }
+        for (; k < n; ++k) s0 += d[k];
+        out[r] = (s0 + s1) + (s2 + s3);
+    }
+}
+
+RowScan scan_rows(const CsrView<double>& X, const char* name, const RunOptions& run) {
+    RowScan out;
+    out.rowsum.resize(static_cast<size_t>(X.rows));
+    const int nt = std::max(1, run.n_threads);
+    std::vector<int> flags(static_cast<size_t>(nt), 0);
+    ParallelConfig pc{run.n_threads, nullptr};
+    const int64_t nnz = X.indptr[X.rows] - X.indptr[0];
+    const int64_t chunk = nnz < (int64_t(1) << 18) ? X.rows + 1 : balanced_chunk(X.rows, nt, 4096, 4);
+    parallel_for(X.rows, chunk, pc, [&](int64_t r0, int64_t r1, int tid) {
+        const int64_t k0 = X.indptr[r0], k1 = X.indptr[r1];
+        flags[static_cast<size_t>(tid)] |= value_flags(X.data + k0, k1 - k0);
+        row_totals(X, r0, r1, out.rowsum.data());
+    });
+    int f = 0;
+    for (int v : flags) f |= v;
+    if (f & 1) throw InputError(std::string(name) + ": counts must be finite and >= 0");
+    out.integer = !(f & 2);
+    if (out.integer) {
+        double total = 0.0;
+        for (double v : out.rowsum) total += v;
+        out.integer = total < 9007199254740992.0;  // 2^53
+    }
+    return out;
+}
+
+// A window's summed counts: dense vector plus a bitset of its nonzero columns. With integer
+// counts the bitset is exact (bit set <=> count != 0): adding a nonzero value sets the bit, a
+// removal that brings a count back to exactly 0 clears it. `dirty` (optional, V/64 words)
+// collects every column written, for PairState::sync and jsd_dirty. With track_bits false
+// (JSD over incrementally moved integer windows, which reads `dirty` only) no bitset is kept:
+// clear() then zeroes the whole vector and marks every column dirty.
 struct CountVec {
     std::vector<double> c;
     std::vector<uint64_t> bits;
     double total = 0.0;
+    bool track_bits = true;
 
-    void init(int64_t V) {
+    void init(int64_t V, bool track = true) {
         c.assign(static_cast<size_t>(V), 0.0);
         bits.assign(static_cast<size_t>((V + 63) / 64), 0);
         total = 0.0;
+        track_bits = track;
     }
-    void clear() {
+    void clear(uint64_t* dirty = nullptr) {
+        total = 0.0;
+        if (!track_bits) {
+            std::fill(c.begin(), c.end(), 0.0);
+            if (dirty && !bits.empty()) {
+                std::fill(dirty, dirty + bits.size(), ~uint64_t(0));
+                const int64_t rem = static_cast<int64_t>(c.size()) & 63;  // columns in the last word
+                if (rem) dirty[bits.size() - 1] = (uint64_t(1) << rem) - 1;
+            }
+            return;
+        }
         for (size_t w = 0; w < bits.size(); ++w) {
             uint64_t x = bits[w];
+            if (!x) continue;
+            if (dirty) dirty[w] |= x;
             while (x) {
                 const int t = __builtin_ctzll(x);
                 c[w * 64 + static_cast<size_t>(t)] = 0.0;
@@ -71,22 +144,53 @@ struct CountVec {
             }
             bits[w] = 0;
         }
-        total = 0.0;
     }
     // Adds row r (rowsum: the row's total, precomputed).
-    void add_row(const CsrView<double>& X, int64_t r, double rowsum) {
-        for (int64_t k = X.indptr[r]; k < X.indptr[r + 1]; ++k) {
-            const int32_t t = X.indices[k];
-            c[static_cast<size_t>(t)] += X.data[k];
-            bits[static_cast<size_t>(t >> 6)] |= uint64_t(X.data[k] != 0.0) << (t & 63);
+    void add_row(const CsrView<double>& X, int64_t r, double rowsum, uint64_t* dirty = nullptr) {
+        const int64_t k0 = X.indptr[r], k1 = X.indptr[r + 1];
+        double* cv = c.data();
+        if (!track_bits) {
+            for (int64_t k = k0; k < k1; ++k) {
+                const int32_t t = X.indices[k];
+                cv[t] += X.data[k];
+                if (dirty) dirty[t >> 6] |= uint64_t(1) << (t & 63);
+            }
+        } else if (dirty) {
+            for (int64_t k = k0; k < k1; ++k) {
+                const int32_t t = X.indices[k];
+                cv[t] += X.data[k];
+                const uint64_t bit = uint64_t(1) << (t & 63);
+                bits[static_cast<size_t>(t >> 6)] |= X.data[k] != 0.0 ? bit : 0;
+                dirty[t >> 6] |= bit;
+            }
+        } else {
+            for (int64_t k = k0; k < k1; ++k) {
+                const int32_t t = X.indices[k];
+                cv[t] += X.data[k];
+                bits[static_cast<size_t>(t >> 6)] |= uint64_t(X.data[k] != 0.0) << (t & 63);
+            }
         }
         total += rowsum;
     }
-    // Removes row r (integer counts only: a column returns to exactly 0 when emptied). Its
-    // bit stays set until the next union_cols clears it (a zero column is never reported).
-    void remove_row(const CsrView<double>& X, int64_t r, double rowsum) {
-        for (int64_t k = X.indptr[r]; k < X.indptr[r + 1]; ++k) {
-            c[static_cast<size_t>(X.indices[k])] -= X.data[k];
+    // Removes row r (integer counts only: a column returns to exactly 0 when emptied, and its
+    // bit is cleared).
+    void remove_row(const CsrView<double>& X, int64_t r, double rowsum, uint64_t* dirty = nullptr) {
+        const int64_t k0 = X.indptr[r], k1 = X.indptr[r + 1];
+        double* cv = c.data();
+        if (!track_bits) {
+            for (int64_t k = k0; k < k1; ++k) {
+                const int32_t t = X.indices[k];
+                cv[t] -= X.data[k];
+                if (dirty) dirty[t >> 6] |= uint64_t(1) << (t & 63);
+            }
+        } else {
+            for (int64_t k = k0; k < k1; ++k) {
+                const int32_t t = X.indices[k];
+                const double v = cv[t] - X.data[k];
+                cv[t] = v;
+                bits[static_cast<size_t>(t >> 6)] &= ~(uint64_t(v == 0.0) << (t & 63));
+                if (dirty) dirty[t >> 6] |= uint64_t(1) << (t & 63);
+            }
         }
         total -= rowsum;
     }
@@ -120,13 +224,13 @@ struct WindowState {
     int64_t b = 0, e = 0;
     bool valid = false;
 
-    void init(int32_t K, int64_t V) {
+    void init(int32_t K, int64_t V, bool track_bits = true) {
         g.resize(static_cast<size_t>(K));
-        for (auto& v : g) v.init(V);
+        for (auto& v : g) v.init(V, track_bits);
         valid = false;
     }
-    void clear() {
-        for (auto& v : g) v.clear();
+    void clear(uint64_t* dirty = nullptr) {
+        for (auto& v : g) v.clear(dirty);
         valid = false;
     }
     // Rows that moving to [nb, ne) touches: all of [nb, ne) when rebuilt, else the symmetric
@@ -140,7 +244,7 @@ struct WindowState {
         return std::min(diff, len + (e - b));  // rebuilding also clears
     }
     void move(const CsrView<double>& X, const double* rowsum, const int32_t* labels, int64_t nb,
-              int64_t ne, bool incremental) {
+              int64_t ne, bool incremental, uint64_t* dirty = nullptr) {
         auto vec = [&](int64_t r) -> CountVec& {
             return g[labels ? static_cast<size_t>(labels[r]) : 0];
         };
@@ -149,16 +253,14 @@ struct WindowState {
         const int64_t shared = std::max<int64_t>(0, hi - lo);
         const int64_t diff = (e - b - shared) + (ne - nb - shared);
         if (!incremental || !valid || diff >= ne - nb) {
-            clear();
-            for (int64_t r = nb; r < ne; ++r) vec(r).add_row(X, r, rowsum[r]);
+            clear(dirty);
+            for (int64_t r = nb; r < ne; ++r) vec(r).add_row(X, r, rowsum[r], dirty);
         } else {
             // Remove old \ new, then add new \ old (counts never go negative).
-            for (int64_t r = b; r < e; ++r) {
-                if (r < nb || r >= ne) vec(r).remove_row(X, r, rowsum[r]);
-            }
-            for (int64_t r = nb; r < ne; ++r) {
-                if (r < b || r >= e) vec(r).add_row(X, r, rowsum[r]);
-            }
+            for (int64_t r = b; r < std::min(e, nb); ++r) vec(r).remove_row(X, r, rowsum[r], dirty);
+            for (int64_t r = std::max(b, ne); r < e; ++r) vec(r).remove_row(X, r, rowsum[r], dirty);
+            for (int64_t r = nb; r < std::min(ne, b); ++r) vec(r).add_row(X, r, rowsum[r], dirty);
+            for (int64_t r = std::max(nb, e); r < ne; ++r) vec(r).add_row(X, r, rowsum[r], dirty);
             // Integer counts: every partial sum is exact, so the vectors (and their totals)
             // equal the ones summed from scratch.
         }
@@ -200,6 +302,156 @@ double mixlog_sum(const double* x, const double* y, int64_t n, double ia, double
     double s = 0.0;
     for (int64_t l = 0; l < L; ++l) s += acc[l];
     return s + tail;
+}
+
+// x ln x for the integers 0 .. kXlogxTable - 1 (precise logs; built once).
+constexpr int64_t kXlogxTable = 4096;
+
+const double* xlogx_table() {
+    static const std::vector<double> table = [] {
+        std::vector<double> t(static_cast<size_t>(kXlogxTable));
+        for (int64_t x = 0; x < kXlogxTable; ++x) t[static_cast<size_t>(x)] = xlogx_precise(double(x));
+        return t;
+    }();
+    return table.data();
+}
+
+// acc[i % 8] += p ln p + q ln q - s ln s over i < n (n a multiple of 8), p = x ia, q = y ib,
+// s = p + q. Integer counts: p ln p = (x ln x - x ln A) / A with x ln x from the table (hx, hy),
+// so one logarithm per column; otherwise three. Fixed lanes, so every clone gives the same bits.
+DIVERGENCE_CLONES
+void shared_block_int(const double* x, const double* y, const double* hx, const double* hy,
+                      int64_t n, double ia, double ib, double la, double lb, double* acc) {
+    constexpr int64_t L = 8;
+    double a[L];
+    for (int64_t l = 0; l < L; ++l) a[l] = acc[l];
+    for (int64_t i = 0; i < n; i += L) {
+        for (int64_t l = 0; l < L; ++l) {
+            const double xv = x[i + l], yv = y[i + l];
+            const double s = xv * ia + yv * ib;
+            a[l] += ((hx[i + l] - xv * la) * ia + (hy[i + l] - yv * lb) * ib) - xlogx(s);
+        }
+    }
+    for (int64_t l = 0; l < L; ++l) acc[l] = a[l];
+}
+
+// As shared_block_int with hx = G[x], hy = G[y] looked up here (every x, y < kXlogxTable).
+DIVERGENCE_CLONES
+void shared_block_tab(const double* x, const double* y, int64_t n, double ia, double ib,
+                      double la, double lb, const double* G, double* acc) {
+    constexpr int64_t L = 8;
+    double a[L];
+    for (int64_t l = 0; l < L; ++l) a[l] = acc[l];
+    for (int64_t i = 0; i < n; i += L) {
+        for (int64_t l = 0; l < L; ++l) {
+            const double xv = x[i + l], yv = y[i + l];
+            const double hx = G[static_cast<int32_t>(xv)], hy = G[static_cast<int32_t>(yv)];
+            const double s = xv * ia + yv * ib;
+            a[l] += ((hx - xv * la) * ia + (hy - yv * lb) * ib) - xlogx(s);
+        }
+    }
+    for (int64_t l = 0; l < L; ++l) acc[l] = a[l];
+}
+
+DIVERGENCE_CLONES
+void shared_block_real(const double* x, const double* y, int64_t n, double ia, double ib,
+                       double* acc) {
+    constexpr int64_t L = 8;
+    double a[L];
+    for (int64_t l = 0; l < L; ++l) a[l] = acc[l];
+    for (int64_t i = 0; i < n; i += L) {
+        for (int64_t l = 0; l < L; ++l) {
+            const double p = x[i + l] * ia, q = y[i + l] * ib;
+            a[l] += (xlogx(p) + xlogx(q)) - xlogx(p + q);
+        }
+    }
+    for (int64_t l = 0; l < L; ++l) acc[l] = a[l];
+}
+
+struct SharedScratch {
+    static constexpr int64_t kBlock = 512;  // a multiple of 8
+    double x[kBlock], y[kBlock], hx[kBlock], hy[kBlock];
+};
+
+// JSD of two window vectors a, b (totals A, B) given `dirty`, a bitset of columns that holds
+// every column where they differ (it may hold more). For a column with x = y (the same count in
+// both windows) the term p ln p + q ln q - s ln s, p = x / A, q = x / B, s = p + q, is linear in
+// x: the x ln x parts cancel and it equals x K with
+//   K = (1/A) ln(B / (A + B)) + (1/B) ln(A / (A + B)).
+// So, with D = {t : x_t != y_t} (read off `dirty`, increasing column order),
+//   JSD = ln 2 + 1/2 [K (A - sum over D of x) + sum over shared columns of D of the term],
+// (a column used by one window only contributes exactly 0), and only the columns that changed
+// between the windows need logarithms: for adjacent windows that is the statements moved, not
+// the windows. D and the order of every sum depend only on the two vectors, so the result is
+// the same however the vectors were reached (incremental == from scratch) and whatever the
+// thread. The i-th shared changed column goes to lane i % 8 of the block kernels.
+double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bool integer,
+                 SharedScratch& S) {
+    const double A = a.total, B = b.total;
+    if (!(A > 0.0) || !(B > 0.0)) return kNaN;
+    const double ia = 1.0 / A, ib = 1.0 / B;
+    const double la = std::log(A), lb = std::log(B);
+    const double K = ia * std::log(B / (A + B)) + ib * std::log(A / (A + B));
+    const double* G = xlogx_table();
+    auto h = [G](double v) {
+        return v < double(kXlogxTable) ? G[static_cast<int64_t>(v)] : v * std::log(v);
+    };
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    // Block of n shared columns (n a multiple of 8; mx: their largest count).
+    auto flush = [&](int64_t n, double mx) {
+        if (!integer) {
+            shared_block_real(S.x, S.y, n, ia, ib, acc);
+        } else if (mx < double(kXlogxTable)) {
+            shared_block_tab(S.x, S.y, n, ia, ib, la, lb, G, acc);
+        } else {
+            for (int64_t i = 0; i < n; ++i) {
+                S.hx[i] = h(S.x[i]);
+                S.hy[i] = h(S.y[i]);
+            }
+            shared_block_int(S.x, S.y, S.hx, S.hy, n, ia, ib, la, lb, acc);
+        }
+    };
+    int64_t n = 0;
+    double mx = 0.0;
+    double dx[4] = {0.0, 0.0, 0.0, 0.0};  // sum over D of x, lane = column % 4
+    const size_t W = a.bits.size();
+    const double* ca = a.c.data();
+    const double* cb = b.c.data();
+    for (size_t w = 0; w < W; ++w) {
+        uint64_t m = a.track_bits ? dirty[w] & (a.bits[w] | b.bits[w]) : dirty[w];
+        while (m) {
+            const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(m));
+            m &= m - 1;
+            const double xv = ca[t], yv = cb[t];
+            const bool diff = xv != yv;
+            dx[t & 3] += diff ? xv : 0.0;
+            S.x[n] = xv;
+            S.y[n] = yv;
+            mx = std::max(mx, std::max(xv, yv));
+            n += diff & (xv > 0.0) & (yv > 0.0);
+            if (n == SharedScratch::kBlock) {
+                flush(n, mx);
+                n = 0;
+                mx = 0.0;
+            }
+        }
+    }
+    const int64_t n8 = n & ~int64_t(7);
+    flush(n8, mx);
+    double tail = 0.0;
+    for (int64_t i = n8; i < n; ++i) {
+        const double xv = S.x[i], yv = S.y[i];
+        if (integer) {
+            tail += ((h(xv) - xv * la) * ia + (h(yv) - yv * lb) * ib) - xlogx(xv * ia + yv * ib);
+        } else {
+            const double p = xv * ia, q = yv * ib;
+            tail += (xlogx(p) + xlogx(q)) - xlogx(p + q);
+        }
+    }
+    double sum = 0.0;
+    for (int l = 0; l < 8; ++l) sum += acc[l];
+    const double same = A - ((dx[0] + dx[1]) + (dx[2] + dx[3]));
+    return kLn2 + 0.5 * (K * same + (sum + tail));
 }
 
 }  // namespace
@@ -292,11 +544,66 @@ double count_divergence(const double* a, double A, const double* b, double B, co
     return kNaN;
 }
 
+namespace {
+
+// Two window vectors for window_pairs, plus `dirty`: the columns where they may differ (every
+// column either one wrote since they were last equal). sync(to) copies the other vector into
+// s[to] over the dirty columns only, so that for adjacent pairs (w - 1, w), (w, w + 1), ...
+// the vector at w is copied (its dirty columns) and moved on by one step, instead of moving
+// the vector at w - 1 two steps.
+struct PairScratch {
+    WindowState s[2];
+    std::vector<uint64_t> dirty;
+    std::vector<int32_t> cols;
+    SharedScratch shared;
+    bool ready = false;
+
+    void init(int64_t V, bool track_bits) {
+        s[0].init(1, V, track_bits);
+        s[1].init(1, V, track_bits);
+        dirty.assign(static_cast<size_t>((V + 63) / 64), 0);
+        ready = true;
+    }
+    void reset() {
+        s[0].clear();
+        s[1].clear();
+        std::fill(dirty.begin(), dirty.end(), 0);
+    }
+    void sync(int to) {
+        CountVec& d = s[to].g[0];
+        const CountVec& f = s[1 - to].g[0];
+        for (size_t w = 0; w < dirty.size(); ++w) {
+            uint64_t x = dirty[w];
+            if (!x) continue;
+            if (d.track_bits) d.bits[w] = f.bits[w];
+            while (x) {
+                const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(x));
+                d.c[t] = f.c[t];
+                x &= x - 1;
+            }
+            dirty[w] = 0;
+        }
+        d.total = f.total;
+        s[to].b = s[1 - to].b;
+        s[to].e = s[1 - to].e;
+        s[to].valid = s[1 - to].valid;
+    }
+};
+
+// Rows touched moving a window from [b, e) to [nb, ne) (a rebuild when that is cheaper).
+int64_t range_move_cost(int64_t b, int64_t e, int64_t nb, int64_t ne) {
+    const int64_t lo = std::max(b, nb), hi = std::min(e, ne);
+    const int64_t shared = std::max<int64_t>(0, hi - lo);
+    return std::min((e - b - shared) + (ne - nb - shared), ne - nb + (e - b));
+}
+
+}  // namespace
+
 void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t* ends,
                   int64_t n_windows, const int64_t* pair_a, const int64_t* pair_b, int64_t n_pairs,
                   const WindowOptions& opt, const RunOptions& run, double* out) {
     check_metric_options(opt.metric);
-    check_values(X, "X");
+    const RowScan scan = scan_rows(X, "X", run);
     check_windows(begins, ends, n_windows, X.rows);
     for (int64_t k = 0; k < n_pairs; ++k) {
         if (pair_a[k] < 0 || pair_a[k] >= n_windows || pair_b[k] < 0 || pair_b[k] >= n_windows) {
@@ -304,43 +611,73 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                              std::to_string(n_windows) + ")");
         }
     }
-    const bool incremental = opt.incremental && integer_counts(X);
+    const bool integer = scan.integer;
+    const bool incremental = opt.incremental && integer;
+    const bool jsd = opt.metric.metric == Metric::jsd || opt.metric.metric == Metric::jensenshannon;
+    const double jsd_scale = log_scale(opt.metric);
     const int64_t V = X.cols;
-    const std::vector<double> rs = row_sums(X);
-    struct Scratch {
-        WindowState s[2];
-        std::vector<int32_t> cols;
-        bool ready = false;
-    };
+    const double* rs = scan.rowsum.data();
     const int nt = std::max(1, run.n_threads);
-    std::vector<Scratch> scratch(static_cast<size_t>(nt));
+    std::vector<PairScratch> scratch(static_cast<size_t>(nt));
     std::atomic<int64_t> violation{-1};
     ParallelConfig pc{run.n_threads, run.stop};
     pc.progress = run.progress;
-    parallel_for(n_pairs, balanced_chunk(n_pairs, run.n_threads, 8, 8), pc,
+    parallel_for(n_pairs, balanced_chunk(n_pairs, run.n_threads, 8, 4), pc,
                  [&](int64_t k0, int64_t k1, int tid) {
-                     Scratch& S = scratch[static_cast<size_t>(tid)];
-                     if (!S.ready) {
-                         S.s[0].init(1, V);
-                         S.s[1].init(1, V);
-                         S.ready = true;
-                     }
+                     PairScratch& S = scratch[static_cast<size_t>(tid)];
+                     if (!S.ready) S.init(V, !(jsd && incremental));
                      // Each chunk starts from empty vectors: results never depend on which
-                     // thread ran the previous chunk.
-                     S.s[0].clear();
-                     S.s[1].clear();
+                     // thread ran the previous chunk (and every vector equals its window's
+                     // from-scratch sum anyway).
+                     S.reset();
+                     uint64_t* dirty = S.dirty.data();
                      for (int64_t k = k0; k < k1; ++k) {
-                         const int64_t wa = pair_a[k], wb = pair_b[k];
-                         const int64_t c0 = S.s[0].move_cost(begins[wa], ends[wa]) +
-                                            S.s[1].move_cost(begins[wb], ends[wb]);
-                         const int64_t c1 = S.s[1].move_cost(begins[wa], ends[wa]) +
-                                            S.s[0].move_cost(begins[wb], ends[wb]);
-                         WindowState& sa = (c1 < c0) ? S.s[1] : S.s[0];
-                         WindowState& sb = (c1 < c0) ? S.s[0] : S.s[1];
-                         sa.move(X, rs.data(), nullptr, begins[wa], ends[wa], incremental);
-                         sb.move(X, rs.data(), nullptr, begins[wb], ends[wb], incremental);
-                         CountVec& va = sa.g[0];
-                         CountVec& vb = sb.g[0];
+                         const int64_t ba = begins[pair_a[k]], ea = ends[pair_a[k]];
+                         const int64_t bb = begins[pair_b[k]], eb = ends[pair_b[k]];
+                         // Options: s[0] -> a and s[1] -> b; the reverse; or for j = 0, 1:
+                         // move s[j] to a, copy it into s[1 - j] (sync), move s[j] on to b.
+                         int64_t best = S.s[0].move_cost(ba, ea) + S.s[1].move_cost(bb, eb);
+                         int plan = 0;
+                         const int64_t c1 = S.s[1].move_cost(ba, ea) + S.s[0].move_cost(bb, eb);
+                         if (c1 < best) {
+                             best = c1;
+                             plan = 1;
+                         }
+                         for (int j = 0; j < 2; ++j) {
+                             const int64_t cj = S.s[j].move_cost(ba, ea) +
+                                                range_move_cost(ba, ea, bb, eb) + 1;
+                             if (cj < best) {
+                                 best = cj;
+                                 plan = 2 + j;
+                             }
+                         }
+                         int ia = 0, ib = 1;
+                         if (plan == 1) {
+                             ia = 1;
+                             ib = 0;
+                         } else if (plan >= 2) {
+                             ib = plan - 2;
+                             ia = 1 - ib;
+                         }
+                         if (plan >= 2) {
+                             S.s[ib].move(X, rs, nullptr, ba, ea, incremental, dirty);
+                             S.sync(ia);
+                             S.s[ib].move(X, rs, nullptr, bb, eb, incremental, dirty);
+                         } else {
+                             S.s[ia].move(X, rs, nullptr, ba, ea, incremental, dirty);
+                             S.s[ib].move(X, rs, nullptr, bb, eb, incremental, dirty);
+                         }
+                         CountVec& va = S.s[ia].g[0];
+                         CountVec& vb = S.s[ib].g[0];
+                         if (jsd) {
+                             double v = jsd_dirty(va, vb, S.dirty.data(), integer, S.shared);
+                             if (!std::isnan(v)) {
+                                 v = (v > 0.0 ? v : 0.0) * jsd_scale;
+                                 if (opt.metric.metric == Metric::jensenshannon) v = std::sqrt(v);
+                             }
+                             out[k] = v;
+                             continue;
+                         }
                          union_cols(va, vb, S.cols);
                          bool bad = false;
                          out[k] = count_divergence(va.c.data(), va.total, vb.c.data(),
@@ -405,7 +742,7 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
     if (opt.n_bootstrap >= (int64_t(1) << 32) || opt.n_permutations >= (int64_t(1) << 32)) {
         throw InputError("bootstrap/permutations: at most 2^32 - 1 replicates");
     }
-    check_values(X, "X");
+    const RowScan scan = scan_rows(X, "X", run);
     check_windows(begins, ends, n_windows, X.rows);
     for (int64_t i = 0; i < X.rows; ++i) {
         if (labels[i] < 0 || labels[i] >= K) {
@@ -413,8 +750,8 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
                              std::to_string(labels[i]) + " outside [0, " + std::to_string(K) + ")");
         }
     }
-    const bool incremental = opt.window.incremental && integer_counts(X);
-    const std::vector<double> rs = row_sums(X);
+    const bool incremental = opt.window.incremental && scan.integer;
+    const std::vector<double>& rs = scan.rowsum;
     const int64_t V = X.cols, KK = static_cast<int64_t>(K) * K;
     const int64_t B = opt.n_bootstrap, P = opt.n_permutations;
     struct Scratch {

@@ -156,17 +156,25 @@ def _check_count(value: Any, name: str) -> int:
 
 
 def _csr(X: Any) -> sp.csr_matrix:
-    M = sp.csr_matrix(X, dtype=np.float64)
-    M.sum_duplicates()
-    M.sort_indices()
-    M.eliminate_zeros()
-    if M.nnz and (not np.all(np.isfinite(M.data)) or M.data.min() < 0):
-        raise ValueError("X: counts must be finite and non-negative")
+    """X as a canonical CSR matrix of float64 (sorted column indices, no duplicates).
+
+    A float64 CSR matrix that is already canonical is used as is (no copy); anything else is
+    converted (a copy). Values are validated by the core (finite and >= 0; explicit zeros are
+    harmless), which saves two passes over the data here.
+    """
+    if isinstance(X, sp.csr_matrix) and X.dtype == np.float64:
+        M = X
+    else:
+        M = sp.csr_matrix(X, dtype=np.float64)
+    if not M.has_canonical_format:
+        M = M.copy()  # never sort or merge the caller's arrays in place
+        M.sum_duplicates()  # also sorts the indices
     return M
 
 
 def _csr_tuple(M: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    return (M.indptr.astype(np.int64), M.indices.astype(np.int32), np.ascontiguousarray(M.data), int(M.shape[1]))
+    return (M.indptr.astype(np.int64), M.indices.astype(np.int32, copy=False),
+            np.ascontiguousarray(M.data), int(M.shape[1]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +266,8 @@ def _prepare(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) ->
         if len(t) != n:
             raise ValueError(f"times: {len(t)} times for {n} statements")
         _check_sorted(_ns(t))
-    return dict(X=X, times=t, resolution=res, labels=labels, ids=None, notes=notes, vocab=None)
+    return dict(X=X, times=t, resolution=res, labels=labels, ids=None, notes=notes, vocab=None,
+                one_group=groups is None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -292,7 +301,14 @@ def drift(
     Parameters
     ----------
     data : a :class:`~divergence.Corpus` (needs times; statements are sorted by time), or a
-        statements x terms count matrix (sparse or dense) whose rows are in time order.
+        statements x terms count matrix (sparse or dense) whose rows are in time order, or
+        statement-level topic mixtures (a dense N x k array whose rows sum to 1, e.g.
+        ``TopicModel(k=10).fit_transform(texts)``) for topic drift over time. A window's
+        distribution is its rows summed and normalised: for counts, the window's term
+        distribution; for mixtures, the mean of the window's mixtures (its topic prevalence).
+        Non-integer rows (mixtures, weights) are summed from scratch for every window (cost
+        rows x k per window, small for topics); ``n_tokens`` is then the window's total mass
+        (for mixtures, its number of statements).
     times : for a matrix: one time per statement (dates, datetimes, or integer years), sorted
         (non-decreasing); optional for windows counted in statements (row order is time order).
     groups : for a matrix: one group label per statement (None: one group, ``"all"``). For a
@@ -358,8 +374,12 @@ def drift(
         raise ValueError(f"times: time windows ({_span_text(win)}) need times= (one per statement)")
     n = X.shape[0]
     ntok = np.asarray(X.sum(axis=1)).ravel()
-    uniq, codes = np.unique(labels, return_inverse=True)
-    names = [str(u) for u in uniq]
+    if d.get("one_group"):
+        codes = np.zeros(n, dtype=np.int64)
+        names = ["all"]
+    else:
+        uniq, codes = np.unique(labels, return_inverse=True)
+        names = [str(u) for u in uniq]
     settings: Dict[str, Any] = dict(
         mode=mode, metric=metric, window=_span_text(win), step=_span_text(stp),
         units=("nats" if base is None else f"log base {base}") if metric in LOG_METRICS else "none",
@@ -458,9 +478,13 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
 def _self(X, t, labels, names, ntok, win, stp, resolution, mode, metric, alpha, base_v, reference,
           threads, incremental, settings) -> pd.DataFrame:
     grid = _grid(t, win, stp, resolution)
-    order = np.argsort(labels, kind="stable")  # labels: group codes; rows stay in time order
+    if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
+        order = np.arange(len(labels))  # groups already contiguous: no copy of X
+        Xo = X
+    else:
+        order = np.argsort(labels, kind="stable")  # labels: group codes; rows stay in time order
+        Xo = X[order]
     bounds = np.searchsorted(labels[order], np.arange(len(names) + 1))
-    Xo = X[order]
     csum = np.concatenate([[0.0], np.cumsum(ntok[order])])
     begins: List[np.ndarray] = []
     ends: List[np.ndarray] = []
@@ -512,7 +536,7 @@ def _self(X, t, labels, names, ntok, win, stp, resolution, mode, metric, alpha, 
         pos += int(has.sum())
         frames.append(pd.DataFrame({
             "group": g, "window": np.arange(m), "window_start": ws, "window_end": we,
-            "n_statements": (e - b).astype(np.int64), "n_tokens": (csum[e] - csum[b]).astype(np.int64),
+            "n_statements": (e - b).astype(np.int64), "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64),
             "value": v, "ci_low": np.nan, "ci_high": np.nan, "null_mean": np.nan,
         }))
     out = pd.concat(frames, ignore_index=True)
@@ -568,7 +592,7 @@ def _between(X, t, labels, names, ntok, win, stp, resolution, metric, alpha, bas
         frames.append(pd.DataFrame({
             "group_a": names[i], "group_b": names[j], "window": np.arange(W), "window_start": ws,
             "window_end": we, "n_statements": (e - b).astype(np.int64),
-            "n_tokens": (csum[e] - csum[b]).astype(np.int64), "n_a": per_group[:, i], "n_b": per_group[:, j],
+            "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64), "n_a": per_group[:, i], "n_b": per_group[:, j],
             "value": v, "ci_low": cl, "ci_high": ch, "boot_mean": bm, "null_mean": nm,
             "excess": v - nm, "p_value": pv,
         }))
