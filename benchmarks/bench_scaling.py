@@ -37,7 +37,12 @@ import numpy as np
 import scipy.sparse as sp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHONPATH = os.path.join(os.path.dirname(HERE), "python")
+def _package_parent() -> str:
+    """The folder holding the `divergence` this process imported (installed or source tree),
+    so the child process measures the same build."""
+    import divergence
+
+    return os.path.dirname(os.path.dirname(os.path.abspath(divergence.__file__)))
 
 
 def zipf_counts(N: int, V: int, seed: int = 0, beta_sd: float = 0.5, levels: int = 41, return_theta: bool = False):
@@ -229,7 +234,7 @@ def _reset_hwm() -> bool:
 
 def large_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
     jobs = sorted({1, max(1, n_jobs)} | ({2} if n_jobs >= 2 else set()))
-    code = _CHILD.format(path=PYTHONPATH, here=HERE, N=N, V=V, jobs=jobs)
+    code = _CHILD.format(path=_package_parent(), here=HERE, N=N, V=V, jobs=jobs)
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     out = json.loads(res.stdout.strip().splitlines()[-1])
     ours = out[f"iter_s_{max(jobs)}"]

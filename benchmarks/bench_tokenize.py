@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "python") not in sys.path:
+try:  # an installed divergence (CI) or PYTHONPATH=python (developers)
+    import divergence  # noqa: F401
+except ImportError:
     sys.path.insert(0, str(ROOT / "python"))
 
 UNGD = ROOT.parent / "shared" / "data" / "ungd_caucasus.csv"
