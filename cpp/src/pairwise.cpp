@@ -147,6 +147,8 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
     const bool check = needs_support_check(m);
     const int64_t N = X.rows, M = Yv.rows;
     const bool triangle = self && sym_metric && !run.full_rows;
+    // Columns used by a large share of the rows are added densely (no scatters).
+    if (!check) build_head(R, X.cols, head_min_df(M), kHeadMaxBytes);
     const int64_t maxp = max_postings(R.index);
     const StatsSoA Rsoa(R.stats);
     FirstViolation viol(M);

@@ -36,6 +36,52 @@ inline void mixlog_dispatch(T p, T pl, const T* q, const T* ql, int64_t n, T* tm
     }
 }
 
+// acc[j] += the op of (pa, pb) with head column values q[j], qb[j] for j in [0, n); rows
+// without the column (q == 0) add exactly 0, so the sums equal the posting-list path's.
+template <class T>
+DIVERGENCE_INLINE void head_terms(Op op, T pa, T pb, const T* __restrict q, const T* __restrict qb,
+                                  int64_t n, double* __restrict acc) {
+    switch (op) {
+        case Op::mixlog:
+            for (int64_t j = 0; j < n; ++j) {
+                const T v = xlogx<T>(pa + q[j]) - (pb + qb[j]);
+                acc[j] += q[j] > T(0) ? static_cast<double>(v) : 0.0;
+            }
+            break;
+        case Op::dot:
+            for (int64_t j = 0; j < n; ++j) acc[j] += static_cast<double>(pa * q[j]);
+            break;
+        case Op::min:
+            for (int64_t j = 0; j < n; ++j) acc[j] += static_cast<double>(pa < q[j] ? pa : q[j]);
+            break;
+        case Op::dot2:
+            for (int64_t j = 0; j < n; ++j) {
+                const T x = pa * qb[j], y = q[j] * pb;
+                const T lo = x < y ? x : y, hi = x < y ? y : x;
+                acc[j] += static_cast<double>(lo) + static_cast<double>(hi);
+            }
+            break;
+    }
+}
+
+DIVERGENCE_CLONES void head_terms_f64(Op op, double pa, double pb, const double* q,
+                                      const double* qb, int64_t n, double* acc) {
+    head_terms<double>(op, pa, pb, q, qb, n, acc);
+}
+DIVERGENCE_CLONES void head_terms_f32(Op op, float pa, float pb, const float* q, const float* qb,
+                                      int64_t n, double* acc) {
+    head_terms<float>(op, pa, pb, q, qb, n, acc);
+}
+
+template <class T>
+inline void head_dispatch(Op op, T pa, T pb, const T* q, const T* qb, int64_t n, double* acc) {
+    if constexpr (sizeof(T) == 8) {
+        head_terms_f64(op, pa, pb, q, qb, n, acc);
+    } else {
+        head_terms_f32(op, pa, pb, q, qb, n, acc);
+    }
+}
+
 template <class T>
 inline void bump(int32_t* count, std::vector<int32_t>* touched, int32_t j) {
     if (touched != nullptr && count[j] == 0) touched->push_back(j);
@@ -95,6 +141,18 @@ void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const S
         const int64_t e = ix.colptr[static_cast<size_t>(t) + 1];
         if (b >= e) continue;
         const T pb = two ? L.b[static_cast<size_t>(k)] : T(0);
+        const int32_t h =
+            (count == nullptr && !R.head_of.empty()) ? R.head_of[static_cast<size_t>(t)] : -1;
+        if (h >= 0) {
+            // Dense head column: rows from the first posting on, contiguously.
+            const int64_t j0 = ix.rows[static_cast<size_t>(b)];
+            const size_t off =
+                static_cast<size_t>(h) * static_cast<size_t>(R.rows) + static_cast<size_t>(j0);
+            head_dispatch<T>(op, L.a[static_cast<size_t>(k)], pb, R.ha.data() + off,
+                             R.hb.empty() ? R.ha.data() + off : R.hb.data() + off, R.rows - j0,
+                             acc + j0);
+            continue;
+        }
         accumulate_segment<T>(op, L.a[static_cast<size_t>(k)], pb, R, b, e - b, acc, scratch);
         if (count != nullptr) {
             const int32_t* rows = ix.rows.data() + b;
@@ -105,8 +163,8 @@ void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const S
 
 template <class T>
 void sparse_row_accumulate_block(Op op, const SparsePrepared<T>& L, int64_t i,
-                                 const SparseRight<T>& R, int64_t* cursor, int32_t j_end,
-                                 double* acc, T* scratch) {
+                                 const SparseRight<T>& R, int64_t* cursor, int32_t j_begin,
+                                 int32_t j_end, double* acc, T* scratch) {
     const CsrView<T>& X = L.X;
     const int64_t base = X.indptr[0];
     const int64_t k0 = X.indptr[i] - base, k1 = X.indptr[i + 1] - base;
@@ -117,6 +175,19 @@ void sparse_row_accumulate_block(Op op, const SparsePrepared<T>& L, int64_t i,
         int64_t& b = cursor[k - k0];
         const int64_t e = ix.colptr[static_cast<size_t>(t) + 1];
         if (b >= e) continue;
+        const int32_t h = R.head_of.empty() ? -1 : R.head_of[static_cast<size_t>(t)];
+        if (h >= 0) {
+            // Dense head column, as in sparse_row_accumulate, over this block's rows.
+            const int64_t j0 = std::max<int64_t>(j_begin, ix.rows[static_cast<size_t>(b)]);
+            if (j0 >= j_end) continue;
+            const size_t off =
+                static_cast<size_t>(h) * static_cast<size_t>(R.rows) + static_cast<size_t>(j0);
+            const T pbh = two ? L.b[static_cast<size_t>(k)] : T(0);
+            head_dispatch<T>(op, L.a[static_cast<size_t>(k)], pbh, R.ha.data() + off,
+                             R.hb.empty() ? R.ha.data() + off : R.hb.data() + off, j_end - j0,
+                             acc + j0);
+            continue;
+        }
         const int32_t* first = ix.rows.data() + b;
         const int64_t n = std::lower_bound(first, ix.rows.data() + e, j_end) - first;
         if (n == 0) continue;
@@ -126,6 +197,41 @@ void sparse_row_accumulate_block(Op op, const SparsePrepared<T>& L, int64_t i,
     }
 }
 
+template <class T>
+void build_head(SparseRight<T>& R, int64_t n_cols, int64_t min_df, int64_t max_bytes) {
+    R.head_of.assign(static_cast<size_t>(n_cols), -1);
+    R.ha.clear();
+    R.hb.clear();
+    const InvertedIndex& ix = R.index;
+    const int64_t per = R.rows * static_cast<int64_t>(sizeof(T)) * (R.b.empty() ? 1 : 2);
+    int32_t H = 0;
+    for (int64_t t = 0; t < n_cols; ++t) {
+        const int64_t df =
+            ix.colptr[static_cast<size_t>(t) + 1] - ix.colptr[static_cast<size_t>(t)];
+        if (df >= min_df && (H + 1) * per <= max_bytes) R.head_of[static_cast<size_t>(t)] = H++;
+    }
+    if (H == 0) {
+        R.head_of.clear();
+        return;
+    }
+    R.ha.assign(static_cast<size_t>(H) * static_cast<size_t>(R.rows), T(0));
+    if (!R.b.empty()) R.hb.assign(static_cast<size_t>(H) * static_cast<size_t>(R.rows), T(0));
+    for (int64_t t = 0; t < n_cols; ++t) {
+        const int32_t h = R.head_of[static_cast<size_t>(t)];
+        if (h < 0) continue;
+        const size_t base = static_cast<size_t>(h) * static_cast<size_t>(R.rows);
+        for (int64_t q = ix.colptr[static_cast<size_t>(t)];
+             q < ix.colptr[static_cast<size_t>(t) + 1]; ++q) {
+            const size_t j = static_cast<size_t>(ix.rows[static_cast<size_t>(q)]);
+            R.ha[base + j] = R.a[static_cast<size_t>(q)];
+            if (!R.b.empty()) R.hb[base + j] = R.b[static_cast<size_t>(q)];
+        }
+    }
+}
+
+template void build_head<double>(SparseRight<double>&, int64_t, int64_t, int64_t);
+template void build_head<float>(SparseRight<float>&, int64_t, int64_t, int64_t);
+
 template void sparse_row_accumulate<double>(Op, const SparsePrepared<double>&, int64_t,
                                             const SparseRight<double>&, bool, double*, int32_t*,
                                             double*, std::vector<int32_t>*);
@@ -134,10 +240,10 @@ template void sparse_row_accumulate<float>(Op, const SparsePrepared<float>&, int
                                            float*, std::vector<int32_t>*);
 template void sparse_row_accumulate_block<double>(Op, const SparsePrepared<double>&, int64_t,
                                                   const SparseRight<double>&, int64_t*, int32_t,
-                                                  double*, double*);
+                                                  int32_t, double*, double*);
 template void sparse_row_accumulate_block<float>(Op, const SparsePrepared<float>&, int64_t,
                                                  const SparseRight<float>&, int64_t*, int32_t,
-                                                 double*, float*);
+                                                 int32_t, double*, float*);
 
 }  // namespace detail
 }  // namespace divergence

@@ -148,6 +148,9 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     const int64_t N = X.rows, M = Yv.rows;
     const int64_t maxp = max_postings(R.index);
     const StatsSoA Rsoa(R.stats);
+    // The same dense head as pairwise (same bits); rows that use a head column always take the
+    // block sweep below, which reads it.
+    if (!check) build_head(R, X.cols, head_min_df(M), kHeadMaxBytes);
 
     // Rows that share no column with row i have value fin.base(i, j). For every metric but
     // smoothed kl/jeffreys that value never decreases along `order` (sorted by mass, then
@@ -190,7 +193,13 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 const size_t t = static_cast<size_t>(X.indices[base + q]);
                 visits += R.index.colptr[t + 1] - R.index.colptr[t];
             }
-            if (!check && visits * 4 >= M) {
+            bool uses_head = false;
+            if (!R.head_of.empty()) {
+                for (int64_t q = k0; q < k1 && !uses_head; ++q) {
+                    uses_head = R.head_of[static_cast<size_t>(X.indices[base + q])] >= 0;
+                }
+            }
+            if (!check && (uses_head || visits * 4 >= M)) {
                 // Most rows share a column with row i: sweep every row in cache-sized blocks
                 // (no candidate bookkeeping), finalise each block at once, keep the k best.
                 cursor.resize(static_cast<size_t>(k1 - k0));
@@ -203,6 +212,7 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 for (int64_t jb = 0; jb < M; jb += kBlock) {
                     const int64_t je = std::min(M, jb + kBlock);
                     sparse_row_accumulate_block<T>(op, PL, i, R, cursor.data(),
+                                                   static_cast<int32_t>(jb),
                                                    static_cast<int32_t>(je), acc.data(),
                                                    tmp.data());
                     finalize_range<T>(fin, srow, Rsoa, acc.data(), jb, je, vals.data());
