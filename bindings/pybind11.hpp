@@ -138,6 +138,16 @@ divergence::CsrView<T> csr_view(const py::array& indptr, const py::array& indice
     return v;
 }
 
+// A CSR matrix passed from Python as the tuple (indptr, indices, data, n_cols).
+template <class T>
+divergence::CsrView<T> csr_tuple(const py::tuple& t, const char* name) {
+    if (t.size() != 4) {
+        throw py::type_error(std::string(name) + ": expected (indptr, indices, data, n_cols)");
+    }
+    return csr_view<T>(t[0].cast<py::array>(), t[1].cast<py::array>(), t[2].cast<py::array>(),
+                       t[3].cast<int64_t>(), name);
+}
+
 }  // namespace divergence_py
 
 void register_pairwise(py::module_& m);

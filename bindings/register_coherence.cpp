@@ -14,10 +14,7 @@ void register_coherence(py::module_& m) {
     m.def(
         "npmi_coherence",
         [](const py::tuple& X, const py::array& topic_ptr, const py::array& words, int n_jobs) {
-            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
-            const CsrView<double> xv =
-                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
-                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int64_t>(topic_ptr, "topic_ptr", 1);
             require_rows<int32_t>(words, "words", 1);
             if (topic_ptr.shape(0) < 1) throw py::value_error("topic_ptr: must have n_topics + 1 entries");
@@ -56,10 +53,7 @@ void register_coherence(py::module_& m) {
     m.def(
         "document_frequency",
         [](const py::tuple& X) {
-            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
-            const CsrView<double> xv =
-                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
-                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             py::array_t<int64_t> df(static_cast<py::ssize_t>(xv.cols));
             int64_t* pd = df.mutable_data();
             run_without_gil([&] { document_frequency(xv, pd); });

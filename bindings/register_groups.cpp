@@ -16,10 +16,7 @@ void register_groups(py::module_& m) {
         [](const py::tuple& X, const py::array& labels, int32_t K, const std::vector<std::string>& metrics,
            double alpha, double base, int64_t n_bootstrap, int64_t n_permutations, uint64_t seed,
            int n_jobs, const py::object& progress) {
-            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
-            const CsrView<double> xv =
-                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
-                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int32_t>(labels, "labels", 1);
             if (labels.shape(0) != xv.rows) {
                 throw py::value_error("labels: length " + std::to_string(labels.shape(0)) +

@@ -17,10 +17,7 @@ void register_partisan(py::module_& m) {
         "partisanship",
         [](const py::tuple& X, const py::array& labels, int32_t G, int64_t n_bootstrap,
            int64_t n_permutations, uint64_t seed, int n_jobs) {
-            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
-            const CsrView<double> xv =
-                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
-                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int32_t>(labels, "labels", 1);
             if (labels.shape(0) != xv.rows) {
                 throw py::value_error("labels: length " + std::to_string(labels.shape(0)) +
@@ -67,10 +64,7 @@ void register_partisan(py::module_& m) {
     m.def(
         "sum_rows_by",
         [](const py::tuple& X, const py::array& owner, int64_t n_out, int n_jobs) {
-            if (X.size() != 4) throw py::type_error("X: expected (indptr, indices, data, n_cols)");
-            const CsrView<double> xv =
-                csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
-                                 X[2].cast<py::array>(), X[3].cast<int64_t>(), "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int64_t>(owner, "owner", 1);
             if (owner.shape(0) != xv.rows) {
                 throw py::value_error("owner: length " + std::to_string(owner.shape(0)) +

@@ -8,11 +8,6 @@ namespace {
 using namespace divergence;
 using namespace divergence_py;
 
-CsrView<double> csr_arg(const py::tuple& X, const char* name) {
-    if (X.size() != 4) throw py::type_error(std::string(name) + ": expected (indptr, indices, data, n_cols)");
-    return csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(), X[2].cast<py::array>(),
-                            X[3].cast<int64_t>(), name);
-}
 
 WordfishOptions options_from(const py::dict& o) {
     WordfishOptions opt;
@@ -86,7 +81,7 @@ void register_scaling(py::module_& m) {
     m.def(
         "wordfish_fit",
         [](const py::tuple& Y, const py::array& u0, const py::dict& options, int n_jobs) {
-            const CsrView<double> yv = csr_arg(Y, "counts");
+            const CsrView<double> yv = csr_tuple<double>(Y, "counts");
             require_rows<double>(u0, "start", 1);
             if (u0.shape(0) != yv.rows) {
                 throw py::value_error("start: length " + std::to_string(u0.shape(0)) + " for " +
@@ -147,7 +142,7 @@ void register_scaling(py::module_& m) {
         [](const py::dict& fitd, const py::tuple& Y, const py::dict& options, int n_jobs) {
             if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
             const WordfishFit fit = fit_from(fitd);
-            const CsrView<double> yv = csr_arg(Y, "counts");
+            const CsrView<double> yv = csr_tuple<double>(Y, "counts");
             const WordfishOptions opt = options_from(options);
             const auto n = static_cast<py::ssize_t>(yv.rows);
             py::array_t<double> theta(n), alpha(n), se(n);

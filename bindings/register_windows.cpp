@@ -9,13 +9,6 @@ namespace {
 using namespace divergence;
 using namespace divergence_py;
 
-CsrView<double> csr_arg(const py::tuple& X, const char* name) {
-    if (X.size() != 4) {
-        throw py::type_error(std::string(name) + ": expected (indptr, indices, data, n_cols)");
-    }
-    return csr_view<double>(X[0].cast<py::array>(), X[1].cast<py::array>(),
-                            X[2].cast<py::array>(), X[3].cast<int64_t>(), name);
-}
 
 MetricOptions metric_arg(const std::string& metric, double alpha, double base) {
     MetricOptions mo;
@@ -49,7 +42,7 @@ void register_windows(py::module_& m) {
         [](const py::tuple& X, const py::array& begins, const py::array& ends,
            const py::array& pair_a, const py::array& pair_b, const std::string& metric,
            double alpha, double base, bool incremental, int n_jobs) {
-            const CsrView<double> xv = csr_arg(X, "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             const int64_t W = window_arrays(begins, ends);
             require_rows<int64_t>(pair_a, "pair_a", 1);
             require_rows<int64_t>(pair_b, "pair_b", 1);
@@ -86,7 +79,7 @@ void register_windows(py::module_& m) {
            const py::array& ends, const std::string& metric, double alpha, double base,
            int64_t n_bootstrap, int64_t n_permutations, uint64_t seed, bool incremental,
            int n_jobs, const py::object& progress) {
-            const CsrView<double> xv = csr_arg(X, "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             const int64_t W = window_arrays(begins, ends);
             require_rows<int32_t>(labels, "labels", 1);
             if (labels.shape(0) != xv.rows) {
@@ -185,7 +178,7 @@ void register_windows(py::module_& m) {
     m.def(
         "novelty_sparse",
         [](const py::tuple& X, int64_t window, double alpha, double scale, int n_jobs) {
-            const CsrView<double> xv = csr_arg(X, "X");
+            const CsrView<double> xv = csr_tuple<double>(X, "X");
             check_jobs(n_jobs);
             py::array_t<double> nov(static_cast<py::ssize_t>(xv.rows));
             py::array_t<double> tra(static_cast<py::ssize_t>(xv.rows));
