@@ -197,7 +197,9 @@ def test_plot(tmp_path, ext, magic):
     assert magic in head
     assert f"wrote {fig}" in res.stderr
     assert "jsd (nats)" in res.stdout  # the report is still printed
-    assert _files(tmp_path) == [f"fig/x.{ext}"]
+    # The example has hand-coded stances: a heatmap per target comes beside the figure.
+    assert _files(tmp_path) == sorted([f"fig/x.stances.{ext}", f"fig/x.{ext}"])
+    assert magic in (tmp_path / "fig" / f"x.stances.{ext}").read_bytes()[:4096]
 
 
 def test_level_statement(tmp_path):

@@ -127,7 +127,7 @@ def render_stances(st: Any) -> List[str]:
 @click.option("--term-pairs", type=click.Choice(["all", "rest"]), default="all", show_default=True, help="Terms for every pair, or each group against the rest.")
 @click.option("--prior", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True, help="Total pseudo-count alpha0 of the informative Dirichlet prior.")
 @click.option("--variance", type=click.Choice(["monroe", "full"]), default="monroe", show_default=True, help="Log-odds variance: Monroe et al.'s two terms, or four terms.")
-@click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) in this column (--example: 'stance').")
+@click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) in this column (--example: 'stance'); with --plot, a heatmap per target goes to FILE's name + '.stances'.")
 @click.option("--target-col", default=None, help="With --stance-col: what each stance is about (--example: 'target').")
 @click.option("--level", type=click.Choice(["group", "statement"]), default="group", show_default=True, help="statement: for each statement, its nearest statements from every other group.")
 @click.option("-k", "k", type=click.IntRange(min=1), default=3, show_default=True, help="With --level statement: nearest statements per other group.")
@@ -195,6 +195,15 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
 
         heatmap(result, plot)
         click.echo(f"wrote {plot}", err=True)
+        if result.stances is not None:
+            from pathlib import Path
+
+            from ..partisan import plot_stances
+
+            sp = Path(plot)
+            stance_plot = sp.with_name(f"{sp.stem}.stances{sp.suffix}")
+            plot_stances(result.stances, stance_plot)
+            click.echo(f"wrote {stance_plot}", err=True)
 
 
 def nearest_statements(c: Any, vec: Any, metric: str, k: int, base: Optional[float], alpha: float, jobs: Optional[int]) -> pd.DataFrame:
