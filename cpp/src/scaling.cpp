@@ -241,36 +241,6 @@ void set_doc_weights(const State& s, Scratch& sc) {
     }
 }
 
-// The likelihood is unchanged by alpha_i + d, psi_k - d and by theta -> c (theta - m),
-// beta -> beta / c, psi -> psi + beta m. Moves the state along those directions to the best
-// penalised value (exactly: the penalties are quadratic in them), when the priors allow:
-// d centres alpha when alpha and psi are flat; m = mean(theta) when psi is flat; c minimises
-// p_t c^2 |theta - m|^2 + p_b |beta|^2 / c^2, or gives sample sd 1 when a prior is flat.
-void reparametrise(State& s, const WordfishOptions& opt) {
-    const auto N = static_cast<double>(s.theta.size());
-    if (opt.prec_alpha == 0.0 && opt.prec_psi == 0.0) {
-        const double ma = mean_of(s.alpha);
-        for (auto& a : s.alpha) a -= ma;
-        for (auto& p : s.psi) p += ma;
-    }
-    const double mt = opt.prec_psi == 0.0 ? mean_of(s.theta) : 0.0;
-    double st = 0.0;
-    for (double t : s.theta) st += (t - mt) * (t - mt);
-    const double sb = sum_sq(s.beta);
-    double c;
-    if (opt.prec_theta > 0.0 && opt.prec_beta > 0.0 && sb > 0.0) {
-        c = std::pow(opt.prec_beta * sb / (opt.prec_theta * st), 0.25);
-    } else {
-        c = 1.0 / std::sqrt(st / (N - 1.0));
-    }
-    if (!(c > 0.0) || !std::isfinite(c)) return;
-    for (auto& t : s.theta) t = c * (t - mt);
-    for (size_t k = 0; k < s.beta.size(); ++k) {
-        s.psi[k] = s.psi[k] + s.beta[k] * mt;
-        s.beta[k] = s.beta[k] / c;
-    }
-}
-
 // Standardises theta (mean 0, sample sd 1) with beta and psi compensated: same expected counts.
 void standardise_compensated(State& s) {
     const auto N = static_cast<double>(s.theta.size());
@@ -350,12 +320,22 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
             }
         });
 
-        // Document parameters, one task per document.
+        // Document parameters, one task per document. The converged solver maximises the
+        // penalised log-likelihood on the constraint set mean(theta) = 0, sd(theta) = 1, where
+        // the theta prior is constant and the objective, written for any representative of the
+        // same expected counts, is F = loglik - prec_beta/2 sum(beta^2) var(theta). With theta
+        // standardised, var(theta) <= sum(theta^2)/(N-1) after the step, so a ridge of
+        // precision prec_beta sum(beta^2)/(N-1) towards 0 is a minoriser of F (an MM step).
+        // Its fixed points meet the constrained optimality conditions: grad_theta loglik =
+        // mu theta with mu = prec_beta sum(beta^2)/(N-1), the multiplier the scale invariance
+        // of the likelihood requires.
+        const double pt_doc =
+            quanteda ? pt : pb * sum_sq(s.beta) / static_cast<double>(std::max<int64_t>(N - 1, 1));
         set_doc_weights(s, sc);
         parallel_for(N, dchunk, pc, [&](int64_t i0, int64_t i1, int) {
             for (int64_t i = i0; i < i1; ++i) {
                 double a = s.alpha[static_cast<size_t>(i)], t = s.theta[static_cast<size_t>(i)];
-                doc_newton(P, i, s, sc, pa, pt, first_step, opt.max_inner, opt.inner_tol, a, t,
+                doc_newton(P, i, s, sc, pa, pt_doc, first_step, opt.max_inner, opt.inner_tol, a, t,
                            nullptr);
                 s.alpha[static_cast<size_t>(i)] = a;
                 s.theta[static_cast<size_t>(i)] = t;
@@ -403,7 +383,13 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
             const double sd = std::sqrt(ss / static_cast<double>(N - 1));
             for (auto& t : s.theta) t = (t - mt) / sd;
         } else {
-            reparametrise(s, opt);
+            // Back onto the constraint set with the same expected counts (F is unchanged).
+            if (opt.prec_alpha == 0.0 && opt.prec_psi == 0.0) {
+                const double ma = mean_of(s.alpha);
+                for (auto& a : s.alpha) a -= ma;
+                for (auto& p : s.psi) p += ma;
+            }
+            standardise_compensated(s);
         }
 
     };

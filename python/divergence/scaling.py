@@ -34,24 +34,24 @@ defaults (dense path, ``abs_err = FALSE``), so positions agree with the publishe
    theta come from each document's 2x2 Hessian of (alpha_i, theta_i) with the feature parameters
    held fixed (as quanteda reports them).
 
-``solver="converged"`` iterates to the maximum of the same penalised log-posterior (the MAP):
-the same block Newton updates, but after each outer iteration the parameters are moved along the
-directions that leave every expected count unchanged instead of being re-standardised: the mean
-of alpha is moved into psi and the mean of theta into psi (psi_j += beta_j * mean(theta)) when
-alpha and psi have no priors (the default), and theta
-and beta are rescaled (theta *= c, beta /= c) with c^4 = prec_beta * sum beta^2 /
-(prec_theta * sum (theta - mean)^2), the scale that maximises the two ridge penalties. Outer
-iterations are accelerated with SQUAREM (scheme S3, a step kept only when it does not lower the
-log-posterior) and run until no theta moves by more than ``tol`` (default at most 1000
-iterations). The maximum is reported with theta standardised (mean 0, sample sd 1) and beta, psi
-compensated, so the expected counts and likelihood are those of the maximum and ``logpost_`` is
-the log-posterior there.
+``solver="converged"`` is the maximum of the same penalised objective under the constraint that
+theta has mean 0 and sample sd 1, beta and psi rescaled consistently. On that set the theta prior
+is constant, and for any parameters giving the same expected counts the objective is
+F = loglik - prec_beta/2 * sum(beta^2) * var(theta). Each outer iteration: the feature step as
+above; the document step with a ridge on theta of precision prec_beta * sum(beta^2) / (N - 1)
+towards 0, which minorises F (so F never decreases); then theta standardised with psi += beta *
+mean(theta), beta *= sd(theta) and alpha centred into psi (expected counts and F unchanged).
+Fixed points satisfy the constrained optimality conditions (the log-likelihood gradient in theta
+equals mu * theta with mu = prec_beta * sum(beta^2) / (N - 1), the multiplier the likelihood's
+scale invariance requires). Outer iterations are accelerated with SQUAREM (scheme S3, a step kept
+only when it does not lower the objective) and run until no theta moves by more than ``tol``
+(default at most 1000 iterations); ``logpost_`` is the penalised log-posterior there.
 
 Why the two differ: the default re-standardises theta without compensating beta and psi, which
 changes every expected count after the Newton steps, and it stops at the first outer iteration
 whose (signed) gain is <= tol, often a decrease caused by that re-standardisation. Its positions
-are where that happened, not a maximum: on every data set measured its log-likelihood is below
-the converged solver's and its last gain was negative. Figures are in the :class:`Wordfish`
+are where that happened, not a maximum: on every data set measured its penalised objective is
+below the converged solver's (both with theta standardised) and its last gain was negative. Figures are in the :class:`Wordfish`
 docstring and in docs/scaling.md.
 
 ``dispersion="quasipoisson"`` adds quanteda's per-feature quasi-Poisson dispersion
@@ -245,23 +245,22 @@ class Wordfish:
 
         data (documents x features)                     corr     max|d|  logpost default / converged   iter      s
         example corpus, statements, Vectorizer(min_df=2)
-          (170 x 911)                                   0.99998  0.033   -21439.26 / -21438.35         71 / 72   0.12 / 0.09
+          (170 x 911)                                   0.99999  0.015   -21439.26 / -21439.22         71 / 60   0.12 / 0.08
         example corpus, 17 speakers (summed statements)
-          (17 x 911)                                    0.9746   0.411   -2255.72 / -2220.59           27 / 219  0.02 / 0.07
+          (17 x 911)                                    0.9996   0.069   -2255.72 / -2254.61           27 / 81   0.02 / 0.03
         irishbudget2010, Vectorizer(min_df=1),
-          dir=(Kenny, Cowen) (14 x 4902)                0.9809   0.329   54576.87 / 55337.63           32 / 510  0.04 / 0.42
-        irishbudget2010, Vectorizer(min_df=2) (14 x 2374) 0.9946 0.183   62107.54 / 62233.48           52 / 606  0.03 / 0.26
-        irishbudget2010, quanteda's tokens (14 x 4922)  0.9803   0.345   58915.94 / 59674.84           33 / 495
+          dir=(Kenny, Cowen) (14 x 4902)                0.9789   0.378   54576.87 / 54627.18           32 / 102  0.04 / 0.09
+        irishbudget2010, Vectorizer(min_df=2) (14 x 2374) 0.9974 0.202   62107.54 / 62111.60           52 / 81   0.03 / 0.04
         uk_manifestos Con+Lab natl 1945-2005,
-          Vectorizer(min_df=2) (32 x 8911)              0.981    0.381   1227824.4 / 1281364.9         1 / 951   0.01 / 1.31
+          Vectorizer(min_df=2) (32 x 8911)              0.988    0.338   1227824.4 / 1280625.8         1 / 111   0.02 / 0.22
         uk_manifestos Con+Lab+LibSDP/LD 1983-2005
-          (18 x 6694)                                   0.99914  0.069   716685.90 / 716981.03         16 / 735  0.03 / 0.68
-        uk_manifestos Con+Lab 1983-2005 (12 x 5554)     0.99857  0.098   506834.03 / 507092.22         38 / 540  0.04 / 0.39
+          (18 x 6694)                                   0.99992  0.022   716685.90 / 716688.07         16 / 105  0.03 / 0.11
+        uk_manifestos Con+Lab 1983-2005 (12 x 5554)     0.99981  0.029   506834.03 / 506836.87         38 / 66   0.04 / 0.05
 
-    Many documents with a clear dimension: the same positions to about 0.03. Few long documents:
-    the same order broadly (correlation 0.97-0.999) but positions 0.1-0.4 sd apart; on the UK
-    manifestos 1945-2005 the first iteration lowers the log-posterior (by 29103) so the default
-    stops after one iteration, near the SVD start values.
+    Many documents with a clear dimension: the same positions to about 0.02. Few long documents:
+    the same order (correlation 0.98-0.9998) but positions up to 0.2-0.4 sd apart on the Irish
+    budget; on the UK manifestos 1945-2005 the first iteration lowers the log-posterior (by
+    29103) so the default stops after one iteration, near the SVD start values.
 
     Attributes after :meth:`fit`: ``theta_``, ``alpha_`` (documents), ``beta_``, ``psi_``, ``phi_``
     (features), ``se_theta_``, ``n_iter_``, ``converged_``, ``logpost_``, ``trace_``,
