@@ -315,3 +315,25 @@ def test_property_n_jobs_invariance(seed, jobs, solver):
     b = fit_quiet(Wordfish(**dict(kw, n_jobs=jobs)), X)
     for k in ("theta_", "alpha_", "beta_", "psi_", "se_theta_"):
         assert np.array_equal(getattr(a, k), getattr(b, k)), k
+
+
+def test_converged_meets_the_constrained_optimality_conditions():
+    """solver="converged" is the maximum of the penalised objective on the set mean(theta) = 0,
+    sd(theta) = 1: the feature and alpha gradients vanish, and the theta gradient of the
+    log-likelihood is mu * theta (+ a constant) with mu = prec_beta * sum(beta^2) / (N - 1)."""
+    X, _ = simulate(N=30, V=600, seed=4)
+    m = Wordfish(solver="converged", tol=1e-10, max_iter=5000, n_jobs=1).fit(X)
+    assert m.converged_
+    Y = X.toarray()
+    mu_ij = np.exp(m.alpha_[:, None] + m.psi_[None, :] + np.outer(m.theta_, m.beta_))
+    R = Y - mu_ij
+    scale = np.abs(Y).sum() / Y.shape[0]
+    assert np.abs(R.sum(axis=0)).max() < 1e-6 * scale  # psi
+    assert np.abs(m.theta_ @ R - m.beta_ / 9.0).max() < 1e-6 * scale  # beta, prior sd 3
+    assert np.abs(R.sum(axis=1)).max() < 1e-6 * scale  # alpha
+    g = R @ m.beta_  # d loglik / d theta
+    mult = (m.beta_ ** 2).sum() / 9.0 / (len(m.theta_) - 1)
+    assert np.abs(g - mult * m.theta_ - (g - mult * m.theta_).mean()).max() < 1e-5 * scale
+    # And its objective is at least the default's (both with theta standardised).
+    q = fit_quiet(Wordfish(n_jobs=1), X)
+    assert m.logpost_ >= q.logpost_ - 1e-6 * abs(q.logpost_)
