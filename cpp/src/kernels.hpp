@@ -26,6 +26,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "divergence/dense.hpp"
@@ -97,6 +98,23 @@ struct SparseRight {
 template <class T>
 void build_head(SparseRight<T>& R, int64_t n_cols, int64_t min_df, int64_t max_bytes);
 
+// Calls fn(std::integral_constant<Metric, m>{}) for the runtime metric m, so that per-metric
+// code is compiled once per metric (and loops over it vectorise without a switch inside).
+template <class Fn>
+decltype(auto) with_metric(Metric m, Fn&& fn) {
+    switch (m) {
+        case Metric::jsd: return fn(std::integral_constant<Metric, Metric::jsd>{});
+        case Metric::jensenshannon: return fn(std::integral_constant<Metric, Metric::jensenshannon>{});
+        case Metric::hellinger: return fn(std::integral_constant<Metric, Metric::hellinger>{});
+        case Metric::bhattacharyya: return fn(std::integral_constant<Metric, Metric::bhattacharyya>{});
+        case Metric::tv: return fn(std::integral_constant<Metric, Metric::tv>{});
+        case Metric::cosine: return fn(std::integral_constant<Metric, Metric::cosine>{});
+        case Metric::kl: return fn(std::integral_constant<Metric, Metric::kl>{});
+        case Metric::jeffreys: break;
+    }
+    return fn(std::integral_constant<Metric, Metric::jeffreys>{});
+}
+
 struct Finalizer {
     Metric metric;
     double alpha;
@@ -161,20 +179,9 @@ struct Finalizer {
     }
 
     double operator()(double acc, const RowStats& a, const RowStats& b) const {
-        switch (metric) {
-#define DIVERGENCE_CASE(M) \
-    case M: return eval<M>(acc, a, b.mass, b.h, b.lnz, b.az, b.s);
-            DIVERGENCE_CASE(Metric::jsd)
-            DIVERGENCE_CASE(Metric::jensenshannon)
-            DIVERGENCE_CASE(Metric::hellinger)
-            DIVERGENCE_CASE(Metric::bhattacharyya)
-            DIVERGENCE_CASE(Metric::tv)
-            DIVERGENCE_CASE(Metric::cosine)
-            DIVERGENCE_CASE(Metric::kl)
-            DIVERGENCE_CASE(Metric::jeffreys)
-#undef DIVERGENCE_CASE
-        }
-        return 0.0;
+        return with_metric(metric, [&](auto M) {
+            return eval<decltype(M)::value>(acc, a, b.mass, b.h, b.lnz, b.az, b.s);
+        });
     }
 
     // The value of a pair that shares no column (acc = 0).
@@ -224,19 +231,9 @@ void finalize_range_impl(const Finalizer& f, const RowStats& a, const StatsSoA& 
 template <class T>
 void finalize_range(const Finalizer& f, const RowStats& a, const StatsSoA& R, double* acc,
                     int64_t j0, int64_t j1, T* out) {
-    switch (f.metric) {
-#define DIVERGENCE_CASE(M) \
-    case M: return finalize_range_impl<T, M>(f, a, R, acc, j0, j1, out);
-        DIVERGENCE_CASE(Metric::jsd)
-        DIVERGENCE_CASE(Metric::jensenshannon)
-        DIVERGENCE_CASE(Metric::hellinger)
-        DIVERGENCE_CASE(Metric::bhattacharyya)
-        DIVERGENCE_CASE(Metric::tv)
-        DIVERGENCE_CASE(Metric::cosine)
-        DIVERGENCE_CASE(Metric::kl)
-        DIVERGENCE_CASE(Metric::jeffreys)
-#undef DIVERGENCE_CASE
-    }
+    with_metric(f.metric, [&](auto M) {
+        finalize_range_impl<T, decltype(M)::value>(f, a, R, acc, j0, j1, out);
+    });
 }
 
 // kl/jeffreys with alpha = 0 need the support of p inside the support of q (and the reverse
