@@ -268,7 +268,7 @@ def test_plain_text_files_take_their_group_from_the_file_name(tmp_path):
 def test_terms_example():
     res = _ok(["terms", "--example", "--top", "5"])
     out = res.stdout
-    assert "log-odds z with an informative Dirichlet prior (alpha0=500, monroe variance)" in out
+    assert "log-odds |z| with an informative Dirichlet prior (alpha0=500, monroe variance)" in out
     assert "Armenia vs Azerbaijan" in out and "Karabakh Armenians vs Mediators" in out
     res = _ok(["terms", "--example", "--pairs", "rest", "--variance", "full", "--prior", "50"])
     assert "alpha0=50, full variance" in res.stdout

@@ -49,6 +49,14 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except click.ClickException:
             raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): stop quietly, as command-line tools do.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except OSError:
+                pass
+            sys.exit(EXIT_RUNTIME)
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written", err=True)
             sys.exit(EXIT_INTERRUPTED)

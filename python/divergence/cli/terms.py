@@ -41,12 +41,12 @@ def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
                                  top=top, alpha0=prior, variance=variance, min_count=min_count)
     progress.done()
     if fmt == "table":
-        click.echo(f"log-odds z with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance)")
+        click.echo(f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance); each side lists the terms typical of that group")
         for (ga, gb), sub in table.groupby(["group_a", "group_b"], sort=False):
             click.echo(f"{ga} vs {gb}")
             for side in (ga, gb):
                 part = sub[sub["side"] == side]
-                words = ", ".join(f"{t} ({z:.1f})" for t, z in zip(part["term"], part["z"]))
+                words = ", ".join(f"{t} ({abs(z):.1f})" for t, z in zip(part["term"], part["z"]))
                 click.echo(f"  {side}: {words or '-'}")
     else:
         params = dict(corpus=list(corpus) or ["<example>"], top=top, pairs=pairs, prior=prior,
