@@ -275,10 +275,13 @@ def compare(
             rows.append(row)
     table = pd.DataFrame(rows)
 
+    # Summed counts per group, once, for the analytic correction and the term table.
+    ind = sp.csr_matrix((np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))), shape=(K, X.shape[0]))
+    G = (ind @ X).toarray()
     if "jsd" in metrics:
-        from .partisan import jsd_bias_pairs
+        from .partisan import jsd_bias_from_group_counts
 
-        bias = jsd_bias_pairs(X, np.asarray(names, dtype=object)[labels])
+        bias = jsd_bias_from_group_counts(G, names)
         bias = bias.rename(columns={"expected": "jsd_expected", "corrected": "jsd_corrected", "p_value": "chi2_p"})
         bias = bias[["group_a", "group_b", "jsd_expected", "jsd_corrected", "chi2_p", "share_small_expected"]]
         bias["metric"] = "jsd"
@@ -299,11 +302,11 @@ def compare(
 
     term_table = None
     if terms:
-        from .terms import distinguishing_terms
+        from .terms import terms_from_group_counts
 
         voc = vocab if vocab is not None else [f"term_{j}" for j in range(X.shape[1])]
-        term_table = distinguishing_terms(
-            X, labels, names, voc, pairs=term_pairs, top=top_terms, alpha0=prior, variance=variance
+        term_table = terms_from_group_counts(
+            G, names, voc, pairs=term_pairs, top=top_terms, alpha0=prior, variance=variance
         )
 
     settings = {

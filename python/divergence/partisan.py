@@ -79,6 +79,7 @@ __all__ = [
     "PartisanshipOverTime",
     "StanceDivergence",
     "jsd_bias",
+    "jsd_bias_from_group_counts",
     "jsd_bias_pairs",
     "partisanship",
     "partisanship_over_time",
@@ -808,7 +809,12 @@ def jsd_bias_pairs(data: Any, groups: Optional[Sequence[Any]] = None, *, vectori
     if K < 2:
         raise ValueError(f"groups: needs at least two groups, found {K}")
     A = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(K, len(codes)))
-    C = (A @ X).toarray()
+    return jsd_bias_from_group_counts((A @ X).toarray(), [str(n) for n in names])
+
+
+def jsd_bias_from_group_counts(C: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    """:func:`jsd_bias_pairs` from the K x V matrix of summed group counts (rows: ``names``)."""
+    K = len(names)
     rows = []
     for a in range(K):
         for b in range(a + 1, K):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["log_odds", "distinguishing_terms", "VARIANCE_FORMS"]
+__all__ = ["log_odds", "distinguishing_terms", "terms_from_group_counts", "VARIANCE_FORMS"]
 
 VARIANCE_FORMS = ("monroe", "full")
 
@@ -34,6 +34,14 @@ def _check_prior(alpha0: float, variance: str) -> None:
         raise ValueError(f"alpha0: the prior's total must be a positive number, got {alpha0!r}")
     if variance not in VARIANCE_FORMS:
         raise ValueError(f"variance: must be one of {', '.join(VARIANCE_FORMS)}, got {variance!r}")
+
+
+def _check_term_args(alpha0: float, variance: str, pairs: str, top: int) -> None:
+    _check_prior(alpha0, variance)
+    if pairs not in ("all", "rest"):
+        raise ValueError(f"pairs: must be 'all' or 'rest', got {pairs!r}")
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise ValueError(f"top: must be a positive integer, got {top!r}")
 
 
 def log_odds(
@@ -119,11 +127,7 @@ def distinguishing_terms(
     z, delta, count_a, count_b, freq_a, freq_b (per 1000 tokens), jsd_contribution (nats; the
     terms of a pair sum to its JSD over the whole vocabulary), alpha0, variance.
     """
-    _check_prior(alpha0, variance)
-    if pairs not in ("all", "rest"):
-        raise ValueError(f"pairs: must be 'all' or 'rest', got {pairs!r}")
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top: must be a positive integer, got {top!r}")
+    _check_term_args(alpha0, variance, pairs, top)
     labels = np.asarray(labels)
     K = len(group_names)
     X = sp.csr_matrix(counts)
@@ -135,6 +139,26 @@ def distinguishing_terms(
     # Group sums: one sparse product with the indicator matrix.
     ind = sp.csr_matrix((np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))), shape=(K, X.shape[0]))
     G = np.asarray((ind @ X).todense(), dtype=np.float64)
+    return terms_from_group_counts(G, group_names, vocab, pairs=pairs, top=top, alpha0=alpha0,
+                                   variance=variance, min_count=min_count)
+
+
+def terms_from_group_counts(
+    G: np.ndarray,
+    group_names: Sequence[str],
+    vocabulary: Sequence[str],
+    *,
+    pairs: str = "all",
+    top: int = 20,
+    alpha0: float = 500.0,
+    variance: str = "monroe",
+    min_count: int = 1,
+) -> pd.DataFrame:
+    """:func:`distinguishing_terms` from the K x V matrix of summed group counts."""
+    _check_term_args(alpha0, variance, pairs, top)
+    G = np.asarray(G, dtype=np.float64)
+    vocab = np.asarray(vocabulary, dtype=object)
+    K = len(group_names)
     background = G.sum(axis=0)
     if pairs == "all":
         plan = [(a, b, G[a], G[b], group_names[b]) for a in range(K) for b in range(a + 1, K)]
