@@ -2,6 +2,8 @@
 // token-stream drift, novelty / transience.
 #include "divergence/windows.hpp"
 
+#include <type_traits>
+
 #include "pybind11.hpp"
 
 namespace {
@@ -32,6 +34,33 @@ int64_t window_arrays(const py::array& begins, const py::array& ends) {
                               " does not match begins (" + std::to_string(begins.shape(0)) + ")");
     }
     return begins.shape(0);
+}
+
+}  // namespace
+
+namespace {
+
+// (novelty, transience) arrays for dense or CSR rows: the core overloads novelty_dense /
+// novelty_sparse picked by the view type.
+template <class View>
+py::tuple novelty_py(const View& xv, int64_t window, double alpha, double scale, int n_jobs) {
+    check_jobs(n_jobs);
+    py::array_t<double> nov(static_cast<py::ssize_t>(xv.rows));
+    py::array_t<double> tra(static_cast<py::ssize_t>(xv.rows));
+    double* pn = nov.mutable_data();
+    double* pt = tra.mutable_data();
+    const StopCheck stop = make_stop_check();
+    RunOptions ro;
+    ro.n_threads = n_jobs;
+    ro.stop = &stop;
+    run_without_gil([&] {
+        if constexpr (std::is_same_v<View, DenseView<double>>) {
+            novelty_dense(xv, window, alpha, scale, ro, pn, pt);
+        } else {
+            novelty_sparse(xv, window, alpha, scale, ro, pn, pt);
+        }
+    });
+    return py::make_tuple(nov, tra);
 }
 
 }  // namespace
@@ -159,18 +188,7 @@ void register_windows(py::module_& m) {
     m.def(
         "novelty_dense",
         [](const py::array& X, int64_t window, double alpha, double scale, int n_jobs) {
-            const DenseView<double> xv = dense_view<double>(X, "X");
-            check_jobs(n_jobs);
-            py::array_t<double> nov(static_cast<py::ssize_t>(xv.rows));
-            py::array_t<double> tra(static_cast<py::ssize_t>(xv.rows));
-            double* pn = nov.mutable_data();
-            double* pt = tra.mutable_data();
-            const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
-            run_without_gil([&] { novelty_dense(xv, window, alpha, scale, ro, pn, pt); });
-            return py::make_tuple(nov, tra);
+            return novelty_py(dense_view<double>(X, "X"), window, alpha, scale, n_jobs);
         },
         py::arg("X"), py::arg("window"), py::arg("alpha"), py::arg("scale"), py::arg("n_jobs"),
         "Novelty and transience (Barron et al. 2018) of dense rows (float64, C order).");
@@ -178,18 +196,7 @@ void register_windows(py::module_& m) {
     m.def(
         "novelty_sparse",
         [](const py::tuple& X, int64_t window, double alpha, double scale, int n_jobs) {
-            const CsrView<double> xv = csr_tuple<double>(X, "X");
-            check_jobs(n_jobs);
-            py::array_t<double> nov(static_cast<py::ssize_t>(xv.rows));
-            py::array_t<double> tra(static_cast<py::ssize_t>(xv.rows));
-            double* pn = nov.mutable_data();
-            double* pt = tra.mutable_data();
-            const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
-            run_without_gil([&] { novelty_sparse(xv, window, alpha, scale, ro, pn, pt); });
-            return py::make_tuple(nov, tra);
+            return novelty_py(csr_tuple<double>(X, "X"), window, alpha, scale, n_jobs);
         },
         py::arg("X"), py::arg("window"), py::arg("alpha"), py::arg("scale"), py::arg("n_jobs"),
         "Novelty and transience (Barron et al. 2018) of CSR count rows smoothed with alpha > 0.");
