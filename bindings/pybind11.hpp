@@ -95,10 +95,12 @@ divergence::OutView<T> out_view(py::array& a, const char* name) {
     return v;
 }
 
-// A CSR matrix passed as (indptr int64, indices int32, data T, n_cols).
+// A CSR matrix passed as (indptr int64, indices int32, data T, n_cols); its structure is
+// checked with n_threads threads (the GIL stays held: no Python is touched).
 template <class T>
 divergence::CsrView<T> csr_view(const py::array& indptr, const py::array& indices,
-                                const py::array& data, int64_t n_cols, const char* name) {
+                                const py::array& data, int64_t n_cols, const char* name,
+                                int n_threads = 1) {
     require_rows<int64_t>(indptr, (std::string(name) + ".indptr").c_str(), 1);
     require_rows<int32_t>(indices, (std::string(name) + ".indices").c_str(), 1);
     require_rows<T>(data, (std::string(name) + ".data").c_str(), 1);
@@ -115,37 +117,18 @@ divergence::CsrView<T> csr_view(const py::array& indptr, const py::array& indice
         throw py::value_error(std::string(name) + ": indptr does not match indices/data");
     }
     // Structure checks (the core trusts them): monotone indptr, sorted in-range columns.
-    for (int64_t r = 0; r < v.rows; ++r) {
-        if (v.indptr[r + 1] < v.indptr[r]) {
-            throw py::value_error(std::string(name) + ": indptr decreases at row " +
-                                  std::to_string(r));
-        }
-        int64_t prev = -1;
-        for (int64_t k = v.indptr[r]; k < v.indptr[r + 1]; ++k) {
-            const int64_t c = v.indices[k];
-            if (c < 0 || c >= n_cols) {
-                throw py::value_error(std::string(name) + ": row " + std::to_string(r) +
-                                      " has column index " + std::to_string(c) +
-                                      " outside [0, " + std::to_string(n_cols) + ")");
-            }
-            if (c <= prev) {
-                throw py::value_error(std::string(name) + ": row " + std::to_string(r) +
-                                      " has unsorted or duplicate column indices");
-            }
-            prev = c;
-        }
-    }
+    divergence::check_csr_structure(v.indptr, v.indices, v.rows, n_cols, name, n_threads);
     return v;
 }
 
 // A CSR matrix passed from Python as the tuple (indptr, indices, data, n_cols).
 template <class T>
-divergence::CsrView<T> csr_tuple(const py::tuple& t, const char* name) {
+divergence::CsrView<T> csr_tuple(const py::tuple& t, const char* name, int n_threads = 1) {
     if (t.size() != 4) {
         throw py::type_error(std::string(name) + ": expected (indptr, indices, data, n_cols)");
     }
     return csr_view<T>(t[0].cast<py::array>(), t[1].cast<py::array>(), t[2].cast<py::array>(),
-                       t[3].cast<int64_t>(), name);
+                       t[3].cast<int64_t>(), name, n_threads);
 }
 
 }  // namespace divergence_py

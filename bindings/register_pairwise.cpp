@@ -48,10 +48,10 @@ void dense_impl(const py::array& X, const py::object& Y, py::array& out, const M
 template <class T>
 void sparse_impl(const py::tuple& X, const py::object& Y, py::array& out, const MetricOptions& mo,
                  const RunOptions& ro) {
-    const CsrView<T> xv = csr_tuple<T>(X, "X");
+    const CsrView<T> xv = csr_tuple<T>(X, "X", ro.n_threads);
     CsrView<T> yv;
     const bool self = Y.is_none();
-    if (!self) yv = csr_tuple<T>(py::cast<py::tuple>(Y), "Y");
+    if (!self) yv = csr_tuple<T>(py::cast<py::tuple>(Y), "Y", ro.n_threads);
     const OutView<T> ov = out_view<T>(out, "out");
     const int64_t m = self ? xv.rows : yv.rows;
     if (ov.rows != xv.rows || ov.cols != m) throw py::value_error("out: wrong shape");
@@ -80,10 +80,10 @@ void nearest_dense_impl(const py::array& X, const py::object& Y, int64_t k, py::
 template <class T>
 void nearest_sparse_impl(const py::tuple& X, const py::object& Y, int64_t k, py::array& idx,
                          py::array& val, const MetricOptions& mo, const RunOptions& ro) {
-    const CsrView<T> xv = csr_tuple<T>(X, "X");
+    const CsrView<T> xv = csr_tuple<T>(X, "X", ro.n_threads);
     CsrView<T> yv;
     const bool self = Y.is_none();
-    if (!self) yv = csr_tuple<T>(py::cast<py::tuple>(Y), "Y");
+    if (!self) yv = csr_tuple<T>(py::cast<py::tuple>(Y), "Y", ro.n_threads);
     require_rows<int64_t>(idx, "indices");
     require_rows<T>(val, "values");
     if (idx.shape(0) != xv.rows || idx.shape(1) != k || val.shape(0) != xv.rows ||

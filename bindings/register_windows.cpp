@@ -70,15 +70,25 @@ void register_windows(py::module_& m) {
         "window_pairs",
         [](const py::tuple& X, const py::array& begins, const py::array& ends,
            const py::array& pair_a, const py::array& pair_b, const std::string& metric,
-           double alpha, double base, bool incremental, int n_jobs) {
-            const CsrView<double> xv = csr_tuple<double>(X, "X");
+           double alpha, double base, bool incremental, int n_jobs, const py::object& totals) {
+            check_jobs(n_jobs);
+            const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
             const int64_t W = window_arrays(begins, ends);
             require_rows<int64_t>(pair_a, "pair_a", 1);
             require_rows<int64_t>(pair_b, "pair_b", 1);
             if (pair_a.shape(0) != pair_b.shape(0)) {
                 throw py::value_error("pair_b: length does not match pair_a");
             }
-            check_jobs(n_jobs);
+            double* pt = nullptr;
+            if (!totals.is_none()) {
+                py::array t = totals.cast<py::array>();
+                require_rows<double>(t, "totals", 1);
+                if (t.shape(0) != W || !t.writeable()) {
+                    throw py::value_error("totals: expected a writeable float64 array of length " +
+                                          std::to_string(W));
+                }
+                pt = static_cast<double*>(t.mutable_data());
+            }
             WindowOptions opt;
             opt.metric = metric_arg(metric, alpha, base);
             opt.incremental = incremental;
@@ -93,14 +103,15 @@ void register_windows(py::module_& m) {
             RunOptions ro;
             ro.n_threads = n_jobs;
             ro.stop = &stop;
-            run_without_gil([&] { window_pairs(xv, pb, pe, W, pa, pz, n, opt, ro, po); });
+            run_without_gil([&] { window_pairs(xv, pb, pe, W, pa, pz, n, opt, ro, po, pt); });
             return out;
         },
         py::arg("X"), py::arg("begins"), py::arg("ends"), py::arg("pair_a"), py::arg("pair_b"),
         py::arg("metric"), py::arg("alpha"), py::arg("base"), py::arg("incremental"),
-        py::arg("n_jobs"),
+        py::arg("n_jobs"), py::arg("totals") = py::none(),
         "Divergence between windows pair_a[k] and pair_b[k] (window w = CSR rows [begins[w], "
-        "ends[w])), window count vectors moved incrementally; NaN for empty windows.");
+        "ends[w])), window count vectors moved incrementally; NaN for empty windows. `totals` "
+        "(optional, float64, length n_windows) receives each window's summed counts.");
 
     m.def(
         "window_between",
@@ -108,7 +119,8 @@ void register_windows(py::module_& m) {
            const py::array& ends, const std::string& metric, double alpha, double base,
            int64_t n_bootstrap, int64_t n_permutations, uint64_t seed, bool incremental,
            int n_jobs, const py::object& progress) {
-            const CsrView<double> xv = csr_tuple<double>(X, "X");
+            check_jobs(n_jobs);
+            const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
             const int64_t W = window_arrays(begins, ends);
             require_rows<int32_t>(labels, "labels", 1);
             if (labels.shape(0) != xv.rows) {

@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import divergence as dv
 from divergence import _core
@@ -209,7 +211,7 @@ def test_window_pairs_incremental_equals_scratch_exactly():
 
 
 def test_adjacent_chain_exact_with_large_counts_and_explicit_zeros():
-    # Adjacent chains (the sync + changed-columns JSD path), counts beyond the x ln x table
+    # Adjacent chains (the delta path: one vector plus the rows moved), counts beyond the x ln x table
     # (>= 4096), explicit zeros stored in the CSR: incremental == scratch == any thread count,
     # and close to the slow reference; JSD and jensenshannon.
     rng = np.random.default_rng(12)
@@ -232,6 +234,54 @@ def test_adjacent_chain_exact_with_large_counts_and_explicit_zeros():
         ref = [ref_div(window_sum(X, np.arange(b[k], e[k])), window_sum(X, np.arange(b[k + 1], e[k + 1])), metric)
                for k in pa]
         np.testing.assert_allclose(inc, ref, rtol=1e-10, atol=1e-13)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_window_pairs_property_any_pair_sequence(data):
+    # Random integer counts (some rows empty, some explicit zeros), random windows (some empty)
+    # and random pair sequences mixing adjacent chains, a fixed baseline and jumps, so that every
+    # plan of window_pairs (two vectors moved, copy, delta) follows every other: incremental ==
+    # from scratch == 3 threads exactly, and equal to the slow reference.
+    seed = data.draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n = data.draw(st.integers(1, 60))
+    V = data.draw(st.integers(1, 90))
+    D = rng.integers(0, 6, size=(n, V)).astype(float)
+    D[rng.random((n, V)) > data.draw(st.sampled_from([0.05, 0.3, 0.9]))] = 0.0
+    X = sp.csr_matrix(D)
+    if X.nnz:
+        X.data[rng.random(X.nnz) < 0.1] = 0.0
+    W = data.draw(st.integers(1, 25))
+    b = rng.integers(0, n + 1, size=W)
+    e = np.minimum(n, b + rng.integers(0, n + 1, size=W))
+    b, e = b.astype(np.int64), e.astype(np.int64)
+    kind = data.draw(st.sampled_from(["adjacent", "baseline", "random"]))
+    P = data.draw(st.integers(1, 30))
+    if kind == "adjacent":
+        pa = np.arange(P, dtype=np.int64) % W
+        pb = (pa + 1) % W
+    elif kind == "baseline":
+        pa = np.zeros(P, dtype=np.int64)
+        pb = np.arange(P, dtype=np.int64) % W
+    else:
+        pa = rng.integers(0, W, size=P).astype(np.int64)
+        pb = rng.integers(0, W, size=P).astype(np.int64)
+    csr = _csr_tuple(X)
+    metric = data.draw(st.sampled_from(["jsd", "jensenshannon", "hellinger", "tv"]))
+    inc = _core.window_pairs(csr, b, e, pa, pb, metric, 0.0, 0.0, True, 1)
+    scratch = _core.window_pairs(csr, b, e, pa, pb, metric, 0.0, 0.0, False, 1)
+    par = _core.window_pairs(csr, b, e, pa, pb, metric, 0.0, 0.0, True, 3)
+    assert np.array_equal(inc, scratch, equal_nan=True)
+    assert np.array_equal(inc, par, equal_nan=True)
+    ref = [ref_div(window_sum(X, np.arange(b[i], e[i])), window_sum(X, np.arange(b[j], e[j])), metric)
+           for i, j in zip(pa, pb)]
+    if metric in ("jensenshannon", "hellinger"):  # square roots: compare the squares
+        close(np.square(inc), np.square(ref), tol=1e-12)
+    else:
+        close(inc, ref, tol=1e-12)
+    same = (b[pa] == b[pb]) & (e[pa] == e[pb]) & (e[pa] > b[pa]) & np.array([window_sum(X, np.arange(b[i], e[i])).sum() > 0 for i in pa])
+    assert np.all(inc[same] == 0.0)  # a window against itself: exactly 0
 
 
 def test_drift_incremental_and_threads_identical():

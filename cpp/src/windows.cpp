@@ -60,22 +60,39 @@ int value_flags(const double* d, int64_t n) {
     return int(bad != 0) | (int(frac != 0) << 1);
 }
 
-// Row totals of rows [r0, r1): four fixed lanes (entry k of a row to lane k % 4), so the bits
-// depend only on the row.
-void row_totals(const CsrView<double>& X, int64_t r0, int64_t r1, double* out) {
+// Row totals of rows [r0, r1): eight fixed lanes (entry k of a row to lane k % 8, lanes added
+// in a fixed tree), so the bits depend only on the row, not on the instruction set. GCC vector
+// types: one 8-wide add per 8 entries; the last partial group is one load with the lanes past
+// the row's end zeroed (x + 0 == x for the sums of non-negative values here), reading at most
+// 7 entries past the row but never past `end`.
+typedef double v8d __attribute__((vector_size(64)));
+typedef int64_t v8l __attribute__((vector_size(64)));
+
+DIVERGENCE_CLONES
+void row_totals(const CsrView<double>& X, int64_t r0, int64_t r1, const double* end, double* out) {
+    const v8l lane = {0, 1, 2, 3, 4, 5, 6, 7};
     for (int64_t r = r0; r < r1; ++r) {
         const double* d = X.data + X.indptr[r];
         const int64_t n = X.indptr[r + 1] - X.indptr[r];
-        double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+        v8d acc = {0, 0, 0, 0, 0, 0, 0, 0};
         int64_t k = 0;
-        for (; k + 4 <= n; k += 4) {
-            s0 += d[k];
-            s1 += d[k + 1];
-            s2 += d[k + 2];
-            s3 += d[k + 3];
+        for (; k + 8 <= n; k += 8) {
+            v8d v;
+            std::memcpy(&v, d + k, sizeof v);
+            acc += v;
         }
-        for (; k < n; ++k) s0 += d[k];
-        out[r] = (s0 + s1) + (s2 + s3);
+        if (k < n) {
+            v8d v = {0, 0, 0, 0, 0, 0, 0, 0};
+            if (d + k + 8 <= end) {
+                std::memcpy(&v, d + k, sizeof v);
+                const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};
+                v = lane < (n - k) ? v : zero;
+            } else {
+                for (int64_t j = 0; k + j < n; ++j) v[j] = d[k + j];
+            }
+            acc += v;
+        }
+        out[r] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     }
 }
 
@@ -88,9 +105,13 @@ RowScan scan_rows(const CsrView<double>& X, const char* name, const RunOptions& 
     const int64_t nnz = X.indptr[X.rows] - X.indptr[0];
     const int64_t chunk = nnz < (int64_t(1) << 18) ? X.rows + 1 : balanced_chunk(X.rows, nt, 4096, 4);
     parallel_for(X.rows, chunk, pc, [&](int64_t r0, int64_t r1, int tid) {
-        const int64_t k0 = X.indptr[r0], k1 = X.indptr[r1];
-        flags[static_cast<size_t>(tid)] |= value_flags(X.data + k0, k1 - k0);
-        row_totals(X, r0, r1, out.rowsum.data());
+        // Blocks of 256 rows: the totals re-read values the flags pass just brought into cache.
+        for (int64_t b0 = r0; b0 < r1; b0 += 256) {
+            const int64_t b1 = std::min(r1, b0 + 256);
+            const int64_t k0 = X.indptr[b0], k1 = X.indptr[b1];
+            flags[static_cast<size_t>(tid)] |= value_flags(X.data + k0, k1 - k0);
+            row_totals(X, b0, b1, X.data + X.indptr[X.rows], out.rowsum.data());
+        }
     });
     int f = 0;
     for (int v : flags) f |= v;
@@ -385,10 +406,11 @@ struct SharedScratch {
 // the windows. D and the order of every sum depend only on the two vectors, so the result is
 // the same however the vectors were reached (incremental == from scratch) and whatever the
 // thread. The i-th shared changed column goes to lane i % 8 of the block kernels.
-double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bool integer,
-                 SharedScratch& S) {
-    const double A = a.total, B = b.total;
-    if (!(A > 0.0) || !(B > 0.0)) return kNaN;
+// jsd_changed visits the columns of mask(w) (word w of a superset of D), col(t, x, y) reading
+// the two counts of column t; A, B > 0.
+template <class Mask, class Col>
+double jsd_changed(double A, double B, size_t W, Mask mask, Col col, bool integer,
+                   SharedScratch& S) {
     const double ia = 1.0 / A, ib = 1.0 / B;
     const double la = std::log(A), lb = std::log(B);
     const double K = ia * std::log(B / (A + B)) + ib * std::log(A / (A + B));
@@ -414,16 +436,16 @@ double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bo
     int64_t n = 0;
     double mx = 0.0;
     double dx[4] = {0.0, 0.0, 0.0, 0.0};  // sum over D of x, lane = column % 4
-    const size_t W = a.bits.size();
-    const double* ca = a.c.data();
-    const double* cb = b.c.data();
+    bool any = false;                      // D not empty
     for (size_t w = 0; w < W; ++w) {
-        uint64_t m = a.track_bits ? dirty[w] & (a.bits[w] | b.bits[w]) : dirty[w];
+        uint64_t m = mask(w);
         while (m) {
             const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(m));
             m &= m - 1;
-            const double xv = ca[t], yv = cb[t];
+            double xv, yv;
+            col(t, xv, yv);
             const bool diff = xv != yv;
+            any |= diff;
             dx[t & 3] += diff ? xv : 0.0;
             S.x[n] = xv;
             S.y[n] = yv;
@@ -448,10 +470,81 @@ double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bo
             tail += (xlogx(p) + xlogx(q)) - xlogx(p + q);
         }
     }
+    if (!any) return 0.0;  // the same counts: exactly 0, not ln 2 - ln 2 rounded
     double sum = 0.0;
     for (int l = 0; l < 8; ++l) sum += acc[l];
     const double same = A - ((dx[0] + dx[1]) + (dx[2] + dx[3]));
     return kLn2 + 0.5 * (K * same + (sum + tail));
+}
+
+double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bool integer,
+                 SharedScratch& S) {
+    const double A = a.total, B = b.total;
+    if (!(A > 0.0) || !(B > 0.0)) return kNaN;
+    const double* ca = a.c.data();
+    const double* cb = b.c.data();
+    if (a.track_bits) {
+        const uint64_t* ba = a.bits.data();
+        const uint64_t* bb = b.bits.data();
+        return jsd_changed(
+            A, B, a.bits.size(), [&](size_t w) { return dirty[w] & (ba[w] | bb[w]); },
+            [&](size_t t, double& x, double& y) {
+                x = ca[t];
+                y = cb[t];
+            },
+            integer, S);
+    }
+    return jsd_changed(
+        A, B, a.bits.size(), [&](size_t w) { return dirty[w]; },
+        [&](size_t t, double& x, double& y) {
+            x = ca[t];
+            y = cb[t];
+        },
+        integer, S);
+}
+
+// JSD of window a (vector v, integer counts) and window b = a + d, where d (total d.total) is
+// the difference of the two windows' counts, nonzero only on columns of `dirty`; then moves v
+// to b (v += d) and clears d and `dirty`. The same pass reads the counts and applies the move,
+// so adjacent windows cost one scatter of the rows moved plus one pass over the columns they
+// touch. Same columns, order and lanes as jsd_dirty (x = v[t], y = v[t] + d[t], exact for
+// integer counts), so the same bits as from vectors summed from scratch.
+double jsd_delta(CountVec& v, CountVec& d, uint64_t* dirty, SharedScratch& S) {
+    const double A = v.total, B = v.total + d.total;
+    double* cv = v.c.data();
+    double* cd = d.c.data();
+    const size_t W = v.bits.size();
+    double out = kNaN;
+    if (A > 0.0 && B > 0.0) {
+        out = jsd_changed(
+            A, B, W,
+            [&](size_t w) {
+                const uint64_t m = dirty[w];
+                dirty[w] = 0;
+                return m;
+            },
+            [&](size_t t, double& x, double& y) {
+                x = cv[t];
+                y = x + cd[t];
+                cv[t] = y;
+                cd[t] = 0.0;
+            },
+            true, S);
+    } else {
+        for (size_t w = 0; w < W; ++w) {
+            uint64_t m = dirty[w];
+            dirty[w] = 0;
+            while (m) {
+                const size_t t = w * 64 + static_cast<size_t>(__builtin_ctzll(m));
+                m &= m - 1;
+                cv[t] += cd[t];
+                cd[t] = 0.0;
+            }
+        }
+    }
+    v.total = B;
+    d.total = 0.0;
+    return out;
 }
 
 }  // namespace
@@ -550,7 +643,9 @@ namespace {
 // column either one wrote since they were last equal). sync(to) copies the other vector into
 // s[to] over the dirty columns only, so that for adjacent pairs (w - 1, w), (w, w + 1), ...
 // the vector at w is copied (its dirty columns) and moved on by one step, instead of moving
-// the vector at w - 1 two steps.
+// the vector at w - 1 two steps. For JSD over integer counts the copy is skipped altogether
+// (the delta plan in window_pairs): the rows that differ go into `delta` and jsd_delta reads
+// both windows off one vector and the delta while it moves that vector on.
 struct PairScratch {
     WindowState s[2];
     std::vector<uint64_t> dirty;
@@ -558,15 +653,19 @@ struct PairScratch {
     SharedScratch shared;
     bool ready = false;
 
+    CountVec delta;  // window b minus window a (delta plan; zero outside `dirty` between pairs)
+
     void init(int64_t V, bool track_bits) {
         s[0].init(1, V, track_bits);
         s[1].init(1, V, track_bits);
+        delta.init(V, false);
         dirty.assign(static_cast<size_t>((V + 63) / 64), 0);
         ready = true;
     }
     void reset() {
         s[0].clear();
         s[1].clear();
+        delta.clear();
         std::fill(dirty.begin(), dirty.end(), 0);
     }
     void sync(int to) {
@@ -601,10 +700,30 @@ int64_t range_move_cost(int64_t b, int64_t e, int64_t nb, int64_t ne) {
 
 void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t* ends,
                   int64_t n_windows, const int64_t* pair_a, const int64_t* pair_b, int64_t n_pairs,
-                  const WindowOptions& opt, const RunOptions& run, double* out) {
+                  const WindowOptions& opt, const RunOptions& run, double* out,
+                  double* totals) {
     check_metric_options(opt.metric);
     const RowScan scan = scan_rows(X, "X", run);
     check_windows(begins, ends, n_windows, X.rows);
+    if (totals) {
+        if (scan.integer) {
+            // Integer counts, grand total below 2^53: prefix sums are exact, so differences
+            // equal the sums in row order.
+            std::vector<double> pre(static_cast<size_t>(X.rows) + 1, 0.0);
+            for (int64_t r = 0; r < X.rows; ++r) {
+                pre[static_cast<size_t>(r) + 1] = pre[static_cast<size_t>(r)] + scan.rowsum[static_cast<size_t>(r)];
+            }
+            for (int64_t w = 0; w < n_windows; ++w) {
+                totals[w] = pre[static_cast<size_t>(ends[w])] - pre[static_cast<size_t>(begins[w])];
+            }
+        } else {
+            for (int64_t w = 0; w < n_windows; ++w) {
+                double t = 0.0;
+                for (int64_t r = begins[w]; r < ends[w]; ++r) t += scan.rowsum[static_cast<size_t>(r)];
+                totals[w] = t;
+            }
+        }
+    }
     for (int64_t k = 0; k < n_pairs; ++k) {
         if (pair_a[k] < 0 || pair_a[k] >= n_windows || pair_b[k] < 0 || pair_b[k] >= n_windows) {
             throw InputError("pairs: pair " + std::to_string(k) + " names a window outside [0, " +
@@ -634,6 +753,12 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                      for (int64_t k = k0; k < k1; ++k) {
                          const int64_t ba = begins[pair_a[k]], ea = ends[pair_a[k]];
                          const int64_t bb = begins[pair_b[k]], eb = ends[pair_b[k]];
+                         if (ba == bb && ea == eb) {  // a window against itself: 0 exactly
+                             bool mass = false;
+                             for (int64_t r = ba; r < ea && !mass; ++r) mass = rs[r] > 0.0;
+                             out[k] = mass ? 0.0 : kNaN;
+                             continue;
+                         }
                          // Options: s[0] -> a and s[1] -> b; the reverse; or for j = 0, 1:
                          // move s[j] to a, copy it into s[1 - j] (sync), move s[j] on to b.
                          int64_t best = S.s[0].move_cost(ba, ea) + S.s[1].move_cost(bb, eb);
@@ -658,6 +783,29 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                          } else if (plan >= 2) {
                              ib = plan - 2;
                              ia = 1 - ib;
+                         }
+                         if (plan >= 2 && jsd && incremental) {
+                             // Delta plan: s[ib] to a, then the rows of b \ a (+) and a \ b (-)
+                             // into S.delta, and one pass that evaluates the pair and moves
+                             // s[ib] on to b. s[ia] is not kept in step: marked invalid.
+                             WindowState& st = S.s[ib];
+                             st.move(X, rs, nullptr, ba, ea, true, nullptr);
+                             S.s[ia].valid = false;
+                             std::fill(S.dirty.begin(), S.dirty.end(), 0);
+                             CountVec& d = S.delta;
+                             for (int64_t r = ba; r < std::min(ea, bb); ++r) d.remove_row(X, r, rs[r], dirty);
+                             for (int64_t r = std::max(ba, eb); r < ea; ++r) d.remove_row(X, r, rs[r], dirty);
+                             for (int64_t r = bb; r < std::min(eb, ba); ++r) d.add_row(X, r, rs[r], dirty);
+                             for (int64_t r = std::max(bb, ea); r < eb; ++r) d.add_row(X, r, rs[r], dirty);
+                             double v = jsd_delta(st.g[0], d, dirty, S.shared);
+                             st.b = bb;
+                             st.e = eb;
+                             if (!std::isnan(v)) {
+                                 v = (v > 0.0 ? v : 0.0) * jsd_scale;
+                                 if (opt.metric.metric == Metric::jensenshannon) v = std::sqrt(v);
+                             }
+                             out[k] = v;
+                             continue;
                          }
                          if (plan >= 2) {
                              S.s[ib].move(X, rs, nullptr, ba, ea, incremental, dirty);

@@ -373,7 +373,6 @@ def drift(
     if isinstance(win, tuple) and t is None:
         raise ValueError(f"times: time windows ({_span_text(win)}) need times= (one per statement)")
     n = X.shape[0]
-    ntok = np.asarray(X.sum(axis=1)).ravel()
     if d.get("one_group"):
         codes = np.zeros(n, dtype=np.int64)
         names = ["all"]
@@ -391,10 +390,10 @@ def drift(
     if mode == "between":
         if len(names) < 2:
             raise ValueError(f"groups: mode='between' needs at least two groups, found {len(names)}")
-        table = _between(X, t, codes, names, ntok, win, stp, d["resolution"], metric, alpha, base_v,
+        table = _between(X, t, codes, names, win, stp, d["resolution"], metric, alpha, base_v,
                          bootstrap, permutations, ci, ci_method, seed_v, threads, incremental, progress)
     else:
-        table = _self(X, t, codes, names, ntok, win, stp, d["resolution"], mode, metric, alpha, base_v,
+        table = _self(X, t, codes, names, win, stp, d["resolution"], mode, metric, alpha, base_v,
                       reference, threads, incremental, settings)
     table.attrs = settings
     return table
@@ -475,7 +474,7 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
     raise TypeError("reference: expected a window index (int) or a (start, end) period")
 
 
-def _self(X, t, labels, names, ntok, win, stp, resolution, mode, metric, alpha, base_v, reference,
+def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v, reference,
           threads, incremental, settings) -> pd.DataFrame:
     grid = _grid(t, win, stp, resolution)
     if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
@@ -485,7 +484,6 @@ def _self(X, t, labels, names, ntok, win, stp, resolution, mode, metric, alpha, 
         order = np.argsort(labels, kind="stable")  # labels: group codes; rows stay in time order
         Xo = X[order]
     bounds = np.searchsorted(labels[order], np.arange(len(names) + 1))
-    csum = np.concatenate([[0.0], np.cumsum(ntok[order])])
     begins: List[np.ndarray] = []
     ends: List[np.ndarray] = []
     pa: List[np.ndarray] = []
@@ -525,26 +523,47 @@ def _self(X, t, labels, names, ntok, win, stp, resolution, mode, metric, alpha, 
     E = np.concatenate(ends).astype(np.int64)
     A = np.concatenate(pa).astype(np.int64) if pa else np.zeros(0, np.int64)
     Z = np.concatenate(pb).astype(np.int64) if pb else np.zeros(0, np.int64)
-    vals = _core.window_pairs(_csr_tuple(Xo), B, E, A, Z, metric, float(alpha), base_v, bool(incremental), threads)
-    frames = []
-    pos = 0
+    totals = np.empty(len(B))  # each window's summed counts (n_tokens), from the core's row scan
+    vals = _core.window_pairs(_csr_tuple(Xo), B, E, A, Z, metric, float(alpha), base_v, bool(incremental), threads,
+                              totals)
+    # One frame built from whole columns (per-group frames plus concat cost more than the
+    # windows themselves on large inputs).
+    cols: Dict[str, List[Any]] = {k: [] for k in ("window", "ws", "we", "n_statements", "n_tokens", "value")}
+    lengths = []
+    pos = pos_w = 0
     for g, b, e, ws, we, pair_of in meta:
         m = len(b)
+        lengths.append(m)
+        tot = totals[pos_w:pos_w + m]
+        pos_w += m + (mode != "adjacent")  # baseline: the group's reference window follows
         v = np.full(m, np.nan)
         has = pair_of >= 0
         v[has] = vals[pos + pair_of[has]]
         pos += int(has.sum())
-        frames.append(pd.DataFrame({
-            "group": g, "window": np.arange(m), "window_start": ws, "window_end": we,
-            "n_statements": (e - b).astype(np.int64), "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64),
-            "value": v, "ci_low": np.nan, "ci_high": np.nan, "null_mean": np.nan,
-        }))
-    out = pd.concat(frames, ignore_index=True)
-    out.insert(1, "metric", metric)
-    return out
+        cols["window"].append(np.arange(m, dtype=np.int64))
+        cols["ws"].append(ws)
+        cols["we"].append(we)
+        cols["n_statements"].append((e - b).astype(np.int64))
+        cols["n_tokens"].append(np.rint(tot).astype(np.int64))
+        cols["value"].append(v)
+
+    def joined(parts: List[Any]) -> Any:
+        if isinstance(parts[0], pd.Index):
+            return parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+        return np.concatenate(parts)
+
+    n_rows = sum(lengths)
+    nan = np.full(n_rows, np.nan)
+    return pd.DataFrame({
+        "group": np.repeat(np.array(names, dtype=object), lengths), "metric": metric,
+        "window": joined(cols["window"]), "window_start": joined(cols["ws"]),
+        "window_end": joined(cols["we"]), "n_statements": joined(cols["n_statements"]),
+        "n_tokens": joined(cols["n_tokens"]), "value": joined(cols["value"]), "ci_low": nan,
+        "ci_high": nan.copy(), "null_mean": nan.copy(),
+    })
 
 
-def _between(X, t, labels, names, ntok, win, stp, resolution, metric, alpha, base_v, bootstrap,
+def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, bootstrap,
              permutations, ci, ci_method, seed, threads, incremental, progress) -> pd.DataFrame:
     grid = _grid(t, win, stp, resolution)
     n = X.shape[0]
@@ -555,7 +574,7 @@ def _between(X, t, labels, names, ntok, win, stp, resolution, metric, alpha, bas
         _csr_tuple(X), lab, K, b, e, metric, float(alpha), base_v, bootstrap, permutations, seed,
         bool(incremental), threads, progress,
     )
-    csum = np.concatenate([[0.0], np.cumsum(ntok)])
+    csum = np.concatenate([[0.0], np.cumsum(np.asarray(X.sum(axis=1)).ravel())])
     # Statements per group per window.
     onehot = np.zeros((n + 1, K), dtype=np.int64)
     onehot[np.arange(1, n + 1), lab] = 1

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace divergence {
@@ -32,5 +33,14 @@ struct InvertedIndex {
 
 template <class T>
 InvertedIndex build_inverted_index(const CsrView<T>& X);
+
+// Checks the structure the core trusts: indptr[0] >= 0, indptr never decreases, and each row's
+// column indices lie in [0, cols) and strictly increase. Throws InputError naming `name` and
+// the first offending row. Rows are split over n_threads; each range is first checked in one
+// vectorised pass (largest index; count of entries not above their predecessor, which must be
+// exactly the row starts that are); only a failing range is walked row by row for the message,
+// so the error is the same for any n_threads.
+void check_csr_structure(const int64_t* indptr, const int32_t* indices, int64_t rows,
+                         int64_t cols, const std::string& name, int n_threads = 1);
 
 }  // namespace divergence

@@ -46,10 +46,13 @@ double count_divergence(const double* a, double A, const double* b, double B, co
 // out[k] = d(window pair_a[k], window pair_b[k]) where window w is rows [begins[w], ends[w]) of
 // X. Pairs are processed in order, each window vector moved from its previous position, so
 // listing pairs in time order (adjacent: (w-1, w); baseline: (0, w)) keeps moves short.
-// Empty windows give NaN.
+// Empty windows give NaN; a window against itself (the same row range) gives 0 exactly, for
+// every metric. `totals` (optional, n_windows) receives each window's summed counts (row totals
+// added in row order).
 void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t* ends,
                   int64_t n_windows, const int64_t* pair_a, const int64_t* pair_b, int64_t n_pairs,
-                  const WindowOptions& opt, const RunOptions& run, double* out);
+                  const WindowOptions& opt, const RunOptions& run, double* out,
+                  double* totals = nullptr);
 
 struct BetweenOptions {
     WindowOptions window;
