@@ -346,6 +346,48 @@ def test_core_rejects_bad_buffers():
     _raises(TypeError, lambda: _core_sparse(ip, np.array([0, 1], dtype=np.int64), d, 2, o), "X.indices")
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2, 7])
+def test_core_csr_check_names_the_first_bad_row_on_large_input(n_jobs):
+    """The structure check splits large matrices (> 2^17 entries) over threads and scans each
+    range in one vectorised pass; the error still names the first offending row."""
+    from divergence import _core
+
+    rng = np.random.default_rng(0)
+    n, per, V = 20000, 12, 500
+    ind = np.sort(rng.choice(V, size=(n, per), replace=True), axis=1)
+    ind += np.arange(per)  # strictly increasing within each row, all < V + per
+    ip = np.arange(0, n * per + 1, per, dtype=np.int64)
+    data = np.ones(n * per)
+    V += per
+    X = sp.csr_matrix((data, ind.ravel().astype(np.int32), ip), shape=(n, V))
+    pairs = np.zeros(1, dtype=np.int64)
+    win = np.array([0], dtype=np.int64), np.array([n], dtype=np.int64)
+
+    def call(indices, indptr=ip):
+        return _core.window_pairs((indptr, indices, data, V), win[0], win[1], pairs, pairs, "jsd", 0.0, 0.0,
+                                  True, n_jobs)
+
+    call(X.indices)  # well formed
+    for row, what in [(15000, "unsorted"), (9001, "duplicate"), (17777, "outside")]:
+        bad = X.indices.copy()
+        k = ip[row] + 3
+        if what == "unsorted":
+            bad[k], bad[k + 1] = bad[k + 1], bad[k]
+        elif what == "duplicate":
+            bad[k + 1] = bad[k]
+        else:
+            bad[k] = V + 3 if bad[k + 1] > V else -1
+        late = bad.copy()
+        late[ip[19990] + 1] = late[ip[19990]]  # a later problem too: the first one is named
+        for arr in (bad, late):
+            with pytest.raises(ValueError, match=f"X: row {row} has "):
+                call(arr)
+    dec = ip.copy()
+    dec[12345] = dec[12344] - 1  # indptr decreases
+    with pytest.raises(ValueError, match="X: indptr decreases at row 12344"):
+        call(X.indices, dec)
+
+
 # ---------------------------------------------------------------------------------------------
 # Awkward but valid input
 # ---------------------------------------------------------------------------------------------
