@@ -741,7 +741,7 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
     std::atomic<int64_t> violation{-1};
     ParallelConfig pc{run.n_threads, run.stop};
     pc.progress = run.progress;
-    parallel_for(n_pairs, balanced_chunk(n_pairs, run.n_threads, 8, 4), pc,
+    parallel_for(n_pairs, balanced_chunk(n_pairs, run.n_threads, 8, 2), pc,
                  [&](int64_t k0, int64_t k1, int tid) {
                      PairScratch& S = scratch[static_cast<size_t>(tid)];
                      if (!S.ready) S.init(V, !(jsd && incremental));

@@ -254,7 +254,7 @@ def _prepare(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) ->
     X = _csr(data)
     n = X.shape[0]
     if groups is None:
-        labels = np.full(n, "all")
+        labels = np.broadcast_to(np.array("all"), (n,))  # read-only view, no n-element copy
     else:
         labels = np.asarray(groups).astype(str)
         if labels.shape != (n,):
@@ -560,7 +560,7 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
         "window_end": joined(cols["we"]), "n_statements": joined(cols["n_statements"]),
         "n_tokens": joined(cols["n_tokens"]), "value": joined(cols["value"]), "ci_low": nan,
         "ci_high": nan.copy(), "null_mean": nan.copy(),
-    })
+    }, copy=False)  # every array here is new and used once
 
 
 def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, bootstrap,
