@@ -270,6 +270,13 @@ def pairwise(
     Dense inputs are read in place when they have ``dtype`` and contiguous rows; otherwise one
     converted copy is made. The core keeps one normalised working copy of the rows (N x V,
     padded), plus the output.
+
+    Accuracy (float64): logarithms are evaluated to 1.1e-13 relative error. Most measures are
+    computed as a difference of sums (jsd = ln 2 - 1/2 sum over shared columns of
+    [s ln s - p ln p - q ln q], s = p + q; tv = 1 - sum min(p, q); ...), so values of order 1
+    are accurate to about 1e-12 relative, while small values (nearly identical rows) are
+    accurate to an absolute error of about 1e-13 (ln V + 1), not relatively: jsd = 0.004 may
+    be off in its 11th or 12th digit. float32: about 1e-5 relative, 1e-6 absolute.
     """
     metric = _check_metric(metric)
     dt = _check_dtype(dtype)
