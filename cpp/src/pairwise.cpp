@@ -185,11 +185,10 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
                     s.count[static_cast<size_t>(j)] = 0;
                 }
             }
+            // Zeroes acc[jstart, M). In upper-only mode nothing writes acc[j] for j <= i (the
+            // postings and head columns start after row i), so acc is all zero again for the
+            // next row without clearing the entries before the diagonal.
             finalize_range<T>(fin, si, Rsoa, s.acc.data(), jstart, M, orow);
-            if (triangle) {
-                // Entries before the diagonal are untouched in upper-only mode: clear acc.
-                for (int64_t j = 0; j <= i && j < M; ++j) s.acc[static_cast<size_t>(j)] = 0.0;
-            }
             if (self) orow[i + run.row_offset] = T(0);
         }
     });
