@@ -52,11 +52,10 @@ Baselines
   and ``np.bincount`` sums it per row j > i (upper triangle, then mirrored by
   :func:`numpy_mirror_upper`, blocks of transposed views: 0.6 s at N = 20000 where
   ``U += U.T`` takes 8.6 s); threads are used if that is faster (tuned on 100 rows). Work =
-  Σ df(df-1)/2 g evaluations. At N = 20000 it runs in full, end to end like ours (its output
-  matrix, every row, its mirror; best of 2), and the notes also give its time without the
-  mirror. Where a run would be too slow (N = 4000's subset sizes in the quick mode, the dense
-  scipy case) it is timed on m rows spread evenly over 0..N-1 and scaled by g evaluations:
-  estimate = t_subset * [Σ df(df-1)/2] / [evaluations of the subset] (the mirror then left
+  Σ df(df-1)/2 g evaluations. At N = 4000 and N = 20000 it runs in full, end to end like ours
+  (its output matrix, every row, its mirror; best of 2 at N = 20000), and the notes also give
+  its time without the mirror. In the quick mode's large case it is timed on m rows spread
+  evenly over 0..N-1 and scaled by g evaluations: estimate = t_subset * [Σ df(df-1)/2] / [evaluations of the subset] (the mirror then left
   out, which favours the baseline). A per-column variant (for each posting list, all its pairs
   at once, added with ``np.ix_``) was 1.5-3x slower per evaluation and computed both
   triangles, so it is not the baseline.
