@@ -479,11 +479,11 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
     grid = _grid(t, win, stp, resolution)
     if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
         order = np.arange(len(labels))  # groups already contiguous: no copy of X
-        Xo = X
+        Xo, sorted_labels = X, labels
     else:
         order = np.argsort(labels, kind="stable")  # labels: group codes; rows stay in time order
-        Xo = X[order]
-    bounds = np.searchsorted(labels[order], np.arange(len(names) + 1))
+        Xo, sorted_labels = X[order], labels[order]
+    bounds = np.searchsorted(sorted_labels, np.arange(len(names) + 1))
     begins: List[np.ndarray] = []
     ends: List[np.ndarray] = []
     pa: List[np.ndarray] = []
