@@ -7,7 +7,9 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "divergence/dense.hpp"
 #include "divergence/parallel.hpp"
@@ -46,6 +48,17 @@ void run_without_gil(Fn&& fn) {
 }
 
 inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
+
+// A 1-d NumPy array that takes over the vector's buffer (no copy of the result).
+template <class T>
+py::array_t<T> to_array(std::vector<T>&& v) {
+    auto holder = std::make_unique<std::vector<T>>(std::move(v));
+    std::vector<T>* raw = holder.get();
+    py::capsule owner(raw, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+    holder.release();
+    return py::array_t<T>({static_cast<py::ssize_t>(raw->size())},
+                          {static_cast<py::ssize_t>(sizeof(T))}, raw->data(), owner);
+}
 
 // Checks the array's dtype, ndim and that rows are stored with unit column stride.
 template <class T>

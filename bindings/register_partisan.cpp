@@ -64,13 +64,13 @@ void register_partisan(py::module_& m) {
     m.def(
         "sum_rows_by",
         [](const py::tuple& X, const py::array& owner, int64_t n_out, int n_jobs) {
-            const CsrView<double> xv = csr_tuple<double>(X, "X");
+            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
             require_rows<int64_t>(owner, "owner", 1);
             if (owner.shape(0) != xv.rows) {
                 throw py::value_error("owner: length " + std::to_string(owner.shape(0)) +
                                       " does not match the " + std::to_string(xv.rows) + " rows");
             }
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
             const auto* ow = static_cast<const int64_t*>(owner.data());
             const StopCheck stop = make_stop_check();
             RunOptions ro;
@@ -78,13 +78,8 @@ void register_partisan(py::module_& m) {
             ro.stop = &stop;
             RowSums rs;
             run_without_gil([&] { rs = sum_rows_by(xv, ow, n_out, ro); });
-            py::array_t<int64_t> indptr(static_cast<py::ssize_t>(rs.indptr.size()));
-            py::array_t<int32_t> indices(static_cast<py::ssize_t>(rs.indices.size()));
-            py::array_t<double> data(static_cast<py::ssize_t>(rs.data.size()));
-            std::copy(rs.indptr.begin(), rs.indptr.end(), indptr.mutable_data());
-            std::copy(rs.indices.begin(), rs.indices.end(), indices.mutable_data());
-            std::copy(rs.data.begin(), rs.data.end(), data.mutable_data());
-            return py::make_tuple(indptr, indices, data);
+            return py::make_tuple(to_array(std::move(rs.indptr)), to_array(std::move(rs.indices)),
+                                  to_array(std::move(rs.data)));
         },
         py::arg("X"), py::arg("owner"), py::arg("n_out"), py::arg("n_jobs"),
         "Rows of a CSR matrix summed by int64 owner codes: (indptr, indices, data) of the "

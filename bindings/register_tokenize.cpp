@@ -122,17 +122,6 @@ ParallelConfig parallel_config(int n_jobs, const StopCheck* stop) {
     return c;
 }
 
-// A NumPy array that takes over the vector's buffer.
-template <class T>
-py::array_t<T> to_array(std::vector<T>&& v) {
-    auto holder = std::make_unique<std::vector<T>>(std::move(v));
-    std::vector<T>* raw = holder.get();
-    py::capsule owner(raw, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-    holder.release();
-    return py::array_t<T>({static_cast<py::ssize_t>(raw->size())}, {static_cast<py::ssize_t>(sizeof(T))},
-                          raw->data(), owner);
-}
-
 py::tuple csr_tuple(CountMatrix&& m) {
     return py::make_tuple(to_array(std::move(m.indptr)), to_array(std::move(m.indices)),
                           to_array(std::move(m.data)), m.rows, m.cols);

@@ -265,7 +265,6 @@ void partisanship(const CsrView<double>& X, const int32_t* labels, int32_t G,
 
 RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_out,
                     const RunOptions& run) {
-    (void)run;  // linear serial passes: memory-bound, threads do not pay here
     const int64_t N = X.rows;
     const int64_t V = X.cols;
     if (n_out < 0) throw InputError("n_out: must be >= 0");
@@ -276,56 +275,107 @@ RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_ou
                              " outside [0, " + std::to_string(n_out) + ")");
         }
     }
-    // Column-major walk: for column j = 0, 1, ... the rows using j in increasing order; an out
-    // row receives its columns in increasing order, so no sort is needed, and each sum adds the
-    // rows in increasing i.
-    const int64_t nnz = X.nnz();
-    std::vector<int64_t> colptr(static_cast<size_t>(V) + 1, 0);
-    for (int64_t k = X.indptr[0]; k < X.indptr[N]; ++k) ++colptr[static_cast<size_t>(X.indices[k]) + 1];
-    for (int64_t j = 0; j < V; ++j) colptr[static_cast<size_t>(j) + 1] += colptr[static_cast<size_t>(j)];
-    std::vector<int64_t> post_owner(static_cast<size_t>(nnz));
-    std::vector<double> post_val(static_cast<size_t>(nnz));
+    // The rows of each owner, in increasing i (a stable counting sort).
+    std::vector<int64_t> optr(static_cast<size_t>(n_out) + 1, 0);
+    for (int64_t i = 0; i < N; ++i) ++optr[static_cast<size_t>(owner[i]) + 1];
+    for (int64_t o = 0; o < n_out; ++o) optr[static_cast<size_t>(o) + 1] += optr[static_cast<size_t>(o)];
+    std::vector<int64_t> orows(static_cast<size_t>(N));
     {
-        std::vector<int64_t> fill(colptr.begin(), colptr.end() - 1);
-        for (int64_t i = 0; i < N; ++i) {
-            for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) {
-                const size_t q = static_cast<size_t>(fill[static_cast<size_t>(X.indices[k])]++);
-                post_owner[q] = owner[i];
-                post_val[q] = X.data[k];
-            }
-        }
+        std::vector<int64_t> fill(optr.begin(), optr.end() - 1);
+        for (int64_t i = 0; i < N; ++i) orows[static_cast<size_t>(fill[static_cast<size_t>(owner[i])]++)] = i;
     }
+    // Owners in chunks over the threads. Per owner: its rows are added, in increasing i, into a
+    // dense accumulator (columns stamped with the owner, so it is never cleared); the columns
+    // touched (one increasing run per row) are merged into order and written at the owner's
+    // slot in the output, sized by its rows' entries (an upper bound); one sequential pass then
+    // closes the gaps. The sums depend only on the owner's rows: the same bits for any n_jobs.
+    std::vector<int64_t> ub(static_cast<size_t>(n_out) + 1, 0);  // upper-bound row starts
+    for (int64_t i = 0; i < N; ++i) {
+        ub[static_cast<size_t>(owner[i]) + 1] += X.indptr[i + 1] - X.indptr[i];
+    }
+    for (int64_t o = 0; o < n_out; ++o) ub[static_cast<size_t>(o) + 1] += ub[static_cast<size_t>(o)];
     RowSums out;
+    out.indices.resize(static_cast<size_t>(ub[static_cast<size_t>(n_out)]));
+    out.data.resize(static_cast<size_t>(ub[static_cast<size_t>(n_out)]));
+    std::vector<int64_t> counts(static_cast<size_t>(n_out), 0);
+    struct Scratch {
+        std::vector<double> acc;
+        std::vector<int64_t> stamp;
+        std::vector<int32_t> touched, tmp;
+        std::vector<size_t> runs, next;
+    };
+    const int nt = std::max(1, run.n_threads);
+    std::vector<Scratch> scratch(static_cast<size_t>(nt));
+    ParallelConfig pc{nt, run.stop};
+    parallel_for(n_out, balanced_chunk(n_out, nt, 256, 8), pc, [&](int64_t o0, int64_t o1, int tid) {
+        Scratch& sc = scratch[static_cast<size_t>(tid)];
+        if (sc.acc.empty()) {
+            sc.acc.assign(static_cast<size_t>(V), 0.0);
+            sc.stamp.assign(static_cast<size_t>(V), -1);
+        }
+        for (int64_t o = o0; o < o1; ++o) {
+            sc.touched.clear();
+            sc.runs.clear();
+            for (int64_t q = optr[static_cast<size_t>(o)]; q < optr[static_cast<size_t>(o) + 1]; ++q) {
+                const int64_t i = orows[static_cast<size_t>(q)];
+                sc.runs.push_back(sc.touched.size());
+                for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) {
+                    const size_t t = static_cast<size_t>(X.indices[k]);
+                    if (sc.stamp[t] != o) {
+                        sc.stamp[t] = o;
+                        sc.acc[t] = X.data[k];
+                        sc.touched.push_back(static_cast<int32_t>(t));
+                    } else {
+                        sc.acc[t] += X.data[k];
+                    }
+                }
+            }
+            sc.runs.push_back(sc.touched.size());
+            // Merge the runs pairwise (n log k for k rows) instead of sorting from scratch.
+            while (sc.runs.size() > 2) {
+                sc.tmp.resize(sc.touched.size());
+                sc.next.clear();
+                size_t r = 0;
+                for (; r + 2 < sc.runs.size(); r += 2) {
+                    const auto a = static_cast<std::ptrdiff_t>(sc.runs[r]);
+                    const auto m = static_cast<std::ptrdiff_t>(sc.runs[r + 1]);
+                    const auto e = static_cast<std::ptrdiff_t>(sc.runs[r + 2]);
+                    std::merge(sc.touched.begin() + a, sc.touched.begin() + m, sc.touched.begin() + m,
+                               sc.touched.begin() + e, sc.tmp.begin() + a);
+                    sc.next.push_back(sc.runs[r]);
+                }
+                if (r + 1 < sc.runs.size()) {  // an odd run left over: copied as it is
+                    const auto a = static_cast<std::ptrdiff_t>(sc.runs[r]);
+                    const auto e = static_cast<std::ptrdiff_t>(sc.runs[r + 1]);
+                    std::copy(sc.touched.begin() + a, sc.touched.begin() + e, sc.tmp.begin() + a);
+                    sc.next.push_back(sc.runs[r]);
+                }
+                sc.next.push_back(sc.touched.size());
+                sc.touched.swap(sc.tmp);
+                sc.runs.swap(sc.next);
+            }
+            const size_t at = static_cast<size_t>(ub[static_cast<size_t>(o)]);
+            for (size_t q = 0; q < sc.touched.size(); ++q) {
+                const int32_t t = sc.touched[q];
+                out.indices[at + q] = t;
+                out.data[at + q] = sc.acc[static_cast<size_t>(t)];
+            }
+            counts[static_cast<size_t>(o)] = static_cast<int64_t>(sc.touched.size());
+        }
+    });
     out.indptr.assign(static_cast<size_t>(n_out) + 1, 0);
-    std::vector<int32_t> last(static_cast<size_t>(n_out), -1);
-    for (int64_t j = 0; j < V; ++j) {
-        for (int64_t q = colptr[static_cast<size_t>(j)]; q < colptr[static_cast<size_t>(j) + 1]; ++q) {
-            const size_t o = static_cast<size_t>(post_owner[static_cast<size_t>(q)]);
-            if (last[o] != j) {
-                last[o] = static_cast<int32_t>(j);
-                ++out.indptr[o + 1];
-            }
+    for (int64_t o = 0; o < n_out; ++o) {
+        const int64_t from = ub[static_cast<size_t>(o)], to = out.indptr[static_cast<size_t>(o)];
+        const int64_t c = counts[static_cast<size_t>(o)];
+        if (from != to) {  // close the gap (moving left: from >= to)
+            std::copy(out.indices.begin() + from, out.indices.begin() + from + c, out.indices.begin() + to);
+            std::copy(out.data.begin() + from, out.data.begin() + from + c, out.data.begin() + to);
         }
+        out.indptr[static_cast<size_t>(o) + 1] = to + c;
     }
-    for (int64_t o = 0; o < n_out; ++o) out.indptr[static_cast<size_t>(o) + 1] += out.indptr[static_cast<size_t>(o)];
-    const int64_t total = out.indptr[static_cast<size_t>(n_out)];
-    out.indices.resize(static_cast<size_t>(total));
-    out.data.resize(static_cast<size_t>(total));
-    std::vector<int64_t> pos(out.indptr.begin(), out.indptr.end() - 1);
-    std::fill(last.begin(), last.end(), -1);
-    for (int64_t j = 0; j < V; ++j) {
-        for (int64_t q = colptr[static_cast<size_t>(j)]; q < colptr[static_cast<size_t>(j) + 1]; ++q) {
-            const size_t o = static_cast<size_t>(post_owner[static_cast<size_t>(q)]);
-            if (last[o] != j) {
-                last[o] = static_cast<int32_t>(j);
-                out.indices[static_cast<size_t>(pos[o])] = static_cast<int32_t>(j);
-                out.data[static_cast<size_t>(pos[o])] = post_val[static_cast<size_t>(q)];
-                ++pos[o];
-            } else {
-                out.data[static_cast<size_t>(pos[o] - 1)] += post_val[static_cast<size_t>(q)];
-            }
-        }
-    }
+    const auto total = static_cast<size_t>(out.indptr[static_cast<size_t>(n_out)]);
+    out.indices.resize(total);
+    out.data.resize(total);
     return out;
 }
 

@@ -197,6 +197,9 @@ def _speaker_labels(data: Any, speakers: Any, n: int) -> Optional[_SpeakerIds]:
             values = np.asarray(speakers, dtype=object)
     if values.ndim != 1 or len(values) != n:
         raise ValueError(f"speakers: {len(values)} speakers for {n} statements")
+    if values.dtype.kind in "iub":  # integer ids: never missing, distinct ids print distinctly
+        codes, uniq = pd.factorize(values)
+        return _SpeakerIds(np.asarray(codes, dtype=np.int64), [str(u) for u in uniq])
     codes, uniq = pd.factorize(values, use_na_sentinel=True)
     text = [str(u).strip() for u in uniq]
     bad_code = np.array([t == "" for t in text] + [True], dtype=bool)  # last entry: code -1
@@ -211,10 +214,12 @@ def _multi_group_speakers(spk: np.ndarray, gcode: np.ndarray, G: int, names: Seq
                           gnames: Sequence[str], raise_error: bool) -> np.ndarray:
     """Codes of speakers found in more than one group (a ValueError naming them and their
     groups when ``raise_error``)."""
-    pairs = np.unique(spk.astype(np.int64) * G + gcode)
-    per = np.bincount(pairs // G)
-    multi = np.flatnonzero(per > 1)
+    spk = np.asarray(spk, dtype=np.int64)
+    one = np.zeros(int(spk.max()) + 1 if len(spk) else 0, dtype=np.int64)
+    one[spk] = gcode  # some group of each speaker (the last written)
+    multi = np.unique(spk[gcode != one[spk]])  # a statement in another group: O(n), no sort of n
     if len(multi) and raise_error:
+        pairs = np.unique(spk[np.isin(spk, multi)] * G + gcode[np.isin(spk, multi)])
         shown = []
         for k in multi[:_SHOW]:
             gs = sorted(gnames[int(p % G)] for p in pairs[pairs // G == k])

@@ -71,8 +71,9 @@ void partisanship(const CsrView<double>& X, const int32_t* labels, int32_t G,
 
 // Row sums by owner: out row o = sum of the rows i of X with owner[i] == o (o in [0, n_out)),
 // CSR with strictly increasing column indices; rows added in increasing i (same bits for any
-// thread count). Sums a speaker's statements in O(nnz + sum over out rows of k log k), k its
-// distinct columns.
+// thread count). Row-major: each owner's rows go into a dense accumulator, then its distinct
+// columns are sorted: O(nnz + sum over out rows of k log k), k its distinct columns; threads
+// take chunks of owners. Honours run.stop.
 struct RowSums {
     std::vector<int64_t> indptr;
     std::vector<int32_t> indices;
