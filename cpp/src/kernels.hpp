@@ -213,26 +213,28 @@ struct StatsSoA {
     }
 };
 
-// out[j] = fin(acc[j], a, R_j) for j in [j0, j1), then acc[j] = 0.
+// out[j - base] = fin(acc[j - base], a, R_j) for j in [j0, j1), then acc[j - base] = 0
+// (base: where acc and out start when they hold a block of columns; 0 for whole rows).
 template <class T, Metric M>
 void finalize_range_impl(const Finalizer& f, const RowStats& a, const StatsSoA& R, double* acc,
-                         int64_t j0, int64_t j1, T* out) {
+                         int64_t j0, int64_t j1, T* out, int64_t base) {
     const double* bm = R.mass.data();
     const double* bh = R.h.data();
     const double* bl = R.lnz.data();
     const double* ba = R.az.data();
     const double* bs = R.s.data();
     for (int64_t j = j0; j < j1; ++j) {
-        out[j] = static_cast<T>(f.eval<M>(acc[j], a, bm[j], bh[j], bl[j], ba[j], bs[j]));
-        acc[j] = 0.0;
+        out[j - base] =
+            static_cast<T>(f.eval<M>(acc[j - base], a, bm[j], bh[j], bl[j], ba[j], bs[j]));
+        acc[j - base] = 0.0;
     }
 }
 
 template <class T>
 void finalize_range(const Finalizer& f, const RowStats& a, const StatsSoA& R, double* acc,
-                    int64_t j0, int64_t j1, T* out) {
+                    int64_t j0, int64_t j1, T* out, int64_t base = 0) {
     with_metric(f.metric, [&](auto M) {
-        finalize_range_impl<T, decltype(M)::value>(f, a, R, acc, j0, j1, out);
+        finalize_range_impl<T, decltype(M)::value>(f, a, R, acc, j0, j1, out, base);
     });
 }
 

@@ -1,12 +1,50 @@
 // Pairwise matrices: drivers that prepare operands, split work over threads and finalise.
 #include "divergence/pairwise.hpp"
 
+#include <cstdint>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "kernels.hpp"
 
 namespace divergence {
 namespace detail {
+
+namespace {
+
+// dst[k] = src(k) for k in [0, n), with stores that bypass the cache where the CPU has them
+// (x86-64: SSE2 streaming stores, 16 aligned bytes at a time): lines of an output far larger
+// than the caches are then not read from memory before being overwritten. Plain stores
+// elsewhere. Each thread calls stream_fence() before its writes are read by another.
+template <class T, class Src>
+inline void stream_store(T* dst, int64_t n, Src src) {
+    int64_t k = 0;
+#if defined(__SSE2__)
+    for (; k < n && (reinterpret_cast<uintptr_t>(dst + k) & 15u) != 0; ++k) dst[k] = src(k);
+    if constexpr (sizeof(T) == 8) {
+        for (; k + 2 <= n; k += 2) {
+            _mm_stream_pd(reinterpret_cast<double*>(dst + k), _mm_set_pd(src(k + 1), src(k)));
+        }
+    } else {
+        for (; k + 4 <= n; k += 4) {
+            _mm_stream_ps(reinterpret_cast<float*>(dst + k),
+                          _mm_set_ps(src(k + 3), src(k + 2), src(k + 1), src(k)));
+        }
+    }
+#endif
+    for (; k < n; ++k) dst[k] = src(k);
+}
+
+inline void stream_fence() {
+#if defined(__SSE2__)
+    _mm_sfence();
+#endif
+}
+
+}  // namespace
 
 template <class T>
 int64_t default_block(int64_t ld) {
@@ -28,12 +66,15 @@ void mirror_upper(const OutView<T>& out, const ParallelConfig& pc) {
             for (int64_t j0 = 0; j0 <= i0; j0 += B) {
                 const int64_t j1 = std::min(n, j0 + B);
                 for (int64_t i = i0; i < i1; ++i) {
-                    T* dst = out.row(i);
                     const int64_t je = std::min(j1, i);
-                    for (int64_t j = j0; j < je; ++j) dst[j] = out.row(j)[i];
+                    if (je > j0) {
+                        stream_store(out.row(i) + j0, je - j0,
+                                     [&](int64_t q) { return out.row(j0 + q)[i]; });
+                    }
                 }
             }
         }
+        stream_fence();
     });
 }
 
@@ -188,9 +229,20 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
             // Zeroes acc[jstart, M). In upper-only mode nothing writes acc[j] for j <= i (the
             // postings and head columns start after row i), so acc is all zero again for the
             // next row without clearing the entries before the diagonal.
-            finalize_range<T>(fin, si, Rsoa, s.acc.data(), jstart, M, orow);
+            if (triangle) {
+                // Upper part through a small block, written with streaming stores.
+                T blk[256];
+                for (int64_t j0 = jstart; j0 < M; j0 += 256) {
+                    const int64_t j1 = std::min(M, j0 + 256);
+                    finalize_range<T>(fin, si, Rsoa, s.acc.data() + j0, j0, j1, blk, j0);
+                    stream_store(orow + j0, j1 - j0, [&](int64_t q) { return blk[q]; });
+                }
+            } else {
+                finalize_range<T>(fin, si, Rsoa, s.acc.data(), jstart, M, orow);
+            }
             if (self) orow[i + run.row_offset] = T(0);
         }
+        stream_fence();
     });
     if (viol.any()) viol.raise(m, self);
     if (triangle) mirror_upper(out, pc);
