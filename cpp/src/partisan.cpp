@@ -275,10 +275,18 @@ RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_ou
                              " outside [0, " + std::to_string(n_out) + ")");
         }
     }
-    // The rows of each owner, in increasing i (a stable counting sort).
+    // The rows of each owner, in increasing i (a stable counting sort), and upper-bound row
+    // starts of the output (each owner's rows' entries; see below).
     std::vector<int64_t> optr(static_cast<size_t>(n_out) + 1, 0);
-    for (int64_t i = 0; i < N; ++i) ++optr[static_cast<size_t>(owner[i]) + 1];
-    for (int64_t o = 0; o < n_out; ++o) optr[static_cast<size_t>(o) + 1] += optr[static_cast<size_t>(o)];
+    std::vector<int64_t> ub(static_cast<size_t>(n_out) + 1, 0);
+    for (int64_t i = 0; i < N; ++i) {
+        ++optr[static_cast<size_t>(owner[i]) + 1];
+        ub[static_cast<size_t>(owner[i]) + 1] += X.indptr[i + 1] - X.indptr[i];
+    }
+    for (int64_t o = 0; o < n_out; ++o) {
+        optr[static_cast<size_t>(o) + 1] += optr[static_cast<size_t>(o)];
+        ub[static_cast<size_t>(o) + 1] += ub[static_cast<size_t>(o)];
+    }
     std::vector<int64_t> orows(static_cast<size_t>(N));
     {
         std::vector<int64_t> fill(optr.begin(), optr.end() - 1);
@@ -289,11 +297,6 @@ RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_ou
     // touched (one increasing run per row) are merged into order and written at the owner's
     // slot in the output, sized by its rows' entries (an upper bound); one sequential pass then
     // closes the gaps. The sums depend only on the owner's rows: the same bits for any n_jobs.
-    std::vector<int64_t> ub(static_cast<size_t>(n_out) + 1, 0);  // upper-bound row starts
-    for (int64_t i = 0; i < N; ++i) {
-        ub[static_cast<size_t>(owner[i]) + 1] += X.indptr[i + 1] - X.indptr[i];
-    }
-    for (int64_t o = 0; o < n_out; ++o) ub[static_cast<size_t>(o) + 1] += ub[static_cast<size_t>(o)];
     RowSums out;
     out.indices.resize(static_cast<size_t>(ub[static_cast<size_t>(n_out)]));
     out.data.resize(static_cast<size_t>(ub[static_cast<size_t>(n_out)]));

@@ -239,6 +239,24 @@ void union_cols(CountVec& a, CountVec& b, std::vector<int32_t>& cols) {
     }
 }
 
+// Rows touched moving a window from [b, e) to [nb, ne): the symmetric difference of the
+// ranges, or all of both when a rebuild (clear, then add [nb, ne)) is cheaper.
+int64_t range_move_cost(int64_t b, int64_t e, int64_t nb, int64_t ne) {
+    const int64_t lo = std::max(b, nb), hi = std::min(e, ne);
+    const int64_t shared = std::max<int64_t>(0, hi - lo);
+    return std::min((e - b - shared) + (ne - nb - shared), ne - nb + (e - b));
+}
+
+// Moving a row range from [b, e) to [nb, ne): remove(r) for the rows of [b, e) \ [nb, ne),
+// then add(r) for those of [nb, ne) \ [b, e), each in increasing r.
+template <class Remove, class Add>
+void range_difference(int64_t b, int64_t e, int64_t nb, int64_t ne, Remove remove, Add add) {
+    for (int64_t r = b; r < std::min(e, nb); ++r) remove(r);
+    for (int64_t r = std::max(b, ne); r < e; ++r) remove(r);
+    for (int64_t r = nb; r < std::min(ne, b); ++r) add(r);
+    for (int64_t r = std::max(nb, e); r < ne; ++r) add(r);
+}
+
 // K count vectors (one per group; K = 1 for a plain window) over the row range [b, e).
 struct WindowState {
     std::vector<CountVec> g;
@@ -257,12 +275,7 @@ struct WindowState {
     // Rows that moving to [nb, ne) touches: all of [nb, ne) when rebuilt, else the symmetric
     // difference of the ranges.
     int64_t move_cost(int64_t nb, int64_t ne) const {
-        const int64_t len = ne - nb;
-        if (!valid) return len;
-        const int64_t lo = std::max(b, nb), hi = std::min(e, ne);
-        const int64_t shared = std::max<int64_t>(0, hi - lo);
-        const int64_t diff = (e - b - shared) + (len - shared);
-        return std::min(diff, len + (e - b));  // rebuilding also clears
+        return valid ? range_move_cost(b, e, nb, ne) : ne - nb;
     }
     void move(const CsrView<double>& X, const double* rowsum, const int32_t* labels, int64_t nb,
               int64_t ne, bool incremental, uint64_t* dirty = nullptr) {
@@ -278,10 +291,9 @@ struct WindowState {
             for (int64_t r = nb; r < ne; ++r) vec(r).add_row(X, r, rowsum[r], dirty);
         } else {
             // Remove old \ new, then add new \ old (counts never go negative).
-            for (int64_t r = b; r < std::min(e, nb); ++r) vec(r).remove_row(X, r, rowsum[r], dirty);
-            for (int64_t r = std::max(b, ne); r < e; ++r) vec(r).remove_row(X, r, rowsum[r], dirty);
-            for (int64_t r = nb; r < std::min(ne, b); ++r) vec(r).add_row(X, r, rowsum[r], dirty);
-            for (int64_t r = std::max(nb, e); r < ne; ++r) vec(r).add_row(X, r, rowsum[r], dirty);
+            range_difference(
+                b, e, nb, ne, [&](int64_t r) { vec(r).remove_row(X, r, rowsum[r], dirty); },
+                [&](int64_t r) { vec(r).add_row(X, r, rowsum[r], dirty); });
             // Integer counts: every partial sum is exact, so the vectors (and their totals)
             // equal the ones summed from scratch.
         }
@@ -483,24 +495,18 @@ double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bo
     if (!(A > 0.0) || !(B > 0.0)) return kNaN;
     const double* ca = a.c.data();
     const double* cb = b.c.data();
+    auto col = [&](size_t t, double& x, double& y) {
+        x = ca[t];
+        y = cb[t];
+    };
     if (a.track_bits) {
         const uint64_t* ba = a.bits.data();
         const uint64_t* bb = b.bits.data();
         return jsd_changed(
-            A, B, a.bits.size(), [&](size_t w) { return dirty[w] & (ba[w] | bb[w]); },
-            [&](size_t t, double& x, double& y) {
-                x = ca[t];
-                y = cb[t];
-            },
+            A, B, a.bits.size(), [&](size_t w) { return dirty[w] & (ba[w] | bb[w]); }, col,
             integer, S);
     }
-    return jsd_changed(
-        A, B, a.bits.size(), [&](size_t w) { return dirty[w]; },
-        [&](size_t t, double& x, double& y) {
-            x = ca[t];
-            y = cb[t];
-        },
-        integer, S);
+    return jsd_changed(A, B, a.bits.size(), [&](size_t w) { return dirty[w]; }, col, integer, S);
 }
 
 // JSD of window a (vector v, integer counts) and window b = a + d, where d (total d.total) is
@@ -689,13 +695,6 @@ struct PairScratch {
     }
 };
 
-// Rows touched moving a window from [b, e) to [nb, ne) (a rebuild when that is cheaper).
-int64_t range_move_cost(int64_t b, int64_t e, int64_t nb, int64_t ne) {
-    const int64_t lo = std::max(b, nb), hi = std::min(e, ne);
-    const int64_t shared = std::max<int64_t>(0, hi - lo);
-    return std::min((e - b - shared) + (ne - nb - shared), ne - nb + (e - b));
-}
-
 }  // namespace
 
 void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t* ends,
@@ -734,6 +733,12 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
     const bool incremental = opt.incremental && integer;
     const bool jsd = opt.metric.metric == Metric::jsd || opt.metric.metric == Metric::jensenshannon;
     const double jsd_scale = log_scale(opt.metric);
+    // A JSD in nats (NaN for an empty window) in the requested units, sqrt for jensenshannon.
+    auto jsd_units = [&](double v) {
+        if (std::isnan(v)) return v;
+        v = (v > 0.0 ? v : 0.0) * jsd_scale;
+        return opt.metric.metric == Metric::jensenshannon ? std::sqrt(v) : v;
+    };
     const int64_t V = X.cols;
     const double* rs = scan.rowsum.data();
     const int nt = std::max(1, run.n_threads);
@@ -793,18 +798,13 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                              S.s[ia].valid = false;
                              std::fill(S.dirty.begin(), S.dirty.end(), 0);
                              CountVec& d = S.delta;
-                             for (int64_t r = ba; r < std::min(ea, bb); ++r) d.remove_row(X, r, rs[r], dirty);
-                             for (int64_t r = std::max(ba, eb); r < ea; ++r) d.remove_row(X, r, rs[r], dirty);
-                             for (int64_t r = bb; r < std::min(eb, ba); ++r) d.add_row(X, r, rs[r], dirty);
-                             for (int64_t r = std::max(bb, ea); r < eb; ++r) d.add_row(X, r, rs[r], dirty);
-                             double v = jsd_delta(st.g[0], d, dirty, S.shared);
+                             range_difference(
+                                 ba, ea, bb, eb,
+                                 [&](int64_t r) { d.remove_row(X, r, rs[r], dirty); },
+                                 [&](int64_t r) { d.add_row(X, r, rs[r], dirty); });
+                             out[k] = jsd_units(jsd_delta(st.g[0], d, dirty, S.shared));
                              st.b = bb;
                              st.e = eb;
-                             if (!std::isnan(v)) {
-                                 v = (v > 0.0 ? v : 0.0) * jsd_scale;
-                                 if (opt.metric.metric == Metric::jensenshannon) v = std::sqrt(v);
-                             }
-                             out[k] = v;
                              continue;
                          }
                          if (plan >= 2) {
@@ -818,12 +818,7 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                          CountVec& va = S.s[ia].g[0];
                          CountVec& vb = S.s[ib].g[0];
                          if (jsd) {
-                             double v = jsd_dirty(va, vb, S.dirty.data(), integer, S.shared);
-                             if (!std::isnan(v)) {
-                                 v = (v > 0.0 ? v : 0.0) * jsd_scale;
-                                 if (opt.metric.metric == Metric::jensenshannon) v = std::sqrt(v);
-                             }
-                             out[k] = v;
+                             out[k] = jsd_units(jsd_dirty(va, vb, S.dirty.data(), integer, S.shared));
                              continue;
                          }
                          union_cols(va, vb, S.cols);
