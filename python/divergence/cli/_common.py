@@ -218,6 +218,14 @@ def check_output_usage(fmt: str, output: Optional[str], plot: Optional[str] = No
             raise click.BadParameter(f"unsupported file type for {plot}; use .png, .svg or .pdf", param_hint="--plot")
 
 
+def fmt_value(v: Any, digits: int = 3) -> str:
+    """A number for a terminal table: ``-`` when missing (None or NaN), else ``digits``
+    decimals (infinities print as ``inf`` / ``-inf``)."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "-"
+    return f"{v:.{digits}f}"
+
+
 def check_metrics(metrics: Sequence[str]) -> List[str]:
     out = []
     for m in metrics:

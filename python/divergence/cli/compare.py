@@ -13,6 +13,7 @@ from ._common import (
     check_metrics,
     check_output_usage,
     corpus_options,
+    fmt_value,
     handle_errors,
     load_corpus,
     make_vectorizer,
@@ -20,14 +21,6 @@ from ._common import (
     vectorizer_options,
     write_outputs,
 )
-
-
-def _fmt(v: float, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "-"
-    if np.isinf(v):
-        return "inf"
-    return f"{v:.{digits}f}"
 
 
 def render(result: Any, top: int = 8, width: int = 100) -> str:
@@ -48,7 +41,7 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         w = max(6, max(len(n) for n in names))
         lines.append(" " * w + "".join(f" {n[:w]:>{w}}" for n in names))
         for i, n in enumerate(names):
-            cells = "".join(f" {'.' if i == j else _fmt(M.iloc[i, j]):>{w}}" for j in range(len(names)))
+            cells = "".join(f" {'.' if i == j else fmt_value(M.iloc[i, j]):>{w}}" for j in range(len(names)))
             lines.append(f"{n:<{w}}{cells}")
         t = result.table[result.table["metric"] == m]
         pairs = [f"{a} vs {b}" for a, b in zip(t["group_a"], t["group_b"])]
@@ -58,11 +51,11 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         lines.append(f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
                      + (f" {'analytic corr.':>14}" if corr else ""))
         for pair, r in zip(pairs, t.itertuples()):
-            interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
             lines.append(
-                f"{pair:<{pw}} {_fmt(r.value):>8} {interval:>19} {_fmt(r.null_mean):>9} "
-                f"{_fmt(r.excess):>8} {_fmt(r.p_value, 4):>7}"
-                + (f" {_fmt(r.jsd_corrected):>14}" if corr else "")
+                f"{pair:<{pw}} {fmt_value(r.value):>8} {interval:>19} {fmt_value(r.null_mean):>9} "
+                f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
+                + (f" {fmt_value(r.jsd_corrected):>14}" if corr else "")
             )
         if corr:
             lines.append(
@@ -109,7 +102,7 @@ def render_stances(st: Any) -> List[str]:
                 lines.append(f"    {g}: {parts}")
         t = tab[tab["target"] == target].sort_values("value", ascending=False)
         for r in t.head(3).itertuples():
-            lines.append(f"    {r.group_a} vs {r.group_b}: {_fmt(r.value)} (p={_fmt(r.p_value, 3)})")
+            lines.append(f"    {r.group_a} vs {r.group_b}: {fmt_value(r.value)} (p={fmt_value(r.p_value, 3)})")
     return lines
 
 

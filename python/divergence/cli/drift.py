@@ -13,6 +13,7 @@ from ._common import (
     Progress,
     check_metrics,
     corpus_options,
+    fmt_value,
     handle_errors,
     load_corpus,
     make_vectorizer,
@@ -20,12 +21,6 @@ from ._common import (
     vectorizer_options,
     write_outputs,
 )
-
-
-def _fmt(v: Any, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "-"
-    return f"{v:.{digits}f}"
 
 
 def _when(v: Any, resolution: Any) -> str:
@@ -70,18 +65,18 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         lines.append(str(k))
         lines.append(f"  {'start':>10} {'end':>10} {'stmts':>6} {'tokens':>8} {'value':>8} {'interval':>19} {'null mean':>9}")
         for r in sub.itertuples():
-            interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
             lines.append(
                 f"  {_when(r.window_start, res):>10} {_when(r.window_end, res):>10} {r.n_statements:>6} "
-                f"{r.n_tokens:>8} {_fmt(r.value):>8} {interval:>19} {_fmt(r.null_mean):>9}"
+                f"{r.n_tokens:>8} {fmt_value(r.value):>8} {interval:>19} {fmt_value(r.null_mean):>9}"
             )
     if len(changes):
         lines.append("")
         lines.append("change points (binary segmentation, BIC penalty; permutation p-values)")
         for r in changes.itertuples():
             lines.append(
-                f"  {r.series}: from {_when(r.time, res)} mean {_fmt(r.mean_before)} -> {_fmt(r.mean_after)}, "
-                f"p = {_fmt(r.p_value, 4)}"
+                f"  {r.series}: from {_when(r.time, res)} mean {fmt_value(r.mean_before)} -> {fmt_value(r.mean_after)}, "
+                f"p = {fmt_value(r.p_value, 4)}"
             )
     return "\n".join(lines)
 

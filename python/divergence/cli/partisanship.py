@@ -12,6 +12,7 @@ from ._common import (
     DataError,
     Progress,
     corpus_options,
+    fmt_value,
     handle_errors,
     load_corpus,
     make_vectorizer,
@@ -21,20 +22,12 @@ from ._common import (
 )
 
 
-def _fmt(v: Any, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "-"
-    if isinstance(v, float) and np.isinf(v):
-        return "inf"
-    return f"{v:.{digits}f}"
-
-
 def _estimator_lines(t: pd.DataFrame) -> List[str]:
     lines = [f"{'estimator':<10} {'value':>7} {'interval':>17} {'shuffled':>8} {'excess':>7} {'p':>7}"]
     for r in t.itertuples():
-        interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+        interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
         lines.append(
-            f"{r.estimator:<10} {_fmt(r.value):>7} {interval:>17} {_fmt(r.null_mean):>8} {_fmt(r.excess):>7} {_fmt(r.p_value, 4):>7}"
+            f"{r.estimator:<10} {fmt_value(r.value):>7} {interval:>17} {fmt_value(r.null_mean):>8} {fmt_value(r.excess):>7} {fmt_value(r.p_value, 4):>7}"
         )
     return lines
 
@@ -66,11 +59,11 @@ def render(result: Any) -> str:
             for _, sub in t.groupby("window", sort=True):
                 pi = sub[sub["estimator"] == "plug-in"].iloc[0]
                 lo = sub[sub["estimator"] == "leave-out"].iloc[0]
-                interval = f"[{_fmt(lo['ci_low'])}, {_fmt(lo['ci_high'])}]" if not np.isnan(lo["ci_low"]) else "-"
+                interval = f"[{fmt_value(lo['ci_low'])}, {fmt_value(lo['ci_high'])}]" if not np.isnan(lo["ci_low"]) else "-"
                 line = (
                     f"{_when(lo['window_start'], res):>10} {_when(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
-                    f"{int(lo['n_speakers']):>8} {_fmt(pi['value']):>7} {_fmt(lo['value']):>9} "
-                    f"{interval:>17} {_fmt(lo['null_mean']):>8} {_fmt(lo['chance'], 2):>5}"
+                    f"{int(lo['n_speakers']):>8} {fmt_value(pi['value']):>7} {fmt_value(lo['value']):>9} "
+                    f"{interval:>17} {fmt_value(lo['null_mean']):>8} {fmt_value(lo['chance'], 2):>5}"
                 )
                 if not lo["scored"]:
                     line += f"  not scored: {lo['reason']}"
@@ -101,7 +94,7 @@ def render(result: Any) -> str:
     w = max(5, max(len(g) for g in bg["group"]))
     lines.append(f"{'group':<{w}} {'speakers':>8} {'tokens':>9} {'plug-in':>8} {'leave-out':>9}")
     for r in bg.itertuples():
-        lines.append(f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {_fmt(r.plug_in):>8} {_fmt(r.leave_out):>9}")
+        lines.append(f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {fmt_value(r.plug_in):>8} {fmt_value(r.leave_out):>9}")
     return "\n".join(lines)
 
 
@@ -112,8 +105,8 @@ def render_stances(st: Any) -> str:
     for target, sub in t.groupby("target", sort=True):
         lines.append(f"  {target}")
         for r in sub.itertuples():
-            interval = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
-            lines.append(f"    {r.group_a} vs {r.group_b}: {m} {_fmt(r.value)} {interval} p {_fmt(r.p_value, 4)}")
+            interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            lines.append(f"    {r.group_a} vs {r.group_b}: {m} {fmt_value(r.value)} {interval} p {fmt_value(r.p_value, 4)}")
     return "\n".join(lines)
 
 

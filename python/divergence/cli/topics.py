@@ -11,6 +11,7 @@ from ._common import (
     Progress,
     check_metrics,
     corpus_options,
+    fmt_value,
     handle_errors,
     load_corpus,
     make_vectorizer,
@@ -20,12 +21,6 @@ from ._common import (
 )
 
 _VECTORIZER_PARAMS = ("min_df", "max_df", "max_features", "stop_words", "ngram", "normalize_text")
-
-
-def _fmt(v: Any, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return "-"
-    return f"{v:.{digits}f}"
 
 
 def parse_k(text: str) -> List[int]:
@@ -82,8 +77,8 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         cells = []
         for g in names:
             r = P[(P["group"] == g) & (P["topic"] == t)].iloc[0]
-            iv = f"[{_fmt(r.ci_low, 2)},{_fmt(r.ci_high, 2)}]" if not np.isnan(r.ci_low) else ""
-            cells.append(f" {_fmt(r.prevalence, 2) + ' ' + iv:>{w + 10}}")
+            iv = f"[{fmt_value(r.ci_low, 2)},{fmt_value(r.ci_high, 2)}]" if not np.isnan(r.ci_low) else ""
+            cells.append(f" {fmt_value(r.prevalence, 2) + ' ' + iv:>{w + 10}}")
         lines.append(f"{'topic' + str(t):<10}" + "".join(cells))
     div = result.divergence.table
     for m in result.divergence.metrics:
@@ -92,10 +87,10 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         t = div[div["metric"] == m]
         lines.append(f"  {'pair':<24} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}")
         for r in t.itertuples():
-            iv = f"[{_fmt(r.ci_low)}, {_fmt(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            iv = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
             lines.append(
-                f"  {(r.group_a + ' vs ' + r.group_b)[:24]:<24} {_fmt(r.value):>8} {iv:>19} {_fmt(r.null_mean):>9} "
-                f"{_fmt(r.excess):>8} {_fmt(r.p_value, 4):>7}"
+                f"  {(r.group_a + ' vs ' + r.group_b)[:24]:<24} {fmt_value(r.value):>8} {iv:>19} {fmt_value(r.null_mean):>9} "
+                f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
             )
     metric0 = result.divergence.metrics[0]
     lines.append("")
@@ -115,7 +110,7 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
             d, lo, hi = (r.difference, r.ci_low, r.ci_high) if not flip else (-r.difference, -r.ci_high, -r.ci_low)
             wa, wb = (r.words_a, r.words_b) if not flip else (r.words_b, r.words_a)
             lines.append(
-                f"    {r.label}: share {r.share:.0%}, difference {d:+.3f} [{_fmt(lo)}, {_fmt(hi)}], p {_fmt(r.p_value, 4)}, "
+                f"    {r.label}: share {r.share:.0%}, difference {d:+.3f} [{fmt_value(lo)}, {fmt_value(hi)}], p {fmt_value(r.p_value, 4)}, "
                 f"within {getattr(r, 'within_' + metric0):.3f}"
             )
             lines.append(f"        {a}: {wa or '-'}")
