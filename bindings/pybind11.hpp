@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "divergence/dense.hpp"
+#include "divergence/pairwise.hpp"
 #include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
@@ -45,6 +46,20 @@ void run_without_gil(Fn&& fn) {
         if (PyErr_Occurred()) throw py::error_already_set();
         throw py::value_error("interrupted");
     }
+}
+
+// n_jobs as the core takes it (the Python layer resolves None and -1 before).
+inline void check_jobs(int n_jobs) {
+    if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+}
+
+// Options of a core call: n_jobs threads (checked) and the Ctrl-C stop check.
+inline divergence::RunOptions run_options(int n_jobs, const divergence::StopCheck* stop) {
+    check_jobs(n_jobs);
+    divergence::RunOptions r;
+    r.n_threads = n_jobs;
+    r.stop = stop;
+    return r;
 }
 
 inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }

@@ -18,7 +18,7 @@ void register_coherence(py::module_& m) {
             require_rows<int64_t>(topic_ptr, "topic_ptr", 1);
             require_rows<int32_t>(words, "words", 1);
             if (topic_ptr.shape(0) < 1) throw py::value_error("topic_ptr: must have n_topics + 1 entries");
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             const auto* tp = static_cast<const int64_t*>(topic_ptr.data());
             const int64_t n_topics = topic_ptr.shape(0) - 1;
             if (tp[0] != 0) throw py::value_error("topic_ptr: must start at 0");
@@ -41,9 +41,7 @@ void register_coherence(py::module_& m) {
             double* po = out.mutable_data();
             double* pp = pairs.mutable_data();
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             run_without_gil([&] { npmi_coherence(xv, tp, w, n_topics, ro, po, pp); });
             return py::make_tuple(out, pairs);
         },

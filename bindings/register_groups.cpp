@@ -23,7 +23,7 @@ void register_groups(py::module_& m) {
                                       " does not match the " + std::to_string(xv.rows) +
                                       " statements");
             }
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             GroupOptions opt;
             for (const auto& name : metrics) {
                 MetricOptions mo;
@@ -62,9 +62,7 @@ void register_groups(py::module_& m) {
                 }
                 return false;
             };
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             ro.progress = &done;
             run_without_gil([&] { group_divergence(xv, lab, K, opt, ro, po, pb, pp); });
             return py::make_tuple(observed, boot, perm);

@@ -23,12 +23,9 @@ MetricOptions metric_options(const std::string& metric, double alpha, double bas
 }
 
 RunOptions run_options(int n_jobs, bool full_rows, int64_t block, const StopCheck* stop) {
-    if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
-    RunOptions r;
-    r.n_threads = n_jobs;
+    RunOptions r = divergence_py::run_options(n_jobs, stop);
     r.full_rows = full_rows;
     r.block = block;
-    r.stop = stop;
     return r;
 }
 

@@ -31,7 +31,7 @@ void register_partisan(py::module_& m) {
             if (n_bootstrap < 0 || n_permutations < 0) {
                 throw py::value_error("bootstrap/permutations: counts must be >= 0");
             }
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             PartisanOptions opt;
             opt.n_bootstrap = n_bootstrap;
             opt.n_permutations = n_permutations;
@@ -49,9 +49,7 @@ void register_partisan(py::module_& m) {
             double* pb = boot.mutable_data();
             double* pp = perm.mutable_data();
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             run_without_gil([&] { partisanship(xv, lab, G, opt, ro, po, pg, ps, pb, pp); });
             return py::make_tuple(observed, by_group, per_speaker, boot, perm);
         },
@@ -64,7 +62,7 @@ void register_partisan(py::module_& m) {
     m.def(
         "sum_rows_by",
         [](const py::tuple& X, const py::array& owner, int64_t n_out, int n_jobs) {
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
             require_rows<int64_t>(owner, "owner", 1);
             if (owner.shape(0) != xv.rows) {
@@ -73,9 +71,7 @@ void register_partisan(py::module_& m) {
             }
             const auto* ow = static_cast<const int64_t*>(owner.data());
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             RowSums rs;
             run_without_gil([&] { rs = sum_rows_by(xv, ow, n_out, ro); });
             return py::make_tuple(to_array(std::move(rs.indptr)), to_array(std::move(rs.indices)),

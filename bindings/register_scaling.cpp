@@ -87,14 +87,12 @@ void register_scaling(py::module_& m) {
                 throw py::value_error("start: length " + std::to_string(u0.shape(0)) + " for " +
                                       std::to_string(yv.rows) + " documents");
             }
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             const WordfishOptions opt = options_from(options);
             const auto* pu = static_cast<const double*>(u0.data());
             WordfishFit fit;
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             run_without_gil([&] { wordfish_fit(yv, pu, opt, ro, fit); });
             py::dict out;
             out["alpha"] = vec_array(fit.alpha);
@@ -117,7 +115,7 @@ void register_scaling(py::module_& m) {
         "wordfish_bootstrap",
         [](const py::dict& fitd, const py::dict& options, int64_t B, uint64_t seed, int n_jobs) {
             if (B < 0) throw py::value_error("bootstrap: must be >= 0");
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             const WordfishFit fit = fit_from(fitd);
             const WordfishOptions opt = options_from(options);
             const auto N = static_cast<py::ssize_t>(fit.theta.size());
@@ -128,9 +126,7 @@ void register_scaling(py::module_& m) {
             int32_t* pn = n_iter.mutable_data();
             uint8_t* pc = conv.mutable_data();
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             run_without_gil([&] { wordfish_bootstrap(fit, opt, B, seed, ro, pt, pn, pc); });
             return py::make_tuple(theta, n_iter, conv.attr("astype")("bool"));
         },
@@ -140,7 +136,7 @@ void register_scaling(py::module_& m) {
     m.def(
         "wordfish_predict",
         [](const py::dict& fitd, const py::tuple& Y, const py::dict& options, int n_jobs) {
-            if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+            check_jobs(n_jobs);
             const WordfishFit fit = fit_from(fitd);
             const CsrView<double> yv = csr_tuple<double>(Y, "counts");
             const WordfishOptions opt = options_from(options);
@@ -152,9 +148,7 @@ void register_scaling(py::module_& m) {
             double* ps = se.mutable_data();
             uint8_t* pc = conv.mutable_data();
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             run_without_gil([&] { wordfish_predict(yv, fit, opt, ro, pt, pa, ps, pc); });
             return py::make_tuple(theta, alpha, se, conv.attr("astype")("bool"));
         },

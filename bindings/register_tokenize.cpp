@@ -115,7 +115,7 @@ TokenizeOptions tokenize_options(bool lowercase, int min_token_length, int ngram
 }
 
 ParallelConfig parallel_config(int n_jobs, const StopCheck* stop) {
-    if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+    check_jobs(n_jobs);
     ParallelConfig c;
     c.n_threads = n_jobs;
     c.stop = stop;

@@ -21,10 +21,6 @@ MetricOptions metric_arg(const std::string& metric, double alpha, double base) {
     return mo;
 }
 
-void check_jobs(int n_jobs) {
-    if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
-}
-
 // begins/ends: int64 vectors of equal length.
 int64_t window_arrays(const py::array& begins, const py::array& ends) {
     require_rows<int64_t>(begins, "begins", 1);
@@ -50,9 +46,7 @@ py::tuple novelty_py(const View& xv, int64_t window, double alpha, double scale,
     double* pn = nov.mutable_data();
     double* pt = tra.mutable_data();
     const StopCheck stop = make_stop_check();
-    RunOptions ro;
-    ro.n_threads = n_jobs;
-    ro.stop = &stop;
+    RunOptions ro = run_options(n_jobs, &stop);
     run_without_gil([&] {
         if constexpr (std::is_same_v<View, DenseView<double>>) {
             novelty_dense(xv, window, alpha, scale, ro, pn, pt);
@@ -100,9 +94,7 @@ void register_windows(py::module_& m) {
             const auto* pz = static_cast<const int64_t*>(pair_b.data());
             double* po = out.mutable_data();
             const StopCheck stop = make_stop_check();
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             run_without_gil([&] { window_pairs(xv, pb, pe, W, pa, pz, n, opt, ro, po, pt); });
             return out;
         },
@@ -161,9 +153,7 @@ void register_windows(py::module_& m) {
                 }
                 return false;
             };
-            RunOptions ro;
-            ro.n_threads = n_jobs;
-            ro.stop = &stop;
+            RunOptions ro = run_options(n_jobs, &stop);
             ro.progress = &done;
             run_without_gil([&] { window_between(xv, lab, K, pb, pe, W, opt, ro, po, pbo, pp); });
             return py::make_tuple(observed, boot, perm);
