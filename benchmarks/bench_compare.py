@@ -60,7 +60,7 @@ def _numpy_replicate(X: sp.csr_matrix, labels: np.ndarray, K: int, rng: np.rando
 
 def _case(quick: bool, n_jobs: int) -> Dict[str, Any]:
     from divergence import Vectorizer
-    from divergence.compare import group_matrix
+    from divergence import group_matrix
 
     texts, groups, source = _corpus(quick)
     X = Vectorizer().fit_transform(texts).astype(np.float64)

@@ -133,7 +133,8 @@ def numpy_iteration(Y: np.ndarray, alpha, theta, psi, beta, pb=1 / 9, pt=1.0, in
 def _core_fit(X: sp.csr_matrix, u: np.ndarray, n_jobs: int, iters: int = 1):
     """(seconds, result) of ``iters`` outer iterations in the core from the given start vector."""
     from divergence import _core
-    from divergence.scaling import Wordfish, _csr_tuple
+    from divergence import Wordfish
+    from divergence._scaling import _csr_tuple
 
     opts = Wordfish(max_iter=iters)._options((0, 1))
     t = time.perf_counter()
@@ -146,7 +147,7 @@ def _core_iteration_time(X: sp.csr_matrix, u: np.ndarray, n_jobs: int, iters: in
 
 
 def iteration_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
-    from divergence.scaling import residual_start
+    from divergence import residual_start
 
     X = zipf_counts(N, V, seed=1)
     u = residual_start(X)
@@ -164,7 +165,8 @@ def iteration_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
     _a, th_np, _p, _b, lp_np = numpy_iteration(Y, alpha, theta, psi, beta)
     base = time.perf_counter() - t
     from divergence import _core
-    from divergence.scaling import Wordfish, _csr_tuple
+    from divergence import Wordfish
+    from divergence._scaling import _csr_tuple
 
     res = _core.wordfish_fit(_csr_tuple(X), u, Wordfish(max_iter=1)._options((0, 1)), n_jobs)
     th_ours = np.asarray(res["theta"])
@@ -191,7 +193,7 @@ sys.path.insert(0, {path!r})
 import numpy as np
 sys.path.insert(0, {here!r})
 from bench_scaling import zipf_counts, _core_fit, _status_bytes, _reset_hwm
-from divergence.scaling import residual_start
+from divergence import residual_start
 t = time.perf_counter(); X = zipf_counts({N}, {V}, seed=2); t_data = time.perf_counter() - t
 out = dict(nnz=int(X.nnz), data_s=t_data, rss_data_peak=_status_bytes("VmHWM"))
 out["rss_before_fit"] = _status_bytes("VmRSS")

@@ -55,7 +55,7 @@ def _best(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def _fit_case(method: str, quick: bool, n_jobs: int) -> Dict[str, Any]:
-    from divergence.topics import TopicModel
+    from divergence import TopicModel
     from sklearn.decomposition import NMF, LatentDirichletAllocation
 
     n, V = (400, 800) if quick else (2000, 2000)
@@ -100,7 +100,7 @@ def _fit_case(method: str, quick: bool, n_jobs: int) -> Dict[str, Any]:
 
 
 def _compare_case(quick: bool, n_jobs: int) -> Dict[str, Any]:
-    from divergence.topics import TopicModel, compare_topics
+    from divergence import TopicModel, compare_topics
 
     N, V, k, G = (10_000 if quick else 100_000), 2000, 10, 4
     B = P = 50 if quick else 200
@@ -127,7 +127,7 @@ def _compare_case(quick: bool, n_jobs: int) -> Dict[str, Any]:
 
 
 def cases(quick: bool, n_jobs: int = 0) -> List[Dict[str, Any]]:
-    from divergence.measures import resolve_n_jobs
+    from divergence._util.validation import resolve_n_jobs
 
     threads = n_jobs or resolve_n_jobs(None)
     out = [_fit_case("lda", quick, threads), _fit_case("nmf", quick, threads), _compare_case(quick, threads)]

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 import divergence
 from divergence.cli import main
-from divergence.io import example_path
+from divergence import example_path
 
 PKG_PARENT = Path(divergence.__file__).resolve().parents[1]
 FAST = ["--bootstrap", "5", "--permutations", "5"]

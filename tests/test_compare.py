@@ -20,8 +20,9 @@ import scipy.sparse as sp
 
 import divergence
 from divergence import METRICS, Corpus, compare, pairwise
-from divergence.compare import group_matrix
-from divergence.terms import VARIANCE_FORMS, distinguishing_terms, log_odds
+from divergence import group_matrix
+from divergence import distinguishing_terms, log_odds
+from divergence._terms import VARIANCE_FORMS
 
 SMOOTHED = ("kl", "jeffreys")
 TABLE_COLUMNS = [

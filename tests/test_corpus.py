@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from divergence.corpus import Corpus, CorpusError, DEFAULT_COLUMNS, INPUT_FORMATS
-from divergence.io import example_path
+from divergence import Corpus, CorpusError
+from divergence._corpus import DEFAULT_COLUMNS, INPUT_FORMATS
+from divergence import example_path
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

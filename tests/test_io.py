@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 import divergence
-from divergence.corpus import Corpus
-from divergence.io import (
+from divergence import Corpus
+from divergence._output import (
     EXAMPLE_NAME,
     TABLE_FORMATS,
     atomic_write,

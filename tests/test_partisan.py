@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import divergence
 from divergence import _core
-from divergence.partisan import (
+from divergence import (
     jsd_bias,
     jsd_bias_pairs,
     partisanship,
@@ -254,7 +254,7 @@ def _over_time_data(seed=2):
 
 
 def test_over_time_windows():
-    from divergence.partisan import OVER_TIME_COLUMNS
+    from divergence._partisan_time import OVER_TIME_COLUMNS
 
     C, grp, years = _over_time_data()
     r = partisanship_over_time(C, grp, times=years, window="4Y", bootstrap=20, permutations=20, seed=1)
@@ -609,7 +609,7 @@ def test_sotu_by_decade(tmp_path):
     assert skipped["value"].isna().all() and skipped["reason"].str.contains("two groups").all()
     d = divergence.drift(c, window="10Y", mode="between", vectorizer=vec)
     assert list(d["window_start"]) == list(t.loc[t["estimator"] == "leave-out", "window_start"])
-    from divergence.partisan import plot_partisanship
+    from divergence.plot import plot_partisanship
 
     plot_partisanship(r, tmp_path / "sotu.png")
     assert (tmp_path / "sotu.png").stat().st_size > 0

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from divergence import Wordfish, Wordscores
-from divergence.scaling import ConvergenceWarning, residual_start
+from divergence import ConvergenceWarning, residual_start
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from divergence.topics import TopicModel, coherence, compare_topics, frex, select_k
+from divergence import TopicModel, coherence, compare_topics, frex, select_k
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UNGD = DATA / "ungd_caucasus.csv"

@@ -6,53 +6,48 @@ on a compiled C++ core: pairwise matrices and nearest statements (:func:`pairwis
 (:func:`compare`), distinguishing terms, drift over time (:func:`drift`), topic models
 (:class:`TopicModel`), position scaling (:class:`Wordfish`, :class:`Wordscores`) and leave-out
 partisanship (:func:`partisanship`). Natural logarithms (nats) unless ``base`` is given.
+
+This file is the public face: every public name is imported here from a private module
+(``_compare``, ``_drift``, ...), so no function shadows a module. See CONTRIBUTING.md.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _version
 from typing import Any
 
-from .compare import Comparison, compare
-from .corpus import Corpus, CorpusError
-from .drift import changepoints, drift, novelty, token_drift
-from .measures import (
-    METRICS,
-    cdist,
-    contributions,
-    divergence,
-    nearest,
-    pairwise,
-    pdist,
-)
-from .partisan import (
-    JSDBias,
-    Partisanship,
-    PartisanshipOverTime,
-    StanceDivergence,
-    jsd_bias,
-    jsd_bias_pairs,
-    partisanship,
-    partisanship_over_time,
-    stance_divergence,
-)
-from .scaling import Wordfish, Wordscores
-from .text import Vectorizer
-
-try:
-    __version__ = _version("stance-divergence")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+from ._bias import JSDBias, jsd_bias, jsd_bias_pairs
+from ._changepoints import changepoints
+from ._compare import Comparison, compare
+from ._corpus import Corpus, CorpusError
+from ._drift import drift, parse_window
+from ._measures import cdist, contributions, divergence, group_matrix, nearest, pairwise, pdist
+from ._novelty import novelty, token_drift
+from ._output import example_path, write_example
+from ._partisan import Partisanship, partisanship
+from ._partisan_time import PartisanshipOverTime, partisanship_over_time
+from ._scaling import ConvergenceWarning, Wordfish, Wordscores, residual_start
+from ._stance import StanceDivergence, stance_divergence
+from ._terms import distinguishing_terms, log_odds
+from ._text import Vectorizer
+from ._util.validation import METRICS
+from ._util.version import VERSION as __version__
 
 # Imported on first use: topic models need scikit-learn, which takes about a second to import.
-_LAZY = {"TopicModel": "topics", "compare_topics": "topics"}
+_LAZY = {
+    "TopicModel": "._topics",
+    "TopicComparison": "._topic_compare",
+    "compare_topics": "._topic_compare",
+    "coherence": "._topics",
+    "frex": "._topics",
+    "select_k": "._topic_select",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'divergence' has no attribute {name!r}")
@@ -61,12 +56,14 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "METRICS",
     "Comparison",
+    "ConvergenceWarning",
     "Corpus",
     "CorpusError",
     "JSDBias",
     "Partisanship",
     "PartisanshipOverTime",
     "StanceDivergence",
+    "TopicComparison",
     "TopicModel",
     "Vectorizer",
     "Wordfish",
@@ -74,19 +71,29 @@ __all__ = [
     "__version__",
     "cdist",
     "changepoints",
+    "coherence",
     "compare",
     "compare_topics",
     "contributions",
+    "distinguishing_terms",
     "divergence",
     "drift",
+    "example_path",
+    "frex",
+    "group_matrix",
     "jsd_bias",
     "jsd_bias_pairs",
+    "log_odds",
     "nearest",
     "novelty",
     "pairwise",
+    "parse_window",
     "partisanship",
     "partisanship_over_time",
     "pdist",
+    "residual_start",
+    "select_k",
     "stance_divergence",
     "token_drift",
+    "write_example",
 ]

@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import click
 
-from ..measures import METRICS
+from .. import METRICS
 
 EXIT_RUNTIME, EXIT_DATA, EXIT_RESOURCES, EXIT_INTERRUPTED = 1, 3, 4, 130
 
@@ -40,7 +40,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..corpus import CorpusError
+        from .. import CorpusError
 
         debug = bool(os.environ.get("DIVERGENCE_DEBUG"))
         try:
@@ -100,7 +100,7 @@ def corpus_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_corpus(corpus: Sequence[str], example: bool, **kw: Any):
-    from ..corpus import Corpus
+    from .. import Corpus
 
     if example:
         if corpus:
@@ -146,7 +146,7 @@ def vectorizer_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def make_vectorizer(min_df: float, max_df: float, max_features: Optional[int], stop_words: Optional[str], ngram: Any, normalize_text: str, n_jobs: Optional[int]):
-    from ..text import Vectorizer
+    from .. import Vectorizer
 
     words = None
     if stop_words == "english":
@@ -242,7 +242,7 @@ def check_metrics(metrics: Sequence[str]) -> List[str]:
 def write_outputs(tables: Dict[str, Any], fmt: str, output: Optional[str], command: str, params: Dict[str, Any], seed: Optional[int], sources: Any, n_jobs: Optional[int]) -> List[str]:
     """Write the main table to ``output`` and the others beside it (``name.<table>.ext``);
     json to stdout holds every table in one document. Returns the written paths."""
-    from .. import io
+    from .. import _output as io
 
     if output is None:
         output = "-"
@@ -255,7 +255,7 @@ def write_outputs(tables: Dict[str, Any], fmt: str, output: Optional[str], comma
         if fmt == "json":
             import json
 
-            doc = {k: json.loads(io._table_json(v)) for k, v in tables.items() if v is not None}
+            doc = {k: json.loads(io.table_json(v)) for k, v in tables.items() if v is not None}
             click.echo(json.dumps(doc, ensure_ascii=False))
         else:
             io.write_table(tables[main_name], "-", "csv")

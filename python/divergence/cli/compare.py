@@ -137,7 +137,7 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
     Prints the group-by-group divergence matrix, each pair's bootstrap interval, permutation
     null mean, excess over it and p-value, then the terms that distinguish each pair.
     """
-    from ..compare import compare
+    from .. import compare
 
     progress = Progress(not no_progress)
     metric_list = check_metrics(metrics)
@@ -191,7 +191,7 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
         if result.stances is not None:
             from pathlib import Path
 
-            from ..partisan import plot_stances
+            from ..plot import plot_stances
 
             sp = Path(plot)
             stance_plot = sp.with_name(f"{sp.stem}.stances{sp.suffix}")
@@ -201,7 +201,7 @@ def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id
 
 def nearest_statements(c: Any, vec: Any, metric: str, k: int, base: Optional[float], alpha: float, jobs: Optional[int]) -> pd.DataFrame:
     """For each statement, its k nearest statements in every other group."""
-    from ..measures import nearest
+    from .. import nearest
 
     X = vec.transform(list(c.text)).astype(np.float64)
     ntok = np.asarray(X.sum(axis=1)).ravel()

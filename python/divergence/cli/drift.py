@@ -31,8 +31,8 @@ def _when(v: Any, resolution: Any) -> str:
 
 def find_changes(table: pd.DataFrame, permutations: int, block: int, seed: int) -> pd.DataFrame:
     """Change points of every curve of a drift table (see :func:`divergence.changepoints`)."""
-    from ..drift import changepoints
-    from ..plot_drift import series_key
+    from .. import changepoints
+    from ..plot import series_key
 
     keys = series_key(table)
     frames: List[pd.DataFrame] = []
@@ -47,7 +47,7 @@ def find_changes(table: pd.DataFrame, permutations: int, block: int, seed: int) 
 
 
 def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
-    from ..plot_drift import series_key
+    from ..plot import series_key
 
     s = table.attrs
     res = s.get("resolution")
@@ -111,7 +111,7 @@ def drift_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
     intervals and permutation null means per window in between mode, and the change points
     found on each curve.
     """
-    from ..drift import drift, parse_window
+    from .. import drift, parse_window
 
     progress = Progress(not no_progress)
     metric_list = check_metrics(metrics)
@@ -170,7 +170,7 @@ def drift_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
         for p in written:
             click.echo(f"wrote {p}", err=True)
     if plot:
-        from ..plot_drift import drift_plot
+        from ..plot import drift_plot
 
         drift_plot(table, plot, changes)
         click.echo(f"wrote {plot}", err=True)

@@ -17,8 +17,8 @@ def example_cmd(folder):
     Armenian government and mediators on talks over Nagorno-Karabakh (2022-2023), written for
     this project; not real quotations.
     """
-    from .. import io
-    from ..corpus import Corpus
+    from .. import _output as io
+    from .. import Corpus
 
     if folder:
         path = io.write_example(folder)

@@ -34,13 +34,13 @@ def _estimator_lines(t: pd.DataFrame) -> List[str]:
 
 def render(result: Any) -> str:
     """Readable report of a Partisanship or PartisanshipOverTime result."""
-    from ..partisan import PartisanshipOverTime
+    from .. import PartisanshipOverTime
 
     s = result.settings
     ci = f"{int(round(s['ci'] * 100))}% {s['ci_method']}"
     lines: List[str] = []
     if isinstance(result, PartisanshipOverTime):
-        from ..partisan import _when
+        from .._partisan_time import when_text
 
         res = s.get("resolution")
         kind = "statements" if s["window_kind"] == "statements" else "time"
@@ -61,7 +61,7 @@ def render(result: Any) -> str:
                 lo = sub[sub["estimator"] == "leave-out"].iloc[0]
                 interval = f"[{fmt_value(lo['ci_low'])}, {fmt_value(lo['ci_high'])}]" if not np.isnan(lo["ci_low"]) else "-"
                 line = (
-                    f"{_when(lo['window_start'], res):>10} {_when(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
+                    f"{when_text(lo['window_start'], res):>10} {when_text(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
                     f"{int(lo['n_speakers']):>8} {fmt_value(pi['value']):>7} {fmt_value(lo['value']):>9} "
                     f"{interval:>17} {fmt_value(lo['null_mean']):>8} {fmt_value(lo['chance'], 2):>5}"
                 )
@@ -140,11 +140,12 @@ def partisanship_cmd(corpus, example, input_format, text_col, group_col, time_co
     speaker-bootstrap intervals and the shuffled-label baseline; with --window, one row per
     time window; with --stance-col, the divergence of hand-coded stances per target.
     """
-    from ..partisan import partisanship, partisanship_over_time, plot_partisanship, plot_stances, stance_divergence
+    from .. import partisanship, partisanship_over_time, stance_divergence
+    from ..plot import plot_partisanship, plot_stances
 
     progress = Progress(not no_progress)
     if window is not None:  # the window specification of divergence drift, checked before reading
-        from ..drift import parse_window
+        from .. import parse_window
 
         parse_window(window, "window")
         parse_window(step if step is not None else window, "step")

@@ -59,7 +59,7 @@ def draw(path: str, docs: pd.DataFrame, pos: str, lo: str, hi: str, groups_of_do
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ..plot import _save
+    from ..plot import save
 
     ncol = 2 if features is not None else 1
     n = len(docs)
@@ -87,7 +87,7 @@ def draw(path: str, docs: pd.DataFrame, pos: str, lo: str, hi: str, groups_of_do
         ax2.set_xlabel("beta (discrimination)")
         ax2.set_ylabel("psi (frequency)")
         ax2.set_title("features")
-    _save(fig, path)
+    save(fig, path)
     plt.close(fig)
 
 
@@ -116,7 +116,7 @@ def scale_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
     distances between groups. Wordfish: --dir A B fixes the direction.
     Wordscores: --ref-col names the column of reference positions.
     """
-    from ..scaling import Wordfish, Wordscores
+    from .. import Wordfish, Wordscores
 
     progress = Progress(not no_progress)
     progress.step("reading the corpus")

@@ -25,7 +25,7 @@ def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
     (Monroe, Colaresi and Quinn 2008), z-scores, counts and each term's share of the JSD."""
     import numpy as np
 
-    from ..terms import distinguishing_terms
+    from .. import distinguishing_terms
 
     check_output_usage(fmt, output, plot, plot_supported=False)  # before any work
     progress = Progress(not no_progress)

@@ -153,7 +153,7 @@ def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_
     the divergence, prevalence difference, and how differently each group words the topic).
     English stop words are removed unless --stop-words says otherwise ('none' keeps them).
     """
-    from ..topics import TopicModel, compare_topics, select_k
+    from .. import TopicModel, compare_topics, select_k
 
     ctx = click.get_current_context()
     progress = Progress(not no_progress)
@@ -245,13 +245,13 @@ def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_
         for p in written:
             click.echo(f"wrote {p}", err=True)
     if plot:
-        from ..plot_topics import prevalence_plot
+        from ..plot import prevalence_plot
 
         prevalence_plot(result, plot)
         click.echo(f"wrote {plot}", err=True)
 
 
 def _core_metrics():
-    from ..measures import METRICS
+    from .. import METRICS
 
     return METRICS

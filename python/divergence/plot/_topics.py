@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .plot import _figure_format, _save
+from ._style import figure_format, save
 
 __all__ = ["prevalence_plot"]
 
@@ -23,7 +23,7 @@ def prevalence_plot(result: Any, path: Any, groups: Optional[Sequence[str]] = No
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    _figure_format(path)
+    figure_format(path)
     names = list(result.groups) if groups is None else [str(g) for g in groups]
     unknown = [g for g in names if g not in result.groups]
     if unknown:
@@ -58,6 +58,6 @@ def prevalence_plot(result: Any, path: Any, groups: Optional[Sequence[str]] = No
         else:
             ax.set_title("Topic prevalence by group")
         ax.legend(loc="best", fontsize=8, frameon=False)
-        return _save(fig, path)
+        return save(fig, path)
     finally:
         plt.close(fig)

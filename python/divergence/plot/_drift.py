@@ -9,6 +9,8 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
+from ._style import figure_format, save
+
 __all__ = ["drift_plot", "series_key"]
 
 
@@ -38,9 +40,7 @@ def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFra
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .plot import _figure_format, _save
-
-    _figure_format(path)
+    figure_format(path)
     keys = series_key(table)
     fig, ax = plt.subplots(figsize=(9, 4.5))
     try:
@@ -75,6 +75,6 @@ def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFra
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
         fig.autofmt_xdate()
-        return _save(fig, path)
+        return save(fig, path)
     finally:
         plt.close(fig)

@@ -83,7 +83,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from .measures import resolve_n_jobs
+from ._util.validation import resolve_n_jobs
 
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
 

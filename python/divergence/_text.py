@@ -52,7 +52,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from .measures import resolve_n_jobs
+from ._util.validation import resolve_n_jobs
 
 __all__ = ["Vectorizer"]
 

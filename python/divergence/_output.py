@@ -283,7 +283,7 @@ def _column_for_json(s: pd.Series) -> List[Any]:
     return [jsonable(v) for v in s.tolist()]
 
 
-def _table_json(df: pd.DataFrame) -> str:
+def table_json(df: pd.DataFrame) -> str:
     names = [str(c) for c in df.columns]
     if len(set(names)) != len(names):
         raise ValueError("write_table: column names must be unique for json output")
@@ -350,7 +350,7 @@ def write_table(df: pd.DataFrame, path: PathLike, fmt: Optional[str] = None) -> 
         frame.to_parquet(buf, index=False)
         payload: Union[bytes, str] = buf.getvalue()
     elif kind == "json":
-        payload = _table_json(table)
+        payload = table_json(table)
     else:
         payload = table.to_csv(index=False, lineterminator="\n")
     if to_stdout:
@@ -370,7 +370,7 @@ def write_table(df: pd.DataFrame, path: PathLike, fmt: Optional[str] = None) -> 
 
 def _thread_count(n_jobs: Optional[int]) -> Optional[int]:
     try:
-        from .measures import resolve_n_jobs
+        from ._measures import resolve_n_jobs
     except ImportError:  # pragma: no cover - compiled core missing
         return None
     try:
@@ -409,7 +409,7 @@ def write_manifest(
         raise TypeError(f"command: expected a string, got {type(command).__name__}")
     if not isinstance(params, Mapping):
         raise TypeError(f"params: expected a mapping, got {type(params).__name__}")
-    from . import __version__
+    from ._util.version import VERSION as __version__
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

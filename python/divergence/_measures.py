@@ -33,13 +33,13 @@ nearly equal numbers can lose digits for near-identical rows, to about 1e-8 in f
 from __future__ import annotations
 
 import numbers
-import os
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._util.validation import METRICS, check_metric, check_options, resolve_n_jobs
 
 __all__ = [
     "METRICS",
@@ -49,45 +49,12 @@ __all__ = [
     "nearest",
     "divergence",
     "contributions",
-    "resolve_n_jobs",
+    "group_matrix",
 ]
 
-METRICS: Tuple[str, ...] = tuple(_core.METRICS)
-LOG_METRICS = ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya")
 CONTRIBUTION_METRICS = ("jsd", "kl", "jeffreys", "tv", "hellinger")
 
 ArrayLike = Any
-
-
-def resolve_n_jobs(n_jobs: Optional[int]) -> int:
-    """Number of threads: None or -1 = every CPU this process may use, 1 = serial.
-
-    Negative values count back from the number of usable CPUs (-2 = all but one), as in
-    scikit-learn. The count comes from ``os.sched_getaffinity`` where available (containers and
-    ``taskset`` limit it), not from the machine's total.
-    """
-    try:
-        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
-    except AttributeError:  # pragma: no cover - macOS / Windows
-        cpus = os.cpu_count() or 1
-    if n_jobs is None:
-        return cpus
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
-        raise TypeError(f"n_jobs: expected an integer or None, got {type(n_jobs).__name__}")
-    n_jobs = int(n_jobs)
-    if n_jobs == 0 or n_jobs < -cpus:
-        raise ValueError(f"n_jobs: must be a positive integer, -1 (all {cpus} CPUs) or None; got {n_jobs}")
-    if n_jobs < 0:
-        return max(1, cpus + 1 + n_jobs)
-    return n_jobs
-
-
-def _check_metric(metric: Any) -> str:
-    if not isinstance(metric, str):
-        raise TypeError(f"metric: expected a string, got {type(metric).__name__}")
-    if metric not in METRICS:
-        raise ValueError(f"metric: unknown metric {metric!r}; valid metrics are {', '.join(METRICS)}")
-    return metric
 
 
 def _check_dtype(dtype: Any) -> np.dtype:
@@ -98,29 +65,6 @@ def _check_dtype(dtype: Any) -> np.dtype:
     if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise TypeError(f"dtype: must be float64 or float32, got {dt}")
     return dt
-
-
-def _check_options(metric: str, base: Optional[float], alpha: float) -> float:
-    if base is None:
-        base_value = 0.0
-    else:
-        if isinstance(base, bool) or not isinstance(base, numbers.Real):
-            raise TypeError(f"base: expected a number or None, got {type(base).__name__}")
-        base_value = float(base)
-        if not np.isfinite(base_value) or base_value <= 1:
-            raise ValueError(f"base: must be a number greater than 1 (2 for bits, e for nats), got {base}")
-        if metric not in LOG_METRICS:
-            raise ValueError(
-                f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); "
-                f"{metric} has no log units, leave base=None"
-            )
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha: expected a number, got {type(alpha).__name__}")
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha: must be a finite number >= 0, got {alpha}")
-    if alpha > 0 and metric not in ("kl", "jeffreys"):
-        raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {metric}; use alpha=0")
-    return base_value
 
 
 class _Operand:
@@ -278,9 +222,9 @@ def pairwise(
     accurate to an absolute error of about 1e-13 (ln V + 1), not relatively: jsd = 0.004 may
     be off in its 11th or 12th digit. float32: about 1e-5 relative, 1e-6 absolute.
     """
-    metric = _check_metric(metric)
+    metric = check_metric(metric)
     dt = _check_dtype(dtype)
-    base_value = _check_options(metric, base, alpha)
+    base_value = check_options(metric, base, alpha)
     threads = resolve_n_jobs(n_jobs)
     x, y = _operands(X, Y, dt)
     m = x.shape[0] if y is None else y.shape[0]
@@ -318,7 +262,7 @@ def pdist(X: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
     """Condensed matrix of divergences between the rows of X, in scipy's ``pdist`` order
     (d(0,1), d(0,2), ..., d(1,2), ...). Defined for symmetric metrics (not ``kl``).
     Same keywords as :func:`pairwise` (except ``out``)."""
-    metric = _check_metric(metric)
+    metric = check_metric(metric)
     if metric == "kl":
         raise ValueError("metric: kl is not symmetric, so it has no condensed form; use pairwise(X, metric='kl')")
     if "out" in kwargs:
@@ -348,9 +292,9 @@ def nearest(
     input only rows sharing a column are scored; rows sharing none have a closed-form value and
     are added only when they can rank among the k nearest.
     """
-    metric = _check_metric(metric)
+    metric = check_metric(metric)
     dt = _check_dtype(dtype)
-    base_value = _check_options(metric, base, alpha)
+    base_value = check_options(metric, base, alpha)
     threads = resolve_n_jobs(n_jobs)
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
         raise TypeError(f"k: expected an integer, got {type(k).__name__}")
@@ -399,8 +343,8 @@ def divergence(
     normalize: bool = True,
 ) -> float:
     """Divergence between two distributions p and q (1-d arrays or 1-row sparse)."""
-    metric = _check_metric(metric)
-    _check_options(metric, base, alpha)
+    metric = check_metric(metric)
+    check_options(metric, base, alpha)
     P, Q = _as_pair(p, q)
     _check_pair_values(P, Q, metric, alpha)
     return float(pairwise(P, Q, metric, base=base, alpha=alpha, normalize=normalize, n_jobs=1)[0, 0])
@@ -454,12 +398,12 @@ def contributions(
     *squared* Hellinger distance. In the units of ``base`` for log metrics. Returns a dense
     float64 array of length V.
     """
-    metric = _check_metric(metric)
+    metric = check_metric(metric)
     if metric not in CONTRIBUTION_METRICS:
         raise ValueError(
             f"metric: per-term contributions exist for {', '.join(CONTRIBUTION_METRICS)}, not {metric}"
         )
-    base_value = _check_options(metric, base, alpha)
+    base_value = check_options(metric, base, alpha)
     P, Q = _as_pair(p, q)
     pv = np.asarray(P.toarray() if sp.issparse(P) else P, dtype=np.float64)[0]
     qv = np.asarray(Q.toarray() if sp.issparse(Q) else Q, dtype=np.float64)[0]
@@ -503,3 +447,32 @@ def contributions(
     if metric == "tv":
         return 0.5 * np.abs(pv - qv)
     return 0.5 * (np.sqrt(pv) - np.sqrt(qv)) ** 2
+
+
+def group_matrix(
+    counts: Any,
+    labels: Any,
+    n_groups: int,
+    metrics: Sequence[str] = ("jsd",),
+    *,
+    alpha: float = 0.0,
+    base: Optional[float] = None,
+    bootstrap: int = 0,
+    permutations: int = 0,
+    seed: int = 0,
+    n_jobs: Optional[int] = None,
+    progress: Any = None,
+):
+    """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
+    matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
+    X = sp.csr_matrix(counts, dtype=np.float64)
+    X.sum_duplicates()
+    X.eliminate_zeros()
+    if X.nnz and (not np.all(np.isfinite(X.data)) or X.data.min() < 0):
+        raise ValueError("counts: must be finite and non-negative")
+    lab = np.ascontiguousarray(labels, dtype=np.int32)
+    csr = (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, int(X.shape[1]))
+    return _core.group_divergence(
+        csr, lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
+        int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs), progress,
+    )

@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -67,17 +66,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _core
-from .measures import METRICS, _check_metric, contributions, pairwise, resolve_n_jobs
+from ._util.validation import resolve_n_jobs
 
-__all__ = [
-    "TopicModel",
-    "TopicComparison",
-    "compare_topics",
-    "coherence",
-    "frex",
-    "select_k",
-    "METHODS",
-]
+__all__ = ["METHODS", "TopicModel", "coherence", "frex"]
 
 METHODS = ("lda", "nmf")
 BETA_LOSSES = ("kullback-leibler", "frobenius")
@@ -85,22 +76,22 @@ DEFAULT_MAX_ITER = {"lda": 30, "nmf": 300}
 _FORMAT = "divergence.TopicModel"
 _FORMAT_VERSION = 1
 # Random stream tags (NumPy SeedSequence entropy [seed, tag, ...]) of the Python-side replicates.
-_TAG_PREVALENCE_BOOT = 101
-_TAG_TOPIC_PERM = 102
-_TAG_HOLDOUT = 103
+TAG_PREVALENCE_BOOT = 101
+TAG_TOPIC_PERM = 102
+TAG_HOLDOUT = 103
 
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
 
 
-def _is_int(x: Any) -> bool:
+def is_int(x: Any) -> bool:
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
-def _is_texts(X: Any) -> bool:
+def is_texts(X: Any) -> bool:
     """A Corpus, or a 1-d sequence of str/bytes (statements to tokenise)."""
-    from .corpus import Corpus
+    from ._corpus import Corpus
 
     if isinstance(X, Corpus):
         return True
@@ -113,15 +104,15 @@ def _is_texts(X: Any) -> bool:
     return False
 
 
-def _texts(X: Any) -> List[Any]:
-    from .corpus import Corpus
+def texts_of(X: Any) -> List[Any]:
+    from ._corpus import Corpus
 
     if isinstance(X, Corpus):
         return list(X.text)
     return [str(x) if isinstance(x, np.str_) else x for x in list(X)]
 
 
-def _csr(X: Any) -> sp.csr_matrix:
+def as_csr(X: Any) -> sp.csr_matrix:
     A = sp.csr_matrix(X, dtype=np.float64)
     A.sum_duplicates()
     A.eliminate_zeros()
@@ -138,13 +129,13 @@ def _core_csr(A: sp.csr_matrix) -> tuple:
     )
 
 
-def _seed_value(seed: Any) -> int:
-    if isinstance(seed, (bool, np.bool_)) or not _is_int(seed) or seed < 0:
+def seed_value(seed: Any) -> int:
+    if isinstance(seed, (bool, np.bool_)) or not is_int(seed) or seed < 0:
         raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
     return int(seed) % (2**32)  # scikit-learn's random_state range
 
 
-def _order_desc(values: np.ndarray) -> np.ndarray:
+def order_desc(values: np.ndarray) -> np.ndarray:
     """Column order by decreasing value, ties by lower column (stable)."""
     return np.argsort(-values, kind="stable")
 
@@ -189,7 +180,7 @@ def coherence(
 
     Returns a float64 array (one value per topic), or with ``pairs=True`` also the list of
     per-topic arrays of pair NPMI values (pairs (i, j), i < j, in row-major order)."""
-    A = _csr(X)
+    A = as_csr(X)
     if A.shape[0] == 0:
         raise ValueError("X: the reference corpus has no statements")
     lists = [np.asarray(t, dtype=np.int64).ravel() for t in topics]
@@ -333,7 +324,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def _settings(self, n_terms: int) -> Dict[str, Any]:
         k = self.k
-        if not _is_int(k):
+        if not is_int(k):
             raise TypeError(f"k: expected an integer number of topics, got {type(k).__name__}")
         if k < 2:
             raise ValueError(f"k: a topic model needs at least 2 topics, got k={k}")
@@ -344,15 +335,15 @@ class TopicModel(TransformerMixin, BaseEstimator):
             )
         if self.method not in METHODS:
             raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {self.method!r}")
-        seed = _seed_value(self.seed)
+        seed = seed_value(self.seed)
         mi = self.max_iter
         if mi is None:
             mi = DEFAULT_MAX_ITER[self.method]
-        elif not _is_int(mi) or mi < 1:
+        elif not is_int(mi) or mi < 1:
             raise ValueError(f"max_iter: must be a positive integer or None, got {mi!r}")
         if self.beta_loss not in BETA_LOSSES:
             raise ValueError(f"beta_loss: must be one of {', '.join(BETA_LOSSES)}, got {self.beta_loss!r}")
-        if not _is_int(self.n_top_words) or self.n_top_words < 2:
+        if not is_int(self.n_top_words) or self.n_top_words < 2:
             raise ValueError(f"n_top_words: must be an integer >= 2, got {self.n_top_words!r}")
         if not (isinstance(self.frex_weight, numbers.Real) and 0 <= self.frex_weight <= 1):
             raise ValueError(f"frex_weight: must be a number in [0, 1], got {self.frex_weight!r}")
@@ -389,16 +380,16 @@ class TopicModel(TransformerMixin, BaseEstimator):
         """Fit on term counts (statements x terms, sparse or dense, non-negative) or on texts /
         a :class:`~divergence.Corpus` (tokenised with ``vectorizer``). ``vocabulary`` names
         the columns of a count matrix (a DataFrame's columns are used otherwise)."""
-        if _is_texts(X):
+        if is_texts(X):
             from sklearn.base import clone
 
-            from .text import Vectorizer
+            from ._text import Vectorizer
 
             if vocabulary is not None:
                 raise ValueError("vocabulary: give it only with a count matrix, not with texts")
             vec = clone(self.vectorizer) if self.vectorizer is not None else Vectorizer(n_jobs=self.n_jobs)
             try:
-                counts = vec.fit_transform(_texts(X))
+                counts = vec.fit_transform(texts_of(X))
             except ValueError as e:
                 raise ValueError(f"empty corpus after filtering: {e}") from e
             self._fit_counts(counts, list(vec.get_feature_names_out()), vec)
@@ -465,7 +456,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def _describe_topics(self, X: Any, threads: int) -> None:
         n = min(int(self.n_top_words), self.components_.shape[1])
-        self.top_word_ids_ = np.stack([_order_desc(b)[:n] for b in self.components_])
+        self.top_word_ids_ = np.stack([order_desc(b)[:n] for b in self.components_])
         F = frex(self.components_, self.frex_weight)
         self.frex_word_ids_ = np.stack(
             [np.lexsort((np.arange(F.shape[1]), -self.components_[i], -F[i]))[:n] for i in range(F.shape[0])]
@@ -485,13 +476,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted, check_non_negative
 
         check_is_fitted(self)
-        if _is_texts(X):
+        if is_texts(X):
             if self.vectorizer_ is None:
                 raise ValueError(
                     "X: this model was fitted on a count matrix, so it cannot count texts; pass "
                     "counts with the same columns"
                 )
-            X = self.vectorizer_.transform(_texts(X))
+            X = self.vectorizer_.transform(texts_of(X))
         X = _validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
         check_non_negative(X, "TopicModel.transform")
         return X
@@ -585,7 +576,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         (or texts, counted with ``vectorizer_``)."""
         A = self._counts(X)
         n = int(n_top_words or self.n_top_words)
-        ids = [_order_desc(b)[:n] for b in self.components_]
+        ids = [order_desc(b)[:n] for b in self.components_]
         return coherence(A, ids, n_jobs=self.n_jobs)
 
     # -- description ----------------------------------------------------------------------------
@@ -597,7 +588,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "components_")
         n = int(n or self.n_top_words)
         if by == "prob":
-            ids = [_order_desc(b)[:n] for b in self.components_]
+            ids = [order_desc(b)[:n] for b in self.components_]
         elif by == "frex":
             F = frex(self.components_, self.frex_weight)
             V = F.shape[1]
@@ -644,8 +635,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
         import joblib
         from sklearn.utils.validation import check_is_fitted
 
-        from . import __version__
-        from .io import atomic_write
+        from ._util.version import VERSION as __version__
+        from ._output import atomic_write
 
         check_is_fitted(self, "components_")
         import sklearn
@@ -681,403 +672,3 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return model
 
 
-# ---------------------------------------------------------------------------------------------
-# Choosing k
-
-
-def _holdout_split(n: int, holdout: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
-    if not (isinstance(holdout, numbers.Real) and 0 < holdout < 1):
-        raise ValueError(f"holdout: must be a share in (0, 1), got {holdout!r}")
-    if n < 2:
-        raise ValueError(f"holdout: needs at least 2 statements with tokens, got {n}")
-    rng = np.random.default_rng([seed, _TAG_HOLDOUT])
-    perm = rng.permutation(n)
-    n_test = min(n - 1, max(1, int(round(holdout * n))))
-    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
-
-
-def select_k(
-    X: Any,
-    ks: Sequence[int],
-    *,
-    method: str = "lda",
-    seed: int = 0,
-    holdout: float = 0.2,
-    tolerance: float = 0.05,
-    n_jobs: Optional[int] = None,
-    vectorizer: Any = None,
-    **params: Any,
-) -> Tuple[pd.DataFrame, int]:
-    """Compare candidate numbers of topics; returns ``(table, chosen_k)``.
-
-    Each k is fitted on a seeded training split and scored on the held-out statements
-    (perplexity for LDA, reconstruction error per token for NMF; lower is better); coherence is
-    the mean NPMI of the topics' top words on all statements (higher is better). Rule: among
-    the k whose held-out score is within ``tolerance`` (relative) of the best, the one with the
-    highest mean coherence; ties to the smaller k. ``params`` go to :class:`TopicModel`.
-    X: counts, or texts / a Corpus (counted once with ``vectorizer``)."""
-    ks = [int(k) for k in ks]
-    if not ks:
-        raise ValueError("k: give at least one candidate")
-    if len(set(ks)) != len(ks):
-        raise ValueError(f"k: candidates repeat: {ks}")
-    if not (isinstance(tolerance, numbers.Real) and tolerance >= 0):
-        raise ValueError(f"tolerance: must be a number >= 0, got {tolerance!r}")
-    seed_v = _seed_value(seed)
-    if _is_texts(X):
-        from sklearn.base import clone
-
-        from .text import Vectorizer
-
-        vec = clone(vectorizer) if vectorizer is not None else Vectorizer(n_jobs=n_jobs)
-        X = vec.fit_transform(_texts(X))
-    A = _csr(X)
-    keep = np.flatnonzero(np.asarray(A.sum(axis=1)).ravel() > 0)
-    if keep.size == 0:
-        raise ValueError("empty corpus after filtering: no statement has a token left")
-    A = A[keep]
-    train, test = _holdout_split(A.shape[0], holdout, seed_v)
-    rows = []
-    for k in ks:
-        m = TopicModel(k=k, method=method, seed=seed_v, n_jobs=n_jobs, **params)
-        m._fit_counts(A[train], None, None)
-        name, score = m.heldout_score(A[test])
-        coh = m.coherence(A)
-        rows.append({"k": k, "heldout_metric": name, "heldout": score, "coherence": float(np.mean(coh)),
-                     "coherence_min": float(np.min(coh)), "n_iter": m.n_iter_, "converged": m.converged_})
-    table = pd.DataFrame(rows)
-    best = float(table["heldout"].min())
-    ok = table["heldout"] <= best + abs(best) * float(tolerance)
-    cand = table[ok].sort_values(["coherence", "k"], ascending=[False, True], kind="stable")
-    chosen = int(cand["k"].iloc[0])
-    table["within_tolerance"] = ok.to_numpy()
-    table["chosen"] = table["k"] == chosen
-    table.attrs.update(n_train=int(train.size), n_heldout=int(test.size), tolerance=float(tolerance),
-                       rule=f"lowest held-out {table['heldout_metric'].iloc[0]} within {tolerance:.0%} of the best, "
-                            "then highest mean coherence (NPMI), then smaller k")
-    return table, chosen
-
-
-# ---------------------------------------------------------------------------------------------
-# Group comparison in topic space
-
-
-@dataclass
-class TopicComparison:
-    """Result of :func:`compare_topics`.
-
-    - ``prevalence``: one row per (group, topic): ``prevalence`` (mean topic share of the
-      group's statements), bootstrap ``ci_low``/``ci_high``, ``n`` statements;
-    - ``divergence``: a :class:`~divergence.Comparison` of the groups' prevalence vectors
-      (value, bootstrap interval, permutation null mean, excess, p-value per pair and metric);
-    - ``topics``: one row per (pair of groups, topic): prevalences, ``difference`` (a - b) with
-      bootstrap interval and permutation ``p_value``; ``jsd_contribution`` and ``share`` of the
-      prevalence JSD; ``within_<metric>``: divergence of the two groups' word usage within the
-      topic; ``words_a``/``words_b``: the words that carry that within-topic divergence;
-    - ``theta``: statement mixtures (N x k) of the statements kept (``rows`` into the input);
-    - ``model``: the fitted :class:`TopicModel`.
-    """
-
-    groups: List[str]
-    labels: List[str]
-    prevalence: pd.DataFrame
-    divergence: Any
-    topics: pd.DataFrame
-    theta: np.ndarray
-    statement_groups: np.ndarray
-    rows: np.ndarray
-    model: Any
-    settings: Dict[str, Any]
-    notes: List[str] = field(default_factory=list)
-
-    def matrix(self, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
-        """K x K matrix of the prevalence divergence (see :meth:`Comparison.matrix`)."""
-        return self.divergence.matrix(metric, what)
-
-    def prevalence_matrix(self, what: str = "prevalence") -> pd.DataFrame:
-        """Groups x topics matrix of ``prevalence``, ``ci_low`` or ``ci_high``."""
-        return self.prevalence.pivot(index="group", columns="label", values=what).loc[self.groups, self.labels]
-
-    def differing(self, group_a: str, group_b: str, n: Optional[int] = None) -> pd.DataFrame:
-        """The pair's topics, most differing first (by share of the prevalence JSD)."""
-        t = self.topics
-        sel = ((t["group_a"] == group_a) & (t["group_b"] == group_b)) | ((t["group_a"] == group_b) & (t["group_b"] == group_a))
-        out = t[sel].sort_values("share", ascending=False, kind="stable")
-        return out if n is None else out.head(n)
-
-
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not _is_int(value) or value < 0:
-        raise ValueError(f"{name}: must be an integer >= 0, got {value!r}")
-    return int(value)
-
-
-def _prevalence_bootstrap(theta: np.ndarray, labels: np.ndarray, K: int, B: int, seed: int) -> np.ndarray:
-    """B x K x k bootstrap means: statements resampled with replacement within each group,
-    one NumPy stream per group (SeedSequence [seed, tag, group])."""
-    k = theta.shape[1]
-    out = np.empty((B, K, k))
-    for g in range(K):
-        Tg = theta[labels == g]
-        n = Tg.shape[0]
-        rng = np.random.default_rng([seed, _TAG_PREVALENCE_BOOT, g])
-        for b in range(B):
-            out[b, g] = Tg[rng.integers(0, n, size=n)].mean(axis=0)
-    return out
-
-
-def _pair_permutation_pvalues(theta: np.ndarray, labels: np.ndarray, a: int, b: int, P: int, seed: int) -> np.ndarray:
-    """Per-topic two-sided permutation p-values of mean(theta | a) - mean(theta | b): the labels
-    of the two groups' statements are shuffled among them (sizes kept), P times, with the NumPy
-    stream [seed, 102, a, b]; p = (1 + #{|null| >= |observed|}) / (1 + P)."""
-    ia, ib = np.flatnonzero(labels == a), np.flatnonzero(labels == b)
-    Tu = theta[np.concatenate([ia, ib])]
-    na, nb = ia.size, ib.size
-    n = na + nb
-    total = Tu.sum(axis=0)
-    obs = np.abs(Tu[:na].mean(axis=0) - Tu[na:].mean(axis=0))
-    small = min(na, nb)
-    rng = np.random.default_rng([seed, _TAG_TOPIC_PERM, a, b])
-    hits = np.zeros(theta.shape[1], dtype=np.int64)
-    for _ in range(P):
-        pick = rng.permutation(n)[:small]  # the statements labelled with the smaller group
-        s_small = Tu[pick].sum(axis=0)
-        s_large = total - s_small
-        ma, mb = (s_small / na, s_large / nb) if na <= nb else (s_large / na, s_small / nb)
-        hits += np.abs(ma - mb) >= obs - 1e-12
-    return (1.0 + hits) / (1.0 + P)
-
-
-def compare_topics(
-    model: Optional[TopicModel] = None,
-    data: Any = None,
-    groups: Optional[Sequence[Any]] = None,
-    *,
-    k: int = 10,
-    method: str = "lda",
-    metric: Any = "jsd",
-    base: Optional[float] = None,
-    alpha: float = 0.0,
-    bootstrap: int = 200,
-    permutations: int = 200,
-    ci: float = 0.95,
-    seed: int = 0,
-    n_jobs: Optional[int] = None,
-    theta: Optional[np.ndarray] = None,
-    vocabulary: Optional[Sequence[str]] = None,
-    vectorizer: Any = None,
-    max_iter: Optional[int] = None,
-    top_words: int = 8,
-    progress: Any = None,
-) -> TopicComparison:
-    """Compare groups in topic space.
-
-    Parameters
-    ----------
-    model : a fitted :class:`TopicModel`, an unfitted one (fitted here on ``data``), or None
-        (``TopicModel(k, method, seed=seed, max_iter=max_iter)`` is fitted on ``data``).
-    data : a :class:`~divergence.Corpus` (groups from it), texts, or a statements x terms count
-        matrix (with ``groups``). A fitted model counts texts with its own vectorizer; a count
-        matrix must have the model's columns (``vocabulary`` names them and is checked).
-    groups : one label per statement (not with a Corpus).
-    metric : one or several of :data:`divergence.METRICS` (``"all"`` for every one): the
-        divergence of the groups' prevalence vectors, with bootstrap and permutation null as in
-        :func:`divergence.compare`, and of their word usage within each topic.
-    bootstrap, permutations, ci, seed, n_jobs : as in :func:`divergence.compare`.
-    theta : precomputed statement mixtures (N x k, rows sum to 1) for ``data``; skips transform.
-    top_words : words per side in ``words_a`` / ``words_b``.
-
-    Definitions
-    -----------
-    Prevalence of topic t in group g: mean over g's statements of theta_dt. Its interval
-    resamples g's statements with replacement (``bootstrap`` replicates, NumPy streams seeded
-    by [seed, 101, g]); the difference between two groups uses the same replicates, so its
-    interval is that of the difference of independent group means. The per-topic p-value
-    shuffles the labels of the pair's statements between the two groups (sizes kept;
-    ``permutations`` times, stream [seed, 102, a, b]) and counts |difference| >= the observed
-    one: (1 + #) / (1 + permutations). (The prevalence-divergence null below, as in
-    :func:`divergence.compare`, shuffles labels across all statements instead.)
-    Group-by-group divergence of prevalence: :func:`divergence.compare` on the mixtures (group
-    sums of mixtures, normalised, are exactly the prevalence vectors), so value, interval,
-    null mean, excess and p-value mean what they mean there.
-    Share of the divergence carried by topic t (pair a, b): c_t / JSD(prev_a, prev_b), where
-    c_t = ½[a_t ln(2 a_t / (a_t + b_t)) + b_t ln(2 b_t / (a_t + b_t))] is topic t's term of the
-    JSD (:func:`divergence.contributions`); the shares of a pair sum to 1.
-    Within-topic word usage of group g in topic t: sum over g's statements of theta_dt times
-    the statement's counts, normalised; ``within_<metric>`` compares the two groups' such
-    distributions (no null: large for small groups too), and ``words_a``/``words_b`` list the
-    terms with the largest JSD contributions where that group's share is the larger.
-    """
-    from .compare import compare
-    from .corpus import Corpus
-
-    metrics = list(METRICS) if metric == "all" else ([metric] if isinstance(metric, str) else list(metric))
-    if not metrics:
-        raise ValueError("metric: give at least one metric")
-    metrics = [_check_metric(m) for m in metrics]
-    bootstrap = _check_count(bootstrap, "bootstrap")
-    permutations = _check_count(permutations, "permutations")
-    top_words = _check_count(top_words, "top_words")
-    if not (0 < ci < 1):
-        raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci}")
-    seed_v = _seed_value(seed)
-    threads = resolve_n_jobs(n_jobs)
-    notes: List[str] = []
-    if data is None:
-        raise TypeError("data: expected a Corpus, texts or a count matrix, got None")
-
-    # Labels.
-    if isinstance(data, Corpus):
-        if groups is not None:
-            raise ValueError("groups: a Corpus carries its groups; do not pass groups=")
-        labels_raw = np.asarray(data.group.astype(str))
-    else:
-        if groups is None:
-            raise ValueError("groups: pass one group label per statement when data is not a Corpus")
-        labels_raw = np.asarray([str(g) for g in groups])
-
-    # Model and counts.
-    if model is None:
-        model = TopicModel(k=k, method=method, seed=seed_v, max_iter=max_iter, n_jobs=threads, vectorizer=vectorizer)
-    elif not isinstance(model, TopicModel):
-        raise TypeError(f"model: expected a TopicModel or None, got {type(model).__name__}")
-    fitted = hasattr(model, "components_")
-    if _is_texts(data):
-        texts = _texts(data)
-        if fitted:
-            if model.vectorizer_ is None:
-                raise ValueError("model: fitted on a count matrix, so it cannot count texts; pass the counts")
-            X = model.vectorizer_.transform(texts)
-        else:
-            from sklearn.base import clone
-
-            from .text import Vectorizer
-
-            v = model.vectorizer if model.vectorizer is not None else vectorizer
-            vec = clone(v) if v is not None else Vectorizer(n_jobs=threads)
-            try:
-                X = vec.fit_transform(texts)
-            except ValueError as e:
-                raise ValueError(f"empty corpus after filtering: {e}") from e
-            model._fit_counts(X, list(vec.get_feature_names_out()), vec)
-    else:
-        X = data
-        if fitted:
-            if vocabulary is not None:
-                model.check_vocabulary(vocabulary)
-        else:
-            model._fit_counts(X, vocabulary, None)
-    X = _csr(X)
-    if X.shape[0] != labels_raw.shape[0]:
-        raise ValueError(f"groups: {labels_raw.shape[0]} labels for {X.shape[0]} statements")
-    if X.shape[1] != model.n_features_in_:
-        raise ValueError(f"X: has {X.shape[1]} columns, the model {model.n_features_in_} (its vocabulary)")
-    kk = model.components_.shape[0]
-
-    # Statements without tokens carry no topic information: drop them, and say so.
-    ntok = np.asarray(X.sum(axis=1)).ravel()
-    rows = np.flatnonzero(ntok > 0)
-    if rows.size == 0:
-        raise ValueError("empty corpus after filtering: no statement has a token in the model's vocabulary")
-    if rows.size < X.shape[0]:
-        notes.append(f"dropped {X.shape[0] - rows.size} statement(s) with no tokens in the model's vocabulary")
-    if theta is not None:
-        T = np.asarray(theta, dtype=np.float64)
-        if T.shape != (X.shape[0], kk):
-            raise ValueError(f"theta: expected shape {(X.shape[0], kk)} (statements x topics), got {T.shape}")
-        if not np.all(np.isfinite(T)) or T.min() < 0 or not np.allclose(T.sum(axis=1), 1.0, atol=1e-6):
-            raise ValueError("theta: rows must be finite, non-negative topic shares summing to 1")
-        T = T[rows]
-    X = X[rows]
-    labels_raw = labels_raw[rows]
-    if theta is None:
-        T = model._mixtures(X)
-    names_arr, labels = np.unique(labels_raw, return_inverse=True)
-    names = [str(n) for n in names_arr]
-    K = len(names)
-    if K < 2:
-        raise ValueError(f"groups: comparing needs at least two groups with statements, found {K}" + (f" ({names[0]})" if K else ""))
-    labels = labels.astype(np.int64)
-    n_stat = np.bincount(labels, minlength=K)
-    topic_labels = list(model.labels_)
-
-    # Prevalence with bootstrap intervals.
-    prev = np.stack([T[labels == g].mean(axis=0) for g in range(K)])
-    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
-    boot = _prevalence_bootstrap(T, labels, K, bootstrap, seed_v) if bootstrap else None
-    prow = []
-    for g in range(K):
-        if boot is not None:
-            ql, qh = np.percentile(boot[:, g, :], [lo_q, hi_q], axis=0)
-        else:
-            ql = qh = np.full(kk, np.nan)
-        for t in range(kk):
-            prow.append({"group": names[g], "topic": t, "label": topic_labels[t], "prevalence": float(prev[g, t]),
-                         "ci_low": float(ql[t]), "ci_high": float(qh[t]), "n": int(n_stat[g])})
-    prevalence = pd.DataFrame(prow)
-
-    # Group-by-group divergence of prevalence (compiled core: bootstrap and permutation null).
-    div = compare(sp.csr_matrix(T), labels_raw, metric=metrics, base=base, alpha=alpha, bootstrap=bootstrap,
-                  permutations=permutations, ci=ci, seed=seed_v, n_jobs=threads, terms=False, progress=progress)
-    div.settings["n_terms"] = kk
-    tok = np.bincount(labels, weights=np.asarray(X.sum(axis=1)).ravel(), minlength=K)
-    pos = {g: i for i, g in enumerate(names)}
-    div.table["tokens_a"] = [int(tok[pos[g]]) for g in div.table["group_a"]]
-    div.table["tokens_b"] = [int(tok[pos[g]]) for g in div.table["group_b"]]
-    div.settings["what"] = "topic prevalence"
-
-    # Per topic, per pair.
-    onehot = sp.csr_matrix((np.ones(T.shape[0]), (labels, np.arange(T.shape[0]))), shape=(K, T.shape[0]))
-    within_rows = []  # per topic: K x V word usage
-    for t in range(kk):
-        within_rows.append(np.asarray((onehot @ sp.diags(T[:, t]) @ X).todense()))
-    within: Dict[str, List[np.ndarray]] = {}
-    for m in metrics:
-        within[m] = [pairwise(W, metric=m, base=base, alpha=alpha if m in ("kl", "jeffreys") else 0.0, n_jobs=threads)
-                     for W in within_rows]
-    trows = []
-    for a in range(K):
-        for b in range(a + 1, K):
-            c = contributions(prev[a], prev[b], "jsd", base=base)
-            pv = _pair_permutation_pvalues(T, labels, a, b, permutations, seed_v) if permutations else None
-            total = float(c.sum())
-            for t in range(kk):
-                d = float(prev[a, t] - prev[b, t])
-                row: Dict[str, Any] = {
-                    "group_a": names[a], "group_b": names[b], "topic": t, "label": topic_labels[t],
-                    "prevalence_a": float(prev[a, t]), "prevalence_b": float(prev[b, t]), "difference": d,
-                }
-                if boot is not None:
-                    bd = boot[:, a, t] - boot[:, b, t]
-                    ql, qh = np.percentile(bd, [lo_q, hi_q])
-                    row.update(ci_low=float(ql), ci_high=float(qh))
-                else:
-                    row.update(ci_low=np.nan, ci_high=np.nan)
-                row["p_value"] = float(pv[t]) if pv is not None else np.nan
-                row["jsd_contribution"] = float(c[t])
-                row["share"] = float(c[t] / total) if total > 0 else np.nan
-                for m in metrics:
-                    row[f"within_{m}"] = float(within[m][t][a, b])
-                wa, wb = within_rows[t][a], within_rows[t][b]
-                if top_words and wa.sum() > 0 and wb.sum() > 0:
-                    cw = contributions(wa, wb, "jsd")
-                    pa, pb = wa / wa.sum(), wb / wb.sum()
-                    order = _order_desc(cw)
-                    row["words_a"] = " ".join(model._term(j) for j in order[pa[order] > pb[order]][:top_words])
-                    row["words_b"] = " ".join(model._term(j) for j in order[pb[order] > pa[order]][:top_words])
-                else:
-                    row["words_a"] = row["words_b"] = ""
-                trows.append(row)
-    topics = pd.DataFrame(trows)
-    settings = {
-        "k": kk, "method": model.method, "metrics": metrics, "units": "nats" if base is None else f"log base {base}",
-        "base": base, "alpha": alpha, "bootstrap": bootstrap, "permutations": permutations, "ci": ci, "seed": seed_v,
-        "n_jobs": threads, "n_statements": int(T.shape[0]), "n_terms": int(X.shape[1]),
-        "model_seed": model.seed, "max_iter": model.max_iter, "n_iter": model.n_iter_,
-    }
-    notes.extend(model.notes_)
-    notes.extend(n for n in div.notes if n not in notes)
-    return TopicComparison(
-        groups=names, labels=topic_labels, prevalence=prevalence, divergence=div, topics=topics, theta=T,
-        statement_groups=labels_raw, rows=rows, model=model, settings=settings, notes=notes,
-    )

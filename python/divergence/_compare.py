@@ -29,28 +29,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from . import _core
-from .measures import LOG_METRICS, _check_metric, _check_options, resolve_n_jobs
+from ._util.validation import LOG_METRICS, check_metric, check_options, resolve_n_jobs
+from ._measures import group_matrix
+from ._util.validation import check_count, seed_value
 
-__all__ = ["Comparison", "compare", "group_matrix"]
+__all__ = ["Comparison", "compare"]
 
 CI_METHODS = ("percentile", "basic")
-
-
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: must be >= 0, got {value}")
-    return int(value)
-
-
-def _seed_value(seed: Optional[int]) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
-    return int(seed) % (2**64)
 
 
 @dataclass
@@ -88,35 +73,6 @@ class Comparison:
             if sym:
                 M[pos[gb], pos[ga]] = v
         return pd.DataFrame(M, index=self.groups, columns=self.groups)
-
-
-def group_matrix(
-    counts: Any,
-    labels: Any,
-    n_groups: int,
-    metrics: Sequence[str] = ("jsd",),
-    *,
-    alpha: float = 0.0,
-    base: Optional[float] = None,
-    bootstrap: int = 0,
-    permutations: int = 0,
-    seed: int = 0,
-    n_jobs: Optional[int] = None,
-    progress: Any = None,
-):
-    """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
-    matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
-    X = sp.csr_matrix(counts, dtype=np.float64)
-    X.sum_duplicates()
-    X.eliminate_zeros()
-    if X.nnz and (not np.all(np.isfinite(X.data)) or X.data.min() < 0):
-        raise ValueError("counts: must be finite and non-negative")
-    lab = np.ascontiguousarray(labels, dtype=np.int32)
-    csr = (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, int(X.shape[1]))
-    return _core.group_divergence(
-        csr, lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
-        int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs), progress,
-    )
 
 
 def _pairs(K: int, metric: str):
@@ -183,30 +139,30 @@ def compare(
     metrics = [metric] if isinstance(metric, str) else list(metric)
     if not metrics:
         raise ValueError("metric: give at least one metric")
-    metrics = [_check_metric(m) for m in metrics]
+    metrics = [check_metric(m) for m in metrics]
     if alpha and not any(m in ("kl", "jeffreys") for m in metrics):
         raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {', '.join(metrics)}; use alpha=0")
     if base is not None and not any(m in LOG_METRICS for m in metrics):
         raise ValueError(f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); leave base=None")
     if base is not None:
-        _check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
-    bootstrap = _check_count(bootstrap, "bootstrap")
-    permutations = _check_count(permutations, "permutations")
+        check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
+    bootstrap = check_count(bootstrap, "bootstrap")
+    permutations = check_count(permutations, "permutations")
     if not (0 < ci < 1):
         raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci}")
     if ci_method not in CI_METHODS:
         raise ValueError(f"ci_method: must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
-    seed_v = _seed_value(seed)
+    seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
     notes: List[str] = []
 
     # Statements -> counts.
-    from .corpus import Corpus  # local: keeps `import divergence` light
+    from ._corpus import Corpus  # local: keeps `import divergence` light
 
     if isinstance(data, Corpus):
         if groups is not None:
             raise ValueError("groups: a Corpus carries its groups; do not pass groups=")
-        from .text import Vectorizer
+        from ._text import Vectorizer
 
         vec = vectorizer if vectorizer is not None else Vectorizer()
         counts = vec.fit_transform(list(data.text))
@@ -279,7 +235,7 @@ def compare(
     ind = sp.csr_matrix((np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))), shape=(K, X.shape[0]))
     G = (ind @ X).toarray()
     if "jsd" in metrics:
-        from .partisan import jsd_bias_from_group_counts
+        from ._bias import jsd_bias_from_group_counts
 
         bias = jsd_bias_from_group_counts(G, names)
         bias = bias.rename(columns={"expected": "jsd_expected", "corrected": "jsd_corrected", "p_value": "chi2_p"})
@@ -291,7 +247,7 @@ def compare(
     if stance_col is not None:
         if not isinstance(data, Corpus):
             raise ValueError("stance_col: stances need a Corpus (with the stance column)")
-        from .partisan import stance_divergence
+        from ._stance import stance_divergence
 
         stances = stance_divergence(
             data, stance_col, target_col, bootstrap=bootstrap, permutations=permutations, ci=ci,
@@ -302,7 +258,7 @@ def compare(
 
     term_table = None
     if terms:
-        from .terms import terms_from_group_counts
+        from ._terms import terms_from_group_counts
 
         voc = vocab if vocab is not None else [f"term_{j}" for j in range(X.shape[1])]
         term_table = terms_from_group_counts(

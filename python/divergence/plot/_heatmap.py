@@ -7,27 +7,9 @@ from typing import Any, Optional
 
 import numpy as np
 
-__all__ = ["heatmap"]
+from ._style import figure_format, save
 
-_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-
-
-def _figure_format(path: Any) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in _FORMATS:
-        raise ValueError(f"plot: unsupported file type {suffix or '(none)'!r} for {path}; use .png, .svg or .pdf")
-    return _FORMATS[suffix]
-
-
-def _save(fig: Any, path: Any) -> Path:
-    from .io import atomic_write
-
-    fmt = _figure_format(path)
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(p, lambda f: fig.savefig(f, format=fmt, bbox_inches="tight", dpi=150))
-    return p
-
+__all__ = ["heatmap", "cluster_order"]
 
 def cluster_order(M: np.ndarray) -> np.ndarray:
     """Leaf order of average-linkage clustering of a symmetric distance matrix."""
@@ -53,7 +35,7 @@ def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    _figure_format(path)
+    figure_format(path)
     metric = metric or result.metrics[0]
     M = result.matrix(metric).to_numpy()
     P = result.matrix(metric, "p_value").to_numpy()
@@ -86,6 +68,6 @@ def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
         if result.settings.get("permutations"):
             fig.text(0.01, 0.01, "† permutation p >= 0.05", fontsize=8)
-        return _save(fig, path)
+        return save(fig, path)
     finally:
         plt.close(fig)

@@ -34,19 +34,17 @@ novelty, transience and resonance; :func:`changepoints` finds shifts in the mean
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from .measures import LOG_METRICS, _check_metric, _check_options, resolve_n_jobs
+from ._util.validation import LOG_METRICS, check_count, check_metric, check_options, resolve_n_jobs, seed_value
 
-__all__ = ["drift", "novelty", "changepoints", "token_drift", "parse_window", "MODES"]
+__all__ = ["MODES", "drift", "parse_window"]
 
 MODES = ("adjacent", "baseline", "between")
 _SPAN_RE = re.compile(r"^\s*(\d+)\s*([DWMY])\s*$", re.IGNORECASE)
@@ -87,7 +85,7 @@ def parse_window(value: Any, name: str = "window") -> Window:
     raise TypeError(f"{name}: expected an int or a string such as '90D', got {type(value).__name__}")
 
 
-def _span_text(w: Window) -> str:
+def span_text(w: Window) -> str:
     return str(w) if isinstance(w, int) else f"{w[0]}{w[1]}"
 
 
@@ -95,7 +93,7 @@ def _offset(n: int, unit: str) -> Any:
     return pd.DateOffset(**{_UNIT_WORD[unit]: n})
 
 
-def _to_times(times: Any) -> Tuple[pd.DatetimeIndex, Optional[str]]:
+def to_times(times: Any) -> Tuple[pd.DatetimeIndex, Optional[str]]:
     """Times as datetime64 (integers are years) and the inferred resolution."""
     arr = times.to_numpy() if isinstance(times, (pd.Series, pd.Index)) else np.asarray(times)
     if arr.ndim != 1:
@@ -124,12 +122,12 @@ def _to_times(times: Any) -> Tuple[pd.DatetimeIndex, Optional[str]]:
     return idx, res
 
 
-def _ns(x: Any) -> np.ndarray:
+def as_ns(x: Any) -> np.ndarray:
     """Times as int64 nanoseconds (whatever unit pandas chose)."""
     return np.asarray(pd.DatetimeIndex(x).values.astype("datetime64[ns]")).view(np.int64)
 
 
-def _check_sorted(t: np.ndarray, what: str = "times") -> None:
+def check_sorted(t: np.ndarray, what: str = "times") -> None:
     bad = np.flatnonzero(t[1:] < t[:-1])
     if len(bad):
         i = int(bad[0]) + 1
@@ -139,23 +137,7 @@ def _check_sorted(t: np.ndarray, what: str = "times") -> None:
         )
 
 
-def _seed_value(seed: Optional[int]) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
-    return int(seed) % (2**64)
-
-
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: must be >= 0, got {value}")
-    return int(value)
-
-
-def _csr(X: Any) -> sp.csr_matrix:
+def as_csr(X: Any) -> sp.csr_matrix:
     """X as a canonical CSR matrix of float64 (sorted column indices, no duplicates).
 
     A float64 CSR matrix that is already canonical is used as is (no copy); anything else is
@@ -172,7 +154,7 @@ def _csr(X: Any) -> sp.csr_matrix:
     return M
 
 
-def _csr_tuple(M: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def csr_tuple(M: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     return (M.indptr.astype(np.int64), M.indices.astype(np.int32, copy=False),
             np.ascontiguousarray(M.data), int(M.shape[1]))
 
@@ -202,10 +184,10 @@ def _time_grid(t_min: pd.Timestamp, t_max: pd.Timestamp, window: Tuple[int, str]
     return starts, ends
 
 
-def _check_window_args(window: Window, step: Window, resolution: Optional[str]) -> None:
+def check_window_args(window: Window, step: Window, resolution: Optional[str]) -> None:
     if isinstance(window, int) != isinstance(step, int):
         raise ValueError(
-            f"step: window {_span_text(window)!r} and step {_span_text(step)!r} must both be numbers of "
+            f"step: window {span_text(window)!r} and step {span_text(step)!r} must both be numbers of "
             "statements or both spans of time"
         )
     if isinstance(window, tuple) and isinstance(step, tuple) and resolution in _RES_DAYS:
@@ -214,7 +196,7 @@ def _check_window_args(window: Window, step: Window, resolution: Optional[str]) 
             if w[0] * _MIN_DAYS[w[1]] < need:
                 hint = "; use at least 1Y" if resolution == "year" else "; use at least 1D"
                 raise ValueError(
-                    f"{name}: {_span_text(w)} is narrower than the data's time resolution "
+                    f"{name}: {span_text(w)} is narrower than the data's time resolution "
                     f"({resolution}s){hint}"
                 )
 
@@ -228,9 +210,9 @@ def _count_windows(n: int, window: int, step: int) -> Tuple[np.ndarray, np.ndarr
 # Data preparation
 
 
-def _prepare(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) -> Dict[str, Any]:
+def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) -> Dict[str, Any]:
     """X (CSR, rows in time order), times (DatetimeIndex or None), resolution, labels (str)."""
-    from .corpus import Corpus
+    from ._corpus import Corpus
 
     notes: List[str] = []
     if isinstance(data, Corpus):
@@ -244,14 +226,14 @@ def _prepare(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) ->
         c.require_time()
         order = np.argsort(c.time.to_numpy(), kind="stable")
         frame = c.frame.iloc[order].reset_index(drop=True)
-        from .text import Vectorizer
+        from ._text import Vectorizer
 
         vec = vectorizer if vectorizer is not None else Vectorizer()
-        X = _csr(vec.fit_transform(list(frame["text"])))
+        X = as_csr(vec.fit_transform(list(frame["text"])))
         t = pd.DatetimeIndex(frame["time"])
         return dict(X=X, times=t, resolution=c.time_resolution, labels=np.asarray(frame["group"].astype(str)),
                     ids=np.asarray(frame["id"].astype(str)), notes=notes, vocab=vec.get_feature_names_out())
-    X = _csr(data)
+    X = as_csr(data)
     n = X.shape[0]
     if groups is None:
         labels = np.broadcast_to(np.array("all"), (n,))  # read-only view, no n-element copy
@@ -262,10 +244,10 @@ def _prepare(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) ->
     t = None
     res: Optional[str] = None
     if times is not None:
-        t, res = _to_times(times)
+        t, res = to_times(times)
         if len(t) != n:
             raise ValueError(f"times: {len(t)} times for {n} statements")
-        _check_sorted(_ns(t))
+        check_sorted(as_ns(t))
     return dict(X=X, times=t, resolution=res, labels=labels, ids=None, notes=notes, vocab=None,
                 one_group=groups is None)
 
@@ -348,10 +330,10 @@ def drift(
     """
     if mode not in MODES:
         raise ValueError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
-    metric = _check_metric(metric)
-    base_v = _check_options(metric, base, alpha)
-    bootstrap = _check_count(bootstrap, "bootstrap")
-    permutations = _check_count(permutations, "permutations")
+    metric = check_metric(metric)
+    base_v = check_options(metric, base, alpha)
+    bootstrap = check_count(bootstrap, "bootstrap")
+    permutations = check_count(permutations, "permutations")
     if not (0 < ci < 1):
         raise ValueError(f"ci: must be between 0 and 1, got {ci}")
     if ci_method not in ("percentile", "basic"):
@@ -362,16 +344,16 @@ def drift(
         raise ValueError("reference: applies to mode='baseline' only")
     win = parse_window(window, "window")
     stp = parse_window(step if step is not None else window, "step")
-    seed_v = _seed_value(seed)
+    seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
 
-    d = _prepare(data, times, groups, vectorizer, sort=True)
+    d = prepare_rows(data, times, groups, vectorizer, sort=True)
     X: sp.csr_matrix = d["X"]
     t: Optional[pd.DatetimeIndex] = d["times"]
     labels: np.ndarray = d["labels"]
-    _check_window_args(win, stp, d["resolution"])
+    check_window_args(win, stp, d["resolution"])
     if isinstance(win, tuple) and t is None:
-        raise ValueError(f"times: time windows ({_span_text(win)}) need times= (one per statement)")
+        raise ValueError(f"times: time windows ({span_text(win)}) need times= (one per statement)")
     n = X.shape[0]
     if d.get("one_group"):
         codes = np.zeros(n, dtype=np.int64)
@@ -380,7 +362,7 @@ def drift(
         uniq, codes = np.unique(labels, return_inverse=True)
         names = [str(u) for u in uniq]
     settings: Dict[str, Any] = dict(
-        mode=mode, metric=metric, window=_span_text(win), step=_span_text(stp),
+        mode=mode, metric=metric, window=span_text(win), step=span_text(stp),
         units=("nats" if base is None else f"log base {base}") if metric in LOG_METRICS else "none",
         base=base, alpha=alpha, bootstrap=bootstrap, permutations=permutations, ci=ci,
         ci_method=ci_method, seed=seed_v,
@@ -399,7 +381,7 @@ def drift(
     return table
 
 
-def _window_bounds(tk: Optional[pd.DatetimeIndex], n: int, win: Window, stp: Window, resolution: Optional[str],
+def window_bounds(tk: Optional[pd.DatetimeIndex], n: int, win: Window, stp: Window, resolution: Optional[str],
                    grid: Optional[Tuple[List[pd.Timestamp], List[pd.Timestamp]]], who: str):
     """Row ranges of windows over one time-ordered sequence, with their reported start/end."""
     if isinstance(win, int):
@@ -417,15 +399,15 @@ def _window_bounds(tk: Optional[pd.DatetimeIndex], n: int, win: Window, stp: Win
         return b, e, ws, we
     assert grid is not None and tk is not None
     starts, ends = grid
-    ti = _ns(tk)
-    s64 = _ns(starts)
-    e64 = _ns(ends)
+    ti = as_ns(tk)
+    s64 = as_ns(starts)
+    e64 = as_ns(ends)
     b = np.searchsorted(ti, s64, side="left").astype(np.int64)
     e = np.searchsorted(ti, e64, side="left").astype(np.int64)
     return b, e, pd.DatetimeIndex(starts), pd.DatetimeIndex(ends)
 
 
-def _grid(t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: Optional[str]):
+def window_grid(t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: Optional[str]):
     if not isinstance(win, tuple):
         return None
     assert t is not None and isinstance(stp, tuple)
@@ -433,7 +415,7 @@ def _grid(t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: O
     if not starts:
         fmt = "%Y" if resolution == "year" else "%Y-%m-%d"
         raise ValueError(
-            f"window: {_span_text(win)} is longer than the data's span ({t.min().strftime(fmt)} to "
+            f"window: {span_text(win)} is longer than the data's span ({t.min().strftime(fmt)} to "
             f"{t.max().strftime(fmt)}); use a shorter window"
         )
     return starts, ends
@@ -465,9 +447,9 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
         hi, side = bound(reference[1], True)
         if hi < lo:
             raise ValueError(f"reference: start {reference[0]!r} is after end {reference[1]!r}")
-        ti = _ns(tk)
-        rb = int(np.searchsorted(ti, _ns([lo])[0], side="left"))
-        re_ = int(np.searchsorted(ti, _ns([hi])[0], side=side))  # type: ignore[call-overload]
+        ti = as_ns(tk)
+        rb = int(np.searchsorted(ti, as_ns([lo])[0], side="left"))
+        re_ = int(np.searchsorted(ti, as_ns([hi])[0], side=side))  # type: ignore[call-overload]
         if re_ <= rb:
             raise ValueError(f"reference: {who} has no statements between {reference[0]} and {reference[1]}")
         return rb, re_, f"{reference[0]} to {reference[1]}"
@@ -476,7 +458,7 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
 
 def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v, reference,
           threads, incremental, settings) -> pd.DataFrame:
-    grid = _grid(t, win, stp, resolution)
+    grid = window_grid(t, win, stp, resolution)
     if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
         order = np.arange(len(labels))  # groups already contiguous: no copy of X
         Xo, sorted_labels = X, labels
@@ -495,7 +477,7 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
     for gi, g in enumerate(names):
         rows = order[bounds[gi]:bounds[gi + 1]]
         tk = t[rows] if t is not None else None
-        b, e, ws, we = _window_bounds(tk, len(rows), win, stp, resolution, grid, f"group {g!r}")
+        b, e, ws, we = window_bounds(tk, len(rows), win, stp, resolution, grid, f"group {g!r}")
         m = len(b)
         ids = np.arange(n_win, n_win + m, dtype=np.int64)
         begins.append(b + offset)
@@ -524,7 +506,7 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
     A = np.concatenate(pa).astype(np.int64) if pa else np.zeros(0, np.int64)
     Z = np.concatenate(pb).astype(np.int64) if pb else np.zeros(0, np.int64)
     totals = np.empty(len(B))  # each window's summed counts (n_tokens), from the core's row scan
-    vals = _core.window_pairs(_csr_tuple(Xo), B, E, A, Z, metric, float(alpha), base_v, bool(incremental), threads,
+    vals = _core.window_pairs(csr_tuple(Xo), B, E, A, Z, metric, float(alpha), base_v, bool(incremental), threads,
                               totals)
     # One frame built from whole columns (per-group frames plus concat cost more than the
     # windows themselves on large inputs).
@@ -565,13 +547,13 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
 
 def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, bootstrap,
              permutations, ci, ci_method, seed, threads, incremental, progress) -> pd.DataFrame:
-    grid = _grid(t, win, stp, resolution)
+    grid = window_grid(t, win, stp, resolution)
     n = X.shape[0]
-    b, e, ws, we = _window_bounds(t, n, win, stp, resolution, grid, "the corpus")
+    b, e, ws, we = window_bounds(t, n, win, stp, resolution, grid, "the corpus")
     lab = np.ascontiguousarray(labels, dtype=np.int32)
     K = len(names)
     obs, boot, perm = _core.window_between(
-        _csr_tuple(X), lab, K, b, e, metric, float(alpha), base_v, bootstrap, permutations, seed,
+        csr_tuple(X), lab, K, b, e, metric, float(alpha), base_v, bootstrap, permutations, seed,
         bool(incremental), threads, progress,
     )
     csum = np.concatenate([[0.0], np.cumsum(np.asarray(X.sum(axis=1)).ravel())])
@@ -620,261 +602,3 @@ def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, b
     return out
 
 
-# --------------------------------------------------------------------------------------------
-# Token streams
-
-
-def token_drift(tokens: Any, window: int, step: int = 1, *, base: Optional[float] = None,
-                n_types: Optional[int] = None, incremental: bool = True) -> pd.DataFrame:
-    """JSD between adjacent windows of ``window`` tokens along one token stream.
-
-    For boundaries i = window, window + step, ... (while i + window <= len(tokens)),
-    ``value`` = JSD(tokens[i - window : i], tokens[i : i + window]) and ``position`` = i.
-    ``tokens``: integer token ids (0 .. n_types - 1), or any labels (strings), which are
-    numbered first. Concatenate a group's statements for one stream per group.
-
-    Complexity: O(len(tokens) + n_types) time for the whole curve, i.e. O(1) per token the
-    windows move, whatever ``window`` and ``step``: both windows' counts are kept, and with
-    G(x) = x ln x, JSD = ln 2 + S / (2 window) with S = sum over types of G(a) + G(b) - G(a + b);
-    a token moving changes at most three types' terms. S is kept as an exact fixed-point integer
-    sum (2^-64 units), so the curve equals the one recomputed from scratch at every boundary
-    (``incremental=False``, O(window) per boundary) exactly.
-    """
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window: must be a positive number of tokens, got {window!r}")
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
-        raise ValueError(f"step: must be a positive number of tokens, got {step!r}")
-    arr = np.asarray(tokens)
-    if arr.ndim != 1:
-        raise ValueError(f"tokens: expected a 1-d sequence, got shape {arr.shape}")
-    if arr.dtype.kind not in "iu":
-        _, arr = np.unique(arr, return_inverse=True)
-    arr = np.ascontiguousarray(arr, dtype=np.int64)
-    if len(arr) < 2 * window:
-        raise ValueError(f"window: two windows of {window} tokens need {2 * window} tokens, the stream has {len(arr)}")
-    if arr.size and arr.min() < 0:
-        raise ValueError("tokens: ids must be >= 0")
-    nt = int(n_types) if n_types is not None else (int(arr.max()) + 1 if arr.size else 1)
-    base_v = _check_options("jsd", base, 0.0)
-    scale = 1.0 if base_v == 0.0 else 1.0 / math.log(base_v)
-    pos, val = _core.token_drift(arr, nt, int(window), int(step), scale, bool(incremental))
-    return pd.DataFrame({"position": pos, "value": val})
-
-
-# --------------------------------------------------------------------------------------------
-# Novelty, transience, resonance
-
-
-def novelty(
-    data: Any,
-    times: Any = None,
-    *,
-    window: int,
-    alpha: Optional[float] = None,
-    base: Optional[float] = None,
-    n_jobs: Optional[int] = None,
-    vectorizer: Any = None,
-) -> pd.DataFrame:
-    """Novelty, transience and resonance (Barron, Huang, Spang and DeDeo 2018, PNAS 115(18)).
-
-    For statement j (in time order) with window w and distributions s (rows after smoothing):
-    novelty N = (1/w) sum_{d=1..w} KL(s_j || s_{j-d}), transience T = (1/w) sum_{d=1..w}
-    KL(s_j || s_{j+d}), resonance R = N - T. Only statements with full windows are scored:
-    novelty needs w statements before, transience w after, resonance both (``scored``);
-    the rest are NaN.
-
-    Parameters
-    ----------
-    data : dense rows (topic mixtures, N x D; every entry > 0 unless ``alpha`` > 0), a sparse
-        count matrix (smoothed with ``alpha``), or a :class:`~divergence.Corpus` (sorted by
-        time, counted with ``vectorizer``).
-    times : optional, one per row, sorted (reported in the ``time`` column).
-    alpha : additive smoothing s = (x + alpha) / (sum x + D alpha); default 0 for dense rows,
-        1.0 for counts (KL needs every entry > 0).
-    base : log base (None: nats; the paper uses bits, base=2).
-    """
-    from .corpus import Corpus
-
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window: must be a positive number of statements, got {window!r}")
-    base_v = _check_options("kl", base, 0.0 if alpha is None else alpha)
-    scale = 1.0 if base_v == 0.0 else 1.0 / math.log(base_v)
-    threads = resolve_n_jobs(n_jobs)
-    extra: Dict[str, Any] = {}
-    tt: Any = None
-    if isinstance(data, Corpus):
-        if times is not None:
-            raise ValueError("times: a Corpus carries its times; do not pass times=")
-        d = _prepare(data, None, None, vectorizer, sort=True)
-        M: Any = d["X"]
-        tt = d["times"]
-        extra = {"id": d["ids"], "group": d["labels"]}
-    else:
-        M = data
-        if times is not None:
-            tt, _ = _to_times(times)
-            _check_sorted(_ns(tt))
-    if sp.issparse(M):
-        X = _csr(M)
-        a = 1.0 if alpha is None else float(alpha)
-        n = X.shape[0]
-        if n <= window:
-            raise ValueError(f"window: {window} is not less than the {n} statements; nothing would be scored")
-        nov, tra = _core.novelty_sparse(_csr_tuple(X), int(window), a, scale, threads)
-    else:
-        D = np.ascontiguousarray(np.asarray(M, dtype=np.float64))
-        if D.ndim != 2:
-            raise ValueError(f"data: expected a 2-d array (statements x topics), got shape {D.shape}")
-        a = 0.0 if alpha is None else float(alpha)
-        n = D.shape[0]
-        if n <= window:
-            raise ValueError(f"window: {window} is not less than the {n} statements; nothing would be scored")
-        nov, tra = _core.novelty_dense(D, int(window), a, scale, threads)
-    if tt is not None and len(tt) != n:
-        raise ValueError(f"times: {len(tt)} times for {n} statements")
-    out = pd.DataFrame({"position": np.arange(n)})
-    if tt is not None:
-        out["time"] = tt
-    for k, v in extra.items():
-        out[k] = v
-    out["novelty"] = nov
-    out["transience"] = tra
-    out["resonance"] = nov - tra
-    out["scored"] = np.isfinite(out["resonance"].to_numpy())
-    out.attrs = dict(window=int(window), alpha=a, base=base, units="nats" if base is None else f"log base {base}")
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# Change points
-
-
-def _best_split(y: np.ndarray, min_size: int) -> Tuple[int, float]:
-    """Split maximising the between-segment sum of squares (n1 n2 / n)(mean1 - mean2)^2."""
-    n = len(y)
-    if n < 2 * min_size:
-        return -1, 0.0
-    c = np.cumsum(y - y.mean())
-    k = np.arange(min_size, n - min_size + 1)
-    s1 = c[k - 1]
-    gain = (s1 * s1) * n / (k * (n - k))
-    i = int(np.argmax(gain))
-    return int(k[i]), float(gain[i])
-
-
-def _max_gain(y: np.ndarray, min_size: int) -> float:
-    return _best_split(y, min_size)[1]
-
-
-def changepoints(
-    series: Any,
-    times: Any = None,
-    *,
-    penalty: Union[str, float] = "bic",
-    min_size: int = 2,
-    max_changes: Optional[int] = None,
-    permutations: int = 999,
-    block: int = 1,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Shifts in the mean of a series (e.g. a drift curve): binary segmentation, BIC penalty,
-    permutation p-values.
-
-    Method. Missing values are dropped. The noise scale is estimated robustly from successive
-    differences, sigma = 1.4826 MAD(diff(y)) / sqrt(2) (unaffected by level shifts; the
-    sample standard deviation of the differences / sqrt(2) when the MAD is 0). Binary
-    segmentation: in a segment of n values, the split at k reduces the residual sum of squares by
-    gain = (k (n - k) / n) (mean_left - mean_right)^2; the best split is kept when
-    gain / sigma^2 > penalty, with the BIC-type penalty ``penalty="bic"``: 2 ln N (N the series
-    length: a change adds a location and a mean, each costing ln N, as the BIC penalty of R's
-    ``changepoint::cpt.mean``) or a number given. Both halves are then searched again
-    (segments of at least ``min_size`` values) until no split passes or ``max_changes`` are
-    found.
-
-    Confidence: for each change, a permutation p-value of its segment's largest gain: the
-    segment's values are shuffled ``permutations`` times (in blocks of ``block`` consecutive
-    values: overlapping windows make drift series autocorrelated; use block ~ window / step),
-    p = (1 + #{max gain of shuffled >= observed}) / (1 + permutations).
-
-    Returns a DataFrame, one row per change in time order: ``position`` (index in the series
-    of the first value after the change), ``time`` (``times[position]``, or the series' index
-    label), ``mean_before``, ``mean_after`` (the adjacent segments' means), ``gain``
-    (gain / sigma^2), ``p_value``.
-    """
-    if isinstance(series, pd.Series):
-        labels_all = series.index.to_numpy() if times is None else np.asarray(times)
-        y_all = series.to_numpy(dtype=np.float64)
-    else:
-        y_all = np.asarray(series, dtype=np.float64)
-        labels_all = np.arange(len(y_all)) if times is None else np.asarray(times)
-    if y_all.ndim != 1:
-        raise ValueError(f"series: expected a 1-d series, got shape {y_all.shape}")
-    if len(labels_all) != len(y_all):
-        raise ValueError(f"times: {len(labels_all)} times for {len(y_all)} values")
-    if isinstance(min_size, bool) or not isinstance(min_size, (int, np.integer)) or min_size < 1:
-        raise ValueError(f"min_size: must be a positive integer, got {min_size!r}")
-    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
-        raise ValueError(f"block: must be a positive integer, got {block!r}")
-    permutations = _check_count(permutations, "permutations")
-    keep = np.flatnonzero(np.isfinite(y_all))
-    y = y_all[keep]
-    N = len(y)
-    cols = ["position", "time", "mean_before", "mean_after", "gain", "p_value"]
-    if N < 2 * min_size:
-        return pd.DataFrame({c: [] for c in cols})
-    if isinstance(penalty, str):
-        if penalty.lower() != "bic":
-            raise ValueError(f"penalty: 'bic' or a positive number, got {penalty!r}")
-        beta = 2.0 * math.log(N)
-    else:
-        beta = float(penalty)
-        if not beta > 0:
-            raise ValueError(f"penalty: must be > 0, got {penalty!r}")
-    dy = np.diff(y)
-    sigma = 1.4826 * float(np.median(np.abs(dy - np.median(dy)))) / math.sqrt(2) if len(dy) else 0.0
-    if sigma <= 0 and len(dy) > 1:
-        sigma = float(np.std(dy)) / math.sqrt(2)
-    if sigma <= 0:
-        return pd.DataFrame({c: [] for c in cols})
-    s2 = sigma * sigma
-    found: List[Tuple[int, float, int, int]] = []  # (split, gain/s2, seg start, seg end)
-    todo = [(0, N)]
-    while todo:
-        s, e = todo.pop()
-        if max_changes is not None and len(found) >= max_changes:
-            break
-        k, g = _best_split(y[s:e], min_size)
-        if k < 0 or g / s2 <= beta:
-            continue
-        found.append((s + k, g / s2, s, e))
-        todo.append((s + k, e))
-        todo.append((s, s + k))
-    found.sort()
-    rng_seed = int(seed)
-    rows = []
-    cps = [f[0] for f in found]
-    for idx, (cp, g, s, e) in enumerate(found):
-        p = np.nan
-        if permutations:
-            rng = np.random.default_rng([rng_seed, idx])
-            seg = y[s:e]
-            nb = int(math.ceil(len(seg) / block))
-            blocks = [seg[i * block:(i + 1) * block] for i in range(nb)]
-            obs = g * s2
-            hits = 0
-            for _ in range(permutations):
-                perm = np.concatenate([blocks[i] for i in rng.permutation(nb)])
-                if _max_gain(perm, min_size) >= obs - 1e-12 * abs(obs):
-                    hits += 1
-            p = (1 + hits) / (1 + permutations)
-        prev = cps[idx - 1] if idx > 0 else 0
-        nxt = cps[idx + 1] if idx + 1 < len(cps) else N
-        rows.append({
-            "position": int(keep[cp]), "time": labels_all[keep[cp]],
-            "mean_before": float(y[prev:cp].mean()), "mean_after": float(y[cp:nxt].mean()),
-            "gain": g, "p_value": p,
-        })
-    out = pd.DataFrame(rows, columns=cols)
-    out.attrs = dict(method="binary segmentation, mean shifts", penalty=beta, sigma=sigma,
-                     permutations=permutations, block=int(block))
-    return out

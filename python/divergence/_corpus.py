@@ -52,7 +52,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 import pandas as pd
 
-from .io import example_path, sha256_bytes
+from ._output import example_path, sha256_bytes
 
 __all__ = [
     "Corpus",
@@ -762,7 +762,7 @@ def _read_source(
     return raw, source
 
 
-def _check_options(opts: _Options) -> None:
+def check_options(opts: _Options) -> None:
     if opts.encoding_errors not in ("strict", "replace"):
         raise ValueError(f"encoding_errors: must be 'strict' or 'replace', got {opts.encoding_errors!r}")
     for name in ("text_col", "group_col", "id_col"):
@@ -1051,7 +1051,7 @@ class Corpus:
             drop_empty=bool(drop_empty),
             strict=bool(strict),
         )
-        _check_options(opts)
+        check_options(opts)
         notes: List[str] = []
         sources: List[Dict[str, Any]] = []
         origins: List[_Origin] = []
@@ -1101,7 +1101,7 @@ class Corpus:
             text_col=text_col, group_col=group_col, time_col=time_col, id_col=id_col, group=group,
             drop_empty=bool(drop_empty),
         )
-        _check_options(opts)
+        check_options(opts)
         frame = _frame_columns(df)
         if len(frame) == 0:
             raise CorpusError(f"{name}: has no rows")

@@ -1,0 +1,467 @@
+"""Honest gap estimates: leave-out partisanship, bias-corrected divergence, annotated stances.
+
+How far apart two parties look depends on how much they said: with a large vocabulary and few
+statements any two groups look different. This module reports gaps together with what noise
+alone would give.
+
+Partisanship (Gentzkow, Shapiro and Taddy 2019, Econometrica 87(4))
+--------------------------------------------------------------------
+Speaker i (``speakers=``; a speaker's statements are summed; without speakers each statement is
+its own speaker) in group g has phrase counts c_i, total m_i, frequencies q_i = c_i/m_i; group
+frequencies are q^g = sum_{i in g} c_i / sum_{i in g} m_i and the posterior on group g after
+phrase j is rho_{g,j} = q^g_j / sum_h q^h_j (equal priors 1/G).
+
+- plug-in ``pi = (1/G) sum_g q^g . rho_g``: the expected posterior a listener puts on a
+  speaker's true group after hearing one phrase (for two groups exactly GST's pi). It is biased
+  upward when the vocabulary is large relative to the speech: two groups that speak alike still
+  score well above 1/G.
+- leave-out ``pi_LO = (1/G) sum_g mean_{i in g} q_i . rho_{g,-i}``, rho_{g,-i} computed
+  without speaker i (speakers equally weighted within a group). A phrase that no remaining
+  speaker of any group used has posterior 1/G (the prior: it tells a listener nothing).
+- ``1/G`` (``chance``) means "no difference"; the shuffled-label baseline (labels permuted over
+  speakers, group sizes kept) gives the value noise alone produces (its mean is ``null_mean``;
+  for the leave-out it sits near 1/G, for the plug-in well above); intervals resample speakers
+  with replacement within each group (a speaker drawn w times counts w times and is left out
+  with all its copies; a replicate in which a group drew a single speaker has no leave-out value
+  and is dropped, with a note).
+
+Every group needs at least two speakers with tokens (the leave-out has no one left otherwise).
+With few speakers per group, resampled groups hold fewer distinct speakers, so bootstrap values
+of the leave-out sit below it (and of the plug-in above it): ``ci_method="basic"`` (2 value - q)
+corrects for that shift, as in :func:`divergence.compare`. The shuffled-label leave-out mean can
+sit slightly below 1/G for small groups (rho is concave in the left-out group's frequencies);
+``excess`` is measured against it, not against 1/G.
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import _core
+from ._util.validation import check_count, seed_value
+from ._util.validation import resolve_n_jobs
+
+
+__all__ = ["CI_METHODS", "ESTIMATORS", "Partisanship", "SPEAKER_GROUP_POLICIES", "partisanship"]
+
+SPEAKER_GROUP_POLICIES = ("error", "first", "split")
+ESTIMATORS = ("plug-in", "leave-out")
+_SHOW = 5
+
+
+# --------------------------------------------------------------------------------------------
+# Shared input handling
+
+
+def is_corpus(data: Any) -> bool:
+    from ._corpus import Corpus
+
+    return isinstance(data, Corpus)
+
+
+def missing_values(values: pd.Series) -> np.ndarray:
+    s = values
+    miss = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        miss = miss | s.astype(str).str.strip().eq("").to_numpy()
+    return np.asarray(miss, dtype=bool)
+
+
+def where_rows(data: Any, rows: np.ndarray) -> str:
+    rows = np.asarray(rows, dtype=np.int64)
+    if is_corpus(data):
+        return data.describe_locations(rows)
+    shown = ", ".join(str(int(r)) for r in rows[:_SHOW])
+    more = f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else ""
+    return f"rows {shown}{more}"
+
+
+def ci_bounds(ci: float) -> Tuple[float, float]:
+    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not (0 < ci < 1):
+        raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci!r}")
+    return 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
+
+
+CI_METHODS = ("percentile", "basic")
+
+
+def interval(bs: np.ndarray, v: float, lo_q: float, hi_q: float, method: str) -> Tuple[float, float]:
+    """Percentile (or basic: 2 v - q) interval of bootstrap values; no interpolation across
+    infinite values (bhattacharyya of disjoint supports)."""
+    if np.all(np.isfinite(bs)):
+        ql, qh = np.percentile(bs, [lo_q, hi_q])
+    else:
+        ql, qh = np.percentile(bs, [lo_q, hi_q], method="nearest")
+    ql, qh = float(ql), float(qh)
+    if method == "basic":
+        ql, qh = 2 * v - qh, 2 * v - ql
+    return ql, qh
+
+
+def check_ci_method(ci_method: str) -> str:
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"ci_method: must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
+    return ci_method
+
+
+def statement_counts(data: Any, groups: Any, vectorizer: Any) -> Tuple[sp.csr_matrix, np.ndarray, Optional[List[str]]]:
+    """Statements x terms counts (float64 CSR) and raw group labels."""
+    if is_corpus(data):
+        if groups is not None:
+            raise ValueError("groups: a Corpus carries its groups; do not pass groups=")
+        from ._text import Vectorizer
+
+        vec = vectorizer if vectorizer is not None else Vectorizer()
+        counts = vec.fit_transform(list(data.text))
+        vocab = [str(v) for v in vec.get_feature_names_out()]
+        labels = np.asarray(data.group.astype(str))
+    else:
+        if groups is None:
+            raise ValueError("groups: pass one group label per statement when data is a matrix")
+        counts = data
+        labels = np.asarray(groups)
+        vocab = None
+    X = sp.csr_matrix(counts, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] != labels.shape[0]:
+        raise ValueError(f"groups: {labels.shape[0]} labels for {X.shape[0]} statements")
+    X.sum_duplicates()
+    if X.nnz and (not np.all(np.isfinite(X.data)) or X.data.min() < 0):
+        raise ValueError("counts: must be finite and non-negative")
+    X.eliminate_zeros()
+    return X, labels, vocab
+
+
+@dataclass
+class SpeakerIds:
+    codes: np.ndarray  # int64 speaker code per statement
+    names: List[str]  # name of each code
+
+
+def speaker_labels(data: Any, speakers: Any, n: int) -> Optional[SpeakerIds]:
+    """Speaker code of each statement (None: each statement is its own speaker). Speakers are
+    compared by their text (1 and "1" are one speaker)."""
+    if speakers is None:
+        return None
+    if isinstance(speakers, str):
+        if not is_corpus(data):
+            raise TypeError("speakers: a column name needs a Corpus; pass one speaker per statement")
+        if speakers not in data.frame.columns:
+            cols = ", ".join(repr(c) for c in data.frame.columns)
+            raise ValueError(f"speakers: no column {speakers!r} in the corpus; columns: {cols}")
+        values: Any = data.frame[speakers].to_numpy()
+    else:
+        values = np.asarray(speakers)
+        if values.dtype.kind not in "iub":
+            values = np.asarray(speakers, dtype=object)
+    if values.ndim != 1 or len(values) != n:
+        raise ValueError(f"speakers: {len(values)} speakers for {n} statements")
+    if values.dtype.kind in "iub":  # integer ids: never missing, distinct ids print distinctly
+        codes, uniq = pd.factorize(values)
+        return SpeakerIds(np.asarray(codes, dtype=np.int64), [str(u) for u in uniq])
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    text = [str(u).strip() for u in uniq]
+    bad_code = np.array([t == "" for t in text] + [True], dtype=bool)  # last entry: code -1
+    miss = np.flatnonzero(bad_code[codes])
+    if len(miss):
+        raise ValueError(f"speakers: {len(miss)} statement(s) without a speaker: {where_rows(data, miss)}")
+    merged, names = pd.factorize(np.asarray([str(u) for u in uniq], dtype=object))
+    return SpeakerIds(np.asarray(merged, dtype=np.int64)[codes], [str(x) for x in names])
+
+
+def multi_group_speakers(spk: np.ndarray, gcode: np.ndarray, G: int, names: Sequence[str],
+                          gnames: Sequence[str], raise_error: bool) -> np.ndarray:
+    """Codes of speakers found in more than one group (a ValueError naming them and their
+    groups when ``raise_error``)."""
+    spk = np.asarray(spk, dtype=np.int64)
+    one = np.zeros(int(spk.max()) + 1 if len(spk) else 0, dtype=np.int64)
+    one[spk] = gcode  # some group of each speaker (the last written)
+    multi = np.unique(spk[gcode != one[spk]])  # a statement in another group: O(n), no sort of n
+    if len(multi) and raise_error:
+        pairs = np.unique(spk[np.isin(spk, multi)] * G + gcode[np.isin(spk, multi)])
+        shown = []
+        for k in multi[:_SHOW]:
+            gs = sorted(gnames[int(p % G)] for p in pairs[pairs // G == k])
+            shown.append(f"{names[int(k)]!r} ({', '.join(repr(g) for g in gs)})")
+        more = f" and {len(multi) - _SHOW} more" if len(multi) > _SHOW else ""
+        raise ValueError(
+            f"speakers: {len(multi)} speaker(s) belong to more than one group: {'; '.join(shown)}{more}; "
+            "fix the data, or choose speaker_group_policy='first' (each speaker counted in the group of "
+            "their first statement) or 'split' (one speaker per speaker and group)"
+        )
+    return multi
+
+
+@dataclass
+class Speakers:
+    X: sp.csr_matrix  # speakers x terms
+    codes: np.ndarray  # int32 group code per speaker
+    names: List[str]  # speaker names
+    groups: List[str]  # group names
+    n_statements: np.ndarray  # per speaker
+    notes: List[str]
+
+
+def label_codes(labels: Any) -> Tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct labels as str, code per element): np.unique(astype(str)) by hashing."""
+    codes, uniq = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=False)
+    text = np.asarray([str(u) for u in uniq], dtype=object)
+    merged, names = pd.factorize(text)  # values whose text agrees are one group
+    names = np.asarray([str(x) for x in names], dtype=object)
+    order = np.argsort(names, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return names[order], rank[np.asarray(merged)][np.asarray(codes)]
+
+
+def _sorted_csr(S: Any) -> sp.csr_matrix:
+    """CSR with sorted column indices, by two linear conversions (CSR -> CSC -> CSR)."""
+    S = sp.csr_matrix(S)
+    if not S.has_sorted_indices:
+        S = S.tocsc().tocsr()
+    return S
+
+
+def by_speaker(X: sp.csr_matrix, labels: np.ndarray, spk: Optional[SpeakerIds], policy: str,
+                threads: int = 1) -> Speakers:
+    """Sum statements per speaker; resolve speakers found in several groups; drop empty ones."""
+    if policy not in SPEAKER_GROUP_POLICIES:
+        raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {policy!r}")
+    notes: List[str] = []
+    gnames_all, gcode = label_codes(labels)
+    G_all = len(gnames_all)
+    n = X.shape[0]
+    if spk is None:
+        S = X if X.has_sorted_indices else _sorted_csr(X)
+        sp_gcode = gcode
+        names: List[str] = [f"statement {i}" for i in range(n)]
+        n_stat = np.ones(n, dtype=np.int64)
+    else:
+        multi = multi_group_speakers(spk.codes, gcode, G_all, spk.names, [str(g) for g in gnames_all], policy == "error")
+        if policy == "split":
+            key = spk.codes * G_all + gcode
+            if len(multi):
+                notes.append(
+                    f"speaker_group_policy='split': {len(multi)} speaker(s) in several groups counted once per group"
+                )
+        else:
+            key = spk.codes
+        sp_idx, uniq = pd.factorize(key, sort=False)
+        sp_idx = np.asarray(sp_idx, dtype=np.int64)
+        uniq = np.asarray(uniq, dtype=np.int64)
+        n_sp = len(uniq)
+        first = np.full(n_sp, -1, dtype=np.int64)
+        order = np.arange(n)[::-1]
+        first[sp_idx[order]] = order  # first statement of each speaker
+        sp_gcode = gcode[first]
+        base = uniq // G_all if policy == "split" else uniq
+        names = [spk.names[int(k)] for k in base]
+        if policy == "split" and len(multi):
+            mset = set(int(k) for k in multi)
+            names = [f"{nm} [{gnames_all[g]}]" if int(k) in mset else nm for nm, k, g in zip(names, base, sp_gcode)]
+        if policy == "first" and len(multi):
+            moved = int(np.count_nonzero(gcode != sp_gcode[sp_idx]))
+            notes.append(
+                f"speaker_group_policy='first': {len(multi)} speaker(s) in several groups counted in the group "
+                f"of their first statement ({moved} statement(s) reassigned)"
+            )
+        Xs = X if X.has_sorted_indices else _sorted_csr(X)
+        ip, ix, dt = _core.sum_rows_by(_csr_tuple(Xs), sp_idx, n_sp, threads)
+        S = sp.csr_matrix((dt, ix, ip), shape=(n_sp, X.shape[1]))
+        n_stat = np.bincount(sp_idx, minlength=n_sp)
+    tok = np.asarray(S.sum(axis=1)).ravel()
+    keep = tok > 0
+    if not keep.all():
+        what = "statement(s)" if spk is None else "speaker(s)"
+        notes.append(f"dropped {int((~keep).sum())} {what} with no tokens after tokenising")
+        S = S[keep]
+        sp_gcode = sp_gcode[keep]
+        names = [nm for nm, k in zip(names, keep) if k]
+        n_stat = n_stat[keep]
+    present, codes = np.unique(sp_gcode, return_inverse=True)
+    return Speakers(S, codes.astype(np.int32), names, [str(gnames_all[g]) for g in present], n_stat, notes)
+
+
+def check_speaker_groups(s: Speakers, unit: str) -> None:
+    G = len(s.groups)
+    if G < 2:
+        raise ValueError(
+            f"groups: partisanship needs at least two groups with tokens, found {G}"
+            + (f" ({s.groups[0]!r})" if G else "")
+        )
+    counts = np.bincount(s.codes, minlength=G)
+    few = [f"{s.groups[g]!r} has {counts[g]}" for g in range(G) if counts[g] < 2]
+    if few:
+        raise ValueError(
+            f"speakers: the leave-out estimate needs at least two {unit}s per group; " + ", ".join(few)
+        )
+
+
+def _csr_tuple(X: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    return (
+        np.ascontiguousarray(X.indptr, dtype=np.int64),
+        np.ascontiguousarray(X.indices, dtype=np.int32),
+        np.ascontiguousarray(X.data, dtype=np.float64),
+        int(X.shape[1]),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Partisanship
+
+
+@dataclass
+class Partisanship:
+    """Result of :func:`partisanship`.
+
+    ``table``: one row per estimator (plug-in, leave-out) with value, ci_low, ci_high,
+    boot_mean, null_mean (shuffled-label baseline), excess (value - null_mean), p_value
+    ((1 + #{null >= value}) / (1 + permutations)), chance (1/G) and sizes. ``by_group``: each
+    group's q^g . rho_g and mean leave-out score; ``speakers``: each speaker's leave-out score
+    q_i . rho_{g,-i}. ``bootstrap`` (B x 2) and ``null`` (P x 2) hold the replicates.
+    """
+
+    groups: List[str]
+    table: pd.DataFrame
+    by_group: pd.DataFrame
+    speakers: pd.DataFrame
+    bootstrap: np.ndarray
+    null: np.ndarray
+    settings: Dict[str, Any]
+    notes: List[str] = field(default_factory=list)
+
+    @property
+    def chance(self) -> float:
+        return 1.0 / len(self.groups)
+
+    @property
+    def plug_in(self) -> float:
+        return float(self.table["value"].iloc[0])
+
+    @property
+    def leave_out(self) -> float:
+        return float(self.table["value"].iloc[1])
+
+
+def _summarise(obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, ci: float, ci_method: str) -> Tuple[List[Dict[str, Any]], int]:
+    lo_q, hi_q = ci_bounds(ci)
+    rows = []
+    dropped = 0
+    for e, name in enumerate(ESTIMATORS):
+        v = float(obs[e])
+        row: Dict[str, Any] = {"estimator": name, "value": v}
+        bs = boot[:, e] if len(boot) else np.empty(0)
+        ok = bs[np.isfinite(bs)]
+        if e == 1:
+            dropped = int(len(bs) - len(ok))
+        if len(ok):
+            ql, qh = interval(ok, v, lo_q, hi_q, ci_method)
+            row.update(ci_low=float(ql), ci_high=float(qh), boot_mean=float(ok.mean()))
+        else:
+            row.update(ci_low=np.nan, ci_high=np.nan, boot_mean=np.nan)
+        if len(perm):
+            ns = perm[:, e]
+            nm = float(ns.mean())
+            row.update(null_mean=nm, excess=v - nm, p_value=float((1 + np.count_nonzero(ns >= v)) / (1 + len(ns))))
+        else:
+            row.update(null_mean=np.nan, excess=np.nan, p_value=np.nan)
+        rows.append(row)
+    return rows, dropped
+
+
+def run_leave_out(s: Speakers, bootstrap: int, permutations: int, seed: int, threads: int):
+    return _core.partisanship(_csr_tuple(s.X), s.codes, len(s.groups), bootstrap, permutations, seed, threads)
+
+
+def partisanship(
+    data: Any,
+    groups: Optional[Sequence[Any]] = None,
+    speakers: Any = None,
+    *,
+    bootstrap: int = 200,
+    permutations: int = 200,
+    ci: float = 0.95,
+    ci_method: str = "percentile",
+    seed: Optional[int] = 0,
+    n_jobs: Optional[int] = None,
+    vectorizer: Any = None,
+    speaker_group_policy: str = "error",
+) -> Partisanship:
+    """Plug-in and leave-out partisanship of groups' speech (see the module docstring).
+
+    Parameters
+    ----------
+    data : Corpus, or a statements x phrases count matrix (sparse or dense) with ``groups``.
+    groups : group label per statement (needed when ``data`` is a matrix).
+    speakers : a column of the Corpus (e.g. ``"speaker"``) or one speaker per statement; the
+        statements of one speaker are summed. None: each statement is its own speaker.
+    bootstrap : speaker-resampling replicates for the intervals (0 disables).
+    permutations : shuffled-label replicates (labels permuted over speakers; 0 disables).
+    ci : interval coverage (percentile intervals).
+    seed : makes every random step reproducible for any ``n_jobs`` (None draws one, reported in
+        ``settings``).
+    vectorizer : used for a Corpus (default :class:`divergence.Vectorizer`()).
+    speaker_group_policy : a speaker found in several groups is an error ("error", default
+        naming the speakers and groups), counted in the group of their first statement
+        ("first"), or counted as one speaker per group ("split").
+    """
+    bootstrap = check_count(bootstrap, "bootstrap")
+    permutations = check_count(permutations, "permutations")
+    ci_bounds(ci)
+    check_ci_method(ci_method)
+    seed_v = seed_value(seed)
+    threads = resolve_n_jobs(n_jobs)
+    X, labels, vocab = statement_counts(data, groups, vectorizer)
+    spk = speaker_labels(data, speakers, X.shape[0])
+    s = by_speaker(X, labels, spk, speaker_group_policy, threads)
+    unit = "statement" if spk is None else "speaker"
+    check_speaker_groups(s, unit)
+    obs, by_g, per_sp, boot, perm = run_leave_out(s, bootstrap, permutations, seed_v, threads)
+    return assemble_partisanship(s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra=dict(
+        bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v, n_jobs=threads,
+        speakers=speakers if isinstance(speakers, str) else ("given" if speakers is not None else None),
+        speaker_group_policy=speaker_group_policy, n_terms=int(X.shape[1]),
+    ), unit=unit)
+
+
+def assemble_partisanship(s: Speakers, obs, by_g, per_sp, boot, perm, ci: float, ci_method: str, settings_extra: Dict[str, Any], unit: str) -> Partisanship:
+    G = len(s.groups)
+    notes = list(s.notes)
+    rows, dropped = _summarise(obs, boot, perm, ci, ci_method)
+    if dropped:
+        notes.append(
+            f"{dropped} of {len(boot)} bootstrap replicates drew a single {unit} for some group and have no "
+            "leave-out value; the leave-out interval uses the others"
+        )
+    tokens = np.asarray(s.X.sum(axis=1)).ravel()
+    n_sp_g = np.bincount(s.codes, minlength=G)
+    for r in rows:
+        r.update(chance=1.0 / G, n_groups=G, n_speakers=int(s.X.shape[0]),
+                 n_statements=int(s.n_statements.sum()), tokens=float(tokens.sum()))
+    table = pd.DataFrame(rows)
+    by_group = pd.DataFrame({
+        "group": s.groups,
+        "n_speakers": n_sp_g.astype(int),
+        "n_statements": np.bincount(s.codes, weights=s.n_statements, minlength=G).astype(int),
+        "tokens": np.bincount(s.codes, weights=tokens, minlength=G),
+        "plug_in": by_g[:, 0],
+        "leave_out": by_g[:, 1],
+    })
+    speakers = pd.DataFrame({
+        "speaker": s.names,
+        "group": [s.groups[c] for c in s.codes],
+        "n_statements": s.n_statements.astype(int),
+        "tokens": tokens,
+        "leave_out_score": per_sp,
+    })
+    settings = dict(settings_extra)
+    settings.update(n_groups=G, n_speakers=int(s.X.shape[0]), unit=unit, chance=1.0 / G)
+    return Partisanship(groups=s.groups, table=table, by_group=by_group, speakers=speakers,
+                        bootstrap=boot, null=perm, settings=settings, notes=notes)
+
+

@@ -1,0 +1,266 @@
+"""Leave-out partisanship over time, in the windows of :func:`divergence.drift`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._util.validation import check_count, seed_value
+from ._util.validation import resolve_n_jobs
+from ._drift import (
+    as_ns,
+    check_sorted,
+    check_window_args,
+    parse_window,
+    span_text,
+    to_times,
+    window_bounds,
+    window_grid,
+)
+from ._partisan import (
+    ESTIMATORS,
+    SPEAKER_GROUP_POLICIES,
+    Partisanship,
+    SpeakerIds,
+    assemble_partisanship,
+    by_speaker,
+    check_ci_method,
+    check_speaker_groups,
+    ci_bounds,
+    is_corpus,
+    label_codes,
+    multi_group_speakers,
+    run_leave_out,
+    speaker_labels,
+    statement_counts,
+)
+
+__all__ = ["OVER_TIME_COLUMNS", "PartisanshipOverTime", "partisanship_over_time"]
+
+
+# --------------------------------------------------------------------------------------------
+# Over time: the windows of divergence.drift
+
+
+@dataclass
+class _Windows:
+    """Windows as :func:`divergence.drift` builds them (``mode="between"``: shared by all
+    groups, count windows over all statements)."""
+
+    order: np.ndarray  # statement indices (into the input) in time order
+    begin: np.ndarray  # window k holds statements order[begin[k]:end[k]]
+    end: np.ndarray
+    start: Any  # reported window_start / window_end (drift's convention)
+    stop: Any
+    window: str  # canonical text, e.g. "10Y" or "50"
+    step: str
+    kind: str  # "time" or "statements"
+    resolution: Optional[str]
+    times: Optional[pd.DatetimeIndex]  # in time order
+
+
+def _drift_windows(data: Any, times: Any, n: int, window: Any, step: Any) -> _Windows:
+    """The windows :func:`divergence.drift` uses, with its window specification, conventions and
+    errors. The only place that touches drift.py's private helpers: if drift's internals change,
+    this adapter is what to update."""
+    win = parse_window(window, "window")
+    stp = parse_window(step if step is not None else window, "step")
+    t: Optional[pd.DatetimeIndex] = None
+    res: Optional[str] = None
+    if is_corpus(data):
+        if times is not None:
+            raise ValueError("times: a Corpus carries its times; do not pass times=")
+        data.require_time()  # as drift: a Corpus is windowed by its times
+        tv = data.time.to_numpy()
+        order = np.argsort(tv, kind="stable")
+        t = pd.DatetimeIndex(tv[order])
+        res = data.time_resolution
+    else:
+        order = np.arange(n, dtype=np.int64)
+        if times is not None:
+            t, res = to_times(times)
+            if len(t) != n:
+                raise ValueError(f"times: {len(t)} times for {n} statements")
+            check_sorted(as_ns(t))
+    check_window_args(win, stp, res)
+    if isinstance(win, tuple) and t is None:
+        raise ValueError(f"times: time windows ({span_text(win)}) need times= (one per statement)")
+    grid = window_grid(t, win, stp, res)
+    b, e, ws, we = window_bounds(t, n, win, stp, res, grid, "the corpus")
+    return _Windows(order=np.asarray(order, dtype=np.int64), begin=np.asarray(b, dtype=np.int64),
+                    end=np.asarray(e, dtype=np.int64), start=ws, stop=we, window=span_text(win),
+                    step=span_text(stp), kind="time" if isinstance(win, tuple) else "statements",
+                    resolution=res, times=t)
+
+
+def when_text(v: Any, resolution: Optional[str]) -> str:
+    """A window bound as text: a year for yearly data, a date otherwise, a row position as is."""
+    if isinstance(v, pd.Timestamp):
+        if resolution == "year":
+            return v.strftime("%Y")
+        return v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)
+    return str(v)
+
+
+OVER_TIME_COLUMNS = [
+    "window", "window_start", "window_end", "n_statements", "n_tokens", "n_speakers", "n_groups", "groups",
+    "estimator", "value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value", "chance",
+    "scored", "reason",
+]
+
+
+@dataclass
+class PartisanshipOverTime:
+    """Result of :func:`partisanship_over_time`.
+
+    ``table``: one row per window and estimator (plug-in, leave-out), every window of
+    :func:`divergence.drift` included: ``window`` (index), ``window_start``, ``window_end``
+    (drift's convention: time windows are the half-open span ``[start, end)``; count windows the
+    first and last statement's time, or row positions ``[start, end)`` without times),
+    ``n_statements`` (in the window), ``n_tokens``, ``n_speakers`` (with tokens), ``n_groups``
+    and ``groups`` (present with tokens), then the columns of :attr:`Partisanship.table`
+    (value, ci_low, ci_high, boot_mean, null_mean = shuffled-label mean, excess, p_value,
+    chance = 1/G), ``scored`` and ``reason`` (why a window has no value: NaN values, never
+    dropped). ``results``: the full :class:`Partisanship` of each scored window."""
+
+    groups: List[str]
+    table: pd.DataFrame
+    results: Dict[int, Partisanship]
+    settings: Dict[str, Any]
+    notes: List[str] = field(default_factory=list)
+
+
+def partisanship_over_time(
+    data: Any,
+    groups: Optional[Sequence[Any]] = None,
+    speakers: Any = None,
+    *,
+    window: Any = "4Y",
+    step: Any = None,
+    times: Any = None,
+    bootstrap: int = 200,
+    permutations: int = 200,
+    ci: float = 0.95,
+    ci_method: str = "percentile",
+    seed: Optional[int] = 0,
+    n_jobs: Optional[int] = None,
+    vectorizer: Any = None,
+    speaker_group_policy: str = "error",
+) -> PartisanshipOverTime:
+    """Partisanship per window of :func:`divergence.drift`, with intervals and the
+    shuffled-label baseline.
+
+    Windows are exactly drift's (``mode="between"``): ``window``/``step`` both numbers of
+    statements (``window=50, step=10``, over all statements in time order) or both spans of
+    time (``"90D"``, ``"2W"``, ``"6M"``, ``"4Y"``); ``step`` defaults to ``window``. Time windows
+    are half-open ``[start, start + window)``, start = first time + k * step, kept while they
+    end no later than one resolution unit (a year for yearly data, a day for dates) after the
+    last time; statements after the last window are in none (named in ``notes``). The same
+    errors as drift: a window or step narrower than the time resolution, a step of 0, a window
+    longer than the data, unsorted times (a matrix; a Corpus is sorted by time), time windows
+    without times.
+
+    The vocabulary is built once on the whole corpus; each window's speakers are the speakers
+    with statements in it (their statements in the window summed). A window that cannot be
+    scored (no statements, fewer than two groups, a group with fewer than two speakers) is
+    reported with NaN values and its ``reason``. Each window uses ``seed`` (a window's numbers
+    equal :func:`partisanship` on its statements). Other parameters as in :func:`partisanship`
+    (``times=``: one time per statement for a matrix; a Corpus carries its times).
+    """
+    bootstrap = check_count(bootstrap, "bootstrap")
+    permutations = check_count(permutations, "permutations")
+    ci_bounds(ci)
+    check_ci_method(ci_method)
+    seed_v = seed_value(seed)
+    threads = resolve_n_jobs(n_jobs)
+    if speaker_group_policy not in SPEAKER_GROUP_POLICIES:
+        raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {speaker_group_policy!r}")
+    X, labels, vocab = statement_counts(data, groups, vectorizer)
+    n = X.shape[0]
+    if n == 0:
+        raise ValueError("data: no statements")
+    wins = _drift_windows(data, times, n, window, step)
+    gn, gc = label_codes(labels)
+    if len(gn) < 2:
+        raise ValueError(
+            f"groups: partisanship needs at least two groups, found {len(gn)}" + (f" ({gn[0]!r})" if len(gn) else "")
+        )
+    spk = speaker_labels(data, speakers, n)
+    if spk is not None and speaker_group_policy == "error":
+        multi_group_speakers(spk.codes, gc, len(gn), spk.names, [str(g) for g in gn], raise_error=True)
+    all_groups = [str(g) for g in gn]
+    ntok = np.asarray(X.sum(axis=1)).ravel()[wins.order]
+    csum = np.concatenate([[0.0], np.cumsum(ntok)])
+    spunit = "statement" if spk is None else "speaker"
+    rows: List[Dict[str, Any]] = []
+    results: Dict[int, Partisanship] = {}
+    notes: List[str] = []
+    W = len(wins.begin)
+    for w in range(W):
+        b, e = int(wins.begin[w]), int(wins.end[w])
+        label = f"window {w} ({when_text(wins.start[w], wins.resolution)} to {when_text(wins.stop[w], wins.resolution)})"
+        base: Dict[str, Any] = {
+            "window": w, "window_start": wins.start[w], "window_end": wins.stop[w], "n_statements": e - b,
+            "n_tokens": int(round(csum[e] - csum[b])), "n_speakers": 0, "n_groups": 0, "groups": "",
+        }
+        reason = ""
+        res: Optional[Partisanship] = None
+        if e <= b:
+            reason = "no statements in the window"
+        else:
+            idx = wins.order[b:e]
+            s = by_speaker(X[idx], labels[idx], None if spk is None else SpeakerIds(spk.codes[idx], spk.names),
+                            speaker_group_policy, threads)
+            base.update(n_speakers=int(s.X.shape[0]), n_groups=len(s.groups), groups=", ".join(s.groups))
+            try:
+                check_speaker_groups(s, spunit)
+            except ValueError as err:
+                reason = str(err)
+            else:
+                obs, by_g, per_sp, boot, perm = run_leave_out(s, bootstrap, permutations, seed_v, threads)
+                res = assemble_partisanship(s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra={}, unit=spunit)
+                results[w] = res
+                notes.extend(f"{label}: {nt}" for nt in res.notes)
+        if res is None:
+            notes.append(f"{label} not scored: {reason}")
+            G = base["n_groups"]
+            for est in ESTIMATORS:
+                rows.append({**base, "estimator": est, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                             "boot_mean": np.nan, "null_mean": np.nan, "excess": np.nan, "p_value": np.nan,
+                             "chance": 1.0 / G if G >= 2 else np.nan, "scored": False, "reason": reason})
+        else:
+            for r in res.table.to_dict("records"):
+                rows.append({**base, **{k: r[k] for k in ("estimator", "value", "ci_low", "ci_high", "boot_mean",
+                                                          "null_mean", "excess", "p_value", "chance")},
+                             "scored": True, "reason": ""})
+    table = pd.DataFrame(rows, columns=OVER_TIME_COLUMNS)
+    if wins.kind == "time":
+        table["window_start"] = pd.DatetimeIndex(table["window_start"])
+        table["window_end"] = pd.DatetimeIndex(table["window_end"])
+    covered = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(covered, wins.begin, 1)
+    np.add.at(covered, wins.end, -1)
+    outside = np.flatnonzero(np.cumsum(covered)[:n] == 0)
+    if len(outside):
+        what = ""
+        if wins.times is not None:
+            lo_t, hi_t = wins.times[outside[0]], wins.times[outside[-1]]
+            what = f" (times {when_text(lo_t, wins.resolution)} to {when_text(hi_t, wins.resolution)})"
+        notes.append(
+            f"{len(outside)} of {n} statement(s){what} fall in no window: windows start at the first time "
+            "(or statement) plus multiples of the step and are kept only while they fit the data, as in "
+            "divergence.drift; shift or shorten the window to include them"
+        )
+    settings = dict(window=wins.window, step=wins.step, window_kind=wins.kind, resolution=wins.resolution,
+                    bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v,
+                    n_jobs=threads, speakers=speakers if isinstance(speakers, str) else ("given" if speakers is not None else None),
+                    speaker_group_policy=speaker_group_policy, unit=spunit, n_statements=int(n),
+                    n_terms=int(X.shape[1]), groups=all_groups, n_windows=W, n_scored=len(results),
+                    n_outside=int(len(outside)))
+    table.attrs = dict(settings)
+    return PartisanshipOverTime(groups=all_groups, table=table, results=results, settings=settings, notes=notes)
+
+

@@ -1,0 +1,333 @@
+"""Annotated stances (:func:`stance_divergence`)
+---------------------------------------------
+Hand-coded stances (labels such as favour / against / neutral, or numeric scores) towards
+targets: per target, each group's stance distribution and the group-by-group divergence of
+those distributions (every core metric for labels; difference of means and Wasserstein-1
+distance for scores), with bootstrap intervals (statements resampled within groups) and
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ._util.validation import check_count, seed_value
+from ._measures import group_matrix
+from ._util.validation import METRICS, resolve_n_jobs
+from ._partisan import check_ci_method, ci_bounds, interval, is_corpus, missing_values, where_rows
+
+__all__ = ["SCORE_METRICS", "StanceDivergence", "stance_divergence"]
+
+
+# --------------------------------------------------------------------------------------------
+# Annotated stances
+
+
+@dataclass
+class StanceDivergence:
+    """Result of :func:`stance_divergence`.
+
+    ``distributions``: per target and group, the stance distribution (labels: count and share
+    per stance; scores: n, mean, sd, median). ``table``: per target, pair of groups and metric,
+    value, ci_low, ci_high, boot_mean, null_mean, excess, p_value, n_a, n_b (the tidy
+    group x group x target stance-divergence matrix). ``matrix(target, metric)``: K x K.
+    """
+
+    kind: str  # "label" or "score"
+    targets: List[str]
+    groups: List[str]
+    stances: List[str]
+    metrics: List[str]
+    distributions: pd.DataFrame
+    table: pd.DataFrame
+    settings: Dict[str, Any]
+    notes: List[str] = field(default_factory=list)
+
+    def matrix(self, target: Optional[str] = None, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
+        target = self.targets[0] if target is None else target
+        metric = self.metrics[0] if metric is None else metric
+        if target not in self.targets:
+            raise ValueError(f"target: {target!r} not among {', '.join(map(repr, self.targets))}")
+        if metric not in self.metrics:
+            raise ValueError(f"metric: {metric!r} not among {', '.join(self.metrics)}")
+        t = self.table[(self.table["target"] == target) & (self.table["metric"] == metric)]
+        present = sorted(set(t["group_a"]) | set(t["group_b"]))
+        M = pd.DataFrame(np.nan, index=present, columns=present)
+        for g in present:
+            M.loc[g, g] = np.nan if what == "p_value" else 0.0
+        antisym = metric == "mean_difference"
+        mirror = {"ci_low": "ci_high", "ci_high": "ci_low"}.get(what, what)
+        for ga, gb, v, w in zip(t["group_a"], t["group_b"], t[what], t[mirror]):
+            M.loc[ga, gb] = v
+            if metric == "kl":
+                continue  # kl rows hold both directions
+            if antisym and what != "p_value":
+                M.loc[gb, ga] = -w  # the reversed pair: negated (and, for intervals, swapped)
+            else:
+                M.loc[gb, ga] = v
+        return M
+
+
+SCORE_METRICS = ("mean_difference", "wasserstein")
+
+
+def _stance_frame(data: Any, stance_col: str, target_col: Optional[str], group_col: Optional[str]) -> Tuple[pd.DataFrame, Any]:
+    if is_corpus(data):
+        frame = data.frame
+        gcol = "group"
+        if group_col not in (None, "group"):
+            gcol = group_col
+    elif isinstance(data, pd.DataFrame):
+        frame = data
+        gcol = group_col or "group"
+    else:
+        raise TypeError(f"data: expected a Corpus or a pandas DataFrame, got {type(data).__name__}")
+    for what, col in (("stance_col", stance_col), ("target_col", target_col), ("group_col", gcol)):
+        if col is not None and col not in frame.columns:
+            cols = ", ".join(repr(c) for c in frame.columns)
+            raise ValueError(f"{what}: no column {col!r}; columns: {cols}")
+    out = pd.DataFrame({
+        "group": frame[gcol].astype(str).to_numpy(),
+        "stance": frame[stance_col].to_numpy(),
+        "target": frame[target_col].to_numpy() if target_col is not None else np.full(len(frame), "(all)", dtype=object),
+    })
+    return out, frame
+
+
+def _as_scores(values: pd.Series) -> Optional[np.ndarray]:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return None
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype=np.float64)
+    v = pd.to_numeric(values.astype(str).str.strip(), errors="coerce")
+    ok = values.notna().to_numpy() & values.astype(str).str.strip().ne("").to_numpy()
+    if ok.any() and v[ok].notna().all():
+        return v.to_numpy(dtype=np.float64)
+    return None
+
+
+def stance_divergence(
+    data: Any,
+    stance_col: str = "stance",
+    target_col: Optional[str] = None,
+    *,
+    group_col: Optional[str] = None,
+    kind: str = "auto",
+    metrics: Optional[Sequence[str]] = None,
+    alpha: float = 0.5,
+    bootstrap: int = 200,
+    permutations: int = 200,
+    ci: float = 0.95,
+    ci_method: str = "percentile",
+    seed: Optional[int] = 0,
+    n_jobs: Optional[int] = None,
+    missing: str = "error",
+) -> StanceDivergence:
+    """How far apart are the groups' hand-coded stances, per target?
+
+    Parameters
+    ----------
+    data : Corpus (groups from its group column) or DataFrame (``group_col``, default "group").
+    stance_col : stance labels (e.g. favour / against / neutral) or numeric scores.
+    target_col : what the stance is about (optional; without it, one target "(all)").
+    kind : "auto" (scores when every value is a number), "label" or "score".
+    metrics : labels: core metrics (default all of :data:`divergence.METRICS`; kl and jeffreys
+        smoothed with ``alpha`` pseudo-counts per stance); scores: "mean_difference" (mean of
+        group_a minus mean of group_b; p-value two-sided) and "wasserstein" (Wasserstein-1).
+    bootstrap, permutations, ci, seed, n_jobs : as in :func:`divergence.compare` (statements
+        resampled within groups; group labels shuffled across each target's statements).
+    missing : statements without a stance: "error" (default, naming them) or "drop" (noted).
+    """
+    if kind not in ("auto", "label", "score"):
+        raise ValueError(f"kind: must be 'auto', 'label' or 'score', got {kind!r}")
+    if missing not in ("error", "drop"):
+        raise ValueError(f"missing: must be 'error' or 'drop', got {missing!r}")
+    bootstrap = check_count(bootstrap, "bootstrap")
+    permutations = check_count(permutations, "permutations")
+    lo_q, hi_q = ci_bounds(ci)
+    check_ci_method(ci_method)
+    seed_v = seed_value(seed)
+    threads = resolve_n_jobs(n_jobs)
+    df, _ = _stance_frame(data, stance_col, target_col, group_col)
+    notes: List[str] = []
+    stance = pd.Series(df["stance"].to_numpy(), dtype=object) if df["stance"].dtype == object else df["stance"]
+    scores = None if kind == "label" else _as_scores(stance)
+    if kind == "score" and scores is None:
+        raise ValueError(f"stance_col: {stance_col!r} is not numeric (kind='score' needs a number in every row)")
+    is_score = scores is not None
+    if is_score:
+        assert scores is not None
+        bad = np.flatnonzero(~np.isfinite(scores))
+        if len(bad):
+            if missing == "error":
+                raise ValueError(
+                    f"stance_col: numeric stance {stance_col!r} has {len(bad)} missing/NaN/infinite value(s): "
+                    f"{where_rows(data, bad)}; fill them in or pass missing='drop'"
+                )
+            notes.append(f"dropped {len(bad)} statement(s) without a numeric stance")
+        keep = np.isfinite(scores)
+    else:
+        miss = missing_values(pd.Series(df["stance"]))
+        bad = np.flatnonzero(miss)
+        if len(bad):
+            if missing == "error":
+                raise ValueError(
+                    f"stance_col: {len(bad)} statement(s) without a stance in {stance_col!r}: {where_rows(data, bad)}; "
+                    "fill them in or pass missing='drop'"
+                )
+            notes.append(f"dropped {len(bad)} statement(s) without a stance")
+        keep = ~miss
+    if target_col is not None:
+        tmiss = missing_values(pd.Series(df["target"]))
+        if tmiss[keep].any():
+            rows = np.flatnonzero(tmiss & keep)
+            raise ValueError(f"target_col: {len(rows)} statement(s) without a target in {target_col!r}: {where_rows(data, rows)}")
+    df = df[keep].reset_index(drop=True)
+    if is_score:
+        assert scores is not None
+        df["value"] = scores[keep]
+        distinct = np.unique(df["value"])
+    else:
+        df["stance"] = df["stance"].astype(str).str.strip()
+        distinct = np.unique(df["stance"])
+    if len(distinct) < 2:
+        shown = f" ({distinct[0]!r})" if len(distinct) else ""
+        raise ValueError(
+            f"stance_col: {stance_col!r} has {len(distinct)} distinct value{'' if len(distinct) == 1 else 's'}{shown}; "
+            "stance divergence needs at least two different stances"
+        )
+    groups_all = sorted(set(df["group"]))
+    if len(groups_all) < 2:
+        raise ValueError(f"groups: stance divergence needs at least two groups, found {len(groups_all)}")
+    targets = sorted(set(df["target"].astype(str)))
+    df["target"] = df["target"].astype(str)
+
+    if is_score:
+        mlist = list(metrics) if metrics is not None else list(SCORE_METRICS)
+        for m in mlist:
+            if m not in SCORE_METRICS:
+                raise ValueError(f"metrics: for numeric stances use {', '.join(SCORE_METRICS)}; got {m!r}")
+        stances: List[str] = []
+    else:
+        mlist = list(metrics) if metrics is not None else list(METRICS)
+        for m in mlist:
+            if m not in METRICS:
+                raise ValueError(f"metrics: unknown metric {m!r}; valid: {', '.join(METRICS)}")
+        stances = [str(x) for x in distinct]
+
+    dist_rows: List[Dict[str, Any]] = []
+    rows: List[Dict[str, Any]] = []
+    for ti, target in enumerate(targets):
+        sub = df[df["target"] == target]
+        present = sorted(set(sub["group"]))
+        if len(present) < 2:
+            notes.append(f"target {target!r}: only {len(present)} group ({', '.join(present)}) has statements; skipped")
+        codes = np.searchsorted(present, sub["group"].to_numpy()).astype(np.int32)
+        K = len(present)
+        n_g = np.bincount(codes, minlength=K)
+        if is_score:
+            x = sub["value"].to_numpy(dtype=np.float64)
+            for g, name in enumerate(present):
+                xs = x[codes == g]
+                dist_rows.append(dict(target=target, group=name, n=int(len(xs)), mean=float(xs.mean()),
+                                      sd=float(xs.std(ddof=1)) if len(xs) > 1 else np.nan, median=float(np.median(xs))))
+            if K < 2:
+                continue
+            rows.extend(_score_pairs(x, codes, present, target, mlist, bootstrap, permutations, seed_v, ti, lo_q, hi_q, ci_method))
+        else:
+            lab = np.searchsorted(stances, sub["stance"].to_numpy())
+            counts = np.zeros((K, len(stances)))
+            np.add.at(counts, (codes, lab), 1.0)
+            for g, name in enumerate(present):
+                for si, st in enumerate(stances):
+                    dist_rows.append(dict(target=target, group=name, stance=st, count=int(counts[g, si]),
+                                          share=float(counts[g, si] / n_g[g])))
+            if K < 2:
+                continue
+            X = sp.csr_matrix((np.ones(len(lab)), (np.arange(len(lab)), lab)), shape=(len(lab), len(stances)))
+            obs, boot, perm = group_matrix(X, codes, K, mlist, alpha=alpha, bootstrap=bootstrap,
+                                           permutations=permutations, seed=seed_v, n_jobs=threads)
+            for mi, m in enumerate(mlist):
+                pairs = [(a, b) for a in range(K) for b in range(K) if a != b] if m == "kl" else \
+                    [(a, b) for a in range(K) for b in range(a + 1, K)]
+                for a, b in pairs:
+                    v = float(obs[mi, a, b])
+                    rows.append(_row(target, present[a], present[b], m, v,
+                                     boot[:, mi, a, b] if bootstrap else None,
+                                     perm[:, mi, a, b] if permutations else None, lo_q, hi_q,
+                                     int(n_g[a]), int(n_g[b]), two_sided=False, ci_method=ci_method))
+    table = pd.DataFrame(rows, columns=["target", "group_a", "group_b", "metric", "value", "ci_low", "ci_high",
+                                        "boot_mean", "null_mean", "excess", "p_value", "n_a", "n_b"])
+    settings = dict(stance_col=stance_col, target_col=target_col, kind="score" if is_score else "label",
+                    metrics=mlist, alpha=alpha if not is_score else None, bootstrap=bootstrap,
+                    permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v, n_jobs=threads, n_statements=int(len(df)))
+    return StanceDivergence(kind="score" if is_score else "label", targets=targets, groups=groups_all,
+                            stances=stances, metrics=mlist, distributions=pd.DataFrame(dist_rows), table=table,
+                            settings=settings, notes=notes)
+
+
+def _row(target: str, ga: str, gb: str, metric: str, v: float, bs: Optional[np.ndarray], ns: Optional[np.ndarray],
+         lo_q: float, hi_q: float, n_a: int, n_b: int, two_sided: bool, ci_method: str) -> Dict[str, Any]:
+    row: Dict[str, Any] = dict(target=target, group_a=ga, group_b=gb, metric=metric, value=v)
+    if bs is not None and len(bs):
+        ql, qh = interval(bs, v, lo_q, hi_q, ci_method)
+        row.update(ci_low=float(ql), ci_high=float(qh), boot_mean=float(np.mean(bs)))
+    else:
+        row.update(ci_low=np.nan, ci_high=np.nan, boot_mean=np.nan)
+    if ns is not None and len(ns):
+        nm = float(np.mean(ns))
+        hits = np.count_nonzero(np.abs(ns) >= abs(v)) if two_sided else np.count_nonzero(ns >= v)
+        row.update(null_mean=nm, excess=v - nm, p_value=float((1 + hits) / (1 + len(ns))))
+    else:
+        row.update(null_mean=np.nan, excess=np.nan, p_value=np.nan)
+    row.update(n_a=n_a, n_b=n_b)
+    return row
+
+
+def _score_values(x: np.ndarray, codes: np.ndarray, K: int, metrics: Sequence[str]) -> np.ndarray:
+    """metrics x K x K values (a, b) for a < b."""
+    from scipy.stats import wasserstein_distance
+
+    out = np.full((len(metrics), K, K), np.nan)
+    parts = [x[codes == g] for g in range(K)]
+    means = [p.mean() for p in parts]
+    for mi, m in enumerate(metrics):
+        for a in range(K):
+            for b in range(a + 1, K):
+                if m == "mean_difference":
+                    out[mi, a, b] = means[a] - means[b]
+                else:
+                    out[mi, a, b] = wasserstein_distance(parts[a], parts[b])
+    return out
+
+
+def _score_pairs(x: np.ndarray, codes: np.ndarray, present: List[str], target: str, metrics: Sequence[str],
+                 bootstrap: int, permutations: int, seed: int, ti: int, lo_q: float, hi_q: float, ci_method: str) -> List[Dict[str, Any]]:
+    K = len(present)
+    obs = _score_values(x, codes, K, metrics)
+    members = [np.flatnonzero(codes == g) for g in range(K)]
+    boot = np.empty((bootstrap,) + obs.shape)
+    rng_b = np.random.default_rng(np.random.SeedSequence([seed, ti, 1]))
+    for r in range(bootstrap):
+        idx = np.concatenate([m[rng_b.integers(0, len(m), len(m))] for m in members])
+        boot[r] = _score_values(x[idx], codes[idx], K, metrics)
+    perm = np.empty((permutations,) + obs.shape)
+    rng_p = np.random.default_rng(np.random.SeedSequence([seed, ti, 2]))
+    for r in range(permutations):
+        perm[r] = _score_values(x, rng_p.permutation(codes), K, metrics)
+    n_g = np.bincount(codes, minlength=K)
+    rows = []
+    for mi, m in enumerate(metrics):
+        for a in range(K):
+            for b in range(a + 1, K):
+                rows.append(_row(target, present[a], present[b], m, float(obs[mi, a, b]),
+                                 boot[:, mi, a, b] if bootstrap else None,
+                                 perm[:, mi, a, b] if permutations else None, lo_q, hi_q,
+                                 int(n_g[a]), int(n_g[b]), two_sided=(m == "mean_difference"), ci_method=ci_method))
+    return rows
+
+

@@ -1,0 +1,92 @@
+"""Choosing the number of topics: held-out fit and coherence."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+
+from ._topics import TAG_HOLDOUT, TopicModel, as_csr, is_texts, seed_value, texts_of
+
+__all__ = ["select_k"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing k
+
+
+def _holdout_split(n: int, holdout: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(holdout, numbers.Real) and 0 < holdout < 1):
+        raise ValueError(f"holdout: must be a share in (0, 1), got {holdout!r}")
+    if n < 2:
+        raise ValueError(f"holdout: needs at least 2 statements with tokens, got {n}")
+    rng = np.random.default_rng([seed, TAG_HOLDOUT])
+    perm = rng.permutation(n)
+    n_test = min(n - 1, max(1, int(round(holdout * n))))
+    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
+
+
+def select_k(
+    X: Any,
+    ks: Sequence[int],
+    *,
+    method: str = "lda",
+    seed: int = 0,
+    holdout: float = 0.2,
+    tolerance: float = 0.05,
+    n_jobs: Optional[int] = None,
+    vectorizer: Any = None,
+    **params: Any,
+) -> Tuple[pd.DataFrame, int]:
+    """Compare candidate numbers of topics; returns ``(table, chosen_k)``.
+
+    Each k is fitted on a seeded training split and scored on the held-out statements
+    (perplexity for LDA, reconstruction error per token for NMF; lower is better); coherence is
+    the mean NPMI of the topics' top words on all statements (higher is better). Rule: among
+    the k whose held-out score is within ``tolerance`` (relative) of the best, the one with the
+    highest mean coherence; ties to the smaller k. ``params`` go to :class:`TopicModel`.
+    X: counts, or texts / a Corpus (counted once with ``vectorizer``)."""
+    ks = [int(k) for k in ks]
+    if not ks:
+        raise ValueError("k: give at least one candidate")
+    if len(set(ks)) != len(ks):
+        raise ValueError(f"k: candidates repeat: {ks}")
+    if not (isinstance(tolerance, numbers.Real) and tolerance >= 0):
+        raise ValueError(f"tolerance: must be a number >= 0, got {tolerance!r}")
+    seed_v = seed_value(seed)
+    if is_texts(X):
+        from sklearn.base import clone
+
+        from ._text import Vectorizer
+
+        vec = clone(vectorizer) if vectorizer is not None else Vectorizer(n_jobs=n_jobs)
+        X = vec.fit_transform(texts_of(X))
+    A = as_csr(X)
+    keep = np.flatnonzero(np.asarray(A.sum(axis=1)).ravel() > 0)
+    if keep.size == 0:
+        raise ValueError("empty corpus after filtering: no statement has a token left")
+    A = A[keep]
+    train, test = _holdout_split(A.shape[0], holdout, seed_v)
+    rows = []
+    for k in ks:
+        m = TopicModel(k=k, method=method, seed=seed_v, n_jobs=n_jobs, **params)
+        m._fit_counts(A[train], None, None)
+        name, score = m.heldout_score(A[test])
+        coh = m.coherence(A)
+        rows.append({"k": k, "heldout_metric": name, "heldout": score, "coherence": float(np.mean(coh)),
+                     "coherence_min": float(np.min(coh)), "n_iter": m.n_iter_, "converged": m.converged_})
+    table = pd.DataFrame(rows)
+    best = float(table["heldout"].min())
+    ok = table["heldout"] <= best + abs(best) * float(tolerance)
+    cand = table[ok].sort_values(["coherence", "k"], ascending=[False, True], kind="stable")
+    chosen = int(cand["k"].iloc[0])
+    table["within_tolerance"] = ok.to_numpy()
+    table["chosen"] = table["k"] == chosen
+    table.attrs.update(n_train=int(train.size), n_heldout=int(test.size), tolerance=float(tolerance),
+                       rule=f"lowest held-out {table['heldout_metric'].iloc[0]} within {tolerance:.0%} of the best, "
+                            "then highest mean coherence (NPMI), then smaller k")
+    return table, chosen
+
+

@@ -1,0 +1,25 @@
+"""Figures for every analysis (matplotlib, drawn off-screen, written atomically).
+
+One module per analysis; shared style and saving in ``_style``. Analyses never import this
+package: figures sit above them, beside the CLI.
+"""
+
+from __future__ import annotations
+
+from ._drift import drift_plot, series_key
+from ._heatmap import cluster_order, heatmap
+from ._partisan import plot_partisanship, plot_stances
+from ._style import figure_format, save
+from ._topics import prevalence_plot
+
+__all__ = [
+    "cluster_order",
+    "drift_plot",
+    "figure_format",
+    "heatmap",
+    "plot_partisanship",
+    "plot_stances",
+    "prevalence_plot",
+    "save",
+    "series_key",
+]

@@ -1,0 +1,141 @@
+"""Figures of leave-out partisanship and of stance divergences."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+
+from ._style import figure_format, save
+from .._partisan_time import PartisanshipOverTime, when_text
+from .._stance import StanceDivergence
+
+__all__ = ["plot_partisanship", "plot_stances"]
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+
+
+def plot_partisanship(result: Any, path: Any) -> Any:
+    """Partisanship figure: over time (leave-out with its interval, plug-in, shuffled-label
+    baseline, 1/G) for :class:`PartisanshipOverTime`; the two estimators with intervals for
+    :class:`Partisanship`."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    figure_format(path)
+    n_win = int(result.settings.get("n_windows", 0)) if isinstance(result, PartisanshipOverTime) else 0
+    fig, ax = plt.subplots(figsize=(max(7.5, 2.5 + 0.4 * n_win), 4.6 if n_win else 4.2))
+    try:
+        if isinstance(result, PartisanshipOverTime):
+            t = result.table
+            if not bool(t["scored"].any()):
+                raise ValueError("plot: no window could be scored (see the reasons in the table or the notes)")
+            lo = t[t["estimator"] == "leave-out"]
+            pi = t[t["estimator"] == "plug-in"]
+            x = np.arange(len(lo))
+            res_ = result.settings.get("resolution")
+            half_open = result.settings.get("window_kind") == "time" or not isinstance(lo["window_start"].iloc[0], pd.Timestamp)
+            labels = [(f"[{when_text(a, res_)}, {when_text(b, res_)})" if half_open else f"{when_text(a, res_)} to {when_text(b, res_)}")
+                      + ("" if ok else " (n/a)") for a, b, ok in zip(lo["window_start"], lo["window_end"], lo["scored"])]
+            # intervals as bars: visible for a window between unscored ones, and a percentile
+            # interval need not contain the estimate
+            cl, ch = lo["ci_low"].to_numpy(dtype=float), lo["ci_high"].to_numpy(dtype=float)
+            ok = np.isfinite(cl) & np.isfinite(ch)
+            if ok.any():
+                ax.vlines(x[ok], cl[ok], ch[ok], color="C0", lw=4, alpha=0.35, label="leave-out interval")
+            ax.plot(x, lo["value"].to_numpy(dtype=float), "o-", color="C0", label="leave-out")
+            ax.plot(x, pi["value"].to_numpy(dtype=float), "s--", color="C1", label="plug-in")
+            if lo["null_mean"].notna().any():
+                ax.plot(x, pi["null_mean"].to_numpy(dtype=float), ":", marker="x", ms=4, color="C1",
+                        label="plug-in, shuffled labels")
+                ax.plot(x, lo["null_mean"].to_numpy(dtype=float), ":", marker="x", ms=4, color="C0",
+                        label="leave-out, shuffled labels")
+            chance = lo["chance"].to_numpy(dtype=float)
+            levels = np.unique(chance[np.isfinite(chance)])
+            if len(levels) == 1:
+                ax.axhline(float(levels[0]), color="grey", lw=1, label="1/G (no difference)")
+            else:
+                ax.plot(x, chance, color="grey", lw=1, drawstyle="steps-mid", label="1/G (no difference)")
+            ax.set_xticks(x)
+            ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+            for tick, ok in zip(ax.get_xticklabels(), lo["scored"]):
+                if not ok:
+                    tick.set_color("grey")
+            ax.set_xlabel("window" + (" (n/a: not scored, see the table's reason)" if not lo["scored"].all() else ""))
+            s_ = result.settings
+            ax.set_title(f"partisanship by window ({s_.get('window')}, step {s_.get('step')})", fontsize=10)
+        else:
+            t = result.table
+            x = np.arange(len(t))
+            # intervals drawn as bars (a percentile interval need not contain the estimate)
+            ok = t["ci_low"].notna().to_numpy()
+            if ok.any():
+                ax.vlines(x[ok], t["ci_low"][ok], t["ci_high"][ok], color="C0", lw=3, alpha=0.4, label="interval")
+            ax.plot(x, t["value"], "o", color="C0", label="estimate")
+            if t["null_mean"].notna().any():
+                ax.plot(x, t["null_mean"], "x", color="C3", label="shuffled-label mean")
+            ax.axhline(result.chance, color="grey", lw=1, label="1/G (no difference)")
+            ax.set_xticks(x)
+            ax.set_xticklabels(list(t["estimator"]))
+            ax.set_xlim(-0.6, len(t) - 0.4)
+        ax.set_ylabel("partisanship (posterior on the true group)")
+        if isinstance(result, PartisanshipOverTime):
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+        else:
+            ax.legend(fontsize=8, loc="best")
+        fig.tight_layout()
+        return save(fig, path)
+    finally:
+        plt.close(fig)
+
+
+def plot_stances(result: StanceDivergence, path: Any, metric: Optional[str] = None) -> Any:
+    """One heatmap per target of the stance divergence between groups."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    figure_format(path)
+    metric = metric or result.metrics[0]
+    n = len(result.targets)
+    cols = min(3, n)
+    rws = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rws, cols, figsize=(4.2 * cols, 3.8 * rws), squeeze=False)
+    try:
+        for k, target in enumerate(result.targets):
+            ax = axes[k // cols][k % cols]
+            M = result.matrix(target, metric)
+            if M.shape[0] == 0:
+                ax.set_axis_off()
+                continue
+            vals = M.to_numpy(dtype=float)
+            im = ax.imshow(vals, cmap="viridis")
+            fin = vals[np.isfinite(vals)]
+            lo_v, hi_v = (float(fin.min()), float(fin.max())) if fin.size else (0.0, 1.0)
+            ax.set_xticks(range(M.shape[1]))
+            ax.set_xticklabels(M.columns, rotation=45, ha="right", fontsize=7)
+            ax.set_yticks(range(M.shape[0]))
+            ax.set_yticklabels(M.index, fontsize=7)
+            for i in range(M.shape[0]):
+                for j in range(M.shape[1]):
+                    v = M.iat[i, j]
+                    if i != j and np.isfinite(v):
+                        bright = hi_v > lo_v and (v - lo_v) / (hi_v - lo_v) > 0.6
+                        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="k" if bright else "w")
+            ax.set_title(str(target), fontsize=9)
+            fig.colorbar(im, ax=ax, fraction=0.046)
+        for k in range(n, rws * cols):
+            axes[k // cols][k % cols].set_axis_off()
+        fig.suptitle(f"stance divergence ({metric})", fontsize=10)
+        fig.tight_layout()
+        return save(fig, path)
+    finally:
+        plt.close(fig)
+
