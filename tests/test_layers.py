@@ -1,0 +1,234 @@
+"""The house rules of python/divergence (CONTRIBUTING.md, "Layers"), checked on the source.
+
+Layers, lowest first; a module may import only from its own layer or below:
+
+0. ``_util`` (validation, replicate summaries, time, operands, version) and the compiled
+   ``_core``;
+1. foundations: measures, text, corpus reading, output;
+2. analyses: compare, terms, drift, change points, novelty, partisanship, stances, bias, topics,
+   scaling, neighbours;
+3. the public face ``divergence/__init__.py``;
+4. ``plot``;
+5. ``cli`` (and ``__main__``, which runs it).
+
+Also: no import cycles between modules (function-local imports count: they were how the old
+compare <-> partisan cycle hid), and no private name (``_x``) imported from another module
+(private *modules* may be imported; their private *contents* may not).
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "python" / "divergence"
+
+FOUNDATION = {"_measures", "_text", "_output"}
+FOUNDATION_PREFIXES = ("_corpus", "_readers", "_columns")
+ANALYSES = {
+    "_compare",
+    "_terms",
+    "_drift",
+    "_novelty",
+    "_changepoints",
+    "_partisan",
+    "_partisan_time",
+    "_bias",
+    "_stance",
+    "_topics",
+    "_topic_select",
+    "_topic_compare",
+    "_scaling",
+    "_neighbours",
+}
+LAYER_NAMES = ["util", "foundation", "analysis", "face", "plot", "cli"]
+
+
+def layer_of(module: str) -> Optional[int]:
+    """Layer of a dotted module name below ``divergence`` (None: not assigned)."""
+    parts = module.split(".")
+    assert parts[0] == "divergence"
+    rest = parts[1:]
+    if rest == ["__main__"]:
+        return 5  # ``python -m divergence`` runs the CLI
+    if not rest or rest == ["__init__"]:
+        return 3
+    head = rest[0]
+    if head in ("_util", "_core"):
+        return 0
+    if head in FOUNDATION or head.startswith(FOUNDATION_PREFIXES):
+        return 1
+    if head in ANALYSES:
+        return 2
+    if head == "plot":
+        return 4
+    if head == "cli":
+        return 5
+    return None
+
+
+def module_name(root: Path, path: Path) -> str:
+    rel = path.relative_to(root.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def is_module(root: Path, dotted: str) -> bool:
+    rel = Path(*dotted.split(".")[1:]) if "." in dotted else Path()
+    base = root / rel
+    return (
+        base.with_suffix(".py").exists()
+        or (base / "__init__.py").exists()
+        or base.with_suffix(".pyi").exists()
+        or dotted.endswith("._core")
+    )
+
+
+def resolve(current: str, is_pkg: bool, level: int, target: Optional[str]) -> str:
+    parts = current.split(".")
+    if not is_pkg:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)]
+    base = ".".join(parts)
+    return f"{base}.{target}" if target else base
+
+
+Edge = Tuple[str, str, int, str]  # importer, imported module, line, imported name
+
+
+def edges(root: Path) -> List[Edge]:
+    out: List[Edge] = []
+    for path in sorted(root.rglob("*.py")):
+        mod = module_name(root, path)
+        is_pkg = path.name == "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 0:
+                    if not (node.module or "").startswith("divergence"):
+                        continue
+                    base = node.module or ""
+                else:
+                    base = resolve(mod, is_pkg, node.level, node.module)
+                for alias in node.names:
+                    sub = f"{base}.{alias.name}"
+                    if is_module(root, sub):
+                        out.append((mod, sub, node.lineno, ""))
+                    else:
+                        out.append((mod, base, node.lineno, alias.name))
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.startswith("divergence"):
+                        out.append((mod, alias.name, node.lineno, ""))
+    return out
+
+
+def violations(root: Path) -> List[str]:
+    found: List[str] = []
+    es = edges(root)
+    for path in sorted(root.rglob("*.py")):
+        mod = module_name(root, path)
+        if layer_of(mod) is None:
+            found.append(f"{mod}: not assigned to a layer (add it to tests/test_layers.py)")
+    graph: Dict[str, Set[str]] = {}
+    for src, dst, line, name in es:
+        ls, ld = layer_of(src), layer_of(dst)
+        if ls is not None and ld is not None and ld > ls:
+            found.append(
+                f"{src}:{line} imports {dst} upward ({LAYER_NAMES[ls]} -> {LAYER_NAMES[ld]})"
+            )
+        if name.startswith("_") and not name.startswith("__") and dst != src:
+            found.append(f"{src}:{line} imports the private name {name} from {dst}")
+        if dst != src and not src.startswith(dst + "."):
+            graph.setdefault(src, set()).add(dst)
+    # Cycles (Tarjan's strongly connected components) over modules.
+    index: Dict[str, int] = {}
+    low: Dict[str, int] = {}
+    stack: List[str] = []
+    on: Set[str] = set()
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append("import cycle: " + " -> ".join(sorted(comp)))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_package_keeps_the_layer_rules() -> None:
+    problems = violations(PACKAGE)
+    assert problems == [], "\n".join(problems)
+
+
+def _copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "divergence"
+    shutil.copytree(PACKAGE, dst, ignore=shutil.ignore_patterns("*.so", "__pycache__", "data"))
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "expected"),
+    [
+        ("_measures.py", "from .cli import main\n", "upward (foundation -> cli)"),
+        ("_util/validation.py", "from .._compare import compare\n", "upward (util -> analysis)"),
+        ("_compare.py", "from .plot import heatmap\n", "upward (analysis -> plot)"),
+        ("_terms.py", "from ._measures import _Operand\n", "private name _Operand"),
+        ("_measures.py", "def f():\n    from ._compare import compare\n", "import cycle"),
+    ],
+)
+def test_checker_catches(tmp_path: Path, module: str, line: str, expected: str) -> None:
+    root = _copy(tmp_path)
+    assert violations(root) == []
+    target = root / module
+    target.write_text(target.read_text(encoding="utf-8") + "\n" + line, encoding="utf-8")
+    problems = violations(root)
+    assert any(expected in p for p in problems), problems
+
+
+def test_unassigned_module_is_reported(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    (root / "_newroom.py").write_text("x = 1\n", encoding="utf-8")
+    assert any("_newroom: not assigned" in p for p in violations(root))
+
+
+def test_no_public_function_shadows_a_module() -> None:
+    import divergence
+
+    modules = {p.stem for p in PACKAGE.glob("*.py")} | {
+        p.name for p in PACKAGE.iterdir() if p.is_dir()
+    }
+    for name in divergence.__all__:
+        obj = getattr(divergence, name)
+        assert name not in modules, f"divergence.{name} shares its name with a module"
+        owner = getattr(obj, "__module__", None)
+        if callable(obj) and owner is not None and owner.startswith("divergence"):
+            last = owner.split(".")[-1]
+            assert last.startswith("_"), f"divergence.{name} lives in public module {owner}"
