@@ -134,11 +134,11 @@ def _core_fit(X: sp.csr_matrix, u: np.ndarray, n_jobs: int, iters: int = 1):
     """(seconds, result) of ``iters`` outer iterations in the core from the given start vector."""
     from divergence import _core
     from divergence import Wordfish
-    from divergence._scaling import _csr_tuple
+    from divergence._util.operands import csr_tuple
 
     opts = Wordfish(max_iter=iters)._options((0, 1))
     t = time.perf_counter()
-    res = _core.wordfish_fit(_csr_tuple(X), u, opts, n_jobs)
+    res = _core.wordfish_fit(csr_tuple(X), u, opts, n_jobs)
     return time.perf_counter() - t, res
 
 
@@ -166,9 +166,9 @@ def iteration_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
     base = time.perf_counter() - t
     from divergence import _core
     from divergence import Wordfish
-    from divergence._scaling import _csr_tuple
+    from divergence._util.operands import csr_tuple
 
-    res = _core.wordfish_fit(_csr_tuple(X), u, Wordfish(max_iter=1)._options((0, 1)), n_jobs)
+    res = _core.wordfish_fit(csr_tuple(X), u, Wordfish(max_iter=1)._options((0, 1)), n_jobs)
     th_ours = np.asarray(res["theta"])
     if np.corrcoef(th_ours, th_np)[0, 1] < 0:  # dir=(0, 1) orientation is applied by the core only
         th_np = -th_np

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import divergence as dv
 from divergence import _core
 from divergence.cli import main
-from divergence._drift import csr_tuple as _csr_tuple
+from divergence._util.operands import csr_tuple as _csr_tuple
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UNGD = DATA / "ungd_caucasus.csv"

@@ -43,6 +43,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._util.validation import LOG_METRICS, check_count, check_metric, check_options, resolve_n_jobs, seed_value
+from ._util.operands import as_csr, csr_tuple
 
 __all__ = ["MODES", "drift", "parse_window"]
 
@@ -135,28 +136,6 @@ def check_sorted(t: np.ndarray, what: str = "times") -> None:
             f"{what}: not sorted (statement {i} comes before statement {i - 1}); sort the statements "
             "by time first"
         )
-
-
-def as_csr(X: Any) -> sp.csr_matrix:
-    """X as a canonical CSR matrix of float64 (sorted column indices, no duplicates).
-
-    A float64 CSR matrix that is already canonical is used as is (no copy); anything else is
-    converted (a copy). Values are validated by the core (finite and >= 0; explicit zeros are
-    harmless), which saves two passes over the data here.
-    """
-    if isinstance(X, sp.csr_matrix) and X.dtype == np.float64:
-        M = X
-    else:
-        M = sp.csr_matrix(X, dtype=np.float64)
-    if not M.has_canonical_format:
-        M = M.copy()  # never sort or merge the caller's arrays in place
-        M.sum_duplicates()  # also sorts the indices
-    return M
-
-
-def csr_tuple(M: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    return (M.indptr.astype(np.int64), M.indices.astype(np.int32, copy=False),
-            np.ascontiguousarray(M.data), int(M.shape[1]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._util.validation import METRICS, check_metric, check_options, resolve_n_jobs
+from ._util.operands import as_csr, csr_tuple
 
 __all__ = [
     "METRICS",
@@ -87,22 +88,9 @@ def _sparse_operand(X: Any, name: str, dt: np.dtype) -> _Operand:
         raise TypeError(f"{name}: expected a numeric sparse matrix, got dtype {X.dtype}")
     if X.ndim != 2:
         raise ValueError(f"{name}: expected a 2-d sparse matrix, got {X.ndim}-d")
-    A = X.tocsr() if X.format != "csr" else X
-    if A.dtype != dt:
-        A = A.astype(dt)
-    if not A.has_canonical_format:
-        A = A.copy() if A is X else A
-        A.sum_duplicates()
-    if A.nnz and not np.all(A.data != 0):
-        A = A.copy() if A is X else A
-        A.eliminate_zeros()
+    A = as_csr(X, dtype=dt, drop_zeros=True)
     n, v = A.shape
-    if v >= 2**31:
-        raise ValueError(f"{name}: more than 2**31 columns are not supported")
-    indptr = np.ascontiguousarray(A.indptr, dtype=np.int64)
-    indices = np.ascontiguousarray(A.indices, dtype=np.int32)
-    data = np.ascontiguousarray(A.data)
-    return _Operand(None, (indptr, indices, data, int(v)), (int(n), int(v)))
+    return _Operand(None, csr_tuple(A, name), (int(n), int(v)))
 
 
 def _operand(X: Any, name: str, dt: np.dtype) -> _Operand:
@@ -465,14 +453,9 @@ def group_matrix(
 ):
     """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
     matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
-    X = sp.csr_matrix(counts, dtype=np.float64)
-    X.sum_duplicates()
-    X.eliminate_zeros()
-    if X.nnz and (not np.all(np.isfinite(X.data)) or X.data.min() < 0):
-        raise ValueError("counts: must be finite and non-negative")
+    X = as_csr(counts, drop_zeros=True, invalid="counts: must be finite and non-negative")
     lab = np.ascontiguousarray(labels, dtype=np.int32)
-    csr = (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, int(X.shape[1]))
     return _core.group_divergence(
-        csr, lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
+        csr_tuple(X), lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
         int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs), progress,
     )

@@ -11,7 +11,8 @@ import scipy.sparse as sp
 
 from . import _core
 from ._util.validation import check_options, resolve_n_jobs
-from ._drift import as_csr, as_ns, check_sorted, csr_tuple, prepare_rows, to_times
+from ._util.operands import as_csr, csr_tuple
+from ._drift import as_ns, check_sorted, prepare_rows, to_times
 
 
 __all__ = ["novelty", "token_drift"]

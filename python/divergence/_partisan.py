@@ -46,6 +46,7 @@ import scipy.sparse as sp
 from . import _core
 from ._util.validation import check_count, seed_value
 from ._util.validation import resolve_n_jobs
+from ._util.operands import as_csr, csr_tuple
 
 
 __all__ = ["CI_METHODS", "ESTIMATORS", "Partisanship", "SPEAKER_GROUP_POLICIES", "partisanship"]
@@ -127,13 +128,9 @@ def statement_counts(data: Any, groups: Any, vectorizer: Any) -> Tuple[sp.csr_ma
         counts = data
         labels = np.asarray(groups)
         vocab = None
-    X = sp.csr_matrix(counts, dtype=np.float64)
+    X = as_csr(counts, drop_zeros=True, invalid="counts: must be finite and non-negative")
     if X.ndim != 2 or X.shape[0] != labels.shape[0]:
         raise ValueError(f"groups: {labels.shape[0]} labels for {X.shape[0]} statements")
-    X.sum_duplicates()
-    if X.nnz and (not np.all(np.isfinite(X.data)) or X.data.min() < 0):
-        raise ValueError("counts: must be finite and non-negative")
-    X.eliminate_zeros()
     return X, labels, vocab
 
 
@@ -219,14 +216,6 @@ def label_codes(labels: Any) -> Tuple[np.ndarray, np.ndarray]:
     return names[order], rank[np.asarray(merged)][np.asarray(codes)]
 
 
-def _sorted_csr(S: Any) -> sp.csr_matrix:
-    """CSR with sorted column indices, by two linear conversions (CSR -> CSC -> CSR)."""
-    S = sp.csr_matrix(S)
-    if not S.has_sorted_indices:
-        S = S.tocsc().tocsr()
-    return S
-
-
 def by_speaker(X: sp.csr_matrix, labels: np.ndarray, spk: Optional[SpeakerIds], policy: str,
                 threads: int = 1) -> Speakers:
     """Sum statements per speaker; resolve speakers found in several groups; drop empty ones."""
@@ -237,7 +226,7 @@ def by_speaker(X: sp.csr_matrix, labels: np.ndarray, spk: Optional[SpeakerIds], 
     G_all = len(gnames_all)
     n = X.shape[0]
     if spk is None:
-        S = X if X.has_sorted_indices else _sorted_csr(X)
+        S = as_csr(X)
         sp_gcode = gcode
         names: List[str] = [f"statement {i}" for i in range(n)]
         n_stat = np.ones(n, dtype=np.int64)
@@ -270,8 +259,7 @@ def by_speaker(X: sp.csr_matrix, labels: np.ndarray, spk: Optional[SpeakerIds], 
                 f"speaker_group_policy='first': {len(multi)} speaker(s) in several groups counted in the group "
                 f"of their first statement ({moved} statement(s) reassigned)"
             )
-        Xs = X if X.has_sorted_indices else _sorted_csr(X)
-        ip, ix, dt = _core.sum_rows_by(_csr_tuple(Xs), sp_idx, n_sp, threads)
+        ip, ix, dt = _core.sum_rows_by(csr_tuple(as_csr(X)), sp_idx, n_sp, threads)
         S = sp.csr_matrix((dt, ix, ip), shape=(n_sp, X.shape[1]))
         n_stat = np.bincount(sp_idx, minlength=n_sp)
     tok = np.asarray(S.sum(axis=1)).ravel()
@@ -300,15 +288,6 @@ def check_speaker_groups(s: Speakers, unit: str) -> None:
         raise ValueError(
             f"speakers: the leave-out estimate needs at least two {unit}s per group; " + ", ".join(few)
         )
-
-
-def _csr_tuple(X: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    return (
-        np.ascontiguousarray(X.indptr, dtype=np.int64),
-        np.ascontiguousarray(X.indices, dtype=np.int32),
-        np.ascontiguousarray(X.data, dtype=np.float64),
-        int(X.shape[1]),
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,7 +354,7 @@ def _summarise(obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, ci: float, c
 
 
 def run_leave_out(s: Speakers, bootstrap: int, permutations: int, seed: int, threads: int):
-    return _core.partisanship(_csr_tuple(s.X), s.codes, len(s.groups), bootstrap, permutations, seed, threads)
+    return _core.partisanship(csr_tuple(s.X), s.codes, len(s.groups), bootstrap, permutations, seed, threads)
 
 
 def partisanship(

@@ -84,6 +84,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._util.validation import resolve_n_jobs
+from ._util.operands import as_csr, csr_tuple
 
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
 
@@ -117,23 +118,14 @@ def _counts(X: Any, name: str = "X") -> sp.csr_matrix:
         raise TypeError(f"{name}: expected a documents x features count matrix (sparse or dense): {e}") from None
     if M.ndim != 2:
         raise ValueError(f"{name}: expected a 2-d matrix")
-    M = M.copy()
-    M.sum_duplicates()
-    M.eliminate_zeros()
-    M.sort_indices()
-    if M.nnz and (not np.all(np.isfinite(M.data)) or M.data.min() < 0):
-        raise ValueError(f"{name}: counts must be finite and non-negative")
-    return M
+    # A copy of its own: a fitted model keeps its training counts.
+    return as_csr(M, drop_zeros=True, copy=True, invalid=f"{name}: counts must be finite and non-negative")
 
 
 def _show(names: Sequence[str], idx: np.ndarray, limit: int = 10) -> str:
     shown = ", ".join(repr(names[i]) for i in idx[:limit])
     more = f" and {idx.size - limit} more" if idx.size > limit else ""
     return shown + more
-
-
-def _csr_tuple(M: sp.csr_matrix):
-    return (M.indptr.astype(np.int64), M.indices.astype(np.int32), np.ascontiguousarray(M.data, dtype=np.float64), int(M.shape[1]))
 
 
 def residual_start(X: Any) -> np.ndarray:
@@ -387,7 +379,7 @@ class Wordfish:
         opts = self._options(dir_ab)
         threads = resolve_n_jobs(self.n_jobs)
         u = residual_start(M)
-        res = _core.wordfish_fit(_csr_tuple(M), u, opts, threads)
+        res = _core.wordfish_fit(csr_tuple(M), u, opts, threads)
         for key in ("theta", "alpha", "psi", "beta", "se_theta"):
             bad = np.flatnonzero(~np.isfinite(res[key]))
             if bad.size:
@@ -473,7 +465,7 @@ class Wordfish:
         empty = np.flatnonzero(np.asarray(M.sum(axis=1)).ravel() == 0)
         if empty.size:
             raise ValueError(f"X: {empty.size} document(s) have no counts on the model's features (rows {list(empty[:10])})")
-        theta, _alpha, se, conv = _core.wordfish_predict(self._fit_dict(), _csr_tuple(M), self._options_used, resolve_n_jobs(self.n_jobs))
+        theta, _alpha, se, conv = _core.wordfish_predict(self._fit_dict(), csr_tuple(M), self._options_used, resolve_n_jobs(self.n_jobs))
         if not conv.all():
             warnings.warn(f"Wordfish predict: {int((~conv).sum())} document(s) did not converge in 100 Newton steps", ConvergenceWarning, stacklevel=2)
         return (theta, se) if return_se else theta
@@ -699,3 +691,24 @@ class Wordscores:
         sec = f"{col}_se" if col != "raw" else "se"
         v = df[col].to_numpy()
         return (v, df[sec].to_numpy()) if return_se else v
+
+    def group_positions(self, groups: Sequence[Any], ci: float = 0.95, rescaling: Any = "default") -> pd.DataFrame:
+        """Mean score per group of the fitted texts (rescaled as ``scores``), as
+        :meth:`Wordfish.group_positions`: ``group``, ``n``, ``theta`` (the mean), ``se`` (texts
+        independent: sqrt(sum se^2) / n) and the normal interval ``ci_low``, ``ci_high``."""
+        rescaling = self.rescaling if rescaling == "default" else rescaling
+        df = self.scores(None, rescaling, ci)
+        col = rescaling if rescaling in ("lbg", "mv") else "raw"
+        pos, se = df[col].to_numpy(), df[f"{col}_se" if col != "raw" else "se"].to_numpy()
+        g = np.asarray([str(x) for x in groups])
+        if g.shape[0] != pos.shape[0]:
+            raise ValueError(f"groups: {g.shape[0]} labels for {pos.shape[0]} documents")
+        names, codes = np.unique(g, return_inverse=True)
+        n = np.bincount(codes, minlength=len(names))
+        mean = np.bincount(codes, weights=pos, minlength=len(names)) / n
+        sem = np.sqrt(np.bincount(codes, weights=se * se, minlength=len(names))) / n
+        from scipy.stats import norm
+
+        z = float(norm.ppf(0.5 + ci / 2))
+        return pd.DataFrame({"group": [str(x) for x in names], "n": n, "theta": mean, "se": sem,
+                             "ci_low": mean - z * sem, "ci_high": mean + z * sem})

@@ -11,7 +11,8 @@ import scipy.sparse as sp
 
 from ._measures import contributions, pairwise
 from ._util.validation import METRICS, check_metric, resolve_n_jobs
-from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, as_csr, is_int, is_texts, order_desc, seed_value, texts_of
+from ._util.operands import as_csr
+from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, is_int, is_texts, order_desc, seed_value, texts_of
 
 __all__ = ["TopicComparison", "compare_topics"]
 
@@ -224,7 +225,7 @@ def compare_topics(
                 model.check_vocabulary(vocabulary)
         else:
             model._fit_counts(X, vocabulary, None)
-    X = as_csr(X)
+    X = as_csr(X, drop_zeros=True)
     if X.shape[0] != labels_raw.shape[0]:
         raise ValueError(f"groups: {labels_raw.shape[0]} labels for {X.shape[0]} statements")
     if X.shape[1] != model.n_features_in_:

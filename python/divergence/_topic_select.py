@@ -8,7 +8,8 @@ from typing import Any, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from ._topics import TAG_HOLDOUT, TopicModel, as_csr, is_texts, seed_value, texts_of
+from ._util.operands import as_csr
+from ._topics import TAG_HOLDOUT, TopicModel, is_texts, seed_value, texts_of
 
 __all__ = ["select_k"]
 
@@ -63,7 +64,7 @@ def select_k(
 
         vec = clone(vectorizer) if vectorizer is not None else Vectorizer(n_jobs=n_jobs)
         X = vec.fit_transform(texts_of(X))
-    A = as_csr(X)
+    A = as_csr(X, drop_zeros=True)
     keep = np.flatnonzero(np.asarray(A.sum(axis=1)).ravel() > 0)
     if keep.size == 0:
         raise ValueError("empty corpus after filtering: no statement has a token left")

@@ -62,11 +62,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _core
 from ._util.validation import resolve_n_jobs
+from ._util.operands import as_csr, csr_tuple
 
 __all__ = ["METHODS", "TopicModel", "coherence", "frex"]
 
@@ -110,23 +110,6 @@ def texts_of(X: Any) -> List[Any]:
     if isinstance(X, Corpus):
         return list(X.text)
     return [str(x) if isinstance(x, np.str_) else x for x in list(X)]
-
-
-def as_csr(X: Any) -> sp.csr_matrix:
-    A = sp.csr_matrix(X, dtype=np.float64)
-    A.sum_duplicates()
-    A.eliminate_zeros()
-    A.sort_indices()
-    return A
-
-
-def _core_csr(A: sp.csr_matrix) -> tuple:
-    return (
-        np.ascontiguousarray(A.indptr, dtype=np.int64),
-        np.ascontiguousarray(A.indices, dtype=np.int32),
-        np.ascontiguousarray(A.data, dtype=np.float64),
-        int(A.shape[1]),
-    )
 
 
 def seed_value(seed: Any) -> int:
@@ -180,14 +163,14 @@ def coherence(
 
     Returns a float64 array (one value per topic), or with ``pairs=True`` also the list of
     per-topic arrays of pair NPMI values (pairs (i, j), i < j, in row-major order)."""
-    A = as_csr(X)
+    A = as_csr(X, drop_zeros=True)  # which entries are non-zero matters
     if A.shape[0] == 0:
         raise ValueError("X: the reference corpus has no statements")
     lists = [np.asarray(t, dtype=np.int64).ravel() for t in topics]
     ptr = np.zeros(len(lists) + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(t) for t in lists])
     words = np.concatenate(lists).astype(np.int32) if lists else np.zeros(0, dtype=np.int32)
-    values, pair_values = _core.npmi_coherence(_core_csr(A), ptr, words, resolve_n_jobs(n_jobs))
+    values, pair_values = _core.npmi_coherence(csr_tuple(A), ptr, words, resolve_n_jobs(n_jobs))
     if not pairs:
         return values
     sizes = [len(t) * (len(t) - 1) // 2 for t in lists]
@@ -544,7 +527,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         X with H fixed); lower is better."""
         if self.method != "nmf":
             raise ValueError("reconstruction_error: defined for method='nmf'; use perplexity for LDA")
-        A = sp.csr_matrix(self._counts(X), dtype=np.float64)
+        A = as_csr(self._counts(X), drop_zeros=True)  # x log(x / y) needs no zeros, no duplicates
         from sklearn.exceptions import ConvergenceWarning
 
         with warnings.catch_warnings():
