@@ -41,11 +41,9 @@ import gzip
 import io
 import json
 import os
-import re
 import sys
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -53,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ._output import example_path, sha256_bytes
+from ._util import timeutil
 
 __all__ = [
     "Corpus",
@@ -86,10 +85,6 @@ _CANONICAL = ("id", "group", "time", "text")
 _CLI_FLAG = {"text": "--text-col", "group": "--group-col", "time": "--time-col", "id": "--id-col"}
 
 _BOM = b"\xef\xbb\xbf"
-# Timestamps are datetime64[ns]: 1677-09-22 .. 2262-04-11.
-_MIN_YEAR, _MAX_YEAR = 1678, 2261
-_YEAR_RE = re.compile(r"^\d{1,4}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _SHOW = 5  # locations listed in a message before "and N more"
 
 PathArg = Union[str, "os.PathLike[str]"]
@@ -492,114 +487,37 @@ def _as_strings(raw: _Raw, col: str, what: str, strip: bool, opts: _Options) -> 
     return out
 
 
-def _year_value(y: int) -> Optional[np.datetime64]:
-    if _MIN_YEAR <= y <= _MAX_YEAR:
-        return np.datetime64(f"{y:04d}-01-01", "ns")
-    return None
-
-
-def _date_value(ts: pd.Timestamp) -> Optional[np.datetime64]:
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)  # local wall time: keeps the calendar day the statement was made
-    if not (_MIN_YEAR <= ts.year <= _MAX_YEAR):
-        return None
-    return np.datetime64(ts.to_datetime64(), "ns")
-
-
-def _parse_one_time(v: Any) -> Tuple[str, Optional[np.datetime64]]:
-    """('missing' | 'year' | 'date' | 'bad' | 'range', value)."""
-    if v is None or v is pd.NaT or v is pd.NA:
-        return "missing", None
-    if isinstance(v, (bool, np.bool_)):
-        return "bad", None
-    if isinstance(v, (int, np.integer)):
-        t = _year_value(int(v))
-        return ("year", t) if t is not None else ("range", None)
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return "missing", None
-        if not float(v).is_integer():
-            return "bad", None
-        t = _year_value(int(v))
-        return ("year", t) if t is not None else ("range", None)
-    if isinstance(v, (datetime, date, np.datetime64)):
-        ts = pd.Timestamp(v)
-        if ts is pd.NaT:
-            return "missing", None
-        t = _date_value(ts)
-        return ("date", t) if t is not None else ("range", None)
-    if isinstance(v, str):
-        s = v.strip()
-        if not s:
-            return "missing", None
-        if _YEAR_RE.match(s):
-            t = _year_value(int(s))
-            return ("year", t) if t is not None else ("range", None)
-        if _DATE_RE.match(s):
-            try:
-                ts = pd.Timestamp(s)
-            except (ValueError, OverflowError):
-                return "bad", None
-            t = _date_value(ts)
-            return ("date", t) if t is not None else ("range", None)
-    return "bad", None
-
-
 def _parse_times(raw: _Raw, col: str, notes: List[str]) -> Tuple[np.ndarray, Optional[str]]:
+    """The time column read by the package's one time rule (``_util.timeutil``), with errors
+    naming the file and line, and notes for missing times and for years mixed with dates."""
     values = raw.values[col]
-    n = len(raw.pos)
     label = raw.origin.label
-    out = np.full(n, np.datetime64("NaT", "ns"))
-    kinds = np.empty(n, dtype=object)
-    series = values if isinstance(values, pd.Series) else None
-    if series is not None and pd.api.types.is_datetime64_any_dtype(series.dtype):
-        s = series
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_localize(None)  # local wall time
-        cache_iter: Iterable[Any] = list(s)
-    elif series is not None and pd.api.types.is_bool_dtype(series.dtype):
-        cache_iter = [bool(x) for x in series]
-    else:
-        cache_iter = values
-    cache: Dict[Any, Tuple[str, Optional[np.datetime64]]] = {}
-    for i, v in enumerate(cache_iter):
-        key: Any = (type(v), v)
-        try:
-            hit = cache.get(key)
-        except TypeError:  # unhashable
-            hit = ("bad", None)
-        if hit is None:
-            hit = _parse_one_time(v)
-            cache[key] = hit
-        kind, t = hit
-        if kind == "bad" or kind == "range":
-            where = raw.origin.at(int(raw.pos[i]))
-            if kind == "range":
-                raise CorpusError(
-                    f"{where}: time {v!r} in column {col!r} is outside the supported range "
-                    f"(years {_MIN_YEAR} to {_MAX_YEAR}); pass time_col= (CLI --time-col) to choose "
-                    "another column, or time_col=False to read no time"
-                )
+    parsed = timeutil.parse_times(values)
+    i = parsed.first_problem()
+    if i is not None:
+        v = timeutil.item_at(values, i)
+        where = raw.origin.at(int(raw.pos[i]))
+        if parsed.kinds[i] == timeutil.OUT_OF_RANGE:
             raise CorpusError(
-                f"{where}: cannot parse {v!r} in the time column {col!r} as a date (expected an ISO "
-                "date like 2022-09-08, or a year like 1992); pass time_col= (CLI --time-col) to "
-                "choose another column, or time_col=False to read no time"
+                f"{where}: time {v!r} in column {col!r} is outside the supported range "
+                f"(years {timeutil.MIN_YEAR} to {timeutil.MAX_YEAR}); pass time_col= (CLI --time-col) to choose "
+                "another column, or time_col=False to read no time"
             )
-        kinds[i] = kind
-        if t is not None:
-            out[i] = t
-    missing = np.flatnonzero(kinds == "missing")
-    has_year = bool(np.any(kinds == "year"))
-    has_date = bool(np.any(kinds == "date"))
+        raise CorpusError(
+            f"{where}: cannot parse {v!r} in the time column {col!r} as a date (expected an ISO "
+            "date like 2022-09-08, or a year like 1992); pass time_col= (CLI --time-col) to "
+            "choose another column, or time_col=False to read no time"
+        )
+    missing = np.flatnonzero(parsed.kinds == timeutil.MISSING)
     if len(missing):
         notes.append(
             f"{label}: {len(missing)} statement{'s have' if len(missing) != 1 else ' has'} no time in column "
             f"{col!r} (left as NaT): {_where_many([raw.origin], np.zeros(len(missing), dtype=np.int64), raw.pos[missing])}"
         )
-    if has_year and has_date:
+    resolution = parsed.resolution
+    if resolution == "date" and bool(np.any(parsed.kinds == timeutil.YEAR)):
         notes.append(f"{label}: the time column {col!r} mixes years and dates; years are read as 1 January")
-    resolution = "date" if has_date else ("year" if has_year else None)
-    return out, resolution
+    return parsed.values, resolution
 
 
 def _extra_series(raw: _Raw, col: str) -> pd.Series:
@@ -892,40 +810,6 @@ def _combine(
 # The corpus
 
 
-def _time_bound(value: Any, which: str) -> Tuple[pd.Timestamp, bool]:
-    """(timestamp, exact); a year or a date stands for its whole span."""
-    if isinstance(value, bool):
-        raise TypeError(f"{which}: expected a date, a year or None, got bool")
-    span = None
-    if isinstance(value, (int, np.integer)):
-        ts, span = pd.Timestamp(year=int(value), month=1, day=1), "year"
-    elif isinstance(value, str):
-        s = value.strip()
-        if _YEAR_RE.match(s):
-            ts, span = pd.Timestamp(year=int(s), month=1, day=1), "year"
-        elif re.match(r"^\d{4}-\d{2}-\d{2}$", s):
-            ts, span = pd.Timestamp(s), "day"
-        elif _DATE_RE.match(s):
-            ts = pd.Timestamp(s)
-        else:
-            raise ValueError(f"{which}: cannot parse {value!r} as an ISO date (2022-09-08) or a year (1992)")
-    elif isinstance(value, datetime):
-        ts = pd.Timestamp(value)
-    elif isinstance(value, date):
-        ts, span = pd.Timestamp(value), "day"
-    elif isinstance(value, np.datetime64):
-        ts = pd.Timestamp(value)
-    else:
-        raise TypeError(f"{which}: expected a date, a year or None, got {type(value).__name__}")
-    if ts.tzinfo is not None:
-        ts = ts.tz_localize(None)
-    if which == "end" and span == "year":
-        return pd.Timestamp(year=ts.year + 1, month=1, day=1), False
-    if which == "end" and span == "day":
-        return ts + pd.Timedelta(days=1), False
-    return ts, True
-
-
 class Corpus:
     """Statements with their group, time and id; see the module docstring.
 
@@ -1186,7 +1070,7 @@ class Corpus:
         text = f"<Corpus: {len(self)} statements, {len(g)} group{'s' if len(g) != 1 else ''} ({shown})"
         if self.has_time:
             t = self._frame["time"]
-            fmt = "%Y" if self.time_resolution == "year" else "%Y-%m-%d"
+            fmt = timeutil.time_format(self.time_resolution)
             text += f", {t.min().strftime(fmt)} to {t.max().strftime(fmt)} ({self.time_resolution}s)"
         extra = self.extra_columns
         if extra:
@@ -1229,8 +1113,8 @@ class Corpus:
                 raise ValueError("start/end: the corpus has no times (read it with a time column, time_col=)")
             t = self._frame["time"]
             cond = np.array(t.notna().to_numpy(), dtype=bool)
-            lo = _time_bound(start, "start")[0] if start is not None else None
-            hi, inclusive = _time_bound(end, "end") if end is not None else (None, True)
+            lo = timeutil.time_bound(start, False, "start")[0] if start is not None else None
+            hi, inclusive = timeutil.time_bound(end, True, "end") if end is not None else (None, True)
             if lo is not None and hi is not None and (lo > hi or (lo == hi and not inclusive)):
                 raise ValueError(f"start/end: start ({start!r}) is after end ({end!r})")
             if lo is not None:

@@ -34,8 +34,7 @@ novelty, transience and resonance; :func:`changepoints` finds shifts in the mean
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -44,16 +43,12 @@ import scipy.sparse as sp
 from . import _core
 from ._util.validation import LOG_METRICS, check_count, check_metric, check_options, resolve_n_jobs, seed_value
 from ._util.operands import as_csr, csr_tuple
+from ._util import timeutil
+from ._util.timeutil import Window, check_window_args, parse_windows, span_text, statement_times, window_bounds, window_grid
 
 __all__ = ["MODES", "drift", "parse_window"]
 
 MODES = ("adjacent", "baseline", "between")
-_SPAN_RE = re.compile(r"^\s*(\d+)\s*([DWMY])\s*$", re.IGNORECASE)
-_MIN_DAYS = {"D": 1, "W": 7, "M": 28, "Y": 365}
-_UNIT_WORD = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
-_RES_DAYS = {"year": 365, "date": 1}
-
-Window = Union[int, Tuple[int, str]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,128 +56,9 @@ Window = Union[int, Tuple[int, str]]
 
 
 def parse_window(value: Any, name: str = "window") -> Window:
-    """``50`` or ``"50"`` -> 50 statements; ``"90D"``, ``"6M"``, ``"1Y"``, ``"2W"`` -> (n, unit)."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name}: expected a number of statements or a span such as '90D', got a bool")
-    if isinstance(value, (int, np.integer)):
-        n = int(value)
-        if n <= 0:
-            raise ValueError(f"{name}: must be at least 1 statement, got {n}")
-        return n
-    if isinstance(value, str):
-        s = value.strip()
-        if s.isdigit():
-            return parse_window(int(s), name)
-        m = _SPAN_RE.match(s)
-        if not m:
-            raise ValueError(
-                f"{name}: {value!r} is neither a number of statements nor a span like '90D', "
-                "'2W', '6M' or '1Y'"
-            )
-        n = int(m.group(1))
-        if n <= 0:
-            raise ValueError(f"{name}: must be a positive span, got {value!r}")
-        return (n, m.group(2).upper())
-    raise TypeError(f"{name}: expected an int or a string such as '90D', got {type(value).__name__}")
-
-
-def span_text(w: Window) -> str:
-    return str(w) if isinstance(w, int) else f"{w[0]}{w[1]}"
-
-
-def _offset(n: int, unit: str) -> Any:
-    return pd.DateOffset(**{_UNIT_WORD[unit]: n})
-
-
-def to_times(times: Any) -> Tuple[pd.DatetimeIndex, Optional[str]]:
-    """Times as datetime64 (integers are years) and the inferred resolution."""
-    arr = times.to_numpy() if isinstance(times, (pd.Series, pd.Index)) else np.asarray(times)
-    if arr.ndim != 1:
-        raise ValueError(f"times: expected one time per statement (1-d), got shape {arr.shape}")
-    if arr.dtype.kind in "iu":
-        t = pd.to_datetime(pd.Series(arr.astype(np.int64)).astype(str), format="%Y", errors="coerce")
-        idx = pd.DatetimeIndex(t)
-        res: Optional[str] = "year"
-    else:
-        if arr.dtype.kind == "f":
-            raise TypeError("times: expected dates, datetimes or integer years, got floats")
-        try:
-            idx = pd.DatetimeIndex(pd.to_datetime(arr))
-        except (ValueError, TypeError) as e:
-            raise ValueError(f"times: could not read as dates ({e})") from None
-        if idx.tz is not None:
-            idx = idx.tz_localize(None)
-        res = None
-    missing = np.flatnonzero(np.asarray(idx.isna()))
-    if len(missing):
-        shown = ", ".join(str(i) for i in missing[:5]) + (" ..." if len(missing) > 5 else "")
-        raise ValueError(f"times: {len(missing)} statement(s) have no time (positions {shown})")
-    if res is None and len(idx) and bool(np.all(idx.normalize() == idx)):
-        jan1 = bool(np.all((idx.month == 1) & (idx.day == 1)))
-        res = "year" if jan1 and len(set(idx.year)) > 1 else "date"
-    return idx, res
-
-
-def as_ns(x: Any) -> np.ndarray:
-    """Times as int64 nanoseconds (whatever unit pandas chose)."""
-    return np.asarray(pd.DatetimeIndex(x).values.astype("datetime64[ns]")).view(np.int64)
-
-
-def check_sorted(t: np.ndarray, what: str = "times") -> None:
-    bad = np.flatnonzero(t[1:] < t[:-1])
-    if len(bad):
-        i = int(bad[0]) + 1
-        raise ValueError(
-            f"{what}: not sorted (statement {i} comes before statement {i - 1}); sort the statements "
-            "by time first"
-        )
-
-
-# --------------------------------------------------------------------------------------------
-# Windows
-
-
-def _time_grid(t_min: pd.Timestamp, t_max: pd.Timestamp, window: Tuple[int, str], step: Tuple[int, str],
-               resolution: Optional[str]) -> Tuple[List[pd.Timestamp], List[pd.Timestamp]]:
-    res = pd.DateOffset(years=1) if resolution == "year" else pd.DateOffset(days=1) if resolution == "date" else pd.Timedelta(0)
-    limit = t_max + res
-    w_off = _offset(*window)
-    starts: List[pd.Timestamp] = []
-    ends: List[pd.Timestamp] = []
-    k = 0
-    while True:
-        s = t_min + _offset(step[0] * k, step[1]) if k else t_min
-        e = s + w_off
-        if e > limit:
-            break
-        starts.append(s)
-        ends.append(e)
-        k += 1
-        if k > 10_000_000:  # pragma: no cover - guarded by the span checks
-            raise ValueError("step: too many windows")
-    return starts, ends
-
-
-def check_window_args(window: Window, step: Window, resolution: Optional[str]) -> None:
-    if isinstance(window, int) != isinstance(step, int):
-        raise ValueError(
-            f"step: window {span_text(window)!r} and step {span_text(step)!r} must both be numbers of "
-            "statements or both spans of time"
-        )
-    if isinstance(window, tuple) and isinstance(step, tuple) and resolution in _RES_DAYS:
-        need = _RES_DAYS[resolution]
-        for name, w in (("window", window), ("step", step)):
-            if w[0] * _MIN_DAYS[w[1]] < need:
-                hint = "; use at least 1Y" if resolution == "year" else "; use at least 1D"
-                raise ValueError(
-                    f"{name}: {span_text(w)} is narrower than the data's time resolution "
-                    f"({resolution}s){hint}"
-                )
-
-
-def _count_windows(n: int, window: int, step: int) -> Tuple[np.ndarray, np.ndarray]:
-    starts = np.arange(0, n - window + 1, step, dtype=np.int64)
-    return starts, starts + window
+    """``50`` or ``"50"`` -> 50 statements; ``"90D"``, ``"6M"``, ``"1Y"``, ``"2W"`` -> (n, unit)
+    (the window grammar of :func:`drift`; a ValueError or TypeError names ``name``)."""
+    return timeutil.parse_window(value, name)
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,10 +99,7 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
     t = None
     res: Optional[str] = None
     if times is not None:
-        t, res = to_times(times)
-        if len(t) != n:
-            raise ValueError(f"times: {len(t)} times for {n} statements")
-        check_sorted(as_ns(t))
+        t, res = statement_times(times, n)
     return dict(X=X, times=t, resolution=res, labels=labels, ids=None, notes=notes, vocab=None,
                 one_group=groups is None)
 
@@ -270,8 +143,10 @@ def drift(
         Non-integer rows (mixtures, weights) are summed from scratch for every window (cost
         rows x k per window, small for topics); ``n_tokens`` is then the window's total mass
         (for mixtures, its number of statements).
-    times : for a matrix: one time per statement (dates, datetimes, or integer years), sorted
-        (non-decreasing); optional for windows counted in statements (row order is time order).
+    times : for a matrix: one time per statement, sorted (non-decreasing), read as a Corpus
+        reads its time column: dates, datetimes, ISO date strings, or years (integers,
+        integer-valued floats such as 1992.0, or "1992"); optional for windows counted in
+        statements (row order is time order).
     groups : for a matrix: one group label per statement (None: one group, ``"all"``). For a
         Corpus: the group names to keep (None keeps all).
     window, step : both numbers of statements (``window=50, step=10``) or both spans of time
@@ -286,7 +161,8 @@ def drift(
         statements per window percentile intervals can sit above ``value``).
     seed : random seed; the same seed gives the same numbers for any ``n_jobs``.
     reference : ``mode="baseline"`` only: an int (the window index to compare against) or a
-        ``(start, end)`` period (inclusive; integers are whole years).
+        ``(start, end)`` period (inclusive; a year or a date stands for its whole span, as in
+        :meth:`Corpus.filter`).
     vectorizer : for a Corpus, the :class:`~divergence.Vectorizer` (default ``Vectorizer()``).
     incremental : False sums every window from scratch (same results; for checks).
     progress : optional ``progress(done, total)`` callable (between mode).
@@ -321,8 +197,7 @@ def drift(
         raise ValueError("bootstrap/permutations: replicates are computed for mode='between' only")
     if reference is not None and mode != "baseline":
         raise ValueError("reference: applies to mode='baseline' only")
-    win = parse_window(window, "window")
-    stp = parse_window(step if step is not None else window, "step")
+    win, stp = parse_windows(window, step)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
 
@@ -330,9 +205,7 @@ def drift(
     X: sp.csr_matrix = d["X"]
     t: Optional[pd.DatetimeIndex] = d["times"]
     labels: np.ndarray = d["labels"]
-    check_window_args(win, stp, d["resolution"])
-    if isinstance(win, tuple) and t is None:
-        raise ValueError(f"times: time windows ({span_text(win)}) need times= (one per statement)")
+    check_window_args(win, stp, d["resolution"], t is not None)
     n = X.shape[0]
     if d.get("one_group"):
         codes = np.zeros(n, dtype=np.int64)
@@ -360,46 +233,6 @@ def drift(
     return table
 
 
-def window_bounds(tk: Optional[pd.DatetimeIndex], n: int, win: Window, stp: Window, resolution: Optional[str],
-                   grid: Optional[Tuple[List[pd.Timestamp], List[pd.Timestamp]]], who: str):
-    """Row ranges of windows over one time-ordered sequence, with their reported start/end."""
-    if isinstance(win, int):
-        assert isinstance(stp, int)
-        if n < win:
-            raise ValueError(
-                f"window: {win} statements is more than the {n} statements of {who}; use a smaller window"
-            )
-        b, e = _count_windows(n, win, stp)
-        if tk is not None:
-            ws: Any = tk[b]
-            we: Any = tk[e - 1]
-        else:
-            ws, we = b, e
-        return b, e, ws, we
-    assert grid is not None and tk is not None
-    starts, ends = grid
-    ti = as_ns(tk)
-    s64 = as_ns(starts)
-    e64 = as_ns(ends)
-    b = np.searchsorted(ti, s64, side="left").astype(np.int64)
-    e = np.searchsorted(ti, e64, side="left").astype(np.int64)
-    return b, e, pd.DatetimeIndex(starts), pd.DatetimeIndex(ends)
-
-
-def window_grid(t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: Optional[str]):
-    if not isinstance(win, tuple):
-        return None
-    assert t is not None and isinstance(stp, tuple)
-    starts, ends = _time_grid(t.min(), t.max(), win, stp, resolution)
-    if not starts:
-        fmt = "%Y" if resolution == "year" else "%Y-%m-%d"
-        raise ValueError(
-            f"window: {span_text(win)} is longer than the data's span ({t.min().strftime(fmt)} to "
-            f"{t.max().strftime(fmt)}); use a shorter window"
-        )
-    return starts, ends
-
-
 def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndarray, e: np.ndarray,
                       who: str) -> Tuple[int, int, str]:
     if reference is None:
@@ -416,19 +249,13 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
     if isinstance(reference, (tuple, list)) and len(reference) == 2:
         if tk is None:
             raise ValueError("reference: a (start, end) period needs times")
-
-        def bound(x: Any, end: bool) -> Tuple[pd.Timestamp, str]:
-            if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
-                return pd.Timestamp(year=int(x) + (1 if end else 0), month=1, day=1), "left"
-            return pd.Timestamp(x), "right" if end else "left"
-
-        lo, _ = bound(reference[0], False)
-        hi, side = bound(reference[1], True)
-        if hi < lo:
+        lo, _ = timeutil.time_bound(reference[0], False, "reference")
+        hi, inclusive = timeutil.time_bound(reference[1], True, "reference")
+        if lo > hi or (lo == hi and not inclusive):
             raise ValueError(f"reference: start {reference[0]!r} is after end {reference[1]!r}")
-        ti = as_ns(tk)
-        rb = int(np.searchsorted(ti, as_ns([lo])[0], side="left"))
-        re_ = int(np.searchsorted(ti, as_ns([hi])[0], side=side))  # type: ignore[call-overload]
+        ti = timeutil.as_ns(tk)
+        rb = int(np.searchsorted(ti, timeutil.as_ns([lo])[0], side="left"))
+        re_ = int(np.searchsorted(ti, timeutil.as_ns([hi])[0], side="right" if inclusive else "left"))
         if re_ <= rb:
             raise ValueError(f"reference: {who} has no statements between {reference[0]} and {reference[1]}")
         return rb, re_, f"{reference[0]} to {reference[1]}"

@@ -12,7 +12,8 @@ import scipy.sparse as sp
 from . import _core
 from ._util.validation import check_options, resolve_n_jobs
 from ._util.operands import as_csr, csr_tuple
-from ._drift import as_ns, check_sorted, prepare_rows, to_times
+from ._util.timeutil import statement_times
+from ._drift import prepare_rows
 
 
 __all__ = ["novelty", "token_drift"]
@@ -110,8 +111,7 @@ def novelty(
     else:
         M = data
         if times is not None:
-            tt, _ = to_times(times)
-            check_sorted(as_ns(tt))
+            tt, _ = statement_times(times, None)
     if sp.issparse(M):
         X = as_csr(M)
         a = 1.0 if alpha is None else float(alpha)

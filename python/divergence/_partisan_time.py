@@ -10,13 +10,12 @@ import pandas as pd
 
 from ._util.validation import check_count, seed_value
 from ._util.validation import resolve_n_jobs
-from ._drift import (
-    as_ns,
-    check_sorted,
+from ._util.timeutil import (
     check_window_args,
-    parse_window,
+    parse_windows,
     span_text,
-    to_times,
+    statement_times,
+    when_text,
     window_bounds,
     window_grid,
 )
@@ -63,11 +62,9 @@ class _Windows:
 
 
 def _drift_windows(data: Any, times: Any, n: int, window: Any, step: Any) -> _Windows:
-    """The windows :func:`divergence.drift` uses, with its window specification, conventions and
-    errors. The only place that touches drift.py's private helpers: if drift's internals change,
-    this adapter is what to update."""
-    win = parse_window(window, "window")
-    stp = parse_window(step if step is not None else window, "step")
+    """The windows :func:`divergence.drift` uses (``mode="between"``), from the same window
+    specification, grid and errors (``_util.timeutil``)."""
+    win, stp = parse_windows(window, step)
     t: Optional[pd.DatetimeIndex] = None
     res: Optional[str] = None
     if is_corpus(data):
@@ -81,28 +78,14 @@ def _drift_windows(data: Any, times: Any, n: int, window: Any, step: Any) -> _Wi
     else:
         order = np.arange(n, dtype=np.int64)
         if times is not None:
-            t, res = to_times(times)
-            if len(t) != n:
-                raise ValueError(f"times: {len(t)} times for {n} statements")
-            check_sorted(as_ns(t))
-    check_window_args(win, stp, res)
-    if isinstance(win, tuple) and t is None:
-        raise ValueError(f"times: time windows ({span_text(win)}) need times= (one per statement)")
+            t, res = statement_times(times, n)
+    check_window_args(win, stp, res, t is not None)
     grid = window_grid(t, win, stp, res)
     b, e, ws, we = window_bounds(t, n, win, stp, res, grid, "the corpus")
     return _Windows(order=np.asarray(order, dtype=np.int64), begin=np.asarray(b, dtype=np.int64),
                     end=np.asarray(e, dtype=np.int64), start=ws, stop=we, window=span_text(win),
                     step=span_text(stp), kind="time" if isinstance(win, tuple) else "statements",
                     resolution=res, times=t)
-
-
-def when_text(v: Any, resolution: Optional[str]) -> str:
-    """A window bound as text: a year for yearly data, a date otherwise, a row position as is."""
-    if isinstance(v, pd.Timestamp):
-        if resolution == "year":
-            return v.strftime("%Y")
-        return v.strftime("%Y-%m-%d") if v == v.normalize() else str(v)
-    return str(v)
 
 
 OVER_TIME_COLUMNS = [

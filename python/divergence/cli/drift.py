@@ -9,6 +9,7 @@ import click
 import numpy as np
 import pandas as pd
 
+from .._util.timeutil import when_text
 from ._common import (
     Progress,
     check_metrics,
@@ -21,12 +22,6 @@ from ._common import (
     vectorizer_options,
     write_outputs,
 )
-
-
-def _when(v: Any, resolution: Any) -> str:
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y" if resolution == "year" else "%Y-%m-%d")
-    return str(v)
 
 
 def find_changes(table: pd.DataFrame, permutations: int, block: int, seed: int) -> pd.DataFrame:
@@ -67,7 +62,7 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         for r in sub.itertuples():
             interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
             lines.append(
-                f"  {_when(r.window_start, res):>10} {_when(r.window_end, res):>10} {r.n_statements:>6} "
+                f"  {when_text(r.window_start, res):>10} {when_text(r.window_end, res):>10} {r.n_statements:>6} "
                 f"{r.n_tokens:>8} {fmt_value(r.value):>8} {interval:>19} {fmt_value(r.null_mean):>9}"
             )
     if len(changes):
@@ -75,7 +70,7 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         lines.append("change points (binary segmentation, BIC penalty; permutation p-values)")
         for r in changes.itertuples():
             lines.append(
-                f"  {r.series}: from {_when(r.time, res)} mean {fmt_value(r.mean_before)} -> {fmt_value(r.mean_after)}, "
+                f"  {r.series}: from {when_text(r.time, res)} mean {fmt_value(r.mean_before)} -> {fmt_value(r.mean_after)}, "
                 f"p = {fmt_value(r.p_value, 4)}"
             )
     return "\n".join(lines)

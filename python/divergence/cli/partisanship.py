@@ -40,7 +40,7 @@ def render(result: Any) -> str:
     ci = f"{int(round(s['ci'] * 100))}% {s['ci_method']}"
     lines: List[str] = []
     if isinstance(result, PartisanshipOverTime):
-        from .._partisan_time import when_text
+        from .._util.timeutil import when_text
 
         res = s.get("resolution")
         kind = "statements" if s["window_kind"] == "statements" else "time"
