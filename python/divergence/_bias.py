@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._util.groups import group_sums
 from ._partisan import statement_counts
 
 __all__ = ["JSDBias", "jsd_bias", "jsd_bias_from_group_counts", "jsd_bias_pairs"]
@@ -104,13 +105,11 @@ def jsd_bias_pairs(data: Any, groups: Optional[Sequence[Any]] = None, *, vectori
     jsd_weighted (size weights), expected_weighted ((V-1)/(2N)), corrected_weighted,
     g_statistic, df, p_value (chi-square), share_small_expected, tokens_a, tokens_b, v_observed.
     """
-    X, labels, _ = statement_counts(data, groups, vectorizer)
-    names, codes = np.unique(labels.astype(str), return_inverse=True)
+    X, names, codes, _ = statement_counts(data, groups, vectorizer)
     K = len(names)
     if K < 2:
         raise ValueError(f"groups: needs at least two groups, found {K}")
-    A = sp.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(K, len(codes)))
-    return jsd_bias_from_group_counts((A @ X).toarray(), [str(n) for n in names])
+    return jsd_bias_from_group_counts(group_sums(X, codes, K), names)
 
 
 def jsd_bias_from_group_counts(C: np.ndarray, names: Sequence[str]) -> pd.DataFrame:

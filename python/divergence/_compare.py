@@ -27,10 +27,11 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ._util.validation import LOG_METRICS, check_metric, check_options, resolve_n_jobs
 from ._measures import group_matrix
+from ._util.operands import as_csr
+from ._util.groups import drop_absent, group_sums, label_codes
 from ._util.validation import check_count, seed_value
 
 __all__ = ["Comparison", "compare"]
@@ -167,16 +168,17 @@ def compare(
         vec = vectorizer if vectorizer is not None else Vectorizer()
         counts = vec.fit_transform(list(data.text))
         vocab = list(vec.get_feature_names_out())
-        labels_raw = np.asarray(data.group.astype(str))
+        names, codes = data.group_names, data.group_codes
     else:
         if groups is None:
             raise ValueError("groups: pass one group label per statement when data is a matrix")
         counts = data
         labels_raw = np.asarray(groups)
         vocab = list(vocabulary) if vocabulary is not None else None
-    X = sp.csr_matrix(counts, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] != labels_raw.shape[0]:
-        raise ValueError(f"groups: {labels_raw.shape[0]} labels for {X.shape[0]} statements")
+        names, codes = label_codes(labels_raw)
+    X = as_csr(counts)
+    if X.ndim != 2 or X.shape[0] != codes.shape[0]:
+        raise ValueError(f"groups: {codes.shape[0]} labels for {X.shape[0]} statements")
     if vocab is not None and len(vocab) != X.shape[1]:
         raise ValueError(f"vocabulary: {len(vocab)} names for {X.shape[1]} columns")
 
@@ -186,10 +188,9 @@ def compare(
     if empty.any():
         notes.append(f"dropped {int(empty.sum())} statement(s) with no tokens after tokenising")
         X = X[~empty]
-        labels_raw = labels_raw[~empty]
+        codes = codes[~empty]
         ntok = ntok[~empty]
-    names, labels = np.unique(labels_raw.astype(str), return_inverse=True)
-    names = [str(n) for n in names]
+    names, labels = drop_absent(names, codes)  # groups left with no statement are dropped
     K = len(names)
     if K < 2:
         raise ValueError(
@@ -232,8 +233,7 @@ def compare(
     table = pd.DataFrame(rows)
 
     # Summed counts per group, once, for the analytic correction and the term table.
-    ind = sp.csr_matrix((np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))), shape=(K, X.shape[0]))
-    G = (ind @ X).toarray()
+    G = group_sums(X, labels, K)
     if "jsd" in metrics:
         from ._bias import jsd_bias_from_group_counts
 

@@ -52,6 +52,7 @@ import pandas as pd
 
 from ._output import example_path, sha256_bytes
 from ._util import timeutil
+from ._util.groups import label_codes
 
 __all__ = [
     "Corpus",
@@ -849,6 +850,7 @@ class Corpus:
         self._origins = list(origins)
         self._src = src
         self._pos = pos
+        self._group_codes: Optional[Tuple[List[str], np.ndarray]] = None
         return self
 
     # -- construction -------------------------------------------------------------------------
@@ -1028,7 +1030,27 @@ class Corpus:
     @property
     def groups(self) -> List[str]:
         """Sorted distinct group names."""
-        return sorted(set(self._frame["group"]))
+        return self.group_names
+
+    def _coded_groups(self) -> Tuple[List[str], np.ndarray]:
+        if self._group_codes is None:
+            names, codes = label_codes(self._frame["group"])
+            codes = codes.astype(np.int32)
+            codes.flags.writeable = False
+            self._group_codes = (names, codes)
+        return self._group_codes
+
+    @property
+    def group_names(self) -> List[str]:
+        """Sorted distinct group names (as :attr:`groups`), numbered by :attr:`group_codes`;
+        computed once."""
+        return list(self._coded_groups()[0])
+
+    @property
+    def group_codes(self) -> np.ndarray:
+        """Each statement's group as an index into :attr:`group_names` (int32, read-only);
+        computed once, so that analyses do not number the groups again."""
+        return self._coded_groups()[1]
 
     @property
     def group_counts(self) -> pd.Series:

@@ -44,6 +44,7 @@ from . import _core
 from ._util.validation import LOG_METRICS, check_count, check_metric, check_options, resolve_n_jobs, seed_value
 from ._util.operands import as_csr, csr_tuple
 from ._util import timeutil
+from ._util.groups import label_codes
 from ._util.timeutil import Window, check_window_args, parse_windows, span_text, statement_times, window_bounds, window_grid
 
 __all__ = ["MODES", "drift", "parse_window"]
@@ -66,7 +67,8 @@ def parse_window(value: Any, name: str = "window") -> Window:
 
 
 def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) -> Dict[str, Any]:
-    """X (CSR, rows in time order), times (DatetimeIndex or None), resolution, labels (str)."""
+    """X (CSR, rows in time order), times (DatetimeIndex or None), resolution, the group names and
+    each row's group code (a Corpus's own codes), and for a Corpus each row's group label and id."""
     from ._corpus import Corpus
 
     notes: List[str] = []
@@ -87,21 +89,23 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
         X = as_csr(vec.fit_transform(list(frame["text"])))
         t = pd.DatetimeIndex(frame["time"])
         return dict(X=X, times=t, resolution=c.time_resolution, labels=np.asarray(frame["group"].astype(str)),
-                    ids=np.asarray(frame["id"].astype(str)), notes=notes, vocab=vec.get_feature_names_out())
+                    names=c.group_names, codes=c.group_codes[order], ids=np.asarray(frame["id"].astype(str)),
+                    notes=notes, vocab=vec.get_feature_names_out())
     X = as_csr(data)
     n = X.shape[0]
     if groups is None:
-        labels = np.broadcast_to(np.array("all"), (n,))  # read-only view, no n-element copy
+        names, codes = ["all"], np.zeros(n, dtype=np.int64)
     else:
-        labels = np.asarray(groups).astype(str)
+        labels = np.asarray(groups)
         if labels.shape != (n,):
             raise ValueError(f"groups: {labels.shape[0] if labels.ndim else 0} labels for {n} statements")
+        names, codes = label_codes(labels)
     t = None
     res: Optional[str] = None
     if times is not None:
         t, res = statement_times(times, n)
-    return dict(X=X, times=t, resolution=res, labels=labels, ids=None, notes=notes, vocab=None,
-                one_group=groups is None)
+    return dict(X=X, times=t, resolution=res, labels=None, names=names, codes=codes, ids=None, notes=notes,
+                vocab=None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,15 +208,10 @@ def drift(
     d = prepare_rows(data, times, groups, vectorizer, sort=True)
     X: sp.csr_matrix = d["X"]
     t: Optional[pd.DatetimeIndex] = d["times"]
-    labels: np.ndarray = d["labels"]
     check_window_args(win, stp, d["resolution"], t is not None)
     n = X.shape[0]
-    if d.get("one_group"):
-        codes = np.zeros(n, dtype=np.int64)
-        names = ["all"]
-    else:
-        uniq, codes = np.unique(labels, return_inverse=True)
-        names = [str(u) for u in uniq]
+    names: List[str] = d["names"]
+    codes: np.ndarray = d["codes"]
     settings: Dict[str, Any] = dict(
         mode=mode, metric=metric, window=span_text(win), step=span_text(stp),
         units=("nats" if base is None else f"log base {base}") if metric in LOG_METRICS else "none",

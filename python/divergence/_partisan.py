@@ -47,6 +47,7 @@ from . import _core
 from ._util.validation import check_count, seed_value
 from ._util.validation import resolve_n_jobs
 from ._util.operands import as_csr, csr_tuple
+from ._util.groups import drop_absent, label_codes
 
 
 __all__ = ["CI_METHODS", "ESTIMATORS", "Partisanship", "SPEAKER_GROUP_POLICIES", "partisanship"]
@@ -111,8 +112,10 @@ def check_ci_method(ci_method: str) -> str:
     return ci_method
 
 
-def statement_counts(data: Any, groups: Any, vectorizer: Any) -> Tuple[sp.csr_matrix, np.ndarray, Optional[List[str]]]:
-    """Statements x terms counts (float64 CSR) and raw group labels."""
+def statement_counts(data: Any, groups: Any,
+                     vectorizer: Any) -> Tuple[sp.csr_matrix, List[str], np.ndarray, Optional[List[str]]]:
+    """Statements x terms counts (float64 CSR), the group names, each statement's group code
+    (a Corpus's own codes, or :func:`label_codes` of ``groups``) and the vocabulary."""
     if is_corpus(data):
         if groups is not None:
             raise ValueError("groups: a Corpus carries its groups; do not pass groups=")
@@ -121,17 +124,18 @@ def statement_counts(data: Any, groups: Any, vectorizer: Any) -> Tuple[sp.csr_ma
         vec = vectorizer if vectorizer is not None else Vectorizer()
         counts = vec.fit_transform(list(data.text))
         vocab = [str(v) for v in vec.get_feature_names_out()]
-        labels = np.asarray(data.group.astype(str))
+        names, codes = data.group_names, data.group_codes
     else:
         if groups is None:
             raise ValueError("groups: pass one group label per statement when data is a matrix")
         counts = data
         labels = np.asarray(groups)
         vocab = None
+        names, codes = label_codes(labels)
     X = as_csr(counts, drop_zeros=True, invalid="counts: must be finite and non-negative")
-    if X.ndim != 2 or X.shape[0] != labels.shape[0]:
-        raise ValueError(f"groups: {labels.shape[0]} labels for {X.shape[0]} statements")
-    return X, labels, vocab
+    if X.ndim != 2 or X.shape[0] != codes.shape[0]:
+        raise ValueError(f"groups: {codes.shape[0]} labels for {X.shape[0]} statements")
+    return X, names, codes, vocab
 
 
 @dataclass
@@ -204,25 +208,15 @@ class Speakers:
     notes: List[str]
 
 
-def label_codes(labels: Any) -> Tuple[np.ndarray, np.ndarray]:
-    """(sorted distinct labels as str, code per element): np.unique(astype(str)) by hashing."""
-    codes, uniq = pd.factorize(np.asarray(labels, dtype=object), use_na_sentinel=False)
-    text = np.asarray([str(u) for u in uniq], dtype=object)
-    merged, names = pd.factorize(text)  # values whose text agrees are one group
-    names = np.asarray([str(x) for x in names], dtype=object)
-    order = np.argsort(names, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return names[order], rank[np.asarray(merged)][np.asarray(codes)]
-
-
-def by_speaker(X: sp.csr_matrix, labels: np.ndarray, spk: Optional[SpeakerIds], policy: str,
-                threads: int = 1) -> Speakers:
-    """Sum statements per speaker; resolve speakers found in several groups; drop empty ones."""
+def by_speaker(X: sp.csr_matrix, gnames_all: Sequence[str], gcode: np.ndarray, spk: Optional[SpeakerIds],
+               policy: str, threads: int = 1) -> Speakers:
+    """Sum statements per speaker; resolve speakers found in several groups; drop empty ones.
+    ``gcode``: each statement's index into ``gnames_all`` (groups without statements here are
+    left out of the result)."""
     if policy not in SPEAKER_GROUP_POLICIES:
         raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {policy!r}")
     notes: List[str] = []
-    gnames_all, gcode = label_codes(labels)
+    gcode = np.asarray(gcode, dtype=np.int64)
     G_all = len(gnames_all)
     n = X.shape[0]
     if spk is None:
@@ -271,8 +265,8 @@ def by_speaker(X: sp.csr_matrix, labels: np.ndarray, spk: Optional[SpeakerIds], 
         sp_gcode = sp_gcode[keep]
         names = [nm for nm, k in zip(names, keep) if k]
         n_stat = n_stat[keep]
-    present, codes = np.unique(sp_gcode, return_inverse=True)
-    return Speakers(S, codes.astype(np.int32), names, [str(gnames_all[g]) for g in present], n_stat, notes)
+    groups, codes = drop_absent(gnames_all, sp_gcode)
+    return Speakers(S, codes.astype(np.int32), names, groups, n_stat, notes)
 
 
 def check_speaker_groups(s: Speakers, unit: str) -> None:
@@ -395,9 +389,9 @@ def partisanship(
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
-    X, labels, vocab = statement_counts(data, groups, vectorizer)
+    X, gnames, gcodes, vocab = statement_counts(data, groups, vectorizer)
     spk = speaker_labels(data, speakers, X.shape[0])
-    s = by_speaker(X, labels, spk, speaker_group_policy, threads)
+    s = by_speaker(X, gnames, gcodes, spk, speaker_group_policy, threads)
     unit = "statement" if spk is None else "speaker"
     check_speaker_groups(s, unit)
     obs, by_g, per_sp, boot, perm = run_leave_out(s, bootstrap, permutations, seed_v, threads)

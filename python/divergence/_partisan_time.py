@@ -30,7 +30,6 @@ from ._partisan import (
     check_speaker_groups,
     ci_bounds,
     is_corpus,
-    label_codes,
     multi_group_speakers,
     run_leave_out,
     speaker_labels,
@@ -161,12 +160,11 @@ def partisanship_over_time(
     threads = resolve_n_jobs(n_jobs)
     if speaker_group_policy not in SPEAKER_GROUP_POLICIES:
         raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {speaker_group_policy!r}")
-    X, labels, vocab = statement_counts(data, groups, vectorizer)
+    X, gn, gc, vocab = statement_counts(data, groups, vectorizer)
     n = X.shape[0]
     if n == 0:
         raise ValueError("data: no statements")
     wins = _drift_windows(data, times, n, window, step)
-    gn, gc = label_codes(labels)
     if len(gn) < 2:
         raise ValueError(
             f"groups: partisanship needs at least two groups, found {len(gn)}" + (f" ({gn[0]!r})" if len(gn) else "")
@@ -195,7 +193,7 @@ def partisanship_over_time(
             reason = "no statements in the window"
         else:
             idx = wins.order[b:e]
-            s = by_speaker(X[idx], labels[idx], None if spk is None else SpeakerIds(spk.codes[idx], spk.names),
+            s = by_speaker(X[idx], gn, gc[idx], None if spk is None else SpeakerIds(spk.codes[idx], spk.names),
                             speaker_group_policy, threads)
             base.update(n_speakers=int(s.X.shape[0]), n_groups=len(s.groups), groups=", ".join(s.groups))
             try:

@@ -24,6 +24,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._util.groups import group_sums
+from ._util.operands import as_csr
+
 __all__ = ["log_odds", "distinguishing_terms", "terms_from_group_counts", "VARIANCE_FORMS"]
 
 VARIANCE_FORMS = ("monroe", "full")
@@ -130,15 +133,13 @@ def distinguishing_terms(
     _check_term_args(alpha0, variance, pairs, top)
     labels = np.asarray(labels)
     K = len(group_names)
-    X = sp.csr_matrix(counts)
+    X = as_csr(counts)
     if X.shape[0] != labels.shape[0]:
         raise ValueError(f"labels: {labels.shape[0]} labels for {X.shape[0]} statements")
     vocab = np.asarray(vocabulary, dtype=object)
     if vocab.shape[0] != X.shape[1]:
         raise ValueError(f"vocabulary: {vocab.shape[0]} terms for {X.shape[1]} columns")
-    # Group sums: one sparse product with the indicator matrix.
-    ind = sp.csr_matrix((np.ones(labels.shape[0]), (labels, np.arange(labels.shape[0]))), shape=(K, X.shape[0]))
-    G = np.asarray((ind @ X).todense(), dtype=np.float64)
+    G = group_sums(X, labels, K)
     return terms_from_group_counts(G, group_names, vocab, pairs=pairs, top=top, alpha0=alpha0,
                                    variance=variance, min_count=min_count)
 

@@ -23,7 +23,6 @@ def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
               no_progress):
     """Distinguishing terms between groups: log-odds with an informative Dirichlet prior
     (Monroe, Colaresi and Quinn 2008), z-scores, counts and each term's share of the JSD."""
-    import numpy as np
 
     from .. import distinguishing_terms
 
@@ -36,8 +35,7 @@ def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
     vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
     progress.step(f"tokenising {len(c)} statements")
     X = vec.fit_transform(list(c.text))
-    names, labels = np.unique(np.asarray(c.group.astype(str)), return_inverse=True)
-    table = distinguishing_terms(X, labels, list(names), list(vec.get_feature_names_out()), pairs=pairs,
+    table = distinguishing_terms(X, c.group_codes, c.group_names, list(vec.get_feature_names_out()), pairs=pairs,
                                  top=top, alpha0=prior, variance=variance, min_count=min_count)
     progress.done()
     if fmt == "table":

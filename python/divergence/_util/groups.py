@@ -1,0 +1,62 @@
+"""Group labels as integer codes: one numbering for every analysis.
+
+Groups are numbered in the sorted order of their labels as text (the order of
+``np.unique(np.asarray(labels).astype(str))``: 1 and "1" are one group), so every table lists
+them alike. A :class:`~divergence.Corpus` computes its codes once (``Corpus.group_codes``,
+``Corpus.group_names``); label arrays passed with a count matrix go through :func:`label_codes`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = ["drop_absent", "group_sums", "label_codes"]
+
+
+def label_codes(labels: Any) -> Tuple[List[str], np.ndarray]:
+    """(sorted distinct labels as text, int64 code of each label): equal to
+    ``np.unique(np.asarray(labels).astype(str), return_inverse=True)``, found by hashing (one
+    pass over the labels) instead of sorting them."""
+    arr = np.asarray(labels)
+    if arr.ndim != 1:
+        arr = arr.ravel()
+    if arr.dtype.kind in "iub" or (
+        arr.dtype.kind == "O" and pd.api.types.infer_dtype(arr, skipna=False) == "string"
+    ):
+        # Distinct integers, booleans or strings have distinct texts: number the values.
+        codes, uniq = pd.factorize(arr, use_na_sentinel=False)
+        text = np.asarray([str(u) for u in uniq], dtype=object)
+    else:
+        # Floats (0.0 and -0.0), mixed objects (1, 1.0 and True hash alike): number the texts.
+        codes, uniq = pd.factorize(arr.astype(str), use_na_sentinel=False)
+        text = np.asarray(uniq, dtype=object)
+    order = np.argsort(text, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return [str(t) for t in text[order]], rank[np.asarray(codes)]
+
+
+def drop_absent(names: Sequence[str], codes: np.ndarray) -> Tuple[List[str], np.ndarray]:
+    """Only the groups that occur in ``codes``, renumbered 0..K'-1 in the same order (after
+    statements were dropped, or within a subset)."""
+    codes = np.asarray(codes)
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names)))
+    if len(present) == len(names):
+        return list(names), codes.astype(np.int64, copy=False)
+    new = np.full(len(names), -1, dtype=np.int64)
+    new[present] = np.arange(len(present))
+    return [names[int(g)] for g in present], new[codes]
+
+
+def group_sums(X: Any, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Rows of X (statements x terms, sparse or dense) summed per group: a dense
+    ``n_groups`` x terms float64 array."""
+    codes = np.asarray(codes)
+    n = codes.shape[0]
+    ind = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
+    G = ind @ X
+    return np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
