@@ -35,22 +35,28 @@ numbers are physical lines of the file where a record starts (CSV fields may hol
 
 from __future__ import annotations
 
-import codecs
-import csv
-import gzip
-import io
-import json
 import os
-import sys
-import threading
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
-from ._output import example_path, sha256_bytes
+from ._columns import CANONICAL, DEFAULT_COLUMNS, Part, assemble
+from ._output import example_path
+from ._readers import (
+    INPUT_FORMATS,
+    SHOW,
+    CorpusError,
+    Origin,
+    PathArg,
+    ReadOptions,
+    check_read_options,
+    detect_format,
+    frame_columns,
+    raw_from_frame,
+    read_source,
+    where_many,
+)
 from ._util import timeutil
 from ._util.groups import label_codes
 
@@ -61,643 +67,15 @@ __all__ = [
     "INPUT_FORMATS",
 ]
 
-INPUT_FORMATS: Tuple[str, ...] = ("csv", "tsv", "jsonl", "parquet", "text")
-_FORMAT_ALIASES = {"txt": "text", "ndjson": "jsonl", "pq": "parquet", "tab": "tsv"}
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".txt": "text",
-    ".text": "text",
-}
-
-#: Column names looked for (case-insensitively, in this order) when none is given.
-DEFAULT_COLUMNS: Dict[str, Tuple[str, ...]] = {
-    "text": ("text", "statement"),
-    "group": ("party", "group", "speaker", "country"),
-    "time": ("date", "time", "year"),
-    "id": ("id", "doc_id"),
-}
-_CANONICAL = ("id", "group", "time", "text")
-_CLI_FLAG = {"text": "--text-col", "group": "--group-col", "time": "--time-col", "id": "--id-col"}
-
-_BOM = b"\xef\xbb\xbf"
-_SHOW = 5  # locations listed in a message before "and N more"
-
-PathArg = Union[str, "os.PathLike[str]"]
-
-
-class CorpusError(ValueError):
-    """Invalid input data: the message names the file and line. The CLI exits with code 3."""
-
 
 # --------------------------------------------------------------------------------------------
-# Where a statement came from
-
-
-@dataclass(frozen=True)
-class _Origin:
-    label: str  # file path as given, "<stdin>", or the frame's name
-    unit: str  # "line" (text formats), "row" (Parquet, 1-based), "index" (data frames)
-    index: Optional[pd.Index] = None  # frame index labels by position
-
-    def at(self, pos: int) -> str:
-        return f"{self.label} {self.unit} {self._num(pos)}"
-
-    def _num(self, pos: int) -> str:
-        if self.index is None:
-            return str(pos)
-        label = self.index[pos]
-        return str(label) if isinstance(label, (int, np.integer)) else repr(label)
-
-    def many(self, positions: Sequence[int]) -> str:
-        unit = self.unit if len(positions) == 1 else {"line": "lines", "row": "rows", "index": "index"}[self.unit]
-        return f"{self.label} {unit} {', '.join(self._num(p) for p in positions)}"
-
-
-def _where_many(origins: Sequence[_Origin], src: np.ndarray, pos: np.ndarray, limit: int = _SHOW) -> str:
-    """'a.csv lines 3, 7; b.txt line 2 and 4 more' for the first ``limit`` of the given rows."""
-    pieces: List[str] = []
-    shown_src = src[:limit]
-    shown_pos = pos[:limit]
-    start = 0
-    for k in range(1, len(shown_src) + 1):
-        if k == len(shown_src) or shown_src[k] != shown_src[start]:
-            pieces.append(origins[int(shown_src[start])].many([int(p) for p in shown_pos[start:k]]))
-            start = k
-    text = "; ".join(pieces)
-    if len(src) > limit:
-        text += f" and {len(src) - limit} more"
-    return text
-
-
-def _list_columns(columns: Sequence[str], limit: int = 30) -> str:
-    shown = ", ".join(repr(c) for c in columns[:limit])
-    if len(columns) > limit:
-        shown += f" and {len(columns) - limit} more"
-    return shown or "(none)"
-
-
-# --------------------------------------------------------------------------------------------
-# Options and intermediate tables
-
-
-@dataclass
-class _Options:
-    text_col: Optional[str] = None
-    group_col: Optional[str] = None
-    time_col: Union[str, bool, None] = None
-    id_col: Optional[str] = None
-    group: Optional[str] = None
-    encoding_errors: str = "strict"
-    drop_empty: bool = False
-    strict: bool = False
-
-
-@dataclass
-class _Raw:
-    """One input parsed into columns, before the canonical columns are picked."""
-
-    origin: _Origin
-    fmt: str
-    stem: str
-    columns: List[str]
-    values: Dict[str, Any]  # column -> list / tuple / Series, one value per record
-    pos: np.ndarray  # line (or row / position) of each record
-    blank_missing: bool = False  # CSV/TSV: an empty field is a missing value
-
-
-@dataclass
-class _Part:
-    src: np.ndarray
-    pos: np.ndarray
-    ids: np.ndarray
-    groups: np.ndarray
-    texts: np.ndarray
-    times: np.ndarray
-    resolution: Optional[str]
-    has_time: bool
-    generated_ids: bool
-    extras: Dict[str, pd.Series] = field(default_factory=dict)
-    columns: Dict[str, Optional[str]] = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------------
-# Bytes to text
-
-
-_decode_errors = threading.local()
-_csv_lock = threading.Lock()
-
-
-def _record_decode_error(exc: UnicodeError) -> Tuple[str, int]:
-    assert isinstance(exc, UnicodeDecodeError)
-    _decode_errors.starts.append(exc.start)
-    return "\ufffd", exc.end
-
-
-codecs.register_error("divergence.corpus.record", _record_decode_error)
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def _format_hint(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return " (the file looks like UTF-16: save it as UTF-8)"
-    if data.startswith(b"PAR1"):
-        return " (the file looks like Parquet: pass input_format='parquet')"
-    if data.startswith(b"PK\x03\x04"):
-        return " (the file looks like a ZIP archive or an Excel workbook: export it as CSV)"
-    return ""
-
-
-def _decode(data: bytes, label: str, opts: _Options, notes: List[str]) -> str:
-    """UTF-8 text of a text-format input, BOM removed and CRLF normalised (with notes)."""
-    body = data[len(_BOM):] if data.startswith(_BOM) else data
-    if not body.strip():
-        raise CorpusError(f"{label}: the file is empty")
-    if data.startswith(_BOM):
-        if opts.strict:
-            raise CorpusError(
-                f"{label}: starts with a UTF-8 byte-order mark (BOM); strict mode refuses it "
-                "(save the file as UTF-8 without BOM, or read without strict)"
-            )
-        data = data[len(_BOM):]
-        notes.append(f"{label}: removed a UTF-8 byte-order mark (BOM) at the start of the file")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise CorpusError(f"{label} line {_line_of(data, nul)}: contains a NUL byte{_format_hint(data)}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = _line_of(data, e.start)
-        if opts.encoding_errors == "strict":
-            raise CorpusError(
-                f"{label} line {line}: invalid UTF-8 (byte 0x{data[e.start]:02X}){_format_hint(data)}; "
-                "the file must be UTF-8: re-save it as UTF-8, or pass encoding_errors='replace' "
-                "(CLI --encoding-errors replace) to replace invalid bytes with U+FFFD"
-            ) from None
-        _decode_errors.starts = []
-        try:
-            text = data.decode("utf-8", "divergence.corpus.record")
-            starts = list(_decode_errors.starts)
-        finally:
-            _decode_errors.starts = []
-        lines = sorted({_line_of(data, s) for s in starts})
-        shown = ", ".join(str(n) for n in lines[:_SHOW]) + (f" and {len(lines) - _SHOW} more" if len(lines) > _SHOW else "")
-        notes.append(
-            f"{label}: replaced {len(starts)} invalid UTF-8 sequence{'s' if len(starts) != 1 else ''} "
-            f"with U+FFFD on line{'s' if len(lines) != 1 else ''} {shown}"
-        )
-    if "\r\n" in text:
-        if opts.strict:
-            line = text.count("\n", 0, text.index("\r\n")) + 1
-            raise CorpusError(
-                f"{label} line {line}: Windows (CRLF) line endings; strict mode refuses them "
-                "(convert the file to LF line endings, or read without strict)"
-            )
-        text = text.replace("\r\n", "\n")
-        notes.append(f"{label}: converted Windows (CRLF) line endings to LF")
-    return text
-
-
-# --------------------------------------------------------------------------------------------
-# Readers: bytes -> _Raw
-
-
-def _header_names(names: Sequence[Any], label: str) -> List[str]:
-    out = []
-    for i, name in enumerate(names):
-        s = str(name).strip()
-        out.append(s if s else f"Unnamed: {i}")
-    seen: Dict[str, int] = {}
-    dups = []
-    for s in out:
-        seen[s] = seen.get(s, 0) + 1
-        if seen[s] == 2:
-            dups.append(s)
-    if dups:
-        raise CorpusError(f"{label}: duplicate column names {', '.join(repr(d) for d in dups)}; rename them")
-    return out
-
-
-def _read_delimited(text: str, origin: _Origin, fmt: str, stem: str) -> _Raw:
-    label = origin.label
-    delimiter = "\t" if fmt == "tsv" else ","
-    _csv_lock.acquire()  # field_size_limit is global to the csv module
-    old_limit = csv.field_size_limit()
-    csv.field_size_limit(max(old_limit, 2**31 - 1))
-    header: Optional[List[str]] = None
-    header_line = 0
-    rows: List[List[str]] = []
-    lines: List[int] = []
-    prev = 0
-    start = 1
-    try:
-        reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)
-        for rec in reader:
-            start = prev + 1
-            prev = reader.line_num
-            if not rec or (len(rec) == 1 and not rec[0].strip() and header is not None and len(header) > 1):
-                continue  # blank line
-            if header is None:
-                header = _header_names(rec, label)
-                header_line = start
-                continue
-            if len(rec) != len(header):
-                hint = ""
-                if len(header) == 1 and (";" in header[0] or "\t" in header[0] or "," in header[0]):
-                    hint = " (is the file separated by another character? only commas (csv) and tabs (tsv) are read)"
-                raise CorpusError(
-                    f"{label} line {start}: {len(rec)} field{'s' if len(rec) != 1 else ''}, but the "
-                    f"header (line {header_line}) has {len(header)}{hint}"
-                )
-            rows.append(rec)
-            lines.append(start)
-    except csv.Error as e:
-        if "unexpected end of data" in str(e):
-            raise CorpusError(
-                f"{label} line {prev + 1}: a quoted field starting here is never closed (unbalanced \")"
-            ) from None
-        raise CorpusError(f"{label} line {reader.line_num}: malformed {fmt.upper()} ({e})") from None
-    finally:
-        csv.field_size_limit(old_limit)
-        _csv_lock.release()
-    if header is None:
-        raise CorpusError(f"{label}: the file is empty")
-    if not rows:
-        raise CorpusError(f"{label}: has a header (line {header_line}) but no statements")
-    columns = list(zip(*rows))
-    values = {name: columns[j] for j, name in enumerate(header)}
-    return _Raw(origin, fmt, stem, header, values, np.asarray(lines, dtype=np.int64), blank_missing=True)
-
-
-def _read_jsonl(text: str, origin: _Origin, stem: str) -> _Raw:
-    label = origin.label
-    records: List[Dict[str, Any]] = []
-    lines: List[int] = []
-    names: Dict[str, None] = {}
-    for i, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            hint = " (JSON Lines needs one object per line, not a JSON array)" if not records and line.lstrip().startswith("[") else ""
-            raise CorpusError(f"{label} line {i}: invalid JSON ({e.msg} at column {e.colno}){hint}") from None
-        if not isinstance(obj, dict):
-            raise CorpusError(f"{label} line {i}: expected a JSON object {{...}}, got {type(obj).__name__}")
-        for k in obj:
-            names.setdefault(k, None)
-        records.append(obj)
-        lines.append(i)
-    if not records:
-        raise CorpusError(f"{label}: the file is empty")
-    header = _header_names(list(names), label)
-    values = {h: [r.get(k) for r in records] for h, k in zip(header, names)}
-    return _Raw(origin, "jsonl", stem, header, values, np.asarray(lines, dtype=np.int64))
-
-
-def _read_text(text: str, origin: _Origin, stem: str) -> _Raw:
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return _Raw(origin, "text", stem, ["text"], {"text": lines}, np.arange(1, len(lines) + 1, dtype=np.int64))
-
-
-def _frame_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """A named index becomes a column (a frame saved with set_index('id') keeps its ids)."""
-    idx = df.index
-    names = [n for n in idx.names if n is not None]
-    if names and not any(str(n) in {str(c) for c in df.columns} for n in names):
-        df = df.reset_index()
-    return df
-
-
-def _raw_from_frame(df: pd.DataFrame, origin: _Origin, fmt: str, stem: str, pos: np.ndarray) -> _Raw:
-    header = _header_names(list(df.columns), origin.label)
-    values = {h: df.iloc[:, j].reset_index(drop=True) for j, h in enumerate(header)}
-    return _Raw(origin, fmt, stem, header, values, pos)
-
-
-def _read_parquet(data: bytes, origin: _Origin, stem: str) -> _Raw:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if not data:
-        raise CorpusError(f"{origin.label}: the file is empty")
-    try:
-        table = pq.read_table(pa.BufferReader(data))
-    except Exception as e:  # pyarrow raises several types for a damaged file
-        raise CorpusError(f"{origin.label}: cannot read it as Parquet ({e})") from None
-    df = _frame_columns(table.to_pandas())
-    if len(df) == 0:
-        raise CorpusError(f"{origin.label}: has no rows")
-    return _raw_from_frame(df, origin, "parquet", stem, np.arange(1, len(df) + 1, dtype=np.int64))
-
-
-# --------------------------------------------------------------------------------------------
-# Columns and values
-
-
-def _find_column(raw: _Raw, role: str, wanted: Optional[str], required: bool) -> Optional[str]:
-    columns = raw.columns
-    label = raw.origin.label
-    option = f"{role}_col"
-    if wanted is not None:
-        if not isinstance(wanted, str):
-            raise TypeError(f"{option}: expected a column name (str), got {type(wanted).__name__}")
-        if wanted in columns:
-            return wanted
-        matches = [c for c in columns if c.lower() == wanted.strip().lower()]
-        if len(matches) == 1:
-            return matches[0]
-        raise CorpusError(f"{label}: no {role} column {wanted!r} ({option}); columns present: {_list_columns(columns)}")
-    lowered = [c.lower() for c in columns]
-    for cand in DEFAULT_COLUMNS[role]:
-        matches = [c for c, low in zip(columns, lowered) if low == cand]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            if cand in matches:
-                return cand
-            raise CorpusError(
-                f"{label}: several columns could be the {role} column ({', '.join(repr(m) for m in matches)}); "
-                f"pass {option}= (CLI {_CLI_FLAG[role]})"
-            )
-    if not required:
-        return None
-    hint = ""
-    if len(columns) == 1 and any(ch in columns[0] for ch in ";\t,|"):
-        hint = (
-            " (the header is a single column: is the file separated by another character? only commas "
-            "(csv) and tabs (tsv) are read)"
-        )
-    raise CorpusError(
-        f"{label}: no {role} column found (looked for {', '.join(DEFAULT_COLUMNS[role])}); columns present: "
-        f"{_list_columns(columns)}; pass {option}= (CLI {_CLI_FLAG[role]}){hint}"
-    )
-
-
-def _as_strings(raw: _Raw, col: str, what: str, strip: bool, opts: _Options) -> np.ndarray:
-    """Object array of str (None where missing); NUL characters are an error."""
-    values = raw.values[col]
-    out = np.empty(len(raw.pos), dtype=object)
-    for i, v in enumerate(values):
-        if v is None:
-            s = None
-        elif isinstance(v, str):
-            s = v
-        elif isinstance(v, (bool, np.bool_)):
-            s = str(bool(v))
-        elif isinstance(v, (int, np.integer)):
-            s = str(int(v))
-        elif isinstance(v, (float, np.floating)):
-            if np.isnan(v):
-                s = None
-            else:
-                s = str(int(v)) if float(v).is_integer() else repr(float(v))
-        elif isinstance(v, (bytes, bytearray)):
-            try:
-                s = bytes(v).decode("utf-8", errors=opts.encoding_errors)
-            except UnicodeDecodeError:
-                raise CorpusError(
-                    f"{raw.origin.at(int(raw.pos[i]))}: invalid UTF-8 in the {what} column {col!r}"
-                ) from None
-        elif v is pd.NA or v is pd.NaT:
-            s = None
-        elif isinstance(v, (dict, list, tuple, set, np.ndarray)):
-            raise CorpusError(
-                f"{raw.origin.at(int(raw.pos[i]))}: the {what} column {col!r} holds a "
-                f"{type(v).__name__}, not a string"
-            )
-        else:
-            s = str(v)
-        if s is not None:
-            if "\x00" in s:
-                raise CorpusError(f"{raw.origin.at(int(raw.pos[i]))}: contains a NUL character (in column {col!r})")
-            if strip:
-                s = s.strip()
-        out[i] = s
-    return out
-
-
-def _parse_times(raw: _Raw, col: str, notes: List[str]) -> Tuple[np.ndarray, Optional[str]]:
-    """The time column read by the package's one time rule (``_util.timeutil``), with errors
-    naming the file and line, and notes for missing times and for years mixed with dates."""
-    values = raw.values[col]
-    label = raw.origin.label
-    parsed = timeutil.parse_times(values)
-    i = parsed.first_problem()
-    if i is not None:
-        v = timeutil.item_at(values, i)
-        where = raw.origin.at(int(raw.pos[i]))
-        if parsed.kinds[i] == timeutil.OUT_OF_RANGE:
-            raise CorpusError(
-                f"{where}: time {v!r} in column {col!r} is outside the supported range "
-                f"(years {timeutil.MIN_YEAR} to {timeutil.MAX_YEAR}); pass time_col= (CLI --time-col) to choose "
-                "another column, or time_col=False to read no time"
-            )
-        raise CorpusError(
-            f"{where}: cannot parse {v!r} in the time column {col!r} as a date (expected an ISO "
-            "date like 2022-09-08, or a year like 1992); pass time_col= (CLI --time-col) to "
-            "choose another column, or time_col=False to read no time"
-        )
-    missing = np.flatnonzero(parsed.kinds == timeutil.MISSING)
-    if len(missing):
-        notes.append(
-            f"{label}: {len(missing)} statement{'s have' if len(missing) != 1 else ' has'} no time in column "
-            f"{col!r} (left as NaT): {_where_many([raw.origin], np.zeros(len(missing), dtype=np.int64), raw.pos[missing])}"
-        )
-    resolution = parsed.resolution
-    if resolution == "date" and bool(np.any(parsed.kinds == timeutil.YEAR)):
-        notes.append(f"{label}: the time column {col!r} mixes years and dates; years are read as 1 January")
-    return parsed.values, resolution
-
-
-def _extra_series(raw: _Raw, col: str) -> pd.Series:
-    values = raw.values[col]
-    if isinstance(values, pd.Series):
-        return values
-    arr = np.empty(len(raw.pos), dtype=object)
-    arr[:] = list(values)
-    if raw.blank_missing:
-        arr[arr == ""] = None
-        s = pd.Series(arr, dtype=object)
-        try:
-            return pd.to_numeric(s)
-        except (ValueError, TypeError):
-            return s
-    return pd.Series(arr, dtype=object).infer_objects()
-
-
-def _assemble(raw: _Raw, src_index: int, opts: _Options, notes: List[str], group: Optional[str]) -> _Part:
-    n = len(raw.pos)
-    label = raw.origin.label
-    if raw.fmt == "text":
-        text_col: Optional[str] = "text"
-        group_col = id_col = time_col = None
-    else:
-        text_col = _find_column(raw, "text", opts.text_col, required=True)
-        group_col = None if group is not None else _find_column(raw, "group", opts.group_col, required=True)
-        time_col = None if opts.time_col is False else _find_column(
-            raw, "time", opts.time_col if isinstance(opts.time_col, str) else None, required=False
-        )
-        id_col = _find_column(raw, "id", opts.id_col, required=False)
-    used = {"id": id_col, "group": group_col, "time": time_col, "text": text_col}
-    chosen = [c for c in used.values() if c is not None]
-    if len(set(chosen)) != len(chosen):
-        roles = ", ".join(f"{r}={c!r}" for r, c in used.items() if c is not None)
-        raise CorpusError(f"{label}: the same column is used for two roles ({roles}); choose distinct columns")
-    assert text_col is not None
-    texts = _as_strings(raw, text_col, "text", strip=False, opts=opts)
-    if group_col is not None:
-        groups = _as_strings(raw, group_col, "group", strip=True, opts=opts)
-        groups[groups == ""] = None
-    else:
-        const = group if group is not None else raw.stem
-        groups = np.full(n, const, dtype=object)
-    if id_col is not None:
-        ids = _as_strings(raw, id_col, "id", strip=True, opts=opts)
-        ids[ids == ""] = None
-    elif raw.fmt == "frame":
-        assert raw.origin.index is not None
-        ids = np.array([str(raw.origin.index[int(p)]) for p in raw.pos], dtype=object)
-    else:
-        ids = np.array([f"{raw.stem}:{int(p)}" for p in raw.pos], dtype=object)
-    if time_col is not None:
-        times, resolution = _parse_times(raw, time_col, notes)
-    else:
-        times, resolution = np.full(n, np.datetime64("NaT", "ns")), None
-    extras: Dict[str, pd.Series] = {}
-    for c in raw.columns:
-        if c in chosen:
-            continue
-        name = c
-        if name in _CANONICAL or name in extras:
-            name = f"{c}_orig"
-            notes.append(f"{label}: the extra column {c!r} is kept as {name!r} (the name {c!r} is taken)")
-        extras[name] = _extra_series(raw, c)
-    return _Part(
-        src=np.full(n, src_index, dtype=np.int64),
-        pos=raw.pos,
-        ids=ids,
-        groups=groups,
-        texts=texts,
-        times=times,
-        resolution=resolution,
-        has_time=time_col is not None,
-        generated_ids=id_col is None,
-        extras=extras,
-        columns=used,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Inputs
-
-
-def _input_format(name: str, data: bytes, input_format: Optional[str], is_stdin: bool) -> str:
-    if input_format is not None:
-        if not isinstance(input_format, str):
-            raise TypeError(f"input_format: expected a string or None, got {type(input_format).__name__}")
-        key = input_format.strip().lower()
-        key = _FORMAT_ALIASES.get(key, key)
-        if key not in INPUT_FORMATS:
-            raise ValueError(f"input_format: unknown format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
-        return key
-    if is_stdin:
-        raise ValueError(
-            f"input_format: reading standard input ('-') needs input_format= (CLI --input-format), "
-            f"one of {', '.join(INPUT_FORMATS)}"
-        )
-    suffix = Path(name).suffix.lower()
-    if suffix in _EXTENSIONS:
-        return _EXTENSIONS[suffix]
-    if data.startswith(b"PAR1"):
-        return "parquet"
-    raise CorpusError(
-        f"{name}: cannot tell the format from the extension {suffix or '(none)'!r}; pass input_format= "
-        f"(CLI --input-format), one of {', '.join(INPUT_FORMATS)}"
-    )
-
-
-def _load(path: PathArg) -> Tuple[str, bytes, bool]:
-    """(label, bytes, is_stdin)."""
-    if os.fspath(path) == "-":
-        stream = getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            if sys.stdin is None:
-                raise CorpusError("<stdin>: standard input is not available")
-            return "<stdin>", sys.stdin.read().encode("utf-8"), True
-        return "<stdin>", stream.read(), True
-    label = os.fspath(path)
-    p = Path(path)
-    if p.is_dir():
-        raise CorpusError(f"{label}: is a folder; pass the files in it (e.g. {label}/*.csv)")
-    try:
-        return label, p.read_bytes(), False
-    except FileNotFoundError:
-        raise CorpusError(f"{label}: no such file") from None
-    except OSError as e:
-        raise CorpusError(f"{label}: cannot read it ({e.strerror or e})") from None
-
-
-def _read_source(
-    path: PathArg, opts: _Options, input_format: Optional[str], notes: List[str]
-) -> Tuple[_Raw, Dict[str, Any]]:
-    label, data, is_stdin = _load(path)
-    digest = sha256_bytes(data)
-    name = label
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
-            raise CorpusError(f"{label}: cannot decompress gzip data ({e})") from None
-        if name.lower().endswith(".gz"):
-            name = name[:-3]
-    elif name.lower().endswith(".gz"):
-        name = name[:-3]
-    fmt = _input_format(name, data, input_format, is_stdin)
-    stem = "stdin" if is_stdin else Path(name).stem
-    if fmt == "parquet":
-        raw = _read_parquet(data, _Origin(label, "row"), stem)
-    else:
-        text = _decode(data, label, opts, notes)
-        origin = _Origin(label, "line")
-        if fmt in ("csv", "tsv"):
-            raw = _read_delimited(text, origin, fmt, stem)
-        elif fmt == "jsonl":
-            raw = _read_jsonl(text, origin, stem)
-        else:
-            raw = _read_text(text, origin, stem)
-    source = {"path": "-" if is_stdin else label, "sha256": digest, "format": fmt, "rows": int(len(raw.pos))}
-    return raw, source
-
-
-def check_options(opts: _Options) -> None:
-    if opts.encoding_errors not in ("strict", "replace"):
-        raise ValueError(f"encoding_errors: must be 'strict' or 'replace', got {opts.encoding_errors!r}")
-    for name in ("text_col", "group_col", "id_col"):
-        v = getattr(opts, name)
-        if v is not None and not isinstance(v, str):
-            raise TypeError(f"{name}: expected a column name (str) or None, got {type(v).__name__}")
-    if opts.time_col is True or not (opts.time_col is None or opts.time_col is False or isinstance(opts.time_col, str)):
-        raise TypeError("time_col: expected a column name (str), None (find one) or False (no time)")
-    if opts.group is not None and opts.group_col is not None:
-        raise ValueError("group: give either group= (one group for every statement) or group_col=, not both")
+# Combining the inputs
 
 
 def _combine(
-    parts: List[_Part],
-    origins: List[_Origin],
-    opts: _Options,
+    parts: List[Part],
+    origins: List[Origin],
+    opts: ReadOptions,
     notes: List[str],
     sources: List[Dict[str, Any]],
 ) -> "Corpus":
@@ -711,7 +89,7 @@ def _combine(
     # Empty text: error, or drop with a note.
     empty = np.fromiter((t is None or not t.strip() for t in texts), dtype=bool, count=len(texts))
     if empty.any():
-        where = _where_many(origins, src[empty], pos[empty])
+        where = where_many(origins, src[empty], pos[empty])
         k = int(empty.sum())
         if not opts.drop_empty:
             raise CorpusError(
@@ -729,14 +107,14 @@ def _combine(
         cols = sorted({str(parts_col) for p in parts if (parts_col := p.columns.get("group"))})
         raise CorpusError(
             f"missing group ({', '.join(repr(c) for c in cols)}) in {k} statement{'s' if k != 1 else ''}: "
-            f"{_where_many(origins, src[missing_group], pos[missing_group])}"
+            f"{where_many(origins, src[missing_group], pos[missing_group])}"
         )
     missing_id = np.fromiter((i is None for i in ids), dtype=bool, count=len(ids)) & keep
     if missing_id.any():
         k = int(missing_id.sum())
         raise CorpusError(
             f"missing id in {k} statement{'s' if k != 1 else ''}: "
-            f"{_where_many(origins, src[missing_id], pos[missing_id])}"
+            f"{where_many(origins, src[missing_id], pos[missing_id])}"
         )
 
     sel = np.flatnonzero(keep)
@@ -836,7 +214,7 @@ class Corpus:
         time_resolution: Optional[str],
         notes: List[str],
         sources: List[Dict[str, Any]],
-        origins: List[_Origin],
+        origins: List[Origin],
         src: np.ndarray,
         pos: np.ndarray,
         columns: Dict[str, Optional[str]],
@@ -917,7 +295,7 @@ class Corpus:
         if n_stdin > 1:
             raise ValueError("path_or_paths: standard input ('-') can be read only once")
         if input_format is not None or n_stdin:
-            _input_format("-", b"", input_format, is_stdin=True)  # checked before reading anything
+            detect_format("-", b"", input_format, is_stdin=True)  # checked before reading anything
         if group is None or isinstance(group, str):
             group_list: List[Optional[str]] = [group] * len(paths)
         else:
@@ -927,7 +305,7 @@ class Corpus:
         for g in group_list:
             if g is not None and not g.strip():
                 raise ValueError("group: a group name cannot be empty")
-        opts = _Options(
+        opts = ReadOptions(
             text_col=text_col,
             group_col=group_col,
             time_col=time_col,
@@ -937,16 +315,16 @@ class Corpus:
             drop_empty=bool(drop_empty),
             strict=bool(strict),
         )
-        check_options(opts)
+        check_read_options(opts)
         notes: List[str] = []
         sources: List[Dict[str, Any]] = []
-        origins: List[_Origin] = []
-        parts: List[_Part] = []
+        origins: List[Origin] = []
+        parts: List[Part] = []
         for k, (path, g) in enumerate(zip(paths, group_list)):
-            raw, source = _read_source(path, opts, input_format, notes)
+            raw, source = read_source(path, opts, input_format, notes)
             origins.append(raw.origin)
             sources.append(source)
-            parts.append(_assemble(raw, k, opts, notes, g.strip() if g is not None else None))
+            parts.append(assemble(raw, k, opts, notes, g.strip() if g is not None else None))
         return _combine(parts, origins, opts, notes, sources)
 
     @classmethod
@@ -983,18 +361,18 @@ class Corpus:
             raise TypeError("name: expected a non-empty string")
         if group is not None and (not isinstance(group, str) or not group.strip()):
             raise ValueError("group: expected a non-empty group name or None")
-        opts = _Options(
+        opts = ReadOptions(
             text_col=text_col, group_col=group_col, time_col=time_col, id_col=id_col, group=group,
             drop_empty=bool(drop_empty),
         )
-        check_options(opts)
-        frame = _frame_columns(df)
+        check_read_options(opts)
+        frame = frame_columns(df)
         if len(frame) == 0:
             raise CorpusError(f"{name}: has no rows")
-        origin = _Origin(name, "index", frame.index)
-        raw = _raw_from_frame(frame, origin, "frame", name, np.arange(len(frame), dtype=np.int64))
+        origin = Origin(name, "index", frame.index)
+        raw = raw_from_frame(frame, origin, "frame", name, np.arange(len(frame), dtype=np.int64))
         notes: List[str] = []
-        part = _assemble(raw, 0, opts, notes, group.strip() if group is not None else None)
+        part = assemble(raw, 0, opts, notes, group.strip() if group is not None else None)
         return _combine([part], [origin], opts, notes, [])
 
     @classmethod
@@ -1064,7 +442,7 @@ class Corpus:
 
     @property
     def extra_columns(self) -> List[str]:
-        return [c for c in self._frame.columns if c not in _CANONICAL]
+        return [c for c in self._frame.columns if c not in CANONICAL]
 
     @property
     def locations(self) -> List[str]:
@@ -1078,10 +456,10 @@ class Corpus:
             raise IndexError(f"i: statement {i} out of range for {n} statements")
         return self._origins[int(self._src[i])].at(int(self._pos[i]))
 
-    def describe_locations(self, rows: Sequence[int], limit: int = _SHOW) -> str:
+    def describe_locations(self, rows: Sequence[int], limit: int = SHOW) -> str:
         """Short text naming where the statements at positions ``rows`` came from, for messages."""
         idx = np.asarray(rows, dtype=np.int64)
-        return _where_many(self._origins, self._src[idx], self._pos[idx], limit)
+        return where_many(self._origins, self._src[idx], self._pos[idx], limit)
 
     def __len__(self) -> int:
         return len(self._frame)

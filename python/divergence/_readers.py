@@ -1,0 +1,446 @@
+"""Bytes to raw tables: the input formats (CSV, TSV, JSON Lines, plain text, Parquet, data
+frames), decoding (UTF-8, BOM, CRLF, invalid bytes) and where each record came from.
+
+A reader turns one input into a :class:`RawTable` (column name -> one value per record, and the
+line, row or index of each record); :mod:`divergence._columns` then picks the text, group, time
+and id columns, and :mod:`divergence._corpus` combines the inputs into a Corpus. Bad data raises
+:class:`CorpusError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+
+from ._output import sha256_bytes
+
+__all__ = [
+    "INPUT_FORMATS",
+    "SHOW",
+    "CorpusError",
+    "Origin",
+    "PathArg",
+    "RawTable",
+    "ReadOptions",
+    "check_read_options",
+    "detect_format",
+    "frame_columns",
+    "raw_from_frame",
+    "read_source",
+    "where_many",
+]
+
+INPUT_FORMATS: Tuple[str, ...] = ("csv", "tsv", "jsonl", "parquet", "text")
+_FORMAT_ALIASES = {"txt": "text", "ndjson": "jsonl", "pq": "parquet", "tab": "tsv"}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".txt": "text",
+    ".text": "text",
+}
+
+_BOM = b"\xef\xbb\xbf"
+SHOW = 5  # locations listed in a message before "and N more"
+
+PathArg = Union[str, "os.PathLike[str]"]
+
+
+class CorpusError(ValueError):
+    """Invalid input data: the message names the file and line. The CLI exits with code 3."""
+
+
+# --------------------------------------------------------------------------------------------
+# Where a statement came from
+
+
+@dataclass(frozen=True)
+class Origin:
+    label: str  # file path as given, "<stdin>", or the frame's name
+    unit: str  # "line" (text formats), "row" (Parquet, 1-based), "index" (data frames)
+    index: Optional[pd.Index] = None  # frame index labels by position
+
+    def at(self, pos: int) -> str:
+        return f"{self.label} {self.unit} {self._num(pos)}"
+
+    def _num(self, pos: int) -> str:
+        if self.index is None:
+            return str(pos)
+        label = self.index[pos]
+        return str(label) if isinstance(label, (int, np.integer)) else repr(label)
+
+    def many(self, positions: Sequence[int]) -> str:
+        unit = self.unit if len(positions) == 1 else {"line": "lines", "row": "rows", "index": "index"}[self.unit]
+        return f"{self.label} {unit} {', '.join(self._num(p) for p in positions)}"
+
+
+def where_many(origins: Sequence[Origin], src: np.ndarray, pos: np.ndarray, limit: int = SHOW) -> str:
+    """'a.csv lines 3, 7; b.txt line 2 and 4 more' for the first ``limit`` of the given rows."""
+    pieces: List[str] = []
+    shown_src = src[:limit]
+    shown_pos = pos[:limit]
+    start = 0
+    for k in range(1, len(shown_src) + 1):
+        if k == len(shown_src) or shown_src[k] != shown_src[start]:
+            pieces.append(origins[int(shown_src[start])].many([int(p) for p in shown_pos[start:k]]))
+            start = k
+    text = "; ".join(pieces)
+    if len(src) > limit:
+        text += f" and {len(src) - limit} more"
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Options and intermediate tables
+
+
+@dataclass
+class ReadOptions:
+    text_col: Optional[str] = None
+    group_col: Optional[str] = None
+    time_col: Union[str, bool, None] = None
+    id_col: Optional[str] = None
+    group: Optional[str] = None
+    encoding_errors: str = "strict"
+    drop_empty: bool = False
+    strict: bool = False
+
+
+@dataclass
+class RawTable:
+    """One input parsed into columns, before the canonical columns are picked."""
+
+    origin: Origin
+    fmt: str
+    stem: str
+    columns: List[str]
+    values: Dict[str, Any]  # column -> list / tuple / Series, one value per record
+    pos: np.ndarray  # line (or row / position) of each record
+    blank_missing: bool = False  # CSV/TSV: an empty field is a missing value
+
+
+# --------------------------------------------------------------------------------------------
+# Bytes to text
+
+
+_decode_errors = threading.local()
+_csv_lock = threading.Lock()
+
+
+def _record_decode_error(exc: UnicodeError) -> Tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _decode_errors.starts.append(exc.start)
+    return "\ufffd", exc.end
+
+
+codecs.register_error("divergence.corpus.record", _record_decode_error)
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _format_hint(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return " (the file looks like UTF-16: save it as UTF-8)"
+    if data.startswith(b"PAR1"):
+        return " (the file looks like Parquet: pass input_format='parquet')"
+    if data.startswith(b"PK\x03\x04"):
+        return " (the file looks like a ZIP archive or an Excel workbook: export it as CSV)"
+    return ""
+
+
+def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str:
+    """UTF-8 text of a text-format input, BOM removed and CRLF normalised (with notes)."""
+    body = data[len(_BOM):] if data.startswith(_BOM) else data
+    if not body.strip():
+        raise CorpusError(f"{label}: the file is empty")
+    if data.startswith(_BOM):
+        if opts.strict:
+            raise CorpusError(
+                f"{label}: starts with a UTF-8 byte-order mark (BOM); strict mode refuses it "
+                "(save the file as UTF-8 without BOM, or read without strict)"
+            )
+        data = data[len(_BOM):]
+        notes.append(f"{label}: removed a UTF-8 byte-order mark (BOM) at the start of the file")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise CorpusError(f"{label} line {_line_of(data, nul)}: contains a NUL byte{_format_hint(data)}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = _line_of(data, e.start)
+        if opts.encoding_errors == "strict":
+            raise CorpusError(
+                f"{label} line {line}: invalid UTF-8 (byte 0x{data[e.start]:02X}){_format_hint(data)}; "
+                "the file must be UTF-8: re-save it as UTF-8, or pass encoding_errors='replace' "
+                "(CLI --encoding-errors replace) to replace invalid bytes with U+FFFD"
+            ) from None
+        _decode_errors.starts = []
+        try:
+            text = data.decode("utf-8", "divergence.corpus.record")
+            starts = list(_decode_errors.starts)
+        finally:
+            _decode_errors.starts = []
+        lines = sorted({_line_of(data, s) for s in starts})
+        shown = ", ".join(str(n) for n in lines[:SHOW]) + (f" and {len(lines) - SHOW} more" if len(lines) > SHOW else "")
+        notes.append(
+            f"{label}: replaced {len(starts)} invalid UTF-8 sequence{'s' if len(starts) != 1 else ''} "
+            f"with U+FFFD on line{'s' if len(lines) != 1 else ''} {shown}"
+        )
+    if "\r\n" in text:
+        if opts.strict:
+            line = text.count("\n", 0, text.index("\r\n")) + 1
+            raise CorpusError(
+                f"{label} line {line}: Windows (CRLF) line endings; strict mode refuses them "
+                "(convert the file to LF line endings, or read without strict)"
+            )
+        text = text.replace("\r\n", "\n")
+        notes.append(f"{label}: converted Windows (CRLF) line endings to LF")
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Readers: bytes -> RawTable
+
+
+def _header_names(names: Sequence[Any], label: str) -> List[str]:
+    out = []
+    for i, name in enumerate(names):
+        s = str(name).strip()
+        out.append(s if s else f"Unnamed: {i}")
+    seen: Dict[str, int] = {}
+    dups = []
+    for s in out:
+        seen[s] = seen.get(s, 0) + 1
+        if seen[s] == 2:
+            dups.append(s)
+    if dups:
+        raise CorpusError(f"{label}: duplicate column names {', '.join(repr(d) for d in dups)}; rename them")
+    return out
+
+
+def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
+    label = origin.label
+    delimiter = "\t" if fmt == "tsv" else ","
+    _csv_lock.acquire()  # field_size_limit is global to the csv module
+    old_limit = csv.field_size_limit()
+    csv.field_size_limit(max(old_limit, 2**31 - 1))
+    header: Optional[List[str]] = None
+    header_line = 0
+    rows: List[List[str]] = []
+    lines: List[int] = []
+    prev = 0
+    start = 1
+    try:
+        reader = csv.reader(io.StringIO(text, newline="\n"), delimiter=delimiter, strict=True)
+        for rec in reader:
+            start = prev + 1
+            prev = reader.line_num
+            if not rec or (len(rec) == 1 and not rec[0].strip() and header is not None and len(header) > 1):
+                continue  # blank line
+            if header is None:
+                header = _header_names(rec, label)
+                header_line = start
+                continue
+            if len(rec) != len(header):
+                hint = ""
+                if len(header) == 1 and (";" in header[0] or "\t" in header[0] or "," in header[0]):
+                    hint = " (is the file separated by another character? only commas (csv) and tabs (tsv) are read)"
+                raise CorpusError(
+                    f"{label} line {start}: {len(rec)} field{'s' if len(rec) != 1 else ''}, but the "
+                    f"header (line {header_line}) has {len(header)}{hint}"
+                )
+            rows.append(rec)
+            lines.append(start)
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise CorpusError(
+                f"{label} line {prev + 1}: a quoted field starting here is never closed (unbalanced \")"
+            ) from None
+        raise CorpusError(f"{label} line {reader.line_num}: malformed {fmt.upper()} ({e})") from None
+    finally:
+        csv.field_size_limit(old_limit)
+        _csv_lock.release()
+    if header is None:
+        raise CorpusError(f"{label}: the file is empty")
+    if not rows:
+        raise CorpusError(f"{label}: has a header (line {header_line}) but no statements")
+    columns = list(zip(*rows))
+    values = {name: columns[j] for j, name in enumerate(header)}
+    return RawTable(origin, fmt, stem, header, values, np.asarray(lines, dtype=np.int64), blank_missing=True)
+
+
+def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
+    label = origin.label
+    records: List[Dict[str, Any]] = []
+    lines: List[int] = []
+    names: Dict[str, None] = {}
+    for i, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            hint = " (JSON Lines needs one object per line, not a JSON array)" if not records and line.lstrip().startswith("[") else ""
+            raise CorpusError(f"{label} line {i}: invalid JSON ({e.msg} at column {e.colno}){hint}") from None
+        if not isinstance(obj, dict):
+            raise CorpusError(f"{label} line {i}: expected a JSON object {{...}}, got {type(obj).__name__}")
+        for k in obj:
+            names.setdefault(k, None)
+        records.append(obj)
+        lines.append(i)
+    if not records:
+        raise CorpusError(f"{label}: the file is empty")
+    header = _header_names(list(names), label)
+    values = {h: [r.get(k) for r in records] for h, k in zip(header, names)}
+    return RawTable(origin, "jsonl", stem, header, values, np.asarray(lines, dtype=np.int64))
+
+
+def _read_text(text: str, origin: Origin, stem: str) -> RawTable:
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return RawTable(origin, "text", stem, ["text"], {"text": lines}, np.arange(1, len(lines) + 1, dtype=np.int64))
+
+
+def frame_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A named index becomes a column (a frame saved with set_index('id') keeps its ids)."""
+    idx = df.index
+    names = [n for n in idx.names if n is not None]
+    if names and not any(str(n) in {str(c) for c in df.columns} for n in names):
+        df = df.reset_index()
+    return df
+
+
+def raw_from_frame(df: pd.DataFrame, origin: Origin, fmt: str, stem: str, pos: np.ndarray) -> RawTable:
+    header = _header_names(list(df.columns), origin.label)
+    values = {h: df.iloc[:, j].reset_index(drop=True) for j, h in enumerate(header)}
+    return RawTable(origin, fmt, stem, header, values, pos)
+
+
+def _read_parquet(data: bytes, origin: Origin, stem: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not data:
+        raise CorpusError(f"{origin.label}: the file is empty")
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except Exception as e:  # pyarrow raises several types for a damaged file
+        raise CorpusError(f"{origin.label}: cannot read it as Parquet ({e})") from None
+    df = frame_columns(table.to_pandas())
+    if len(df) == 0:
+        raise CorpusError(f"{origin.label}: has no rows")
+    return raw_from_frame(df, origin, "parquet", stem, np.arange(1, len(df) + 1, dtype=np.int64))
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+def detect_format(name: str, data: bytes, input_format: Optional[str], is_stdin: bool) -> str:
+    if input_format is not None:
+        if not isinstance(input_format, str):
+            raise TypeError(f"input_format: expected a string or None, got {type(input_format).__name__}")
+        key = input_format.strip().lower()
+        key = _FORMAT_ALIASES.get(key, key)
+        if key not in INPUT_FORMATS:
+            raise ValueError(f"input_format: unknown format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
+        return key
+    if is_stdin:
+        raise ValueError(
+            f"input_format: reading standard input ('-') needs input_format= (CLI --input-format), "
+            f"one of {', '.join(INPUT_FORMATS)}"
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    if data.startswith(b"PAR1"):
+        return "parquet"
+    raise CorpusError(
+        f"{name}: cannot tell the format from the extension {suffix or '(none)'!r}; pass input_format= "
+        f"(CLI --input-format), one of {', '.join(INPUT_FORMATS)}"
+    )
+
+
+def _load(path: PathArg) -> Tuple[str, bytes, bool]:
+    """(label, bytes, is_stdin)."""
+    if os.fspath(path) == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            if sys.stdin is None:
+                raise CorpusError("<stdin>: standard input is not available")
+            return "<stdin>", sys.stdin.read().encode("utf-8"), True
+        return "<stdin>", stream.read(), True
+    label = os.fspath(path)
+    p = Path(path)
+    if p.is_dir():
+        raise CorpusError(f"{label}: is a folder; pass the files in it (e.g. {label}/*.csv)")
+    try:
+        return label, p.read_bytes(), False
+    except FileNotFoundError:
+        raise CorpusError(f"{label}: no such file") from None
+    except OSError as e:
+        raise CorpusError(f"{label}: cannot read it ({e.strerror or e})") from None
+
+
+def read_source(
+    path: PathArg, opts: ReadOptions, input_format: Optional[str], notes: List[str]
+) -> Tuple[RawTable, Dict[str, Any]]:
+    label, data, is_stdin = _load(path)
+    digest = sha256_bytes(data)
+    name = label
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise CorpusError(f"{label}: cannot decompress gzip data ({e})") from None
+        if name.lower().endswith(".gz"):
+            name = name[:-3]
+    elif name.lower().endswith(".gz"):
+        name = name[:-3]
+    fmt = detect_format(name, data, input_format, is_stdin)
+    stem = "stdin" if is_stdin else Path(name).stem
+    if fmt == "parquet":
+        raw = _read_parquet(data, Origin(label, "row"), stem)
+    else:
+        text = _decode(data, label, opts, notes)
+        origin = Origin(label, "line")
+        if fmt in ("csv", "tsv"):
+            raw = _read_delimited(text, origin, fmt, stem)
+        elif fmt == "jsonl":
+            raw = _read_jsonl(text, origin, stem)
+        else:
+            raw = _read_text(text, origin, stem)
+    source = {"path": "-" if is_stdin else label, "sha256": digest, "format": fmt, "rows": int(len(raw.pos))}
+    return raw, source
+
+
+def check_read_options(opts: ReadOptions) -> None:
+    if opts.encoding_errors not in ("strict", "replace"):
+        raise ValueError(f"encoding_errors: must be 'strict' or 'replace', got {opts.encoding_errors!r}")
+    for name in ("text_col", "group_col", "id_col"):
+        v = getattr(opts, name)
+        if v is not None and not isinstance(v, str):
+            raise TypeError(f"{name}: expected a column name (str) or None, got {type(v).__name__}")
+    if opts.time_col is True or not (opts.time_col is None or opts.time_col is False or isinstance(opts.time_col, str)):
+        raise TypeError("time_col: expected a column name (str), None (find one) or False (no time)")
+    if opts.group is not None and opts.group_col is not None:
+        raise ValueError("group: give either group= (one group for every statement) or group_col=, not both")
