@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 from ._bias import JSDBias, jsd_bias, jsd_bias_pairs
-from ._changepoints import changepoints
+from ._changepoints import changepoints, drift_changepoints, series_key
 from ._compare import Comparison, compare
 from ._corpus import Corpus, CorpusError
 from ._drift import drift, parse_window
 from ._measures import cdist, contributions, divergence, group_matrix, nearest, pairwise, pdist
+from ._neighbours import nearest_statements
 from ._novelty import novelty, token_drift
 from ._output import example_path, write_example
 from ._partisan import Partisanship, partisanship
@@ -78,6 +79,7 @@ __all__ = [
     "distinguishing_terms",
     "divergence",
     "drift",
+    "drift_changepoints",
     "example_path",
     "frex",
     "group_matrix",
@@ -85,6 +87,7 @@ __all__ = [
     "jsd_bias_pairs",
     "log_odds",
     "nearest",
+    "nearest_statements",
     "novelty",
     "pairwise",
     "parse_window",
@@ -93,6 +96,7 @@ __all__ = [
     "pdist",
     "residual_start",
     "select_k",
+    "series_key",
     "stance_divergence",
     "token_drift",
     "write_example",

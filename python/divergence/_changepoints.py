@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
+from ._util.timeutil import parse_windows
 from ._util.validation import check_count
 
 
-__all__ = ["changepoints"]
+__all__ = ["changepoints", "drift_changepoints", "series_key"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,3 +149,50 @@ def changepoints(
                      permutations=permutations, block=int(block))
     return out
 
+# --------------------------------------------------------------------------------------------
+# Change points of drift curves
+
+
+def series_key(table: pd.DataFrame) -> pd.Series:
+    """The curve each row of a :func:`divergence.drift` table belongs to: its group, or
+    ``"A vs B"`` for a pair of groups (mode ``"between"``)."""
+    if "group_a" in table.columns:
+        return table["group_a"].astype(str) + " vs " + table["group_b"].astype(str)
+    return table["group"].astype(str)
+
+
+def _overlap(settings: Dict[str, Any]) -> int:
+    """Windows per step, ceil(window / step), from a drift table's settings: how many successive
+    windows share statements (1 when window and step are of different kinds)."""
+    if "window" not in settings:
+        return 1
+    win, stp = parse_windows(settings["window"], settings.get("step"))
+    if isinstance(win, int) and isinstance(stp, int):
+        return max(1, math.ceil(win / stp))
+    if isinstance(win, tuple) and isinstance(stp, tuple) and win[1] == stp[1]:
+        return max(1, math.ceil(win[0] / stp[0]))
+    return 1
+
+
+def drift_changepoints(table: pd.DataFrame, *, permutations: int = 199, block: Optional[int] = None,
+                       seed: int = 0, **options: Any) -> pd.DataFrame:
+    """Change points of every curve of a :func:`divergence.drift` table (see
+    :func:`changepoints`), one row per change: ``series`` (the curve, as :func:`series_key`),
+    then the columns of :func:`changepoints`, ``position`` counting the curve's windows.
+
+    ``block`` (permutation blocks) defaults to ceil(window / step) from the table's settings:
+    overlapping windows make successive values of a curve share statements. ``options`` go to
+    :func:`changepoints` (penalty, min_size, max_changes)."""
+    if block is None:
+        block = _overlap(table.attrs or {})
+    keys = series_key(table)
+    frames: List[pd.DataFrame] = []
+    for k in pd.unique(keys):
+        sub = table[keys == k].reset_index(drop=True)
+        cp = changepoints(sub["value"], times=sub["window_start"], permutations=permutations, block=block,
+                          seed=seed, **options)
+        if len(cp):
+            cp.insert(0, "series", k)
+            frames.append(cp)
+    cols = ["series", "position", "time", "mean_before", "mean_after", "gain", "p_value"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({c: [] for c in cols})

@@ -54,6 +54,12 @@ class Comparison:
     settings: Dict[str, Any]
     notes: List[str] = field(default_factory=list)
     stances: Any = None  # divergence.partisan.StanceDivergence, when stance_col was given
+    # The statements compared (those without tokens dropped), for statement-level work such as
+    # divergence.nearest_statements: counts (CSR, statements x terms), each row's index into
+    # ``groups``, and its id (the Corpus ids, or row positions in the matrix given).
+    statements: Any = field(default=None, repr=False)
+    statement_groups: Optional[np.ndarray] = field(default=None, repr=False)
+    statement_ids: Optional[np.ndarray] = field(default=None, repr=False)
 
     def matrix(self, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
         """K x K matrix of ``what`` (value, ci_low, ci_high, null_mean, excess, p_value)."""
@@ -169,12 +175,14 @@ def compare(
         counts = vec.fit_transform(list(data.text))
         vocab = list(vec.get_feature_names_out())
         names, codes = data.group_names, data.group_codes
+        ids = np.asarray(data.id.astype(str))
     else:
         if groups is None:
             raise ValueError("groups: pass one group label per statement when data is a matrix")
         counts = data
         labels_raw = np.asarray(groups)
         vocab = list(vocabulary) if vocabulary is not None else None
+        ids = np.arange(labels_raw.shape[0])
         names, codes = label_codes(labels_raw)
     X = as_csr(counts)
     if X.ndim != 2 or X.shape[0] != codes.shape[0]:
@@ -190,6 +198,7 @@ def compare(
         X = X[~empty]
         codes = codes[~empty]
         ntok = ntok[~empty]
+        ids = ids[~empty]
     names, labels = drop_absent(names, codes)  # groups left with no statement are dropped
     K = len(names)
     if K < 2:
@@ -292,5 +301,8 @@ def compare(
         settings=settings,
         notes=notes,
         stances=stances,
+        statements=X,
+        statement_groups=labels,
+        statement_ids=ids,
     )
 

@@ -705,8 +705,8 @@ class Wordscores:
             raise ValueError(f"groups: {g.shape[0]} labels for {pos.shape[0]} documents")
         names, codes = np.unique(g, return_inverse=True)
         n = np.bincount(codes, minlength=len(names))
-        mean = np.bincount(codes, weights=pos, minlength=len(names)) / n
-        sem = np.sqrt(np.bincount(codes, weights=se * se, minlength=len(names))) / n
+        mean = np.array([pos[codes == k].mean() for k in range(len(names))])
+        sem = np.array([np.sqrt((se[codes == k] ** 2).sum()) for k in range(len(names))]) / n
         from scipy.stats import norm
 
         z = float(norm.ppf(0.5 + ci / 2))

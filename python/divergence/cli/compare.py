@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import click
-import numpy as np
-import pandas as pd
 
-from ._common import (
-    Progress,
-    check_metrics,
-    check_output_usage,
+from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
+from ._options import (
+    CorpusSpec,
+    Outputs,
+    Replicates,
+    VectorizerSpec,
     corpus_options,
-    fmt_value,
-    handle_errors,
-    load_corpus,
-    make_vectorizer,
+    metric_options,
     output_options,
+    replicate_options,
     vectorizer_options,
-    write_outputs,
 )
 
 
@@ -51,7 +48,7 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         lines.append(f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
                      + (f" {'analytic corr.':>14}" if corr else ""))
         for pair, r in zip(pairs, t.itertuples()):
-            interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
                 f"{pair:<{pw}} {fmt_value(r.value):>8} {interval:>19} {fmt_value(r.null_mean):>9} "
                 f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
@@ -108,14 +105,9 @@ def render_stances(st: Any) -> List[str]:
 
 @click.command("compare")
 @corpus_options
-@click.option("--metric", "metrics", multiple=True, default=("jsd",), show_default=True, help="Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine (repeat or comma-separate).")
-@click.option("--base", type=float, default=None, help="Log base for log metrics (default: natural log, nats; 2 = bits).")
-@click.option("--alpha", type=float, default=0.0, show_default=True, help="Additive smoothing for kl/jeffreys.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (statements resampled within groups).")
-@click.option("--permutations", type=click.IntRange(min=0), default=200, show_default=True, help="Permutation replicates (labels shuffled across statements).")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
-@click.option("--ci-method", type=click.Choice(["percentile", "basic"]), default="percentile", show_default=True, help="Bootstrap interval type.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same numbers, any --jobs.")
+@metric_options("Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine (repeat or comma-separate).",
+                "Log base for log metrics (default: natural log, nats; 2 = bits).")
+@replicate_options()
 @click.option("--top-terms", type=click.IntRange(min=0), default=15, show_default=True, help="Distinguishing terms per side of each pair (0: none).")
 @click.option("--term-pairs", type=click.Choice(["all", "rest"]), default="all", show_default=True, help="Terms for every pair, or each group against the rest.")
 @click.option("--prior", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True, help="Total pseudo-count alpha0 of the informative Dirichlet prior.")
@@ -127,95 +119,56 @@ def render_stances(st: Any) -> List[str]:
 @vectorizer_options
 @output_options
 @handle_errors
-def compare_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
-                encoding_errors, drop_empty, strict, metrics, base, alpha, bootstrap, permutations,
-                ci, ci_method, seed, top_terms, term_pairs, prior, variance, stance_col, target_col, level, k, min_df,
-                max_df, max_features, stop_words, ngram, normalize_text, fmt, output, plot, jobs,
-                no_progress):
+def compare_cmd(corpus: CorpusSpec, metrics: Tuple[str, ...], base: Optional[float], alpha: float,
+                replicates: Replicates, top_terms: int, term_pairs: str, prior: float, variance: str,
+                stance_col: Optional[str], target_col: Optional[str], level: str, k: int,
+                vectorizer: VectorizerSpec, out: Outputs) -> None:
     """Compare groups of statements in CORPUS (CSV, TSV, JSONL, Parquet or text files; '-' for stdin).
 
     Prints the group-by-group divergence matrix, each pair's bootstrap interval, permutation
     null mean, excess over it and p-value, then the terms that distinguish each pair.
     """
-    from .. import compare
+    from .. import compare, nearest_statements
 
-    progress = Progress(not no_progress)
+    progress = out.progress()
     metric_list = check_metrics(metrics)
-    check_output_usage(fmt, output, plot)  # before any work
+    out.check()  # before any work
     progress.step("reading the corpus")
-    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
-                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
-                    drop_empty=drop_empty, strict=strict)
+    c = corpus.load()
     c.require_groups(2)
-    if example and stance_col is None and "stance" in c.frame.columns:
+    if corpus.example and stance_col is None and "stance" in c.frame.columns:
         stance_col = "stance"
         target_col = target_col or ("target" if "target" in c.frame.columns else None)
-    vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
-    progress.step(f"tokenising {len(c)} statements, {bootstrap} bootstrap + {permutations} permutation replicates")
-    result = compare(c, metric=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
-                     permutations=permutations, ci=ci, ci_method=ci_method, seed=seed, n_jobs=jobs,
+    rep = replicates
+    progress.step(f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates")
+    result = compare(c, metric=metric_list, base=base, alpha=alpha, **rep.kwargs(), n_jobs=out.jobs,
                      terms=top_terms > 0, top_terms=max(top_terms, 1), term_pairs=term_pairs,
-                     prior=prior, variance=variance, vectorizer=vec, progress=progress.bar,
+                     prior=prior, variance=variance, vectorizer=vectorizer.make(out.jobs), progress=progress.bar,
                      stance_col=stance_col, target_col=target_col)
     progress.done()
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+    echo_notes(result.notes)
     tables = {"divergence": result.table, "terms": result.terms}
     if result.stances is not None:
         tables["stances"] = result.stances.table
         tables["stance_distributions"] = result.stances.distributions
     if level == "statement":
         progress.step("nearest statements across groups")
-        tables["nearest"] = nearest_statements(c, vec, metric_list[0], k, base, alpha, jobs)
+        tables["nearest"] = nearest_statements(result, k=k, n_jobs=out.jobs)
         progress.done()
-    params = dict(corpus=list(corpus) or ["<example>"], metrics=metric_list, base=base, alpha=alpha,
-                  bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method,
+    params = dict(corpus=corpus.names, metrics=metric_list, base=base, alpha=alpha, **rep.manifest(),
                   top_terms=top_terms, term_pairs=term_pairs, prior=prior, variance=variance,
-                  stance_col=stance_col, target_col=target_col, level=level, k=k, min_df=min_df, max_df=max_df, max_features=max_features,
-                  ngram=list(ngram), normalize_text=normalize_text, plot=plot,
-                  columns=c.columns)
-    if fmt == "table":
-        click.echo(render(result))
+                  stance_col=stance_col, target_col=target_col, level=level, k=k, **vectorizer.manifest(),
+                  plot=out.plot, columns=c.columns)
+
+    def report() -> str:
+        text = render(result)
         if level == "statement":
-            click.echo("")
-            click.echo(tables["nearest"].to_string(index=False, max_colwidth=60))
-    else:
-        written = write_outputs(tables, fmt, output, "compare", params, result.settings["seed"], c.sources, jobs)
-        for p in written:
-            click.echo(f"wrote {p}", err=True)
-    if plot:
-        from ..plot import heatmap
+            text += "\n\n" + tables["nearest"].to_string(index=False, max_colwidth=60)
+        return text
 
-        heatmap(result, plot)
-        click.echo(f"wrote {plot}", err=True)
-        if result.stances is not None:
-            from pathlib import Path
+    out.emit(report, tables, "compare", params, result.settings["seed"], c.sources)
+    from ..plot import heatmap, plot_stances
 
-            from ..plot import plot_stances
-
-            sp = Path(plot)
-            stance_plot = sp.with_name(f"{sp.stem}.stances{sp.suffix}")
-            plot_stances(result.stances, stance_plot)
-            click.echo(f"wrote {stance_plot}", err=True)
-
-
-def nearest_statements(c: Any, vec: Any, metric: str, k: int, base: Optional[float], alpha: float, jobs: Optional[int]) -> pd.DataFrame:
-    """For each statement, its k nearest statements in every other group."""
-    from .. import nearest
-
-    X = vec.transform(list(c.text)).astype(np.float64)
-    ntok = np.asarray(X.sum(axis=1)).ravel()
-    keep = np.flatnonzero(ntok > 0)
-    groups = np.asarray(c.group.astype(str))
-    ids = np.asarray(c.id.astype(str))
-    rows = []
-    for g in sorted(set(groups[keep])):
-        src = keep[groups[keep] == g]
-        for h in sorted(set(groups[keep]) - {g}):
-            dst = keep[groups[keep] == h]
-            kk = min(k, dst.size)
-            idx, val = nearest(X[src], X[dst], k=kk, metric=metric, base=base, alpha=alpha, n_jobs=jobs)
-            for a, i in enumerate(src):
-                for r in range(kk):
-                    rows.append((ids[i], g, h, r + 1, ids[dst[idx[a, r]]], float(val[a, r])))
-    return pd.DataFrame(rows, columns=["id", "group", "other_group", "rank", "nearest_id", "value"])
+    out.draw(lambda path: heatmap(result, path))
+    if result.stances is not None:
+        out.draw(lambda path: plot_stances(result.stances, path), "stances")

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
-import numpy as np
 import pandas as pd
 
-from ._common import (
-    DataError,
-    Progress,
+from ._common import DataError, echo_notes, fmt_interval, fmt_value, handle_errors
+from ._options import (
+    CorpusSpec,
+    Outputs,
+    Replicates,
+    VectorizerSpec,
     corpus_options,
-    fmt_value,
-    handle_errors,
-    load_corpus,
-    make_vectorizer,
     output_options,
+    replicate_options,
     vectorizer_options,
-    write_outputs,
 )
 
 
 def _estimator_lines(t: pd.DataFrame) -> List[str]:
     lines = [f"{'estimator':<10} {'value':>7} {'interval':>17} {'shuffled':>8} {'excess':>7} {'p':>7}"]
     for r in t.itertuples():
-        interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+        interval = fmt_interval(r.ci_low, r.ci_high)
         lines.append(
             f"{r.estimator:<10} {fmt_value(r.value):>7} {interval:>17} {fmt_value(r.null_mean):>8} {fmt_value(r.excess):>7} {fmt_value(r.p_value, 4):>7}"
         )
@@ -59,7 +57,7 @@ def render(result: Any) -> str:
             for _, sub in t.groupby("window", sort=True):
                 pi = sub[sub["estimator"] == "plug-in"].iloc[0]
                 lo = sub[sub["estimator"] == "leave-out"].iloc[0]
-                interval = f"[{fmt_value(lo['ci_low'])}, {fmt_value(lo['ci_high'])}]" if not np.isnan(lo["ci_low"]) else "-"
+                interval = fmt_interval(lo["ci_low"], lo["ci_high"])
                 line = (
                     f"{when_text(lo['window_start'], res):>10} {when_text(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
                     f"{int(lo['n_speakers']):>8} {fmt_value(pi['value']):>7} {fmt_value(lo['value']):>9} "
@@ -105,7 +103,7 @@ def render_stances(st: Any) -> str:
     for target, sub in t.groupby("target", sort=True):
         lines.append(f"  {target}")
         for r in sub.itertuples():
-            interval = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(f"    {r.group_a} vs {r.group_b}: {m} {fmt_value(r.value)} {interval} p {fmt_value(r.p_value, 4)}")
     return "\n".join(lines)
 
@@ -117,22 +115,20 @@ def render_stances(st: Any) -> str:
 @click.option("--speaker-group-policy", type=click.Choice(["error", "first", "split"]), default="error", show_default=True, help="A speaker found in several groups: stop with an error, count them in the group of their first statement, or once per group.")
 @click.option("--window", default=None, help="Partisanship per window of divergence drift: statements (50) or a span of time (90D, 2W, 6M, 4Y).")
 @click.option("--step", default=None, help="Step between windows, same kind as --window (default: the window, no overlap).")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (speakers resampled within groups).")
-@click.option("--permutations", type=click.IntRange(min=0), default=200, show_default=True, help="Shuffled-label replicates (labels permuted over speakers).")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
-@click.option("--ci-method", type=click.Choice(["percentile", "basic"]), default="percentile", show_default=True, help="Bootstrap interval type.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same numbers, any --jobs.")
+@replicate_options(
+    bootstrap=dict(help="Bootstrap replicates (speakers resampled within groups)."),
+    permutations=dict(help="Shuffled-label replicates (labels permuted over speakers)."),
+)
 @click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) between groups.")
 @click.option("--target-col", default=None, help="With --stance-col: what the stance is about (one comparison per target).")
 @click.option("--stance-kind", type=click.Choice(["auto", "label", "score"]), default="auto", show_default=True, help="Stance labels or numeric scores (auto: scores when every value is a number).")
 @vectorizer_options
 @output_options
 @handle_errors
-def partisanship_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
-                     encoding_errors, drop_empty, strict, speaker_col, only_groups, speaker_group_policy,
-                     window, step, bootstrap, permutations, ci, ci_method, seed, stance_col, target_col,
-                     stance_kind, min_df, max_df, max_features, stop_words, ngram, normalize_text, fmt,
-                     output, plot, jobs, no_progress):
+def partisanship_cmd(corpus: CorpusSpec, speaker_col: Optional[str], only_groups: Tuple[str, ...],
+                     speaker_group_policy: str, window: Optional[str], step: Optional[str], replicates: Replicates,
+                     stance_col: Optional[str], target_col: Optional[str], stance_kind: str,
+                     vectorizer: VectorizerSpec, out: Outputs) -> None:
     """Partisanship of the groups' speech in CORPUS: plug-in and leave-out estimates.
 
     The expected posterior that a listener puts on a speaker's true group after one phrase
@@ -143,78 +139,58 @@ def partisanship_cmd(corpus, example, input_format, text_col, group_col, time_co
     from .. import partisanship, partisanship_over_time, stance_divergence
     from ..plot import plot_partisanship, plot_stances
 
-    progress = Progress(not no_progress)
+    progress = out.progress()
     if window is not None:  # the window specification of divergence drift, checked before reading
         from .. import parse_window
 
         parse_window(window, "window")
         parse_window(step if step is not None else window, "step")
     progress.step("reading the corpus")
-    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
-                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
-                    drop_empty=drop_empty, strict=strict)
+    c = corpus.load()
     wanted = [g.strip() for part in only_groups for g in part.split(",") if g.strip()]
     if wanted:
         c = c.filter(groups=wanted)
     c.require_groups(2)
     if speaker_col is not None and speaker_col not in c.frame.columns:
         raise DataError(f"--speaker-col: no column {speaker_col!r}; columns: {', '.join(map(repr, c.frame.columns))}")
+    rep = replicates
     stances = None
     if target_col is not None and stance_col is None:
         raise click.UsageError("--target-col needs --stance-col")
     if stance_col is not None:
         progress.step("stance divergence")
-        stances = stance_divergence(c, stance_col, target_col, kind=stance_kind, bootstrap=bootstrap,
-                                    permutations=permutations, ci=ci, ci_method=ci_method, seed=seed, n_jobs=jobs)
+        stances = stance_divergence(c, stance_col, target_col, kind=stance_kind, **rep.kwargs(), n_jobs=out.jobs)
         progress.done()
-        for note in stances.notes:
-            click.echo(f"note: {note}", err=True)
-    vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
-    common = dict(speakers=speaker_col, bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method,
-                  seed=seed, n_jobs=jobs, vectorizer=vec, speaker_group_policy=speaker_group_policy)
+        echo_notes(stances.notes)
+    common = dict(speakers=speaker_col, **rep.kwargs(), n_jobs=out.jobs, vectorizer=vectorizer.make(out.jobs),
+                  speaker_group_policy=speaker_group_policy)
     tables: Dict[str, Optional[pd.DataFrame]] = {}
     if window is not None:
-        progress.step(f"partisanship per window of {window}, {bootstrap} + {permutations} replicates each")
+        progress.step(f"partisanship per window of {window}, {rep.bootstrap} + {rep.permutations} replicates each")
         result: Any = partisanship_over_time(c, window=window, step=step, **common)
         tables["partisanship"] = result.table
     else:
         if step is not None:
             raise click.UsageError("--step needs --window")
-        progress.step(f"tokenising {len(c)} statements, {bootstrap} bootstrap + {permutations} shuffled-label replicates")
+        progress.step(f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} shuffled-label replicates")
         result = partisanship(c, **common)
         tables["partisanship"] = result.table
         tables["groups"] = result.by_group
         tables["speakers"] = result.speakers
     progress.done()
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+    echo_notes(result.notes)
     if stances is not None:
         tables["stances"] = stances.table
         tables["stance_distributions"] = stances.distributions
-    params = dict(corpus=list(corpus) or ["<example>"], speaker_col=speaker_col, groups=wanted or None,
-                  speaker_group_policy=speaker_group_policy, window=window, step=step, bootstrap=bootstrap,
-                  permutations=permutations, ci=ci, ci_method=ci_method, stance_col=stance_col,
-                  target_col=target_col, stance_kind=stance_kind, min_df=min_df, max_df=max_df,
-                  max_features=max_features, ngram=list(ngram), normalize_text=normalize_text, plot=plot,
-                  columns=c.columns)
-    if fmt == "table":
-        if output not in (None, "-"):
-            raise click.UsageError("-o/--output needs --format csv, json or parquet")
-        click.echo(render(result))
-        if stances is not None:
-            click.echo("")
-            click.echo(render_stances(stances))
-    else:
-        written = write_outputs(tables, fmt, output, "partisanship", params, result.settings["seed"], c.sources, jobs)
-        for p in written:
-            click.echo(f"wrote {p}", err=True)
-    if plot:
-        plot_partisanship(result, plot)
-        click.echo(f"wrote {plot}", err=True)
-        if stances is not None:
-            from pathlib import Path
+    params = dict(corpus=corpus.names, speaker_col=speaker_col, groups=wanted or None,
+                  speaker_group_policy=speaker_group_policy, window=window, step=step, **rep.manifest(),
+                  stance_col=stance_col, target_col=target_col, stance_kind=stance_kind, **vectorizer.manifest(),
+                  plot=out.plot, columns=c.columns)
 
-            pp = Path(plot)
-            sp_path = pp.with_name(f"{pp.stem}.stances{pp.suffix}")
-            plot_stances(stances, sp_path)
-            click.echo(f"wrote {sp_path}", err=True)
+    def report() -> str:
+        return render(result) + ("" if stances is None else "\n\n" + render_stances(stances))
+
+    out.emit(report, tables, "partisanship", params, result.settings["seed"], c.sources)
+    out.draw(lambda path: plot_partisanship(result, path))
+    if stances is not None:
+        out.draw(lambda path: plot_stances(stances, path), "stances")

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 import numpy as np
 import pandas as pd
 
-from ._common import (
-    Progress,
+from ._common import handle_errors
+from ._options import (
+    CorpusSpec,
+    Outputs,
+    Replicates,
+    VectorizerSpec,
     corpus_options,
-    handle_errors,
-    load_corpus,
-    make_vectorizer,
     output_options,
+    replicate_options,
     vectorizer_options,
-    write_outputs,
 )
 
 
@@ -53,63 +54,26 @@ def render(docs: pd.DataFrame, groups: Optional[pd.DataFrame], dists: Optional[p
     return "\n".join(lines)
 
 
-def draw(path: str, docs: pd.DataFrame, pos: str, lo: str, hi: str, groups_of_docs: Optional[np.ndarray], group_table: Optional[pd.DataFrame], features: Optional[pd.DataFrame]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..plot import save
-
-    ncol = 2 if features is not None else 1
-    n = len(docs)
-    fig, axes = plt.subplots(1, ncol, figsize=(6 * ncol, max(3.0, 0.25 * n + 1.0)), squeeze=False)
-    ax = axes[0, 0]
-    d = docs.sort_values(pos).reset_index(drop=True)
-    y = np.arange(n)
-    ax.errorbar(d[pos], y, xerr=[np.maximum(d[pos] - d[lo], 0), np.maximum(d[hi] - d[pos], 0)], fmt="o", color="black", ms=4, capsize=2)
-    ax.set_yticks(y)
-    ax.set_yticklabels([str(x)[:30] for x in d["document"]], fontsize=7)
-    ax.set_xlabel("position")
-    ax.set_title("documents (and group means)")
-    if group_table is not None:
-        glo, ghi = ("boot_low", "boot_high") if "boot_low" in group_table.columns else ("ci_low", "ci_high")
-        for j, r in enumerate(group_table.itertuples()):
-            ax.axvspan(getattr(r, glo), getattr(r, ghi), alpha=0.15, color=f"C{j % 10}", label=f"{r.group} ({r.theta:.2f})")
-            ax.axvline(r.theta, color=f"C{j % 10}", lw=1)
-        ax.legend(fontsize=7, loc="best")
-    if features is not None:
-        ax2 = axes[0, 1]
-        ax2.scatter(features["beta"], features["psi"], s=4, alpha=0.4, color="gray")
-        top = features.reindex(features["beta"].abs().sort_values(ascending=False).index).head(20)
-        for r in top.itertuples():
-            ax2.annotate(str(r.feature), (r.beta, r.psi), fontsize=6)
-        ax2.set_xlabel("beta (discrimination)")
-        ax2.set_ylabel("psi (frequency)")
-        ax2.set_title("features")
-    save(fig, path)
-    plt.close(fig)
-
-
 @click.command("scale")
 @corpus_options
 @click.option("--method", type=click.Choice(["wordfish", "wordscores"]), default="wordfish", show_default=True, help="Unsupervised Wordfish, or Wordscores from reference texts.")
 @click.option("--dir", "dir_docs", nargs=2, default=None, help="Wordfish: two document ids (or 0-based indices) A B so that A's position < B's.")
 @click.option("--solver", type=click.Choice(["quanteda", "converged"]), default="quanteda", show_default=True, help="Wordfish procedure: quanteda's (published numbers) or run to convergence.")
 @click.option("--dispersion", type=click.Choice(["poisson", "quasipoisson"]), default="poisson", show_default=True, help="Wordfish dispersion.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=0, show_default=True, help="Wordfish parametric bootstrap replicates (intervals for documents and groups).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Bootstrap seed: same seed, same numbers, any --jobs.")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
+@replicate_options(
+    "bootstrap", "seed", "ci",
+    bootstrap=dict(default=0, help="Wordfish parametric bootstrap replicates (intervals for documents and groups)."),
+    seed=dict(help="Bootstrap seed: same seed, same numbers, any --jobs."),
+)
 @click.option("--ref-col", default=None, help="Wordscores: column with the reference positions (empty for texts to score).")
 @click.option("--rescaling", type=click.Choice(["none", "lbg", "mv"]), default="lbg", show_default=True, help="Wordscores rescaling.")
 @click.option("--smooth", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Wordscores: pseudo-count added to reference counts.")
 @vectorizer_options
 @output_options
 @handle_errors
-def scale_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
-              encoding_errors, drop_empty, strict, method, dir_docs, solver, dispersion, bootstrap,
-              seed, ci, ref_col, rescaling, smooth, min_df, max_df, max_features, stop_words, ngram,
-              normalize_text, fmt, output, plot, jobs, no_progress):
+def scale_cmd(corpus: CorpusSpec, method: str, dir_docs: Optional[Tuple[str, str]], solver: str, dispersion: str,
+              replicates: Replicates, ref_col: Optional[str], rescaling: str, smooth: float,
+              vectorizer: VectorizerSpec, out: Outputs) -> None:
     """Place the documents of CORPUS on one dimension (Wordfish or Wordscores).
 
     Prints each document's position with its interval, group means with intervals and the
@@ -118,12 +82,10 @@ def scale_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
     """
     from .. import Wordfish, Wordscores
 
-    progress = Progress(not no_progress)
+    progress = out.progress()
     progress.step("reading the corpus")
-    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
-                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
-                    drop_empty=drop_empty, strict=strict)
-    vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
+    c = corpus.load()
+    vec = vectorizer.make(out.jobs)
     progress.step(f"tokenising {len(c)} statements")
     X = vec.fit_transform(list(c.text))
     vocab = [str(v) for v in vec.get_feature_names_out()]
@@ -135,15 +97,15 @@ def scale_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
         click.echo(f"note: dropped {len(ids) - keep.size} statement(s) with no tokens", err=True)
     X = X[keep]
     ids = [ids[i] for i in keep]
-    groups = groups[keep]
+    group_list = [str(g) for g in groups[keep]]
     frame = c.frame.iloc[keep]
-    use_groups = len(set(groups)) > 1
+    use_groups = len(set(group_list)) > 1
+    rep = replicates
     tables: Dict[str, Any] = {}
     features = None
     group_table = dist_table = None
-    params: Dict[str, Any] = dict(corpus=list(corpus) or ["<example>"], method=method, ci=ci, min_df=min_df,
-                                  max_df=max_df, max_features=max_features, ngram=list(ngram),
-                                  normalize_text=normalize_text, plot=plot, columns=c.columns)
+    params: Dict[str, Any] = dict(corpus=corpus.names, method=method, ci=rep.ci, **vectorizer.manifest(),
+                                  plot=out.plot, columns=c.columns)
     if method == "wordfish":
         if ref_col:
             raise click.UsageError("--ref-col applies to --method wordscores")
@@ -151,23 +113,23 @@ def scale_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
         if dir_docs:
             dir_ab = tuple(_resolve_doc(v, ids) for v in dir_docs)
         progress.step(f"Wordfish on {X.shape[0]} documents x {X.shape[1]} features")
-        m = Wordfish(dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=jobs, seed=seed)
-        m.fit(X, doc_names=ids, feature_names=vocab, bootstrap=bootstrap)
+        m = Wordfish(dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed)
+        m.fit(X, doc_names=ids, feature_names=vocab, bootstrap=rep.bootstrap)
         progress.done()
-        docs = m.documents(ci)
-        docs.insert(1, "group", groups)
+        docs = m.documents(rep.ci)
+        docs.insert(1, "group", group_list)
         pos = "theta"
-        lo, hi = ("boot_low", "boot_high") if bootstrap else ("ci_low", "ci_high")
+        lo, hi = ("boot_low", "boot_high") if rep.bootstrap else ("ci_low", "ci_high")
         features = m.features()
         if use_groups:
-            group_table = m.group_positions(groups, ci)
-            dist_table = m.group_distances(groups, ci)
+            group_table = m.group_positions(group_list, rep.ci)
+            dist_table = m.group_distances(group_list, rep.ci)
         header = (f"Wordfish ({solver}, {dispersion}): {X.shape[0]} documents, {X.shape[1]} features; "
                   f"{m.n_iter_} iterations, {'converged' if m.converged_ else 'NOT converged'}; "
                   f"direction {m.doc_names_[m.dir_[0]]} < {m.doc_names_[m.dir_[1]]}; intervals: "
-                  + (f"parametric bootstrap ({bootstrap}, seed {seed})" if bootstrap else "Hessian standard errors"))
+                  + (f"parametric bootstrap ({rep.bootstrap}, seed {rep.seed})" if rep.bootstrap else "Hessian standard errors"))
         params.update(dir=list(dir_docs) if dir_docs else None, solver=solver, dispersion=dispersion,
-                      bootstrap=bootstrap, seed=seed)
+                      bootstrap=rep.bootstrap, seed=rep.seed)
         tables = {"documents": docs, "groups": group_table, "distances": dist_table, "features": features}
     else:
         if not ref_col:
@@ -177,37 +139,22 @@ def scale_cmd(corpus, example, input_format, text_col, group_col, time_col, id_c
         y = pd.to_numeric(frame[ref_col], errors="coerce").to_numpy(dtype=float)
         resc = None if rescaling == "none" else rescaling
         ws = Wordscores(smooth=smooth, rescaling=resc).fit(X, y, doc_names=ids, feature_names=vocab)
-        docs = ws.scores(rescaling=resc, ci=ci)
-        docs.insert(1, "group", groups)
+        docs = ws.scores(rescaling=resc, ci=rep.ci)
+        docs.insert(1, "group", group_list)
         docs.insert(2, "reference", y)
         pos = resc or "raw"
         lo, hi = (f"{pos}_low", f"{pos}_high") if resc else ("ci_low", "ci_high")
         if use_groups:
-            rows = []
-            from scipy.stats import norm
-
-            z = float(norm.ppf(0.5 + ci / 2))
-            for g in sorted(set(groups)):
-                sel = docs[docs["group"] == g]
-                se_col = f"{pos}_se" if resc else "se"
-                mean = float(sel[pos].mean())
-                se = float(np.sqrt((sel[se_col] ** 2).sum()) / len(sel))
-                rows.append({"group": g, "n": len(sel), "theta": mean, "se": se, "ci_low": mean - z * se, "ci_high": mean + z * se})
-            group_table = pd.DataFrame(rows)
+            group_table = ws.group_positions(group_list, rep.ci, rescaling=resc)
         header = (f"Wordscores ({int((~np.isnan(y)).sum())} reference texts, rescaling {rescaling}, smooth {smooth:g}): "
                   f"{X.shape[0]} documents, {int((~np.isnan(ws.wordscores_)).sum())} scored words")
         params.update(ref_col=ref_col, rescaling=rescaling, smooth=smooth)
         words = pd.DataFrame({"feature": vocab, "score": ws.wordscores_}).dropna()
         tables = {"documents": docs, "groups": group_table, "wordscores": words}
 
-    if fmt == "table":
-        if output not in (None, "-"):
-            raise click.UsageError("-o/--output needs --format csv, json or parquet")
-        click.echo(render(docs, group_table, dist_table, header, pos, lo, hi))
-    else:
-        written = write_outputs(tables, fmt, output, "scale", params, seed, c.sources, jobs)
-        for p in written:
-            click.echo(f"wrote {p}", err=True)
-    if plot:
-        draw(plot, docs, pos, lo, hi, groups, group_table, features)
-        click.echo(f"wrote {plot}", err=True)
+    out.emit(lambda: render(docs, group_table, dist_table, header, pos, lo, hi), tables, "scale", params,
+             rep.seed, c.sources)
+    from ..plot import scaling_plot
+
+    out.draw(lambda path: scaling_plot(docs, path, position=pos, interval=(lo, hi), groups=group_table,
+                                       features=features))

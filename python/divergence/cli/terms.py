@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import click
+import pandas as pd
 
-from ._common import Progress, check_output_usage, corpus_options, handle_errors, load_corpus, make_vectorizer, output_options, vectorizer_options, write_outputs
+from ._common import handle_errors
+from ._options import (
+    CorpusSpec,
+    Outputs,
+    VectorizerSpec,
+    corpus_options,
+    output_options,
+    vectorizer_options,
+)
 
 
 @click.command("terms")
@@ -17,37 +26,33 @@ from ._common import Progress, check_output_usage, corpus_options, handle_errors
 @vectorizer_options
 @output_options
 @handle_errors
-def terms_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
-              encoding_errors, drop_empty, strict, top, pairs, prior, variance, min_count, min_df,
-              max_df, max_features, stop_words, ngram, normalize_text, fmt, output, plot, jobs,
-              no_progress):
+def terms_cmd(corpus: CorpusSpec, top: int, pairs: str, prior: float, variance: str, min_count: int,
+              vectorizer: VectorizerSpec, out: Outputs) -> None:
     """Distinguishing terms between groups: log-odds with an informative Dirichlet prior
     (Monroe, Colaresi and Quinn 2008), z-scores, counts and each term's share of the JSD."""
-
     from .. import distinguishing_terms
 
-    check_output_usage(fmt, output, plot, plot_supported=False)  # before any work
-    progress = Progress(not no_progress)
-    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
-                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
-                    drop_empty=drop_empty, strict=strict)
+    out.check(plot_supported=False)  # before any work
+    progress = out.progress()
+    c = corpus.load()
     c.require_groups(2)
-    vec = make_vectorizer(min_df, max_df, max_features, stop_words, ngram, normalize_text, jobs)
+    vec = vectorizer.make(out.jobs)
     progress.step(f"tokenising {len(c)} statements")
     X = vec.fit_transform(list(c.text))
     table = distinguishing_terms(X, c.group_codes, c.group_names, list(vec.get_feature_names_out()), pairs=pairs,
                                  top=top, alpha0=prior, variance=variance, min_count=min_count)
     progress.done()
-    if fmt == "table":
-        click.echo(f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance); each side lists the terms typical of that group")
-        for (ga, gb), sub in table.groupby(["group_a", "group_b"], sort=False):
-            click.echo(f"{ga} vs {gb}")
-            for side in (ga, gb):
-                part = sub[sub["side"] == side]
-                words = ", ".join(f"{t} ({abs(z):.1f})" for t, z in zip(part["term"], part["z"]))
-                click.echo(f"  {side}: {words or '-'}")
-    else:
-        params = dict(corpus=list(corpus) or ["<example>"], top=top, pairs=pairs, prior=prior,
-                      variance=variance, min_count=min_count)
-        for p in write_outputs({"terms": table}, fmt, output, "terms", params, None, c.sources, jobs):
-            click.echo(f"wrote {p}", err=True)
+    params = dict(corpus=corpus.names, top=top, pairs=pairs, prior=prior, variance=variance, min_count=min_count)
+    out.emit(lambda: render(table, prior, variance), {"terms": table}, "terms", params, None, c.sources)
+
+
+def render(table: pd.DataFrame, prior: float, variance: str) -> str:
+    """Per pair, the terms typical of each side with their |z|."""
+    lines = [f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance); each side lists the terms typical of that group"]
+    for (ga, gb), sub in table.groupby(["group_a", "group_b"], sort=False):
+        lines.append(f"{ga} vs {gb}")
+        for side in (ga, gb):
+            part = sub[sub["side"] == side]
+            words = ", ".join(f"{t} ({abs(z):.1f})" for t, z in zip(part["term"], part["z"]))
+            lines.append(f"  {side}: {words or '-'}")
+    return "\n".join(lines)

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 import numpy as np
 
-from ._common import (
-    Progress,
-    check_metrics,
+from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
+from ._options import (
+    VECTORIZER_PARAMS,
+    CorpusSpec,
+    Outputs,
+    Replicates,
+    VectorizerSpec,
     corpus_options,
-    fmt_value,
-    handle_errors,
-    load_corpus,
-    make_vectorizer,
+    given_on_command_line,
+    metric_options,
     output_options,
+    replicate_options,
     vectorizer_options,
-    write_outputs,
 )
-
-_VECTORIZER_PARAMS = ("min_df", "max_df", "max_features", "stop_words", "ngram", "normalize_text")
 
 
 def parse_k(text: str) -> List[int]:
@@ -33,7 +33,7 @@ def parse_k(text: str) -> List[int]:
         try:
             out.append(int(part))
         except ValueError:
-            raise click.BadParameter(f"not an integer: {part!r} (give e.g. 10 or 5,10,20)", param_hint="--k")
+            raise click.BadParameter(f"not an integer: {part!r} (give e.g. 10 or 5,10,20)", param_hint="--k") from None
     if not out:
         raise click.BadParameter("give a number of topics, e.g. 10 or 5,10,20", param_hint="--k")
     if len(set(out)) != len(out):
@@ -87,7 +87,7 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         t = div[div["metric"] == m]
         lines.append(f"  {'pair':<24} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}")
         for r in t.itertuples():
-            iv = f"[{fmt_value(r.ci_low)}, {fmt_value(r.ci_high)}]" if not np.isnan(r.ci_low) else "-"
+            iv = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
                 f"  {(r.group_a + ' vs ' + r.group_b)[:24]:<24} {fmt_value(r.value):>8} {iv:>19} {fmt_value(r.null_mean):>9} "
                 f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
@@ -123,13 +123,10 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
 @click.option("--k", "k_text", default="10", show_default=True, help="Number of topics, or candidates such as 5,10,20 (compared by held-out fit and coherence; the chosen k is used).")
 @click.option("--method", type=click.Choice(["lda", "nmf"]), default="lda", show_default=True, help="Latent Dirichlet allocation or non-negative matrix factorisation (scikit-learn).")
 @click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Passes over the data (default: 30 for lda, 300 for nmf).")
-@click.option("--metric", "metrics", multiple=True, default=("jsd",), show_default=True, help="Metric(s) for the prevalence and within-topic divergences (repeat or comma-separate; 'all').")
-@click.option("--base", type=float, default=None, help="Log base for log metrics (default: natural log, nats).")
-@click.option("--alpha", type=float, default=0.0, show_default=True, help="Additive smoothing for kl/jeffreys.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (statements resampled within groups).")
-@click.option("--permutations", type=click.IntRange(min=0), default=200, show_default=True, help="Permutation replicates (labels shuffled across statements).")
-@click.option("--ci", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same topics and numbers, any --jobs.")
+@metric_options("Metric(s) for the prevalence and within-topic divergences (repeat or comma-separate; 'all').",
+                "Log base for log metrics (default: natural log, nats).")
+@replicate_options("bootstrap", "permutations", "ci", "seed",
+                   seed=dict(help="Random seed: same seed, same topics and numbers, any --jobs."))
 @click.option("--top-words", type=click.IntRange(min=2), default=10, show_default=True, help="Top words per topic (labels, coherence, tables).")
 @click.option("--top-topics", type=click.IntRange(min=1), default=3, show_default=True, help="Differing topics shown per pair of groups.")
 @click.option("--pair", nargs=2, default=None, help="Show only this pair of groups in the report, e.g. --pair ARM AZE.")
@@ -140,11 +137,10 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
 @vectorizer_options
 @output_options
 @handle_errors
-def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_col, group_name,
-               encoding_errors, drop_empty, strict, k_text, method, max_iter, metrics, base, alpha,
-               bootstrap, permutations, ci, seed, top_words, top_topics, pair, holdout, tolerance,
-               save_path, load_path, min_df, max_df, max_features, stop_words, ngram, normalize_text,
-               fmt, output, plot, jobs, no_progress):
+def topics_cmd(corpus: CorpusSpec, k_text: str, method: str, max_iter: Optional[int], metrics: Tuple[str, ...],
+               base: Optional[float], alpha: float, replicates: Replicates, top_words: int, top_topics: int,
+               pair: Optional[Tuple[str, str]], holdout: float, tolerance: float, save_path: Optional[str],
+               load_path: Optional[str], vectorizer: VectorizerSpec, out: Outputs) -> None:
     """Topic model of CORPUS and where the groups differ in topic space.
 
     Fits LDA (or NMF) on the statements, labels the topics by their top words, and reports
@@ -153,11 +149,10 @@ def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_
     the divergence, prevalence difference, and how differently each group words the topic).
     English stop words are removed unless --stop-words says otherwise ('none' keeps them).
     """
-    from .. import TopicModel, compare_topics, select_k
+    from .. import METRICS, TopicModel, compare_topics, select_k
 
-    ctx = click.get_current_context()
-    progress = Progress(not no_progress)
-    metric_list = list(_core_metrics()) if any(m == "all" for m in metrics) else check_metrics(metrics)
+    progress = out.progress()
+    metric_list = list(METRICS) if any(m == "all" for m in metrics) else check_metrics(metrics)
     ks = parse_k(k_text)
     if save_path and load_path:
         raise click.UsageError("give --save or --load, not both")
@@ -168,35 +163,34 @@ def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_
             raise click.BadParameter(f"a topic model needs at least 2 topics, got {k}", param_hint="--k")
     if pair is not None and pair[0] == pair[1]:
         raise click.BadParameter("give two different groups", param_hint="--pair")
-    c = load_corpus(corpus, example, input_format=input_format, text_col=text_col, group_col=group_col,
-                    time_col=time_col, id_col=id_col, group_name=group_name, encoding_errors=encoding_errors,
-                    drop_empty=drop_empty, strict=strict)
+    c = corpus.load()
     c.require_groups(2)
     if pair is not None:
         known = set(c.groups)
         for g in pair:
             if g not in known:
                 raise click.BadParameter(f"no group {g!r} in the corpus (groups: {', '.join(sorted(known))})", param_hint="--pair")
-    sw = "english" if stop_words is None else (None if stop_words.lower() == "none" else stop_words)
+    sw = "english" if vectorizer.stop_words is None else (None if vectorizer.stop_words.lower() == "none" else vectorizer.stop_words)
+    rep = replicates
     texts = list(c.text)
     selection = None
     if load_path:
         model = TopicModel.load(load_path)
         if getattr(model, "vectorizer_", None) is None:
             raise ValueError(f"{load_path}: the model was fitted on a count matrix, not on statements; refit with divergence topics --save")
-        given = {p for p in ("k_text", "method", "max_iter") if ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE}
+        given = given_on_command_line("k_text", "method", "max_iter")
         if "k_text" in given and ks[0] != model.k:
             raise click.UsageError(f"--k {ks[0]} differs from the loaded model's k={model.k}; drop --k or refit")
         if "method" in given and method != model.method:
             raise click.UsageError(f"--method {method} differs from the loaded model's method {model.method}; drop --method or refit")
-        if any(ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE for p in _VECTORIZER_PARAMS):
-            vec = make_vectorizer(min_df, max_df, max_features, sw, ngram, normalize_text, jobs)
+        if given_on_command_line(*VECTORIZER_PARAMS):
+            vec = vectorizer.make(out.jobs, stop_words=sw)
             progress.step("checking the vocabulary against the loaded model")
             vec.fit(texts)
             model.check_vocabulary(list(vec.get_feature_names_out()), what="this corpus (with these vectorizer options)")
         click.echo(f"note: using the model in {load_path} (k={model.k}, {model.method}, {model.n_features_in_} terms)", err=True)
     else:
-        vec = make_vectorizer(min_df, max_df, max_features, sw, ngram, normalize_text, jobs)
+        vec = vectorizer.make(out.jobs, stop_words=sw)
         progress.step(f"tokenising {len(c)} statements")
         try:
             X = vec.fit_transform(texts)
@@ -206,18 +200,16 @@ def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_
         k = ks[0]
         if len(ks) > 1:
             progress.step(f"fitting k = {', '.join(map(str, ks))} on a {1 - holdout:.0%} training split")
-            selection, k = select_k(X, ks, method=method, seed=seed, holdout=holdout, tolerance=tolerance,
-                                    n_jobs=jobs, max_iter=max_iter, n_top_words=top_words)
+            selection, k = select_k(X, ks, method=method, seed=rep.seed, holdout=holdout, tolerance=tolerance,
+                                    n_jobs=out.jobs, max_iter=max_iter, n_top_words=top_words)
         progress.step(f"fitting {method} with k={k}")
-        model = TopicModel(k=k, method=method, seed=seed, max_iter=max_iter, n_jobs=jobs, n_top_words=top_words)
+        model = TopicModel(k=k, method=method, seed=rep.seed, max_iter=max_iter, n_jobs=out.jobs, n_top_words=top_words)
         model._fit_counts(X, vocab, vec)
-    progress.step(f"comparing groups: {bootstrap} bootstrap + {permutations} permutation replicates")
-    result = compare_topics(model, c, metric=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
-                            permutations=permutations, ci=ci, seed=seed, n_jobs=jobs, top_words=top_words,
-                            progress=progress.bar)
+    progress.step(f"comparing groups: {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates")
+    result = compare_topics(model, c, metric=metric_list, base=base, alpha=alpha, **rep.kwargs(), n_jobs=out.jobs,
+                            top_words=top_words, progress=progress.bar)
     progress.done()
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+    echo_notes(result.notes)
     if save_path:
         model.save(save_path)
         click.echo(f"wrote {save_path}", err=True)
@@ -228,30 +220,16 @@ def topics_cmd(corpus, example, input_format, text_col, group_col, time_col, id_
         "topics": model.describe(),
         "selection": selection,
     }
-    params = dict(corpus=list(corpus) or ["<example>"], k=ks, chosen_k=model.k, method=model.method,
-                  max_iter=model.max_iter, metrics=metric_list, base=base, alpha=alpha, bootstrap=bootstrap,
-                  permutations=permutations, ci=ci, top_words=top_words, holdout=holdout, tolerance=tolerance,
-                  load=load_path, save=save_path, min_df=min_df, max_df=max_df, max_features=max_features,
-                  stop_words=sw, ngram=list(ngram), normalize_text=normalize_text, plot=plot, columns=c.columns)
-    if fmt == "table":
-        if output not in (None, "-"):
-            raise click.UsageError("-o/--output needs --format csv, json or parquet")
-        if selection is not None:
-            click.echo(render_selection(selection, model.k))
-            click.echo("")
-        click.echo(render(result, pairs=[tuple(pair)] if pair else None, top=top_topics))
-    else:
-        written = write_outputs(tables, fmt, output, "topics", params, seed, c.sources, jobs)
-        for p in written:
-            click.echo(f"wrote {p}", err=True)
-    if plot:
-        from ..plot import prevalence_plot
+    params = dict(corpus=corpus.names, k=ks, chosen_k=model.k, method=model.method,
+                  max_iter=model.max_iter, metrics=metric_list, base=base, alpha=alpha, **rep.manifest(),
+                  top_words=top_words, holdout=holdout, tolerance=tolerance, load=load_path, save=save_path,
+                  **vectorizer.manifest(stop_words=sw), plot=out.plot, columns=c.columns)
 
-        prevalence_plot(result, plot)
-        click.echo(f"wrote {plot}", err=True)
+    def report() -> str:
+        text = render(result, pairs=[tuple(pair)] if pair else None, top=top_topics)
+        return text if selection is None else render_selection(selection, model.k) + "\n\n" + text
 
+    out.emit(report, tables, "topics", params, rep.seed, c.sources)
+    from ..plot import prevalence_plot
 
-def _core_metrics():
-    from .. import METRICS
-
-    return METRICS
+    out.draw(lambda path: prevalence_plot(result, path))

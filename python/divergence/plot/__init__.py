@@ -9,6 +9,7 @@ from __future__ import annotations
 from ._drift import drift_plot, series_key
 from ._heatmap import cluster_order, heatmap
 from ._partisan import plot_partisanship, plot_stances
+from ._scaling import scaling_plot
 from ._style import figure_format, save
 from ._topics import prevalence_plot
 
@@ -21,5 +22,6 @@ __all__ = [
     "plot_stances",
     "prevalence_plot",
     "save",
+    "scaling_plot",
     "series_key",
 ]

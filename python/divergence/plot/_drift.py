@@ -9,16 +9,10 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from ._style import figure_format, save
+from .. import series_key
+from ._style import FONT_SMALL, SHADE, WIDE, colours, figure, save
 
 __all__ = ["drift_plot", "series_key"]
-
-
-def series_key(table: pd.DataFrame) -> pd.Series:
-    """The curve each row of a drift table belongs to: the group, or ``"A vs B"``."""
-    if "group_a" in table.columns:
-        return table["group_a"].astype(str) + " vs " + table["group_b"].astype(str)
-    return table["group"].astype(str)
 
 
 def _x(sub: pd.DataFrame) -> Any:
@@ -34,25 +28,17 @@ def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFra
     """Line chart of ``value`` per curve over window midpoints (or window index), the bootstrap
     band (``ci_low``..``ci_high``) shaded, the null mean dashed, and change points (a frame with
     ``series`` and ``position`` columns, position = index of the window within its curve, as
-    the CLI builds it) as dotted vertical lines."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    figure_format(path)
+    :func:`divergence.drift_changepoints` returns them) as dotted vertical lines."""
     keys = series_key(table)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    try:
-        colours = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
-        for i, k in enumerate(pd.unique(keys)):
+    curves = pd.unique(keys)
+    with figure(path, figsize=WIDE) as (fig, ax):
+        for k, c in zip(curves, colours(len(curves))):
             sub = table[keys == k]
             x = _x(sub)
-            c = colours[i % len(colours)]
             ax.plot(x, sub["value"].to_numpy(), marker="o", ms=3, lw=1.5, color=c, label=str(k))
             lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
             if np.isfinite(lo).any():
-                ax.fill_between(x, lo, hi, color=c, alpha=0.2, lw=0, label=f"{k}: bootstrap band")
+                ax.fill_between(x, lo, hi, color=c, alpha=SHADE, lw=0, label=f"{k}: bootstrap band")
             nm = sub["null_mean"].to_numpy(dtype=float)
             if np.isfinite(nm).any():
                 ax.plot(x, nm, ls="--", lw=1, color=c, label=f"{k}: null mean")
@@ -73,8 +59,6 @@ def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFra
         mode = st.get("mode", "")
         ax.set_title(title or f"drift ({mode}, window {st.get('window', '?')}, step {st.get('step', '?')})")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=FONT_SMALL, loc="best")
         fig.autofmt_xdate()
         return save(fig, path)
-    finally:
-        plt.close(fig)

@@ -1,4 +1,4 @@
-"""Figures (matplotlib, drawn off-screen and written atomically)."""
+"""Heatmap of a group comparison (:func:`divergence.compare`), groups in clustered order."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ._style import figure_format, save
+from ._style import FONT, figure, matrix_panel, save
 
 __all__ = ["heatmap", "cluster_order"]
+
 
 def cluster_order(M: np.ndarray) -> np.ndarray:
     """Leaf order of average-linkage clustering of a symmetric distance matrix."""
@@ -27,15 +28,9 @@ def cluster_order(M: np.ndarray) -> np.ndarray:
 
 
 def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
-    """Heatmap of a :class:`~divergence.compare.Comparison` matrix in clustered order, with the
+    """Heatmap of a :class:`~divergence.Comparison` matrix in clustered order, with the
     values in the cells and non-significant pairs (p >= 0.05, when permutations were run)
     marked with a dagger."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    figure_format(path)
     metric = metric or result.metrics[0]
     M = result.matrix(metric).to_numpy()
     P = result.matrix(metric, "p_value").to_numpy()
@@ -43,31 +38,12 @@ def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
     M = M[np.ix_(order, order)]
     P = P[np.ix_(order, order)]
     names = [str(result.groups[i]) for i in order]
-    n = len(names)
-    size = max(4.0, 0.7 * n + 2)
-    fig, ax = plt.subplots(figsize=(size, size * 0.85))
-    try:
-        off = ~np.eye(n, dtype=bool)
-        finite = M[off & np.isfinite(M)]
-        vmax = float(finite.max()) if finite.size else 1.0
-        vmin = float(finite.min()) if finite.size else 0.0
-        shown = np.where(off, M, np.nan)  # the zero diagonal would squash the colour scale
-        im = ax.imshow(shown, cmap="viridis", vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1e-12)
-        ax.set_xticks(range(n), labels=names, rotation=45, ha="right")
-        ax.set_yticks(range(n), labels=names)
-        for i in range(n):
-            for j in range(n):
-                if i == j:
-                    continue
-                v = M[i, j]
-                mark = "†" if np.isfinite(P[i, j]) and P[i, j] >= 0.05 else ""
-                colour = "white" if v < vmin + 0.6 * (vmax - vmin) else "black"
-                ax.text(j, i, f"{v:.3f}{mark}", ha="center", va="center", fontsize=8, color=colour)
+    size = max(4.0, 0.7 * len(names) + 2)
+    marks = np.where(np.isfinite(P) & (P >= 0.05), "†", "")
+    with figure(path, figsize=(size, size * 0.85)) as (fig, ax):
+        matrix_panel(fig, ax, M, names, names, digits=3, marks=marks)
         units = result.settings.get("units", "nats")
         ax.set_title(f"{metric} between groups ({units})")
-        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
-        if result.settings.get("permutations"):
-            fig.text(0.01, 0.01, "† permutation p >= 0.05", fontsize=8)
+        if result.settings.get("permutations"):  # below the tick labels, however long they are
+            ax.set_xlabel("† permutation p >= 0.05", fontsize=FONT, loc="left")
         return save(fig, path)
-    finally:
-        plt.close(fig)

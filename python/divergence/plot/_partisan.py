@@ -7,31 +7,19 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-
-from ._style import figure_format, save
 from .._partisan_time import PartisanshipOverTime, when_text
 from .._stance import StanceDivergence
+from ._style import FONT, FONT_SMALL, FONT_TITLE, figure, matrix_panel, save
 
 __all__ = ["plot_partisanship", "plot_stances"]
-
-
-# --------------------------------------------------------------------------------------------
-# Figures
 
 
 def plot_partisanship(result: Any, path: Any) -> Any:
     """Partisanship figure: over time (leave-out with its interval, plug-in, shuffled-label
     baseline, 1/G) for :class:`PartisanshipOverTime`; the two estimators with intervals for
     :class:`Partisanship`."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    figure_format(path)
     n_win = int(result.settings.get("n_windows", 0)) if isinstance(result, PartisanshipOverTime) else 0
-    fig, ax = plt.subplots(figsize=(max(7.5, 2.5 + 0.4 * n_win), 4.6 if n_win else 4.2))
-    try:
+    with figure(path, figsize=(max(7.5, 2.5 + 0.4 * n_win), 4.6 if n_win else 4.2)) as (fig, ax):
         if isinstance(result, PartisanshipOverTime):
             t = result.table
             if not bool(t["scored"].any()):
@@ -63,13 +51,13 @@ def plot_partisanship(result: Any, path: Any) -> Any:
             else:
                 ax.plot(x, chance, color="grey", lw=1, drawstyle="steps-mid", label="1/G (no difference)")
             ax.set_xticks(x)
-            ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
+            ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=FONT)
             for tick, ok in zip(ax.get_xticklabels(), lo["scored"]):
                 if not ok:
                     tick.set_color("grey")
             ax.set_xlabel("window" + (" (n/a: not scored, see the table's reason)" if not lo["scored"].all() else ""))
             s_ = result.settings
-            ax.set_title(f"partisanship by window ({s_.get('window')}, step {s_.get('step')})", fontsize=10)
+            ax.set_title(f"partisanship by window ({s_.get('window')}, step {s_.get('step')})", fontsize=FONT_TITLE)
         else:
             t = result.table
             x = np.arange(len(t))
@@ -86,56 +74,31 @@ def plot_partisanship(result: Any, path: Any) -> Any:
             ax.set_xlim(-0.6, len(t) - 0.4)
         ax.set_ylabel("partisanship (posterior on the true group)")
         if isinstance(result, PartisanshipOverTime):
-            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+            ax.legend(fontsize=FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         else:
-            ax.legend(fontsize=8, loc="best")
+            ax.legend(fontsize=FONT, loc="best")
         fig.tight_layout()
         return save(fig, path)
-    finally:
-        plt.close(fig)
 
 
 def plot_stances(result: StanceDivergence, path: Any, metric: Optional[str] = None) -> Any:
     """One heatmap per target of the stance divergence between groups."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    figure_format(path)
     metric = metric or result.metrics[0]
     n = len(result.targets)
     cols = min(3, n)
     rws = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rws, cols, figsize=(4.2 * cols, 3.8 * rws), squeeze=False)
-    try:
-        for k, target in enumerate(result.targets):
-            ax = axes[k // cols][k % cols]
+    with figure(path, rws, cols, figsize=(4.2 * cols, 3.8 * rws), squeeze=False) as (fig, axes):
+        panels = axes.ravel()
+        for ax, target in zip(panels, result.targets):
             M = result.matrix(target, metric)
             if M.shape[0] == 0:
                 ax.set_axis_off()
                 continue
-            vals = M.to_numpy(dtype=float)
-            im = ax.imshow(vals, cmap="viridis")
-            fin = vals[np.isfinite(vals)]
-            lo_v, hi_v = (float(fin.min()), float(fin.max())) if fin.size else (0.0, 1.0)
-            ax.set_xticks(range(M.shape[1]))
-            ax.set_xticklabels(M.columns, rotation=45, ha="right", fontsize=7)
-            ax.set_yticks(range(M.shape[0]))
-            ax.set_yticklabels(M.index, fontsize=7)
-            for i in range(M.shape[0]):
-                for j in range(M.shape[1]):
-                    v = M.iat[i, j]
-                    if i != j and np.isfinite(v):
-                        bright = hi_v > lo_v and (v - lo_v) / (hi_v - lo_v) > 0.6
-                        ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7, color="k" if bright else "w")
+            matrix_panel(fig, ax, M.to_numpy(dtype=float), M.index, M.columns, digits=2,
+                         fontsize=FONT_SMALL, tick_fontsize=FONT_SMALL)
             ax.set_title(str(target), fontsize=9)
-            fig.colorbar(im, ax=ax, fraction=0.046)
-        for k in range(n, rws * cols):
-            axes[k // cols][k % cols].set_axis_off()
-        fig.suptitle(f"stance divergence ({metric})", fontsize=10)
+        for ax in panels[n:]:
+            ax.set_axis_off()
+        fig.suptitle(f"stance divergence ({metric})", fontsize=FONT_TITLE)
         fig.tight_layout()
         return save(fig, path)
-    finally:
-        plt.close(fig)
-
