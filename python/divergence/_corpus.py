@@ -204,6 +204,8 @@ class Corpus:
     - ``columns``: which input column became id / group / time / text (None: generated or absent).
     """
 
+    _group_codes: Optional[Tuple[List[str], np.ndarray]]  # (group_names, group_codes) once computed
+
     def __init__(self) -> None:
         raise TypeError("Corpus: use Corpus.read(...), Corpus.from_frame(...) or Corpus.example()")
 
@@ -228,7 +230,7 @@ class Corpus:
         self._origins = list(origins)
         self._src = src
         self._pos = pos
-        self._group_codes: Optional[Tuple[List[str], np.ndarray]] = None
+        self._group_codes = None  # (names, codes), computed on first use
         return self
 
     # -- construction -------------------------------------------------------------------------
