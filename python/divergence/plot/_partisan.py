@@ -7,7 +7,8 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from .._partisan_time import PartisanshipOverTime, when_text
+from .._partisan_time import PartisanshipOverTime
+from .._util.timeutil import when_text
 from .._stance import StanceDivergence
 from ._style import FONT, FONT_SMALL, FONT_TITLE, figure, matrix_panel, save
 
