@@ -198,6 +198,38 @@ def _one_by_one(items: Any, n: int) -> ParsedTimes:
     return ParsedTimes(values, kinds)
 
 
+_OFFSET_RE = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
+def _from_strings(u: np.ndarray) -> ParsedTimes:
+    """Distinct strings read vectorised: years, and ISO dates without a UTC offset through
+    pandas; whatever pandas does not read (offsets, out-of-range or invalid dates) value by
+    value, so that the result is :func:`parse_time`'s."""
+    s = pd.Series(u, dtype="string[pyarrow]").str.strip()  # regular expressions run in Arrow
+    values = np.full(len(u), _NAT)
+    kinds = np.full(len(u), BAD, dtype=np.int8)
+    kinds[(s == "").to_numpy(dtype=bool)] = MISSING
+    year = s.str.fullmatch(YEAR_RE.pattern).to_numpy(dtype=bool)
+    if year.any():
+        y = _from_years(s[year].astype("int64").to_numpy(dtype=np.int64))
+        values[year], kinds[year] = y.values, y.kinds
+    date = s.str.fullmatch(DATE_RE.pattern).to_numpy(dtype=bool) & ~year
+    slow = date & s.str.contains(_OFFSET_RE).to_numpy(dtype=bool)
+    plain = date & ~slow
+    if plain.any():
+        ts = pd.to_datetime(s[plain].astype(object), format="ISO8601", errors="coerce").to_numpy()
+        d = _from_datetimes(ts)
+        ok = d.kinds == DATE
+        idx = np.flatnonzero(plain)
+        values[idx[ok]], kinds[idx[ok]] = d.values[ok], DATE
+        slow[idx[~ok]] = True
+    if slow.any():
+        idx = np.flatnonzero(slow)
+        one = _one_by_one(u[idx], len(idx))
+        values[idx], kinds[idx] = one.values, one.kinds
+    return ParsedTimes(values, kinds)
+
+
 def _from_objects(arr: np.ndarray) -> ParsedTimes:
     kind = pd.api.types.infer_dtype(arr, skipna=True)
     try:
@@ -209,7 +241,7 @@ def _from_objects(arr: np.ndarray) -> ParsedTimes:
         pass
     if kind == "string":  # read each distinct string once
         codes, uniq = pd.factorize(arr, use_na_sentinel=True)
-        u = _one_by_one(uniq, len(uniq))
+        u = _from_strings(np.asarray(uniq, dtype=object))
         codes = np.asarray(codes)
         miss = codes < 0
         values = u.values[codes]
