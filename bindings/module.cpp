@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
     register_partisan(m);
     register_coherence(m);
     register_windows(m);
+    register_replicates(m);
 }

@@ -168,3 +168,4 @@ void register_scaling(py::module_& m);
 void register_partisan(py::module_& m);
 void register_coherence(py::module_& m);
 void register_windows(py::module_& m);
+void register_replicates(py::module_& m);

@@ -13,12 +13,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from ._util.validation import check_count, seed_value
-from ._measures import group_matrix
+from . import _core
+from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
+from ._util.replicates import Summary, summarise
 from ._util.validation import METRICS, resolve_n_jobs
-from ._partisan import check_ci_method, ci_bounds, interval, is_corpus, missing_values, where_rows
+from ._partisan import is_corpus, missing_values, where_rows
 
 __all__ = ["SCORE_METRICS", "StanceDivergence", "stance_divergence"]
 
@@ -142,13 +142,11 @@ def stance_divergence(
         resampled within groups; group labels shuffled across each target's statements).
     missing : statements without a stance: "error" (default, naming them) or "drop" (noted).
     """
-    if kind not in ("auto", "label", "score"):
-        raise ValueError(f"kind: must be 'auto', 'label' or 'score', got {kind!r}")
-    if missing not in ("error", "drop"):
-        raise ValueError(f"missing: must be 'error' or 'drop', got {missing!r}")
+    check_choice(kind, "kind", ("auto", "label", "score"))
+    check_choice(missing, "missing", ("error", "drop"))
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
-    lo_q, hi_q = ci_bounds(ci)
+    check_ci(ci)
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
@@ -219,9 +217,11 @@ def stance_divergence(
                 raise ValueError(f"metrics: unknown metric {m!r}; valid: {', '.join(METRICS)}")
         stances = [str(x) for x in distinct]
 
+    reps = _replicates(df, targets, None if is_score else stances, mlist, alpha, bootstrap,
+                       permutations, seed_v, threads)
     dist_rows: List[Dict[str, Any]] = []
     rows: List[Dict[str, Any]] = []
-    for ti, target in enumerate(targets):
+    for target in targets:
         sub = df[df["target"] == target]
         present = sorted(set(sub["group"]))
         if len(present) < 2:
@@ -237,7 +237,9 @@ def stance_divergence(
                                       sd=float(xs.std(ddof=1)) if len(xs) > 1 else np.nan, median=float(np.median(xs))))
             if K < 2:
                 continue
-            rows.extend(_score_pairs(x, codes, present, target, mlist, bootstrap, permutations, seed_v, ti, lo_q, hi_q, ci_method))
+            obs, boot, perm = reps[target]
+            rows.extend(_score_pairs(obs, boot, perm, codes, present, target, mlist, bootstrap,
+                                     permutations, ci, ci_method))
         else:
             lab = np.searchsorted(stances, sub["stance"].to_numpy())
             counts = np.zeros((K, len(stances)))
@@ -248,18 +250,13 @@ def stance_divergence(
                                           share=float(counts[g, si] / n_g[g])))
             if K < 2:
                 continue
-            X = sp.csr_matrix((np.ones(len(lab)), (np.arange(len(lab)), lab)), shape=(len(lab), len(stances)))
-            obs, boot, perm = group_matrix(X, codes, K, mlist, alpha=alpha, bootstrap=bootstrap,
-                                           permutations=permutations, seed=seed_v, n_jobs=threads)
+            obs, boot, perm = reps[target]
+            sm = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method)
             for mi, m in enumerate(mlist):
                 pairs = [(a, b) for a in range(K) for b in range(K) if a != b] if m == "kl" else \
                     [(a, b) for a in range(K) for b in range(a + 1, K)]
                 for a, b in pairs:
-                    v = float(obs[mi, a, b])
-                    rows.append(_row(target, present[a], present[b], m, v,
-                                     boot[:, mi, a, b] if bootstrap else None,
-                                     perm[:, mi, a, b] if permutations else None, lo_q, hi_q,
-                                     int(n_g[a]), int(n_g[b]), two_sided=False, ci_method=ci_method))
+                    rows.append(_row(target, present[a], present[b], m, sm, (mi, a, b), int(n_g[a]), int(n_g[b])))
     table = pd.DataFrame(rows, columns=["target", "group_a", "group_b", "metric", "value", "ci_low", "ci_high",
                                         "boot_mean", "null_mean", "excess", "p_value", "n_a", "n_b"])
     settings = dict(stance_col=stance_col, target_col=target_col, kind="score" if is_score else "label",
@@ -270,64 +267,59 @@ def stance_divergence(
                             settings=settings, notes=notes)
 
 
-def _row(target: str, ga: str, gb: str, metric: str, v: float, bs: Optional[np.ndarray], ns: Optional[np.ndarray],
-         lo_q: float, hi_q: float, n_a: int, n_b: int, two_sided: bool, ci_method: str) -> Dict[str, Any]:
-    row: Dict[str, Any] = dict(target=target, group_a=ga, group_b=gb, metric=metric, value=v)
-    if bs is not None and len(bs):
-        ql, qh = interval(bs, v, lo_q, hi_q, ci_method)
-        row.update(ci_low=float(ql), ci_high=float(qh), boot_mean=float(np.mean(bs)))
+def _row(target: str, ga: str, gb: str, metric: str, sm: Summary, cell: Tuple[int, int, int],
+         n_a: int, n_b: int) -> Dict[str, Any]:
+    return dict(target=target, group_a=ga, group_b=gb, metric=metric, value=float(sm.value[cell]),
+                **sm.at(cell), n_a=n_a, n_b=n_b)
+
+
+def _replicates(df: pd.DataFrame, targets: Sequence[str], stances: Optional[Sequence[str]],
+                metrics: Sequence[str], alpha: float, bootstrap: int, permutations: int, seed: int,
+                n_jobs: int) -> Dict[str, Tuple[np.ndarray, ...]]:
+    """{target: (observed (m, K, K), bootstrap (B, m, K, K), permutation (P, m, K, K))} for every
+    target with at least two groups, from one threaded core call over all targets and replicates
+    (groups coded in sorted order; labels when ``stances`` is given, else the scores in "value")."""
+    tv = df["target"].to_numpy()
+    gv = df["group"].to_numpy()
+    names, parts, codes, sizes = [], [], [], []
+    for target in targets:
+        idx = np.flatnonzero(tv == target)
+        present, code = np.unique(gv[idx], return_inverse=True)
+        if len(present) >= 2:
+            names.append(target)
+            parts.append(idx)
+            codes.append(code)
+            sizes.append(len(present))
+    if not names:
+        return {}
+    order = np.concatenate(parts)
+    group = np.concatenate(codes).astype(np.int32)
+    start = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
+    n_groups = np.asarray(sizes, dtype=np.int32)
+    if stances is not None:
+        lab = np.searchsorted(np.asarray(stances), df["stance"].to_numpy()[order]).astype(np.int32)
+        out = _core.stance_label_replicates(group, lab, start, n_groups, len(stances), list(metrics),
+                                            float(alpha), bootstrap, permutations, seed, n_jobs)
     else:
-        row.update(ci_low=np.nan, ci_high=np.nan, boot_mean=np.nan)
-    if ns is not None and len(ns):
-        nm = float(np.mean(ns))
-        hits = np.count_nonzero(np.abs(ns) >= abs(v)) if two_sided else np.count_nonzero(ns >= v)
-        row.update(null_mean=nm, excess=v - nm, p_value=float((1 + hits) / (1 + len(ns))))
-    else:
-        row.update(null_mean=np.nan, excess=np.nan, p_value=np.nan)
-    row.update(n_a=n_a, n_b=n_b)
-    return row
+        x = np.ascontiguousarray(df["value"].to_numpy(dtype=np.float64)[order])
+        out = _core.stance_score_replicates(group, x, start, n_groups, list(metrics), bootstrap,
+                                            permutations, seed, n_jobs)
+    return dict(zip(names, out))
 
 
-def _score_values(x: np.ndarray, codes: np.ndarray, K: int, metrics: Sequence[str]) -> np.ndarray:
-    """metrics x K x K values (a, b) for a < b."""
-    from scipy.stats import wasserstein_distance
-
-    out = np.full((len(metrics), K, K), np.nan)
-    parts = [x[codes == g] for g in range(K)]
-    means = [p.mean() for p in parts]
-    for mi, m in enumerate(metrics):
-        for a in range(K):
-            for b in range(a + 1, K):
-                if m == "mean_difference":
-                    out[mi, a, b] = means[a] - means[b]
-                else:
-                    out[mi, a, b] = wasserstein_distance(parts[a], parts[b])
-    return out
-
-
-def _score_pairs(x: np.ndarray, codes: np.ndarray, present: List[str], target: str, metrics: Sequence[str],
-                 bootstrap: int, permutations: int, seed: int, ti: int, lo_q: float, hi_q: float, ci_method: str) -> List[Dict[str, Any]]:
+def _score_pairs(obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, codes: np.ndarray,
+                 present: List[str], target: str, metrics: Sequence[str], bootstrap: int,
+                 permutations: int, ci: float, ci_method: str) -> List[Dict[str, Any]]:
     K = len(present)
-    obs = _score_values(x, codes, K, metrics)
-    members = [np.flatnonzero(codes == g) for g in range(K)]
-    boot = np.empty((bootstrap,) + obs.shape)
-    rng_b = np.random.default_rng(np.random.SeedSequence([seed, ti, 1]))
-    for r in range(bootstrap):
-        idx = np.concatenate([m[rng_b.integers(0, len(m), len(m))] for m in members])
-        boot[r] = _score_values(x[idx], codes[idx], K, metrics)
-    perm = np.empty((permutations,) + obs.shape)
-    rng_p = np.random.default_rng(np.random.SeedSequence([seed, ti, 2]))
-    for r in range(permutations):
-        perm[r] = _score_values(x, rng_p.permutation(codes), K, metrics)
     n_g = np.bincount(codes, minlength=K)
+    two_sided = np.array([m == "mean_difference" for m in metrics])[:, None, None]  # p-value of a signed difference
+    sm = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method,
+                   two_sided=two_sided)
     rows = []
     for mi, m in enumerate(metrics):
         for a in range(K):
             for b in range(a + 1, K):
-                rows.append(_row(target, present[a], present[b], m, float(obs[mi, a, b]),
-                                 boot[:, mi, a, b] if bootstrap else None,
-                                 perm[:, mi, a, b] if permutations else None, lo_q, hi_q,
-                                 int(n_g[a]), int(n_g[b]), two_sided=(m == "mean_difference"), ci_method=ci_method))
+                rows.append(_row(target, present[a], present[b], m, sm, (mi, a, b), int(n_g[a]), int(n_g[b])))
     return rows
 
 
