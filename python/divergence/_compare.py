@@ -16,6 +16,11 @@ groups the result reports:
 - ``excess`` = value - null_mean, the divergence beyond noise;
 - ``p_value`` = (1 + #{null >= value}) / (1 + permutations).
 
+Every analysis summarises its replicates alike (compare, drift, partisanship, stances, topics): a
+replicate without a value (NaN) is dropped and the rest used (``permutations`` above then counts
+the rest); an infinite one (bhattacharyya of disjoint supports) is a value, and an interval over
+it takes its percentiles by nearest rank instead of interpolating across the infinity.
+
 Every replicate uses its own seeded random stream: the same ``seed`` gives the same numbers for
 any ``n_jobs``.
 """
@@ -32,11 +37,10 @@ from ._util.validation import LOG_METRICS, check_metric, check_options, resolve_
 from ._measures import group_matrix
 from ._util.operands import as_csr
 from ._util.groups import drop_absent, group_sums, label_codes
-from ._util.validation import check_count, seed_value
+from ._util.replicates import summarise
+from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
 
 __all__ = ["Comparison", "compare"]
-
-CI_METHODS = ("percentile", "basic")
 
 
 @dataclass
@@ -67,8 +71,7 @@ class Comparison:
         if metric not in self.metrics:
             raise ValueError(f"metric: {metric!r} was not computed; computed: {', '.join(self.metrics)}")
         cols = ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
-        if what not in cols:
-            raise ValueError(f"what: must be one of {', '.join(cols)}, got {what!r}")
+        check_choice(what, "what", cols)
         K = len(self.groups)
         M = np.full((K, K), np.nan)
         np.fill_diagonal(M, 0.0 if what in ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess") else np.nan)
@@ -155,10 +158,8 @@ def compare(
         check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
-    if not (0 < ci < 1):
-        raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci}")
-    if ci_method not in CI_METHODS:
-        raise ValueError(f"ci_method: must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
+    check_ci(ci)
+    check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
     notes: List[str] = []
@@ -213,30 +214,15 @@ def compare(
     )
     n_stat = np.bincount(labels, minlength=K)
     n_tok = np.bincount(labels, weights=ntok, minlength=K)
-    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
+    summary = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method)
 
     rows = []
     for mi, m in enumerate(metrics):
         for a, b in _pairs(K, m):
-            v = float(obs[mi, a, b])
             row: Dict[str, Any] = {
-                "group_a": names[a], "group_b": names[b], "metric": m, "value": v,
+                "group_a": names[a], "group_b": names[b], "metric": m, "value": float(obs[mi, a, b]),
             }
-            if bootstrap:
-                bs = boot[:, mi, a, b]
-                ql, qh = np.percentile(bs, [lo_q, hi_q])
-                if ci_method == "basic":
-                    ql, qh = 2 * v - qh, 2 * v - ql
-                row.update(ci_low=float(ql), ci_high=float(qh), boot_mean=float(bs.mean()))
-            else:
-                row.update(ci_low=np.nan, ci_high=np.nan, boot_mean=np.nan)
-            if permutations:
-                ns = perm[:, mi, a, b]
-                nm = float(ns.mean())
-                row.update(null_mean=nm, excess=v - nm,
-                           p_value=float((1 + np.count_nonzero(ns >= v)) / (1 + permutations)))
-            else:
-                row.update(null_mean=np.nan, excess=np.nan, p_value=np.nan)
+            row.update(summary.at((mi, a, b)))
             row.update(n_a=int(n_stat[a]), n_b=int(n_stat[b]), tokens_a=int(n_tok[a]), tokens_b=int(n_tok[b]))
             rows.append(row)
     table = pd.DataFrame(rows)

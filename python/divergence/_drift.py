@@ -41,7 +41,18 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import LOG_METRICS, check_count, check_metric, check_options, resolve_n_jobs, seed_value
+from ._util.replicates import summarise
+from ._util.validation import (
+    LOG_METRICS,
+    check_ci,
+    check_choice,
+    check_ci_method,
+    check_count,
+    check_metric,
+    check_options,
+    resolve_n_jobs,
+    seed_value,
+)
 from ._util.operands import as_csr, csr_tuple
 from ._util import timeutil
 from ._util.groups import label_codes
@@ -187,16 +198,13 @@ def drift(
         ``"30D"`` on yearly data), a step of 0, a window longer than the data, unsorted or
         missing times, an unknown mode or metric.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode: must be one of {', '.join(MODES)}, got {mode!r}")
+    check_choice(mode, "mode", MODES)
     metric = check_metric(metric)
     base_v = check_options(metric, base, alpha)
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
-    if not (0 < ci < 1):
-        raise ValueError(f"ci: must be between 0 and 1, got {ci}")
-    if ci_method not in ("percentile", "basic"):
-        raise ValueError(f"ci_method: must be 'percentile' or 'basic', got {ci_method!r}")
+    check_ci(ci)
+    check_ci_method(ci_method)
     if mode != "between" and (bootstrap or permutations):
         raise ValueError("bootstrap/permutations: replicates are computed for mode='between' only")
     if reference is not None and mode != "baseline":
@@ -368,39 +376,20 @@ def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, b
     cnt = np.cumsum(onehot, axis=0)
     per_group = cnt[e] - cnt[b]  # W x K
     W = len(b)
-    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
     pairs = [(i, j) for i in range(K) for j in range(K) if i != j] if metric == "kl" else \
         [(i, j) for i in range(K) for j in range(i + 1, K)]
+    # Replicates are W x R x K x K: the replicate axis is 1.
+    sm = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method, axis=1)
     frames = []
     for i, j in pairs:
         v = obs[:, i, j].copy()
-        cl = np.full(W, np.nan)
-        ch = np.full(W, np.nan)
-        bm = np.full(W, np.nan)
-        nm = np.full(W, np.nan)
-        pv = np.full(W, np.nan)
-        for w in range(W):
-            if not np.isfinite(v[w]):
-                continue
-            if bootstrap:
-                bs = boot[w, :, i, j]
-                bs = bs[np.isfinite(bs)]
-                if len(bs):
-                    ql, qh = np.percentile(bs, [lo_q, hi_q])
-                    cl[w], ch[w] = (2 * v[w] - qh, 2 * v[w] - ql) if ci_method == "basic" else (ql, qh)
-                    bm[w] = bs.mean()
-            if permutations:
-                ns = perm[w, :, i, j]
-                ns = ns[np.isfinite(ns)]
-                if len(ns):
-                    nm[w] = ns.mean()
-                    pv[w] = (1 + np.count_nonzero(ns >= v[w])) / (1 + len(ns))
         frames.append(pd.DataFrame({
             "group_a": names[i], "group_b": names[j], "window": np.arange(W), "window_start": ws,
             "window_end": we, "n_statements": (e - b).astype(np.int64),
             "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64), "n_a": per_group[:, i], "n_b": per_group[:, j],
-            "value": v, "ci_low": cl, "ci_high": ch, "boot_mean": bm, "null_mean": nm,
-            "excess": v - nm, "p_value": pv,
+            "value": v, "ci_low": sm.ci_low[:, i, j], "ci_high": sm.ci_high[:, i, j],
+            "boot_mean": sm.boot_mean[:, i, j], "null_mean": sm.null_mean[:, i, j],
+            "excess": sm.excess[:, i, j], "p_value": sm.p_value[:, i, j],
         }))
     out = pd.concat(frames, ignore_index=True)
     out.insert(2, "metric", metric)

@@ -32,14 +32,13 @@ nearly equal numbers can lose digits for near-identical rows, to about 1e-8 in f
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import METRICS, check_metric, check_options, resolve_n_jobs
+from ._util.validation import METRICS, check_int, check_metric, check_options, resolve_n_jobs
 from ._util.operands import as_csr, csr_tuple
 
 __all__ = [
@@ -284,16 +283,12 @@ def nearest(
     dt = _check_dtype(dtype)
     base_value = check_options(metric, base, alpha)
     threads = resolve_n_jobs(n_jobs)
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k: expected an integer, got {type(k).__name__}")
+    k = check_int(k, "k", minimum=1)
     x, y = _operands(X, Y, dt)
     available = x.shape[0] - 1 if y is None else y.shape[0]
-    if k < 1:
-        raise ValueError(f"k: must be >= 1, got {k}")
     if k > available:
         what = "other rows in X" if y is None else "rows in Y"
         raise ValueError(f"k: asked for {k} nearest rows but there are only {available} {what}")
-    k = int(k)
     idx = np.empty((x.shape[0], k), dtype=np.int64)
     val = np.empty((x.shape[0], k), dtype=dt)
     if x.is_sparse:

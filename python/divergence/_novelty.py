@@ -10,7 +10,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import check_options, resolve_n_jobs
+from ._util.validation import check_int, check_options, resolve_n_jobs
 from ._util.operands import as_csr, csr_tuple
 from ._util.timeutil import statement_times
 from ._drift import prepare_rows
@@ -39,10 +39,8 @@ def token_drift(tokens: Any, window: int, step: int = 1, *, base: Optional[float
     sum (2^-64 units), so the curve equals the one recomputed from scratch at every boundary
     (``incremental=False``, O(window) per boundary) exactly.
     """
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window: must be a positive number of tokens, got {window!r}")
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
-        raise ValueError(f"step: must be a positive number of tokens, got {step!r}")
+    window = check_int(window, "window", minimum=1, hint=" (a number of tokens)")
+    step = check_int(step, "step", minimum=1, hint=" (a number of tokens)")
     arr = np.asarray(tokens)
     if arr.ndim != 1:
         raise ValueError(f"tokens: expected a 1-d sequence, got shape {arr.shape}")
@@ -94,8 +92,7 @@ def novelty(
     """
     from ._corpus import Corpus
 
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window: must be a positive number of statements, got {window!r}")
+    window = check_int(window, "window", minimum=1, hint=" (a number of statements)")
     base_v = check_options("kl", base, 0.0 if alpha is None else alpha)
     scale = 1.0 if base_v == 0.0 else 1.0 / math.log(base_v)
     threads = resolve_n_jobs(n_jobs)

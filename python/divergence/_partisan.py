@@ -44,7 +44,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import check_count, seed_value
+from ._util.replicates import CI_METHODS, summarise
+from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
 from ._util.validation import resolve_n_jobs
 from ._util.operands import as_csr, csr_tuple
 from ._util.groups import drop_absent, label_codes
@@ -82,34 +83,6 @@ def where_rows(data: Any, rows: np.ndarray) -> str:
     shown = ", ".join(str(int(r)) for r in rows[:_SHOW])
     more = f" and {len(rows) - _SHOW} more" if len(rows) > _SHOW else ""
     return f"rows {shown}{more}"
-
-
-def ci_bounds(ci: float) -> Tuple[float, float]:
-    if isinstance(ci, bool) or not isinstance(ci, (int, float, np.floating)) or not (0 < ci < 1):
-        raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci!r}")
-    return 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
-
-
-CI_METHODS = ("percentile", "basic")
-
-
-def interval(bs: np.ndarray, v: float, lo_q: float, hi_q: float, method: str) -> Tuple[float, float]:
-    """Percentile (or basic: 2 v - q) interval of bootstrap values; no interpolation across
-    infinite values (bhattacharyya of disjoint supports)."""
-    if np.all(np.isfinite(bs)):
-        ql, qh = np.percentile(bs, [lo_q, hi_q])
-    else:
-        ql, qh = np.percentile(bs, [lo_q, hi_q], method="nearest")
-    ql, qh = float(ql), float(qh)
-    if method == "basic":
-        ql, qh = 2 * v - qh, 2 * v - ql
-    return ql, qh
-
-
-def check_ci_method(ci_method: str) -> str:
-    if ci_method not in CI_METHODS:
-        raise ValueError(f"ci_method: must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
-    return ci_method
 
 
 def statement_counts(data: Any, groups: Any,
@@ -213,8 +186,7 @@ def by_speaker(X: sp.csr_matrix, gnames_all: Sequence[str], gcode: np.ndarray, s
     """Sum statements per speaker; resolve speakers found in several groups; drop empty ones.
     ``gcode``: each statement's index into ``gnames_all`` (groups without statements here are
     left out of the result)."""
-    if policy not in SPEAKER_GROUP_POLICIES:
-        raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {policy!r}")
+    check_choice(policy, "speaker_group_policy", SPEAKER_GROUP_POLICIES)
     notes: List[str] = []
     gcode = np.asarray(gcode, dtype=np.int64)
     G_all = len(gnames_all)
@@ -322,29 +294,11 @@ class Partisanship:
 
 
 def _summarise(obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, ci: float, ci_method: str) -> Tuple[List[Dict[str, Any]], int]:
-    lo_q, hi_q = ci_bounds(ci)
-    rows = []
-    dropped = 0
-    for e, name in enumerate(ESTIMATORS):
-        v = float(obs[e])
-        row: Dict[str, Any] = {"estimator": name, "value": v}
-        bs = boot[:, e] if len(boot) else np.empty(0)
-        ok = bs[np.isfinite(bs)]
-        if e == 1:
-            dropped = int(len(bs) - len(ok))
-        if len(ok):
-            ql, qh = interval(ok, v, lo_q, hi_q, ci_method)
-            row.update(ci_low=float(ql), ci_high=float(qh), boot_mean=float(ok.mean()))
-        else:
-            row.update(ci_low=np.nan, ci_high=np.nan, boot_mean=np.nan)
-        if len(perm):
-            ns = perm[:, e]
-            nm = float(ns.mean())
-            row.update(null_mean=nm, excess=v - nm, p_value=float((1 + np.count_nonzero(ns >= v)) / (1 + len(ns))))
-        else:
-            row.update(null_mean=np.nan, excess=np.nan, p_value=np.nan)
-        rows.append(row)
-    return rows, dropped
+    """Table rows per estimator, and how many bootstrap replicates had no leave-out value."""
+    E = len(ESTIMATORS)
+    sm = summarise(obs, np.reshape(boot, (-1, E)), np.reshape(perm, (-1, E)), ci=ci, method=ci_method)
+    rows = [{"estimator": name, "value": float(obs[e]), **sm.at(e)} for e, name in enumerate(ESTIMATORS)]
+    return rows, int(sm.boot_dropped[1])
 
 
 def run_leave_out(s: Speakers, bootstrap: int, permutations: int, seed: int, threads: int):
@@ -385,7 +339,7 @@ def partisanship(
     """
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
-    ci_bounds(ci)
+    check_ci(ci)
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)

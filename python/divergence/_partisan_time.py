@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from ._util.validation import check_count, seed_value
+from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
 from ._util.validation import resolve_n_jobs
 from ._util.timeutil import (
     check_window_args,
@@ -26,9 +26,7 @@ from ._partisan import (
     SpeakerIds,
     assemble_partisanship,
     by_speaker,
-    check_ci_method,
     check_speaker_groups,
-    ci_bounds,
     is_corpus,
     multi_group_speakers,
     run_leave_out,
@@ -154,12 +152,11 @@ def partisanship_over_time(
     """
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
-    ci_bounds(ci)
+    check_ci(ci)
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
-    if speaker_group_policy not in SPEAKER_GROUP_POLICIES:
-        raise ValueError(f"speaker_group_policy: must be one of {', '.join(SPEAKER_GROUP_POLICIES)}, got {speaker_group_policy!r}")
+    check_choice(speaker_group_policy, "speaker_group_policy", SPEAKER_GROUP_POLICIES)
     X, gn, gc, vocab = statement_counts(data, groups, vectorizer)
     n = X.shape[0]
     if n == 0:

@@ -74,7 +74,6 @@ Wordscores (Laver, Benoit and Garry 2003): see :class:`Wordscores`.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -83,7 +82,8 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import resolve_n_jobs
+from ._util.replicates import ci_percentiles
+from ._util.validation import check_choice, check_ci, check_int, check_real, resolve_n_jobs, seed_value
 from ._util.operands import as_csr, csr_tuple
 
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
@@ -191,12 +191,8 @@ def _priors(priors: PriorsArg) -> Tuple[float, float, float, float]:
             raise ValueError(f"priors: 4 standard deviations (alpha, psi, beta, theta) are needed, got {len(vals)}")
     out = []
     for name, v in zip(_PRIOR_NAMES, vals):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"priors: {name} must be a number (a standard deviation; inf = no prior)")
-        v = float(v)
-        if not v > 0:
-            raise ValueError(f"priors: {name} must be a standard deviation > 0 (inf = no prior), got {v}")
-        out.append(v)
+        out.append(check_real(v, "priors", low=0, low_open=True, allow_inf=True,
+                              hint=f" ({name}: a standard deviation; inf = no prior)"))
     return tuple(out)  # type: ignore[return-value]
 
 
@@ -205,7 +201,7 @@ def _interval(est: Any, samples: np.ndarray, ci: float) -> Tuple[np.ndarray, np.
     (Refits from a warm start do not land exactly where the fit from the SVD start did, so raw
     percentiles would be shifted by that procedural offset rather than by sampling noise.)"""
     dev = samples - samples.mean(axis=0)
-    lo, hi = np.percentile(dev, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2], axis=0)
+    lo, hi = np.percentile(dev, ci_percentiles(ci), axis=0)
     return est + lo, est + hi
 
 
@@ -299,23 +295,14 @@ class Wordfish:
 
     # -- options
     def _options(self, dir_ab: Tuple[int, int] = (0, 1)) -> Dict[str, Any]:
-        if self.solver not in ("quanteda", "converged"):
-            raise ValueError(f"solver: must be 'quanteda' or 'converged', got {self.solver!r}")
-        if self.dispersion not in ("poisson", "quasipoisson"):
-            raise ValueError(f"dispersion: must be 'poisson' or 'quasipoisson', got {self.dispersion!r}")
-        if self.dispersion_level not in ("feature", "overall"):
-            raise ValueError(f"dispersion_level: must be 'feature' or 'overall', got {self.dispersion_level!r}")
-        floor = float(self.dispersion_floor)
-        if not 0.0 <= floor <= 1.0:
-            raise ValueError(f"dispersion_floor: must be between 0 and 1, got {floor}")
-        tol = float(self.tol)
-        if not (tol > 0 and math.isfinite(tol)):
-            raise ValueError(f"tol: must be a positive number, got {self.tol!r}")
-        max_iter = self.max_iter
+        check_choice(self.solver, "solver", ("quanteda", "converged"))
+        check_choice(self.dispersion, "dispersion", ("poisson", "quasipoisson"))
+        check_choice(self.dispersion_level, "dispersion_level", ("feature", "overall"))
+        floor = check_real(self.dispersion_floor, "dispersion_floor", low=0, high=1)
+        tol = check_real(self.tol, "tol", low=0, low_open=True)
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1, allow_none=True)
         if max_iter is None:
             max_iter = 100 if self.solver == "quanteda" else 1000
-        if isinstance(max_iter, bool) or not isinstance(max_iter, numbers.Integral) or max_iter < 1:
-            raise ValueError(f"max_iter: must be a positive integer, got {max_iter!r}")
         sd = _priors(self.priors)
         prec = [0.0 if math.isinf(s) else 1.0 / (s * s) for s in sd]
         disp = self.dispersion
@@ -431,13 +418,10 @@ class Wordfish:
     def bootstrap(self, B: int = 200, seed: Optional[int] = None) -> np.ndarray:
         """Parametric bootstrap: B x N replicate positions (also stored as ``theta_boot_``)."""
         self._check_fitted()
-        if isinstance(B, bool) or not isinstance(B, (int, np.integer)) or B < 1:
-            raise ValueError(f"bootstrap: must be a positive integer, got {B!r}")
-        seed_v = self.seed if seed is None else seed
-        if isinstance(seed_v, bool) or not isinstance(seed_v, (int, np.integer)) or seed_v < 0:
-            raise ValueError(f"seed: must be a non-negative integer, got {seed_v!r}")
+        B = check_int(B, "bootstrap", minimum=1)
+        seed_v = seed_value(self.seed if seed is None else seed, allow_none=False)
         theta, n_iter, conv = _core.wordfish_bootstrap(
-            self._fit_dict(), self._options_used, int(B), int(seed_v) % (2**64), resolve_n_jobs(self.n_jobs)
+            self._fit_dict(), self._options_used, B, seed_v, resolve_n_jobs(self.n_jobs)
         )
         if not np.all(np.isfinite(theta)):
             raise ValueError("Wordfish bootstrap: a replicate produced non-finite positions")
@@ -476,7 +460,7 @@ class Wordfish:
         self._check_fitted()
         from scipy.stats import norm
 
-        z = float(norm.ppf(0.5 + ci / 2))
+        z = float(norm.ppf(0.5 + check_ci(ci) / 2))
         df = pd.DataFrame({
             "document": self.doc_names_, "theta": self.theta_, "se": self.se_theta_,
             "ci_low": self.theta_ - z * self.se_theta_, "ci_high": self.theta_ + z * self.se_theta_,
@@ -507,7 +491,7 @@ class Wordfish:
         names, codes = self._group_codes(groups)
         from scipy.stats import norm
 
-        z = float(norm.ppf(0.5 + ci / 2))
+        z = float(norm.ppf(0.5 + check_ci(ci) / 2))
         rows = []
         for k, name in enumerate(names):
             m = codes == k
@@ -529,7 +513,7 @@ class Wordfish:
         names, codes = self._group_codes(groups)
         from scipy.stats import norm
 
-        z = float(norm.ppf(0.5 + ci / 2))
+        z = float(norm.ppf(0.5 + check_ci(ci) / 2))
         means = np.array([self.theta_[codes == k].mean() for k in range(len(names))])
         ses = np.array([np.sqrt((self.se_theta_[codes == k] ** 2).sum()) / (codes == k).sum() for k in range(len(names))])
         boot = None
@@ -592,9 +576,7 @@ class Wordscores:
             raise ValueError(f"y: {yv.size} reference positions for {N} documents (NaN for unscored ones)")
         if np.isinf(yv).any():
             raise ValueError("y: reference positions must be finite (NaN marks a text without one)")
-        smooth = float(self.smooth)
-        if not (smooth >= 0 and math.isfinite(smooth)):
-            raise ValueError(f"smooth: must be a number >= 0, got {self.smooth!r}")
+        smooth = check_real(self.smooth, "smooth", low=0)
         self._check_rescaling(self.rescaling)
         ref = np.flatnonzero(~np.isnan(yv))
         if ref.size < 2:
@@ -626,8 +608,7 @@ class Wordscores:
 
     @staticmethod
     def _check_rescaling(r: Optional[str]) -> None:
-        if r not in (None, "none", "lbg", "mv"):
-            raise ValueError(f"rescaling: must be None, 'lbg' or 'mv', got {r!r}")
+        check_choice(r, "rescaling", (None, "none", "lbg", "mv"))
 
     def _raw(self, M: sp.csr_matrix) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         S = self.wordscores_
@@ -662,7 +643,7 @@ class Wordscores:
             raise ValueError(f"X: {bad.size} text(s) contain no scored word: {_show(names, bad)}")
         from scipy.stats import norm
 
-        z = float(norm.ppf(0.5 + ci / 2))
+        z = float(norm.ppf(0.5 + check_ci(ci) / 2))
         df = pd.DataFrame({"document": names, "raw": raw, "se": se, "ci_low": raw - z * se,
                            "ci_high": raw + z * se, "n_scored": n})
         if rescaling in ("lbg", "mv"):
@@ -709,6 +690,6 @@ class Wordscores:
         sem = np.array([np.sqrt((se[codes == k] ** 2).sum()) for k in range(len(names))]) / n
         from scipy.stats import norm
 
-        z = float(norm.ppf(0.5 + ci / 2))
+        z = float(norm.ppf(0.5 + check_ci(ci) / 2))
         return pd.DataFrame({"group": [str(x) for x in names], "n": n, "theta": mean, "se": sem,
                              "ci_low": mean - z * sem, "ci_high": mean + z * sem})

@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from ._util.groups import group_sums
 from ._util.operands import as_csr
+from ._util.validation import check_choice, check_int, check_real
 
 __all__ = ["log_odds", "distinguishing_terms", "terms_from_group_counts", "VARIANCE_FORMS"]
 
@@ -33,18 +34,14 @@ VARIANCE_FORMS = ("monroe", "full")
 
 
 def _check_prior(alpha0: float, variance: str) -> None:
-    if isinstance(alpha0, bool) or not np.isscalar(alpha0) or not np.isfinite(alpha0) or alpha0 <= 0:
-        raise ValueError(f"alpha0: the prior's total must be a positive number, got {alpha0!r}")
-    if variance not in VARIANCE_FORMS:
-        raise ValueError(f"variance: must be one of {', '.join(VARIANCE_FORMS)}, got {variance!r}")
+    check_real(alpha0, "alpha0", low=0, low_open=True, hint=" (the prior's total)")
+    check_choice(variance, "variance", VARIANCE_FORMS)
 
 
 def _check_term_args(alpha0: float, variance: str, pairs: str, top: int) -> None:
     _check_prior(alpha0, variance)
-    if pairs not in ("all", "rest"):
-        raise ValueError(f"pairs: must be 'all' or 'rest', got {pairs!r}")
-    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-        raise ValueError(f"top: must be a positive integer, got {top!r}")
+    check_choice(pairs, "pairs", ("all", "rest"))
+    check_int(top, "top", minimum=1)
 
 
 def log_odds(

@@ -52,7 +52,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import resolve_n_jobs
+from ._util.validation import check_choice, check_int, is_int, resolve_n_jobs
 
 __all__ = ["Vectorizer"]
 
@@ -80,10 +80,6 @@ def _not_fitted(name: str) -> Exception:
     return NotFittedError(
         f"This {name} instance is not fitted yet. Call 'fit' or 'fit_transform' first."
     )
-
-
-def _is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def _is_real_not_int(x: Any) -> bool:
@@ -195,12 +191,9 @@ class Vectorizer:
     def _options(self) -> Dict[str, Any]:
         if not isinstance(self.lowercase, (bool, np.bool_)):
             raise TypeError(f"lowercase: expected a bool, got {type(self.lowercase).__name__}")
-        if self.normalize is not None and self.normalize not in _NORMAL_FORMS:
-            raise ValueError(
-                f"normalize: must be one of {', '.join(_NORMAL_FORMS)} or None, got {self.normalize!r}"
-            )
+        check_choice(self.normalize, "normalize", _NORMAL_FORMS + (None,))
         ngram = self.ngram_range
-        if not isinstance(ngram, tuple) or len(ngram) != 2 or not all(_is_int(n) for n in ngram):
+        if not isinstance(ngram, tuple) or len(ngram) != 2 or not all(is_int(n) for n in ngram):
             raise TypeError(f"ngram_range: expected a tuple of two ints, got {ngram!r}")
         min_n, max_n = int(ngram[0]), int(ngram[1])
         if min_n > max_n:
@@ -211,7 +204,7 @@ class Vectorizer:
             raise ValueError(f"ngram_range: n-gram lengths must be >= 1, got {ngram}")
         for name, lo in (("min_df", 0), ("max_df", 1)):
             v = getattr(self, name)
-            if _is_int(v):
+            if is_int(v):
                 if v < lo:
                     raise ValueError(f"{name}: an int must be >= {lo} (a number of statements), got {v}")
             elif _is_real_not_int(v):
@@ -219,22 +212,13 @@ class Vectorizer:
                     raise ValueError(f"{name}: a float must be in [0.0, 1.0] (a proportion), got {v}")
             else:
                 raise TypeError(f"{name}: expected an int or a float, got {type(v).__name__}")
-        mf = self.max_features
-        if mf is not None:
-            if not _is_int(mf):
-                raise TypeError(f"max_features: expected an int or None, got {type(mf).__name__}")
-            if mf < 1:
-                raise ValueError(f"max_features: must be >= 1 or None, got {mf}")
-        mtl = self.min_token_length
-        if not _is_int(mtl):
-            raise TypeError(f"min_token_length: expected an int, got {type(mtl).__name__}")
-        if mtl < 1:
-            raise ValueError(f"min_token_length: must be >= 1, got {mtl}")
+        check_int(self.max_features, "max_features", minimum=1, allow_none=True)
+        mtl = check_int(self.min_token_length, "min_token_length", minimum=1)
         if not isinstance(self.binary, (bool, np.bool_)):
             raise TypeError(f"binary: expected a bool, got {type(self.binary).__name__}")
         return {
             "lowercase": bool(self.lowercase),
-            "min_token_length": int(mtl),
+            "min_token_length": mtl,
             "ngram_min": min_n,
             "ngram_max": max_n,
             "stop_words": self._stop_list(),
@@ -281,8 +265,8 @@ class Vectorizer:
         docs = self._documents(raw_documents)
         n_jobs = resolve_n_jobs(self.n_jobs)
         n_doc = len(docs)
-        max_doc = float(self.max_df) if _is_int(self.max_df) else float(self.max_df) * n_doc
-        min_doc = float(self.min_df) if _is_int(self.min_df) else float(self.min_df) * n_doc
+        max_doc = float(self.max_df) if is_int(self.max_df) else float(self.max_df) * n_doc
+        min_doc = float(self.min_df) if is_int(self.min_df) else float(self.min_df) * n_doc
         terms, offsets, csr, n_seen = _core.tokenize_fit(
             docs,
             min_df=min_doc,

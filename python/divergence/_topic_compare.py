@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from ._measures import contributions, pairwise
-from ._util.validation import METRICS, check_metric, resolve_n_jobs
+from ._util.validation import METRICS, check_ci, check_count, check_metric, resolve_n_jobs, sklearn_seed
 from ._util.operands import as_csr
-from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, is_int, is_texts, order_desc, seed_value, texts_of
+from ._util.replicates import summarise
+from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, is_texts, order_desc, texts_of
 
 __all__ = ["TopicComparison", "compare_topics"]
 
@@ -64,12 +65,6 @@ class TopicComparison:
         return out if n is None else out.head(n)
 
 
-def check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not is_int(value) or value < 0:
-        raise ValueError(f"{name}: must be an integer >= 0, got {value!r}")
-    return int(value)
-
-
 def _prevalence_bootstrap(theta: np.ndarray, labels: np.ndarray, K: int, B: int, seed: int) -> np.ndarray:
     """B x K x k bootstrap means: statements resampled with replacement within each group,
     one NumPy stream per group (SeedSequence [seed, tag, group])."""
@@ -84,10 +79,11 @@ def _prevalence_bootstrap(theta: np.ndarray, labels: np.ndarray, K: int, B: int,
     return out
 
 
-def _pair_permutation_pvalues(theta: np.ndarray, labels: np.ndarray, a: int, b: int, P: int, seed: int) -> np.ndarray:
-    """Per-topic two-sided permutation p-values of mean(theta | a) - mean(theta | b): the labels
-    of the two groups' statements are shuffled among them (sizes kept), P times, with the NumPy
-    stream [seed, 102, a, b]; p = (1 + #{|null| >= |observed|}) / (1 + P)."""
+def _pair_permutation_null(theta: np.ndarray, labels: np.ndarray, a: int, b: int, P: int,
+                           seed: int) -> Tuple[np.ndarray, np.ndarray]:
+    """|observed| per topic and the P x k null replicates of mean(theta | a) - mean(theta | b):
+    the labels of the two groups' statements are shuffled among them (sizes kept), P times, with
+    the NumPy stream [seed, 102, a, b]. Two-sided p = (1 + #{|null| >= |observed|}) / (1 + P)."""
     ia, ib = np.flatnonzero(labels == a), np.flatnonzero(labels == b)
     Tu = theta[np.concatenate([ia, ib])]
     na, nb = ia.size, ib.size
@@ -96,14 +92,14 @@ def _pair_permutation_pvalues(theta: np.ndarray, labels: np.ndarray, a: int, b: 
     obs = np.abs(Tu[:na].mean(axis=0) - Tu[na:].mean(axis=0))
     small = min(na, nb)
     rng = np.random.default_rng([seed, TAG_TOPIC_PERM, a, b])
-    hits = np.zeros(theta.shape[1], dtype=np.int64)
-    for _ in range(P):
+    null = np.empty((P, theta.shape[1]))
+    for r in range(P):
         pick = rng.permutation(n)[:small]  # the statements labelled with the smaller group
         s_small = Tu[pick].sum(axis=0)
         s_large = total - s_small
         ma, mb = (s_small / na, s_large / nb) if na <= nb else (s_large / na, s_small / nb)
-        hits += np.abs(ma - mb) >= obs - 1e-12
-    return (1.0 + hits) / (1.0 + P)
+        null[r] = ma - mb
+    return obs, null
 
 
 def compare_topics(
@@ -176,9 +172,8 @@ def compare_topics(
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
     top_words = check_count(top_words, "top_words")
-    if not (0 < ci < 1):
-        raise ValueError(f"ci: must be between 0 and 1 (e.g. 0.95), got {ci}")
-    seed_v = seed_value(seed)
+    check_ci(ci)
+    seed_v = sklearn_seed(seed)
     threads = resolve_n_jobs(n_jobs)
     notes: List[str] = []
     if data is None:
@@ -261,17 +256,13 @@ def compare_topics(
 
     # Prevalence with bootstrap intervals.
     prev = np.stack([T[labels == g].mean(axis=0) for g in range(K)])
-    lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
     boot = _prevalence_bootstrap(T, labels, K, bootstrap, seed_v) if bootstrap else None
+    sm = summarise(prev, boot, ci=ci)
     prow = []
     for g in range(K):
-        if boot is not None:
-            ql, qh = np.percentile(boot[:, g, :], [lo_q, hi_q], axis=0)
-        else:
-            ql = qh = np.full(kk, np.nan)
         for t in range(kk):
             prow.append({"group": names[g], "topic": t, "label": topic_labels[t], "prevalence": float(prev[g, t]),
-                         "ci_low": float(ql[t]), "ci_high": float(qh[t]), "n": int(n_stat[g])})
+                         "ci_low": float(sm.ci_low[g, t]), "ci_high": float(sm.ci_high[g, t]), "n": int(n_stat[g])})
     prevalence = pd.DataFrame(prow)
 
     # Group-by-group divergence of prevalence (compiled core: bootstrap and permutation null).
@@ -293,11 +284,20 @@ def compare_topics(
     for m in metrics:
         within[m] = [pairwise(W, metric=m, base=base, alpha=alpha if m in ("kl", "jeffreys") else 0.0, n_jobs=threads)
                      for W in within_rows]
+    # Differences of prevalence, every pair at once: intervals from the same bootstrap replicates.
+    ia, ib = np.triu_indices(K, k=1)
+    sd = summarise(prev[ia] - prev[ib], boot[:, ia] - boot[:, ib] if boot is not None else None, ci=ci)
+    pair_no = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ia, ib))}
     trows = []
     for a in range(K):
         for b in range(a + 1, K):
+            pi = pair_no[a, b]
             c = contributions(prev[a], prev[b], "jsd", base=base)
-            pv = _pair_permutation_pvalues(T, labels, a, b, permutations, seed_v) if permutations else None
+            pv = None
+            if permutations:
+                obs_d, null_d = _pair_permutation_null(T, labels, a, b, permutations, seed_v)
+                # two-sided; 1e-12: the null sums arithmetic differs from the observed means'
+                pv = summarise(obs_d, null=null_d, two_sided=True, tol=1e-12).p_value
             total = float(c.sum())
             for t in range(kk):
                 d = float(prev[a, t] - prev[b, t])
@@ -305,12 +305,7 @@ def compare_topics(
                     "group_a": names[a], "group_b": names[b], "topic": t, "label": topic_labels[t],
                     "prevalence_a": float(prev[a, t]), "prevalence_b": float(prev[b, t]), "difference": d,
                 }
-                if boot is not None:
-                    bd = boot[:, a, t] - boot[:, b, t]
-                    ql, qh = np.percentile(bd, [lo_q, hi_q])
-                    row.update(ci_low=float(ql), ci_high=float(qh))
-                else:
-                    row.update(ci_low=np.nan, ci_high=np.nan)
+                row.update(ci_low=float(sd.ci_low[pi, t]), ci_high=float(sd.ci_high[pi, t]))
                 row["p_value"] = float(pv[t]) if pv is not None else np.nan
                 row["jsd_contribution"] = float(c[t])
                 row["share"] = float(c[t] / total) if total > 0 else np.nan

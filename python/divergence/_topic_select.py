@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 
 from ._util.operands import as_csr
-from ._topics import TAG_HOLDOUT, TopicModel, is_texts, seed_value, texts_of
+from ._util.validation import check_real, sklearn_seed
+from ._topics import TAG_HOLDOUT, TopicModel, is_texts, texts_of
 
 __all__ = ["select_k"]
 
@@ -19,8 +19,7 @@ __all__ = ["select_k"]
 
 
 def _holdout_split(n: int, holdout: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
-    if not (isinstance(holdout, numbers.Real) and 0 < holdout < 1):
-        raise ValueError(f"holdout: must be a share in (0, 1), got {holdout!r}")
+    holdout = check_real(holdout, "holdout", low=0, high=1, low_open=True, high_open=True, hint=" (a share)")
     if n < 2:
         raise ValueError(f"holdout: needs at least 2 statements with tokens, got {n}")
     rng = np.random.default_rng([seed, TAG_HOLDOUT])
@@ -54,9 +53,8 @@ def select_k(
         raise ValueError("k: give at least one candidate")
     if len(set(ks)) != len(ks):
         raise ValueError(f"k: candidates repeat: {ks}")
-    if not (isinstance(tolerance, numbers.Real) and tolerance >= 0):
-        raise ValueError(f"tolerance: must be a number >= 0, got {tolerance!r}")
-    seed_v = seed_value(seed)
+    check_real(tolerance, "tolerance", low=0)
+    seed_v = sklearn_seed(seed)
     if is_texts(X):
         from sklearn.base import clone
 

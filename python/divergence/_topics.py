@@ -55,7 +55,6 @@ code: load only files you trust. A model refuses data whose vocabulary differs f
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -65,7 +64,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _core
-from ._util.validation import resolve_n_jobs
+from ._util.validation import check_choice, check_int, check_real, is_int, resolve_n_jobs, sklearn_seed
 from ._util.operands import as_csr, csr_tuple
 
 __all__ = ["METHODS", "TopicModel", "coherence", "frex"]
@@ -83,10 +82,6 @@ TAG_HOLDOUT = 103
 
 # ---------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def is_int(x: Any) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def is_texts(X: Any) -> bool:
@@ -112,12 +107,6 @@ def texts_of(X: Any) -> List[Any]:
     return [str(x) if isinstance(x, np.str_) else x for x in list(X)]
 
 
-def seed_value(seed: Any) -> int:
-    if isinstance(seed, (bool, np.bool_)) or not is_int(seed) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
-    return int(seed) % (2**32)  # scikit-learn's random_state range
-
-
 def order_desc(values: np.ndarray) -> np.ndarray:
     """Column order by decreasing value, ties by lower column (stable)."""
     return np.argsort(-values, kind="stable")
@@ -141,9 +130,7 @@ def frex(components: Any, weight: float = 0.5) -> np.ndarray:
     B = np.asarray(components, dtype=np.float64)
     if B.ndim != 2:
         raise ValueError(f"components: expected a 2-d array (topics x terms), got shape {B.shape}")
-    if not (isinstance(weight, numbers.Real) and 0.0 <= float(weight) <= 1.0):
-        raise ValueError(f"frex_weight: must be a number in [0, 1], got {weight!r}")
-    w = float(weight)
+    w = check_real(weight, "frex_weight", low=0, high=1)
     col = B.sum(axis=0)
     E = np.divide(B, col, out=np.zeros_like(B), where=col > 0)
     Fe, Ff = _ecdf_rows(E), _ecdf_rows(B)
@@ -316,24 +303,16 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 f"k: asks for {k} topics but the data have {n_terms} feature(s) (terms); k must be "
                 f"at most the vocabulary size (lower k, or keep more terms: --max-features / min_df)"
             )
-        if self.method not in METHODS:
-            raise ValueError(f"method: must be one of {', '.join(METHODS)}, got {self.method!r}")
-        seed = seed_value(self.seed)
-        mi = self.max_iter
+        check_choice(self.method, "method", METHODS)
+        seed = sklearn_seed(self.seed)
+        mi = check_int(self.max_iter, "max_iter", minimum=1, allow_none=True)
         if mi is None:
             mi = DEFAULT_MAX_ITER[self.method]
-        elif not is_int(mi) or mi < 1:
-            raise ValueError(f"max_iter: must be a positive integer or None, got {mi!r}")
-        if self.beta_loss not in BETA_LOSSES:
-            raise ValueError(f"beta_loss: must be one of {', '.join(BETA_LOSSES)}, got {self.beta_loss!r}")
-        if not is_int(self.n_top_words) or self.n_top_words < 2:
-            raise ValueError(f"n_top_words: must be an integer >= 2, got {self.n_top_words!r}")
-        if not (isinstance(self.frex_weight, numbers.Real) and 0 <= self.frex_weight <= 1):
-            raise ValueError(f"frex_weight: must be a number in [0, 1], got {self.frex_weight!r}")
+        check_choice(self.beta_loss, "beta_loss", BETA_LOSSES)
+        check_int(self.n_top_words, "n_top_words", minimum=2)
+        check_real(self.frex_weight, "frex_weight", low=0, high=1)
         for name in ("doc_topic_prior", "topic_word_prior", "tol"):
-            v = getattr(self, name)
-            if v is not None and (not isinstance(v, numbers.Real) or isinstance(v, bool) or not v > 0):
-                raise ValueError(f"{name}: must be a positive number or None, got {v!r}")
+            check_real(getattr(self, name), name, low=0, low_open=True, allow_none=True)
         return {"k": int(k), "seed": seed, "max_iter": int(mi), "threads": resolve_n_jobs(self.n_jobs)}
 
     def _sk_estimator(self, s: Dict[str, Any]) -> Any:

@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import numbers
 import os
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple, cast
 
 import numpy as np
 
 from .. import _core
+from .replicates import CI_METHODS
 
 __all__ = [
+    "CI_METHODS",
     "LOG_METRICS",
     "METRICS",
+    "check_choice",
+    "check_ci",
+    "check_ci_method",
     "check_count",
+    "check_int",
     "check_metric",
     "check_options",
+    "check_real",
+    "is_int",
+    "is_real",
     "resolve_n_jobs",
     "seed_value",
+    "sklearn_seed",
 ]
 
 METRICS: Tuple[str, ...] = tuple(_core.METRICS)
@@ -51,6 +61,71 @@ def resolve_n_jobs(n_jobs: Optional[int]) -> int:
     return n_jobs
 
 
+def is_int(x: Any) -> bool:
+    """An integer (Python or NumPy), not a bool."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
+
+
+def is_real(x: Any) -> bool:
+    """A real number (Python or NumPy, integers included), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def check_int(value: Any, name: str, *, minimum: Optional[int] = None, allow_none: bool = False,
+              hint: str = "") -> Any:
+    """``value`` as an int (None passes when ``allow_none``): TypeError unless an integer,
+    ValueError below ``minimum``. ``hint`` (e.g. " (a number of tokens)") follows the rule."""
+    if value is None and allow_none:
+        return None
+    if not is_int(value):
+        kind = "an integer or None" if allow_none else "an integer"
+        raise TypeError(f"{name}: expected {kind}{hint}, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name}: must be >= {minimum}{hint}, got {value}")
+    return int(value)
+
+
+def check_real(value: Any, name: str, *, low: Optional[float] = None, high: Optional[float] = None,
+               low_open: bool = False, high_open: bool = False, allow_none: bool = False,
+               allow_inf: bool = False, hint: str = "") -> Any:
+    """``value`` as a float (None passes when ``allow_none``): TypeError unless a real number,
+    ValueError for NaN, for an infinity (unless ``allow_inf``) or outside [low, high] (ends
+    excluded when ``low_open`` / ``high_open``)."""
+    if value is None and allow_none:
+        return None
+    if not is_real(value):
+        kind = "a number or None" if allow_none else "a number"
+        raise TypeError(f"{name}: expected {kind}{hint}, got {type(value).__name__}")
+    v = float(value)
+    if low is not None and high is not None:
+        rule = f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    elif low is not None:
+        rule = f"{'>' if low_open else '>='} {low:g}"
+    elif high is not None:
+        rule = f"{'<' if high_open else '<='} {high:g}"
+    else:
+        rule = ""
+    ok = not np.isnan(v) and (allow_inf or np.isfinite(v))
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        kind = "a number" if allow_inf else "a finite number"
+        raise ValueError(f"{name}: must be {kind}{' ' + rule if rule else ''}{hint}, got {value!r}")
+    return v
+
+
+def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
+    """``value`` if it is one of ``choices`` (strings, perhaps None): TypeError for a value of
+    another type, ValueError for an unknown one."""
+    if not isinstance(value, str) and not (value is None and None in choices):
+        raise TypeError(f"{name}: expected a string, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name}: must be one of {', '.join(map(str, choices))}, got {value!r}")
+    return value
+
+
 def check_metric(metric: Any) -> str:
     if not isinstance(metric, str):
         raise TypeError(f"metric: expected a string, got {type(metric).__name__}")
@@ -60,39 +135,53 @@ def check_metric(metric: Any) -> str:
 
 
 def check_options(metric: str, base: Optional[float], alpha: float) -> float:
-    if base is None:
+    """The log base as the core takes it (0 = nats), after checking ``base`` and ``alpha``
+    (smoothing) against ``metric``."""
+    base_value = check_real(base, "base", low=1, low_open=True, allow_none=True,
+                            hint=" (2 for bits, e for nats)")
+    if base_value is None:
         base_value = 0.0
-    else:
-        if isinstance(base, bool) or not isinstance(base, numbers.Real):
-            raise TypeError(f"base: expected a number or None, got {type(base).__name__}")
-        base_value = float(base)
-        if not np.isfinite(base_value) or base_value <= 1:
-            raise ValueError(f"base: must be a number greater than 1 (2 for bits, e for nats), got {base}")
-        if metric not in LOG_METRICS:
-            raise ValueError(
-                f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); "
-                f"{metric} has no log units, leave base=None"
-            )
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(f"alpha: expected a number, got {type(alpha).__name__}")
-    if not np.isfinite(alpha) or alpha < 0:
-        raise ValueError(f"alpha: must be a finite number >= 0, got {alpha}")
+    elif metric not in LOG_METRICS:
+        raise ValueError(
+            f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); "
+            f"{metric} has no log units, leave base=None"
+        )
+    alpha = check_real(alpha, "alpha", low=0)
     if alpha > 0 and metric not in ("kl", "jeffreys"):
         raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {metric}; use alpha=0")
     return base_value
 
 
 def check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an integer, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: must be >= 0, got {value}")
-    return int(value)
+    """A number of replicates (or of anything countable): an integer >= 0."""
+    return check_int(value, name, minimum=0)
 
 
-def seed_value(seed: Optional[int]) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+def check_ci(ci: Any) -> float:
+    """Interval coverage: a number strictly between 0 and 1."""
+    return check_real(ci, "ci", low=0, high=1, low_open=True, high_open=True, hint=" (e.g. 0.95)")
+
+
+def check_ci_method(ci_method: Any) -> str:
+    """An interval method of :mod:`divergence._util.replicates` (percentile, basic)."""
+    return check_choice(ci_method, "ci_method", CI_METHODS)
+
+
+def seed_value(seed: Any, *, allow_none: bool = True, modulus: int = 2**64) -> int:
+    """A seed for the core's random streams: a non-negative integer, reduced modulo ``modulus``
+    (2**32 for scikit-learn's ``random_state``, with ``allow_none=False``). None, where allowed,
+    draws a fresh seed (callers report it in their settings)."""
+    if seed is None and allow_none:
+        return int(cast(int, np.random.SeedSequence().entropy) % min(2**63, modulus))
+    if not is_int(seed):
+        kind = "a non-negative integer or None" if allow_none else "a non-negative integer"
+        raise TypeError(f"seed: expected {kind}, got {type(seed).__name__}")
+    if seed < 0:
         raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
-    return int(seed) % (2**64)
+    return int(seed) % modulus
+
+
+def sklearn_seed(seed: Any) -> int:
+    """A seed that scikit-learn's ``random_state`` takes (0 .. 2**32 - 1): a non-negative
+    integer (None is refused: a topic model's seed is part of the model), modulo 2**32."""
+    return seed_value(seed, allow_none=False, modulus=2**32)

@@ -1,0 +1,207 @@
+"""The one replicate summariser (divergence._util.replicates.summarise) against the slow,
+obvious NumPy code: per cell, drop the NaN replicates, np.percentile (nearest rank where a
+replicate is infinite), np.mean, an explicit p-value loop. Bit for bit, NaN policy included."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from divergence._util.replicates import CI_METHODS, ci_percentiles, summarise
+
+FIELDS = ("ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
+
+
+@np.errstate(invalid="ignore")
+def reference_cell(v, bs, ns, ci, method, two_sided=False, tol=0.0):
+    """One cell, the obvious way."""
+    out = dict.fromkeys(FIELDS, math.nan)
+    if math.isnan(v):
+        return out
+    if bs is not None:
+        ok = [x for x in bs if not math.isnan(x)]
+        if ok:
+            ok = np.array(ok)
+            lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
+            kind = "linear" if np.all(np.isfinite(ok)) else "nearest"
+            ql, qh = (float(q) for q in np.percentile(ok, [lo_q, hi_q], method=kind))
+            if method == "basic":
+                ql, qh = 2 * v - qh, 2 * v - ql
+            out.update(ci_low=ql, ci_high=qh, boot_mean=float(ok.mean()))
+    if ns is not None:
+        ok = [x for x in ns if not math.isnan(x)]
+        if ok:
+            hits = 0
+            for x in ok:
+                if two_sided:
+                    hits += abs(x) >= abs(v) - tol
+                else:
+                    hits += x >= v - tol
+            nm = float(np.mean(np.array(ok)))
+            out.update(null_mean=nm, excess=v - nm, p_value=(1 + hits) / (1 + len(ok)))
+    return out
+
+
+def assert_cells(s, obs, boot, null, ci, method, axis=0, two_sided=None, tol=0.0):
+    obs = np.asarray(obs, dtype=float)
+    B = None if boot is None else np.moveaxis(np.asarray(boot, dtype=float), axis, 0)
+    P = None if null is None else np.moveaxis(np.asarray(null, dtype=float), axis, 0)
+    for idx in np.ndindex(obs.shape):
+        sides = bool(two_sided[idx]) if two_sided is not None else False
+        bs = None if B is None or not len(B) else list(B[(slice(None),) + idx])
+        ns = None if P is None or not len(P) else list(P[(slice(None),) + idx])
+        want = reference_cell(float(obs[idx]), bs, ns, ci, method, sides, tol)
+        for f in FIELDS:
+            got = float(getattr(s, f)[idx])
+            same = got == want[f] or (math.isnan(got) and math.isnan(want[f]))
+            assert same, (idx, f, got, want[f])
+
+
+@pytest.mark.parametrize("method", CI_METHODS)
+@pytest.mark.parametrize("R", [1, 7, 8, 200, 1001])
+def test_matches_the_per_cell_reference_bit_for_bit(method, R):
+    rng = np.random.default_rng(R)
+    obs = rng.normal(size=(3, 4, 4))
+    boot = rng.normal(size=(R, 3, 4, 4)) * 1e3
+    null = rng.normal(size=(R + 3, 3, 4, 4))
+    s = summarise(obs, boot, null, ci=0.9, method=method)
+    assert_cells(s, obs, boot, null, 0.9, method)
+    assert s.ci_low.shape == obs.shape and s.p_value.dtype == np.float64
+
+
+def test_nan_replicates_are_dropped_and_counted():
+    rng = np.random.default_rng(0)
+    obs = rng.random((2, 5))
+    boot = rng.random((40, 2, 5))
+    null = rng.random((30, 2, 5))
+    boot[rng.random(boot.shape) < 0.3] = np.nan
+    null[rng.random(null.shape) < 0.2] = np.nan
+    boot[:, 1, 4] = np.nan  # a cell without a bootstrap value
+    null[:, 0, 0] = np.nan
+    s = summarise(obs, boot, null, ci=0.95, method="basic")
+    assert_cells(s, obs, boot, null, 0.95, "basic")
+    np.testing.assert_array_equal(s.boot_dropped, np.isnan(boot).sum(axis=0))
+    np.testing.assert_array_equal(s.boot_used, 40 - np.isnan(boot).sum(axis=0))
+    np.testing.assert_array_equal(s.null_dropped, np.isnan(null).sum(axis=0))
+    assert np.isnan(s.ci_low[1, 4]) and np.isnan(s.boot_mean[1, 4])
+    assert np.isnan(s.p_value[0, 0]) and np.isnan(s.null_mean[0, 0])
+    # the p-value counts only the replicates used
+    ns = null[:, 1, 2][~np.isnan(null[:, 1, 2])]
+    assert s.p_value[1, 2] == (1 + np.count_nonzero(ns >= obs[1, 2])) / (1 + len(ns))
+
+
+def test_infinite_replicates_are_values_with_nearest_rank_quantiles():
+    bs = np.array([0.1, 0.2, np.inf, 0.4, 0.3, np.inf, 0.25, 0.15, 0.35, 0.05])
+    s = summarise(0.2, bs, ci=0.8)
+    ql, qh = np.percentile(bs, [10, 90], method="nearest")
+    assert (s.ci_low, s.ci_high) == (ql, qh)
+    assert s.boot_mean == np.inf
+    # an infinite observed value is summarised too (basic: inf - inf is NaN, as in Python)
+    s = summarise(np.inf, bs, np.array([0.1, 0.2]), ci=0.8, method="basic")
+    assert np.isnan(s.ci_low) and s.ci_high == np.inf
+    assert s.p_value == 1 / 3 and s.excess == np.inf
+
+
+def test_nan_observed_has_no_summary():
+    obs = np.array([np.nan, 0.5])
+    s = summarise(obs, np.ones((5, 2)), np.ones((5, 2)))
+    for f in FIELDS:
+        assert np.isnan(getattr(s, f)[0]), f
+    assert s.ci_low[1] == 1.0 and s.p_value[1] == 1.0
+
+
+def test_no_replicates():
+    obs = np.array([0.3, 0.4])
+    for boot, null in ((None, None), (np.empty((0, 2)), np.empty((0, 2)))):
+        s = summarise(obs, boot, null)
+        for f in FIELDS:
+            assert np.isnan(getattr(s, f)).all(), f
+        assert (s.boot_dropped == 0).all() and (s.null_used == 0).all()
+
+
+def test_replicate_axis_elsewhere():
+    rng = np.random.default_rng(4)
+    obs = rng.random((6, 2, 2))
+    boot = rng.random((6, 25, 2, 2))  # windows x replicates x K x K, as drift's core returns them
+    null = rng.random((6, 19, 2, 2))
+    s = summarise(obs, boot, null, ci=0.9, method="percentile", axis=1)
+    assert_cells(s, obs, boot, null, 0.9, "percentile", axis=1)
+
+
+def test_two_sided_per_cell_and_tolerance():
+    rng = np.random.default_rng(5)
+    obs = rng.normal(size=(2, 3))
+    null = rng.normal(size=(50, 2, 3))
+    sides = np.array([[True], [False]])
+    s = summarise(obs, None, null, two_sided=sides)
+    assert_cells(s, obs, None, null, 0.95, "percentile",
+                 two_sided=np.broadcast_to(sides, obs.shape))
+    # tol: a null replicate just below the observed value counts
+    s = summarise(1.0, None, np.array([1.0 - 1e-13, 0.0]), tol=1e-12)
+    assert s.p_value == 2 / 3
+    assert summarise(1.0, None, np.array([1.0 - 1e-13, 0.0])).p_value == 1 / 3
+
+
+def test_scalar_observed():
+    bs = np.array([0.4, 0.6, 0.5])
+    s = summarise(0.5, bs, np.array([0.1, 0.7]))
+    assert s.ci_low.shape == () and s.at(()) == pytest.approx(
+        dict(ci_low=np.percentile(bs, 2.5), ci_high=np.percentile(bs, 97.5),
+             boot_mean=0.5, null_mean=0.4, excess=0.1, p_value=2 / 3))
+
+
+def test_ci_percentiles():
+    assert ci_percentiles(0.95) == (100 * (1 - 0.95) / 2, 100 * (1 + 0.95) / 2)
+    assert ci_percentiles(0.5) == (25.0, 75.0)
+
+
+def test_shape_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="boot"):
+        summarise(np.zeros(3), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="null"):
+        summarise(np.zeros(3), None, np.zeros(5))
+
+
+finite_or_nan = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(float("nan")))
+with_inf = st.one_of(finite_or_nan, st.sampled_from([float("inf"), float("-inf")]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.data(),
+    cells=st.integers(1, 4),
+    ci=st.floats(0.01, 0.99),
+    method=st.sampled_from(CI_METHODS),
+    infinite=st.booleans(),
+)
+def test_properties(data, cells, ci, method, infinite):
+    R = data.draw(st.integers(1, 40), label="R")
+    P = data.draw(st.integers(1, 40), label="P")
+    elems = with_inf if infinite else finite_or_nan
+    obs = data.draw(hnp.arrays(np.float64, cells, elements=st.floats(-1e6, 1e6)), label="obs")
+    boot = data.draw(hnp.arrays(np.float64, (R, cells), elements=elems), label="boot")
+    null = data.draw(hnp.arrays(np.float64, (P, cells), elements=elems), label="null")
+    s = summarise(obs, boot, null, ci=ci, method=method)
+    assert_cells(s, obs, boot, null, ci, method)
+    for c in range(cells):
+        bs = boot[:, c][~np.isnan(boot[:, c])]
+        ns = null[:, c][~np.isnan(null[:, c])]
+        assert s.boot_dropped[c] == R - len(bs) and s.null_dropped[c] == P - len(ns)
+        if len(bs) == 0:
+            assert np.isnan(s.ci_low[c]) and np.isnan(s.ci_high[c]) and np.isnan(s.boot_mean[c])
+        else:
+            lo, hi = s.ci_low[c], s.ci_high[c]
+            if not (np.isnan(lo) or np.isnan(hi)):
+                assert lo <= hi  # ordered
+            if method == "percentile":
+                assert bs.min() <= lo <= hi <= bs.max()  # within the replicates' range
+        if len(ns) == 0:
+            assert np.isnan(s.p_value[c])
+        else:
+            assert 0 < s.p_value[c] <= 1
+            assert s.p_value[c] >= 1 / (1 + len(ns))
