@@ -50,6 +50,7 @@ from ._util.validation import (
     check_count,
     check_metric,
     check_options,
+    is_int,
     resolve_n_jobs,
     seed_value,
 )
@@ -248,7 +249,7 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
             raise ValueError(f"reference: {who} has no statements in any window")
         k = int(nonempty[0])
         return int(b[k]), int(e[k]), f"window {k}"
-    if isinstance(reference, (int, np.integer)) and not isinstance(reference, bool):
+    if is_int(reference):
         k = int(reference)
         if not 0 <= k < len(b):
             raise ValueError(f"reference: window {k} does not exist ({len(b)} windows)")

@@ -3,7 +3,6 @@ statements in every other group."""
 
 from __future__ import annotations
 
-import numbers
 from typing import List, Optional
 
 import numpy as np
@@ -11,7 +10,7 @@ import pandas as pd
 
 from ._compare import Comparison
 from ._measures import nearest
-from ._util.validation import LOG_METRICS, check_metric
+from ._util.validation import LOG_METRICS, check_int, check_metric
 
 __all__ = ["nearest_statements"]
 
@@ -35,10 +34,7 @@ def nearest_statements(result: Comparison, k: int = 3, *, metric: Optional[str] 
     X = result.statements
     if X is None or result.statement_groups is None or result.statement_ids is None:
         raise ValueError("result: this Comparison does not hold its statements; run divergence.compare again")
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise TypeError(f"k: expected an integer, got {type(k).__name__}")
-    if k < 1:
-        raise ValueError(f"k: must be >= 1, got {k}")
+    k = check_int(k, "k", minimum=1)
     metric = check_metric(metric or result.metrics[0])
     settings = result.settings
     base = settings.get("base") if metric in LOG_METRICS else None

@@ -83,7 +83,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._util.replicates import ci_percentiles
-from ._util.validation import check_choice, check_ci, check_int, check_real, resolve_n_jobs, seed_value
+from ._util.validation import check_choice, check_ci, check_int, check_real, is_int, resolve_n_jobs, seed_value
 from ._util.operands import as_csr, csr_tuple
 
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
@@ -322,7 +322,7 @@ class Wordfish:
         out = []
         N = len(names)
         for x in d:
-            if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+            if is_int(x):
                 if not -N <= int(x) < N:
                     raise ValueError(f"dir: document index {x} is outside the {N} documents")
                 out.append(int(x) % N)
