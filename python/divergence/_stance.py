@@ -18,6 +18,7 @@ from . import _core
 from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
 from ._util.replicates import Summary, summarise
 from ._util.validation import METRICS, resolve_n_jobs
+from ._util.groups import drop_absent, label_codes
 from ._partisan import is_corpus, missing_values, where_rows
 
 __all__ = ["SCORE_METRICS", "StanceDivergence", "stance_divergence"]
@@ -75,7 +76,10 @@ class StanceDivergence:
 SCORE_METRICS = ("mean_difference", "wasserstein")
 
 
-def _stance_frame(data: Any, stance_col: str, target_col: Optional[str], group_col: Optional[str]) -> Tuple[pd.DataFrame, Any]:
+def _stance_frame(data: Any, stance_col: str, target_col: Optional[str],
+                  group_col: Optional[str]) -> Tuple[pd.DataFrame, List[str]]:
+    """(group, gcode, stance, target) per statement, and the group names ``gcode`` indexes (a
+    Corpus's own group codes when grouped by its group column)."""
     if is_corpus(data):
         frame = data.frame
         gcol = "group"
@@ -90,12 +94,17 @@ def _stance_frame(data: Any, stance_col: str, target_col: Optional[str], group_c
         if col is not None and col not in frame.columns:
             cols = ", ".join(repr(c) for c in frame.columns)
             raise ValueError(f"{what}: no column {col!r}; columns: {cols}")
+    if is_corpus(data) and gcol == "group":
+        gnames, gcodes = data.group_names, data.group_codes
+    else:
+        gnames, gcodes = label_codes(frame[gcol].astype(str))
     out = pd.DataFrame({
         "group": frame[gcol].astype(str).to_numpy(),
+        "gcode": gcodes,
         "stance": frame[stance_col].to_numpy(),
         "target": frame[target_col].to_numpy() if target_col is not None else np.full(len(frame), "(all)", dtype=object),
     })
-    return out, frame
+    return out, gnames
 
 
 def _as_scores(values: pd.Series) -> Optional[np.ndarray]:
@@ -150,7 +159,7 @@ def stance_divergence(
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
-    df, _ = _stance_frame(data, stance_col, target_col, group_col)
+    df, gnames = _stance_frame(data, stance_col, target_col, group_col)
     notes: List[str] = []
     stance = pd.Series(df["stance"].to_numpy(), dtype=object) if df["stance"].dtype == object else df["stance"]
     scores = None if kind == "label" else _as_scores(stance)
@@ -198,7 +207,7 @@ def stance_divergence(
             f"stance_col: {stance_col!r} has {len(distinct)} distinct value{'' if len(distinct) == 1 else 's'}{shown}; "
             "stance divergence needs at least two different stances"
         )
-    groups_all = sorted(set(df["group"]))
+    groups_all, _ = drop_absent(gnames, df["gcode"].to_numpy())
     if len(groups_all) < 2:
         raise ValueError(f"groups: stance divergence needs at least two groups, found {len(groups_all)}")
     targets = sorted(set(df["target"].astype(str)))
@@ -217,16 +226,16 @@ def stance_divergence(
                 raise ValueError(f"metrics: unknown metric {m!r}; valid: {', '.join(METRICS)}")
         stances = [str(x) for x in distinct]
 
-    reps = _replicates(df, targets, None if is_score else stances, mlist, alpha, bootstrap,
+    reps = _replicates(df, gnames, targets, None if is_score else stances, mlist, alpha, bootstrap,
                        permutations, seed_v, threads)
     dist_rows: List[Dict[str, Any]] = []
     rows: List[Dict[str, Any]] = []
     for target in targets:
         sub = df[df["target"] == target]
-        present = sorted(set(sub["group"]))
+        present, codes = drop_absent(gnames, sub["gcode"].to_numpy())
         if len(present) < 2:
             notes.append(f"target {target!r}: only {len(present)} group ({', '.join(present)}) has statements; skipped")
-        codes = np.searchsorted(present, sub["group"].to_numpy()).astype(np.int32)
+        codes = codes.astype(np.int32)
         K = len(present)
         n_g = np.bincount(codes, minlength=K)
         if is_score:
@@ -273,18 +282,18 @@ def _row(target: str, ga: str, gb: str, metric: str, sm: Summary, cell: Tuple[in
                 **sm.at(cell), n_a=n_a, n_b=n_b)
 
 
-def _replicates(df: pd.DataFrame, targets: Sequence[str], stances: Optional[Sequence[str]],
+def _replicates(df: pd.DataFrame, gnames: List[str], targets: Sequence[str], stances: Optional[Sequence[str]],
                 metrics: Sequence[str], alpha: float, bootstrap: int, permutations: int, seed: int,
                 n_jobs: int) -> Dict[str, Tuple[np.ndarray, ...]]:
     """{target: (observed (m, K, K), bootstrap (B, m, K, K), permutation (P, m, K, K))} for every
     target with at least two groups, from one threaded core call over all targets and replicates
     (groups coded in sorted order; labels when ``stances`` is given, else the scores in "value")."""
     tv = df["target"].to_numpy()
-    gv = df["group"].to_numpy()
+    gv = df["gcode"].to_numpy()
     names, parts, codes, sizes = [], [], [], []
     for target in targets:
         idx = np.flatnonzero(tv == target)
-        present, code = np.unique(gv[idx], return_inverse=True)
+        present, code = drop_absent(gnames, gv[idx])
         if len(present) >= 2:
             names.append(target)
             parts.append(idx)
