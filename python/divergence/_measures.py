@@ -136,9 +136,9 @@ def _operands(X: Any, Y: Any, dt: np.dtype) -> Tuple[_Operand, Optional[_Operand
         )
     if x.is_sparse != y.is_sparse:  # one sparse: run both sparse
         if not x.is_sparse:
-            x = _sparse_operand(sp.csr_matrix(x.dense), "X", dt)
+            x = _sparse_operand(x.dense, "X", dt)
         else:
-            y = _sparse_operand(sp.csr_matrix(y.dense), "Y", dt)
+            y = _sparse_operand(y.dense, "Y", dt)
     return x, y
 
 

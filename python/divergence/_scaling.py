@@ -85,6 +85,7 @@ from . import _core
 from ._util.replicates import ci_percentiles
 from ._util.validation import check_choice, check_ci, check_int, check_real, is_int, resolve_n_jobs, seed_value
 from ._util.operands import as_csr, csr_tuple
+from ._util.groups import label_codes
 
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
 
@@ -120,6 +121,14 @@ def _counts(X: Any, name: str = "X") -> sp.csr_matrix:
         raise ValueError(f"{name}: expected a 2-d matrix")
     # A copy of its own: a fitted model keeps its training counts.
     return as_csr(M, drop_zeros=True, copy=True, invalid=f"{name}: counts must be finite and non-negative")
+
+
+def _document_groups(groups: Sequence[Any], n: int) -> Tuple[List[str], np.ndarray]:
+    """(group names, code per document) of one label per document, compared as text."""
+    g = np.asarray([str(x) for x in groups], dtype=object)
+    if g.shape[0] != n:
+        raise ValueError(f"groups: {g.shape[0]} labels for {n} documents")
+    return label_codes(g)
 
 
 def _show(names: Sequence[str], idx: np.ndarray, limit: int = 10) -> str:
@@ -478,11 +487,7 @@ class Wordfish:
         return pd.DataFrame({"feature": self.feature_names_, "beta": self.beta_, "psi": self.psi_, "phi": self.phi_})
 
     def _group_codes(self, groups: Sequence[Any]) -> Tuple[List[str], np.ndarray]:
-        g = np.asarray([str(x) for x in groups])
-        if g.shape[0] != len(self.theta_):
-            raise ValueError(f"groups: {g.shape[0]} labels for {len(self.theta_)} documents")
-        names, codes = np.unique(g, return_inverse=True)
-        return [str(n) for n in names], codes
+        return _document_groups(groups, len(self.theta_))
 
     def group_positions(self, groups: Sequence[Any], ci: float = 0.95) -> pd.DataFrame:
         """Mean theta per group with intervals: from the bootstrap replicates when available
@@ -681,10 +686,7 @@ class Wordscores:
         df = self.scores(None, rescaling, ci)
         col = rescaling if rescaling in ("lbg", "mv") else "raw"
         pos, se = df[col].to_numpy(), df[f"{col}_se" if col != "raw" else "se"].to_numpy()
-        g = np.asarray([str(x) for x in groups])
-        if g.shape[0] != pos.shape[0]:
-            raise ValueError(f"groups: {g.shape[0]} labels for {pos.shape[0]} documents")
-        names, codes = np.unique(g, return_inverse=True)
+        names, codes = _document_groups(groups, pos.shape[0])
         n = np.bincount(codes, minlength=len(names))
         mean = np.array([pos[codes == k].mean() for k in range(len(names))])
         sem = np.array([np.sqrt((se[codes == k] ** 2).sum()) for k in range(len(names))]) / n
