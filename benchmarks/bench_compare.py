@@ -38,10 +38,17 @@ def _corpus(quick: bool):
     return texts, groups, source
 
 
-def _numpy_replicate(X: sp.csr_matrix, labels: np.ndarray, K: int, rng: np.random.Generator, boot: bool) -> np.ndarray:
+def _numpy_replicate(
+    X: sp.csr_matrix, labels: np.ndarray, K: int, rng: np.random.Generator, boot: bool
+) -> np.ndarray:
     n = X.shape[0]
     if boot:
-        idx = np.concatenate([rng.choice(np.flatnonzero(labels == g), size=int((labels == g).sum())) for g in range(K)])
+        idx = np.concatenate(
+            [
+                rng.choice(np.flatnonzero(labels == g), size=int((labels == g).sum()))
+                for g in range(K)
+            ]
+        )
         lab = labels[idx]
     else:
         idx = np.arange(n)
@@ -54,24 +61,29 @@ def _numpy_replicate(X: sp.csr_matrix, labels: np.ndarray, K: int, rng: np.rando
         D = np.zeros((K, K))
         for a in range(K):
             S = P[a] + P[a + 1 :]
-            D[a, a + 1 :] = np.log(2) + 0.5 * (H[a] + H[a + 1 :] - np.where(S > 0, S * np.log(S), 0).sum(axis=1))
+            D[a, a + 1 :] = np.log(2) + 0.5 * (
+                H[a] + H[a + 1 :] - np.where(S > 0, S * np.log(S), 0).sum(axis=1)
+            )
     return D
 
 
 def _case(quick: bool, n_jobs: int) -> Dict[str, Any]:
-    from divergence import Vectorizer
-    from divergence import group_matrix
+    from divergence import Vectorizer, group_matrix
 
     texts, groups, source = _corpus(quick)
     X = Vectorizer().fit_transform(texts).astype(np.float64)
     names, labels = np.unique(groups, return_inverse=True)
     K = len(names)
     reps = 100 if quick else 1000
-    group_matrix(X, labels, K, ["jsd"], bootstrap=2, permutations=2, seed=0, n_jobs=n_jobs)  # warm-up
+    group_matrix(
+        X, labels, K, ["jsd"], bootstrap=2, permutations=2, seed=0, n_jobs=n_jobs
+    )  # warm-up
     best = np.inf
     for _ in range(1 if not quick else 2):
         t0 = time.perf_counter()
-        group_matrix(X, labels, K, ["jsd"], bootstrap=reps, permutations=reps, seed=1, n_jobs=n_jobs)
+        group_matrix(
+            X, labels, K, ["jsd"], bootstrap=reps, permutations=reps, seed=1, n_jobs=n_jobs
+        )
         best = min(best, time.perf_counter() - t0)
     rng = np.random.default_rng(0)
     few = 10 if quick else 20
@@ -87,8 +99,13 @@ def _case(quick: bool, n_jobs: int) -> Dict[str, Any]:
         "ratios": {"scipy.sparse+NumPy (scaled)": numpy_s / best},
         "target": "< 10 s for 1000 + 1000 on 2 cores" if not quick else "smoke (100 + 100)",
         "passed": (best < target_s) if not quick else None,
-        "extra": {"source": source, "n_terms": int(X.shape[1]), "nnz": int(X.nnz), "n_jobs": n_jobs,
-                  "notes": [f"NumPy baseline timed on {few} replicates and scaled to {2 * reps}"]},
+        "extra": {
+            "source": source,
+            "n_terms": int(X.shape[1]),
+            "nnz": int(X.nnz),
+            "n_jobs": n_jobs,
+            "notes": [f"NumPy baseline timed on {few} replicates and scaled to {2 * reps}"],
+        },
     }
 
 

@@ -94,7 +94,7 @@ def _jsd_series(sums: Any, n: int) -> np.ndarray:
 def baseline_adjacent(X: sp.csr_matrix, window: int, step: int) -> np.ndarray:
     """scipy.sparse window sums, JSD in NumPy (window entropies reused)."""
     starts = np.arange(0, X.shape[0] - window + 1, step)
-    sums = (np.asarray(X[b:b + window].sum(axis=0)).ravel() for b in starts)
+    sums = (np.asarray(X[b : b + window].sum(axis=0)).ravel() for b in starts)
     return _jsd_series(sums, len(starts))
 
 
@@ -102,7 +102,10 @@ def baseline_adjacent_bincount(X: sp.csr_matrix, window: int, step: int) -> np.n
     """Window sums with np.bincount over the CSR arrays, JSD in NumPy."""
     starts = np.arange(0, X.shape[0] - window + 1, step)
     ip, ix, d, V = X.indptr, X.indices, X.data, X.shape[1]
-    sums = (np.bincount(ix[ip[b]:ip[b + window]], weights=d[ip[b]:ip[b + window]], minlength=V) for b in starts)
+    sums = (
+        np.bincount(ix[ip[b] : ip[b + window]], weights=d[ip[b] : ip[b + window]], minlength=V)
+        for b in starts
+    )
     return _jsd_series(sums, len(starts))
 
 
@@ -112,14 +115,16 @@ def baseline_adjacent_textbook(X: sp.csr_matrix, window: int, step: int) -> np.n
     out = np.full(len(starts), np.nan)
     prev = None
     for k, b in enumerate(starts):
-        s = np.asarray(X[b:b + window].sum(axis=0)).ravel()
+        s = np.asarray(X[b : b + window].sum(axis=0)).ravel()
         p = s / s.sum()
         if prev is not None:
             q = prev
             m = 0.5 * (p + q)
             nz_p = p > 0
             nz_q = q > 0
-            out[k] = 0.5 * np.sum(p[nz_p] * np.log(p[nz_p] / m[nz_p])) + 0.5 * np.sum(q[nz_q] * np.log(q[nz_q] / m[nz_q]))
+            out[k] = 0.5 * np.sum(p[nz_p] * np.log(p[nz_p] / m[nz_p])) + 0.5 * np.sum(
+                q[nz_q] * np.log(q[nz_q] / m[nz_q])
+            )
         prev = p
     return out
 
@@ -152,8 +157,15 @@ def case_windows(quick: bool, n_jobs: int) -> Dict[str, Any]:
         "binc": lambda: res.__setitem__("binc", baseline_adjacent_bincount(X, window, step)),
     }
     for _ in range(3):
-        t["ours"] = min(t["ours"], _best(
-            lambda: res.__setitem__("ours", dv.drift(X, window=window, step=step, mode="adjacent", n_jobs=n_jobs)), 3))
+        t["ours"] = min(
+            t["ours"],
+            _best(
+                lambda: res.__setitem__(
+                    "ours", dv.drift(X, window=window, step=step, mode="adjacent", n_jobs=n_jobs)
+                ),
+                3,
+            ),
+        )
         for k, fn in calls.items():
             t[k] = min(t[k], _best(fn, 1))
     ours, base, text, binc = t["ours"], t["base"], t["text"], t["binc"]
@@ -174,8 +186,11 @@ def case_windows(quick: bool, n_jobs: int) -> Dict[str, Any]:
         "target": ">= 20x vs scipy.sparse + numpy",
         "passed": bool(ratio >= 20),
         "extra": {
-            "windows": int(len(res["ours"])), "nnz": int(X.nnz), "max_abs_diff": diff,
-            "ours_1_thread_s": ours1, "ratio_1_thread": base / ours1,
+            "windows": int(len(res["ours"])),
+            "nnz": int(X.nnz),
+            "max_abs_diff": diff,
+            "ours_1_thread_s": ours1,
+            "ratio_1_thread": base / ours1,
             "targets": {"scipy.sparse + numpy": 20.0},
             "notes": [f"ours on {n_jobs} thread(s); the baselines are single-threaded NumPy"],
         },

@@ -89,12 +89,28 @@ LN2 = math.log(2.0)
 CHILD_MARK = "@@bench-result@@"
 
 # Sizes: full (the issue) and quick (CI smoke run).
-FULL = {"dense_n": 4000, "sparse_small": 4000, "sparse_large": 20000, "nearest_n": 200000,
-        "memory_n": 20000, "pdist_rows": 300, "inverted_rows_small": 4000, "inverted_rows_large": 20000,
-        "tune_rows": 1000}
-QUICK = {"dense_n": 1000, "sparse_small": 1000, "sparse_large": 2000, "nearest_n": 20000,
-         "memory_n": 2000, "pdist_rows": 60, "inverted_rows_small": 1000, "inverted_rows_large": 300,
-         "tune_rows": 500}
+FULL = {
+    "dense_n": 4000,
+    "sparse_small": 4000,
+    "sparse_large": 20000,
+    "nearest_n": 200000,
+    "memory_n": 20000,
+    "pdist_rows": 300,
+    "inverted_rows_small": 4000,
+    "inverted_rows_large": 20000,
+    "tune_rows": 1000,
+}
+QUICK = {
+    "dense_n": 1000,
+    "sparse_small": 1000,
+    "sparse_large": 2000,
+    "nearest_n": 20000,
+    "memory_n": 2000,
+    "pdist_rows": 60,
+    "inverted_rows_small": 1000,
+    "inverted_rows_large": 300,
+    "tune_rows": 500,
+}
 NEAREST_K = 10
 NEAREST_PEAK_LIMIT = 2 * 10**9  # bytes: "under 2 GB"
 
@@ -109,8 +125,15 @@ def dense_topics(n: int, k: int = 50, concentration: float = 0.1, seed: int = 0)
 
 
 @lru_cache(maxsize=2)
-def sparse_counts(n: int, v: int = 20000, terms: int = 40, exponent: float = 1.1, max_count: int = 5,
-                  draws: int = 160, seed: int = 1) -> sp.csr_matrix:
+def sparse_counts(
+    n: int,
+    v: int = 20000,
+    terms: int = 40,
+    exponent: float = 1.1,
+    max_count: int = 5,
+    draws: int = 160,
+    seed: int = 1,
+) -> sp.csr_matrix:
     """n rows of Zipf-like term counts, CSR float64 (exact recipe in the module docstring)."""
     rng = np.random.default_rng(seed)
     perm = rng.permutation(v)  # rank -> column id
@@ -149,8 +172,11 @@ def shared_term_stats(S: sp.csr_matrix) -> Dict[str, Any]:
     df = np.bincount(S.indices, minlength=S.shape[1]).astype(np.int64)
     nnz_row = np.diff(S.indptr)
     return {
-        "N": S.shape[0], "V": S.shape[1], "nnz": int(S.nnz),
-        "terms_per_row_mean": float(nnz_row.mean()), "terms_per_row_min": int(nnz_row.min()),
+        "N": S.shape[0],
+        "V": S.shape[1],
+        "nnz": int(S.nnz),
+        "terms_per_row_mean": float(nnz_row.mean()),
+        "terms_per_row_min": int(nnz_row.min()),
         "max_df": int(df.max()),
         "sum_df2": int((df * df).sum()),
         "sum_df_pairs": int((df * (df - 1) // 2).sum()),
@@ -165,7 +191,9 @@ def csr_bytes(S: sp.csr_matrix) -> int:
 # Timing
 
 
-def best_of(fn: Callable[[], Any], repeat: int, times: Optional[List[float]] = None) -> Tuple[float, Any]:
+def best_of(
+    fn: Callable[[], Any], repeat: int, times: Optional[List[float]] = None
+) -> Tuple[float, Any]:
     """Best wall time of ``repeat`` calls, and the last result (the previous one is released
     before each call, so two large outputs never coexist). Each time is appended to ``times``."""
     best = math.inf
@@ -186,24 +214,42 @@ def _pairs(n: int) -> int:
     return n * (n - 1) // 2
 
 
-def _result(name: str, ours_s: float, baselines: Dict[str, float], targets: Dict[str, float],
-            extra: Dict[str, Any], notes: List[str]) -> Dict[str, Any]:
+def _result(
+    name: str,
+    ours_s: float,
+    baselines: Dict[str, float],
+    targets: Dict[str, float],
+    extra: Dict[str, Any],
+    notes: List[str],
+) -> Dict[str, Any]:
     ratios = {b: t / ours_s for b, t in baselines.items()}
     passed = all(ratios[b] >= need for b, need in targets.items()) if targets else None
     target = "; ".join(f">= {need:g}x vs {b}" for b, need in targets.items())
     extra = dict(extra)
     extra["targets"] = targets
     extra["notes"] = notes
-    return {"name": name, "ours_s": ours_s, "baselines": baselines, "ratios": ratios, "target": target,
-            "passed": passed, "extra": extra}
+    return {
+        "name": name,
+        "ours_s": ours_s,
+        "baselines": baselines,
+        "ratios": ratios,
+        "target": target,
+        "passed": passed,
+        "extra": extra,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # NumPy baselines
 
 
-def numpy_jsd_blockwise(X: np.ndarray, block_rows: int = 16, block_cols: int = 128,
-                        reduction: str = "einsum", threads: int = 1) -> np.ndarray:
+def numpy_jsd_blockwise(
+    X: np.ndarray,
+    block_rows: int = 16,
+    block_cols: int = 128,
+    reduction: str = "einsum",
+    threads: int = 1,
+) -> np.ndarray:
     """Dense JSD matrix (nats) in X's dtype, by tiles of broadcast sums (module docstring)."""
     dt = X.dtype
     n, k = X.shape
@@ -285,9 +331,12 @@ def numpy_mirror_upper(U: np.ndarray, block: int = 256) -> None:
         d[il] = d.T[il]
 
 
-def numpy_jsd_inverted_index(S: sp.csr_matrix, rows: Optional[np.ndarray] = None,
-                             threads: int = 1, timing: Optional[Dict[str, Any]] = None
-                             ) -> Tuple[np.ndarray, int]:
+def numpy_jsd_inverted_index(
+    S: sp.csr_matrix,
+    rows: Optional[np.ndarray] = None,
+    threads: int = 1,
+    timing: Optional[Dict[str, Any]] = None,
+) -> Tuple[np.ndarray, int]:
     """Sparse JSD (nats) through an inverted index (posting lists), upper triangle only.
 
     For row i, the entries of each of its columns' posting lists that come after row i (rows
@@ -309,7 +358,9 @@ def numpy_jsd_inverted_index(S: sp.csr_matrix, rows: Optional[np.ndarray] = None
     plog = pdata * np.log(pdata)
     # Inverted index: CSC whose data are CSR positions, so that each CSR entry knows its place in
     # its column's posting list (the entries after it are the rows j > i).
-    T = sp.csr_matrix((np.arange(nnz, dtype=np.float64), S.indices, S.indptr), shape=S.shape).tocsc()
+    T = sp.csr_matrix(
+        (np.arange(nnz, dtype=np.float64), S.indices, S.indptr), shape=S.shape
+    ).tocsc()
     T.sort_indices()
     post_rows = T.indices
     csr_at = T.data.astype(np.int64)
@@ -331,7 +382,7 @@ def numpy_jsd_inverted_index(S: sp.csr_matrix, rows: Optional[np.ndarray] = None
             tot = int(cnt.sum())
             counts[t] += tot
             if tot == 0:
-                U[r, i + 1:] = LN2
+                U[r, i + 1 :] = LN2
                 continue
             pos = np.arange(tot) + np.repeat(start - (np.cumsum(cnt) - cnt), cnt)
             s = np.repeat(pdata[a:z], cnt)
@@ -342,7 +393,7 @@ def numpy_jsd_inverted_index(S: sp.csr_matrix, rows: Optional[np.ndarray] = None
             acc = np.bincount(post_rows[pos] - (i + 1), weights=g, minlength=n - i - 1)
             acc *= 0.5
             acc += LN2
-            U[r, i + 1:] = acc
+            U[r, i + 1 :] = acc
 
     if threads > 1:
         with ThreadPoolExecutor(threads) as ex:
@@ -380,14 +431,22 @@ def dense_case(n: int, dtype: Any, quick: bool, n_jobs: int) -> Dict[str, Any]:
     pairwise(X[: min(n, 256)], metric="jsd", dtype=dt, n_jobs=n_jobs)  # warm-up
     runs: List[float] = []
     t_ours, D = best_of(lambda: pairwise(X, metric="jsd", dtype=dt, n_jobs=n_jobs), 3, runs)
-    t_ours1, _ = best_of(lambda: pairwise(X, metric="jsd", dtype=dt, n_jobs=1), 3 if not quick else 1)
+    t_ours1, _ = best_of(
+        lambda: pairwise(X, metric="jsd", dtype=dt, n_jobs=1), 3 if not quick else 1
+    )
     cfg = tune_numpy_blockwise(X[: min(n, size["tune_rows"])], n_jobs, quick)
     run_cfg = {k: cfg[k] for k in ("block_rows", "block_cols", "reduction", "threads")}
     t_np, Dn = best_of(lambda: numpy_jsd_blockwise(X, **run_cfg), 3)
     baselines = {f"numpy blockwise {tag}": t_np}
     extra: Dict[str, Any] = {
-        "N": n, "K": X.shape[1], "dtype": str(dt), "pairs": _pairs(n), "n_jobs": n_jobs,
-        "ours_runs_s": runs, "ours_n_jobs1_s": t_ours1, "numpy_blockwise_config": cfg,
+        "N": n,
+        "K": X.shape[1],
+        "dtype": str(dt),
+        "pairs": _pairs(n),
+        "n_jobs": n_jobs,
+        "ours_runs_s": runs,
+        "ours_n_jobs1_s": t_ours1,
+        "numpy_blockwise_config": cfg,
         "max_abs_diff_vs_numpy": float(np.abs(D.astype(np.float64) - Dn).max()),
     }
     del Dn
@@ -402,7 +461,9 @@ def dense_case(n: int, dtype: Any, quick: bool, n_jobs: int) -> Dict[str, Any]:
         extra["max_abs_diff_sqrt_vs_scipy"] = float(np.abs(np.sqrt(D[iu]) - dc).max())
         notes.append("scipy pdist returns sqrt(JSD); timed as is")
     notes.append(f"numpy blockwise tuned on {cfg['tuned_on_rows']} rows: {run_cfg}")
-    return _result(f"dense jsd {tag} N={n} K={X.shape[1]}", t_ours, baselines, targets, extra, notes)
+    return _result(
+        f"dense jsd {tag} N={n} K={X.shape[1]}", t_ours, baselines, targets, extra, notes
+    )
 
 
 def sparse_case(n: int, quick: bool, n_jobs: int, role: str) -> Dict[str, Any]:
@@ -438,8 +499,10 @@ def sparse_case(n: int, quick: bool, n_jobs: int, role: str) -> Dict[str, Any]:
     inv_timing: Dict[str, Any] = {}
     inv_runs: List[float] = []
     t_inv_sub, (Dinv, evaluations) = best_of(
-        lambda: numpy_jsd_inverted_index(S, rows, inv_threads, inv_timing), 2 if rows is None and slow else 3,
-        inv_runs)
+        lambda: numpy_jsd_inverted_index(S, rows, inv_threads, inv_timing),
+        2 if rows is None and slow else 3,
+        inv_runs,
+    )
     scale = stats["sum_df_pairs"] / evaluations
     name_inv = "numpy inverted index" + (" (scaled)" if rows is not None else "")
     baselines[name_inv] = t_inv_sub * scale
@@ -447,12 +510,17 @@ def sparse_case(n: int, quick: bool, n_jobs: int, role: str) -> Dict[str, Any]:
         max_diff_inv = float(np.abs(Dinv - D_rows).max())
         mirrors = inv_timing.get("mirror_s", [0.0] * len(inv_runs))
         no_mirror = min(t - m for t, m in zip(inv_runs, mirrors))
-        notes.append(f"numpy inverted index: full matrix end to end, best of {len(inv_runs)} (like ours: "
-                     f"its output, all {evaluations:.3g} g evaluations = sum df(df-1)/2, and its mirror "
-                     f"{min(mirrors):.3g} s), {inv_threads} thread(s); without the mirror {no_mirror:.3g} s "
-                     f"= {no_mirror / t_ours:.3g}x ours")
-        extra_inv = {"numpy_inverted_runs_s": inv_runs, "numpy_inverted_mirror_s": mirrors,
-                     "ratio_vs_numpy_inverted_without_mirror": no_mirror / t_ours}
+        notes.append(
+            f"numpy inverted index: full matrix end to end, best of {len(inv_runs)} (like ours: "
+            f"its output, all {evaluations:.3g} g evaluations = sum df(df-1)/2, and its mirror "
+            f"{min(mirrors):.3g} s), {inv_threads} thread(s); without the mirror {no_mirror:.3g} s "
+            f"= {no_mirror / t_ours:.3g}x ours"
+        )
+        extra_inv = {
+            "numpy_inverted_runs_s": inv_runs,
+            "numpy_inverted_mirror_s": mirrors,
+            "ratio_vs_numpy_inverted_without_mirror": no_mirror / t_ours,
+        }
     else:
         upper = np.arange(n)[None, :] > rows[:, None]
         max_diff_inv = float(np.abs(np.where(upper, Dinv - D_rows, 0.0)).max())
@@ -464,9 +532,17 @@ def sparse_case(n: int, quick: bool, n_jobs: int, role: str) -> Dict[str, Any]:
         extra_inv = {}
     del Dinv, D_rows
     extra: Dict[str, Any] = dict(stats)
-    extra.update({"pairs": _pairs(n), "n_jobs": n_jobs, "ours_runs_s": runs, "numpy_inverted_rows_timed": m_inv,
-                  "numpy_inverted_timed_s": t_inv_sub, "numpy_inverted_threads": inv_threads,
-                  "max_abs_diff_vs_numpy_inverted": max_diff_inv})
+    extra.update(
+        {
+            "pairs": _pairs(n),
+            "n_jobs": n_jobs,
+            "ours_runs_s": runs,
+            "numpy_inverted_rows_timed": m_inv,
+            "numpy_inverted_timed_s": t_inv_sub,
+            "numpy_inverted_threads": inv_threads,
+            "max_abs_diff_vs_numpy_inverted": max_diff_inv,
+        }
+    )
     extra.update(extra_inv)
     targets: Dict[str, float] = {}
     if role == "small":
@@ -479,8 +555,10 @@ def sparse_case(n: int, quick: bool, n_jobs: int, role: str) -> Dict[str, Any]:
         iu = np.triu_indices(m_pd, 1)
         extra["max_abs_diff_sqrt_vs_scipy_dense"] = float(np.abs(np.sqrt(D_first[iu]) - dc).max())
         extra["scipy_pdist_dense_rows_timed"] = m_pd
-        notes.append(f"scipy pdist on {m_pd} densified rows ({_pairs(m_pd)} pairs) timed {t_pd_sub:.3g} s, "
-                     f"scaled x{pd_scale:.4g} to {_pairs(n)} pairs")
+        notes.append(
+            f"scipy pdist on {m_pd} densified rows ({_pairs(m_pd)} pairs) timed {t_pd_sub:.3g} s, "
+            f"scaled x{pd_scale:.4g} to {_pairs(n)} pairs"
+        )
         targets["scipy pdist dense (scaled)"] = 1000.0
     else:
         targets["sklearn cosine_similarity"] = 1.0
@@ -547,8 +625,13 @@ def _child(spec: Dict[str, Any]) -> Dict[str, Any]:
         out = pairwise(S, n_jobs=n_jobs)
     elapsed = time.perf_counter() - t0
     peak_kib = _status_kib("VmHWM")
-    res: Dict[str, Any] = {"seconds": elapsed, "input_bytes": input_bytes, "peak_reset": reset,
-                           "baseline_rss_bytes": (base_kib or 0) * 1024, "peak_rss_bytes": (peak_kib or 0) * 1024}
+    res: Dict[str, Any] = {
+        "seconds": elapsed,
+        "input_bytes": input_bytes,
+        "peak_reset": reset,
+        "baseline_rss_bytes": (base_kib or 0) * 1024,
+        "peak_rss_bytes": (peak_kib or 0) * 1024,
+    }
     res["peak_above_baseline_bytes"] = max(0, res["peak_rss_bytes"] - res["baseline_rss_bytes"])
     # Sanity check: 3 rows against pairwise(S[:3], S).
     rows = pairwise(S[:3], S, n_jobs=n_jobs)
@@ -575,58 +658,118 @@ def _run_child(spec: Dict[str, Any], timeout: float) -> Dict[str, Any]:
         "import bench_pairwise as b\n"
         "print(b.CHILD_MARK + json.dumps(b._child(json.loads(sys.argv[1]))), flush=True)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"subprocess for {spec} exited {proc.returncode}: {proc.stderr[-2000:]}")
     for line in proc.stdout.splitlines():
         if line.startswith(CHILD_MARK):
-            return json.loads(line[len(CHILD_MARK):])
-    raise RuntimeError(f"subprocess for {spec} printed no result: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
+            return json.loads(line[len(CHILD_MARK) :])
+    raise RuntimeError(
+        f"subprocess for {spec} printed no result: {proc.stdout[-1000:]} {proc.stderr[-1000:]}"
+    )
 
 
 def nearest_case(n: int, quick: bool, n_jobs: int) -> Dict[str, Any]:
     r = _run_child({"kind": "nearest", "n": n, "n_jobs": n_jobs}, timeout=7200)
     peak = r["peak_above_baseline_bytes"]
     passed = peak < NEAREST_PEAK_LIMIT and r["check_rows_ok"]
-    extra = {"N": n, "k": NEAREST_K, "pairs": _pairs(n), "n_jobs": n_jobs,
-             "peak_above_baseline_MB": peak / 1e6, "process_peak_MB": r["peak_rss_bytes"] / 1e6,
-             "baseline_rss_MB": r["baseline_rss_bytes"] / 1e6, "input_MB": r["input_bytes"] / 1e6,
-             "output_MB": r["output_bytes"] / 1e6, "peak_reset": r["peak_reset"],
-             "check_rows_ok": r["check_rows_ok"], "check_rows_max_abs_diff": r["check_rows_max_abs_diff"]}
-    notes = ["fresh subprocess; peak = VmHWM above the RSS after imports, data and a warm-up "
-             "(VmHWM reset through /proc/self/clear_refs)" if r["peak_reset"] else
-             "fresh subprocess; VmHWM could not be reset: peak is a lower bound (HWM after - HWM before)",
-             "one timed run (no best of 3: slow case); pairs/s counts N(N-1)/2 candidate pairs"]
-    return {"name": f"nearest k={NEAREST_K} sparse N={n}", "ours_s": r["seconds"], "baselines": {},
-            "ratios": {}, "target": f"peak {peak / 1e6:.0f} MB < {NEAREST_PEAK_LIMIT / 1e9:g} GB",
-            "passed": passed, "extra": dict(extra, notes=notes)}
+    extra = {
+        "N": n,
+        "k": NEAREST_K,
+        "pairs": _pairs(n),
+        "n_jobs": n_jobs,
+        "peak_above_baseline_MB": peak / 1e6,
+        "process_peak_MB": r["peak_rss_bytes"] / 1e6,
+        "baseline_rss_MB": r["baseline_rss_bytes"] / 1e6,
+        "input_MB": r["input_bytes"] / 1e6,
+        "output_MB": r["output_bytes"] / 1e6,
+        "peak_reset": r["peak_reset"],
+        "check_rows_ok": r["check_rows_ok"],
+        "check_rows_max_abs_diff": r["check_rows_max_abs_diff"],
+    }
+    notes = [
+        "fresh subprocess; peak = VmHWM above the RSS after imports, data and a warm-up "
+        "(VmHWM reset through /proc/self/clear_refs)"
+        if r["peak_reset"]
+        else "fresh subprocess; VmHWM could not be reset: peak is a lower bound (HWM after - HWM before)",
+        "one timed run (no best of 3: slow case); pairs/s counts N(N-1)/2 candidate pairs",
+    ]
+    return {
+        "name": f"nearest k={NEAREST_K} sparse N={n}",
+        "ours_s": r["seconds"],
+        "baselines": {},
+        "ratios": {},
+        "target": f"peak {peak / 1e6:.0f} MB < {NEAREST_PEAK_LIMIT / 1e9:g} GB",
+        "passed": passed,
+        "extra": dict(extra, notes=notes),
+    }
 
 
 def full_matrix_memory_case(n: int, quick: bool, n_jobs: int) -> Dict[str, Any]:
     r = _run_child({"kind": "pairwise", "n": n, "n_jobs": n_jobs}, timeout=3600)
     peak, out_b, in_b = r["peak_above_baseline_bytes"], r["output_bytes"], r["input_bytes"]
     limit = 1.1 * out_b + in_b
-    extra = {"N": n, "pairs": _pairs(n), "n_jobs": n_jobs, "peak_above_baseline_MB": peak / 1e6,
-             "output_MB": out_b / 1e6, "input_MB": in_b / 1e6, "limit_MB": limit / 1e6,
-             "peak_over_output": peak / out_b, "process_peak_MB": r["peak_rss_bytes"] / 1e6,
-             "baseline_rss_MB": r["baseline_rss_bytes"] / 1e6, "peak_reset": r["peak_reset"],
-             "check_rows_ok": r["check_rows_ok"], "check_rows_max_abs_diff": r["check_rows_max_abs_diff"]}
-    notes = ["fresh subprocess, one run; peak = VmHWM above the RSS after imports, data (the input "
-             "is already resident) and a warm-up; limit = 1.1 x output + input"]
-    return {"name": f"full matrix memory sparse N={n}", "ours_s": r["seconds"], "baselines": {}, "ratios": {},
-            "target": f"peak {peak / 1e6:.0f} MB <= 1.1 out + in = {limit / 1e6:.0f} MB",
-            "passed": bool(peak <= limit and r["check_rows_ok"]), "extra": dict(extra, notes=notes)}
+    extra = {
+        "N": n,
+        "pairs": _pairs(n),
+        "n_jobs": n_jobs,
+        "peak_above_baseline_MB": peak / 1e6,
+        "output_MB": out_b / 1e6,
+        "input_MB": in_b / 1e6,
+        "limit_MB": limit / 1e6,
+        "peak_over_output": peak / out_b,
+        "process_peak_MB": r["peak_rss_bytes"] / 1e6,
+        "baseline_rss_MB": r["baseline_rss_bytes"] / 1e6,
+        "peak_reset": r["peak_reset"],
+        "check_rows_ok": r["check_rows_ok"],
+        "check_rows_max_abs_diff": r["check_rows_max_abs_diff"],
+    }
+    notes = [
+        "fresh subprocess, one run; peak = VmHWM above the RSS after imports, data (the input "
+        "is already resident) and a warm-up; limit = 1.1 x output + input"
+    ]
+    return {
+        "name": f"full matrix memory sparse N={n}",
+        "ours_s": r["seconds"],
+        "baselines": {},
+        "ratios": {},
+        "target": f"peak {peak / 1e6:.0f} MB <= 1.1 out + in = {limit / 1e6:.0f} MB",
+        "passed": bool(peak <= limit and r["check_rows_ok"]),
+        "extra": dict(extra, notes=notes),
+    }
 
 
 def cases(quick: bool) -> List[Dict[str, Any]]:
     """Case specs; ``run(n_jobs)`` returns the result dict (see benchmarks/run.py)."""
     s = QUICK if quick else FULL
     return [
-        {"name": "dense jsd f64", "run": lambda n_jobs: dense_case(s["dense_n"], np.float64, quick, n_jobs)},
-        {"name": "dense jsd f32", "run": lambda n_jobs: dense_case(s["dense_n"], np.float32, quick, n_jobs)},
-        {"name": "sparse jsd small", "run": lambda n_jobs: sparse_case(s["sparse_small"], quick, n_jobs, "small")},
-        {"name": "sparse jsd large", "run": lambda n_jobs: sparse_case(s["sparse_large"], quick, n_jobs, "large")},
-        {"name": "nearest sparse", "run": lambda n_jobs: nearest_case(s["nearest_n"], quick, n_jobs)},
-        {"name": "full matrix memory", "run": lambda n_jobs: full_matrix_memory_case(s["memory_n"], quick, n_jobs)},
+        {
+            "name": "dense jsd f64",
+            "run": lambda n_jobs: dense_case(s["dense_n"], np.float64, quick, n_jobs),
+        },
+        {
+            "name": "dense jsd f32",
+            "run": lambda n_jobs: dense_case(s["dense_n"], np.float32, quick, n_jobs),
+        },
+        {
+            "name": "sparse jsd small",
+            "run": lambda n_jobs: sparse_case(s["sparse_small"], quick, n_jobs, "small"),
+        },
+        {
+            "name": "sparse jsd large",
+            "run": lambda n_jobs: sparse_case(s["sparse_large"], quick, n_jobs, "large"),
+        },
+        {
+            "name": "nearest sparse",
+            "run": lambda n_jobs: nearest_case(s["nearest_n"], quick, n_jobs),
+        },
+        {
+            "name": "full matrix memory",
+            "run": lambda n_jobs: full_matrix_memory_case(s["memory_n"], quick, n_jobs),
+        },
     ]

@@ -38,6 +38,8 @@ import numpy as np
 import scipy.sparse as sp
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
 def _package_parent() -> str:
     """The folder holding the `divergence` this process imported (installed or source tree),
     so the child process measures the same build."""
@@ -46,7 +48,14 @@ def _package_parent() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(divergence.__file__)))
 
 
-def zipf_counts(N: int, V: int, seed: int = 0, beta_sd: float = 0.5, levels: int = 41, return_theta: bool = False):
+def zipf_counts(
+    N: int,
+    V: int,
+    seed: int = 0,
+    beta_sd: float = 0.5,
+    levels: int = 41,
+    return_theta: bool = False,
+):
     """Zipf counts with one latent dimension: document i has a position theta_i ~ N(0, 1)
     (rounded to one of ``levels`` values on [-3, 3], so that every level's word distribution is
     computed once), feature j a discrimination beta_j ~ N(0, beta_sd), and the document's tokens
@@ -83,7 +92,18 @@ def zipf_counts(N: int, V: int, seed: int = 0, beta_sd: float = 0.5, levels: int
     return (X, theta) if return_theta else X
 
 
-def numpy_iteration(Y: np.ndarray, alpha, theta, psi, beta, pb=1 / 9, pt=1.0, inner=10, first_step=0.5, inner_tol=1e-8):
+def numpy_iteration(
+    Y: np.ndarray,
+    alpha,
+    theta,
+    psi,
+    beta,
+    pb=1 / 9,
+    pt=1.0,
+    inner=10,
+    first_step=0.5,
+    inner_tol=1e-8,
+):
     """One outer iteration of the same updates on dense arrays (vectorised over parameters):
     the first outer iteration of the "quanteda" solver (first Newton step halved, at most
     ``inner`` steps, stopping when no parameter moves by more than ``inner_tol``), then the
@@ -126,14 +146,15 @@ def numpy_iteration(Y: np.ndarray, alpha, theta, psi, beta, pb=1 / 9, pt=1.0, in
     alpha = alpha - alpha.mean()
     theta = (theta - theta.mean()) / theta.std(ddof=1)
     eta = alpha[:, None] + psi[None, :] + theta[:, None] * beta[None, :]
-    lp = float((Y * eta).sum() - np.exp(eta).sum() - 0.5 * pb * (beta @ beta) - 0.5 * pt * (theta @ theta))
+    lp = float(
+        (Y * eta).sum() - np.exp(eta).sum() - 0.5 * pb * (beta @ beta) - 0.5 * pt * (theta @ theta)
+    )
     return alpha, theta, psi, beta, lp
 
 
 def _core_fit(X: sp.csr_matrix, u: np.ndarray, n_jobs: int, iters: int = 1):
     """(seconds, result) of ``iters`` outer iterations in the core from the given start vector."""
-    from divergence import _core
-    from divergence import Wordfish
+    from divergence import Wordfish, _core
     from divergence._util.operands import csr_tuple
 
     opts = Wordfish(max_iter=iters)._options((0, 1))
@@ -164,8 +185,7 @@ def iteration_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
     t = time.perf_counter()
     _a, th_np, _p, _b, lp_np = numpy_iteration(Y, alpha, theta, psi, beta)
     base = time.perf_counter() - t
-    from divergence import _core
-    from divergence import Wordfish
+    from divergence import Wordfish, _core
     from divergence._util.operands import csr_tuple
 
     res = _core.wordfish_fit(csr_tuple(X), u, Wordfish(max_iter=1)._options((0, 1)), n_jobs)
@@ -180,10 +200,17 @@ def iteration_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
         "ratios": {"numpy dense": base / ours},
         "target": "faster than the dense NumPy implementation of the same updates",
         "passed": base > ours and agree < 1e-6,
-        "extra": {"n_jobs": n_jobs, "ours_n_jobs_1_s": ours1, "speedup_threads": ours1 / ours, "nnz": int(X.nnz),
-                  "numpy_finite": bool(np.isfinite(lp_np) and np.all(np.isfinite(th_np))),
-                  "max_abs_theta_diff_vs_numpy": agree, "logpost_numpy": lp_np, "logpost_ours": float(res["logpost"]),
-                  "numpy_dense_bytes": int(Y.nbytes)},
+        "extra": {
+            "n_jobs": n_jobs,
+            "ours_n_jobs_1_s": ours1,
+            "speedup_threads": ours1 / ours,
+            "nnz": int(X.nnz),
+            "numpy_finite": bool(np.isfinite(lp_np) and np.all(np.isfinite(th_np))),
+            "max_abs_theta_diff_vs_numpy": agree,
+            "logpost_numpy": lp_np,
+            "logpost_ours": float(res["logpost"]),
+            "numpy_dense_bytes": int(Y.nbytes),
+        },
     }
 
 
@@ -252,9 +279,11 @@ def large_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
     out["cells"] = N * V
     out["ns_per_cell_1"] = out["iter_s_1"] / (N * V) * 1e9
     notes = [
-        ("peak_rss = VmHWM of a fresh child process over all its phases (data generation included; "
-         "not ru_maxrss, which on Linux keeps the parent's peak across fork + exec); "
-         "fit_peak_rss = VmHWM reset after the data were made (start values and each timed iteration)"),
+        (
+            "peak_rss = VmHWM of a fresh child process over all its phases (data generation included; "
+            "not ru_maxrss, which on Linux keeps the parent's peak across fork + exec); "
+            "fit_peak_rss = VmHWM reset after the data were made (start values and each timed iteration)"
+        ),
         "iter_s_J = one outer iteration (max_iter=1: feature step, document step, log-posterior) with n_jobs=J",
     ]
     return {

@@ -55,8 +55,9 @@ def _best(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def _fit_case(method: str, quick: bool, n_jobs: int) -> Dict[str, Any]:
-    from divergence import TopicModel
     from sklearn.decomposition import NMF, LatentDirichletAllocation
+
+    from divergence import TopicModel
 
     n, V = (400, 800) if quick else (2000, 2000)
     k = 10
@@ -68,8 +69,13 @@ def _fit_case(method: str, quick: bool, n_jobs: int) -> Dict[str, Any]:
 
     def theirs() -> None:
         if method == "lda":
-            LatentDirichletAllocation(n_components=k, learning_method="batch", random_state=0, max_iter=mi,
-                                      evaluate_every=-1).fit(X)
+            LatentDirichletAllocation(
+                n_components=k,
+                learning_method="batch",
+                random_state=0,
+                max_iter=mi,
+                evaluate_every=-1,
+            ).fit(X)
         else:
             import warnings
 
@@ -77,8 +83,14 @@ def _fit_case(method: str, quick: bool, n_jobs: int) -> Dict[str, Any]:
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                NMF(n_components=k, init="nndsvda", solver="mu", beta_loss="kullback-leibler", max_iter=mi,
-                    random_state=0).fit(X)
+                NMF(
+                    n_components=k,
+                    init="nndsvda",
+                    solver="mu",
+                    beta_loss="kullback-leibler",
+                    max_iter=mi,
+                    random_state=0,
+                ).fit(X)
 
     repeat = 3
     # Interleave so that load changes on a shared machine hit both alike.
@@ -94,8 +106,11 @@ def _fit_case(method: str, quick: bool, n_jobs: int) -> Dict[str, Any]:
         "ratios": {f"sklearn {method.upper()} direct": ratio},
         "target": "wrapper overhead <= 10% (ratio >= 0.909)",
         "passed": bool(ratio >= 1 / 1.1),
-        "extra": {"overhead_pct": round(100 * (t_ours / t_sk - 1), 1),
-                  "targets": {f"sklearn {method.upper()} direct": 1 / 1.1}, "n_jobs": n_jobs},
+        "extra": {
+            "overhead_pct": round(100 * (t_ours / t_sk - 1), 1),
+            "targets": {f"sklearn {method.upper()} direct": 1 / 1.1},
+            "n_jobs": n_jobs,
+        },
     }
 
 
@@ -110,7 +125,9 @@ def _compare_case(quick: bool, n_jobs: int) -> Dict[str, Any]:
     theta = rng.dirichlet(np.full(k, 0.3), size=N)
     model = TopicModel(k=k, seed=0, max_iter=2, n_jobs=n_jobs).fit(X[:500])
     t0 = time.perf_counter()
-    r = compare_topics(model, X, labels, theta=theta, bootstrap=B, permutations=P, seed=0, n_jobs=n_jobs)
+    r = compare_topics(
+        model, X, labels, theta=theta, bootstrap=B, permutations=P, seed=0, n_jobs=n_jobs
+    )
     t_ours = time.perf_counter() - t0
     m = 500 if quick else 2000
     t_tr = _best(lambda: model.transform(X[:m]), 1) * (N / m)
@@ -121,8 +138,11 @@ def _compare_case(quick: bool, n_jobs: int) -> Dict[str, Any]:
         "ratios": {f"LDA transform (E-step), {m} rows scaled": t_tr / t_ours},
         "target": "-",
         "passed": None,
-        "extra": {"rows_in_topics_table": int(len(r.topics)), "n_jobs": n_jobs,
-                  "notes": ["the baseline is the cost of producing the mixtures, for scale; no target"]},
+        "extra": {
+            "rows_in_topics_table": int(len(r.topics)),
+            "n_jobs": n_jobs,
+            "notes": ["the baseline is the cost of producing the mixtures, for scale; no target"],
+        },
     }
 
 
@@ -130,7 +150,11 @@ def cases(quick: bool, n_jobs: int = 0) -> List[Dict[str, Any]]:
     from divergence._util.validation import resolve_n_jobs
 
     threads = n_jobs or resolve_n_jobs(None)
-    out = [_fit_case("lda", quick, threads), _fit_case("nmf", quick, threads), _compare_case(quick, threads)]
+    out = [
+        _fit_case("lda", quick, threads),
+        _fit_case("nmf", quick, threads),
+        _compare_case(quick, threads),
+    ]
     return out
 
 

@@ -65,7 +65,7 @@ def _cpu_model() -> str:
 def _version(mod: str) -> Optional[str]:
     try:
         m = importlib.import_module(mod)
-    except Exception:  # noqa: BLE001 - report absence, whatever the reason
+    except Exception:
         return None
     return str(getattr(m, "__version__", "?"))
 
@@ -99,7 +99,7 @@ def machine_info(n_jobs: int) -> Dict[str, Any]:
         import divergence
 
         info["divergence_path"] = os.path.dirname(divergence.__file__)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     # Reported as found; the driver never changes them.
     info["env"] = {
@@ -113,23 +113,36 @@ def machine_info(n_jobs: int) -> Dict[str, Any]:
         from threadpoolctl import threadpool_info
 
         info["blas"] = [
-            {k: d.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer", "architecture",
-                                   "filepath")}
+            {
+                k: d.get(k)
+                for k in (
+                    "internal_api",
+                    "version",
+                    "num_threads",
+                    "threading_layer",
+                    "architecture",
+                    "filepath",
+                )
+            }
             for d in threadpool_info()
         ]
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         info["blas"] = f"unavailable ({type(e).__name__}: {e})"
     return info
 
 
 def _print_machine(info: Dict[str, Any]) -> None:
     print("machine")
-    print(f"  cpu: {info['cpu_model']}; usable cores: {info['cpus_usable']} of {info['cpus_total']}; "
-          f"memory: {info.get('mem_total_gib', '?')} GiB; n_jobs: {info['n_jobs']}")
+    print(
+        f"  cpu: {info['cpu_model']}; usable cores: {info['cpus_usable']} of {info['cpus_total']}; "
+        f"memory: {info.get('mem_total_gib', '?')} GiB; n_jobs: {info['n_jobs']}"
+    )
     if "loadavg_at_start" in info:
         print("  load average at start: " + ", ".join(f"{x:.2f}" for x in info["loadavg_at_start"]))
-    print(f"  python {info['python']}; numpy {info['numpy_version']}; scipy {info['scipy_version']}; "
-          f"sklearn {info['sklearn_version']}; divergence {info['divergence_version']}")
+    print(
+        f"  python {info['python']}; numpy {info['numpy_version']}; scipy {info['scipy_version']}; "
+        f"sklearn {info['sklearn_version']}; divergence {info['divergence_version']}"
+    )
     blas = info.get("blas")
     if isinstance(blas, list):
         for d in blas:
@@ -159,7 +172,7 @@ def discover(only: Optional[str]) -> Tuple[List[Tuple[str, Any]], List[Dict[str,
         name = os.path.splitext(os.path.basename(path))[0]
         try:
             mod = importlib.import_module(name)
-        except Exception as e:  # noqa: BLE001 - any import failure skips the module
+        except Exception as e:
             msg = f"{type(e).__name__}: {e}"
             print(f"skipping {name}: import failed ({msg})", file=sys.stderr)
             skipped.append({"module": name, "reason": msg})
@@ -179,7 +192,9 @@ def _call_with_n_jobs(fn: Callable[..., Any], n_jobs: int, *args: Any) -> Any:
         return fn(*args)
     if "n_jobs" in params:
         return fn(*args, n_jobs=n_jobs)
-    positional = [p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    positional = [
+        p for p in params.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     if len(positional) > len(args) and positional[len(args)].default is inspect.Parameter.empty:
         return fn(*args, n_jobs)
     return fn(*args)
@@ -221,17 +236,21 @@ def normalise_result(res: Dict[str, Any], module: str, n_jobs: int) -> Dict[str,
     return out
 
 
-def run_all(quick: bool, only: Optional[str], n_jobs: int) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]:
+def run_all(
+    quick: bool, only: Optional[str], n_jobs: int
+) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]:
     modules, skipped = discover(only)
     results: List[Dict[str, Any]] = []
     for name, mod in modules:
-        short = name[len("bench_"):]
+        short = name[len("bench_") :]
         module_matches = only is None or only in name
         try:
             specs = _call_with_n_jobs(mod.cases, n_jobs, quick)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             traceback.print_exc()
-            results.append({"name": f"{short}: cases()", "module": name, "error": f"{type(e).__name__}: {e}"})
+            results.append(
+                {"name": f"{short}: cases()", "module": name, "error": f"{type(e).__name__}: {e}"}
+            )
             continue
         for spec in specs:
             case_name = str(spec.get("name", "?"))
@@ -246,11 +265,13 @@ def run_all(quick: bool, only: Optional[str], n_jobs: int) -> Tuple[List[Dict[st
                 else:
                     res = spec
                 res = normalise_result(res, name, n_jobs)
-            except Exception as e:  # noqa: BLE001 - report, continue with the other cases
+            except Exception as e:
                 traceback.print_exc()
                 res = {"name": case_name, "module": name, "error": f"{type(e).__name__}: {e}"}
             res["wall_s"] = time.perf_counter() - t0
-            print(f"[{short}] {case_name}: done in {res['wall_s']:.1f} s", file=sys.stderr, flush=True)
+            print(
+                f"[{short}] {case_name}: done in {res['wall_s']:.1f} s", file=sys.stderr, flush=True
+            )
             results.append(res)
     return results, skipped
 
@@ -309,19 +330,33 @@ def print_table(results: List[Dict[str, Any]]) -> None:
                 verdict = "-" if ratio is None else ("pass" if ratio >= need else "MISS")
             else:
                 tgt, verdict = ("", "")
-            rows.append((r["name"] if first else "", _fmt_s(r["ours_s"]) if first else "",
-                         pps_s if first else "", b, _fmt_s(r["baselines"][b]), _fmt_ratio(ratio), tgt, verdict))
+            rows.append(
+                (
+                    r["name"] if first else "",
+                    _fmt_s(r["ours_s"]) if first else "",
+                    pps_s if first else "",
+                    b,
+                    _fmt_s(r["baselines"][b]),
+                    _fmt_ratio(ratio),
+                    tgt,
+                    verdict,
+                )
+            )
         if r["baselines"] and not per_target and (r["target"] or r["passed"] is not None):
             # A target that is not a per-baseline ratio: its own row.
             rows.append(("", "", "", "", "", "", r["target"], _verdict(r["passed"])))
         for n in extra.get("notes", []):
             notes.append(f"{r['name']}: {n}")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
+    widths = [
+        max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)
+    ]
     widths = [min(w, 48) for w in widths]
 
     def line(cells: Tuple[str, ...]) -> str:
-        return "  ".join(c[:w].ljust(w) if i in (0, 3, 6) else c[:w].rjust(w) if i != 7 else c
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c[:w].ljust(w) if i in (0, 3, 6) else c[:w].rjust(w) if i != 7 else c
+            for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     print(line(head))
     print("  ".join("-" * w for w in widths))
@@ -334,8 +369,10 @@ def print_table(results: List[Dict[str, Any]]) -> None:
     print()
     overall = [r for r in results if "error" not in r and r.get("passed") is not None]
     passed = sum(1 for r in overall if r["passed"])
-    print(f"targets met: {passed} of {len(overall)} cases with a target "
-          f"(reported, not asserted); errors: {sum(1 for r in results if 'error' in r)}")
+    print(
+        f"targets met: {passed} of {len(overall)} cases with a target "
+        f"(reported, not asserted); errors: {sum(1 for r in results if 'error' in r)}"
+    )
     if notes:
         print("\nnotes")
         for n in notes:
@@ -399,9 +436,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run at reduced sizes (CI)")
     ap.add_argument("--json", metavar="PATH", help="write results and machine info as JSON")
-    ap.add_argument("--only", metavar="SUBSTRING", help="run only modules or cases whose name contains it")
-    ap.add_argument("--n-jobs", type=int, default=None,
-                    help="threads for our code and the threaded baselines (default: all usable CPUs)")
+    ap.add_argument(
+        "--only", metavar="SUBSTRING", help="run only modules or cases whose name contains it"
+    )
+    ap.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="threads for our code and the threaded baselines (default: all usable CPUs)",
+    )
     args = ap.parse_args(argv)
     try:  # keep stdout in order with the progress lines on stderr
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -423,8 +466,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         for s in skipped:
             print(f"skipped module {s['module']}: {s['reason']}")
     if args.json:
-        payload = {"machine": info, "mode": "quick" if args.quick else "full", "n_jobs": n_jobs,
-                   "only": args.only, "total_s": total, "skipped_modules": skipped, "results": results}
+        payload = {
+            "machine": info,
+            "mode": "quick" if args.quick else "full",
+            "n_jobs": n_jobs,
+            "only": args.only,
+            "total_s": total,
+            "skipped_modules": skipped,
+            "results": results,
+        }
         write_json(args.json, payload)
         print(f"wrote {args.json}")
     return 1 if any("error" in r for r in results) else 0

@@ -58,7 +58,9 @@ def as_dense64(X: Any) -> np.ndarray:
     return np.array(X, dtype=np.float64)
 
 
-def distribution(x: np.ndarray, metric: str, alpha: float = 0.0, normalize: bool = True) -> np.ndarray:
+def distribution(
+    x: np.ndarray, metric: str, alpha: float = 0.0, normalize: bool = True
+) -> np.ndarray:
     """The distribution a row stands for under ``metric`` (smoothing, normalisation)."""
     x = np.asarray(x, dtype=np.float64)
     if metric in SMOOTHED and alpha > 0:
@@ -267,7 +269,9 @@ def tolerances(
             for M in (X, Y):
                 if M is not None:
                     A = as_dense64(M)
-                    mag += math.log(float(A.sum(axis=1).max()) + A.shape[1] * alpha) if A.size else 0.0
+                    mag += (
+                        math.log(float(A.sum(axis=1).max()) + A.shape[1] * alpha) if A.size else 0.0
+                    )
         else:
             # Σ p ln p and Σ p ln q: terms up to |ln p| with p as small as the data allows.
             for M in (X, Y):
@@ -281,7 +285,13 @@ def tolerances(
 
 
 def assert_matches(
-    got: np.ndarray, ref: np.ndarray, metric: str, dtype: Any, *, slack: float = 1.0, **tol_kwargs: Any
+    got: np.ndarray,
+    ref: np.ndarray,
+    metric: str,
+    dtype: Any,
+    *,
+    slack: float = 1.0,
+    **tol_kwargs: Any,
 ) -> None:
     """Assert the core's matrix matches the oracle's to the tolerances above (inf == inf).
 

@@ -11,8 +11,8 @@ import pytest
 import scipy.sparse as sp
 
 import divergence
-from divergence import _core
 import reference as R
+from divergence import _core
 
 X3 = np.array([[1.0, 2.0, 0.0, 1.0], [0.0, 1.0, 1.0, 1.0], [3.0, 0.0, 0.0, 1.0]])
 LAYOUTS = {"dense": np.asarray, "csr": sp.csr_matrix}
@@ -32,7 +32,9 @@ def _core_dense(X, out, metric="jsd", n_jobs=1):
 
 
 def _core_sparse(indptr, indices, data, n_cols, out):
-    return _core.pairwise_sparse((indptr, indices, data, n_cols), None, out, "jsd", 0.0, 0.0, True, 1)
+    return _core.pairwise_sparse(
+        (indptr, indices, data, n_cols), None, out, "jsd", 0.0, 0.0, True, 1
+    )
 
 
 def _close(got, want, metric, X, alpha=0.0, dtype=np.float64, slack=2.0):
@@ -89,7 +91,9 @@ def test_rows_without_mass_are_listed(layout):
     one[1] = 0
     _raises(ValueError, lambda: divergence.pairwise(LAYOUTS[layout](one)), "X", "row 1", "no mass")
     # Explicitly stored zeros are not mass either.
-    Z = sp.csr_matrix((np.r_[1.0, 0.0, 0.0], np.array([1, 0, 3]), np.array([0, 1, 3])), shape=(2, 4))
+    Z = sp.csr_matrix(
+        (np.r_[1.0, 0.0, 0.0], np.array([1, 0, 3]), np.array([0, 1, 3])), shape=(2, 4)
+    )
     assert Z.nnz == 3
     _raises(ValueError, lambda: divergence.pairwise(Z), "X", "row 1", "no mass")
 
@@ -104,8 +108,12 @@ def test_single_pair_and_contributions_reject_bad_values():
 
 @pytest.mark.parametrize(
     "p, q, name",
-    [([1.0, np.nan], [1.0, 1.0], "p"), ([1.0, 1.0], [0.0, -1.0], "q"), ([1.0, 1.0], [0.0, 0.0], "q"),
-     ([0.0, 0.0], [1.0, 1.0], "p")],
+    [
+        ([1.0, np.nan], [1.0, 1.0], "p"),
+        ([1.0, 1.0], [0.0, -1.0], "q"),
+        ([1.0, 1.0], [0.0, 0.0], "q"),
+        ([0.0, 0.0], [1.0, 1.0], "p"),
+    ],
 )
 def test_single_pair_messages_name_p_and_q(p, q, name):
     """divergence(p, q) has arguments p and q, so its messages should name them. Found: they
@@ -215,7 +223,9 @@ def test_k_out_of_range(layout):
 def test_bad_alpha(alpha, metric):
     for fn in _entry_points(X3, metric=metric, alpha=alpha).values():
         _raises(ValueError, fn, "alpha")
-    _raises(ValueError, lambda: divergence.contributions(X3[0], X3[1], metric, alpha=alpha), "alpha")
+    _raises(
+        ValueError, lambda: divergence.contributions(X3[0], X3[1], metric, alpha=alpha), "alpha"
+    )
 
 
 def test_alpha_only_for_smoothed_metrics_and_numeric():
@@ -233,7 +243,9 @@ def test_kl_without_smoothing_names_the_rows(layout, self_):
     ref = R.pairwise_ref(P, None if self_ else Q, "kl")
     i, j = np.argwhere(np.isinf(ref))[0]  # first bad pair, row-major
     for fn in _entry_points(conv(P), Y, metric="kl").values():
-        msg = _raises(ValueError, fn, "alpha", f"row {j} of {'X' if self_ else 'Y'}", f"row {i} of X")
+        msg = _raises(
+            ValueError, fn, "alpha", f"row {j} of {'X' if self_ else 'Y'}", f"row {i} of X"
+        )
         assert "alpha > 0" in msg or "alpha=" in msg
     # jeffreys needs equal supports: name both rows
     ref = R.pairwise_ref(P, None if self_ else Q, "jeffreys")
@@ -246,7 +258,12 @@ def test_kl_without_smoothing_names_the_rows(layout, self_):
 
 
 def test_kl_contributions_without_smoothing():
-    _raises(ValueError, lambda: divergence.contributions([1, 1, 0], [1, 0, 1], "kl"), "alpha", "column 1")
+    _raises(
+        ValueError,
+        lambda: divergence.contributions([1, 1, 0], [1, 0, 1], "kl"),
+        "alpha",
+        "column 1",
+    )
 
 
 def test_unknown_metric_lists_the_valid_ones():
@@ -271,7 +288,9 @@ def test_unknown_metric_lists_the_valid_ones():
 @pytest.mark.parametrize("base", [0, 1, -2, float("nan"), float("inf")])
 def test_bad_base(base):
     _raises(ValueError, lambda: divergence.pairwise(X3, metric="jsd", base=base), "base")
-    _raises(ValueError, lambda: divergence.nearest(X3, k=1, metric="kl", alpha=0.5, base=base), "base")
+    _raises(
+        ValueError, lambda: divergence.nearest(X3, k=1, metric="kl", alpha=0.5, base=base), "base"
+    )
 
 
 def test_base_only_for_log_metrics():
@@ -289,7 +308,9 @@ def test_base_below_one(metric):
     X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     opts = {"alpha": 0.5} if metric == "kl" else {}
     for base in (0.5, 1 - 1e-9):
-        _raises(ValueError, lambda: divergence.pairwise(X, metric=metric, base=base, **opts), "base")
+        _raises(
+            ValueError, lambda: divergence.pairwise(X, metric=metric, base=base, **opts), "base"
+        )
 
 
 def test_n_jobs():
@@ -309,10 +330,19 @@ def test_n_jobs():
 def test_bad_out(layout, tmp_path):
     X = LAYOUTS[layout](X3)
     _raises(ValueError, lambda: divergence.pairwise(X, out=np.empty((3, 2))), "out", "(3, 3)")
-    _raises(ValueError, lambda: divergence.pairwise(X, X[:2], out=np.empty((3, 3))), "out", "(3, 2)")
+    _raises(
+        ValueError, lambda: divergence.pairwise(X, X[:2], out=np.empty((3, 3))), "out", "(3, 2)"
+    )
     _raises(ValueError, lambda: divergence.pairwise(X, out=np.empty(9)), "out")
-    _raises(TypeError, lambda: divergence.pairwise(X, out=np.empty((3, 3), dtype=np.float32)), "out", "float")
-    _raises(TypeError, lambda: divergence.pairwise(X, dtype=np.float32, out=np.empty((3, 3))), "out")
+    _raises(
+        TypeError,
+        lambda: divergence.pairwise(X, out=np.empty((3, 3), dtype=np.float32)),
+        "out",
+        "float",
+    )
+    _raises(
+        TypeError, lambda: divergence.pairwise(X, dtype=np.float32, out=np.empty((3, 3))), "out"
+    )
     _raises(TypeError, lambda: divergence.pairwise(X, out=np.empty((3, 3), dtype=np.int64)), "out")
     _raises(TypeError, lambda: divergence.pairwise(X, out=[[0.0] * 3] * 3), "out")
     _raises(ValueError, lambda: divergence.pairwise(X, out=np.empty((3, 3)).T), "out")  # F order
@@ -340,10 +370,16 @@ def test_core_rejects_bad_buffers():
     d = np.array([1.0, 1.0])
     o = np.empty((1, 1))
     for ix, what in [((1, 0), "unsorted"), ((0, 0), "duplicate"), ((0, 5), "outside")]:
-        _raises(ValueError, lambda: _core_sparse(ip, np.array(ix, dtype=np.int32), d, 2, o), "X", what)
+        _raises(
+            ValueError, lambda: _core_sparse(ip, np.array(ix, dtype=np.int32), d, 2, o), "X", what
+        )
     short = np.array([0], dtype=np.int32)  # indptr says 3 entries, there is 1
-    _raises(ValueError, lambda: _core_sparse(np.array([0, 3], dtype=np.int64), short, d[:1], 2, o), "X")
-    _raises(TypeError, lambda: _core_sparse(ip, np.array([0, 1], dtype=np.int64), d, 2, o), "X.indices")
+    _raises(
+        ValueError, lambda: _core_sparse(np.array([0, 3], dtype=np.int64), short, d[:1], 2, o), "X"
+    )
+    _raises(
+        TypeError, lambda: _core_sparse(ip, np.array([0, 1], dtype=np.int64), d, 2, o), "X.indices"
+    )
 
 
 @pytest.mark.parametrize("n_jobs", [1, 2, 7])
@@ -364,8 +400,9 @@ def test_core_csr_check_names_the_first_bad_row_on_large_input(n_jobs):
     win = np.array([0], dtype=np.int64), np.array([n], dtype=np.int64)
 
     def call(indices, indptr=ip):
-        return _core.window_pairs((indptr, indices, data, V), win[0], win[1], pairs, pairs, "jsd", 0.0, 0.0,
-                                  True, n_jobs)
+        return _core.window_pairs(
+            (indptr, indices, data, V), win[0], win[1], pairs, pairs, "jsd", 0.0, 0.0, True, n_jobs
+        )
 
     call(X.indices)  # well formed
     for row, what in [(15000, "unsorted"), (9001, "duplicate"), (17777, "outside")]:
@@ -412,7 +449,9 @@ def test_non_canonical_sparse_is_summed_like_scipy(metric, dtype):
     D = divergence.pairwise(A, metric=metric, dtype=dtype, **opts)
     a = opts.get("alpha", 0.0)
     D32 = dense.astype(dtype)
-    _close(D, divergence.pairwise(dense, metric=metric, dtype=dtype, **opts), metric, dense, a, dtype)
+    _close(
+        D, divergence.pairwise(dense, metric=metric, dtype=dtype, **opts), metric, dense, a, dtype
+    )
     _close(D, R.pairwise_ref(D32, metric=metric, **opts), metric, dense, a, dtype, slack=1.0)
     Dy = divergence.pairwise(A, A, metric=metric, dtype=dtype, **opts)
     _close(Dy, R.pairwise_ref(D32, D32, metric=metric, **opts), metric, dense, a, dtype, slack=1.0)
@@ -426,8 +465,18 @@ def test_non_canonical_sparse_is_summed_like_scipy(metric, dtype):
 
 @pytest.mark.parametrize(
     "fmt",
-    ["csc", "coo", "lil", "dok", "bsr", "csr_array", "coo_array", "int64-csr", "float32-csr",
-     "int64-indices"],
+    [
+        "csc",
+        "coo",
+        "lil",
+        "dok",
+        "bsr",
+        "csr_array",
+        "coo_array",
+        "int64-csr",
+        "float32-csr",
+        "int64-indices",
+    ],
 )
 @pytest.mark.parametrize("metric", ["jsd", "kl", "cosine"])
 def test_other_sparse_formats(fmt, metric):
@@ -446,7 +495,8 @@ def test_other_sparse_formats(fmt, metric):
         "int64-csr": lambda: sp.csr_matrix(A.astype(np.int64)),
         "float32-csr": lambda: base.astype(np.float32),
         "int64-indices": lambda: sp.csr_matrix(
-            (base.data, base.indices.astype(np.int64), base.indptr.astype(np.int64)), shape=base.shape
+            (base.data, base.indices.astype(np.int64), base.indptr.astype(np.int64)),
+            shape=base.shape,
         ),
     }[fmt]
     opts = {"alpha": 0.5} if metric == "kl" else {}
@@ -458,7 +508,9 @@ def test_other_sparse_formats(fmt, metric):
     # COO with duplicate coordinates: summed, as scipy's toarray does
     if fmt == "coo":
         C = base.tocoo()
-        dup = sp.coo_matrix((np.r_[C.data, C.data], (np.r_[C.row, C.row], np.r_[C.col, C.col])), shape=C.shape)
+        dup = sp.coo_matrix(
+            (np.r_[C.data, C.data], (np.r_[C.row, C.row], np.r_[C.col, C.col])), shape=C.shape
+        )
         want = divergence.pairwise(dup.toarray(), metric=metric, **opts)
         _close(divergence.pairwise(dup, metric=metric, **opts), want, metric, 2 * A, a)
 
@@ -478,7 +530,9 @@ def test_strided_and_foreign_dense_input(metric):
         want = divergence.pairwise(C.astype(np.float64), metric=metric)
         _close(divergence.pairwise(C, metric=metric), want, metric, C)
     # python lists
-    assert np.array_equal(divergence.pairwise(A.tolist(), metric=metric), divergence.pairwise(A, metric=metric))
+    assert np.array_equal(
+        divergence.pairwise(A.tolist(), metric=metric), divergence.pairwise(A, metric=metric)
+    )
 
 
 def test_mixed_sparse_and_dense_operands():

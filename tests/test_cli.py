@@ -20,17 +20,42 @@ import pytest
 from click.testing import CliRunner
 
 import divergence
-from divergence.cli import main
 from divergence import example_path
+from divergence.cli import main
 
 PKG_PARENT = Path(divergence.__file__).resolve().parents[1]
 FAST = ["--bootstrap", "5", "--permutations", "5"]
 TABLE_COLUMNS = [
-    "group_a", "group_b", "metric", "value", "ci_low", "ci_high", "null_mean", "excess",
-    "p_value", "n_a", "n_b", "tokens_a", "tokens_b",
+    "group_a",
+    "group_b",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "null_mean",
+    "excess",
+    "p_value",
+    "n_a",
+    "n_b",
+    "tokens_a",
+    "tokens_b",
 ]
-TERM_COLUMNS = ["group_a", "group_b", "side", "rank", "term", "z", "delta", "count_a", "count_b",
-                "freq_a", "freq_b", "jsd_contribution", "alpha0", "variance"]
+TERM_COLUMNS = [
+    "group_a",
+    "group_b",
+    "side",
+    "rank",
+    "term",
+    "z",
+    "delta",
+    "count_a",
+    "count_b",
+    "freq_a",
+    "freq_b",
+    "jsd_contribution",
+    "alpha0",
+    "variance",
+]
 EXAMPLE_GROUPS = ["Armenia", "Azerbaijan", "Karabakh Armenians", "Mediators"]
 
 
@@ -43,10 +68,16 @@ def _env() -> dict:
     return env
 
 
-def _proc(*args: str, cwd: Path, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+def _proc(
+    *args: str, cwd: Path, input: bytes | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "divergence", *args], cwd=cwd, env=_env(), input=input,
-        capture_output=True, timeout=timeout,
+        [sys.executable, "-m", "divergence", *args],
+        cwd=cwd,
+        env=_env(),
+        input=input,
+        capture_output=True,
+        timeout=timeout,
     )
 
 
@@ -88,14 +119,38 @@ def test_compare_example_prints_matrix_pairs_and_terms():
         assert g in out
     assert "Armenia vs Azerbaijan" in out
     assert "null mean" in out and "excess" in out
-    assert "distinguishing terms (log-odds z, informative Dirichlet prior alpha0=500, monroe variance)" in out
+    assert (
+        "distinguishing terms (log-odds z, informative Dirichlet prior alpha0=500, monroe variance)"
+        in out
+    )
     assert "seed 0" in out
     assert res.stderr == "" or "Traceback" not in res.stderr
 
 
 def test_compare_several_metrics_and_options_in_the_report():
-    res = _ok(["compare", "--example", *FAST, "--metric", "jsd,tv", "--metric", "kl", "--alpha", "0.5",
-               "--base", "2", "--ci", "0.9", "--ci-method", "basic", "--top-terms", "3", "--seed", "4"])
+    res = _ok(
+        [
+            "compare",
+            "--example",
+            *FAST,
+            "--metric",
+            "jsd,tv",
+            "--metric",
+            "kl",
+            "--alpha",
+            "0.5",
+            "--base",
+            "2",
+            "--ci",
+            "0.9",
+            "--ci-method",
+            "basic",
+            "--top-terms",
+            "3",
+            "--seed",
+            "4",
+        ]
+    )
     out = res.stdout
     assert "jsd (log base 2.0)" in out and "tv (no log units)" in out and "kl (log base 2.0)" in out
     assert "90% basic" in out and "seed 4" in out
@@ -108,12 +163,30 @@ def test_compare_without_terms():
 
 
 def test_the_table_matches_the_python_api(tmp_path):
-    _ok(["compare", "--example", "--bootstrap", "20", "--permutations", "20", "--seed", "3",
-         "--format", "csv", "-o", tmp_path / "r.csv"])
+    _ok(
+        [
+            "compare",
+            "--example",
+            "--bootstrap",
+            "20",
+            "--permutations",
+            "20",
+            "--seed",
+            "3",
+            "--format",
+            "csv",
+            "-o",
+            tmp_path / "r.csv",
+        ]
+    )
     got = pd.read_csv(tmp_path / "r.csv")
-    res = divergence.compare(divergence.Corpus.example(), bootstrap=20, permutations=20, seed=3, top_terms=15)
+    res = divergence.compare(
+        divergence.Corpus.example(), bootstrap=20, permutations=20, seed=3, top_terms=15
+    )
     want = res.table
-    assert list(got["group_a"]) == list(want["group_a"]) and list(got["group_b"]) == list(want["group_b"])
+    assert list(got["group_a"]) == list(want["group_a"]) and list(got["group_b"]) == list(
+        want["group_b"]
+    )
     for c in ("value", "ci_low", "ci_high", "null_mean", "excess", "p_value"):
         np.testing.assert_allclose(got[c], want[c], rtol=1e-12, err_msg=c)
     terms = pd.read_csv(tmp_path / "r.terms.csv")
@@ -134,14 +207,27 @@ def _read_table(path: Path, fmt: str) -> pd.DataFrame:
 @pytest.mark.parametrize("fmt", ["csv", "json", "parquet"])
 def test_compare_writes_table_terms_and_manifest(tmp_path, fmt):
     out = tmp_path / "res" / f"result.{fmt}"
-    res = _ok(["compare", "--example", *FAST, "--seed", "42", "--jobs", "2", "--format", fmt, "-o", out])
+    res = _ok(
+        ["compare", "--example", *FAST, "--seed", "42", "--jobs", "2", "--format", fmt, "-o", out]
+    )
     # The example carries hand-coded stances, so their tables come too.
-    assert _files(tmp_path) == sorted([
-        "res/manifest.json", f"res/result.{fmt}", f"res/result.terms.{fmt}",
-        f"res/result.stances.{fmt}", f"res/result.stance_distributions.{fmt}",
-    ])
+    assert _files(tmp_path) == sorted(
+        [
+            "res/manifest.json",
+            f"res/result.{fmt}",
+            f"res/result.terms.{fmt}",
+            f"res/result.stances.{fmt}",
+            f"res/result.stance_distributions.{fmt}",
+        ]
+    )
     stances = _read_table(out.with_name(f"result.stances.{fmt}"), fmt)
-    assert set(stances["target"]) == {"talks format", "reintegration", "Lachin corridor", "security guarantees", "mediation"}
+    assert set(stances["target"]) == {
+        "talks format",
+        "reintegration",
+        "Lachin corridor",
+        "security guarantees",
+        "mediation",
+    }
     assert f"wrote {out}" in res.stderr
     assert res.stdout == ""
     table = _read_table(out, fmt)
@@ -181,7 +267,12 @@ def test_output_to_stdout_csv_and_json():
     assert list(table.columns[:4]) == ["group_a", "group_b", "metric", "value"] and len(table) == 6
     res = _ok(["compare", "--example", *FAST, "--format", "json", "-o", "-"])
     doc = json.loads(res.stdout)
-    assert set(doc) == {"divergence", "terms", "stances", "stance_distributions"}  # the example has stances
+    assert set(doc) == {
+        "divergence",
+        "terms",
+        "stances",
+        "stance_distributions",
+    }  # the example has stances
     assert len(doc["divergence"]) == 6 and set(TERM_COLUMNS) <= set(doc["terms"][0])
     # no -o: stdout as well
     res = _ok(["compare", "--example", *FAST, "--format", "json"])
@@ -206,8 +297,23 @@ def test_level_statement(tmp_path):
     res = _ok(["compare", "--example", *FAST, "--top-terms", "0", "--level", "statement"])
     assert "nearest_id" in res.stdout
     out = tmp_path / "r.csv"
-    _ok(["compare", "--example", *FAST, "--top-terms", "0", "--level", "statement", "-k", "2",
-         "--format", "csv", "-o", out])
+    _ok(
+        [
+            "compare",
+            "--example",
+            *FAST,
+            "--top-terms",
+            "0",
+            "--level",
+            "statement",
+            "-k",
+            "2",
+            "--format",
+            "csv",
+            "-o",
+            out,
+        ]
+    )
     near = pd.read_csv(tmp_path / "r.nearest.csv", dtype={"id": str, "nearest_id": str})
     assert list(near.columns) == ["id", "group", "other_group", "rank", "nearest_id", "value"]
     c = divergence.Corpus.example()
@@ -237,11 +343,30 @@ def test_same_output_for_any_jobs(tmp_path):
     outs = []
     for j in ("1", "2"):
         out = tmp_path / f"j{j}" / "r.csv"
-        _ok(["compare", "--example", "--bootstrap", "30", "--permutations", "30", "--metric", "jsd,hellinger",
-             "--jobs", j, "--format", "csv", "-o", out])
+        _ok(
+            [
+                "compare",
+                "--example",
+                "--bootstrap",
+                "30",
+                "--permutations",
+                "30",
+                "--metric",
+                "jsd,hellinger",
+                "--jobs",
+                j,
+                "--format",
+                "csv",
+                "-o",
+                out,
+            ]
+        )
         outs.append(out)
     assert outs[0].read_bytes() == outs[1].read_bytes()
-    assert outs[0].with_name("r.terms.csv").read_bytes() == outs[1].with_name("r.terms.csv").read_bytes()
+    assert (
+        outs[0].with_name("r.terms.csv").read_bytes()
+        == outs[1].with_name("r.terms.csv").read_bytes()
+    )
     a = _ok(["compare", "--example", *FAST, "--jobs", "1"]).stdout
     b = _ok(["compare", "--example", *FAST, "--jobs", "2"]).stdout
     assert a == b
@@ -316,36 +441,100 @@ def test_help():
 
 BAD_INPUTS = {
     # name: (file name, bytes, extra args, words the message must contain)
-    "invalid utf-8": ("bad.csv", b"id,party,text\n1,A,hello world\n2,B,good \xff bye\n", [],
-                      ["bad.csv line 3", "invalid UTF-8", "--encoding-errors replace"]),
-    "empty text": ("empty.csv", b"id,party,text\n1,A,hello world\n2,B,\n3,B,more words\n", [],
-                   ["empty.csv line 3", "empty or missing text", "--drop-empty"]),
-    "blank text": ("blank.csv", b"id,party,text\n1,A,hello world\n2,B,   \n3,B,more words\n", [],
-                   ["blank.csv line 3", "empty or missing text"]),
-    "missing text (json null)": ("null.jsonl",
-                                 b'{"id": 1, "party": "A", "text": "hello world"}\n{"id": 2, "party": "B", "text": null}\n'
-                                 b'{"id": 3, "party": "B", "text": "more words"}\n', [],
-                                 ["null.jsonl line 2", "empty or missing text"]),
-    "nul byte": ("nul.csv", b"id,party,text\n1,A,hello world\n2,B,good\x00 bye\n", [], ["nul.csv line 3", "NUL"]),
-    "duplicate ids": ("dup.csv", b"id,party,text\n7,A,hello world\n7,B,good bye\n", [],
-                      ["duplicate id '7'", "dup.csv line 2", "line 3"]),
-    "unparsable date": ("when.csv", b"id,party,when,text\n1,A,2022-09-08,hello world\n2,B,last tuesday,good bye\n",
-                        ["--time-col", "when"], ["when.csv line 3", "'last tuesday'", "'when'"]),
-    "single group": ("one.csv", b"id,party,text\n1,A,hello world\n2,A,good bye\n", [],
-                     ["at least 2 groups", "'A'", "--group-col"]),
+    "invalid utf-8": (
+        "bad.csv",
+        b"id,party,text\n1,A,hello world\n2,B,good \xff bye\n",
+        [],
+        ["bad.csv line 3", "invalid UTF-8", "--encoding-errors replace"],
+    ),
+    "empty text": (
+        "empty.csv",
+        b"id,party,text\n1,A,hello world\n2,B,\n3,B,more words\n",
+        [],
+        ["empty.csv line 3", "empty or missing text", "--drop-empty"],
+    ),
+    "blank text": (
+        "blank.csv",
+        b"id,party,text\n1,A,hello world\n2,B,   \n3,B,more words\n",
+        [],
+        ["blank.csv line 3", "empty or missing text"],
+    ),
+    "missing text (json null)": (
+        "null.jsonl",
+        b'{"id": 1, "party": "A", "text": "hello world"}\n{"id": 2, "party": "B", "text": null}\n'
+        b'{"id": 3, "party": "B", "text": "more words"}\n',
+        [],
+        ["null.jsonl line 2", "empty or missing text"],
+    ),
+    "nul byte": (
+        "nul.csv",
+        b"id,party,text\n1,A,hello world\n2,B,good\x00 bye\n",
+        [],
+        ["nul.csv line 3", "NUL"],
+    ),
+    "duplicate ids": (
+        "dup.csv",
+        b"id,party,text\n7,A,hello world\n7,B,good bye\n",
+        [],
+        ["duplicate id '7'", "dup.csv line 2", "line 3"],
+    ),
+    "unparsable date": (
+        "when.csv",
+        b"id,party,when,text\n1,A,2022-09-08,hello world\n2,B,last tuesday,good bye\n",
+        ["--time-col", "when"],
+        ["when.csv line 3", "'last tuesday'", "'when'"],
+    ),
+    "single group": (
+        "one.csv",
+        b"id,party,text\n1,A,hello world\n2,A,good bye\n",
+        [],
+        ["at least 2 groups", "'A'", "--group-col"],
+    ),
     "empty file": ("nothing.csv", b"", [], ["nothing.csv", "empty"]),
     "whitespace-only file": ("blankfile.csv", b"\n  \n", [], ["blankfile.csv", "empty"]),
     "header only": ("header.csv", b"id,party,text\n", [], ["header.csv", "no statements"]),
-    "missing text column": ("cols.csv", b"id,party,body\n1,A,hello world\n2,B,good bye\n", [],
-                            ["no text column", "columns present: 'id', 'party', 'body'", "--text-col"]),
-    "named column absent": ("cols2.csv", b"id,party,text\n1,A,hello world\n2,B,good bye\n",
-                            ["--group-col", "country"],
-                            ["no group column 'country'", "columns present: 'id', 'party', 'text'"]),
-    "ragged csv": ("ragged.csv", b"id,party,text\n1,A,hello world\n2,B,good,bye\n", [], ["ragged.csv line 3", "fields"]),
-    "unclosed quote": ("quote.csv", b'id,party,text\n1,A,hello world\n2,B,"good bye\n', [], ["quote.csv line 3", "never closed"]),
-    "bom with strict": ("bom.csv", b"\xef\xbb\xbf" + GOOD, ["--strict"], ["bom.csv", "byte-order mark"]),
-    "crlf with strict": ("crlf.csv", GOOD.replace(b"\n", b"\r\n"), ["--strict"], ["crlf.csv line 1", "CRLF"]),
-    "utf-16": ("u16.csv", "id,party,text\n1,A,hi there\n".encode("utf-16"), [], ["u16.csv", "UTF-16"]),
+    "missing text column": (
+        "cols.csv",
+        b"id,party,body\n1,A,hello world\n2,B,good bye\n",
+        [],
+        ["no text column", "columns present: 'id', 'party', 'body'", "--text-col"],
+    ),
+    "named column absent": (
+        "cols2.csv",
+        b"id,party,text\n1,A,hello world\n2,B,good bye\n",
+        ["--group-col", "country"],
+        ["no group column 'country'", "columns present: 'id', 'party', 'text'"],
+    ),
+    "ragged csv": (
+        "ragged.csv",
+        b"id,party,text\n1,A,hello world\n2,B,good,bye\n",
+        [],
+        ["ragged.csv line 3", "fields"],
+    ),
+    "unclosed quote": (
+        "quote.csv",
+        b'id,party,text\n1,A,hello world\n2,B,"good bye\n',
+        [],
+        ["quote.csv line 3", "never closed"],
+    ),
+    "bom with strict": (
+        "bom.csv",
+        b"\xef\xbb\xbf" + GOOD,
+        ["--strict"],
+        ["bom.csv", "byte-order mark"],
+    ),
+    "crlf with strict": (
+        "crlf.csv",
+        GOOD.replace(b"\n", b"\r\n"),
+        ["--strict"],
+        ["crlf.csv line 1", "CRLF"],
+    ),
+    "utf-16": (
+        "u16.csv",
+        "id,party,text\n1,A,hi there\n".encode("utf-16"),
+        [],
+        ["u16.csv", "UTF-16"],
+    ),
 }
 
 
@@ -371,12 +560,30 @@ def test_bad_input_exit_code_3(tmp_path, case, command):
 @pytest.mark.parametrize(
     "name, data, extra, note",
     [
-        ("bad.csv", b"id,party,text\n1,A,hello world\n2,B,good \xff bye\n", ["--encoding-errors", "replace"],
-         "note: bad.csv: replaced 1 invalid UTF-8 sequence with U+FFFD on line 3"),
-        ("empty.csv", b"id,party,text\n1,A,hello world\n2,B,\n3,B,more words\n", ["--drop-empty"],
-         "note: dropped 1 statement with empty or missing text: empty.csv line 3"),
-        ("bom.csv", b"\xef\xbb\xbf" + GOOD, [], "note: bom.csv: removed a UTF-8 byte-order mark (BOM)"),
-        ("crlf.csv", GOOD.replace(b"\n", b"\r\n"), [], "note: crlf.csv: converted Windows (CRLF) line endings to LF"),
+        (
+            "bad.csv",
+            b"id,party,text\n1,A,hello world\n2,B,good \xff bye\n",
+            ["--encoding-errors", "replace"],
+            "note: bad.csv: replaced 1 invalid UTF-8 sequence with U+FFFD on line 3",
+        ),
+        (
+            "empty.csv",
+            b"id,party,text\n1,A,hello world\n2,B,\n3,B,more words\n",
+            ["--drop-empty"],
+            "note: dropped 1 statement with empty or missing text: empty.csv line 3",
+        ),
+        (
+            "bom.csv",
+            b"\xef\xbb\xbf" + GOOD,
+            [],
+            "note: bom.csv: removed a UTF-8 byte-order mark (BOM)",
+        ),
+        (
+            "crlf.csv",
+            GOOD.replace(b"\n", b"\r\n"),
+            [],
+            "note: crlf.csv: converted Windows (CRLF) line endings to LF",
+        ),
     ],
 )
 def test_fixable_inputs_run_with_a_note(tmp_path, monkeypatch, name, data, extra, note):
@@ -438,7 +645,19 @@ def test_usage_errors_exit_code_2(tmp_path, monkeypatch, args, words):
 
 def test_unsupported_plot_type_is_a_usage_error_and_writes_nothing(tmp_path):
     out = tmp_path / "out" / "r.csv"
-    res = _invoke(["compare", "--example", *FAST, "--format", "csv", "-o", out, "--plot", tmp_path / "fig.bmp"])
+    res = _invoke(
+        [
+            "compare",
+            "--example",
+            *FAST,
+            "--format",
+            "csv",
+            "-o",
+            out,
+            "--plot",
+            tmp_path / "fig.bmp",
+        ]
+    )
     assert res.exit_code == 2, (res.exit_code, res.output)
     assert "--plot" in res.stderr and "fig.bmp" in res.stderr
     assert _files(tmp_path) == []
@@ -494,23 +713,60 @@ def test_subprocess_compare_example(tmp_path):
 
 
 def test_subprocess_files_and_version(tmp_path):
-    p = _proc("compare", "--example", "--bootstrap", "20", "--permutations", "20", "--seed", "9",
-              "--jobs", "2", "--format", "json", "-o", "out/r.json", cwd=tmp_path)
+    p = _proc(
+        "compare",
+        "--example",
+        "--bootstrap",
+        "20",
+        "--permutations",
+        "20",
+        "--seed",
+        "9",
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+        "-o",
+        "out/r.json",
+        cwd=tmp_path,
+    )
     assert p.returncode == 0, p.stderr.decode()
-    assert _files(tmp_path) == ["out/manifest.json", "out/r.json", "out/r.stance_distributions.json",
-                                "out/r.stances.json", "out/r.terms.json"]
+    assert _files(tmp_path) == [
+        "out/manifest.json",
+        "out/r.json",
+        "out/r.stance_distributions.json",
+        "out/r.stances.json",
+        "out/r.terms.json",
+    ]
     table = pd.DataFrame(json.loads((tmp_path / "out" / "r.json").read_text(encoding="utf-8")))
     assert len(table) == 6
     man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert man["seed"] == 9 and man["threads"] == 2
     assert man["inputs"][0]["sha256"] == hashlib.sha256(example_path().read_bytes()).hexdigest()
     v = _proc("-V", cwd=tmp_path)
-    assert v.returncode == 0 and v.stdout.decode().strip() == f"divergence, version {divergence.__version__}"
+    assert (
+        v.returncode == 0
+        and v.stdout.decode().strip() == f"divergence, version {divergence.__version__}"
+    )
 
 
 def test_subprocess_stdout_pipe_and_stdin(tmp_path):
-    p = _proc("compare", "-", "--input-format", "csv", "--bootstrap", "5", "--permutations", "5",
-              "--format", "csv", "-o", "-", cwd=tmp_path, input=GOOD)
+    p = _proc(
+        "compare",
+        "-",
+        "--input-format",
+        "csv",
+        "--bootstrap",
+        "5",
+        "--permutations",
+        "5",
+        "--format",
+        "csv",
+        "-o",
+        "-",
+        cwd=tmp_path,
+        input=GOOD,
+    )
     assert p.returncode == 0, p.stderr.decode()
     table = pd.read_csv(io.BytesIO(p.stdout))
     assert list(table.columns[:4]) == ["group_a", "group_b", "metric", "value"]
@@ -529,8 +785,19 @@ def test_subprocess_stdout_pipe_and_stdin(tmp_path):
 def test_subprocess_exit_codes_without_traceback(tmp_path, args, code, words):
     _write(tmp_path / "bad.csv", b"id,party,text\n1,A,hello world\n2,B,good \xff bye\n")
     _write(tmp_path / "one.csv", b"id,party,text\n1,A,hello world\n2,A,good bye\n")
-    p = _proc("compare", *args, "--bootstrap", "5", "--permutations", "5", "--format", "csv", "-o", "out/r.csv",
-              cwd=tmp_path)
+    p = _proc(
+        "compare",
+        *args,
+        "--bootstrap",
+        "5",
+        "--permutations",
+        "5",
+        "--format",
+        "csv",
+        "-o",
+        "out/r.csv",
+        cwd=tmp_path,
+    )
     assert p.returncode == code, p.stderr.decode()
     for w in words:
         assert w in p.stderr
@@ -551,9 +818,30 @@ def test_ctrl_c_stops_a_long_compare(tmp_path):
     master, slave = pty.openpty()
     out = tmp_path / "out" / "r.csv"
     p = subprocess.Popen(
-        [sys.executable, "-m", "divergence", "compare", "--example", "--bootstrap", "200000",
-         "--permutations", "0", "--top-terms", "0", "--jobs", "2", "--format", "csv", "-o", str(out)],
-        cwd=tmp_path, env=_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave,
+        [
+            sys.executable,
+            "-m",
+            "divergence",
+            "compare",
+            "--example",
+            "--bootstrap",
+            "200000",
+            "--permutations",
+            "0",
+            "--top-terms",
+            "0",
+            "--jobs",
+            "2",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
     )
     os.close(slave)
     seen = bytearray()

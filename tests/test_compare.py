@@ -19,15 +19,32 @@ import pytest
 import scipy.sparse as sp
 
 import divergence
-from divergence import METRICS, Corpus, compare, pairwise
-from divergence import group_matrix
-from divergence import distinguishing_terms, log_odds
+from divergence import (
+    METRICS,
+    Corpus,
+    compare,
+    distinguishing_terms,
+    group_matrix,
+    log_odds,
+    pairwise,
+)
 from divergence._terms import VARIANCE_FORMS
 
 SMOOTHED = ("kl", "jeffreys")
 TABLE_COLUMNS = [
-    "group_a", "group_b", "metric", "value", "ci_low", "ci_high", "null_mean", "excess",
-    "p_value", "n_a", "n_b", "tokens_a", "tokens_b",
+    "group_a",
+    "group_b",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "null_mean",
+    "excess",
+    "p_value",
+    "n_a",
+    "n_b",
+    "tokens_a",
+    "tokens_b",
 ]
 
 
@@ -67,8 +84,17 @@ def _opts(metric, alpha=0.5):
 @pytest.mark.parametrize("base", [None, 2.0])
 def test_observed_is_pairwise_of_group_sums_for_every_metric(base):
     X, labels = _corpus()
-    res = compare(X, labels, metric=list(METRICS), alpha=0.5, base=base, bootstrap=0,
-                  permutations=0, terms=False, seed=1)
+    res = compare(
+        X,
+        labels,
+        metric=list(METRICS),
+        alpha=0.5,
+        base=base,
+        bootstrap=0,
+        permutations=0,
+        terms=False,
+        seed=1,
+    )
     assert res.groups == ["g0", "g1", "g2"]
     assert res.metrics == list(METRICS)
     G = _group_sums(X, labels, res.groups)
@@ -79,7 +105,9 @@ def test_observed_is_pairwise_of_group_sums_for_every_metric(base):
         expected = pairwise(G, metric=m, **kw)
         np.testing.assert_allclose(res.observed[m], expected, rtol=1e-10, atol=1e-13, err_msg=m)
         # the matrix view and the tidy table say the same thing
-        np.testing.assert_allclose(res.matrix(m).to_numpy(), expected, rtol=1e-10, atol=1e-13, err_msg=m)
+        np.testing.assert_allclose(
+            res.matrix(m).to_numpy(), expected, rtol=1e-10, atol=1e-13, err_msg=m
+        )
         t = res.table[res.table["metric"] == m]
         pos = {g: i for i, g in enumerate(res.groups)}
         for ga, gb, v in zip(t["group_a"], t["group_b"], t["value"]):
@@ -91,7 +119,9 @@ def test_observed_matches_reference_oracle():
     import reference
 
     X, labels = _corpus(sizes=(5, 7), V=12)
-    res = compare(X, labels, metric=list(METRICS), alpha=0.5, bootstrap=0, permutations=0, terms=False)
+    res = compare(
+        X, labels, metric=list(METRICS), alpha=0.5, bootstrap=0, permutations=0, terms=False
+    )
     G = _group_sums(X, labels, res.groups)
     for m in METRICS:
         ref = reference.pairwise_ref(G, None, m, alpha=0.5 if m in SMOOTHED else 0.0)
@@ -100,7 +130,9 @@ def test_observed_matches_reference_oracle():
 
 def test_table_layout_and_pairs():
     X, labels = _corpus(sizes=(4, 5, 6, 7))
-    res = compare(X, labels, metric=["jsd", "kl"], alpha=0.5, bootstrap=5, permutations=5, terms=False)
+    res = compare(
+        X, labels, metric=["jsd", "kl"], alpha=0.5, bootstrap=5, permutations=5, terms=False
+    )
     for c in TABLE_COLUMNS:
         assert c in res.table.columns, c
     jsd = res.table[res.table["metric"] == "jsd"]
@@ -111,7 +143,9 @@ def test_table_layout_and_pairs():
     # statement and token counts
     D = X.toarray()
     for r in res.table.itertuples():
-        assert r.n_a == int((labels == r.group_a).sum()) and r.n_b == int((labels == r.group_b).sum())
+        assert r.n_a == int((labels == r.group_a).sum()) and r.n_b == int(
+            (labels == r.group_b).sum()
+        )
         assert r.tokens_a == int(D[labels == r.group_a].sum())
         assert r.tokens_b == int(D[labels == r.group_b].sum())
     # kl is not symmetric, and matrix() keeps the direction
@@ -130,12 +164,16 @@ def test_group_matrix_matches_numpy_group_sums():
     names, codes = np.unique(labels, return_inverse=True)
     G = _group_sums(X, labels, names)
     metrics = list(METRICS)
-    obs, boot, perm = group_matrix(X, codes, 3, metrics, alpha=0.5, bootstrap=3, permutations=4, seed=9, n_jobs=1)
+    obs, boot, perm = group_matrix(
+        X, codes, 3, metrics, alpha=0.5, bootstrap=3, permutations=4, seed=9, n_jobs=1
+    )
     assert obs.shape == (len(metrics), 3, 3)
     assert boot.shape == (3, len(metrics), 3, 3)
     assert perm.shape == (4, len(metrics), 3, 3)
     for i, m in enumerate(metrics):
-        np.testing.assert_allclose(obs[i], pairwise(G, metric=m, **_opts(m)), rtol=1e-10, atol=1e-13, err_msg=m)
+        np.testing.assert_allclose(
+            obs[i], pairwise(G, metric=m, **_opts(m)), rtol=1e-10, atol=1e-13, err_msg=m
+        )
     # dense input, a different row order and duplicate-free CSR give the same observed matrix
     order = np.random.default_rng(3).permutation(X.shape[0])
     obs2, _, _ = group_matrix(X.toarray()[order], codes[order], 3, metrics, alpha=0.5)
@@ -160,8 +198,15 @@ def test_group_matrix_rejects_bad_counts_and_labels():
 
 def _run(seed=7, n_jobs=1, **kw):
     X, labels = _corpus(sizes=(10, 8, 12, 9), seed=2)
-    args = dict(metric=["jsd", "tv", "kl"], alpha=0.5, bootstrap=40, permutations=40, seed=seed,
-                n_jobs=n_jobs, terms=False)
+    args = dict(
+        metric=["jsd", "tv", "kl"],
+        alpha=0.5,
+        bootstrap=40,
+        permutations=40,
+        seed=seed,
+        n_jobs=n_jobs,
+        terms=False,
+    )
     args.update(kw)
     return compare(X, labels, **args)
 
@@ -242,7 +287,9 @@ def test_percentile_and_basic_intervals():
         boot = pct.bootstrap[rp.metric][:, pos[rp.group_a], pos[rp.group_b]]
         assert np.array_equal(boot, basic.bootstrap[rb.metric][:, pos[rb.group_a], pos[rb.group_b]])
         q_lo, q_hi = np.percentile(boot, [5.0, 95.0])
-        assert rp.ci_low == pytest.approx(q_lo, rel=1e-12) and rp.ci_high == pytest.approx(q_hi, rel=1e-12)
+        assert rp.ci_low == pytest.approx(q_lo, rel=1e-12) and rp.ci_high == pytest.approx(
+            q_hi, rel=1e-12
+        )
         # basic (reverse percentile): 2 * value - q, the ends swapped
         assert rb.ci_low == pytest.approx(2 * rb.value - q_hi, rel=1e-12, abs=1e-15)
         assert rb.ci_high == pytest.approx(2 * rb.value - q_lo, rel=1e-12, abs=1e-15)
@@ -252,7 +299,10 @@ def test_percentile_and_basic_intervals():
         assert rb.boot_mean == rp.boot_mean
     # a wider coverage gives a wider interval
     wide = _run(seed=3, ci=0.99)
-    assert np.all(wide.table["ci_high"] - wide.table["ci_low"] >= pct.table["ci_high"] - pct.table["ci_low"] - 1e-15)
+    assert np.all(
+        wide.table["ci_high"] - wide.table["ci_low"]
+        >= pct.table["ci_high"] - pct.table["ci_low"] - 1e-15
+    )
     assert pct.settings["ci_method"] == "percentile" and basic.settings["ci_method"] == "basic"
 
 
@@ -287,8 +337,11 @@ def test_bootstrap_resamples_within_groups_and_permutation_keeps_sizes():
     na, nb = sizes
     total_x = sum(n_x)
     boot_ok = {round(abs(i / na - j / nb), 12) for i in range(na + 1) for j in range(nb + 1)}
-    perm_ok = {round(abs(i / na - (total_x - i) / nb), 12) for i in range(0, min(na, total_x) + 1)
-               if 0 <= total_x - i <= nb}
+    perm_ok = {
+        round(abs(i / na - (total_x - i) / nb), 12)
+        for i in range(0, min(na, total_x) + 1)
+        if 0 <= total_x - i <= nb
+    }
     boot = res.bootstrap["tv"][:, 0, 1]
     null = res.null["tv"][:, 0, 1]
     assert {round(v, 12) for v in boot} <= boot_ok
@@ -298,7 +351,9 @@ def test_bootstrap_resamples_within_groups_and_permutation_keeps_sizes():
     # permutation null mean near the hypergeometric expectation of tv (computed exactly)
     N = na + nb
     ks = np.arange(0, min(na, total_x) + 1)
-    pk = np.array([math.comb(total_x, k) * math.comb(N - total_x, na - k) for k in ks]) / math.comb(N, na)
+    pk = np.array([math.comb(total_x, k) * math.comb(N - total_x, na - k) for k in ks]) / math.comb(
+        N, na
+    )
     exact = float(np.sum(pk * np.abs(ks / na - (total_x - ks) / nb)))
     assert res.table["null_mean"].iloc[0] == pytest.approx(exact, abs=0.05)
 
@@ -310,15 +365,35 @@ def test_identical_statements_within_groups_give_a_constant_bootstrap():
     protos = rng.integers(0, 4, size=(3, 15)).astype(float) + np.eye(3, 15)
     rows = np.repeat(protos, [4, 6, 5], axis=0)
     labels = np.repeat(["a", "b", "c"], [4, 6, 5])
-    res = compare(rows, labels, metric=["jsd", "hellinger"], bootstrap=30, permutations=30, seed=1, terms=False)
+    res = compare(
+        rows,
+        labels,
+        metric=["jsd", "hellinger"],
+        bootstrap=30,
+        permutations=30,
+        seed=1,
+        terms=False,
+    )
     for m in res.metrics:
-        np.testing.assert_allclose(res.bootstrap[m], np.broadcast_to(res.observed[m], res.bootstrap[m].shape), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            res.bootstrap[m],
+            np.broadcast_to(res.observed[m], res.bootstrap[m].shape),
+            rtol=1e-12,
+            atol=1e-14,
+        )
         ci = res.table[res.table["metric"] == m]
         np.testing.assert_allclose(ci["ci_low"], ci["value"], rtol=1e-12)
         np.testing.assert_allclose(ci["ci_high"], ci["value"], rtol=1e-12)
     # all statements identical everywhere: every permutation gives zero divergence
     same = np.tile(protos[0], (9, 1))
-    res0 = compare(same, np.repeat(["a", "b", "c"], 3), metric="jsd", bootstrap=10, permutations=10, terms=False)
+    res0 = compare(
+        same,
+        np.repeat(["a", "b", "c"], 3),
+        metric="jsd",
+        bootstrap=10,
+        permutations=10,
+        terms=False,
+    )
     assert np.all(res0.null["jsd"] <= 1e-15) and np.all(res0.table["value"] <= 1e-15)
     assert np.all(res0.table["p_value"] == 1.0)  # every null value ties with the observed 0
 
@@ -328,7 +403,9 @@ def test_identical_statements_within_groups_give_a_constant_bootstrap():
 
 def test_under_the_null_p_values_are_not_small_and_excess_is_near_zero():
     X, labels = _corpus(sizes=(25, 30, 20, 28), V=40, shift=0.0, seed=21)
-    res = compare(X, labels, metric=["jsd", "hellinger"], bootstrap=0, permutations=300, seed=2, terms=False)
+    res = compare(
+        X, labels, metric=["jsd", "hellinger"], bootstrap=0, permutations=300, seed=2, terms=False
+    )
     pos = {g: i for i, g in enumerate(res.groups)}
     for r in res.table.itertuples():
         null = res.null[r.metric][:, pos[r.group_a], pos[r.group_b]]
@@ -344,7 +421,9 @@ def test_under_the_null_p_values_are_not_small_and_excess_is_near_zero():
 def test_a_planted_difference_is_found():
     X, labels = _corpus(sizes=(20, 25, 22), V=40, shift=1.5, seed=4)
     P = 99
-    res = compare(X, labels, metric=["jsd", "tv"], bootstrap=50, permutations=P, seed=0, terms=False)
+    res = compare(
+        X, labels, metric=["jsd", "tv"], bootstrap=50, permutations=P, seed=0, terms=False
+    )
     for r in res.table.itertuples():
         assert r.p_value == pytest.approx(1 / (P + 1))
         assert r.excess > 0
@@ -353,10 +432,20 @@ def test_a_planted_difference_is_found():
 
 def test_small_groups_look_far_apart_under_the_null():
     """The null mean grows as groups shrink (the point of reporting it)."""
-    small = compare(*_corpus(sizes=(4, 4), V=40, seed=6, length=10), metric="jsd", bootstrap=0,
-                    permutations=100, terms=False)
-    big = compare(*_corpus(sizes=(60, 60), V=40, seed=6, length=10), metric="jsd", bootstrap=0,
-                  permutations=100, terms=False)
+    small = compare(
+        *_corpus(sizes=(4, 4), V=40, seed=6, length=10),
+        metric="jsd",
+        bootstrap=0,
+        permutations=100,
+        terms=False,
+    )
+    big = compare(
+        *_corpus(sizes=(60, 60), V=40, seed=6, length=10),
+        metric="jsd",
+        bootstrap=0,
+        permutations=100,
+        terms=False,
+    )
     assert small.table["null_mean"].iloc[0] > 2 * big.table["null_mean"].iloc[0]
 
 
@@ -364,18 +453,31 @@ def test_small_groups_look_far_apart_under_the_null():
 
 
 def _frame(texts, groups):
-    return pd.DataFrame({"id": [f"s{i}" for i in range(len(texts))], "party": groups, "text": texts})
+    return pd.DataFrame(
+        {"id": [f"s{i}" for i in range(len(texts))], "party": groups, "text": texts}
+    )
 
 
 def test_compare_a_corpus_equals_compare_of_its_counts():
     from sklearn.feature_extraction.text import CountVectorizer
 
     c = Corpus.example()
-    res = compare(c, metric=["jsd", "cosine"], bootstrap=20, permutations=20, seed=3, terms=True, top_terms=5)
+    res = compare(
+        c, metric=["jsd", "cosine"], bootstrap=20, permutations=20, seed=3, terms=True, top_terms=5
+    )
     cv = CountVectorizer()
     X = cv.fit_transform(list(c.text))
-    res2 = compare(X, c.group.to_numpy(), metric=["jsd", "cosine"], bootstrap=20, permutations=20, seed=3,
-                   terms=True, top_terms=5, vocabulary=list(cv.get_feature_names_out()))
+    res2 = compare(
+        X,
+        c.group.to_numpy(),
+        metric=["jsd", "cosine"],
+        bootstrap=20,
+        permutations=20,
+        seed=3,
+        terms=True,
+        top_terms=5,
+        vocabulary=list(cv.get_feature_names_out()),
+    )
     assert res.groups == c.groups
     pd.testing.assert_frame_equal(res.table, res2.table, check_exact=False, rtol=1e-12)
     pd.testing.assert_frame_equal(res.terms, res2.terms, check_exact=False, rtol=1e-12)
@@ -385,10 +487,19 @@ def test_compare_a_corpus_equals_compare_of_its_counts():
 
 def test_empty_statements_are_dropped_with_a_note():
     # "a" and "!!" have no token of two or more word characters
-    c = Corpus.from_frame(_frame(
-        ["peace talks now", "a", "talks in baku", "!!", "corridor open now", "guarantees first"],
-        ["A", "A", "B", "B", "A", "B"],
-    ))
+    c = Corpus.from_frame(
+        _frame(
+            [
+                "peace talks now",
+                "a",
+                "talks in baku",
+                "!!",
+                "corridor open now",
+                "guarantees first",
+            ],
+            ["A", "A", "B", "B", "A", "B"],
+        )
+    )
     res = compare(c, bootstrap=5, permutations=5, terms=False)
     assert any("dropped 2 statement" in n for n in res.notes), res.notes
     assert res.settings["n_statements"] == 4
@@ -450,16 +561,33 @@ def test_bad_shapes():
 def test_kl_without_smoothing_on_disjoint_groups_is_refused():
     X = sp.csr_matrix(np.array([[1, 0], [2, 0], [0, 1], [0, 3]], dtype=float))
     with pytest.raises(ValueError):
-        compare(X, ["a", "a", "b", "b"], metric="kl", alpha=0.0, bootstrap=0, permutations=0, terms=False)
-    res = compare(X, ["a", "a", "b", "b"], metric="kl", alpha=0.5, bootstrap=0, permutations=0, terms=False)
+        compare(
+            X,
+            ["a", "a", "b", "b"],
+            metric="kl",
+            alpha=0.0,
+            bootstrap=0,
+            permutations=0,
+            terms=False,
+        )
+    res = compare(
+        X, ["a", "a", "b", "b"], metric="kl", alpha=0.5, bootstrap=0, permutations=0, terms=False
+    )
     assert np.isfinite(res.table["value"]).all()
 
 
 def test_progress_callback_is_called_and_can_stop_the_run():
     calls = []
     X, labels = _corpus(sizes=(40, 40), V=200, length=200)
-    compare(X, labels, bootstrap=400, permutations=400, n_jobs=1, terms=False,
-            progress=lambda done, total: calls.append((done, total)))
+    compare(
+        X,
+        labels,
+        bootstrap=400,
+        permutations=400,
+        n_jobs=1,
+        terms=False,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     if calls:  # a fast machine may finish before the first tick
         assert all(0 <= d <= t for d, t in calls)
 
@@ -489,8 +617,9 @@ def _monroe_direct(ya, yb, bg, alpha0, variance):
     out = []
     for w in range(ya.size):
         a_w = alpha0 * bg[w] / bg.sum()
-        delta = (math.log((ya[w] + a_w) / (na + alpha0 - ya[w] - a_w))
-                 - math.log((yb[w] + a_w) / (nb + alpha0 - yb[w] - a_w)))
+        delta = math.log((ya[w] + a_w) / (na + alpha0 - ya[w] - a_w)) - math.log(
+            (yb[w] + a_w) / (nb + alpha0 - yb[w] - a_w)
+        )
         var = 1 / (ya[w] + a_w) + 1 / (yb[w] + a_w)
         if variance == "full":
             var += 1 / (na + alpha0 - ya[w] - a_w) + 1 / (nb + alpha0 - yb[w] - a_w)
@@ -558,7 +687,9 @@ def test_term_table_z_and_jsd_contributions(pairs):
     names, codes = np.unique(labels, return_inverse=True)
     vocab = [f"w{j:02d}" for j in range(X.shape[1])]
     V = len(vocab)
-    tt = distinguishing_terms(X, codes, list(names), vocab, pairs=pairs, top=V, alpha0=50.0, variance="full")
+    tt = distinguishing_terms(
+        X, codes, list(names), vocab, pairs=pairs, top=V, alpha0=50.0, variance="full"
+    )
     G = _group_sums(X, labels, names)
     bg = G.sum(axis=0)
     assert (tt["alpha0"] == 50.0).all() and (tt["variance"] == "full").all()
@@ -589,18 +720,40 @@ def test_term_table_z_and_jsd_contributions(pairs):
         contrib = sub["jsd_contribution"].to_numpy()
         assert np.all(contrib >= -1e-15)
         p, q = ya / ya.sum(), yb / yb.sum()
-        rest = sum(0.5 * (p[w] * math.log(2 * p[w] / (p[w] + q[w])) + q[w] * math.log(2 * q[w] / (p[w] + q[w])))
-                   for w in unlisted)
+        rest = sum(
+            0.5
+            * (
+                p[w] * math.log(2 * p[w] / (p[w] + q[w]))
+                + q[w] * math.log(2 * q[w] / (p[w] + q[w]))
+            )
+            for w in unlisted
+        )
         assert contrib.sum() + rest == pytest.approx(_jsd_nats(ya, yb), rel=1e-10)
         if gb != "(rest)":
-            assert contrib.sum() + rest == pytest.approx(float(pairwise(np.vstack([ya, yb]))[0, 1]), rel=1e-9)
+            assert contrib.sum() + rest == pytest.approx(
+                float(pairwise(np.vstack([ya, yb]))[0, 1]), rel=1e-9
+            )
 
 
 def test_compare_terms_sum_to_at_most_the_pair_value():
     res = compare(Corpus.example(), bootstrap=0, permutations=0, top_terms=10)
     assert res.terms is not None and len(res.terms)
-    assert {"group_a", "group_b", "side", "rank", "term", "z", "delta", "count_a", "count_b",
-            "freq_a", "freq_b", "jsd_contribution", "alpha0", "variance"} <= set(res.terms.columns)
+    assert {
+        "group_a",
+        "group_b",
+        "side",
+        "rank",
+        "term",
+        "z",
+        "delta",
+        "count_a",
+        "count_b",
+        "freq_a",
+        "freq_b",
+        "jsd_contribution",
+        "alpha0",
+        "variance",
+    } <= set(res.terms.columns)
     val = res.table.set_index(["group_a", "group_b"])["value"]
     for (ga, gb), sub in res.terms.groupby(["group_a", "group_b"]):
         assert 0 < sub["jsd_contribution"].sum() <= val[(ga, gb)] + 1e-12

@@ -13,9 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from divergence import Corpus, CorpusError
+from divergence import Corpus, CorpusError, example_path
 from divergence._corpus import DEFAULT_COLUMNS, INPUT_FORMATS
-from divergence import example_path
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -28,8 +27,8 @@ def put(folder: Path, name: str, content) -> Path:
 
 CSV = (
     "id,party,date,text,stance\n"
-    "a,A,2020-01-01,\"first statement,\n"
-    "over two lines\",favour\n"
+    'a,A,2020-01-01,"first statement,\n'
+    'over two lines",favour\n'
     "b,B,2020-03-02,second statement,against\n"
     "c,A,2021-06-30,third statement,favour\n"
 )
@@ -78,7 +77,9 @@ def test_csv_line_numbers_follow_quoted_newlines(tmp_path):
 
 
 def test_tsv_and_case_insensitive_default_columns(tmp_path):
-    p = put(tmp_path, "s.tsv", "ID\tSpeaker\tYear\tStatement\n1\tX\t1992\thello\n2\tY\t1993\tworld\n")
+    p = put(
+        tmp_path, "s.tsv", "ID\tSpeaker\tYear\tStatement\n1\tX\t1992\thello\n2\tY\t1993\tworld\n"
+    )
     c = Corpus.read(p)
     assert c.columns == {"id": "ID", "group": "Speaker", "time": "Year", "text": "Statement"}
     assert c.id.tolist() == ["1", "2"]
@@ -221,17 +222,30 @@ def test_years_and_dates(tmp_path):
     years = Corpus.read(put(tmp_path, "y.csv", "party,year,text\nA,1992,x\nB,2024,y\n"))
     assert years.time_resolution == "year"
     assert years.time.tolist() == [pd.Timestamp("1992-01-01"), pd.Timestamp("2024-01-01")]
-    dates = Corpus.read(put(tmp_path, "d.csv", "party,date,text\nA,2022-09-08,x\nB,2022-09-10T12:30:00,y\n"))
+    dates = Corpus.read(
+        put(tmp_path, "d.csv", "party,date,text\nA,2022-09-08,x\nB,2022-09-10T12:30:00,y\n")
+    )
     assert dates.time_resolution == "date"
     assert dates.time.iloc[1] == pd.Timestamp("2022-09-10 12:30")
-    offset = Corpus.read(put(tmp_path, "z.csv", "party,date,text\nA,2022-09-08T00:30:00+02:00,x\nB,2022-09-09T12:00Z,y\n"))
-    assert offset.time.tolist() == [pd.Timestamp("2022-09-08 00:30"), pd.Timestamp("2022-09-09 12:00")]  # local time kept
+    offset = Corpus.read(
+        put(
+            tmp_path,
+            "z.csv",
+            "party,date,text\nA,2022-09-08T00:30:00+02:00,x\nB,2022-09-09T12:00Z,y\n",
+        )
+    )
+    assert offset.time.tolist() == [
+        pd.Timestamp("2022-09-08 00:30"),
+        pd.Timestamp("2022-09-09 12:00"),
+    ]  # local time kept
     mixed = Corpus.read(put(tmp_path, "m.csv", "party,date,text\nA,2022,x\nB,2022-09-10,y\n"))
     assert mixed.time_resolution == "date"
     assert any("mixes years and dates" in n for n in mixed.notes)
     both = Corpus.read([tmp_path / "y.csv", tmp_path / "d.csv"], id_col=None)
     assert both.time_resolution == "date" and any("years and others dates" in n for n in both.notes)
-    frame = Corpus.from_frame(pd.DataFrame({"party": ["A", "B"], "year": [1992, 1993], "text": ["x", "y"]}))
+    frame = Corpus.from_frame(
+        pd.DataFrame({"party": ["A", "B"], "year": [1992, 1993], "text": ["x", "y"]})
+    )
     assert frame.time_resolution == "year" and frame.time.iloc[0] == pd.Timestamp("1992-01-01")
 
 
@@ -274,7 +288,9 @@ def test_time_col_false_ignores_a_time_column(tmp_path):
 
 def test_invalid_utf8_names_file_and_line(tmp_path):
     p = put(tmp_path, "latin.csv", b"party,text\nA,fine\nB,caf\xe9\nC,na\xefve\n")
-    with pytest.raises(CorpusError, match=r"latin\.csv line 3: invalid UTF-8 \(byte 0xE9\).*encoding_errors"):
+    with pytest.raises(
+        CorpusError, match=r"latin\.csv line 3: invalid UTF-8 \(byte 0xE9\).*encoding_errors"
+    ):
         Corpus.read(p)
     c = Corpus.read(p, encoding_errors="replace")
     assert c.text.tolist() == ["fine", "caf\ufffd", "na\ufffdve"]
@@ -296,7 +312,7 @@ def test_nul_bytes(tmp_path):
 
 
 def test_bom_and_crlf_are_fixed_with_notes_or_refused_when_strict(tmp_path):
-    p = put(tmp_path, "excel.csv", b"\xef\xbb\xbfid,party,text\r\n1,A,\"x\r\ny\"\r\n2,B,z\r\n")
+    p = put(tmp_path, "excel.csv", b'\xef\xbb\xbfid,party,text\r\n1,A,"x\r\ny"\r\n2,B,z\r\n')
     c = Corpus.read(p)
     assert c.columns["id"] == "id"  # the BOM is not part of the first column name
     assert c.text.tolist() == ["x\ny", "z"]
@@ -316,7 +332,9 @@ def test_bom_and_crlf_are_fixed_with_notes_or_refused_when_strict(tmp_path):
 
 def test_empty_text_error_or_drop(tmp_path):
     p = put(tmp_path, "s.csv", "party,text\nA,x\nB,\nA,   \nB,y\n")
-    with pytest.raises(CorpusError, match=r"empty or missing text in 2 statements: .*s\.csv lines 3, 4"):
+    with pytest.raises(
+        CorpusError, match=r"empty or missing text in 2 statements: .*s\.csv lines 3, 4"
+    ):
         Corpus.read(p)
     c = Corpus.read(p, drop_empty=True)
     assert c.text.tolist() == ["x", "y"]
@@ -333,7 +351,9 @@ def test_empty_text_error_or_drop(tmp_path):
 
 def test_duplicate_ids_name_the_id_and_both_lines(tmp_path):
     p = put(tmp_path, "s.csv", "id,party,text\ns1,A,x\ns2,B,y\ns1,A,z\n")
-    with pytest.raises(CorpusError, match=r"duplicate id 's1': .*s\.csv line 2 and .*s\.csv line 4"):
+    with pytest.raises(
+        CorpusError, match=r"duplicate id 's1': .*s\.csv line 2 and .*s\.csv line 4"
+    ):
         Corpus.read(p)
     a = put(tmp_path, "a.csv", "id,party,text\nk,A,x\n")
     b = put(tmp_path, "b.csv", "id,party,text\nk,B,y\n")
@@ -347,7 +367,12 @@ def test_duplicate_ids_name_the_id_and_both_lines(tmp_path):
 
 
 def test_empty_files(tmp_path):
-    for name, content in [("e.csv", b""), ("w.txt", b"\n \n"), ("b.jsonl", b"\xef\xbb\xbf\n"), ("e.parquet", b"")]:
+    for name, content in [
+        ("e.csv", b""),
+        ("w.txt", b"\n \n"),
+        ("b.jsonl", b"\xef\xbb\xbf\n"),
+        ("e.parquet", b""),
+    ]:
         with pytest.raises(CorpusError, match=rf"{name.replace('.', r'[.]')}: the file is empty"):
             Corpus.read(put(tmp_path, name, content))
     header = put(tmp_path, "h.csv", "id,party,text\n")
@@ -357,10 +382,14 @@ def test_empty_files(tmp_path):
 
 def test_malformed_csv(tmp_path):
     p = put(tmp_path, "q.csv", 'party,text\nA,"fine"\nB,"never closed\nC,z\n')
-    with pytest.raises(CorpusError, match=r"q\.csv line 3: a quoted field starting here is never closed"):
+    with pytest.raises(
+        CorpusError, match=r"q\.csv line 3: a quoted field starting here is never closed"
+    ):
         Corpus.read(p)
     f = put(tmp_path, "f.csv", "party,text\nA,x\nB,y,extra\n")
-    with pytest.raises(CorpusError, match=r"f\.csv line 3: 3 fields, but the header \(line 1\) has 2"):
+    with pytest.raises(
+        CorpusError, match=r"f\.csv line 3: 3 fields, but the header \(line 1\) has 2"
+    ):
         Corpus.read(f)
     semi = put(tmp_path, "semi.csv", "party;text\nA;x\n")
     with pytest.raises(CorpusError, match="separated by another character"):
@@ -370,7 +399,9 @@ def test_malformed_csv(tmp_path):
 def test_require_groups(tmp_path):
     p = put(tmp_path, "s.csv", "party,text\nA,x\nA,y\n")
     c = Corpus.read(p)  # one group is fine to read (drift / scaling may use it)
-    with pytest.raises(CorpusError, match=r"at least 2 groups, but the corpus has 1: 'A' \(group column 'party'\)"):
+    with pytest.raises(
+        CorpusError, match=r"at least 2 groups, but the corpus has 1: 'A' \(group column 'party'\)"
+    ):
         c.require_groups(2)
     assert c.require_groups(1) is c
     assert Corpus.example().require_groups(4).groups[0] == "Armenia"
@@ -383,7 +414,12 @@ def test_require_groups(tmp_path):
 
 def test_from_frame_pandas_pyarrow_and_to_pandas_objects():
     df = pd.DataFrame(
-        {"Party": ["A", "B", "B"], "Date": ["2020-01-01", "2020-01-02", "2020-01-03"], "TEXT": ["x", "y", "z"], "k": [1, 2, 3]},
+        {
+            "Party": ["A", "B", "B"],
+            "Date": ["2020-01-01", "2020-01-02", "2020-01-03"],
+            "TEXT": ["x", "y", "z"],
+            "k": [1, 2, 3],
+        },
         index=[10, 11, 12],
     )
     before = df.copy()
@@ -449,7 +485,9 @@ def test_filter(tmp_path):
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(not (SHARED_DATA / "ungd_caucasus.csv").is_file(), reason="shared/data not present")
+@pytest.mark.skipif(
+    not (SHARED_DATA / "ungd_caucasus.csv").is_file(), reason="shared/data not present"
+)
 def test_ungd_caucasus():
     c = Corpus.read(SHARED_DATA / "ungd_caucasus.csv", group_col="country", time_col="year")
     assert len(c) == 475
@@ -458,5 +496,7 @@ def test_ungd_caucasus():
     assert c.time.min() == pd.Timestamp("1946-01-01") and c.time.max() == pd.Timestamp("2024-01-01")
     assert "speaker" in c.extra_columns and c.frame["session"].dtype.kind == "i"
     assert c.id.is_unique and c.id.iloc[0] == "ungd_caucasus:2"
-    assert c.sources[0]["sha256"] == "f54052a5b96dd8a86fab37cddd8162488785a62625d9f94afe49d190f17cd120"
+    assert (
+        c.sources[0]["sha256"] == "f54052a5b96dd8a86fab37cddd8162488785a62625d9f94afe49d190f17cd120"
+    )
     assert len(c.filter(groups=["ARM", "AZE"], start=1992, end=2000).require_groups()) > 0

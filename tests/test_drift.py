@@ -17,13 +17,22 @@ from hypothesis import strategies as st
 
 import divergence as dv
 from divergence import _core
-from divergence.cli import main
 from divergence._util.operands import csr_tuple as _csr_tuple
+from divergence.cli import main
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UNGD = DATA / "ungd_caucasus.csv"
 
-ALL_METRICS = ["jsd", "jensenshannon", "hellinger", "bhattacharyya", "tv", "cosine", "kl", "jeffreys"]
+ALL_METRICS = [
+    "jsd",
+    "jensenshannon",
+    "hellinger",
+    "bhattacharyya",
+    "tv",
+    "cosine",
+    "kl",
+    "jeffreys",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,19 +96,23 @@ def test_adjacent_count_windows_match_reference(metric):
     X = sparse_counts(90, 40, 1)
     groups = np.array(["a", "b", "c"])[np.arange(90) % 3]
     alpha = 0.5 if metric in ("kl", "jeffreys") else 0.0
-    df = dv.drift(X, groups=groups, window=8, step=3, mode="adjacent", metric=metric, alpha=alpha, n_jobs=1)
+    df = dv.drift(
+        X, groups=groups, window=8, step=3, mode="adjacent", metric=metric, alpha=alpha, n_jobs=1
+    )
     for g in "abc":
         rows = np.flatnonzero(groups == g)
         sub = df[df.group == g].reset_index(drop=True)
         starts = np.arange(0, len(rows) - 8 + 1, 3)
         assert len(sub) == len(starts)
         exp = [np.nan] + [
-            ref_div(window_sum(X, rows[s0:s0 + 8]), window_sum(X, rows[s1:s1 + 8]), metric, alpha)
+            ref_div(
+                window_sum(X, rows[s0 : s0 + 8]), window_sum(X, rows[s1 : s1 + 8]), metric, alpha
+            )
             for s0, s1 in zip(starts[:-1], starts[1:])
         ]
         close(sub.value, exp)
         assert (sub.n_statements == 8).all()
-        assert list(sub.n_tokens) == [int(X[rows[s:s + 8]].sum()) for s in starts]
+        assert list(sub.n_tokens) == [int(X[rows[s : s + 8]].sum()) for s in starts]
         assert list(sub.window_start) == list(starts)
 
 
@@ -119,18 +132,31 @@ def test_baseline_time_windows_match_reference(metric):
     X, t = X[np.flatnonzero(keep)], t[keep]
     groups = np.where(np.arange(X.shape[0]) % 2, "x", "y")
     alpha = 1.0 if metric == "kl" else 0.0
-    df = dv.drift(X, times=t, groups=groups, window="60D", step="30D", mode="baseline", metric=metric,
-                  alpha=alpha, n_jobs=1)
+    df = dv.drift(
+        X,
+        times=t,
+        groups=groups,
+        window="60D",
+        step="30D",
+        mode="baseline",
+        metric=metric,
+        alpha=alpha,
+        n_jobs=1,
+    )
     assert (df.n_statements == 0).any()
     assert df[df.n_statements == 0].value.isna().all()
     for g in "xy":
         rows = np.flatnonzero(groups == g)
         tg = t[rows]
         sub = df[df.group == g].reset_index(drop=True)
-        inwin = [np.flatnonzero((tg >= s) & (tg < e)) for s, e in zip(sub.window_start, sub.window_end)]
+        inwin = [
+            np.flatnonzero((tg >= s) & (tg < e)) for s, e in zip(sub.window_start, sub.window_end)
+        ]
         ref_k = next(k for k, r in enumerate(inwin) if len(r))
         ref = window_sum(X, rows[inwin[ref_k]])
-        exp = [ref_div(ref, window_sum(X, rows[r]), metric, alpha) if len(r) else np.nan for r in inwin]
+        exp = [
+            ref_div(ref, window_sum(X, rows[r]), metric, alpha) if len(r) else np.nan for r in inwin
+        ]
         close(sub.value, exp)
         assert list(sub.n_statements) == [len(r) for r in inwin]
     # Windows: start at the first time, step 30 days, 60 days long, the last ending within a day
@@ -143,9 +169,14 @@ def test_baseline_time_windows_match_reference(metric):
 def test_baseline_reference_period():
     X = sparse_counts(60, 25, 3)
     years = np.repeat(np.arange(2000, 2012), 5)
-    df = dv.drift(X, times=years, window="2Y", step="1Y", mode="baseline", reference=(2003, 2004), n_jobs=1)
+    df = dv.drift(
+        X, times=years, window="2Y", step="1Y", mode="baseline", reference=(2003, 2004), n_jobs=1
+    )
     ref = window_sum(X, np.flatnonzero((years >= 2003) & (years <= 2004)))
-    exp = [ref_div(ref, window_sum(X, np.flatnonzero((years >= y) & (years < y + 2))), "jsd") for y in range(2000, 2011)]
+    exp = [
+        ref_div(ref, window_sum(X, np.flatnonzero((years >= y) & (years < y + 2))), "jsd")
+        for y in range(2000, 2011)
+    ]
     close(df.value, exp)
     assert df.window_start.dt.year.tolist() == list(range(2000, 2011))
 
@@ -158,17 +189,38 @@ def test_between_matches_reference(metric):
     rng = np.random.default_rng(4)
     groups = rng.choice(["A", "B", "C"], size=n)
     alpha = 0.5 if metric == "kl" else 0.0
-    df = dv.drift(X, times=t, groups=groups, window="90D", step="45D", mode="between", metric=metric,
-                  alpha=alpha, bootstrap=20, permutations=20, seed=3, n_jobs=1)
+    df = dv.drift(
+        X,
+        times=t,
+        groups=groups,
+        window="90D",
+        step="45D",
+        mode="between",
+        metric=metric,
+        alpha=alpha,
+        bootstrap=20,
+        permutations=20,
+        seed=3,
+        n_jobs=1,
+    )
     pairs = {tuple(p) for p in df[["group_a", "group_b"]].to_numpy()}
-    assert pairs == ({("A", "B"), ("A", "C"), ("B", "C")} if metric != "kl" else
-                     {(a, b) for a in "ABC" for b in "ABC" if a != b})
+    assert pairs == (
+        {("A", "B"), ("A", "C"), ("B", "C")}
+        if metric != "kl"
+        else {(a, b) for a in "ABC" for b in "ABC" if a != b}
+    )
     for (a, b), sub in df.groupby(["group_a", "group_b"]):
         exp = []
         for s, e in zip(sub.window_start, sub.window_end):
             w = (t >= s) & (t < e)
-            exp.append(ref_div(window_sum(X, np.flatnonzero(w & (groups == a))),
-                               window_sum(X, np.flatnonzero(w & (groups == b))), metric, alpha))
+            exp.append(
+                ref_div(
+                    window_sum(X, np.flatnonzero(w & (groups == a))),
+                    window_sum(X, np.flatnonzero(w & (groups == b))),
+                    metric,
+                    alpha,
+                )
+            )
         close(sub.value, exp)
         ok = sub.value.notna()
         assert (sub.ci_low[ok] <= sub.ci_high[ok]).all()
@@ -183,7 +235,17 @@ def test_between_replicates_follow_their_definition():
     null of {d(a,b)} only."""
     X = sparse_counts(8, 20, 5, density=0.5)
     groups = np.array(["a", "b"] * 4)
-    df = dv.drift(X, groups=groups, window=2, step=2, mode="between", bootstrap=10, permutations=10, seed=1, n_jobs=1)
+    df = dv.drift(
+        X,
+        groups=groups,
+        window=2,
+        step=2,
+        mode="between",
+        bootstrap=10,
+        permutations=10,
+        seed=1,
+        n_jobs=1,
+    )
     close(df.ci_low, df.value)
     close(df.ci_high, df.value)
     close(df.null_mean, df.value)  # swapping two labels gives the same pair
@@ -231,8 +293,14 @@ def test_adjacent_chain_exact_with_large_counts_and_explicit_zeros():
         par = _core.window_pairs(csr, b, e, pa, pa + 1, metric, 0.0, 0.0, True, 3)
         assert np.array_equal(inc, scratch), metric
         assert np.array_equal(inc, par), metric
-        ref = [ref_div(window_sum(X, np.arange(b[k], e[k])), window_sum(X, np.arange(b[k + 1], e[k + 1])), metric)
-               for k in pa]
+        ref = [
+            ref_div(
+                window_sum(X, np.arange(b[k], e[k])),
+                window_sum(X, np.arange(b[k + 1], e[k + 1])),
+                metric,
+            )
+            for k in pa
+        ]
         np.testing.assert_allclose(inc, ref, rtol=1e-10, atol=1e-13)
 
 
@@ -274,13 +342,20 @@ def test_window_pairs_property_any_pair_sequence(data):
     par = _core.window_pairs(csr, b, e, pa, pb, metric, 0.0, 0.0, True, 3)
     assert np.array_equal(inc, scratch, equal_nan=True)
     assert np.array_equal(inc, par, equal_nan=True)
-    ref = [ref_div(window_sum(X, np.arange(b[i], e[i])), window_sum(X, np.arange(b[j], e[j])), metric)
-           for i, j in zip(pa, pb)]
+    ref = [
+        ref_div(window_sum(X, np.arange(b[i], e[i])), window_sum(X, np.arange(b[j], e[j])), metric)
+        for i, j in zip(pa, pb)
+    ]
     if metric in ("jensenshannon", "hellinger"):  # square roots: compare the squares
         close(np.square(inc), np.square(ref), tol=1e-12)
     else:
         close(inc, ref, tol=1e-12)
-    same = (b[pa] == b[pb]) & (e[pa] == e[pb]) & (e[pa] > b[pa]) & np.array([window_sum(X, np.arange(b[i], e[i])).sum() > 0 for i in pa])
+    same = (
+        (b[pa] == b[pb])
+        & (e[pa] == e[pb])
+        & (e[pa] > b[pa])
+        & np.array([window_sum(X, np.arange(b[i], e[i])).sum() > 0 for i in pa])
+    )
     assert np.all(inc[same] == 0.0)  # a window against itself: exactly 0
 
 
@@ -289,7 +364,16 @@ def test_drift_incremental_and_threads_identical():
     X = sparse_counts(n, 80, 7, density=0.08)
     t = _dated(n, 7, span_days=500)
     groups = np.random.default_rng(7).choice(["p", "q", "r"], size=n)
-    kw = dict(times=t, groups=groups, window="60D", step="10D", mode="between", bootstrap=15, permutations=15, seed=11)
+    kw = dict(
+        times=t,
+        groups=groups,
+        window="60D",
+        step="10D",
+        mode="between",
+        bootstrap=15,
+        permutations=15,
+        seed=11,
+    )
     a = dv.drift(X, n_jobs=1, **kw)
     b = dv.drift(X, n_jobs=2, **kw)
     c = dv.drift(X, n_jobs=2, incremental=False, **kw)
@@ -298,7 +382,9 @@ def test_drift_incremental_and_threads_identical():
     for mode in ("adjacent", "baseline"):
         a = dv.drift(X, times=t, groups=groups, window=20, step=3, mode=mode, n_jobs=1)
         b = dv.drift(X, times=t, groups=groups, window=20, step=3, mode=mode, n_jobs=2)
-        c = dv.drift(X, times=t, groups=groups, window=20, step=3, mode=mode, n_jobs=1, incremental=False)
+        c = dv.drift(
+            X, times=t, groups=groups, window=20, step=3, mode=mode, n_jobs=1, incremental=False
+        )
         pd.testing.assert_frame_equal(a, b, check_exact=True)
         pd.testing.assert_frame_equal(a, c, check_exact=True)
 
@@ -313,7 +399,17 @@ def test_non_integer_rows_are_summed_from_scratch():
     inc = _core.window_pairs(csr, b, e, pa, pa + 1, "jsd", 0.0, 0.0, True, 1)
     scratch = _core.window_pairs(csr, b, e, pa, pa + 1, "jsd", 0.0, 0.0, False, 2)
     assert np.array_equal(inc, scratch)
-    close(inc, [ref_div(window_sum(X, np.arange(b[k], e[k])), window_sum(X, np.arange(b[k + 1], e[k + 1])), "jsd") for k in pa])
+    close(
+        inc,
+        [
+            ref_div(
+                window_sum(X, np.arange(b[k], e[k])),
+                window_sum(X, np.arange(b[k + 1], e[k + 1])),
+                "jsd",
+            )
+            for k in pa
+        ],
+    )
 
 
 def test_token_drift_exact_and_reference():
@@ -326,8 +422,8 @@ def test_token_drift_exact_and_reference():
     assert inc.position.iloc[0] == w and inc.position.iloc[-1] == len(tok) - w
     assert len(inc) == len(tok) - 2 * w + 1
     for i in [w, 1000, 2999, 3000, 3001, len(tok) - w]:
-        a = np.bincount(tok[i - w:i], minlength=60)
-        b = np.bincount(tok[i:i + w], minlength=60)
+        a = np.bincount(tok[i - w : i], minlength=60)
+        b = np.bincount(tok[i : i + w], minlength=60)
         v = inc.value[inc.position == i].iloc[0]
         assert abs(v - ref_div(a, b, "jsd")) < 1e-12
     # The planted switch at 3000 is the largest drift.
@@ -398,7 +494,14 @@ def test_changepoints_planted_mean_shift():
     assert best.mean_before < best.mean_after
     quiet = dv.changepoints(rng.normal(0, 1, 80), permutations=49)
     assert len(quiet) == 0
-    assert list(quiet.columns) == ["position", "time", "mean_before", "mean_after", "gain", "p_value"]
+    assert list(quiet.columns) == [
+        "position",
+        "time",
+        "mean_before",
+        "mean_after",
+        "gain",
+        "p_value",
+    ]
 
 
 def _planted_corpus(seed=13):
@@ -411,7 +514,9 @@ def _planted_corpus(seed=13):
     rows = []
     for d in days:
         for party in ("A", "B"):
-            vocab = common + (words_new if (party == "A" and d >= pd.Timestamp("2021-07-01")) else words_old)
+            vocab = common + (
+                words_new if (party == "A" and d >= pd.Timestamp("2021-07-01")) else words_old
+            )
             text = " ".join(rng.choice(vocab, size=25))
             rows.append({"party": party, "date": d.strftime("%Y-%m-%d"), "text": text})
     return pd.DataFrame(rows)
@@ -449,7 +554,9 @@ def test_planted_change_found_within_one_step():
 def test_errors_name_the_argument():
     X = sparse_counts(30, 10, 14)
     years = np.repeat(np.arange(2000, 2010), 3)
-    with pytest.raises(ValueError, match="^window: 30D is narrower than the data's time resolution"):
+    with pytest.raises(
+        ValueError, match="^window: 30D is narrower than the data's time resolution"
+    ):
         dv.drift(X, times=years, window="30D", step="30D")
     with pytest.raises(ValueError, match="^step: 6M is narrower"):
         dv.drift(X, times=years, window="2Y", step="6M")
@@ -481,8 +588,13 @@ def test_errors_name_the_argument():
 
 def test_cli_errors_exit_3(tmp_path):
     f = tmp_path / "c.csv"
-    pd.DataFrame({"party": ["a", "b"] * 5, "year": np.repeat(np.arange(2000, 2005), 2),
-                  "text": ["alpha beta gamma", "delta epsilon"] * 5}).to_csv(f, index=False)
+    pd.DataFrame(
+        {
+            "party": ["a", "b"] * 5,
+            "year": np.repeat(np.arange(2000, 2005), 2),
+            "text": ["alpha beta gamma", "delta epsilon"] * 5,
+        }
+    ).to_csv(f, index=False)
     r = CliRunner().invoke(main, ["drift", str(f), "--window", "30D", "--step", "30D"])
     assert r.exit_code == 3, r.output
     assert "window: 30D is narrower" in r.output
@@ -496,18 +608,51 @@ def test_cli_outputs(tmp_path):
     f = tmp_path / "c.csv"
     _planted_corpus().iloc[::3].to_csv(f, index=False)
     out = tmp_path / "drift.csv"
-    r = CliRunner().invoke(main, ["drift", str(f), "--window", "60D", "--step", "30D", "--mode", "between",
-                                  "--bootstrap", "10", "--permutations", "10", "--format", "csv",
-                                  "-o", str(out), "--plot", str(tmp_path / "d.png"), "--no-progress"])
+    r = CliRunner().invoke(
+        main,
+        [
+            "drift",
+            str(f),
+            "--window",
+            "60D",
+            "--step",
+            "30D",
+            "--mode",
+            "between",
+            "--bootstrap",
+            "10",
+            "--permutations",
+            "10",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--plot",
+            str(tmp_path / "d.png"),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
     df = pd.read_csv(out)
-    for col in ["group_a", "group_b", "window_start", "window_end", "n_statements", "n_tokens", "value",
-                "ci_low", "ci_high", "null_mean"]:
+    for col in [
+        "group_a",
+        "group_b",
+        "window_start",
+        "window_end",
+        "n_statements",
+        "n_tokens",
+        "value",
+        "ci_low",
+        "ci_high",
+        "null_mean",
+    ]:
         assert col in df.columns
     man = json.loads((tmp_path / "manifest.json").read_text())
     assert man["command"] == "drift" and man["parameters"]["window"] == "60D"
     assert (tmp_path / "d.png").stat().st_size > 1000
-    r = CliRunner().invoke(main, ["drift", str(f), "--window", "60D", "--step", "30D", "--no-progress"])
+    r = CliRunner().invoke(
+        main, ["drift", str(f), "--window", "60D", "--step", "30D", "--no-progress"]
+    )
     assert r.exit_code == 0, r.output
     assert "drift, mode adjacent" in r.output
 
@@ -517,11 +662,38 @@ def test_cli_outputs(tmp_path):
 def test_ungd_armenia_azerbaijan(tmp_path):
     png = tmp_path / "armaze.png"
     out = tmp_path / "armaze.json"
-    r = CliRunner().invoke(main, [
-        "drift", str(UNGD), "--group-col", "country", "--time-col", "year", "--window", "3Y", "--step", "1Y",
-        "--mode", "between", "--groups", "ARM,AZE", "--bootstrap", "30", "--permutations", "30",
-        "--change-permutations", "49", "--format", "json", "-o", str(out), "--plot", str(png), "--no-progress",
-    ])
+    r = CliRunner().invoke(
+        main,
+        [
+            "drift",
+            str(UNGD),
+            "--group-col",
+            "country",
+            "--time-col",
+            "year",
+            "--window",
+            "3Y",
+            "--step",
+            "1Y",
+            "--mode",
+            "between",
+            "--groups",
+            "ARM,AZE",
+            "--bootstrap",
+            "30",
+            "--permutations",
+            "30",
+            "--change-permutations",
+            "49",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--plot",
+            str(png),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(out.read_text())
     assert len(doc) == 31  # windows 1992-1994 .. 2022-2024

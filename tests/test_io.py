@@ -41,7 +41,7 @@ def test_atomic_write_bytes_str_and_writers(tmp_path):
     assert atomic_write(p, b"\x00\x01") == p
     assert p.read_bytes() == b"\x00\x01"
     atomic_write(p, "héllo\n")
-    assert p.read_bytes() == "héllo\n".encode("utf-8")
+    assert p.read_bytes() == "héllo\n".encode()
     atomic_write(p, lambda f: f.write(b"binary"))
     assert p.read_bytes() == b"binary"
     atomic_write(p, lambda f: f.write("text\n"), mode="w")
@@ -128,7 +128,9 @@ def test_write_table_csv_json_parquet_round_trip(tmp_path):
 
 
 def test_write_table_writes_an_informative_index(tmp_path):
-    m = pd.DataFrame([[0.0, 0.5], [0.5, 0.0]], index=pd.Index(["A", "B"], name="group"), columns=["A", "B"])
+    m = pd.DataFrame(
+        [[0.0, 0.5], [0.5, 0.0]], index=pd.Index(["A", "B"], name="group"), columns=["A", "B"]
+    )
     back = pd.read_csv(write_table(m, tmp_path / "m.csv"))
     assert back.columns.tolist() == ["group", "A", "B"]
     records = json.loads(write_table(m, tmp_path / "m.json", fmt="json").read_text())
@@ -156,7 +158,9 @@ def test_write_table_bad_arguments(tmp_path):
 
 
 def test_jsonable():
-    assert jsonable({"a": (1, np.int64(2)), "b": np.float32(0.5), "c": Path("x/y"), "d": {3, 1}}) == {
+    assert jsonable(
+        {"a": (1, np.int64(2)), "b": np.float32(0.5), "c": Path("x/y"), "d": {3, 1}}
+    ) == {
         "a": [1, 2],
         "b": 0.5,
         "c": "x/y",
@@ -191,7 +195,12 @@ def test_write_manifest(tmp_path):
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert doc["version"] == divergence.__version__
     assert doc["command"] == "compare" and doc["seed"] == 42
-    assert doc["parameters"] == {"metric": "jsd", "out": str(tmp_path / "run"), "groups": ["A", "B"], "alpha": 0.5}
+    assert doc["parameters"] == {
+        "metric": "jsd",
+        "out": str(tmp_path / "run"),
+        "groups": ["A", "B"],
+        "alpha": 0.5,
+    }
     assert doc["inputs"][0]["sha256"] == hashlib.sha256(example_path().read_bytes()).hexdigest()
     assert doc["inputs"][0]["rows"] == 170 and doc["inputs"][0]["format"] == "csv"
     assert doc["inputs"][1] == {"path": str(extra), "sha256": sha256_file(extra)}

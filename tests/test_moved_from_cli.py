@@ -21,7 +21,13 @@ def old_find_changes(table: pd.DataFrame, permutations: int, block: int, seed: i
     frames: List[pd.DataFrame] = []
     for k in pd.unique(keys):
         sub = table[keys == k].reset_index(drop=True)
-        cp = changepoints(sub["value"], times=sub["window_start"], permutations=permutations, block=block, seed=seed)
+        cp = changepoints(
+            sub["value"],
+            times=sub["window_start"],
+            permutations=permutations,
+            block=block,
+            seed=seed,
+        )
         if len(cp):
             cp.insert(0, "series", k)
             frames.append(cp)
@@ -51,8 +57,10 @@ def _shifted_corpus() -> divergence.Corpus:
     return divergence.Corpus.from_frame(pd.DataFrame(rows))
 
 
-@pytest.mark.parametrize(("window", "step", "mode"), [("20", "5", "adjacent"), ("3Y", "1Y", "baseline"),
-                                                      ("30", "30", "adjacent")])
+@pytest.mark.parametrize(
+    ("window", "step", "mode"),
+    [("20", "5", "adjacent"), ("3Y", "1Y", "baseline"), ("30", "30", "adjacent")],
+)
 def test_drift_changepoints_match_the_former_cli_code(window, step, mode):
     table = divergence.drift(_shifted_corpus(), window=window, step=step, mode=mode)
     new = drift_changepoints(table, permutations=49, seed=3)
@@ -63,13 +71,23 @@ def test_drift_changepoints_match_the_former_cli_code(window, step, mode):
 
 
 def test_drift_changepoints_between_mode_series_and_options():
-    table = divergence.drift(_shifted_corpus(), window=40, step=20, mode="between", bootstrap=0, permutations=0)
+    table = divergence.drift(
+        _shifted_corpus(), window=40, step=20, mode="between", bootstrap=0, permutations=0
+    )
     new = drift_changepoints(table, permutations=0, block=1, max_changes=1)
     old = old_find_changes(table, 0, 1, 0)
     assert len(new) <= len(old)
     assert set(new["series"]) <= {"A vs B"}
     empty = drift_changepoints(table.iloc[:0])
-    assert list(empty.columns) == ["series", "position", "time", "mean_before", "mean_after", "gain", "p_value"]
+    assert list(empty.columns) == [
+        "series",
+        "position",
+        "time",
+        "mean_before",
+        "mean_after",
+        "gain",
+        "p_value",
+    ]
 
 
 def test_wordscores_group_positions_match_the_former_cli_code():
@@ -91,7 +109,16 @@ def test_wordscores_group_positions_match_the_former_cli_code():
             se_col = f"{pos}_se" if resc else "se"
             mean = float(sel[pos].mean())
             se = float(np.sqrt((sel[se_col] ** 2).sum()) / len(sel))
-            rows.append({"group": g, "n": len(sel), "theta": mean, "se": se, "ci_low": mean - z * se, "ci_high": mean + z * se})
+            rows.append(
+                {
+                    "group": g,
+                    "n": len(sel),
+                    "theta": mean,
+                    "se": se,
+                    "ci_low": mean - z * se,
+                    "ci_high": mean + z * se,
+                }
+            )
         old = pd.DataFrame(rows)
         new = ws.group_positions(groups, ci, rescaling=resc)
         pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-14)

@@ -12,8 +12,9 @@ import divergence
 from divergence import Corpus, Vectorizer, compare, nearest, nearest_statements
 
 
-def slow_nearest_statements(c: Any, vec: Any, metric: str, k: int, base: Optional[float], alpha: float,
-                            jobs: Optional[int]) -> pd.DataFrame:
+def slow_nearest_statements(
+    c: Any, vec: Any, metric: str, k: int, base: Optional[float], alpha: float, jobs: Optional[int]
+) -> pd.DataFrame:
     """The CLI's former algorithm (tokenises again, one nearest() call per pair of groups):
     the reference the library function must match row for row."""
     X = vec.transform(list(c.text)).astype(np.float64)
@@ -27,7 +28,9 @@ def slow_nearest_statements(c: Any, vec: Any, metric: str, k: int, base: Optiona
         for h in sorted(set(groups[keep]) - {g}):
             dst = keep[groups[keep] == h]
             kk = min(k, dst.size)
-            idx, val = nearest(X[src], X[dst], k=kk, metric=metric, base=base, alpha=alpha, n_jobs=jobs)
+            idx, val = nearest(
+                X[src], X[dst], k=kk, metric=metric, base=base, alpha=alpha, n_jobs=jobs
+            )
             for a, i in enumerate(src):
                 for r in range(kk):
                     rows.append((ids[i], g, h, r + 1, ids[dst[idx[a, r]]], float(val[a, r])))
@@ -56,8 +59,16 @@ def _same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
 def test_matches_the_pairwise_loop_on_the_example(metric, k, base, alpha, vec_kw):
     c = Corpus.example()
     vec = Vectorizer(**vec_kw)
-    res = compare(c, metric=metric, base=base, alpha=alpha, bootstrap=0, permutations=0, terms=False,
-                  vectorizer=vec)
+    res = compare(
+        c,
+        metric=metric,
+        base=base,
+        alpha=alpha,
+        bootstrap=0,
+        permutations=0,
+        terms=False,
+        vectorizer=vec,
+    )
     fast = nearest_statements(res, k=k)
     slow = slow_nearest_statements(c, vec, metric, k, base, alpha, None)
     _same(fast, slow)

@@ -8,7 +8,7 @@ cdist/pdist, contributions; streaming into an np.memmap.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -103,7 +103,7 @@ def _cast(A: np.ndarray, dtype: Any) -> np.ndarray:
     return A.astype(dtype).astype(np.float64)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ref(
     metric: str, opts_key: Tuple[Tuple[str, Any], ...], kind: str, dtype_name: str, self_: bool
 ) -> np.ndarray:
@@ -135,8 +135,15 @@ def test_pairwise_matches_reference(case, dtype, layout, self_):
     D = divergence.pairwise(Xi, None if self_ else Yi, metric, dtype=dtype, n_jobs=2, **opts)
     ref = _ref(metric, tuple(sorted(opts.items())), kind, np.dtype(dtype).name, self_)
     assert D.dtype == np.dtype(dtype)
-    R.assert_matches(D, ref, metric, dtype, alpha=opts.get("alpha", 0.0), X=_cast(X, dtype),
-                     Y=None if self_ else _cast(Y, dtype))
+    R.assert_matches(
+        D,
+        ref,
+        metric,
+        dtype,
+        alpha=opts.get("alpha", 0.0),
+        X=_cast(X, dtype),
+        Y=None if self_ else _cast(Y, dtype),
+    )
     if self_:
         assert np.all(np.diag(D) == 0)
 
@@ -162,9 +169,13 @@ def test_near_identical_rows_stay_within_the_cancellation_allowance(metric, dtyp
 
 EXTREME_ROWS = {
     # Subnormal mass: 1/Σx overflows to inf. The row is the distribution (1, 0, 0).
-    "subnormal-mass": np.array([[5e-324, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]]),
+    "subnormal-mass": np.array(
+        [[5e-324, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0]]
+    ),
     # Σx overflows to inf in float64 (and x·x for cosine). The row is the distribution (½, ½, 0).
-    "overflowing-sum": np.array([[1e308, 1e308, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+    "overflowing-sum": np.array(
+        [[1e308, 1e308, 0.0], [1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    ),
 }
 
 
@@ -244,7 +255,9 @@ def test_nearest_matches_reference(metric, dtype, layout, self_):
     if metric in R.SQRT_METRICS:
         atol = math.sqrt(atol)
     for k in (1, 4, m):
-        idx, val = divergence.nearest(Xi, None if self_ else Yi, k=k, metric=metric, dtype=dtype, n_jobs=2)
+        idx, val = divergence.nearest(
+            Xi, None if self_ else Yi, k=k, metric=metric, dtype=dtype, n_jobs=2
+        )
         assert idx.shape == val.shape == (X.shape[0], k)
         assert idx.dtype == np.int64 and val.dtype == np.dtype(dtype)
         ridx, rval = R.nearest_ref(X, None if self_ else Y, k, metric, D=ref)
@@ -284,14 +297,26 @@ def test_divergence_single_pair(metric):
         got = divergence.divergence(p, q, metric, **opts)
         assert isinstance(got, float)
         ref = R.divergence_ref(p, q, metric, **opts)
-        R.assert_matches(np.array([got]), np.array([ref]), metric, np.float64,
-                         alpha=opts.get("alpha", 0.0), X=X_COUNTS)
+        R.assert_matches(
+            np.array([got]),
+            np.array([ref]),
+            metric,
+            np.float64,
+            alpha=opts.get("alpha", 0.0),
+            X=X_COUNTS,
+        )
         # sparse 1-row and 2-d (1, V) inputs give the same number
         from_sparse = divergence.divergence(sp.csr_matrix(p), sp.csr_matrix(q), metric, **opts)
         # Same tolerance as against the reference (for jensenshannon and hellinger the squares
         # are compared: identical rows give ~1e-16 before the square root on the dense path).
-        R.assert_matches(np.array([from_sparse]), np.array([got]), metric, np.float64,
-                         alpha=opts.get("alpha", 0.0), X=X_COUNTS)
+        R.assert_matches(
+            np.array([from_sparse]),
+            np.array([got]),
+            metric,
+            np.float64,
+            alpha=opts.get("alpha", 0.0),
+            X=X_COUNTS,
+        )
         assert divergence.divergence(p[None, :], q[None, :], metric, **opts) == got
 
 
@@ -339,12 +364,20 @@ def _contrib_ref(
 
 @pytest.mark.parametrize(
     "metric, base",
-    [("jsd", None), ("jsd", 2), ("kl", None), ("kl", 2), ("jeffreys", None), ("jeffreys", 10),
-     ("tv", None), ("hellinger", None)],
+    [
+        ("jsd", None),
+        ("jsd", 2),
+        ("kl", None),
+        ("kl", 2),
+        ("jeffreys", None),
+        ("jeffreys", 10),
+        ("tv", None),
+        ("hellinger", None),
+    ],
 )
 def test_contributions_sum_to_divergence(metric, base):
     pairs = [(0, 1), (2, 17), (1, 15), (6, 20), (4, 4)]
-    for alpha in ((0.5, 1e-3) if metric in R.SMOOTHED else (0.0,)):
+    for alpha in (0.5, 1e-3) if metric in R.SMOOTHED else (0.0,):
         for i, j in pairs:
             p, q = X_COUNTS[i], X_COUNTS[j]
             c = divergence.contributions(p, q, metric, base=base, alpha=alpha)
@@ -355,7 +388,9 @@ def test_contributions_sum_to_divergence(metric, base):
                 d = d * d  # contributions sum to the squared distance
             rtol, atol = R.tolerances(metric, np.float64, alpha=alpha, X=X_COUNTS)
             assert total == pytest.approx(d, rel=rtol, abs=atol), (i, j, alpha)
-            np.testing.assert_allclose(c, _contrib_ref(p, q, metric, alpha, base), rtol=1e-12, atol=1e-16)
+            np.testing.assert_allclose(
+                c, _contrib_ref(p, q, metric, alpha, base), rtol=1e-12, atol=1e-16
+            )
     if metric in R.SMOOTHED:  # alpha = 0 on positive rows
         p, q = X_POS[0], X_POS[1]
         c = divergence.contributions(p, q, metric, base=base)
@@ -427,4 +462,6 @@ def test_random_inputs_match_reference(case, dtype, sparse, self_):
     conv = sp.csr_matrix if sparse else np.asarray
     D = divergence.pairwise(conv(X), None if self_ else conv(Y), metric, dtype=dtype, **opts)
     ref = R.pairwise_ref(_cast(X, dtype), None if self_ else _cast(Y, dtype), metric, **opts)
-    R.assert_matches(D, ref, metric, dtype, alpha=opts.get("alpha", 0.0), X=X, Y=None if self_ else Y)
+    R.assert_matches(
+        D, ref, metric, dtype, alpha=opts.get("alpha", 0.0), X=X, Y=None if self_ else Y
+    )

@@ -85,7 +85,9 @@ def test_kl_matches_scipy_entropy(base):
     Ps = (X + alpha) / (X.sum(1, keepdims=True) + V * alpha)
     Qs = (Y + alpha) / (Y.sum(1, keepdims=True) + V * alpha)
     want = np.array([[entropy(p, q) for q in Qs] for p in Ps])
-    np.testing.assert_allclose(divergence.pairwise(X, Y, "kl", alpha=alpha), want, rtol=RTOL, atol=ATOL * 10)
+    np.testing.assert_allclose(
+        divergence.pairwise(X, Y, "kl", alpha=alpha), want, rtol=RTOL, atol=ATOL * 10
+    )
     want_j = want + np.array([[entropy(q, p) for q in Qs] for p in Ps])
     _close(divergence.pairwise(X, Y, "jeffreys", alpha=alpha), want_j, atol=ATOL * 10)
 
@@ -126,4 +128,6 @@ def test_float32_output_dtype_against_scipy():
     assert got.dtype == np.float32
     X32, Y32 = (A.astype(np.float32).astype(np.float64) for A in (X, Y))
     want = distance.cdist(X32, Y32, "jensenshannon")
-    np.testing.assert_allclose(got.astype(np.float64) ** 2, np.nan_to_num(want) ** 2, rtol=1e-5, atol=2e-6)
+    np.testing.assert_allclose(
+        got.astype(np.float64) ** 2, np.nan_to_num(want) ** 2, rtol=1e-5, atol=2e-6
+    )

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import divergence
-from divergence import _core
 from divergence import (
+    _core,
     jsd_bias,
     jsd_bias_pairs,
     partisanship,
@@ -143,7 +143,9 @@ def test_speakers_are_summed():
 
 def _simulate(pR, pD, n_per, tokens, seed):
     rng = np.random.default_rng(seed)
-    rows = np.vstack([rng.multinomial(tokens, pR, size=n_per), rng.multinomial(tokens, pD, size=n_per)])
+    rows = np.vstack(
+        [rng.multinomial(tokens, pR, size=n_per), rng.multinomial(tokens, pD, size=n_per)]
+    )
     return sp.csr_matrix(rows), np.array(["R"] * n_per + ["D"] * n_per)
 
 
@@ -191,12 +193,21 @@ def test_simulation_planted_difference_is_recovered():
 
 
 def _frame():
-    return pd.DataFrame({
-        "party": ["R", "R", "R", "D", "D", "D", "D"],
-        "speaker": ["ann", "bob", "ann", "cy", "dee", "cy", "bob"],
-        "text": ["tax cuts now", "cut taxes jobs", "jobs jobs tax", "health care for all",
-                 "care and health", "fair wages health", "jobs and care"],
-    })
+    return pd.DataFrame(
+        {
+            "party": ["R", "R", "R", "D", "D", "D", "D"],
+            "speaker": ["ann", "bob", "ann", "cy", "dee", "cy", "bob"],
+            "text": [
+                "tax cuts now",
+                "cut taxes jobs",
+                "jobs jobs tax",
+                "health care for all",
+                "care and health",
+                "fair wages health",
+                "jobs and care",
+            ],
+        }
+    )
 
 
 def test_speaker_in_two_groups_error_names_speaker_and_groups():
@@ -207,10 +218,14 @@ def test_speaker_in_two_groups_error_names_speaker_and_groups():
 
 def test_speaker_group_policies():
     c = divergence.Corpus.from_frame(_frame())
-    first = partisanship(c, speakers="speaker", bootstrap=0, permutations=0, speaker_group_policy="first")
+    first = partisanship(
+        c, speakers="speaker", bootstrap=0, permutations=0, speaker_group_policy="first"
+    )
     assert dict(zip(first.speakers["speaker"], first.speakers["group"]))["bob"] == "R"
     assert any("first" in n for n in first.notes)
-    split = partisanship(c, speakers="speaker", bootstrap=0, permutations=0, speaker_group_policy="split")
+    split = partisanship(
+        c, speakers="speaker", bootstrap=0, permutations=0, speaker_group_policy="split"
+    )
     assert {"bob [R]", "bob [D]"} <= set(split.speakers["speaker"])
     assert len(split.speakers) == 5
     with pytest.raises(ValueError, match="speaker_group_policy"):
@@ -234,8 +249,15 @@ def test_bad_inputs():
     with pytest.raises(ValueError, match="bootstrap"):
         partisanship(C, ["a", "a", "b", "b"], bootstrap=-1)
     with pytest.raises(ValueError, match="groups"):
-        _core.partisanship((np.array([0, 1], dtype=np.int64), np.array([0], dtype=np.int32), np.ones(1), 1),
-                           np.zeros(1, dtype=np.int32), 1, 0, 0, 0, 1)
+        _core.partisanship(
+            (np.array([0, 1], dtype=np.int64), np.array([0], dtype=np.int32), np.ones(1), 1),
+            np.zeros(1, dtype=np.int32),
+            1,
+            0,
+            0,
+            0,
+            1,
+        )
     # empty statements are dropped, and said so
     C2 = np.vstack([np.ones((4, 3)), np.zeros((1, 3))])
     r = partisanship(C2, ["a", "a", "b", "b", "b"], bootstrap=0, permutations=0)
@@ -257,7 +279,9 @@ def test_over_time_windows():
     from divergence._partisan_time import OVER_TIME_COLUMNS
 
     C, grp, years = _over_time_data()
-    r = partisanship_over_time(C, grp, times=years, window="4Y", bootstrap=20, permutations=20, seed=1)
+    r = partisanship_over_time(
+        C, grp, times=years, window="4Y", bootstrap=20, permutations=20, seed=1
+    )
     t = r.table
     assert list(t.columns) == OVER_TIME_COLUMNS
     assert pd.api.types.is_datetime64_any_dtype(t["window_start"])
@@ -293,16 +317,19 @@ def test_over_time_windows():
         partisanship_over_time(C, np.full(120, "A"), times=years, window="4Y")
 
 
-@pytest.mark.parametrize("times_kind, window, step", [
-    ("years", "4Y", None),
-    ("years", "3Y", "1Y"),
-    ("years", "8Y", "2Y"),
-    ("dates", "90D", "30D"),
-    ("dates", "6M", "2M"),
-    ("dates", 25, 10),
-    ("none", 30, 15),
-    ("none", 50, None),
-])
+@pytest.mark.parametrize(
+    "times_kind, window, step",
+    [
+        ("years", "4Y", None),
+        ("years", "3Y", "1Y"),
+        ("years", "8Y", "2Y"),
+        ("dates", "90D", "30D"),
+        ("dates", "6M", "2M"),
+        ("dates", 25, 10),
+        ("none", 30, 15),
+        ("none", 50, None),
+    ],
+)
 def test_over_time_windows_are_drifts(times_kind, window, step):
     """Same windows as divergence.drift(mode='between'): starts, ends, statement counts, empty
     windows included (a gap in the data gives an empty window, reported with its reason)."""
@@ -315,11 +342,17 @@ def test_over_time_windows_are_drifts(times_kind, window, step):
     if times_kind == "years":
         times = years
     elif times_kind == "dates":
-        times = pd.to_datetime([f"{y}-{1 + i % 12:02d}-15" for i, y in enumerate(years)]).sort_values()
+        times = pd.to_datetime(
+            [f"{y}-{1 + i % 12:02d}-15" for i, y in enumerate(years)]
+        ).sort_values()
     else:
         times = None
-    ours = partisanship_over_time(C, grp, times=times, window=window, step=step, bootstrap=0, permutations=0)
-    theirs = drift(sp.csr_matrix(C), times=times, groups=grp, window=window, step=step, mode="between")
+    ours = partisanship_over_time(
+        C, grp, times=times, window=window, step=step, bootstrap=0, permutations=0
+    )
+    theirs = drift(
+        sp.csr_matrix(C), times=times, groups=grp, window=window, step=step, mode="between"
+    )
     lo = ours.table[ours.table["estimator"] == "leave-out"].reset_index(drop=True)
     assert len(lo) == len(theirs) == ours.settings["n_windows"]
     for col in ("window", "window_start", "window_end", "n_statements", "n_tokens"):
@@ -329,32 +362,44 @@ def test_over_time_windows_are_drifts(times_kind, window, step):
     assert lo.loc[empty, "value"].isna().all()
     if times_kind == "years" and window == "4Y":
         assert list(empty) == [False, True, False]  # [2004, 2008) is empty: reported, not dropped
-    assert ours.settings["window"] == theirs.attrs["window"] and ours.settings["step"] == theirs.attrs["step"]
+    assert (
+        ours.settings["window"] == theirs.attrs["window"]
+        and ours.settings["step"] == theirs.attrs["step"]
+    )
 
 
-@pytest.mark.parametrize("times_kind, window, step", [
-    ("years", "30D", None),  # narrower than the time resolution (years)
-    ("years", "1Y", "6M"),
-    ("dates", "12H", None),  # not a span drift knows
-    ("years", "4Y", "0Y"),  # step 0
-    ("none", 10, 0),
-    ("years", "20Y", None),  # longer than the data
-    ("none", 500, None),
-    ("years", "4Y", 10),  # mixed kinds
-    ("unsorted", "4Y", None),
-    ("none", "4Y", None),  # time windows without times
-    ("none", 0, None),
-])
+@pytest.mark.parametrize(
+    "times_kind, window, step",
+    [
+        ("years", "30D", None),  # narrower than the time resolution (years)
+        ("years", "1Y", "6M"),
+        ("dates", "12H", None),  # not a span drift knows
+        ("years", "4Y", "0Y"),  # step 0
+        ("none", 10, 0),
+        ("years", "20Y", None),  # longer than the data
+        ("none", 500, None),
+        ("years", "4Y", 10),  # mixed kinds
+        ("unsorted", "4Y", None),
+        ("none", "4Y", None),  # time windows without times
+        ("none", 0, None),
+    ],
+)
 def test_over_time_errors_are_drifts(times_kind, window, step):
     from divergence import drift
 
     C, grp, years = _over_time_data()
-    times = {"years": years, "dates": pd.to_datetime([f"{y}-06-01" for y in years]),
-             "unsorted": years[::-1].copy(), "none": None}[times_kind]
+    times = {
+        "years": years,
+        "dates": pd.to_datetime([f"{y}-06-01" for y in years]),
+        "unsorted": years[::-1].copy(),
+        "none": None,
+    }[times_kind]
     with pytest.raises(ValueError) as theirs:
         drift(sp.csr_matrix(C), times=times, groups=grp, window=window, step=step, mode="between")
     with pytest.raises(ValueError) as ours:
-        partisanship_over_time(C, grp, times=times, window=window, step=step, bootstrap=0, permutations=0)
+        partisanship_over_time(
+            C, grp, times=times, window=window, step=step, bootstrap=0, permutations=0
+        )
     assert str(ours.value) == str(theirs.value)
 
 
@@ -367,7 +412,9 @@ def test_over_time_corpus_sorted_by_time_and_outside_note():
             g = "R" if k % 2 else "D"
             pool = words[:20] if g == "R" else words[10:]
             rows.append({"party": g, "year": y, "text": " ".join(rng.choice(pool, 12))})
-    df = pd.DataFrame(rows).sample(frac=1.0, random_state=3).reset_index(drop=True)  # not in time order
+    df = (
+        pd.DataFrame(rows).sample(frac=1.0, random_state=3).reset_index(drop=True)
+    )  # not in time order
     c = divergence.Corpus.from_frame(df, group_col="party", time_col="year")
     r = partisanship_over_time(c, window="5Y", bootstrap=10, permutations=10, seed=2)
     lo = r.table[r.table["estimator"] == "leave-out"]
@@ -380,7 +427,9 @@ def test_over_time_corpus_sorted_by_time_and_outside_note():
     from divergence import drift
 
     d = drift(c, window="5Y", mode="between")
-    assert list(d["window_start"]) == list(lo["window_start"]) and list(d["n_statements"]) == list(lo["n_statements"])
+    assert list(d["window_start"]) == list(lo["window_start"]) and list(d["n_statements"]) == list(
+        lo["n_statements"]
+    )
     with pytest.raises(ValueError, match="Corpus carries its times"):
         partisanship_over_time(c, window="5Y", times=df["year"])
     with pytest.raises(ValueError, match="narrower than the data's time resolution"):
@@ -390,19 +439,65 @@ def test_over_time_corpus_sorted_by_time_and_outside_note():
 def test_cli_over_time(tmp_path):
     C, grp, years = _over_time_data()
     f = tmp_path / "t.csv"
-    pd.DataFrame({"party": grp, "year": years, "text": [" ".join(f"w{j}" for j in np.flatnonzero(r) for _ in range(int(r[j])))
-                                                        for r in C]}).to_csv(f, index=False)
-    res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "4Y", "--bootstrap", "10",
-                "--permutations", "10", "--no-progress", "--plot", str(tmp_path / "t.png")])
+    pd.DataFrame(
+        {
+            "party": grp,
+            "year": years,
+            "text": [
+                " ".join(f"w{j}" for j in np.flatnonzero(r) for _ in range(int(r[j]))) for r in C
+            ],
+        }
+    ).to_csv(f, index=False)
+    res = _cli(
+        [
+            "partisanship",
+            str(f),
+            "--time-col",
+            "year",
+            "--window",
+            "4Y",
+            "--bootstrap",
+            "10",
+            "--permutations",
+            "10",
+            "--no-progress",
+            "--plot",
+            str(tmp_path / "t.png"),
+        ]
+    )
     assert res.exit_code == 0, res.output
-    assert "2 of 3 windows scored" in res.output and "not scored: groups: partisanship needs" in res.output
+    assert (
+        "2 of 3 windows scored" in res.output
+        and "not scored: groups: partisanship needs" in res.output
+    )
     assert (tmp_path / "t.png").stat().st_size > 0
     out = tmp_path / "t_out.csv"
-    res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "4Y", "--step", "2Y", "--bootstrap", "0",
-                "--permutations", "0", "--no-progress", "--format", "csv", "-o", str(out)])
+    res = _cli(
+        [
+            "partisanship",
+            str(f),
+            "--time-col",
+            "year",
+            "--window",
+            "4Y",
+            "--step",
+            "2Y",
+            "--bootstrap",
+            "0",
+            "--permutations",
+            "0",
+            "--no-progress",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+        ]
+    )
     assert res.exit_code == 0, res.output
     t = pd.read_csv(out)
-    assert {"window_start", "window_end", "n_statements", "scored", "reason", "chance"} <= set(t.columns)
+    assert {"window_start", "window_end", "n_statements", "scored", "reason", "chance"} <= set(
+        t.columns
+    )
     assert t["window"].nunique() == 5
     res = _cli(["partisanship", str(f), "--time-col", "year", "--window", "30D"])
     assert res.exit_code != 0 and "narrower than the data's time resolution" in res.output
@@ -429,8 +524,14 @@ def test_jsd_bias_matches_g_test():
     assert b.corrected == pytest.approx(b.jsd - b.expected)
     # the size-weighted JSD by its definition: sum_g n_g/N KL(p_g || pooled)
     pooled = T.sum(axis=0) / N
-    w = sum(T[g].sum() / N * sum(x / T[g].sum() * math.log(x / T[g].sum() / pooled[j]) for j, x in enumerate(T[g]) if x)
-            for g in range(3))
+    w = sum(
+        T[g].sum()
+        / N
+        * sum(
+            x / T[g].sum() * math.log(x / T[g].sum() / pooled[j]) for j, x in enumerate(T[g]) if x
+        )
+        for g in range(3)
+    )
     assert b.jsd == pytest.approx(w)
     # an unused column does not count in V
     assert jsd_bias(np.hstack([T, np.zeros((3, 2))])).df == 8
@@ -458,7 +559,9 @@ def test_jsd_bias_pairs_match_compare():
     np.testing.assert_allclose(merged["jsd"], merged["value"], rtol=1e-9)
     assert (merged["expected"] > 0).all()
     np.testing.assert_allclose(merged["corrected"], merged["jsd"] - merged["expected"])
-    assert (merged["share_small_expected"] > 0.5).all()  # a sparse vocabulary: chi-square unreliable
+    assert (
+        merged["share_small_expected"] > 0.5
+    ).all()  # a sparse vocabulary: chi-square unreliable
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,20 +569,52 @@ def test_jsd_bias_pairs_match_compare():
 
 
 def _stance_frame():
-    return pd.DataFrame({
-        "party": ["A"] * 4 + ["B"] * 4 + ["A", "A", "B", "B", "B"],
-        "text": ["talks now", "talks later", "no talks", "more talks", "talks soon", "no more", "soon now",
-                 "later talks", "now then", "then later", "soon soon", "no no", "more more"],
-        "target": ["t1"] * 8 + ["t2"] * 5,
-        "stance": ["against", "favour", "favour", "favour", "against", "against", "against", "favour",
-                   "neutral", "favour", "neutral", "neutral", "against"],
-    })
+    return pd.DataFrame(
+        {
+            "party": ["A"] * 4 + ["B"] * 4 + ["A", "A", "B", "B", "B"],
+            "text": [
+                "talks now",
+                "talks later",
+                "no talks",
+                "more talks",
+                "talks soon",
+                "no more",
+                "soon now",
+                "later talks",
+                "now then",
+                "then later",
+                "soon soon",
+                "no no",
+                "more more",
+            ],
+            "target": ["t1"] * 8 + ["t2"] * 5,
+            "stance": [
+                "against",
+                "favour",
+                "favour",
+                "favour",
+                "against",
+                "against",
+                "against",
+                "favour",
+                "neutral",
+                "favour",
+                "neutral",
+                "neutral",
+                "against",
+            ],
+        }
+    )
 
 
 def test_stance_labels_by_hand():
     c = divergence.Corpus.from_frame(_stance_frame())
     r = stance_divergence(c, "stance", "target", bootstrap=50, permutations=50, seed=1)
-    assert r.kind == "label" and r.targets == ["t1", "t2"] and r.stances == ["against", "favour", "neutral"]
+    assert (
+        r.kind == "label"
+        and r.targets == ["t1", "t2"]
+        and r.stances == ["against", "favour", "neutral"]
+    )
     d = r.distributions.set_index(["target", "group", "stance"])
     assert d.loc[("t1", "A", "favour"), "share"] == 0.75
     assert d.loc[("t2", "B", "neutral"), "count"] == 2
@@ -504,7 +639,9 @@ def test_stance_labels_by_hand():
 
 
 def test_stance_scores_by_hand():
-    df = pd.DataFrame({"party": ["A"] * 3 + ["B"] * 3, "text": ["x"] * 6, "stance": [1, 2, 3, 2, 4, 6]})
+    df = pd.DataFrame(
+        {"party": ["A"] * 3 + ["B"] * 3, "text": ["x"] * 6, "stance": [1, 2, 3, 2, 4, 6]}
+    )
     r = stance_divergence(divergence.Corpus.from_frame(df), "stance", bootstrap=50, permutations=50)
     assert r.kind == "score" and r.targets == ["(all)"]
     v = r.table.set_index("metric")["value"]
@@ -516,7 +653,10 @@ def test_stance_scores_by_hand():
     assert d.loc["B", "mean"] == 4.0 and d.loc["A", "median"] == 2.0
     # strings that are all numbers are scores too
     df["stance"] = df["stance"].astype(str)
-    assert stance_divergence(df.rename(columns={"party": "group"}), bootstrap=0, permutations=0).kind == "score"
+    assert (
+        stance_divergence(df.rename(columns={"party": "group"}), bootstrap=0, permutations=0).kind
+        == "score"
+    )
 
 
 def test_stance_bad_inputs():
@@ -524,10 +664,14 @@ def test_stance_bad_inputs():
     c = divergence.Corpus.from_frame(df.assign(stance="favour"))
     with pytest.raises(ValueError, match="1 distinct value \\('favour'\\)"):
         stance_divergence(c, "stance")
-    num = pd.DataFrame({"party": ["A", "A", "B", "B"], "text": ["x"] * 4, "stance": [1.0, np.nan, 2.0, 3.0]})
+    num = pd.DataFrame(
+        {"party": ["A", "A", "B", "B"], "text": ["x"] * 4, "stance": [1.0, np.nan, 2.0, 3.0]}
+    )
     with pytest.raises(ValueError, match="NaN.*data frame index 1"):
         stance_divergence(divergence.Corpus.from_frame(num), "stance")
-    r = stance_divergence(divergence.Corpus.from_frame(num), "stance", missing="drop", bootstrap=0, permutations=0)
+    r = stance_divergence(
+        divergence.Corpus.from_frame(num), "stance", missing="drop", bootstrap=0, permutations=0
+    )
     assert r.settings["n_statements"] == 3 and r.notes
     with pytest.raises(ValueError, match="no column 'stanse'"):
         stance_divergence(divergence.Corpus.from_frame(df), "stanse")
@@ -551,16 +695,47 @@ def _cli(args):
 
 def test_cli_example(tmp_path):
     out = tmp_path / "p.csv"
-    res = _cli(["partisanship", "--example", "--speaker-col", "speaker", "--bootstrap", "20", "--permutations", "20",
-                "--stance-col", "stance", "--target-col", "target", "--format", "csv", "-o", str(out),
-                "--plot", str(tmp_path / "p.png"), "--no-progress"])
+    res = _cli(
+        [
+            "partisanship",
+            "--example",
+            "--speaker-col",
+            "speaker",
+            "--bootstrap",
+            "20",
+            "--permutations",
+            "20",
+            "--stance-col",
+            "stance",
+            "--target-col",
+            "target",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--plot",
+            str(tmp_path / "p.png"),
+            "--no-progress",
+        ]
+    )
     assert res.exit_code == 0, res.output
     t = pd.read_csv(out)
     assert list(t["estimator"]) == ["plug-in", "leave-out"]
     assert (tmp_path / "p.stances.csv").exists() and (tmp_path / "p.speakers.csv").exists()
     assert (tmp_path / "p.png").stat().st_size > 0 and (tmp_path / "p.stances.png").exists()
     assert (tmp_path / "manifest.json").exists()
-    res = _cli(["partisanship", "--example", "--speaker-col", "speaker", "--bootstrap", "0", "--permutations", "10"])
+    res = _cli(
+        [
+            "partisanship",
+            "--example",
+            "--speaker-col",
+            "speaker",
+            "--bootstrap",
+            "0",
+            "--permutations",
+            "10",
+        ]
+    )
     assert res.exit_code == 0 and "leave-out" in res.output and "1/G = 0.250" in res.output
 
 
@@ -569,20 +744,55 @@ def test_cli_bad_inputs_exit_3(tmp_path):
     _frame().to_csv(f, index=False)
     res = _cli(["partisanship", str(f), "--speaker-col", "speaker"])
     assert res.exit_code == 3 and "'bob'" in res.output
-    res = _cli(["partisanship", str(f), "--speaker-col", "speaker", "--speaker-group-policy", "split",
-                "--bootstrap", "0", "--permutations", "0"])
+    res = _cli(
+        [
+            "partisanship",
+            str(f),
+            "--speaker-col",
+            "speaker",
+            "--speaker-group-policy",
+            "split",
+            "--bootstrap",
+            "0",
+            "--permutations",
+            "0",
+        ]
+    )
     assert res.exit_code == 0, res.output
     one = tmp_path / "one.csv"
     _frame().assign(party="R").to_csv(one, index=False)
     assert _cli(["partisanship", str(one)]).exit_code == 3
     s = tmp_path / "s.csv"
     _stance_frame().assign(stance="favour").to_csv(s, index=False)
-    res = _cli(["partisanship", str(s), "--stance-col", "stance", "--bootstrap", "0", "--permutations", "0"])
+    res = _cli(
+        [
+            "partisanship",
+            str(s),
+            "--stance-col",
+            "stance",
+            "--bootstrap",
+            "0",
+            "--permutations",
+            "0",
+        ]
+    )
     assert res.exit_code == 3 and "distinct value" in res.output
     nan = tmp_path / "n.csv"
     _stance_frame().assign(stance=["1"] * 12 + [""]).to_csv(nan, index=False)
-    res = _cli(["partisanship", str(nan), "--stance-col", "stance", "--stance-kind", "score", "--bootstrap", "0",
-                "--permutations", "0"])
+    res = _cli(
+        [
+            "partisanship",
+            str(nan),
+            "--stance-col",
+            "stance",
+            "--stance-kind",
+            "score",
+            "--bootstrap",
+            "0",
+            "--permutations",
+            "0",
+        ]
+    )
     assert res.exit_code == 3 and "n.csv line 14" in res.output
 
 
@@ -591,12 +801,18 @@ def test_cli_bad_inputs_exit_3(tmp_path):
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(not (DATA / "us_sotu.csv").exists(), reason="../shared/data/us_sotu.csv not present")
+@pytest.mark.skipif(
+    not (DATA / "us_sotu.csv").exists(), reason="../shared/data/us_sotu.csv not present"
+)
 def test_sotu_by_decade(tmp_path):
-    c = divergence.Corpus.read(DATA / "us_sotu.csv", group_col="party", time_col="year", id_col="doc_id")
+    c = divergence.Corpus.read(
+        DATA / "us_sotu.csv", group_col="party", time_col="year", id_col="doc_id"
+    )
     c = c.filter(groups=["Republican", "Democratic"])
     vec = divergence.Vectorizer(min_df=2)
-    r = partisanship_over_time(c, window="10Y", bootstrap=50, permutations=50, seed=1, vectorizer=vec)
+    r = partisanship_over_time(
+        c, window="10Y", bootstrap=50, permutations=50, seed=1, vectorizer=vec
+    )
     t = r.table
     assert r.settings["n_windows"] == 19  # [1829, 1839) ... [2009, 2019), as divergence drift
     lo = t[(t["estimator"] == "leave-out") & t["scored"]].set_index("window_start")
@@ -657,11 +873,15 @@ def test_sum_rows_by_matches_scipy():
     X.data = np.round(X.data) + 1
     X.sort_indices()
     owner = rng.integers(0, 60, 500).astype(np.int64)
-    ip, ix, dt = _core.sum_rows_by((X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, 300), owner, 70, 2)
+    ip, ix, dt = _core.sum_rows_by(
+        (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, 300), owner, 70, 2
+    )
     A = sp.csr_matrix((np.ones(500), (owner, np.arange(500))), shape=(70, 500))
     S = sp.csr_matrix(A @ X)
     S.sort_indices()
     assert np.array_equal(ip, S.indptr) and np.array_equal(ix, S.indices)
     np.testing.assert_allclose(dt, S.data, rtol=1e-15)
     with pytest.raises(ValueError, match="owner"):
-        _core.sum_rows_by((X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, 300), owner, 10, 1)
+        _core.sum_rows_by(
+            (X.indptr.astype(np.int64), X.indices.astype(np.int32), X.data, 300), owner, 10, 1
+        )

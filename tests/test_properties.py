@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import divergence
-from divergence import _core
 import reference as R
+from divergence import _core
 
 DTYPES = (np.float64, np.float32)
 
@@ -44,7 +44,9 @@ CONFIGS: List[Tuple[str, Dict[str, Any], bool]] = [
 
 
 def _cfg_id(metric: str, opts: Dict[str, Any], positive: bool) -> str:
-    return metric + "".join(f" {k}={v}" for k, v in opts.items()) + (" (positive)" if positive else "")
+    return (
+        metric + "".join(f" {k}={v}" for k, v in opts.items()) + (" (positive)" if positive else "")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,7 +76,9 @@ def matrix(draw, V: int, max_rows: int = 30) -> np.ndarray:
 
 
 @st.composite
-def problem(draw, max_rows: int = 30, max_cols: int = 40) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+def problem(
+    draw, max_rows: int = 30, max_cols: int = 40
+) -> Tuple[np.ndarray, Optional[np.ndarray]]:
     """(X, Y) over the same columns; Y is None half the time. Y shares some rows with X."""
     V = draw(st.integers(1, max_cols))
     X = draw(matrix(V, max_rows))
@@ -127,8 +131,12 @@ def test_symmetry_and_zero_diagonal(pb):
         if metric in R.SYMMETRIC:
             assert np.array_equal(D, D.T), (_cfg_id(metric, opts, positive), dtype, sparse)
             if Y is not None:
-                A = divergence.pairwise(_layout(X, sparse), _layout(Y, sparse), metric, dtype=dtype, **opts)
-                B = divergence.pairwise(_layout(Y, sparse), _layout(X, sparse), metric, dtype=dtype, **opts)
+                A = divergence.pairwise(
+                    _layout(X, sparse), _layout(Y, sparse), metric, dtype=dtype, **opts
+                )
+                B = divergence.pairwise(
+                    _layout(Y, sparse), _layout(X, sparse), metric, dtype=dtype, **opts
+                )
                 assert np.array_equal(A, B.T), (_cfg_id(metric, opts, positive), dtype, sparse)
 
 
@@ -148,8 +156,29 @@ def _disjoint_example_f32() -> Tuple[np.ndarray, np.ndarray]:
     X[0, [5, 6, 8, 14, 24, 25, 26]] = [1, 4, 8, 5, 7, 2, 8]
     Y = np.zeros((1, 28))
     cols = [0, 1, 2, 3, 4, 7, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23, 27]
-    Y[0, cols] = [90, 60, 32, 153, 174, 201, 269, 110, 278, 132, 229,
-                  191, 270, 123, 282, 28, 227, 187, 15, 267, 189]
+    Y[0, cols] = [
+        90,
+        60,
+        32,
+        153,
+        174,
+        201,
+        269,
+        110,
+        278,
+        132,
+        229,
+        191,
+        270,
+        123,
+        282,
+        28,
+        227,
+        187,
+        15,
+        267,
+        189,
+    ]
     return X, Y
 
 
@@ -184,12 +213,20 @@ def test_row_permutation_equivariance(pb, data):
     rows, so bit for bit."""
     X0, Y0 = pb
     p = np.array(data.draw(st.permutations(range(X0.shape[0]))), dtype=np.int64)
-    q = p if Y0 is None else np.array(data.draw(st.permutations(range(Y0.shape[0]))), dtype=np.int64)
+    q = (
+        p
+        if Y0 is None
+        else np.array(data.draw(st.permutations(range(Y0.shape[0]))), dtype=np.int64)
+    )
     for metric, opts, positive, dtype, sparse in _variants():
         X, Y = _inputs(X0, Y0, positive)
         D = divergence.pairwise(_layout(X, sparse), _layout(Y, sparse), metric, dtype=dtype, **opts)
         Dp = divergence.pairwise(
-            _layout(X[p], sparse), None if Y is None else _layout(Y[q], sparse), metric, dtype=dtype, **opts
+            _layout(X[p], sparse),
+            None if Y is None else _layout(Y[q], sparse),
+            metric,
+            dtype=dtype,
+            **opts,
         )
         assert np.array_equal(Dp, D[np.ix_(p, q)]), (_cfg_id(metric, opts, positive), dtype, sparse)
 
@@ -206,7 +243,9 @@ def test_thread_count_does_not_change_bits(pb):
         m = X.shape[0] - 1 if Y is None else Y.shape[0]
         k = min(3, m)
         if k >= 1:
-            i1, v1 = divergence.nearest(*args[:2], k=k, metric=metric, dtype=dtype, n_jobs=1, **opts)
+            i1, v1 = divergence.nearest(
+                *args[:2], k=k, metric=metric, dtype=dtype, n_jobs=1, **opts
+            )
         for n_jobs in (2, 7):
             Dn = divergence.pairwise(*args, dtype=dtype, n_jobs=n_jobs, **opts)
             assert np.array_equal(D1, Dn), (_cfg_id(metric, opts, positive), dtype, sparse, n_jobs)
@@ -215,7 +254,11 @@ def test_thread_count_does_not_change_bits(pb):
                     *args[:2], k=k, metric=metric, dtype=dtype, n_jobs=n_jobs, **opts
                 )
                 assert np.array_equal(i1, i_n) and np.array_equal(v1, v_n), (
-                    _cfg_id(metric, opts, positive), dtype, sparse, n_jobs)
+                    _cfg_id(metric, opts, positive),
+                    dtype,
+                    sparse,
+                    n_jobs,
+                )
 
 
 @settings(deadline=None, max_examples=12)
@@ -244,7 +287,13 @@ def test_blocking_and_full_rows_do_not_change_bits(pb, block):
             for b, full_rows in ((1, False), (block, False), (block, True), (0, True)):
                 out = np.empty(D.shape, dtype=dtype)
                 _core.pairwise_dense(Xc, Yc, out, metric, alpha, base, True, 2, full_rows, b)
-                assert np.array_equal(out, D), ("block", b, full_rows, _cfg_id(metric, opts, positive), dtype)
+                assert np.array_equal(out, D), (
+                    "block",
+                    b,
+                    full_rows,
+                    _cfg_id(metric, opts, positive),
+                    dtype,
+                )
 
 
 @settings(**SETTINGS)
@@ -263,7 +312,14 @@ def test_nearest_is_stable_argsort_of_the_matrix(pb, data):
         for k in ks:
             idx, val = divergence.nearest(Xi, Yi, k=k, metric=metric, dtype=dtype, **opts)
             ridx, rval = R.nearest_ref(X, Y, k, metric, D=D)
-            assert np.array_equal(idx, ridx), (_cfg_id(metric, opts, positive), dtype, sparse, k, idx, ridx)
+            assert np.array_equal(idx, ridx), (
+                _cfg_id(metric, opts, positive),
+                dtype,
+                sparse,
+                k,
+                idx,
+                ridx,
+            )
             assert np.array_equal(val, rval), (_cfg_id(metric, opts, positive), dtype, sparse, k)
             assert val.dtype == np.dtype(dtype)
 
@@ -283,7 +339,11 @@ def test_scaling_invariance_of_count_rows(pb, c):
         X, Y = _inputs(X0, Y0, positive)
         D = divergence.pairwise(_layout(X, sparse), _layout(Y, sparse), metric, dtype=dtype, **opts)
         Dc = divergence.pairwise(
-            _layout(X * c, sparse), None if Y is None else _layout(Y * c, sparse), metric, dtype=dtype, **opts
+            _layout(X * c, sparse),
+            None if Y is None else _layout(Y * c, sparse),
+            metric,
+            dtype=dtype,
+            **opts,
         )
         R.assert_matches(Dc, D, metric, dtype, slack=2.0, X=X, Y=Y)
 
@@ -338,7 +398,9 @@ def test_nearest_is_stable_argsort_across_blocks(dtype, sparse):
             D = divergence.pairwise(A, B, metric, dtype=dtype, n_jobs=2, **opts)
             m = D.shape[1] - (1 if Yarg is None else 0)
             for k in (1, 7, m):
-                idx, val = divergence.nearest(A, B, k=k, metric=metric, dtype=dtype, n_jobs=2, **opts)
+                idx, val = divergence.nearest(
+                    A, B, k=k, metric=metric, dtype=dtype, n_jobs=2, **opts
+                )
                 ridx, rval = R.nearest_ref(Xi, Yarg, k, metric, D=D)
                 assert np.array_equal(idx, ridx), (_cfg_id(metric, opts, positive), Yarg is None, k)
                 assert np.array_equal(val, rval), (_cfg_id(metric, opts, positive), Yarg is None, k)

@@ -139,8 +139,9 @@ def test_two_sided_per_cell_and_tolerance():
     null = rng.normal(size=(50, 2, 3))
     sides = np.array([[True], [False]])
     s = summarise(obs, None, null, two_sided=sides)
-    assert_cells(s, obs, None, null, 0.95, "percentile",
-                 two_sided=np.broadcast_to(sides, obs.shape))
+    assert_cells(
+        s, obs, None, null, 0.95, "percentile", two_sided=np.broadcast_to(sides, obs.shape)
+    )
     # tol: a null replicate just below the observed value counts
     s = summarise(1.0, None, np.array([1.0 - 1e-13, 0.0]), tol=1e-12)
     assert s.p_value == 2 / 3
@@ -151,8 +152,15 @@ def test_scalar_observed():
     bs = np.array([0.4, 0.6, 0.5])
     s = summarise(0.5, bs, np.array([0.1, 0.7]))
     assert s.ci_low.shape == () and s.at(()) == pytest.approx(
-        dict(ci_low=np.percentile(bs, 2.5), ci_high=np.percentile(bs, 97.5),
-             boot_mean=0.5, null_mean=0.4, excess=0.1, p_value=2 / 3))
+        dict(
+            ci_low=np.percentile(bs, 2.5),
+            ci_high=np.percentile(bs, 97.5),
+            boot_mean=0.5,
+            null_mean=0.4,
+            excess=0.1,
+            p_value=2 / 3,
+        )
+    )
 
 
 def test_ci_percentiles():

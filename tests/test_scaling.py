@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from divergence import Wordfish, Wordscores
-from divergence import ConvergenceWarning, residual_start
+from divergence import ConvergenceWarning, Wordfish, Wordscores, residual_start
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -95,7 +93,12 @@ def reference_first_iteration(Y, u, pb=1 / 9, pt=1.0):
         for _ in range(10):
             lam = np.exp(alpha + psi[k] + beta[k] * theta)
             g = [np.sum(Y[:, k] - lam), np.sum(theta * (Y[:, k] - lam)) - beta[k] * pb]
-            h = np.array([[-lam.sum(), -np.sum(theta * lam)], [-np.sum(theta * lam), -np.sum(theta**2 * lam) - pb]])
+            h = np.array(
+                [
+                    [-lam.sum(), -np.sum(theta * lam)],
+                    [-np.sum(theta * lam), -np.sum(theta**2 * lam) - pb],
+                ]
+            )
             psi[k], beta[k], cc = newton(psi[k], beta[k], g, h, step)
             step = 1.0
             if cc <= 1e-8:
@@ -105,7 +108,12 @@ def reference_first_iteration(Y, u, pb=1 / 9, pt=1.0):
         for _ in range(10):
             lam = np.exp(alpha[i] + psi + beta * theta[i])
             g = [np.sum(Y[i] - lam), np.sum(beta * (Y[i] - lam)) - theta[i] * pt]
-            h = np.array([[-lam.sum(), -np.sum(beta * lam)], [-np.sum(beta * lam), -np.sum(beta**2 * lam) - pt]])
+            h = np.array(
+                [
+                    [-lam.sum(), -np.sum(beta * lam)],
+                    [-np.sum(beta * lam), -np.sum(beta**2 * lam) - pt],
+                ]
+            )
             alpha[i], theta[i], cc = newton(alpha[i], theta[i], g, h, step)
             step = 1.0
             if cc <= 1e-8:
@@ -141,7 +149,7 @@ def test_predict_and_groups(sim):
     groups = np.repeat(["a", "b", "c", "d", "e"], 10)
     gp = m.group_positions(groups)
     assert list(gp["group"]) == ["a", "b", "c", "d", "e"]
-    assert np.allclose(gp["theta"], [m.theta_[i * 10:(i + 1) * 10].mean() for i in range(5)])
+    assert np.allclose(gp["theta"], [m.theta_[i * 10 : (i + 1) * 10].mean() for i in range(5)])
     assert (gp["boot_low"] <= gp["boot_high"]).all()
     gd = m.group_distances(groups)
     assert len(gd) == 10 and {"distance", "boot_low", "boot_high"} <= set(gd.columns)
@@ -215,7 +223,9 @@ def test_irish_budget_2010():
     assert set(order[:2]) == {0, 4}
     labour = m.theta_[d["party"].to_numpy() == "LAB"]
     assert (labour < 0).all()
-    c = Wordfish(dir=("Kenny, Enda (FG)", "Cowen, Brian (FF)"), solver="converged").fit(X, doc_names=d["doc_id"])
+    c = Wordfish(dir=("Kenny, Enda (FG)", "Cowen, Brian (FF)"), solver="converged").fit(
+        X, doc_names=d["doc_id"]
+    )
     assert c.converged_ and np.corrcoef(c.theta_, m.theta_)[0, 1] > 0.97
 
 
@@ -229,24 +239,60 @@ def test_cli_scale(tmp_path):
 
     runner = CliRunner()
     out = tmp_path / "pos.csv"
-    r = runner.invoke(main, ["scale", str(path), "--id-col", "doc_id", "--group-col", "party", "--dir",
-                             "Kenny, Enda (FG)", "Cowen, Brian (FF)", "--bootstrap", "4", "--format", "csv",
-                             "-o", str(out), "--plot", str(tmp_path / "p.png"), "--no-progress"])
+    r = runner.invoke(
+        main,
+        [
+            "scale",
+            str(path),
+            "--id-col",
+            "doc_id",
+            "--group-col",
+            "party",
+            "--dir",
+            "Kenny, Enda (FG)",
+            "Cowen, Brian (FF)",
+            "--bootstrap",
+            "4",
+            "--format",
+            "csv",
+            "-o",
+            str(out),
+            "--plot",
+            str(tmp_path / "p.png"),
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
     docs = pd.read_csv(out)
     assert len(docs) == 14 and {"theta", "se", "boot_low", "boot_high"} <= set(docs.columns)
     assert (tmp_path / "pos.groups.csv").exists() and (tmp_path / "p.png").exists()
     d = pd.read_csv(path)
     d["score"] = np.nan
-    d.loc[[0, 4], "score"] = 1.0   # FF (government)
+    d.loc[[0, 4], "score"] = 1.0  # FF (government)
     d.loc[[2, 7], "score"] = -1.0  # LAB (opposition)
     src = tmp_path / "ws.csv"
     d.to_csv(src, index=False)
-    r = runner.invoke(main, ["scale", str(src), "--id-col", "doc_id", "--group-col", "party", "--method",
-                             "wordscores", "--ref-col", "score", "--no-progress"])
+    r = runner.invoke(
+        main,
+        [
+            "scale",
+            str(src),
+            "--id-col",
+            "doc_id",
+            "--group-col",
+            "party",
+            "--method",
+            "wordscores",
+            "--ref-col",
+            "score",
+            "--no-progress",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "Wordscores" in r.output
-    r = runner.invoke(main, ["scale", str(path), "--id-col", "doc_id", "--dir", "nobody", "Cowen, Brian (FF)"])
+    r = runner.invoke(
+        main, ["scale", str(path), "--id-col", "doc_id", "--dir", "nobody", "Cowen, Brian (FF)"]
+    )
     assert r.exit_code == 2
 
 
@@ -293,7 +339,11 @@ def test_property_dir_orients_and_flips(seed, a, b):
 
 
 @settings(**_HSET)
-@given(seed=st.integers(0, 10_000), perm_seed=st.integers(0, 10_000), solver=st.sampled_from(["quanteda", "converged"]))
+@given(
+    seed=st.integers(0, 10_000),
+    perm_seed=st.integers(0, 10_000),
+    solver=st.sampled_from(["quanteda", "converged"]),
+)
 def test_property_feature_permutation_invariance(seed, perm_seed, solver):
     X = _small(seed)
     perm = np.random.default_rng(perm_seed).permutation(X.shape[1])
@@ -307,7 +357,11 @@ def test_property_feature_permutation_invariance(seed, perm_seed, solver):
 
 
 @settings(**_HSET)
-@given(seed=st.integers(0, 10_000), jobs=st.integers(2, 4), solver=st.sampled_from(["quanteda", "converged"]))
+@given(
+    seed=st.integers(0, 10_000),
+    jobs=st.integers(2, 4),
+    solver=st.sampled_from(["quanteda", "converged"]),
+)
 def test_property_n_jobs_invariance(seed, jobs, solver):
     X = _small(seed, N=20, V=300)
     kw = dict(solver=solver, max_iter=10, n_jobs=1)
@@ -332,7 +386,7 @@ def test_converged_meets_the_constrained_optimality_conditions():
     assert np.abs(m.theta_ @ R - m.beta_ / 9.0).max() < 1e-6 * scale  # beta, prior sd 3
     assert np.abs(R.sum(axis=1)).max() < 1e-6 * scale  # alpha
     g = R @ m.beta_  # d loglik / d theta
-    mult = (m.beta_ ** 2).sum() / 9.0 / (len(m.theta_) - 1)
+    mult = (m.beta_**2).sum() / 9.0 / (len(m.theta_) - 1)
     assert np.abs(g - mult * m.theta_ - (g - mult * m.theta_).mean()).max() < 1e-5 * scale
     # And its objective is at least the default's (both with theta standardised).
     q = fit_quiet(Wordfish(n_jobs=1), X)

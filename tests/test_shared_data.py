@@ -44,9 +44,27 @@ def countries():
 def test_compare_cli_on_the_un_corpus(tmp_path, countries):
     assert len(countries) == 8
     p = subprocess.run(
-        [sys.executable, "-m", "divergence", "compare", str(UNGD), "--group-col", "country",
-         "--bootstrap", "200", "--permutations", "200", "--format", "json", "-o", "out/r.json"],
-        cwd=tmp_path, env=_env(), capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "divergence",
+            "compare",
+            str(UNGD),
+            "--group-col",
+            "country",
+            "--bootstrap",
+            "200",
+            "--permutations",
+            "200",
+            "--format",
+            "json",
+            "-o",
+            "out/r.json",
+        ],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        timeout=300,
     )
     assert p.returncode == 0, p.stderr.decode()
     assert b"Traceback" not in p.stderr
@@ -62,7 +80,9 @@ def test_compare_cli_on_the_un_corpus(tmp_path, countries):
     assert table["value"].between(0, np.log(2)).all()
     assert (table["ci_low"] <= table["ci_high"]).all()
     assert table["p_value"].between(1 / 201, 1).all()
-    np.testing.assert_allclose(table["excess"], table["value"] - table["null_mean"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        table["excess"], table["value"] - table["null_mean"], rtol=1e-12, atol=1e-15
+    )
     # every speech counted: the statement counts of each country add up to the corpus
     n = pd.read_csv(UNGD, usecols=["country"])["country"].value_counts()
     for r in table.itertuples():
@@ -94,10 +114,19 @@ def test_tokeniser_and_compare_in_python():
     c = divergence.Corpus.read(UNGD, group_col="country")
     t1 = time.perf_counter()
     vec = divergence.Vectorizer()
-    res = divergence.compare(c, metric=["jsd", "hellinger"], bootstrap=50, permutations=50, seed=1,
-                             vectorizer=vec, top_terms=5)
+    res = divergence.compare(
+        c,
+        metric=["jsd", "hellinger"],
+        bootstrap=50,
+        permutations=50,
+        seed=1,
+        vectorizer=vec,
+        top_terms=5,
+    )
     t2 = time.perf_counter()
-    print(f"read {t1 - t0:.2f} s; tokenise + compare (50 + 50 replicates, 2 metrics) {t2 - t1:.2f} s")
+    print(
+        f"read {t1 - t0:.2f} s; tokenise + compare (50 + 50 replicates, 2 metrics) {t2 - t1:.2f} s"
+    )
     assert len(res.groups) == 8
     assert res.settings["n_statements"] == len(c)
     assert res.settings["n_terms"] == len(vec.get_feature_names_out())
@@ -106,7 +135,8 @@ def test_tokeniser_and_compare_in_python():
     from sklearn.feature_extraction.text import CountVectorizer
 
     X = CountVectorizer().fit_transform(list(c.text))
-    ref = divergence.compare(X, c.group.to_numpy(), metric=["jsd", "hellinger"], bootstrap=0, permutations=0,
-                             terms=False)
+    ref = divergence.compare(
+        X, c.group.to_numpy(), metric=["jsd", "hellinger"], bootstrap=0, permutations=0, terms=False
+    )
     for m in ("jsd", "hellinger"):
         np.testing.assert_allclose(res.observed[m], ref.observed[m], rtol=1e-10, atol=1e-13)

@@ -20,15 +20,26 @@ def zipf_rows(n, v=400, terms=30, seed=0):
         rows.append(np.full(c.size, i))
         cols.append(c)
         vals.append(rng.integers(1, 6, c.size))
-    X = sp.csr_matrix((np.concatenate(vals).astype(float), (np.concatenate(rows), np.concatenate(cols))), shape=(n, v))
+    X = sp.csr_matrix(
+        (np.concatenate(vals).astype(float), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n, v),
+    )
     df = np.bincount(X.indices, minlength=v)
     assert (df >= max(64, n // 2)).sum() >= 3  # the dense head is in use
     return X
 
 
 X = zipf_rows(700)
-OPTS = [("jsd", {}), ("jensenshannon", {}), ("hellinger", {}), ("tv", {}), ("cosine", {}),
-        ("bhattacharyya", {}), ("kl", {"alpha": 0.5}), ("jeffreys", {"alpha": 0.5})]
+OPTS = [
+    ("jsd", {}),
+    ("jensenshannon", {}),
+    ("hellinger", {}),
+    ("tv", {}),
+    ("cosine", {}),
+    ("bhattacharyya", {}),
+    ("kl", {"alpha": 0.5}),
+    ("jeffreys", {"alpha": 0.5}),
+]
 
 
 @pytest.mark.parametrize("metric, kw", OPTS)
@@ -49,8 +60,12 @@ def test_head_matches_dense_path(metric, kw):
 def test_head_cdist_and_nearest(metric, kw):
     A, B = X[:250], X[250:]
     C = dv.pairwise(A, B, metric=metric, **kw)
-    np.testing.assert_allclose(C, dv.pairwise(A.toarray(), B.toarray(), metric=metric, **kw),
-                               rtol=1e-7 if metric in ("jensenshannon", "hellinger") else 1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        C,
+        dv.pairwise(A.toarray(), B.toarray(), metric=metric, **kw),
+        rtol=1e-7 if metric in ("jensenshannon", "hellinger") else 1e-12,
+        atol=1e-12,
+    )
     full = dv.pairwise(X, metric=metric, **kw)
     np.fill_diagonal(full, np.inf)
     want = np.argsort(full, axis=1, kind="stable")[:, :7]
@@ -60,6 +75,8 @@ def test_head_cdist_and_nearest(metric, kw):
 
 
 def test_head_memmap_full_rows_same_bits(tmp_path):
-    out = np.lib.format.open_memmap(tmp_path / "d.npy", mode="w+", dtype=np.float64, shape=(700, 700))
+    out = np.lib.format.open_memmap(
+        tmp_path / "d.npy", mode="w+", dtype=np.float64, shape=(700, 700)
+    )
     dv.pairwise(X, out=out)
     assert np.array_equal(np.asarray(out), dv.pairwise(X))

@@ -15,11 +15,46 @@ from divergence._util import timeutil as T
 CASES = [
     np.array([1992, 2024, 1500, 3000]),
     np.array([1992.0, np.nan, 1992.5, np.inf, 1e30, 2000.0]),
-    np.array(["1992", "", None, "2022-09-08", "2022-09-10T12:30:00", "soon", "08/09/2022", "1992.5", "0"], dtype=object),
-    np.array([" 2020 ", "2022-13-01", "1500-01-01", "3000-01-01", "2022-09-08T00:30:00+02:00", "2022-09-09T12:00Z",
-              "2022-09-08T12:30:00.123456789", "2022-02-30", "2022-09-08"], dtype=object),
+    np.array(
+        [
+            "1992",
+            "",
+            None,
+            "2022-09-08",
+            "2022-09-10T12:30:00",
+            "soon",
+            "08/09/2022",
+            "1992.5",
+            "0",
+        ],
+        dtype=object,
+    ),
+    np.array(
+        [
+            " 2020 ",
+            "2022-13-01",
+            "1500-01-01",
+            "3000-01-01",
+            "2022-09-08T00:30:00+02:00",
+            "2022-09-09T12:00Z",
+            "2022-09-08T12:30:00.123456789",
+            "2022-02-30",
+            "2022-09-08",
+        ],
+        dtype=object,
+    ),
     [1992, None, 2000],
-    [1992, "2020-01-01", True, 3.0, dt.date(2020, 1, 2), dt.datetime(2020, 1, 2, 3, 4), pd.NaT, pd.NA, [1, 2]],
+    [
+        1992,
+        "2020-01-01",
+        True,
+        3.0,
+        dt.date(2020, 1, 2),
+        dt.datetime(2020, 1, 2, 3, 4),
+        pd.NaT,
+        pd.NA,
+        [1, 2],
+    ],
     pd.Series(pd.to_datetime(["2020-01-01", None, "2021-06-01"]).tz_localize("Europe/Berlin")),
     pd.Series([1999, None], dtype="Int64"),
     np.array(["2020-01-01", "1700-01-01", "3000-01-01"], dtype="datetime64[s]"),
@@ -47,7 +82,9 @@ def test_drift_reads_float_years_as_the_corpus_does():
     assert b.attrs["resolution"] == "year"
     with pytest.raises(ValueError, match=r"^times: cannot read 2000\.5 \(position 0\)"):
         dv.drift(X, times=np.r_[2000.5, years[1:]], window="2Y", step="1Y")
-    df = pd.DataFrame({"party": ["A", "B"] * 15, "year": years.astype(float), "text": ["a b", "c d"] * 15})
+    df = pd.DataFrame(
+        {"party": ["A", "B"] * 15, "year": years.astype(float), "text": ["a b", "c d"] * 15}
+    )
     c = dv.Corpus.from_frame(df)
     assert c.time_resolution == "year" and list(c.time) == list(T.to_times(years.astype(float))[0])
 

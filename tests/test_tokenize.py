@@ -252,7 +252,9 @@ def test_invalid_utf8_raises_value_error(bad: bytes, offset: int) -> None:
     assert py_err.value.start == offset  # the same offset Python reports
     texts = [b"fine text", "also fine", bad]
     for n_jobs in (1, 2):
-        with pytest.raises(ValueError, match=rf"^statement 2: invalid UTF-8 at byte offset {offset}$"):
+        with pytest.raises(
+            ValueError, match=rf"^statement 2: invalid UTF-8 at byte offset {offset}$"
+        ):
             Vectorizer(n_jobs=n_jobs).fit_transform(texts)
     v = Vectorizer().fit(["fine text"])
     with pytest.raises(ValueError, match=rf"statement 1: invalid UTF-8 at byte offset {offset}"):
@@ -294,7 +296,9 @@ def test_random_text_equals_countvectorizer(texts: List[str]) -> None:
 @settings(deadline=None, max_examples=300)
 @given(
     st.lists(st.text(alphabet=st.sampled_from(TRICKY), max_size=30), min_size=1, max_size=5),
-    st.sampled_from([{}, dict(min_token_length=1), dict(ngram_range=(1, 2)), dict(lowercase=False)]),
+    st.sampled_from(
+        [{}, dict(min_token_length=1), dict(ngram_range=(1, 2)), dict(lowercase=False)]
+    ),
 )
 def test_tricky_text_equals_countvectorizer(texts: List[str], kw: Dict[str, Any]) -> None:
     assert_same_fit(texts, **kw)
@@ -302,13 +306,17 @@ def test_tricky_text_equals_countvectorizer(texts: List[str], kw: Dict[str, Any]
 
 @needs_same_unicode
 @settings(deadline=None, max_examples=200)
-@given(st.lists(st.binary(max_size=20) | st.text(max_size=10).map(str.encode), min_size=1, max_size=4))
+@given(
+    st.lists(st.binary(max_size=20) | st.text(max_size=10).map(str.encode), min_size=1, max_size=4)
+)
 def test_random_bytes(texts: List[bytes]) -> None:
     for i, b in enumerate(texts):
         try:
             b.decode("utf-8")
         except UnicodeDecodeError as e:
-            with pytest.raises(ValueError, match=rf"^statement {i}: invalid UTF-8 at byte offset {e.start}$"):
+            with pytest.raises(
+                ValueError, match=rf"^statement {i}: invalid UTF-8 at byte offset {e.start}$"
+            ):
                 Vectorizer(n_jobs=1).fit_transform(texts)
             return
     assert_same_fit(texts)
@@ -317,7 +325,9 @@ def test_random_bytes(texts: List[bytes]) -> None:
 # -- options and invariants -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kw", [{}, dict(ngram_range=(1, 3), stop_words=["and"]), dict(max_features=7)])
+@pytest.mark.parametrize(
+    "kw", [{}, dict(ngram_range=(1, 3), stop_words=["and"]), dict(max_features=7)]
+)
 def test_result_does_not_depend_on_n_jobs(kw: Dict[str, Any]) -> None:
     texts = MULTILINGUAL * 5 + [f"word{i % 17} and w{i % 5} and more{i}" for i in range(300)]
     ref = Vectorizer(n_jobs=1, **kw)
@@ -341,7 +351,13 @@ def test_max_features_ties_go_to_vocabulary_order() -> None:
 
 def test_min_max_df_as_counts_and_proportions() -> None:
     texts = ["aa bb cc", "aa bb", "aa", "dd"]
-    for kw in (dict(min_df=2), dict(min_df=0.5), dict(max_df=2), dict(max_df=0.5), dict(min_df=2, max_df=2)):
+    for kw in (
+        dict(min_df=2),
+        dict(min_df=0.5),
+        dict(max_df=2),
+        dict(max_df=0.5),
+        dict(min_df=2, max_df=2),
+    ):
         assert_same_fit(texts, **kw)
     assert Vectorizer(min_df=2, max_df=2).fit(texts).get_feature_names_out().tolist() == ["bb"]
 
@@ -354,7 +370,9 @@ def test_binary_and_dtype() -> None:
 
 
 def test_errors_match_countvectorizer() -> None:
-    with pytest.raises(ValueError, match="empty vocabulary; perhaps the documents only contain stop words"):
+    with pytest.raises(
+        ValueError, match="empty vocabulary; perhaps the documents only contain stop words"
+    ):
         Vectorizer().fit(["a b c", "!!"])
     with pytest.raises(ValueError, match="empty vocabulary"):
         Vectorizer(stop_words=["the"]).fit(["the the"])
@@ -430,13 +448,24 @@ def test_sparse_interface_follows_sklearn_config() -> None:
 def test_english_stop_words_consistent() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert_same_fit(["The cat and the hat were on the mat", "A dog is not a cat"], stop_words="english")
+        assert_same_fit(
+            ["The cat and the hat were on the mat", "A dog is not a cat"], stop_words="english"
+        )
 
 
 def test_core_direct_surface() -> None:
     terms, offsets, csr, n_seen = _core.tokenize_fit(
-        ["bb aa bb", "cc"], lowercase=True, min_token_length=2, ngram_min=1, ngram_max=1,
-        stop_words=None, min_df=1.0, max_df=2.0, max_features=0, binary=False, n_jobs=1,
+        ["bb aa bb", "cc"],
+        lowercase=True,
+        min_token_length=2,
+        ngram_min=1,
+        ngram_max=1,
+        stop_words=None,
+        min_df=1.0,
+        max_df=2.0,
+        max_features=0,
+        binary=False,
+        n_jobs=1,
     )
     assert terms == b"aabbcc" and offsets.tolist() == [0, 2, 4, 6] and n_seen == 3
     indptr, indices, data, rows, cols = csr

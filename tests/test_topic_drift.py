@@ -21,7 +21,9 @@ def planted_corpus(seed: int = 0):
     V = K * WORDS_PER_TOPIC
     beta = np.zeros((K, V))
     for k in range(K):
-        beta[k, k * WORDS_PER_TOPIC:(k + 1) * WORDS_PER_TOPIC] = rng.dirichlet(np.ones(WORDS_PER_TOPIC))
+        beta[k, k * WORDS_PER_TOPIC : (k + 1) * WORDS_PER_TOPIC] = rng.dirichlet(
+            np.ones(WORDS_PER_TOPIC)
+        )
     rows = []
     for i in range(N):
         alpha = np.array([5.0, 5.0, 0.3]) if i < CHANGE else np.array([0.5, 0.5, 8.0])
@@ -47,7 +49,7 @@ def test_dense_mixture_windows_are_mean_mixtures(mixtures):
     for mode in ("adjacent", "baseline"):
         df = dv.drift(theta, window=window, step=step, mode=mode, n_jobs=2)
         starts = np.arange(0, N - window + 1, step)
-        means = [theta[b:b + window].mean(axis=0) for b in starts]
+        means = [theta[b : b + window].mean(axis=0) for b in starts]
         ref = means[0]
         for w, b in enumerate(starts):
             other = means[w - 1] if mode == "adjacent" else ref
@@ -55,7 +57,9 @@ def test_dense_mixture_windows_are_mean_mixtures(mixtures):
                 assert np.isnan(df.value.iloc[0])
                 continue
             m = 0.5 * (means[w] + other)
-            want = 0.5 * np.sum(means[w] * np.log(means[w] / m)) + 0.5 * np.sum(other * np.log(other / m))
+            want = 0.5 * np.sum(means[w] * np.log(means[w] / m)) + 0.5 * np.sum(
+                other * np.log(other / m)
+            )
             assert df.value.iloc[w] == pytest.approx(want, rel=1e-9, abs=1e-13)
         assert (df.n_statements == window).all()
         assert (df.n_tokens == window).all()  # mixture mass = number of statements
@@ -69,8 +73,14 @@ def test_dense_mixture_windows_are_mean_mixtures(mixtures):
 def test_dense_equals_csr_of_floats(mixtures):
     _, theta, times = mixtures
     a = dv.drift(theta, times=times, window="60D", step="30D", mode="adjacent", metric="hellinger")
-    b = dv.drift(sp.csr_matrix(theta), times=times, window="60D", step="30D", mode="adjacent",
-                 metric="hellinger")
+    b = dv.drift(
+        sp.csr_matrix(theta),
+        times=times,
+        window="60D",
+        step="30D",
+        mode="adjacent",
+        metric="hellinger",
+    )
     np.testing.assert_array_equal(a.value.to_numpy(), b.value.to_numpy())
 
 
@@ -102,7 +112,16 @@ def test_planted_topic_shift_found(mixtures, mode):
 def test_topic_drift_between_groups(mixtures):
     _, theta, times = mixtures
     groups = np.where(np.arange(N) % 2 == 0, "a", "b")
-    df = dv.drift(theta, times=times, groups=groups, window="60D", step="60D", mode="between",
-                  bootstrap=20, permutations=20, seed=3)
+    df = dv.drift(
+        theta,
+        times=times,
+        groups=groups,
+        window="60D",
+        step="60D",
+        mode="between",
+        bootstrap=20,
+        permutations=20,
+        seed=3,
+    )
     assert set(df.group_a) == {"a"} and set(df.group_b) == {"b"}
     assert np.isfinite(df.value).all()

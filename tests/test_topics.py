@@ -8,11 +8,12 @@ import json
 import math
 from pathlib import Path
 
-import divergence
 import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+
+import divergence
 from divergence import TopicModel, coherence, compare_topics, frex, select_k
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -83,7 +84,9 @@ def test_nmf_recovers_planted_topics(synth):
 
 def test_comparison_names_planted_topics(synth, fitted):
     X, labels, beta, vocab = synth
-    r = compare_topics(fitted, X, labels, vocabulary=vocab, bootstrap=100, permutations=100, seed=1, n_jobs=1)
+    r = compare_topics(
+        fitted, X, labels, vocabulary=vocab, bootstrap=100, permutations=100, seed=1, n_jobs=1
+    )
     true_of = best_match(beta, fitted.components_).argmax(axis=0)  # fitted topic -> true topic
     t = r.topics
     differ = t[(t["p_value"] < 0.05) & ((t["ci_low"] > 0) | (t["ci_high"] < 0))]
@@ -112,7 +115,16 @@ def test_comparison_names_planted_topics(synth, fitted):
 
 def test_within_topic_word_usage(synth, fitted):
     X, labels, _, vocab = synth
-    r = compare_topics(fitted, X, labels, vocabulary=vocab, bootstrap=0, permutations=0, metric=["jsd", "tv"], n_jobs=1)
+    r = compare_topics(
+        fitted,
+        X,
+        labels,
+        vocabulary=vocab,
+        bootstrap=0,
+        permutations=0,
+        metric=["jsd", "tv"],
+        n_jobs=1,
+    )
     T = r.theta
     A = sp.csr_matrix(X)[r.rows]
     for t in range(K_TRUE):
@@ -139,7 +151,7 @@ def test_mixtures_feed_pairwise_and_nearest(synth, fitted):
 
 
 def npmi_reference(X: sp.csr_matrix, words) -> float:
-    B = (X.toarray() != 0)
+    B = X.toarray() != 0
     N = B.shape[0]
     vals = []
     for a, b in itertools.combinations(words, 2):
@@ -157,7 +169,9 @@ def npmi_reference(X: sp.csr_matrix, words) -> float:
 def test_npmi_matches_reference_and_threads():
     rng = np.random.default_rng(3)
     X = sp.random(300, 40, density=0.15, random_state=rng, format="csr") * 5
-    X = sp.hstack([X, sp.csr_matrix(np.ones((300, 1))), sp.csr_matrix((300, 1))]).tocsr()  # word 40 everywhere, 41 nowhere
+    X = sp.hstack(
+        [X, sp.csr_matrix(np.ones((300, 1))), sp.csr_matrix((300, 1))]
+    ).tocsr()  # word 40 everywhere, 41 nowhere
     topics = [list(rng.choice(40, size=6, replace=False)) for _ in range(25)]
     topics += [[40, 3, 7], [41, 2, 5], [0, 1]]
     ref = np.array([npmi_reference(X, t) for t in topics])
@@ -188,7 +202,13 @@ def test_fitted_coherence_and_frex(fitted, synth):
     assert all(lab.startswith(f"topic{i}: ") for i, lab in enumerate(fitted.labels_))
     assert fitted.top_words(3, by="frex") == [w[:3] for w in fitted.frex_words_]
     # FREX: a word frequent in every topic ranks first by probability, not by FREX.
-    B = np.array([[0.4, 0.3, 0.1, 0.1, 0.05, 0.05], [0.6, 0.05, 0.2, 0.05, 0.05, 0.05], [0.6, 0.05, 0.05, 0.1, 0.1, 0.1]])
+    B = np.array(
+        [
+            [0.4, 0.3, 0.1, 0.1, 0.05, 0.05],
+            [0.6, 0.05, 0.2, 0.05, 0.05, 0.05],
+            [0.6, 0.05, 0.05, 0.1, 0.1, 0.1],
+        ]
+    )
     F = frex(B)
     assert np.argmax(B[0]) == 0 and np.argmax(F[0]) == 1
     # Word 1 in topic 0: exclusivity 0.3/0.4 ranks 6/6, probability 5/6: 1 / (0.5/1 + 0.5/(5/6)).
@@ -232,7 +252,10 @@ NMF_EXPECTED_FAILURES = {
 
 @pytest.mark.parametrize(
     "estimator, expected",
-    [(TopicModel(k=2, max_iter=2, n_jobs=1), {}), (TopicModel(k=2, method="nmf", max_iter=30, n_jobs=1), NMF_EXPECTED_FAILURES)],
+    [
+        (TopicModel(k=2, max_iter=2, n_jobs=1), {}),
+        (TopicModel(k=2, method="nmf", max_iter=30, n_jobs=1), NMF_EXPECTED_FAILURES),
+    ],
     ids=["lda", "nmf"],
 )
 def test_sklearn_check_estimator(estimator, expected):
@@ -253,7 +276,9 @@ def test_save_load_and_vocabulary_mismatch(tmp_path, fitted, synth):
     assert np.array_equal(m.transform(X), fitted.transform(X))
     assert m.labels_ == fitted.labels_
     other = vocab[:-2] + ["peace", "talks"]
-    with pytest.raises(ValueError, match=r"vocabulary mismatch.*2 only in the model \('w118', 'w119'\).*'peace'"):
+    with pytest.raises(
+        ValueError, match=r"vocabulary mismatch.*2 only in the model \('w118', 'w119'\).*'peace'"
+    ):
         TopicModel.load(p, vocabulary=other)
     with pytest.raises(ValueError, match="different order"):
         fitted.check_vocabulary(list(reversed(vocab)))
@@ -291,7 +316,9 @@ def test_bad_input(synth):
     with pytest.raises(ValueError, match="empty corpus after filtering"):
         TopicModel(k=2).fit(sp.csr_matrix((5, 10)))
     with pytest.raises(ValueError, match="empty corpus after filtering"):
-        TopicModel(k=2, vectorizer=divergence.Vectorizer(stop_words="english")).fit(["the and of", "is it"])
+        TopicModel(k=2, vectorizer=divergence.Vectorizer(stop_words="english")).fit(
+            ["the and of", "is it"]
+        )
     with pytest.raises(ValueError, match="Negative values"):
         TopicModel(k=2).fit(-X.toarray())
     with pytest.raises(ValueError, match="two groups"):
@@ -299,7 +326,9 @@ def test_bad_input(synth):
     with pytest.raises(ValueError, match="labels for"):
         compare_topics(TopicModel(k=2, max_iter=1, n_jobs=1), X, ["A", "B"])
     with pytest.raises(ValueError, match="theta"):
-        compare_topics(TopicModel(k=2, max_iter=1, n_jobs=1).fit(X), X, synth[1], theta=np.ones((3, 2)))
+        compare_topics(
+            TopicModel(k=2, max_iter=1, n_jobs=1).fit(X), X, synth[1], theta=np.ones((3, 2))
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +343,9 @@ def test_select_k(synth):
     ok = table[table["within_tolerance"]]
     assert table.loc[table["chosen"], "coherence"].item() == ok["coherence"].max()
     assert table["heldout"].min() * 1.05 >= table.loc[table["chosen"], "heldout"].item()
-    assert table.loc[table["k"] == 2, "heldout"].item() > table["heldout"].min()  # too few topics fit worse
+    assert (
+        table.loc[table["k"] == 2, "heldout"].item() > table["heldout"].min()
+    )  # too few topics fit worse
     t2, k2 = select_k(X, [2, 5], method="nmf", seed=0, n_jobs=1)
     assert t2["heldout_metric"].iloc[0] == "reconstruction_error" and k2 in (2, 5)
 
@@ -325,22 +356,42 @@ def test_select_k(synth):
 
 def _run(args):
     from click.testing import CliRunner
+
     from divergence.cli import main
 
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
 def test_cli_topics_example(tmp_path):
-    common = ["topics", "--example", "--max-iter", "5", "--bootstrap", "20", "--permutations", "20", "-j", "1"]
-    r = _run(common + ["--k", "3", "--save", str(tmp_path / "m.joblib"), "--plot", str(tmp_path / "p.png")])
+    common = [
+        "topics",
+        "--example",
+        "--max-iter",
+        "5",
+        "--bootstrap",
+        "20",
+        "--permutations",
+        "20",
+        "-j",
+        "1",
+    ]
+    r = _run(
+        common
+        + ["--k", "3", "--save", str(tmp_path / "m.joblib"), "--plot", str(tmp_path / "p.png")]
+    )
     assert r.exit_code == 0, r.output
     assert "LDA with k=3 topics" in r.output and "where the groups differ" in r.output
     assert (tmp_path / "m.joblib").is_file() and (tmp_path / "p.png").stat().st_size > 0
-    r2 = _run(common + ["--load", str(tmp_path / "m.joblib"), "--format", "csv", "-o", str(tmp_path / "out.csv")])
+    r2 = _run(
+        common
+        + ["--load", str(tmp_path / "m.joblib"), "--format", "csv", "-o", str(tmp_path / "out.csv")]
+    )
     assert r2.exit_code == 0, r2.output
     prev = pd.read_csv(tmp_path / "out.csv")
     assert set(prev.columns) >= {"group", "topic", "label", "prevalence", "ci_low", "ci_high"}
-    assert (tmp_path / "out.topic_pairs.csv").is_file() and (tmp_path / "out.divergence.csv").is_file()
+    assert (tmp_path / "out.topic_pairs.csv").is_file() and (
+        tmp_path / "out.divergence.csv"
+    ).is_file()
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["command"] == "topics" or "topics" in json.dumps(manifest)
     r3 = _run(common + ["--load", str(tmp_path / "m.joblib"), "--max-features", "40"])
@@ -356,10 +407,31 @@ def test_cli_topics_example(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not UNGD.is_file(), reason="shared data absent")
 def test_cli_ungd_armenia_azerbaijan():
-    r = _run(["topics", str(UNGD), "--k", "10", "--group-col", "country", "--max-iter", "3",
-              "--max-features", "3000", "--bootstrap", "20", "--permutations", "20", "--pair", "ARM", "AZE", "-j", "1"])
+    r = _run(
+        [
+            "topics",
+            str(UNGD),
+            "--k",
+            "10",
+            "--group-col",
+            "country",
+            "--max-iter",
+            "3",
+            "--max-features",
+            "3000",
+            "--bootstrap",
+            "20",
+            "--permutations",
+            "20",
+            "--pair",
+            "ARM",
+            "AZE",
+            "-j",
+            "1",
+        ]
+    )
     assert r.exit_code == 0, r.output
     out = r.output
     assert "ARM vs AZE" in out
-    part = out[out.index("where the groups differ"):]
+    part = out[out.index("where the groups differ") :]
     assert "share" in part and "ARM: " in part and "AZE: " in part

@@ -29,18 +29,36 @@ def raises(exc, name, fn, *args, **kw):
 # The checks one by one
 
 
-@pytest.mark.parametrize("x, want", [
-    (3, True), (np.int32(3), True), (np.uint8(0), True), (True, False),
-    (np.bool_(True), False), (3.0, False), ("3", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "x, want",
+    [
+        (3, True),
+        (np.int32(3), True),
+        (np.uint8(0), True),
+        (True, False),
+        (np.bool_(True), False),
+        (3.0, False),
+        ("3", False),
+        (None, False),
+    ],
+)
 def test_is_int(x, want):
     assert V.is_int(x) is want
 
 
-@pytest.mark.parametrize("x, want", [
-    (3, True), (2.5, True), (np.float32(1.5), True), (np.int64(2), True),
-    (True, False), (np.bool_(False), False), ("1", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "x, want",
+    [
+        (3, True),
+        (2.5, True),
+        (np.float32(1.5), True),
+        (np.int64(2), True),
+        (True, False),
+        (np.bool_(False), False),
+        ("1", False),
+        (None, False),
+    ],
+)
 def test_is_real(x, want):
     assert V.is_real(x) is want
 
@@ -68,8 +86,9 @@ def test_check_real():
     raises(ValueError, "tol", V.check_real, math.nan, "tol", allow_inf=True)
     raises(ValueError, "share", V.check_real, 1.0, "share", low=0, high=1, high_open=True)
     assert V.check_real(1.0, "share", low=0, high=1) == 1.0
-    msg = raises(ValueError, "ci", V.check_real, 2, "ci", low=0, high=1, low_open=True,
-                 high_open=True)
+    msg = raises(
+        ValueError, "ci", V.check_real, 2, "ci", low=0, high=1, low_open=True, high_open=True
+    )
     assert "in (0, 1)" in msg
     assert "<= 3" in raises(ValueError, "x", V.check_real, 4, "x", high=3)
 
@@ -165,24 +184,35 @@ def _analyses():
     reps = dict(bootstrap=2, permutations=2)
     return {
         "compare": lambda **kw: divergence.compare(X, g, terms=False, **{**reps, **kw}),
-        "drift": lambda **kw: divergence.drift(X, times=years, groups=g, window="2Y",
-                                               mode="between", **{**reps, **kw}),
+        "drift": lambda **kw: divergence.drift(
+            X, times=years, groups=g, window="2Y", mode="between", **{**reps, **kw}
+        ),
         "partisanship": lambda **kw: divergence.partisanship(X, g, **{**reps, **kw}),
         "partisanship_over_time": lambda **kw: divergence.partisanship_over_time(
-            X, g, times=years, window="3Y", **{**reps, **kw}),
-        "stance_divergence": lambda **kw: divergence.stance_divergence(frame, "stance",
-                                                                       **{**reps, **kw}),
+            X, g, times=years, window="3Y", **{**reps, **kw}
+        ),
+        "stance_divergence": lambda **kw: divergence.stance_divergence(
+            frame, "stance", **{**reps, **kw}
+        ),
     }
 
 
 ANALYSES = list(_analyses())
 BAD = [
-    ("seed", -1, ValueError), ("seed", 1.5, TypeError), ("seed", "1", TypeError),
-    ("bootstrap", -1, ValueError), ("bootstrap", 2.0, TypeError),
-    ("permutations", -2, ValueError), ("permutations", True, TypeError),
-    ("ci", 1.0, ValueError), ("ci", 0, ValueError), ("ci", "0.9", TypeError),
-    ("ci_method", "studentized", ValueError), ("ci_method", 1, TypeError),
-    ("n_jobs", 0, ValueError), ("n_jobs", 1.0, TypeError),
+    ("seed", -1, ValueError),
+    ("seed", 1.5, TypeError),
+    ("seed", "1", TypeError),
+    ("bootstrap", -1, ValueError),
+    ("bootstrap", 2.0, TypeError),
+    ("permutations", -2, ValueError),
+    ("permutations", True, TypeError),
+    ("ci", 1.0, ValueError),
+    ("ci", 0, ValueError),
+    ("ci", "0.9", TypeError),
+    ("ci_method", "studentized", ValueError),
+    ("ci_method", 1, TypeError),
+    ("n_jobs", 0, ValueError),
+    ("n_jobs", 1.0, TypeError),
 ]
 
 
@@ -192,15 +222,22 @@ def test_every_analysis_checks_its_arguments_alike(analysis, arg, value, exc):
     raises(exc, arg, _analyses()[analysis], **{arg: value})
 
 
-@pytest.mark.parametrize("arg, value, exc", [
-    ("seed", None, TypeError), ("seed", -1, ValueError),
-    ("bootstrap", 1.5, TypeError), ("bootstrap", -1, ValueError),
-    ("top_words", -1, ValueError), ("ci", 2, ValueError),
-])
+@pytest.mark.parametrize(
+    "arg, value, exc",
+    [
+        ("seed", None, TypeError),
+        ("seed", -1, ValueError),
+        ("bootstrap", 1.5, TypeError),
+        ("bootstrap", -1, ValueError),
+        ("top_words", -1, ValueError),
+        ("ci", 2, ValueError),
+    ],
+)
 def test_compare_topics_checks_alike(arg, value, exc):
     X, g = _matrix()
-    raises(exc, arg, divergence.compare_topics, None, X, g, k=2, max_iter=1, n_jobs=1,
-           **{arg: value})
+    raises(
+        exc, arg, divergence.compare_topics, None, X, g, k=2, max_iter=1, n_jobs=1, **{arg: value}
+    )
 
 
 def test_topic_model_parameters():
@@ -224,8 +261,16 @@ def test_other_integer_and_number_arguments():
     raises(TypeError, "min_size", divergence.changepoints, np.arange(10.0), min_size=1.5)
     raises(ValueError, "block", divergence.changepoints, np.arange(10.0), block=0)
     raises(ValueError, "penalty", divergence.changepoints, np.arange(10.0), penalty=-1.0)
-    raises(TypeError, "top", divergence.distinguishing_terms, X, (g == "b").astype(int), ["a", "b"],
-           [f"w{j}" for j in range(8)], top=2.5)
+    raises(
+        TypeError,
+        "top",
+        divergence.distinguishing_terms,
+        X,
+        (g == "b").astype(int),
+        ["a", "b"],
+        [f"w{j}" for j in range(8)],
+        top=2.5,
+    )
     raises(ValueError, "alpha0", divergence.log_odds, [1, 2], [2, 1], alpha0=-1)
     raises(ValueError, "mode", divergence.drift, X, window=4, mode="sideways")
     raises(TypeError, "max_features", divergence.Vectorizer(max_features=1.5).fit, ["aa bb"])
@@ -234,8 +279,10 @@ def test_other_integer_and_number_arguments():
 def test_messages_name_the_argument_first():
     """Spot check of the message style over a few analyses: ``name: ...``."""
     X, g = _matrix()
-    for fn in (lambda: divergence.compare(X, g, ci=7),
-               lambda: divergence.partisanship(X, g, seed=-4)):
+    for fn in (
+        lambda: divergence.compare(X, g, ci=7),
+        lambda: divergence.partisanship(X, g, seed=-4),
+    ):
         with pytest.raises(ValueError) as info:
             fn()
         assert re.match(r"^[a-z_]+: ", str(info.value))

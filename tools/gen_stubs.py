@@ -53,7 +53,9 @@ def main() -> None:
             sig = re.sub(pat, rep, sig)
         sig = re.sub(r" = [^,)]+", " = ...", sig)
         out.append(f"def {sig}: ...")
-    Path(__file__).resolve().parents[1].joinpath("python/divergence/_core.pyi").write_text("\n".join(out) + "\n")
+    Path(__file__).resolve().parents[1].joinpath("python/divergence/_core.pyi").write_text(
+        "\n".join(out) + "\n"
+    )
 
 
 if __name__ == "__main__":

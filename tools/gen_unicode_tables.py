@@ -180,7 +180,7 @@ def build() -> Tuple[str, Dict[str, int]]:
         stage1 = []
         stage2: List[int] = []
         for start in range(0, MAX_CP + 1, size):
-            blk = tuple(per_cp[start:start + size])
+            blk = tuple(per_cp[start : start + size])
             if blk not in blocks:
                 blocks[blk] = len(blocks)
                 stage2.extend(blk)
@@ -208,7 +208,7 @@ def build() -> Tuple[str, Dict[str, int]]:
     def rows(values: List[int], per_line: int = 24) -> str:
         lines = []
         for i in range(0, len(values), per_line):
-            lines.append("    " + ",".join(str(v) for v in values[i:i + per_line]) + ",")
+            lines.append("    " + ",".join(str(v) for v in values[i : i + per_line]) + ",")
         return "\n".join(lines)
 
     py = ".".join(str(x) for x in sys.version_info[:3])
@@ -247,8 +247,12 @@ def build() -> Tuple[str, Dict[str, int]]:
         out.append("    {0, 0, {0, 0, 0}},\n")
     out.append("};\n\n")
     out.append(f"constexpr uint8_t kAsciiFlags[128] = {{\n{rows(ascii_flags, 32)}\n}};\n\n")
-    out.append(f"static const {ctype(s1_bytes)} kStage1[{len(stage1)}] = {{\n{rows(stage1)}\n}};\n\n")
-    out.append(f"static const {ctype(s2_bytes)} kStage2[{len(stage2)}] = {{\n{rows(stage2, 32)}\n}};\n\n")
+    out.append(
+        f"static const {ctype(s1_bytes)} kStage1[{len(stage1)}] = {{\n{rows(stage1)}\n}};\n\n"
+    )
+    out.append(
+        f"static const {ctype(s2_bytes)} kStage2[{len(stage2)}] = {{\n{rows(stage2, 32)}\n}};\n\n"
+    )
     out.append(
         "inline const Props& props(uint32_t cp) {\n"
         "    return kProps[kStage2[(static_cast<uint32_t>(kStage1[cp >> kShift]) << kShift) |"

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._util.groups import group_sums
 from ._partisan import statement_counts
+from ._util.groups import group_sums
 
 __all__ = ["JSDBias", "jsd_bias", "jsd_bias_from_group_counts", "jsd_bias_pairs"]
 
@@ -74,7 +74,9 @@ def jsd_bias(counts_by_group: Any) -> JSDBias:
         raise ValueError("counts_by_group: counts must be finite and non-negative")
     n = C.sum(axis=1)
     if C.shape[0] < 2 or np.count_nonzero(n > 0) < 2:
-        raise ValueError(f"counts_by_group: needs at least two groups with counts, got {int(np.count_nonzero(n > 0))}")
+        raise ValueError(
+            f"counts_by_group: needs at least two groups with counts, got {int(np.count_nonzero(n > 0))}"
+        )
     if np.any(n == 0):
         bad = ", ".join(str(i) for i in np.flatnonzero(n == 0))
         raise ValueError(f"counts_by_group: group row(s) {bad} have no counts")
@@ -92,12 +94,23 @@ def jsd_bias(counts_by_group: Any) -> JSDBias:
     df = (K - 1) * (V - 1)
     expected = df / (2.0 * N)
     p = float(chdtrc(df, g_stat)) if df > 0 else float("nan")
-    return JSDBias(jsd=jsd, expected=expected, corrected=jsd - expected, g_statistic=g_stat, df=int(df),
-                   p_value=p, n_tokens=N, n_groups=K, v_observed=int(V),
-                   share_small_expected=float(np.mean(E < 5)) if E.size else float("nan"))
+    return JSDBias(
+        jsd=jsd,
+        expected=expected,
+        corrected=jsd - expected,
+        g_statistic=g_stat,
+        df=int(df),
+        p_value=p,
+        n_tokens=N,
+        n_groups=K,
+        v_observed=int(V),
+        share_small_expected=float(np.mean(E < 5)) if E.size else float("nan"),
+    )
 
 
-def jsd_bias_pairs(data: Any, groups: Optional[Sequence[Any]] = None, *, vectorizer: Any = None) -> pd.DataFrame:
+def jsd_bias_pairs(
+    data: Any, groups: Optional[Sequence[Any]] = None, *, vectorizer: Any = None
+) -> pd.DataFrame:
     """Analytic bias correction for every pair of groups, beside :func:`divergence.compare`.
 
     Columns: group_a, group_b, jsd (equal weights, as compare reports), expected
@@ -131,12 +144,23 @@ def jsd_bias_from_group_counts(C: np.ndarray, names: Sequence[str]) -> pd.DataFr
                 kl_q = np.where(q > 0, q * np.log(q / m), 0.0).sum()
             jsd_eq = max(0.0, 0.5 * (kl_p + kl_q))
             exp_eq = (w.v_observed - 1) / 8.0 * (1.0 / na + 1.0 / nb)
-            rows.append(dict(
-                group_a=str(names[a]), group_b=str(names[b]), jsd=jsd_eq, expected=exp_eq, corrected=jsd_eq - exp_eq,
-                jsd_weighted=w.jsd, expected_weighted=w.expected, corrected_weighted=w.corrected,
-                g_statistic=w.g_statistic, df=w.df, p_value=w.p_value, share_small_expected=w.share_small_expected,
-                tokens_a=float(na), tokens_b=float(nb), v_observed=w.v_observed,
-            ))
+            rows.append(
+                dict(
+                    group_a=str(names[a]),
+                    group_b=str(names[b]),
+                    jsd=jsd_eq,
+                    expected=exp_eq,
+                    corrected=jsd_eq - exp_eq,
+                    jsd_weighted=w.jsd,
+                    expected_weighted=w.expected,
+                    corrected_weighted=w.corrected,
+                    g_statistic=w.g_statistic,
+                    df=w.df,
+                    p_value=w.p_value,
+                    share_small_expected=w.share_small_expected,
+                    tokens_a=float(na),
+                    tokens_b=float(nb),
+                    v_observed=w.v_observed,
+                )
+            )
     return pd.DataFrame(rows)
-
-

@@ -12,7 +12,6 @@ from . import _core
 from ._util.timeutil import parse_windows
 from ._util.validation import check_count, check_int, check_real, resolve_n_jobs, seed_value
 
-
 __all__ = ["changepoints", "drift_changepoints", "series_key"]
 
 
@@ -94,7 +93,9 @@ def changepoints(
             raise ValueError(f"penalty: 'bic' or a positive number, got {penalty!r}")
         beta = 2.0 * math.log(N)
     else:
-        beta = check_real(penalty, "penalty", low=0, low_open=True, allow_inf=True, hint=" (or 'bic')")
+        beta = check_real(
+            penalty, "penalty", low=0, low_open=True, allow_inf=True, hint=" (or 'bic')"
+        )
     dy = np.diff(y)
     sigma = 1.4826 * float(np.median(np.abs(dy - np.median(dy)))) / math.sqrt(2) if len(dy) else 0.0
     if sigma <= 0 and len(dy) > 1:
@@ -124,19 +125,30 @@ def changepoints(
         if permutations:
             # Change idx's segment shuffled in blocks; max gains >= g s2 (relative tolerance 1e-12).
             seg = np.ascontiguousarray(y[s:e])
-            hits, _ = _core.changepoint_null(seg, int(block), int(min_size), g * s2, permutations,
-                                             rng_seed, idx, threads)
+            hits, _ = _core.changepoint_null(
+                seg, int(block), int(min_size), g * s2, permutations, rng_seed, idx, threads
+            )
             p = (1 + hits) / (1 + permutations)
         prev = cps[idx - 1] if idx > 0 else 0
         nxt = cps[idx + 1] if idx + 1 < len(cps) else N
-        rows.append({
-            "position": int(keep[cp]), "time": labels_all[keep[cp]],
-            "mean_before": float(y[prev:cp].mean()), "mean_after": float(y[cp:nxt].mean()),
-            "gain": g, "p_value": p,
-        })
+        rows.append(
+            {
+                "position": int(keep[cp]),
+                "time": labels_all[keep[cp]],
+                "mean_before": float(y[prev:cp].mean()),
+                "mean_after": float(y[cp:nxt].mean()),
+                "gain": g,
+                "p_value": p,
+            }
+        )
     out = pd.DataFrame(rows, columns=cols)
-    out.attrs = dict(method="binary segmentation, mean shifts", penalty=beta, sigma=sigma,
-                     permutations=permutations, block=int(block))
+    out.attrs = dict(
+        method="binary segmentation, mean shifts",
+        penalty=beta,
+        sigma=sigma,
+        permutations=permutations,
+        block=int(block),
+    )
     return out
 
 
@@ -165,8 +177,14 @@ def _overlap(settings: Dict[str, Any]) -> int:
     return 1
 
 
-def drift_changepoints(table: pd.DataFrame, *, permutations: int = 199, block: Optional[int] = None,
-                       seed: int = 0, **options: Any) -> pd.DataFrame:
+def drift_changepoints(
+    table: pd.DataFrame,
+    *,
+    permutations: int = 199,
+    block: Optional[int] = None,
+    seed: int = 0,
+    **options: Any,
+) -> pd.DataFrame:
     """Change points of every curve of a :func:`divergence.drift` table (see
     :func:`changepoints`), one row per change: ``series`` (the curve, as :func:`series_key`),
     then the columns of :func:`changepoints`, ``position`` counting the curve's windows.
@@ -180,8 +198,14 @@ def drift_changepoints(table: pd.DataFrame, *, permutations: int = 199, block: O
     frames: List[pd.DataFrame] = []
     for k in pd.unique(keys):
         sub = table[keys == k].reset_index(drop=True)
-        cp = changepoints(sub["value"], times=sub["window_start"], permutations=permutations, block=block,
-                          seed=seed, **options)
+        cp = changepoints(
+            sub["value"],
+            times=sub["window_start"],
+            permutations=permutations,
+            block=block,
+            seed=seed,
+            **options,
+        )
         if len(cp):
             cp.insert(0, "series", k)
             frames.append(cp)

@@ -68,7 +68,9 @@ def _find_column(raw: RawTable, role: str, wanted: Optional[str], required: bool
         matches = [c for c in columns if c.lower() == wanted.strip().lower()]
         if len(matches) == 1:
             return matches[0]
-        raise CorpusError(f"{label}: no {role} column {wanted!r} ({option}); columns present: {_list_columns(columns)}")
+        raise CorpusError(
+            f"{label}: no {role} column {wanted!r} ({option}); columns present: {_list_columns(columns)}"
+        )
     lowered = [c.lower() for c in columns]
     for cand in DEFAULT_COLUMNS[role]:
         matches = [c for c, low in zip(columns, lowered) if low == cand]
@@ -131,7 +133,9 @@ def _as_strings(raw: RawTable, col: str, what: str, strip: bool, opts: ReadOptio
             s = str(v)
         if s is not None:
             if "\x00" in s:
-                raise CorpusError(f"{raw.origin.at(int(raw.pos[i]))}: contains a NUL character (in column {col!r})")
+                raise CorpusError(
+                    f"{raw.origin.at(int(raw.pos[i]))}: contains a NUL character (in column {col!r})"
+                )
             if strip:
                 s = s.strip()
         out[i] = s
@@ -167,7 +171,9 @@ def _time_column(raw: RawTable, col: str, notes: List[str]) -> Tuple[np.ndarray,
         )
     resolution = parsed.resolution
     if resolution == "date" and bool(np.any(parsed.kinds == timeutil.YEAR)):
-        notes.append(f"{label}: the time column {col!r} mixes years and dates; years are read as 1 January")
+        notes.append(
+            f"{label}: the time column {col!r} mixes years and dates; years are read as 1 January"
+        )
     return parsed.values, resolution
 
 
@@ -187,7 +193,9 @@ def _extra_series(raw: RawTable, col: str) -> pd.Series:
     return pd.Series(arr, dtype=object).infer_objects()
 
 
-def assemble(raw: RawTable, src_index: int, opts: ReadOptions, notes: List[str], group: Optional[str]) -> Part:
+def assemble(
+    raw: RawTable, src_index: int, opts: ReadOptions, notes: List[str], group: Optional[str]
+) -> Part:
     n = len(raw.pos)
     label = raw.origin.label
     if raw.fmt == "text":
@@ -195,16 +203,27 @@ def assemble(raw: RawTable, src_index: int, opts: ReadOptions, notes: List[str],
         group_col = id_col = time_col = None
     else:
         text_col = _find_column(raw, "text", opts.text_col, required=True)
-        group_col = None if group is not None else _find_column(raw, "group", opts.group_col, required=True)
-        time_col = None if opts.time_col is False else _find_column(
-            raw, "time", opts.time_col if isinstance(opts.time_col, str) else None, required=False
+        group_col = (
+            None if group is not None else _find_column(raw, "group", opts.group_col, required=True)
+        )
+        time_col = (
+            None
+            if opts.time_col is False
+            else _find_column(
+                raw,
+                "time",
+                opts.time_col if isinstance(opts.time_col, str) else None,
+                required=False,
+            )
         )
         id_col = _find_column(raw, "id", opts.id_col, required=False)
     used = {"id": id_col, "group": group_col, "time": time_col, "text": text_col}
     chosen = [c for c in used.values() if c is not None]
     if len(set(chosen)) != len(chosen):
         roles = ", ".join(f"{r}={c!r}" for r, c in used.items() if c is not None)
-        raise CorpusError(f"{label}: the same column is used for two roles ({roles}); choose distinct columns")
+        raise CorpusError(
+            f"{label}: the same column is used for two roles ({roles}); choose distinct columns"
+        )
     assert text_col is not None
     texts = _as_strings(raw, text_col, "text", strip=False, opts=opts)
     if group_col is not None:
@@ -232,7 +251,9 @@ def assemble(raw: RawTable, src_index: int, opts: ReadOptions, notes: List[str],
         name = c
         if name in CANONICAL or name in extras:
             name = f"{c}_orig"
-            notes.append(f"{label}: the extra column {c!r} is kept as {name!r} (the name {c!r} is taken)")
+            notes.append(
+                f"{label}: the extra column {c!r} is kept as {name!r} (the name {c!r} is taken)"
+            )
         extras[name] = _extra_series(raw, c)
     return Part(
         src=np.full(n, src_index, dtype=np.int64),

@@ -33,12 +33,21 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from ._util.validation import LOG_METRICS, check_metric, check_options, resolve_n_jobs
 from ._measures import group_matrix
-from ._util.operands import as_csr
 from ._util.groups import drop_absent, group_sums, label_codes
+from ._util.operands import as_csr
 from ._util.replicates import summarise
-from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
+from ._util.validation import (
+    LOG_METRICS,
+    check_choice,
+    check_ci,
+    check_ci_method,
+    check_count,
+    check_metric,
+    check_options,
+    resolve_n_jobs,
+    seed_value,
+)
 
 __all__ = ["Comparison", "compare"]
 
@@ -69,12 +78,19 @@ class Comparison:
         """K x K matrix of ``what`` (value, ci_low, ci_high, null_mean, excess, p_value)."""
         metric = metric or self.metrics[0]
         if metric not in self.metrics:
-            raise ValueError(f"metric: {metric!r} was not computed; computed: {', '.join(self.metrics)}")
+            raise ValueError(
+                f"metric: {metric!r} was not computed; computed: {', '.join(self.metrics)}"
+            )
         cols = ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
         check_choice(what, "what", cols)
         K = len(self.groups)
         M = np.full((K, K), np.nan)
-        np.fill_diagonal(M, 0.0 if what in ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess") else np.nan)
+        np.fill_diagonal(
+            M,
+            0.0
+            if what in ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess")
+            else np.nan,
+        )
         t = self.table[self.table["metric"] == metric]
         pos = {g: i for i, g in enumerate(self.groups)}
         sym = metric != "kl"
@@ -151,9 +167,13 @@ def compare(
         raise ValueError("metric: give at least one metric")
     metrics = [check_metric(m) for m in metrics]
     if alpha and not any(m in ("kl", "jeffreys") for m in metrics):
-        raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {', '.join(metrics)}; use alpha=0")
+        raise ValueError(
+            f"alpha: smoothing applies only to kl and jeffreys, not {', '.join(metrics)}; use alpha=0"
+        )
     if base is not None and not any(m in LOG_METRICS for m in metrics):
-        raise ValueError(f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); leave base=None")
+        raise ValueError(
+            f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); leave base=None"
+        )
     if base is not None:
         check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
     bootstrap = check_count(bootstrap, "bootstrap")
@@ -209,21 +229,40 @@ def compare(
         )
 
     obs, boot, perm = group_matrix(
-        X, labels, K, metrics, alpha=alpha, base=base, bootstrap=bootstrap,
-        permutations=permutations, seed=seed_v, n_jobs=threads, progress=progress,
+        X,
+        labels,
+        K,
+        metrics,
+        alpha=alpha,
+        base=base,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        seed=seed_v,
+        n_jobs=threads,
+        progress=progress,
     )
     n_stat = np.bincount(labels, minlength=K)
     n_tok = np.bincount(labels, weights=ntok, minlength=K)
-    summary = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method)
+    summary = summarise(
+        obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method
+    )
 
     rows = []
     for mi, m in enumerate(metrics):
         for a, b in _pairs(K, m):
             row: Dict[str, Any] = {
-                "group_a": names[a], "group_b": names[b], "metric": m, "value": float(obs[mi, a, b]),
+                "group_a": names[a],
+                "group_b": names[b],
+                "metric": m,
+                "value": float(obs[mi, a, b]),
             }
             row.update(summary.at((mi, a, b)))
-            row.update(n_a=int(n_stat[a]), n_b=int(n_stat[b]), tokens_a=int(n_tok[a]), tokens_b=int(n_tok[b]))
+            row.update(
+                n_a=int(n_stat[a]),
+                n_b=int(n_stat[b]),
+                tokens_a=int(n_tok[a]),
+                tokens_b=int(n_tok[b]),
+            )
             rows.append(row)
     table = pd.DataFrame(rows)
 
@@ -233,8 +272,19 @@ def compare(
         from ._bias import jsd_bias_from_group_counts
 
         bias = jsd_bias_from_group_counts(G, names)
-        bias = bias.rename(columns={"expected": "jsd_expected", "corrected": "jsd_corrected", "p_value": "chi2_p"})
-        bias = bias[["group_a", "group_b", "jsd_expected", "jsd_corrected", "chi2_p", "share_small_expected"]]
+        bias = bias.rename(
+            columns={"expected": "jsd_expected", "corrected": "jsd_corrected", "p_value": "chi2_p"}
+        )
+        bias = bias[
+            [
+                "group_a",
+                "group_b",
+                "jsd_expected",
+                "jsd_corrected",
+                "chi2_p",
+                "share_small_expected",
+            ]
+        ]
         bias["metric"] = "jsd"
         table = table.merge(bias, on=["group_a", "group_b", "metric"], how="left")
 
@@ -245,8 +295,15 @@ def compare(
         from ._stance import stance_divergence
 
         stances = stance_divergence(
-            data, stance_col, target_col, bootstrap=bootstrap, permutations=permutations, ci=ci,
-            ci_method=ci_method, seed=seed_v, n_jobs=threads,
+            data,
+            stance_col,
+            target_col,
+            bootstrap=bootstrap,
+            permutations=permutations,
+            ci=ci,
+            ci_method=ci_method,
+            seed=seed_v,
+            n_jobs=threads,
         )
     elif target_col is not None:
         raise ValueError("target_col: give stance_col too")
@@ -291,4 +348,3 @@ def compare(
         statement_groups=labels,
         statement_ids=ids,
     )
-

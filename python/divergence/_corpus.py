@@ -78,7 +78,7 @@ def _combine(
     opts: ReadOptions,
     notes: List[str],
     sources: List[Dict[str, Any]],
-) -> "Corpus":
+) -> Corpus:
     src = np.concatenate([p.src for p in parts])
     pos = np.concatenate([p.pos for p in parts])
     ids = np.concatenate([p.ids for p in parts])
@@ -96,7 +96,9 @@ def _combine(
                 f"empty or missing text in {k} statement{'s' if k != 1 else ''}: {where}; pass "
                 "drop_empty=True (CLI --drop-empty) to drop them"
             )
-        notes.append(f"dropped {k} statement{'s' if k != 1 else ''} with empty or missing text: {where}")
+        notes.append(
+            f"dropped {k} statement{'s' if k != 1 else ''} with empty or missing text: {where}"
+        )
         if k == len(texts):
             raise CorpusError(f"no statements left: all {k} have empty text")
     keep = ~empty
@@ -118,7 +120,14 @@ def _combine(
         )
 
     sel = np.flatnonzero(keep)
-    src, pos, ids, groups, texts, times = src[sel], pos[sel], ids[sel], groups[sel], texts[sel], times[sel]
+    src, pos, ids, groups, texts, times = (
+        src[sel],
+        pos[sel],
+        ids[sel],
+        groups[sel],
+        texts[sel],
+        times[sel],
+    )
 
     first_seen: Dict[str, int] = {}
     dup_first: Optional[Tuple[int, int]] = None
@@ -220,7 +229,7 @@ class Corpus:
         src: np.ndarray,
         pos: np.ndarray,
         columns: Dict[str, Optional[str]],
-    ) -> "Corpus":
+    ) -> Corpus:
         self = object.__new__(cls)
         self._frame = frame
         self.time_resolution = time_resolution
@@ -249,7 +258,7 @@ class Corpus:
         encoding_errors: str = "strict",
         drop_empty: bool = False,
         strict: bool = False,
-    ) -> "Corpus":
+    ) -> Corpus:
         """Read statements from one or more files (``-`` = standard input).
 
         Parameters
@@ -287,7 +296,9 @@ class Corpus:
         elif isinstance(path_or_paths, Iterable):
             paths = list(path_or_paths)
         else:
-            raise TypeError(f"path_or_paths: expected a path or a list of paths, got {type(path_or_paths).__name__}")
+            raise TypeError(
+                f"path_or_paths: expected a path or a list of paths, got {type(path_or_paths).__name__}"
+            )
         if not paths:
             raise ValueError("path_or_paths: no files given")
         for p in paths:
@@ -303,7 +314,9 @@ class Corpus:
         else:
             group_list = list(group)
             if len(group_list) != len(paths) or not all(isinstance(g, str) for g in group_list):
-                raise ValueError(f"group: expected one name, or one name per path ({len(paths)}), got {group!r}")
+                raise ValueError(
+                    f"group: expected one name, or one name per path ({len(paths)}), got {group!r}"
+                )
         for g in group_list:
             if g is not None and not g.strip():
                 raise ValueError("group: a group name cannot be empty")
@@ -341,7 +354,7 @@ class Corpus:
         group: Optional[str] = None,
         drop_empty: bool = False,
         name: str = "data frame",
-    ) -> "Corpus":
+    ) -> Corpus:
         """Statements from a pandas DataFrame (or anything with ``to_pandas()``: polars,
         pyarrow tables), with the same column rules as :meth:`read`.
 
@@ -364,7 +377,11 @@ class Corpus:
         if group is not None and (not isinstance(group, str) or not group.strip()):
             raise ValueError("group: expected a non-empty group name or None")
         opts = ReadOptions(
-            text_col=text_col, group_col=group_col, time_col=time_col, id_col=id_col, group=group,
+            text_col=text_col,
+            group_col=group_col,
+            time_col=time_col,
+            id_col=id_col,
+            group=group,
             drop_empty=bool(drop_empty),
         )
         check_read_options(opts)
@@ -378,7 +395,7 @@ class Corpus:
         return _combine([part], [origin], opts, notes, [])
 
     @classmethod
-    def example(cls) -> "Corpus":
+    def example(cls) -> Corpus:
         """The bundled example corpus (invented statements on the Nagorno-Karabakh talks,
         2022-2023; 170 statements by 4 parties). Not real quotations; see ``data/README.md``."""
         return cls.read(example_path())
@@ -469,11 +486,15 @@ class Corpus:
     def __repr__(self) -> str:
         g = self.groups
         shown = ", ".join(g[:6]) + (", ..." if len(g) > 6 else "")
-        text = f"<Corpus: {len(self)} statements, {len(g)} group{'s' if len(g) != 1 else ''} ({shown})"
+        text = (
+            f"<Corpus: {len(self)} statements, {len(g)} group{'s' if len(g) != 1 else ''} ({shown})"
+        )
         if self.has_time:
             t = self._frame["time"]
             fmt = timeutil.time_format(self.time_resolution)
-            text += f", {t.min().strftime(fmt)} to {t.max().strftime(fmt)} ({self.time_resolution}s)"
+            text += (
+                f", {t.min().strftime(fmt)} to {t.max().strftime(fmt)} ({self.time_resolution}s)"
+            )
         extra = self.extra_columns
         if extra:
             text += f", extra columns: {', '.join(extra)}"
@@ -487,7 +508,7 @@ class Corpus:
         start: Any = None,
         end: Any = None,
         mask: Any = None,
-    ) -> "Corpus":
+    ) -> Corpus:
         """A new Corpus with the statements that pass every given condition.
 
         ``groups``: a name or names to keep (unknown names are a ValueError listing the groups).
@@ -512,11 +533,15 @@ class Corpus:
             keep &= self._frame["group"].isin(wanted).to_numpy()
         if start is not None or end is not None:
             if not self.has_time:
-                raise ValueError("start/end: the corpus has no times (read it with a time column, time_col=)")
+                raise ValueError(
+                    "start/end: the corpus has no times (read it with a time column, time_col=)"
+                )
             t = self._frame["time"]
             cond = np.array(t.notna().to_numpy(), dtype=bool)
             lo = timeutil.time_bound(start, False, "start")[0] if start is not None else None
-            hi, inclusive = timeutil.time_bound(end, True, "end") if end is not None else (None, True)
+            hi, inclusive = (
+                timeutil.time_bound(end, True, "end") if end is not None else (None, True)
+            )
             if lo is not None and hi is not None and (lo > hi or (lo == hi and not inclusive)):
                 raise ValueError(f"start/end: start ({start!r}) is after end ({end!r})")
             if lo is not None:
@@ -529,18 +554,26 @@ class Corpus:
             if m.dtype != bool:
                 raise TypeError(f"mask: expected booleans, got dtype {m.dtype}")
             if m.shape != (n,):
-                raise ValueError(f"mask: expected {n} booleans (one per statement), got shape {m.shape}")
+                raise ValueError(
+                    f"mask: expected {n} booleans (one per statement), got shape {m.shape}"
+                )
             keep &= m
         return self._subset(np.flatnonzero(keep))
 
-    def _subset(self, rows: np.ndarray) -> "Corpus":
+    def _subset(self, rows: np.ndarray) -> Corpus:
         frame = self._frame.iloc[rows].reset_index(drop=True)
         return Corpus._make(
-            frame, self.time_resolution, self.notes, self.sources, self._origins,
-            self._src[rows], self._pos[rows], self.columns,
+            frame,
+            self.time_resolution,
+            self.notes,
+            self.sources,
+            self._origins,
+            self._src[rows],
+            self._pos[rows],
+            self.columns,
         )
 
-    def require_groups(self, n: int = 2) -> "Corpus":
+    def require_groups(self, n: int = 2) -> Corpus:
         """Raise CorpusError unless the corpus has at least ``n`` groups; returns self.
 
         Commands that compare groups call this; drift or scaling of one group may not need it.
@@ -549,7 +582,9 @@ class Corpus:
         if len(g) >= n:
             return self
         if not g:
-            raise CorpusError(f"comparing needs at least {n} groups, but the corpus has no statements")
+            raise CorpusError(
+                f"comparing needs at least {n} groups, but the corpus has no statements"
+            )
         col = self.columns.get("group")
         source = f"group column {col!r}" if col else "groups from file names or group="
         raise CorpusError(
@@ -558,7 +593,7 @@ class Corpus:
             "choose another column, or read files from more groups"
         )
 
-    def require_time(self) -> "Corpus":
+    def require_time(self) -> Corpus:
         """Raise CorpusError unless every statement has a time; returns self."""
         t = self._frame["time"]
         if not len(t):

@@ -41,11 +41,23 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
+from ._util import timeutil
+from ._util.groups import label_codes
+from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import summarise
+from ._util.timeutil import (
+    Window,
+    check_window_args,
+    parse_windows,
+    span_text,
+    statement_times,
+    window_bounds,
+    window_grid,
+)
 from ._util.validation import (
     LOG_METRICS,
-    check_ci,
     check_choice,
+    check_ci,
     check_ci_method,
     check_count,
     check_metric,
@@ -54,10 +66,6 @@ from ._util.validation import (
     resolve_n_jobs,
     seed_value,
 )
-from ._util.operands import as_csr, csr_tuple
-from ._util import timeutil
-from ._util.groups import label_codes
-from ._util.timeutil import Window, check_window_args, parse_windows, span_text, statement_times, window_bounds, window_grid
 
 __all__ = ["MODES", "drift", "parse_window"]
 
@@ -100,9 +108,17 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
         vec = vectorizer if vectorizer is not None else Vectorizer()
         X = as_csr(vec.fit_transform(list(frame["text"])))
         t = pd.DatetimeIndex(frame["time"])
-        return dict(X=X, times=t, resolution=c.time_resolution, labels=np.asarray(frame["group"].astype(str)),
-                    names=c.group_names, codes=c.group_codes[order], ids=np.asarray(frame["id"].astype(str)),
-                    notes=notes, vocab=vec.get_feature_names_out())
+        return dict(
+            X=X,
+            times=t,
+            resolution=c.time_resolution,
+            labels=np.asarray(frame["group"].astype(str)),
+            names=c.group_names,
+            codes=c.group_codes[order],
+            ids=np.asarray(frame["id"].astype(str)),
+            notes=notes,
+            vocab=vec.get_feature_names_out(),
+        )
     X = as_csr(data)
     n = X.shape[0]
     if groups is None:
@@ -110,14 +126,25 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
     else:
         labels = np.asarray(groups)
         if labels.shape != (n,):
-            raise ValueError(f"groups: {labels.shape[0] if labels.ndim else 0} labels for {n} statements")
+            raise ValueError(
+                f"groups: {labels.shape[0] if labels.ndim else 0} labels for {n} statements"
+            )
         names, codes = label_codes(labels)
     t = None
     res: Optional[str] = None
     if times is not None:
         t, res = statement_times(times, n)
-    return dict(X=X, times=t, resolution=res, labels=None, names=names, codes=codes, ids=None, notes=notes,
-                vocab=None)
+    return dict(
+        X=X,
+        times=t,
+        resolution=res,
+        labels=None,
+        names=names,
+        codes=codes,
+        ids=None,
+        notes=notes,
+        vocab=None,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,27 +249,75 @@ def drift(
     names: List[str] = d["names"]
     codes: np.ndarray = d["codes"]
     settings: Dict[str, Any] = dict(
-        mode=mode, metric=metric, window=span_text(win), step=span_text(stp),
+        mode=mode,
+        metric=metric,
+        window=span_text(win),
+        step=span_text(stp),
         units=("nats" if base is None else f"log base {base}") if metric in LOG_METRICS else "none",
-        base=base, alpha=alpha, bootstrap=bootstrap, permutations=permutations, ci=ci,
-        ci_method=ci_method, seed=seed_v,
-        n_jobs=threads, n_statements=n, n_terms=int(X.shape[1]), resolution=d["resolution"],
-        groups=names, notes=d["notes"],
+        base=base,
+        alpha=alpha,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed_v,
+        n_jobs=threads,
+        n_statements=n,
+        n_terms=int(X.shape[1]),
+        resolution=d["resolution"],
+        groups=names,
+        notes=d["notes"],
     )
     if mode == "between":
         if len(names) < 2:
-            raise ValueError(f"groups: mode='between' needs at least two groups, found {len(names)}")
-        table = _between(X, t, codes, names, win, stp, d["resolution"], metric, alpha, base_v,
-                         bootstrap, permutations, ci, ci_method, seed_v, threads, incremental, progress)
+            raise ValueError(
+                f"groups: mode='between' needs at least two groups, found {len(names)}"
+            )
+        table = _between(
+            X,
+            t,
+            codes,
+            names,
+            win,
+            stp,
+            d["resolution"],
+            metric,
+            alpha,
+            base_v,
+            bootstrap,
+            permutations,
+            ci,
+            ci_method,
+            seed_v,
+            threads,
+            incremental,
+            progress,
+        )
     else:
-        table = _self(X, t, codes, names, win, stp, d["resolution"], mode, metric, alpha, base_v,
-                      reference, threads, incremental, settings)
+        table = _self(
+            X,
+            t,
+            codes,
+            names,
+            win,
+            stp,
+            d["resolution"],
+            mode,
+            metric,
+            alpha,
+            base_v,
+            reference,
+            threads,
+            incremental,
+            settings,
+        )
     table.attrs = settings
     return table
 
 
-def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndarray, e: np.ndarray,
-                      who: str) -> Tuple[int, int, str]:
+def _reference_window(
+    reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndarray, e: np.ndarray, who: str
+) -> Tuple[int, int, str]:
     if reference is None:
         nonempty = np.flatnonzero(e > b)
         if not len(nonempty):
@@ -263,15 +338,34 @@ def _reference_window(reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndar
             raise ValueError(f"reference: start {reference[0]!r} is after end {reference[1]!r}")
         ti = timeutil.as_ns(tk)
         rb = int(np.searchsorted(ti, timeutil.as_ns([lo])[0], side="left"))
-        re_ = int(np.searchsorted(ti, timeutil.as_ns([hi])[0], side="right" if inclusive else "left"))
+        re_ = int(
+            np.searchsorted(ti, timeutil.as_ns([hi])[0], side="right" if inclusive else "left")
+        )
         if re_ <= rb:
-            raise ValueError(f"reference: {who} has no statements between {reference[0]} and {reference[1]}")
+            raise ValueError(
+                f"reference: {who} has no statements between {reference[0]} and {reference[1]}"
+            )
         return rb, re_, f"{reference[0]} to {reference[1]}"
     raise TypeError("reference: expected a window index (int) or a (start, end) period")
 
 
-def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v, reference,
-          threads, incremental, settings) -> pd.DataFrame:
+def _self(
+    X,
+    t,
+    labels,
+    names,
+    win,
+    stp,
+    resolution,
+    mode,
+    metric,
+    alpha,
+    base_v,
+    reference,
+    threads,
+    incremental,
+    settings,
+) -> pd.DataFrame:
     grid = window_grid(t, win, stp, resolution)
     if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
         order = np.arange(len(labels))  # groups already contiguous: no copy of X
@@ -289,7 +383,7 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
     n_win = 0
     refs = {}
     for gi, g in enumerate(names):
-        rows = order[bounds[gi]:bounds[gi + 1]]
+        rows = order[bounds[gi] : bounds[gi + 1]]
         tk = t[rows] if t is not None else None
         b, e, ws, we = window_bounds(tk, len(rows), win, stp, resolution, grid, f"group {g!r}")
         m = len(b)
@@ -320,17 +414,20 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
     A = np.concatenate(pa).astype(np.int64) if pa else np.zeros(0, np.int64)
     Z = np.concatenate(pb).astype(np.int64) if pb else np.zeros(0, np.int64)
     totals = np.empty(len(B))  # each window's summed counts (n_tokens), from the core's row scan
-    vals = _core.window_pairs(csr_tuple(Xo), B, E, A, Z, metric, float(alpha), base_v, bool(incremental), threads,
-                              totals)
+    vals = _core.window_pairs(
+        csr_tuple(Xo), B, E, A, Z, metric, float(alpha), base_v, bool(incremental), threads, totals
+    )
     # One frame built from whole columns (per-group frames plus concat cost more than the
     # windows themselves on large inputs).
-    cols: Dict[str, List[Any]] = {k: [] for k in ("window", "ws", "we", "n_statements", "n_tokens", "value")}
+    cols: Dict[str, List[Any]] = {
+        k: [] for k in ("window", "ws", "we", "n_statements", "n_tokens", "value")
+    }
     lengths = []
     pos = pos_w = 0
     for g, b, e, ws, we, pair_of in meta:
         m = len(b)
         lengths.append(m)
-        tot = totals[pos_w:pos_w + m]
+        tot = totals[pos_w : pos_w + m]
         pos_w += m + (mode != "adjacent")  # baseline: the group's reference window follows
         v = np.full(m, np.nan)
         has = pair_of >= 0
@@ -350,25 +447,64 @@ def _self(X, t, labels, names, win, stp, resolution, mode, metric, alpha, base_v
 
     n_rows = sum(lengths)
     nan = np.full(n_rows, np.nan)
-    return pd.DataFrame({
-        "group": np.repeat(np.array(names, dtype=object), lengths), "metric": metric,
-        "window": joined(cols["window"]), "window_start": joined(cols["ws"]),
-        "window_end": joined(cols["we"]), "n_statements": joined(cols["n_statements"]),
-        "n_tokens": joined(cols["n_tokens"]), "value": joined(cols["value"]), "ci_low": nan,
-        "ci_high": nan.copy(), "null_mean": nan.copy(),
-    }, copy=False)  # every array here is new and used once
+    return pd.DataFrame(
+        {
+            "group": np.repeat(np.array(names, dtype=object), lengths),
+            "metric": metric,
+            "window": joined(cols["window"]),
+            "window_start": joined(cols["ws"]),
+            "window_end": joined(cols["we"]),
+            "n_statements": joined(cols["n_statements"]),
+            "n_tokens": joined(cols["n_tokens"]),
+            "value": joined(cols["value"]),
+            "ci_low": nan,
+            "ci_high": nan.copy(),
+            "null_mean": nan.copy(),
+        },
+        copy=False,
+    )  # every array here is new and used once
 
 
-def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, bootstrap,
-             permutations, ci, ci_method, seed, threads, incremental, progress) -> pd.DataFrame:
+def _between(
+    X,
+    t,
+    labels,
+    names,
+    win,
+    stp,
+    resolution,
+    metric,
+    alpha,
+    base_v,
+    bootstrap,
+    permutations,
+    ci,
+    ci_method,
+    seed,
+    threads,
+    incremental,
+    progress,
+) -> pd.DataFrame:
     grid = window_grid(t, win, stp, resolution)
     n = X.shape[0]
     b, e, ws, we = window_bounds(t, n, win, stp, resolution, grid, "the corpus")
     lab = np.ascontiguousarray(labels, dtype=np.int32)
     K = len(names)
     obs, boot, perm = _core.window_between(
-        csr_tuple(X), lab, K, b, e, metric, float(alpha), base_v, bootstrap, permutations, seed,
-        bool(incremental), threads, progress,
+        csr_tuple(X),
+        lab,
+        K,
+        b,
+        e,
+        metric,
+        float(alpha),
+        base_v,
+        bootstrap,
+        permutations,
+        seed,
+        bool(incremental),
+        threads,
+        progress,
     )
     csum = np.concatenate([[0.0], np.cumsum(np.asarray(X.sum(axis=1)).ravel())])
     # Statements per group per window.
@@ -377,23 +513,45 @@ def _between(X, t, labels, names, win, stp, resolution, metric, alpha, base_v, b
     cnt = np.cumsum(onehot, axis=0)
     per_group = cnt[e] - cnt[b]  # W x K
     W = len(b)
-    pairs = [(i, j) for i in range(K) for j in range(K) if i != j] if metric == "kl" else \
-        [(i, j) for i in range(K) for j in range(i + 1, K)]
+    pairs = (
+        [(i, j) for i in range(K) for j in range(K) if i != j]
+        if metric == "kl"
+        else [(i, j) for i in range(K) for j in range(i + 1, K)]
+    )
     # Replicates are W x R x K x K: the replicate axis is 1.
-    sm = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method, axis=1)
+    sm = summarise(
+        obs,
+        boot if bootstrap else None,
+        perm if permutations else None,
+        ci=ci,
+        method=ci_method,
+        axis=1,
+    )
     frames = []
     for i, j in pairs:
         v = obs[:, i, j].copy()
-        frames.append(pd.DataFrame({
-            "group_a": names[i], "group_b": names[j], "window": np.arange(W), "window_start": ws,
-            "window_end": we, "n_statements": (e - b).astype(np.int64),
-            "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64), "n_a": per_group[:, i], "n_b": per_group[:, j],
-            "value": v, "ci_low": sm.ci_low[:, i, j], "ci_high": sm.ci_high[:, i, j],
-            "boot_mean": sm.boot_mean[:, i, j], "null_mean": sm.null_mean[:, i, j],
-            "excess": sm.excess[:, i, j], "p_value": sm.p_value[:, i, j],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group_a": names[i],
+                    "group_b": names[j],
+                    "window": np.arange(W),
+                    "window_start": ws,
+                    "window_end": we,
+                    "n_statements": (e - b).astype(np.int64),
+                    "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64),
+                    "n_a": per_group[:, i],
+                    "n_b": per_group[:, j],
+                    "value": v,
+                    "ci_low": sm.ci_low[:, i, j],
+                    "ci_high": sm.ci_high[:, i, j],
+                    "boot_mean": sm.boot_mean[:, i, j],
+                    "null_mean": sm.null_mean[:, i, j],
+                    "excess": sm.excess[:, i, j],
+                    "p_value": sm.p_value[:, i, j],
+                }
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     out.insert(2, "metric", metric)
     return out
-
-

@@ -38,8 +38,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import METRICS, check_int, check_metric, check_options, resolve_n_jobs
 from ._util.operands import as_csr, csr_tuple
+from ._util.validation import METRICS, check_int, check_metric, check_options, resolve_n_jobs
 
 __all__ = [
     "METRICS",
@@ -104,7 +104,9 @@ def _operand(X: Any, name: str, dt: np.dtype) -> _Operand:
         if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
         if arr.dtype == bool or np.issubdtype(arr.dtype, np.complexfloating):
-            raise TypeError(f"{name}: expected real numbers (counts or probabilities), got dtype {arr.dtype}")
+            raise TypeError(
+                f"{name}: expected real numbers (counts or probabilities), got dtype {arr.dtype}"
+            )
         if arr.ndim != 2:
             raise ValueError(
                 f"{name}: expected a 2-d array (one distribution per row), got {arr.ndim}-d with "
@@ -112,8 +114,10 @@ def _operand(X: Any, name: str, dt: np.dtype) -> _Operand:
             )
         # Used in place when it already has the dtype and unit column stride (C order or a
         # row slice of a C-order array); otherwise one converted copy.
-        if arr.dtype != dt or (arr.shape[1] > 1 and arr.strides[1] != dt.itemsize) or (
-            arr.shape[0] > 1 and arr.strides[0] % dt.itemsize
+        if (
+            arr.dtype != dt
+            or (arr.shape[1] > 1 and arr.strides[1] != dt.itemsize)
+            or (arr.shape[0] > 1 and arr.strides[0] % dt.itemsize)
         ):
             arr = np.ascontiguousarray(arr, dtype=dt)
         op = _Operand(arr, None, (int(arr.shape[0]), int(arr.shape[1])))
@@ -224,13 +228,27 @@ def pairwise(
         full_rows = isinstance(out, np.memmap)
     if x.is_sparse:
         _core.pairwise_sparse(
-            x.csr, None if y is None else y.csr, result, metric, float(alpha), base_value,
-            bool(normalize), threads, full_rows,
+            x.csr,
+            None if y is None else y.csr,
+            result,
+            metric,
+            float(alpha),
+            base_value,
+            bool(normalize),
+            threads,
+            full_rows,
         )
     else:
         _core.pairwise_dense(
-            x.dense, None if y is None else y.dense, result, metric, float(alpha), base_value,
-            bool(normalize), threads, full_rows,
+            x.dense,
+            None if y is None else y.dense,
+            result,
+            metric,
+            float(alpha),
+            base_value,
+            bool(normalize),
+            threads,
+            full_rows,
         )
     if isinstance(out, np.memmap):
         out.flush()
@@ -251,7 +269,9 @@ def pdist(X: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
     Same keywords as :func:`pairwise` (except ``out``)."""
     metric = check_metric(metric)
     if metric == "kl":
-        raise ValueError("metric: kl is not symmetric, so it has no condensed form; use pairwise(X, metric='kl')")
+        raise ValueError(
+            "metric: kl is not symmetric, so it has no condensed form; use pairwise(X, metric='kl')"
+        )
     if "out" in kwargs:
         raise TypeError("pdist: out is not supported; use pairwise(X, out=...)")
     D = pairwise(X, None, metric, **kwargs)
@@ -292,11 +312,31 @@ def nearest(
     idx = np.empty((x.shape[0], k), dtype=np.int64)
     val = np.empty((x.shape[0], k), dtype=dt)
     if x.is_sparse:
-        _core.nearest_sparse(x.csr, None if y is None else y.csr, k, idx, val, metric,
-                             float(alpha), base_value, bool(normalize), threads)
+        _core.nearest_sparse(
+            x.csr,
+            None if y is None else y.csr,
+            k,
+            idx,
+            val,
+            metric,
+            float(alpha),
+            base_value,
+            bool(normalize),
+            threads,
+        )
     else:
-        _core.nearest_dense(x.dense, None if y is None else y.dense, k, idx, val, metric,
-                            float(alpha), base_value, bool(normalize), threads)
+        _core.nearest_dense(
+            x.dense,
+            None if y is None else y.dense,
+            k,
+            idx,
+            val,
+            metric,
+            float(alpha),
+            base_value,
+            bool(normalize),
+            threads,
+        )
     return idx, val
 
 
@@ -330,7 +370,9 @@ def divergence(
     check_options(metric, base, alpha)
     P, Q = _as_pair(p, q)
     _check_pair_values(P, Q, metric, alpha)
-    return float(pairwise(P, Q, metric, base=base, alpha=alpha, normalize=normalize, n_jobs=1)[0, 0])
+    return float(
+        pairwise(P, Q, metric, base=base, alpha=alpha, normalize=normalize, n_jobs=1)[0, 0]
+    )
 
 
 def _check_pair_values(P: Any, Q: Any, metric: str, alpha: float) -> None:
@@ -338,17 +380,27 @@ def _check_pair_values(P: Any, Q: Any, metric: str, alpha: float) -> None:
     vals = []
     for v, name in ((P, "p"), (Q, "q")):
         a = np.asarray(v.toarray() if sp.issparse(v) else v)[0]
-        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)):
-            raise TypeError(f"{name}: expected real numbers (counts or probabilities), got dtype {a.dtype}")
+        if a.dtype == object or not (
+            np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)
+        ):
+            raise TypeError(
+                f"{name}: expected real numbers (counts or probabilities), got dtype {a.dtype}"
+            )
         a = a.astype(np.float64)
         bad = ~np.isfinite(a)
         if bad.any():
-            raise ValueError(f"{name}: entry {int(np.argmax(bad))} is {a[bad][0]}; divergences need finite, non-negative values")
+            raise ValueError(
+                f"{name}: entry {int(np.argmax(bad))} is {a[bad][0]}; divergences need finite, non-negative values"
+            )
         if (a < 0).any():
             i = int(np.argmax(a < 0))
-            raise ValueError(f"{name}: entry {i} is negative ({a[i]}); divergences need non-negative counts or probabilities")
+            raise ValueError(
+                f"{name}: entry {i} is negative ({a[i]}); divergences need non-negative counts or probabilities"
+            )
         if a.sum() == 0:
-            raise ValueError(f"{name}: has no mass (all zeros); an empty statement has no distribution")
+            raise ValueError(
+                f"{name}: has no mass (all zeros); an empty statement has no distribution"
+            )
         vals.append(a)
     if vals[0].shape != vals[1].shape:
         raise ValueError(f"p and q: different lengths ({vals[0].size} and {vals[1].size})")
@@ -415,7 +467,9 @@ def contributions(
                 f"in one distribution only; pass alpha > 0 or use jsd"
             )
         with np.errstate(divide="ignore", invalid="ignore"):
-            lr = np.where((ps > 0) & (qs > 0), np.log(np.where(ps > 0, ps, 1) / np.where(qs > 0, qs, 1)), 0.0)
+            lr = np.where(
+                (ps > 0) & (qs > 0), np.log(np.where(ps > 0, ps, 1) / np.where(qs > 0, qs, 1)), 0.0
+            )
         c = ps * lr if metric == "kl" else (ps - qs) * lr
         return c * scale
     if normalize:
@@ -451,6 +505,15 @@ def group_matrix(
     X = as_csr(counts, drop_zeros=True, invalid="counts: must be finite and non-negative")
     lab = np.ascontiguousarray(labels, dtype=np.int32)
     return _core.group_divergence(
-        csr_tuple(X), lab, int(n_groups), list(metrics), float(alpha), 0.0 if base is None else float(base),
-        int(bootstrap), int(permutations), int(seed), resolve_n_jobs(n_jobs), progress,
+        csr_tuple(X),
+        lab,
+        int(n_groups),
+        list(metrics),
+        float(alpha),
+        0.0 if base is None else float(base),
+        int(bootstrap),
+        int(permutations),
+        int(seed),
+        resolve_n_jobs(n_jobs),
+        progress,
     )

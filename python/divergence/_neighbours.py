@@ -17,8 +17,9 @@ __all__ = ["nearest_statements"]
 COLUMNS = ["id", "group", "other_group", "rank", "nearest_id", "value"]
 
 
-def nearest_statements(result: Comparison, k: int = 3, *, metric: Optional[str] = None,
-                       n_jobs: Optional[int] = None) -> pd.DataFrame:
+def nearest_statements(
+    result: Comparison, k: int = 3, *, metric: Optional[str] = None, n_jobs: Optional[int] = None
+) -> pd.DataFrame:
     """For each statement of a :func:`~divergence.compare` result, its ``k`` nearest statements
     in every other group (fewer where a group has fewer statements).
 
@@ -33,7 +34,9 @@ def nearest_statements(result: Comparison, k: int = 3, *, metric: Optional[str] 
     """
     X = result.statements
     if X is None or result.statement_groups is None or result.statement_ids is None:
-        raise ValueError("result: this Comparison does not hold its statements; run divergence.compare again")
+        raise ValueError(
+            "result: this Comparison does not hold its statements; run divergence.compare again"
+        )
     k = check_int(k, "k", minimum=1)
     metric = check_metric(metric or result.metrics[0])
     settings = result.settings
@@ -53,7 +56,9 @@ def nearest_statements(result: Comparison, k: int = 3, *, metric: Optional[str] 
         if dst.size == 0 or rows.size == 0:
             continue
         kk = min(int(k), dst.size)
-        idx, val = nearest(X[rows], X[dst], k=kk, metric=metric, base=base, alpha=alpha, n_jobs=n_jobs)
+        idx, val = nearest(
+            X[rows], X[dst], k=kk, metric=metric, base=base, alpha=alpha, n_jobs=n_jobs
+        )
         src.append(np.repeat(rows, kk))
         other.append(np.full(rows.size * kk, h))
         rank.append(np.tile(np.arange(1, kk + 1), rows.size))
@@ -67,7 +72,13 @@ def nearest_statements(result: Comparison, k: int = 3, *, metric: Optional[str] 
     s, o, r, f, v = s[order], o[order], r[order], f[order], v[order]
     names = np.asarray(result.groups, dtype=object)
     ids = np.asarray(result.statement_ids)
-    return pd.DataFrame({
-        "id": ids[s], "group": names[labels[s]], "other_group": names[o], "rank": r.astype(np.int64),
-        "nearest_id": ids[f], "value": v.astype(np.float64),
-    })
+    return pd.DataFrame(
+        {
+            "id": ids[s],
+            "group": names[labels[s]],
+            "other_group": names[o],
+            "rank": r.astype(np.int64),
+            "nearest_id": ids[f],
+            "value": v.astype(np.float64),
+        }
+    )

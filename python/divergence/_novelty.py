@@ -10,11 +10,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.validation import check_int, check_options, resolve_n_jobs
+from ._drift import prepare_rows
 from ._util.operands import as_csr, csr_tuple
 from ._util.timeutil import statement_times
-from ._drift import prepare_rows
-
+from ._util.validation import check_int, check_options, resolve_n_jobs
 
 __all__ = ["novelty", "token_drift"]
 
@@ -23,8 +22,15 @@ __all__ = ["novelty", "token_drift"]
 # Token streams
 
 
-def token_drift(tokens: Any, window: int, step: int = 1, *, base: Optional[float] = None,
-                n_types: Optional[int] = None, incremental: bool = True) -> pd.DataFrame:
+def token_drift(
+    tokens: Any,
+    window: int,
+    step: int = 1,
+    *,
+    base: Optional[float] = None,
+    n_types: Optional[int] = None,
+    incremental: bool = True,
+) -> pd.DataFrame:
     """JSD between adjacent windows of ``window`` tokens along one token stream.
 
     For boundaries i = window, window + step, ... (while i + window <= len(tokens)),
@@ -48,7 +54,9 @@ def token_drift(tokens: Any, window: int, step: int = 1, *, base: Optional[float
         _, arr = np.unique(arr, return_inverse=True)
     arr = np.ascontiguousarray(arr, dtype=np.int64)
     if len(arr) < 2 * window:
-        raise ValueError(f"window: two windows of {window} tokens need {2 * window} tokens, the stream has {len(arr)}")
+        raise ValueError(
+            f"window: two windows of {window} tokens need {2 * window} tokens, the stream has {len(arr)}"
+        )
     if arr.size and arr.min() < 0:
         raise ValueError("tokens: ids must be >= 0")
     nt = int(n_types) if n_types is not None else (int(arr.max()) + 1 if arr.size else 1)
@@ -114,16 +122,22 @@ def novelty(
         a = 1.0 if alpha is None else float(alpha)
         n = X.shape[0]
         if n <= window:
-            raise ValueError(f"window: {window} is not less than the {n} statements; nothing would be scored")
+            raise ValueError(
+                f"window: {window} is not less than the {n} statements; nothing would be scored"
+            )
         nov, tra = _core.novelty_sparse(csr_tuple(X), int(window), a, scale, threads)
     else:
         D = np.ascontiguousarray(np.asarray(M, dtype=np.float64))
         if D.ndim != 2:
-            raise ValueError(f"data: expected a 2-d array (statements x topics), got shape {D.shape}")
+            raise ValueError(
+                f"data: expected a 2-d array (statements x topics), got shape {D.shape}"
+            )
         a = 0.0 if alpha is None else float(alpha)
         n = D.shape[0]
         if n <= window:
-            raise ValueError(f"window: {window} is not less than the {n} statements; nothing would be scored")
+            raise ValueError(
+                f"window: {window} is not less than the {n} statements; nothing would be scored"
+            )
         nov, tra = _core.novelty_dense(D, int(window), a, scale, threads)
     if tt is not None and len(tt) != n:
         raise ValueError(f"times: {len(tt)} times for {n} statements")
@@ -136,7 +150,7 @@ def novelty(
     out["transience"] = tra
     out["resonance"] = nov - tra
     out["scored"] = np.isfinite(out["resonance"].to_numpy())
-    out.attrs = dict(window=int(window), alpha=a, base=base, units="nats" if base is None else f"log base {base}")
+    out.attrs = dict(
+        window=int(window), alpha=a, base=base, units="nats" if base is None else f"log base {base}"
+    )
     return out
-
-

@@ -31,7 +31,7 @@ import threading
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Dict, IO, Iterable, List, Mapping, Optional, Union
+from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 import numpy as np
 import pandas as pd
@@ -119,7 +119,9 @@ def write_example(folder: PathLike, *, overwrite: bool = True) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     dest = folder / EXAMPLE_NAME
     if not overwrite and dest.exists():
-        raise FileExistsError(f"write_example: {dest} already exists (pass overwrite=True to replace it)")
+        raise FileExistsError(
+            f"write_example: {dest} already exists (pass overwrite=True to replace it)"
+        )
     return atomic_write(dest, _example_resource().read_bytes())
 
 
@@ -154,7 +156,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: PathLike, data: Union[bytes, bytearray, memoryview, str, Writer], *, mode: str = "wb") -> Path:
+def atomic_write(
+    path: PathLike, data: Union[bytes, bytearray, memoryview, str, Writer], *, mode: str = "wb"
+) -> Path:
     """Write ``data`` to ``path`` atomically; returns ``path`` as a Path.
 
     ``data`` is bytes, a str (written as UTF-8), or a callable ``writer(file)`` that writes into
@@ -168,7 +172,9 @@ def atomic_write(path: PathLike, data: Union[bytes, bytearray, memoryview, str, 
     if mode not in ("wb", "w"):
         raise ValueError(f"mode: must be 'wb' (binary) or 'w' (text), got {mode!r}")
     if not (callable(data) or isinstance(data, (bytes, bytearray, memoryview, str))):
-        raise TypeError(f"data: expected bytes, str or a callable writer(file), got {type(data).__name__}")
+        raise TypeError(
+            f"data: expected bytes, str or a callable writer(file), got {type(data).__name__}"
+        )
     path = Path(path)
     folder = path.parent
     try:
@@ -277,7 +283,11 @@ def _column_for_json(s: pd.Series) -> List[Any]:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         valid = s.dropna()
         # Dates without a time of day are written as YYYY-MM-DD, as pandas writes them to CSV.
-        if getattr(s.dt, "tz", None) is None and len(valid) and bool((valid == valid.dt.normalize()).all()):
+        if (
+            getattr(s.dt, "tz", None) is None
+            and len(valid)
+            and bool((valid == valid.dt.normalize()).all())
+        ):
             return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in s]
         return [None if pd.isna(v) else v.isoformat() for v in s]
     return [jsonable(v) for v in s.tolist()]
@@ -288,7 +298,11 @@ def table_json(df: pd.DataFrame) -> str:
     if len(set(names)) != len(names):
         raise ValueError("write_table: column names must be unique for json output")
     columns = [_column_for_json(df.iloc[:, j]) for j in range(df.shape[1])]
-    records = [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(df))]
+    records = (
+        [dict(zip(names, row)) for row in zip(*columns)]
+        if columns
+        else [{} for _ in range(len(df))]
+    )
     return json.dumps(records, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -300,10 +314,7 @@ def _flat(df: pd.DataFrame) -> pd.DataFrame:
     """Index turned into columns unless it is the default 0..n-1 RangeIndex without a name."""
     idx = df.index
     trivial = (
-        isinstance(idx, pd.RangeIndex)
-        and idx.start == 0
-        and idx.step == 1
-        and idx.name is None
+        isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None
     )
     if trivial:
         return df
@@ -316,7 +327,9 @@ def _table_format(path: PathLike, fmt: Optional[str]) -> str:
             raise TypeError(f"fmt: expected a string or None, got {type(fmt).__name__}")
         key = fmt.lower()
         if key not in TABLE_FORMATS:
-            raise ValueError(f"fmt: unknown table format {fmt!r}; choose one of {', '.join(TABLE_FORMATS)}")
+            raise ValueError(
+                f"fmt: unknown table format {fmt!r}; choose one of {', '.join(TABLE_FORMATS)}"
+            )
         return key
     if os.fspath(path) == "-":
         return "csv"
@@ -343,7 +356,9 @@ def write_table(df: pd.DataFrame, path: PathLike, fmt: Optional[str] = None) -> 
     to_stdout = os.fspath(path) == "-"
     if kind == "parquet":
         if to_stdout:
-            raise ValueError("write_table: parquet cannot be written to standard output ('-'); give a file name")
+            raise ValueError(
+                "write_table: parquet cannot be written to standard output ('-'); give a file name"
+            )
         buf = io.BytesIO()
         frame = table.copy()
         frame.columns = [str(c) for c in frame.columns]

@@ -44,12 +44,17 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.replicates import CI_METHODS, summarise
-from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
-from ._util.validation import resolve_n_jobs
-from ._util.operands import as_csr, csr_tuple
 from ._util.groups import drop_absent, label_codes
-
+from ._util.operands import as_csr, csr_tuple
+from ._util.replicates import CI_METHODS, summarise
+from ._util.validation import (
+    check_choice,
+    check_ci,
+    check_ci_method,
+    check_count,
+    resolve_n_jobs,
+    seed_value,
+)
 
 __all__ = ["CI_METHODS", "ESTIMATORS", "Partisanship", "SPEAKER_GROUP_POLICIES", "partisanship"]
 
@@ -85,8 +90,9 @@ def where_rows(data: Any, rows: np.ndarray) -> str:
     return f"rows {shown}{more}"
 
 
-def statement_counts(data: Any, groups: Any,
-                     vectorizer: Any) -> Tuple[sp.csr_matrix, List[str], np.ndarray, Optional[List[str]]]:
+def statement_counts(
+    data: Any, groups: Any, vectorizer: Any
+) -> Tuple[sp.csr_matrix, List[str], np.ndarray, Optional[List[str]]]:
     """Statements x terms counts (float64 CSR), the group names, each statement's group code
     (a Corpus's own codes, or :func:`label_codes` of ``groups``) and the vocabulary."""
     if is_corpus(data):
@@ -124,7 +130,9 @@ def speaker_labels(data: Any, speakers: Any, n: int) -> Optional[SpeakerIds]:
         return None
     if isinstance(speakers, str):
         if not is_corpus(data):
-            raise TypeError("speakers: a column name needs a Corpus; pass one speaker per statement")
+            raise TypeError(
+                "speakers: a column name needs a Corpus; pass one speaker per statement"
+            )
         if speakers not in data.frame.columns:
             cols = ", ".join(repr(c) for c in data.frame.columns)
             raise ValueError(f"speakers: no column {speakers!r} in the corpus; columns: {cols}")
@@ -143,13 +151,21 @@ def speaker_labels(data: Any, speakers: Any, n: int) -> Optional[SpeakerIds]:
     bad_code = np.array([t == "" for t in text] + [True], dtype=bool)  # last entry: code -1
     miss = np.flatnonzero(bad_code[codes])
     if len(miss):
-        raise ValueError(f"speakers: {len(miss)} statement(s) without a speaker: {where_rows(data, miss)}")
+        raise ValueError(
+            f"speakers: {len(miss)} statement(s) without a speaker: {where_rows(data, miss)}"
+        )
     merged, names = pd.factorize(np.asarray([str(u) for u in uniq], dtype=object))
     return SpeakerIds(np.asarray(merged, dtype=np.int64)[codes], [str(x) for x in names])
 
 
-def multi_group_speakers(spk: np.ndarray, gcode: np.ndarray, G: int, names: Sequence[str],
-                          gnames: Sequence[str], raise_error: bool) -> np.ndarray:
+def multi_group_speakers(
+    spk: np.ndarray,
+    gcode: np.ndarray,
+    G: int,
+    names: Sequence[str],
+    gnames: Sequence[str],
+    raise_error: bool,
+) -> np.ndarray:
     """Codes of speakers found in more than one group (a ValueError naming them and their
     groups when ``raise_error``)."""
     spk = np.asarray(spk, dtype=np.int64)
@@ -181,8 +197,14 @@ class Speakers:
     notes: List[str]
 
 
-def by_speaker(X: sp.csr_matrix, gnames_all: Sequence[str], gcode: np.ndarray, spk: Optional[SpeakerIds],
-               policy: str, threads: int = 1) -> Speakers:
+def by_speaker(
+    X: sp.csr_matrix,
+    gnames_all: Sequence[str],
+    gcode: np.ndarray,
+    spk: Optional[SpeakerIds],
+    policy: str,
+    threads: int = 1,
+) -> Speakers:
     """Sum statements per speaker; resolve speakers found in several groups; drop empty ones.
     ``gcode``: each statement's index into ``gnames_all`` (groups without statements here are
     left out of the result)."""
@@ -197,7 +219,9 @@ def by_speaker(X: sp.csr_matrix, gnames_all: Sequence[str], gcode: np.ndarray, s
         names: List[str] = [f"statement {i}" for i in range(n)]
         n_stat = np.ones(n, dtype=np.int64)
     else:
-        multi = multi_group_speakers(spk.codes, gcode, G_all, spk.names, [str(g) for g in gnames_all], policy == "error")
+        multi = multi_group_speakers(
+            spk.codes, gcode, G_all, spk.names, [str(g) for g in gnames_all], policy == "error"
+        )
         if policy == "split":
             key = spk.codes * G_all + gcode
             if len(multi):
@@ -218,7 +242,10 @@ def by_speaker(X: sp.csr_matrix, gnames_all: Sequence[str], gcode: np.ndarray, s
         names = [spk.names[int(k)] for k in base]
         if policy == "split" and len(multi):
             mset = set(int(k) for k in multi)
-            names = [f"{nm} [{gnames_all[g]}]" if int(k) in mset else nm for nm, k, g in zip(names, base, sp_gcode)]
+            names = [
+                f"{nm} [{gnames_all[g]}]" if int(k) in mset else nm
+                for nm, k, g in zip(names, base, sp_gcode)
+            ]
         if policy == "first" and len(multi):
             moved = int(np.count_nonzero(gcode != sp_gcode[sp_idx]))
             notes.append(
@@ -252,7 +279,8 @@ def check_speaker_groups(s: Speakers, unit: str) -> None:
     few = [f"{s.groups[g]!r} has {counts[g]}" for g in range(G) if counts[g] < 2]
     if few:
         raise ValueError(
-            f"speakers: the leave-out estimate needs at least two {unit}s per group; " + ", ".join(few)
+            f"speakers: the leave-out estimate needs at least two {unit}s per group; "
+            + ", ".join(few)
         )
 
 
@@ -293,16 +321,24 @@ class Partisanship:
         return float(self.table["value"].iloc[1])
 
 
-def _summarise(obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, ci: float, ci_method: str) -> Tuple[List[Dict[str, Any]], int]:
+def _summarise(
+    obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, ci: float, ci_method: str
+) -> Tuple[List[Dict[str, Any]], int]:
     """Table rows per estimator, and how many bootstrap replicates had no leave-out value."""
     E = len(ESTIMATORS)
-    sm = summarise(obs, np.reshape(boot, (-1, E)), np.reshape(perm, (-1, E)), ci=ci, method=ci_method)
-    rows = [{"estimator": name, "value": float(obs[e]), **sm.at(e)} for e, name in enumerate(ESTIMATORS)]
+    sm = summarise(
+        obs, np.reshape(boot, (-1, E)), np.reshape(perm, (-1, E)), ci=ci, method=ci_method
+    )
+    rows = [
+        {"estimator": name, "value": float(obs[e]), **sm.at(e)} for e, name in enumerate(ESTIMATORS)
+    ]
     return rows, int(sm.boot_dropped[1])
 
 
 def run_leave_out(s: Speakers, bootstrap: int, permutations: int, seed: int, threads: int):
-    return _core.partisanship(csr_tuple(s.X), s.codes, len(s.groups), bootstrap, permutations, seed, threads)
+    return _core.partisanship(
+        csr_tuple(s.X), s.codes, len(s.groups), bootstrap, permutations, seed, threads
+    )
 
 
 def partisanship(
@@ -349,14 +385,44 @@ def partisanship(
     unit = "statement" if spk is None else "speaker"
     check_speaker_groups(s, unit)
     obs, by_g, per_sp, boot, perm = run_leave_out(s, bootstrap, permutations, seed_v, threads)
-    return assemble_partisanship(s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra=dict(
-        bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v, n_jobs=threads,
-        speakers=speakers if isinstance(speakers, str) else ("given" if speakers is not None else None),
-        speaker_group_policy=speaker_group_policy, n_terms=int(X.shape[1]),
-    ), unit=unit)
+    return assemble_partisanship(
+        s,
+        obs,
+        by_g,
+        per_sp,
+        boot,
+        perm,
+        ci,
+        ci_method,
+        settings_extra=dict(
+            bootstrap=bootstrap,
+            permutations=permutations,
+            ci=ci,
+            ci_method=ci_method,
+            seed=seed_v,
+            n_jobs=threads,
+            speakers=speakers
+            if isinstance(speakers, str)
+            else ("given" if speakers is not None else None),
+            speaker_group_policy=speaker_group_policy,
+            n_terms=int(X.shape[1]),
+        ),
+        unit=unit,
+    )
 
 
-def assemble_partisanship(s: Speakers, obs, by_g, per_sp, boot, perm, ci: float, ci_method: str, settings_extra: Dict[str, Any], unit: str) -> Partisanship:
+def assemble_partisanship(
+    s: Speakers,
+    obs,
+    by_g,
+    per_sp,
+    boot,
+    perm,
+    ci: float,
+    ci_method: str,
+    settings_extra: Dict[str, Any],
+    unit: str,
+) -> Partisanship:
     G = len(s.groups)
     notes = list(s.notes)
     rows, dropped = _summarise(obs, boot, perm, ci, ci_method)
@@ -368,27 +434,42 @@ def assemble_partisanship(s: Speakers, obs, by_g, per_sp, boot, perm, ci: float,
     tokens = np.asarray(s.X.sum(axis=1)).ravel()
     n_sp_g = np.bincount(s.codes, minlength=G)
     for r in rows:
-        r.update(chance=1.0 / G, n_groups=G, n_speakers=int(s.X.shape[0]),
-                 n_statements=int(s.n_statements.sum()), tokens=float(tokens.sum()))
+        r.update(
+            chance=1.0 / G,
+            n_groups=G,
+            n_speakers=int(s.X.shape[0]),
+            n_statements=int(s.n_statements.sum()),
+            tokens=float(tokens.sum()),
+        )
     table = pd.DataFrame(rows)
-    by_group = pd.DataFrame({
-        "group": s.groups,
-        "n_speakers": n_sp_g.astype(int),
-        "n_statements": np.bincount(s.codes, weights=s.n_statements, minlength=G).astype(int),
-        "tokens": np.bincount(s.codes, weights=tokens, minlength=G),
-        "plug_in": by_g[:, 0],
-        "leave_out": by_g[:, 1],
-    })
-    speakers = pd.DataFrame({
-        "speaker": s.names,
-        "group": [s.groups[c] for c in s.codes],
-        "n_statements": s.n_statements.astype(int),
-        "tokens": tokens,
-        "leave_out_score": per_sp,
-    })
+    by_group = pd.DataFrame(
+        {
+            "group": s.groups,
+            "n_speakers": n_sp_g.astype(int),
+            "n_statements": np.bincount(s.codes, weights=s.n_statements, minlength=G).astype(int),
+            "tokens": np.bincount(s.codes, weights=tokens, minlength=G),
+            "plug_in": by_g[:, 0],
+            "leave_out": by_g[:, 1],
+        }
+    )
+    speakers = pd.DataFrame(
+        {
+            "speaker": s.names,
+            "group": [s.groups[c] for c in s.codes],
+            "n_statements": s.n_statements.astype(int),
+            "tokens": tokens,
+            "leave_out_score": per_sp,
+        }
+    )
     settings = dict(settings_extra)
     settings.update(n_groups=G, n_speakers=int(s.X.shape[0]), unit=unit, chance=1.0 / G)
-    return Partisanship(groups=s.groups, table=table, by_group=by_group, speakers=speakers,
-                        bootstrap=boot, null=perm, settings=settings, notes=notes)
-
-
+    return Partisanship(
+        groups=s.groups,
+        table=table,
+        by_group=by_group,
+        speakers=speakers,
+        bootstrap=boot,
+        null=perm,
+        settings=settings,
+        notes=notes,
+    )

@@ -8,17 +8,6 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
-from ._util.validation import resolve_n_jobs
-from ._util.timeutil import (
-    check_window_args,
-    parse_windows,
-    span_text,
-    statement_times,
-    when_text,
-    window_bounds,
-    window_grid,
-)
 from ._partisan import (
     ESTIMATORS,
     SPEAKER_GROUP_POLICIES,
@@ -32,6 +21,23 @@ from ._partisan import (
     run_leave_out,
     speaker_labels,
     statement_counts,
+)
+from ._util.timeutil import (
+    check_window_args,
+    parse_windows,
+    span_text,
+    statement_times,
+    when_text,
+    window_bounds,
+    window_grid,
+)
+from ._util.validation import (
+    check_choice,
+    check_ci,
+    check_ci_method,
+    check_count,
+    resolve_n_jobs,
+    seed_value,
 )
 
 __all__ = ["OVER_TIME_COLUMNS", "PartisanshipOverTime", "partisanship_over_time"]
@@ -79,16 +85,40 @@ def _drift_windows(data: Any, times: Any, n: int, window: Any, step: Any) -> _Wi
     check_window_args(win, stp, res, t is not None)
     grid = window_grid(t, win, stp, res)
     b, e, ws, we = window_bounds(t, n, win, stp, res, grid, "the corpus")
-    return _Windows(order=np.asarray(order, dtype=np.int64), begin=np.asarray(b, dtype=np.int64),
-                    end=np.asarray(e, dtype=np.int64), start=ws, stop=we, window=span_text(win),
-                    step=span_text(stp), kind="time" if isinstance(win, tuple) else "statements",
-                    resolution=res, times=t)
+    return _Windows(
+        order=np.asarray(order, dtype=np.int64),
+        begin=np.asarray(b, dtype=np.int64),
+        end=np.asarray(e, dtype=np.int64),
+        start=ws,
+        stop=we,
+        window=span_text(win),
+        step=span_text(stp),
+        kind="time" if isinstance(win, tuple) else "statements",
+        resolution=res,
+        times=t,
+    )
 
 
 OVER_TIME_COLUMNS = [
-    "window", "window_start", "window_end", "n_statements", "n_tokens", "n_speakers", "n_groups", "groups",
-    "estimator", "value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value", "chance",
-    "scored", "reason",
+    "window",
+    "window_start",
+    "window_end",
+    "n_statements",
+    "n_tokens",
+    "n_speakers",
+    "n_groups",
+    "groups",
+    "estimator",
+    "value",
+    "ci_low",
+    "ci_high",
+    "boot_mean",
+    "null_mean",
+    "excess",
+    "p_value",
+    "chance",
+    "scored",
+    "reason",
 ]
 
 
@@ -164,11 +194,14 @@ def partisanship_over_time(
     wins = _drift_windows(data, times, n, window, step)
     if len(gn) < 2:
         raise ValueError(
-            f"groups: partisanship needs at least two groups, found {len(gn)}" + (f" ({gn[0]!r})" if len(gn) else "")
+            f"groups: partisanship needs at least two groups, found {len(gn)}"
+            + (f" ({gn[0]!r})" if len(gn) else "")
         )
     spk = speaker_labels(data, speakers, n)
     if spk is not None and speaker_group_policy == "error":
-        multi_group_speakers(spk.codes, gc, len(gn), spk.names, [str(g) for g in gn], raise_error=True)
+        multi_group_speakers(
+            spk.codes, gc, len(gn), spk.names, [str(g) for g in gn], raise_error=True
+        )
     all_groups = [str(g) for g in gn]
     ntok = np.asarray(X.sum(axis=1)).ravel()[wins.order]
     csum = np.concatenate([[0.0], np.cumsum(ntok)])
@@ -181,8 +214,14 @@ def partisanship_over_time(
         b, e = int(wins.begin[w]), int(wins.end[w])
         label = f"window {w} ({when_text(wins.start[w], wins.resolution)} to {when_text(wins.stop[w], wins.resolution)})"
         base: Dict[str, Any] = {
-            "window": w, "window_start": wins.start[w], "window_end": wins.stop[w], "n_statements": e - b,
-            "n_tokens": int(round(csum[e] - csum[b])), "n_speakers": 0, "n_groups": 0, "groups": "",
+            "window": w,
+            "window_start": wins.start[w],
+            "window_end": wins.stop[w],
+            "n_statements": e - b,
+            "n_tokens": int(round(csum[e] - csum[b])),
+            "n_speakers": 0,
+            "n_groups": 0,
+            "groups": "",
         }
         reason = ""
         res: Optional[Partisanship] = None
@@ -190,30 +229,73 @@ def partisanship_over_time(
             reason = "no statements in the window"
         else:
             idx = wins.order[b:e]
-            s = by_speaker(X[idx], gn, gc[idx], None if spk is None else SpeakerIds(spk.codes[idx], spk.names),
-                            speaker_group_policy, threads)
-            base.update(n_speakers=int(s.X.shape[0]), n_groups=len(s.groups), groups=", ".join(s.groups))
+            s = by_speaker(
+                X[idx],
+                gn,
+                gc[idx],
+                None if spk is None else SpeakerIds(spk.codes[idx], spk.names),
+                speaker_group_policy,
+                threads,
+            )
+            base.update(
+                n_speakers=int(s.X.shape[0]), n_groups=len(s.groups), groups=", ".join(s.groups)
+            )
             try:
                 check_speaker_groups(s, spunit)
             except ValueError as err:
                 reason = str(err)
             else:
-                obs, by_g, per_sp, boot, perm = run_leave_out(s, bootstrap, permutations, seed_v, threads)
-                res = assemble_partisanship(s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra={}, unit=spunit)
+                obs, by_g, per_sp, boot, perm = run_leave_out(
+                    s, bootstrap, permutations, seed_v, threads
+                )
+                res = assemble_partisanship(
+                    s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra={}, unit=spunit
+                )
                 results[w] = res
                 notes.extend(f"{label}: {nt}" for nt in res.notes)
         if res is None:
             notes.append(f"{label} not scored: {reason}")
             G = base["n_groups"]
             for est in ESTIMATORS:
-                rows.append({**base, "estimator": est, "value": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                             "boot_mean": np.nan, "null_mean": np.nan, "excess": np.nan, "p_value": np.nan,
-                             "chance": 1.0 / G if G >= 2 else np.nan, "scored": False, "reason": reason})
+                rows.append(
+                    {
+                        **base,
+                        "estimator": est,
+                        "value": np.nan,
+                        "ci_low": np.nan,
+                        "ci_high": np.nan,
+                        "boot_mean": np.nan,
+                        "null_mean": np.nan,
+                        "excess": np.nan,
+                        "p_value": np.nan,
+                        "chance": 1.0 / G if G >= 2 else np.nan,
+                        "scored": False,
+                        "reason": reason,
+                    }
+                )
         else:
             for r in res.table.to_dict("records"):
-                rows.append({**base, **{k: r[k] for k in ("estimator", "value", "ci_low", "ci_high", "boot_mean",
-                                                          "null_mean", "excess", "p_value", "chance")},
-                             "scored": True, "reason": ""})
+                rows.append(
+                    {
+                        **base,
+                        **{
+                            k: r[k]
+                            for k in (
+                                "estimator",
+                                "value",
+                                "ci_low",
+                                "ci_high",
+                                "boot_mean",
+                                "null_mean",
+                                "excess",
+                                "p_value",
+                                "chance",
+                            )
+                        },
+                        "scored": True,
+                        "reason": "",
+                    }
+                )
     table = pd.DataFrame(rows, columns=OVER_TIME_COLUMNS)
     if wins.kind == "time":
         table["window_start"] = pd.DatetimeIndex(table["window_start"])
@@ -226,19 +308,38 @@ def partisanship_over_time(
         what = ""
         if wins.times is not None:
             lo_t, hi_t = wins.times[outside[0]], wins.times[outside[-1]]
-            what = f" (times {when_text(lo_t, wins.resolution)} to {when_text(hi_t, wins.resolution)})"
+            what = (
+                f" (times {when_text(lo_t, wins.resolution)} to {when_text(hi_t, wins.resolution)})"
+            )
         notes.append(
             f"{len(outside)} of {n} statement(s){what} fall in no window: windows start at the first time "
             "(or statement) plus multiples of the step and are kept only while they fit the data, as in "
             "divergence.drift; shift or shorten the window to include them"
         )
-    settings = dict(window=wins.window, step=wins.step, window_kind=wins.kind, resolution=wins.resolution,
-                    bootstrap=bootstrap, permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v,
-                    n_jobs=threads, speakers=speakers if isinstance(speakers, str) else ("given" if speakers is not None else None),
-                    speaker_group_policy=speaker_group_policy, unit=spunit, n_statements=int(n),
-                    n_terms=int(X.shape[1]), groups=all_groups, n_windows=W, n_scored=len(results),
-                    n_outside=int(len(outside)))
+    settings = dict(
+        window=wins.window,
+        step=wins.step,
+        window_kind=wins.kind,
+        resolution=wins.resolution,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed_v,
+        n_jobs=threads,
+        speakers=speakers
+        if isinstance(speakers, str)
+        else ("given" if speakers is not None else None),
+        speaker_group_policy=speaker_group_policy,
+        unit=spunit,
+        n_statements=int(n),
+        n_terms=int(X.shape[1]),
+        groups=all_groups,
+        n_windows=W,
+        n_scored=len(results),
+        n_outside=int(len(outside)),
+    )
     table.attrs = dict(settings)
-    return PartisanshipOverTime(groups=all_groups, table=table, results=results, settings=settings, notes=notes)
-
-
+    return PartisanshipOverTime(
+        groups=all_groups, table=table, results=results, settings=settings, notes=notes
+    )

@@ -86,11 +86,17 @@ class Origin:
         return str(label) if isinstance(label, (int, np.integer)) else repr(label)
 
     def many(self, positions: Sequence[int]) -> str:
-        unit = self.unit if len(positions) == 1 else {"line": "lines", "row": "rows", "index": "index"}[self.unit]
+        unit = (
+            self.unit
+            if len(positions) == 1
+            else {"line": "lines", "row": "rows", "index": "index"}[self.unit]
+        )
         return f"{self.label} {unit} {', '.join(self._num(p) for p in positions)}"
 
 
-def where_many(origins: Sequence[Origin], src: np.ndarray, pos: np.ndarray, limit: int = SHOW) -> str:
+def where_many(
+    origins: Sequence[Origin], src: np.ndarray, pos: np.ndarray, limit: int = SHOW
+) -> str:
     """'a.csv lines 3, 7; b.txt line 2 and 4 more' for the first ``limit`` of the given rows."""
     pieces: List[str] = []
     shown_src = src[:limit]
@@ -168,7 +174,7 @@ def _format_hint(data: bytes) -> str:
 
 def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str:
     """UTF-8 text of a text-format input, BOM removed and CRLF normalised (with notes)."""
-    body = data[len(_BOM):] if data.startswith(_BOM) else data
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
     if not body.strip():
         raise CorpusError(f"{label}: the file is empty")
     if data.startswith(_BOM):
@@ -177,11 +183,13 @@ def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str
                 f"{label}: starts with a UTF-8 byte-order mark (BOM); strict mode refuses it "
                 "(save the file as UTF-8 without BOM, or read without strict)"
             )
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
         notes.append(f"{label}: removed a UTF-8 byte-order mark (BOM) at the start of the file")
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise CorpusError(f"{label} line {_line_of(data, nul)}: contains a NUL byte{_format_hint(data)}")
+        raise CorpusError(
+            f"{label} line {_line_of(data, nul)}: contains a NUL byte{_format_hint(data)}"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -199,7 +207,9 @@ def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str
         finally:
             _decode_errors.starts = []
         lines = sorted({_line_of(data, s) for s in starts})
-        shown = ", ".join(str(n) for n in lines[:SHOW]) + (f" and {len(lines) - SHOW} more" if len(lines) > SHOW else "")
+        shown = ", ".join(str(n) for n in lines[:SHOW]) + (
+            f" and {len(lines) - SHOW} more" if len(lines) > SHOW else ""
+        )
         notes.append(
             f"{label}: replaced {len(starts)} invalid UTF-8 sequence{'s' if len(starts) != 1 else ''} "
             f"with U+FFFD on line{'s' if len(lines) != 1 else ''} {shown}"
@@ -232,7 +242,9 @@ def _header_names(names: Sequence[Any], label: str) -> List[str]:
         if seen[s] == 2:
             dups.append(s)
     if dups:
-        raise CorpusError(f"{label}: duplicate column names {', '.join(repr(d) for d in dups)}; rename them")
+        raise CorpusError(
+            f"{label}: duplicate column names {', '.join(repr(d) for d in dups)}; rename them"
+        )
     return out
 
 
@@ -253,7 +265,9 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
         for rec in reader:
             start = prev + 1
             prev = reader.line_num
-            if not rec or (len(rec) == 1 and not rec[0].strip() and header is not None and len(header) > 1):
+            if not rec or (
+                len(rec) == 1 and not rec[0].strip() and header is not None and len(header) > 1
+            ):
                 continue  # blank line
             if header is None:
                 header = _header_names(rec, label)
@@ -272,9 +286,11 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
     except csv.Error as e:
         if "unexpected end of data" in str(e):
             raise CorpusError(
-                f"{label} line {prev + 1}: a quoted field starting here is never closed (unbalanced \")"
+                f'{label} line {prev + 1}: a quoted field starting here is never closed (unbalanced ")'
             ) from None
-        raise CorpusError(f"{label} line {reader.line_num}: malformed {fmt.upper()} ({e})") from None
+        raise CorpusError(
+            f"{label} line {reader.line_num}: malformed {fmt.upper()} ({e})"
+        ) from None
     finally:
         csv.field_size_limit(old_limit)
         _csv_lock.release()
@@ -284,7 +300,9 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
         raise CorpusError(f"{label}: has a header (line {header_line}) but no statements")
     columns = list(zip(*rows))
     values = {name: columns[j] for j, name in enumerate(header)}
-    return RawTable(origin, fmt, stem, header, values, np.asarray(lines, dtype=np.int64), blank_missing=True)
+    return RawTable(
+        origin, fmt, stem, header, values, np.asarray(lines, dtype=np.int64), blank_missing=True
+    )
 
 
 def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
@@ -298,10 +316,18 @@ def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            hint = " (JSON Lines needs one object per line, not a JSON array)" if not records and line.lstrip().startswith("[") else ""
-            raise CorpusError(f"{label} line {i}: invalid JSON ({e.msg} at column {e.colno}){hint}") from None
+            hint = (
+                " (JSON Lines needs one object per line, not a JSON array)"
+                if not records and line.lstrip().startswith("[")
+                else ""
+            )
+            raise CorpusError(
+                f"{label} line {i}: invalid JSON ({e.msg} at column {e.colno}){hint}"
+            ) from None
         if not isinstance(obj, dict):
-            raise CorpusError(f"{label} line {i}: expected a JSON object {{...}}, got {type(obj).__name__}")
+            raise CorpusError(
+                f"{label} line {i}: expected a JSON object {{...}}, got {type(obj).__name__}"
+            )
         for k in obj:
             names.setdefault(k, None)
         records.append(obj)
@@ -317,7 +343,14 @@ def _read_text(text: str, origin: Origin, stem: str) -> RawTable:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return RawTable(origin, "text", stem, ["text"], {"text": lines}, np.arange(1, len(lines) + 1, dtype=np.int64))
+    return RawTable(
+        origin,
+        "text",
+        stem,
+        ["text"],
+        {"text": lines},
+        np.arange(1, len(lines) + 1, dtype=np.int64),
+    )
 
 
 def frame_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -329,7 +362,9 @@ def frame_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def raw_from_frame(df: pd.DataFrame, origin: Origin, fmt: str, stem: str, pos: np.ndarray) -> RawTable:
+def raw_from_frame(
+    df: pd.DataFrame, origin: Origin, fmt: str, stem: str, pos: np.ndarray
+) -> RawTable:
     header = _header_names(list(df.columns), origin.label)
     values = {h: df.iloc[:, j].reset_index(drop=True) for j, h in enumerate(header)}
     return RawTable(origin, fmt, stem, header, values, pos)
@@ -358,11 +393,15 @@ def _read_parquet(data: bytes, origin: Origin, stem: str) -> RawTable:
 def detect_format(name: str, data: bytes, input_format: Optional[str], is_stdin: bool) -> str:
     if input_format is not None:
         if not isinstance(input_format, str):
-            raise TypeError(f"input_format: expected a string or None, got {type(input_format).__name__}")
+            raise TypeError(
+                f"input_format: expected a string or None, got {type(input_format).__name__}"
+            )
         key = input_format.strip().lower()
         key = _FORMAT_ALIASES.get(key, key)
         if key not in INPUT_FORMATS:
-            raise ValueError(f"input_format: unknown format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
+            raise ValueError(
+                f"input_format: unknown format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}"
+            )
         return key
     if is_stdin:
         raise ValueError(
@@ -429,18 +468,31 @@ def read_source(
             raw = _read_jsonl(text, origin, stem)
         else:
             raw = _read_text(text, origin, stem)
-    source = {"path": "-" if is_stdin else label, "sha256": digest, "format": fmt, "rows": int(len(raw.pos))}
+    source = {
+        "path": "-" if is_stdin else label,
+        "sha256": digest,
+        "format": fmt,
+        "rows": int(len(raw.pos)),
+    }
     return raw, source
 
 
 def check_read_options(opts: ReadOptions) -> None:
     if opts.encoding_errors not in ("strict", "replace"):
-        raise ValueError(f"encoding_errors: must be 'strict' or 'replace', got {opts.encoding_errors!r}")
+        raise ValueError(
+            f"encoding_errors: must be 'strict' or 'replace', got {opts.encoding_errors!r}"
+        )
     for name in ("text_col", "group_col", "id_col"):
         v = getattr(opts, name)
         if v is not None and not isinstance(v, str):
             raise TypeError(f"{name}: expected a column name (str) or None, got {type(v).__name__}")
-    if opts.time_col is True or not (opts.time_col is None or opts.time_col is False or isinstance(opts.time_col, str)):
-        raise TypeError("time_col: expected a column name (str), None (find one) or False (no time)")
+    if opts.time_col is True or not (
+        opts.time_col is None or opts.time_col is False or isinstance(opts.time_col, str)
+    ):
+        raise TypeError(
+            "time_col: expected a column name (str), None (find one) or False (no time)"
+        )
     if opts.group is not None and opts.group_col is not None:
-        raise ValueError("group: give either group= (one group for every statement) or group_col=, not both")
+        raise ValueError(
+            "group: give either group= (one group for every statement) or group_col=, not both"
+        )

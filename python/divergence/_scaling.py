@@ -82,10 +82,18 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._util.replicates import ci_percentiles
-from ._util.validation import check_choice, check_ci, check_int, check_real, is_int, resolve_n_jobs, seed_value
-from ._util.operands import as_csr, csr_tuple
 from ._util.groups import label_codes
+from ._util.operands import as_csr, csr_tuple
+from ._util.replicates import ci_percentiles
+from ._util.validation import (
+    check_choice,
+    check_ci,
+    check_int,
+    check_real,
+    is_int,
+    resolve_n_jobs,
+    seed_value,
+)
 
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
 
@@ -106,7 +114,9 @@ def _names(names: Optional[Sequence[Any]], n: int, what: str, prefix: str) -> Li
         return [f"{prefix}{i}" for i in range(n)]
     out = [str(x) for x in names]
     if len(out) != n:
-        raise ValueError(f"{what}: {len(out)} names for {n} {'rows' if what == 'doc_names' else 'columns'}")
+        raise ValueError(
+            f"{what}: {len(out)} names for {n} {'rows' if what == 'doc_names' else 'columns'}"
+        )
     return out
 
 
@@ -116,11 +126,15 @@ def _counts(X: Any, name: str = "X") -> sp.csr_matrix:
     try:
         M = sp.csr_matrix(X, dtype=np.float64)
     except (TypeError, ValueError) as e:
-        raise TypeError(f"{name}: expected a documents x features count matrix (sparse or dense): {e}") from None
+        raise TypeError(
+            f"{name}: expected a documents x features count matrix (sparse or dense): {e}"
+        ) from None
     if M.ndim != 2:
         raise ValueError(f"{name}: expected a 2-d matrix")
     # A copy of its own: a fitted model keeps its training counts.
-    return as_csr(M, drop_zeros=True, copy=True, invalid=f"{name}: counts must be finite and non-negative")
+    return as_csr(
+        M, drop_zeros=True, copy=True, invalid=f"{name}: counts must be finite and non-negative"
+    )
 
 
 def _document_groups(groups: Sequence[Any], n: int) -> Tuple[List[str], np.ndarray]:
@@ -164,13 +178,16 @@ def residual_start(X: Any) -> np.ndarray:
 
         At = sp.csr_matrix(A.T)
         if rows_side:
+
             def mv(v: np.ndarray) -> np.ndarray:
                 v = np.ravel(v)
                 return A @ (At @ v) - s_r * (s_r @ v)
         else:
+
             def mv(v: np.ndarray) -> np.ndarray:
                 v = np.ravel(v)
                 return At @ (A @ v) - s_c * (s_c @ v)
+
         op = LinearOperator((n, n), matvec=mv, dtype=np.float64)
         v0 = np.random.default_rng(12345).standard_normal(n)
         _, vecs = eigsh(op, k=1, which="LA", v0=v0, ncv=min(n, 40), maxiter=20 * n)
@@ -190,18 +207,30 @@ def _priors(priors: PriorsArg) -> Tuple[float, float, float, float]:
     if isinstance(priors, Mapping):
         unknown = set(priors) - set(_PRIOR_NAMES)
         if unknown:
-            raise ValueError(f"priors: unknown parameter(s) {sorted(unknown)}; use {', '.join(_PRIOR_NAMES)}")
+            raise ValueError(
+                f"priors: unknown parameter(s) {sorted(unknown)}; use {', '.join(_PRIOR_NAMES)}"
+            )
         defaults = dict(alpha=math.inf, psi=math.inf, beta=3.0, theta=1.0)
         defaults.update(priors)
         vals = [defaults[k] for k in _PRIOR_NAMES]
     else:
         vals = list(priors)
         if len(vals) != 4:
-            raise ValueError(f"priors: 4 standard deviations (alpha, psi, beta, theta) are needed, got {len(vals)}")
+            raise ValueError(
+                f"priors: 4 standard deviations (alpha, psi, beta, theta) are needed, got {len(vals)}"
+            )
     out = []
     for name, v in zip(_PRIOR_NAMES, vals):
-        out.append(check_real(v, "priors", low=0, low_open=True, allow_inf=True,
-                              hint=f" ({name}: a standard deviation; inf = no prior)"))
+        out.append(
+            check_real(
+                v,
+                "priors",
+                low=0,
+                low_open=True,
+                allow_inf=True,
+                hint=f" ({name}: a standard deviation; inf = no prior)",
+            )
+        )
     return tuple(out)  # type: ignore[return-value]
 
 
@@ -290,9 +319,23 @@ class Wordfish:
         self.dispersion_floor = dispersion_floor
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
-        return {k: getattr(self, k) for k in ("dir", "solver", "priors", "dispersion", "tol", "max_iter", "n_jobs", "seed", "dispersion_level", "dispersion_floor")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "dir",
+                "solver",
+                "priors",
+                "dispersion",
+                "tol",
+                "max_iter",
+                "n_jobs",
+                "seed",
+                "dispersion_level",
+                "dispersion_floor",
+            )
+        }
 
-    def set_params(self, **params: Any) -> "Wordfish":
+    def set_params(self, **params: Any) -> Wordfish:
         for k, v in params.items():
             if k not in self.get_params():
                 raise ValueError(f"unknown parameter {k!r}")
@@ -318,9 +361,18 @@ class Wordfish:
         if disp == "quasipoisson" and self.dispersion_level == "overall":
             disp = "quasipoisson-overall"
         return dict(
-            solver=self.solver, dispersion=disp, prec_alpha=prec[0], prec_psi=prec[1],
-            prec_beta=prec[2], prec_theta=prec[3], dispersion_floor=floor, tol=tol,
-            inner_tol=1e-8, max_iter=int(max_iter), max_inner=10, dir_a=int(dir_ab[0]),
+            solver=self.solver,
+            dispersion=disp,
+            prec_alpha=prec[0],
+            prec_psi=prec[1],
+            prec_beta=prec[2],
+            prec_theta=prec[3],
+            dispersion_floor=floor,
+            tol=tol,
+            inner_tol=1e-8,
+            max_iter=int(max_iter),
+            max_inner=10,
+            dir_a=int(dir_ab[0]),
             dir_b=int(dir_ab[1]),
         )
 
@@ -337,7 +389,9 @@ class Wordfish:
                 out.append(int(x) % N)
             else:
                 if str(x) not in names:
-                    raise ValueError(f"dir: no document named {str(x)!r} (documents: {_show(names, np.arange(N), 8)})")
+                    raise ValueError(
+                        f"dir: no document named {str(x)!r} (documents: {_show(names, np.arange(N), 8)})"
+                    )
                 out.append(names.index(str(x)))
         if out[0] == out[1]:
             raise ValueError(f"dir: the two documents must differ, got {d!r}")
@@ -352,7 +406,7 @@ class Wordfish:
         doc_names: Optional[Sequence[Any]] = None,
         feature_names: Optional[Sequence[Any]] = None,
         bootstrap: int = 0,
-    ) -> "Wordfish":
+    ) -> Wordfish:
         """Fit on a documents x features count matrix (sparse or dense). ``y`` is ignored.
         ``bootstrap=B`` also runs B parametric bootstrap replicates (``theta_boot_``)."""
         M = _counts(X)
@@ -364,11 +418,15 @@ class Wordfish:
         rs = np.asarray(M.sum(axis=1)).ravel()
         empty = np.flatnonzero(rs == 0)
         if empty.size:
-            raise ValueError(f"X: {empty.size} document(s) have no counts: {_show(docs, empty)}; drop them first")
+            raise ValueError(
+                f"X: {empty.size} document(s) have no counts: {_show(docs, empty)}; drop them first"
+            )
         cs = np.asarray(M.sum(axis=0)).ravel()
         emptyf = np.flatnonzero(cs == 0)
         if emptyf.size:
-            raise ValueError(f"X: {emptyf.size} feature(s) have no counts: {_show(feats, emptyf)}; drop them first")
+            raise ValueError(
+                f"X: {emptyf.size} feature(s) have no counts: {_show(feats, emptyf)}; drop them first"
+            )
         if V < 2:
             raise ValueError(f"X: Wordfish needs at least 2 features, got {V}")
         dir_ab = self._resolve_dir(docs)
@@ -402,7 +460,11 @@ class Wordfish:
         self.theta_boot_: Optional[np.ndarray] = None
         self._options_used = opts
         if not self.converged_:
-            rule = ("log-posterior gain <= tol" if self.solver == "quanteda" else "largest theta change < tol")
+            rule = (
+                "log-posterior gain <= tol"
+                if self.solver == "quanteda"
+                else "largest theta change < tol"
+            )
             warnings.warn(
                 f"Wordfish did not converge: stopped after {self.n_iter_} iterations (max_iter) before "
                 f"the stopping rule ({rule}, tol={self.tol:g}) was met; positions may still move. "
@@ -422,7 +484,9 @@ class Wordfish:
             raise ValueError("this Wordfish model is not fitted yet; call fit(X) first")
 
     def _fit_dict(self) -> Dict[str, np.ndarray]:
-        return dict(theta=self.theta_, alpha=self.alpha_, psi=self.psi_, beta=self.beta_, phi=self.phi_)
+        return dict(
+            theta=self.theta_, alpha=self.alpha_, psi=self.psi_, beta=self.beta_, phi=self.phi_
+        )
 
     def bootstrap(self, B: int = 200, seed: Optional[int] = None) -> np.ndarray:
         """Parametric bootstrap: B x N replicate positions (also stored as ``theta_boot_``)."""
@@ -446,7 +510,9 @@ class Wordfish:
             )
         return theta
 
-    def predict(self, X: Any, return_se: bool = False) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
+    def predict(
+        self, X: Any, return_se: bool = False
+    ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
         """Positions of new documents (same feature columns) with the feature parameters fixed:
         Newton on (alpha_i, theta_i) with the theta prior, from theta = 0. Because the default
         solver re-standardises theta without compensating beta, predicting the training documents
@@ -454,13 +520,23 @@ class Wordfish:
         self._check_fitted()
         M = _counts(X)
         if M.shape[1] != self.n_features_in_:
-            raise ValueError(f"X: {M.shape[1]} feature columns, the model was fitted on {self.n_features_in_}")
+            raise ValueError(
+                f"X: {M.shape[1]} feature columns, the model was fitted on {self.n_features_in_}"
+            )
         empty = np.flatnonzero(np.asarray(M.sum(axis=1)).ravel() == 0)
         if empty.size:
-            raise ValueError(f"X: {empty.size} document(s) have no counts on the model's features (rows {list(empty[:10])})")
-        theta, _alpha, se, conv = _core.wordfish_predict(self._fit_dict(), csr_tuple(M), self._options_used, resolve_n_jobs(self.n_jobs))
+            raise ValueError(
+                f"X: {empty.size} document(s) have no counts on the model's features (rows {list(empty[:10])})"
+            )
+        theta, _alpha, se, conv = _core.wordfish_predict(
+            self._fit_dict(), csr_tuple(M), self._options_used, resolve_n_jobs(self.n_jobs)
+        )
         if not conv.all():
-            warnings.warn(f"Wordfish predict: {int((~conv).sum())} document(s) did not converge in 100 Newton steps", ConvergenceWarning, stacklevel=2)
+            warnings.warn(
+                f"Wordfish predict: {int((~conv).sum())} document(s) did not converge in 100 Newton steps",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return (theta, se) if return_se else theta
 
     # -- tables
@@ -470,11 +546,16 @@ class Wordfish:
         from scipy.stats import norm
 
         z = float(norm.ppf(0.5 + check_ci(ci) / 2))
-        df = pd.DataFrame({
-            "document": self.doc_names_, "theta": self.theta_, "se": self.se_theta_,
-            "ci_low": self.theta_ - z * self.se_theta_, "ci_high": self.theta_ + z * self.se_theta_,
-            "alpha": self.alpha_,
-        })
+        df = pd.DataFrame(
+            {
+                "document": self.doc_names_,
+                "theta": self.theta_,
+                "se": self.se_theta_,
+                "ci_low": self.theta_ - z * self.se_theta_,
+                "ci_high": self.theta_ + z * self.se_theta_,
+                "alpha": self.alpha_,
+            }
+        )
         if self.theta_boot_ is not None:
             lo, hi = _interval(self.theta_, self.theta_boot_, ci)
             df["boot_se"] = self.theta_boot_.std(axis=0, ddof=1)
@@ -484,7 +565,9 @@ class Wordfish:
 
     def features(self) -> pd.DataFrame:
         self._check_fitted()
-        return pd.DataFrame({"feature": self.feature_names_, "beta": self.beta_, "psi": self.psi_, "phi": self.phi_})
+        return pd.DataFrame(
+            {"feature": self.feature_names_, "beta": self.beta_, "psi": self.psi_, "phi": self.phi_}
+        )
 
     def _group_codes(self, groups: Sequence[Any]) -> Tuple[List[str], np.ndarray]:
         return _document_groups(groups, len(self.theta_))
@@ -502,12 +585,22 @@ class Wordfish:
             m = codes == k
             mean = float(self.theta_[m].mean())
             se = float(np.sqrt((self.se_theta_[m] ** 2).sum()) / m.sum())
-            row: Dict[str, Any] = {"group": name, "n": int(m.sum()), "theta": mean, "se": se,
-                                   "ci_low": mean - z * se, "ci_high": mean + z * se}
+            row: Dict[str, Any] = {
+                "group": name,
+                "n": int(m.sum()),
+                "theta": mean,
+                "se": se,
+                "ci_low": mean - z * se,
+                "ci_high": mean + z * se,
+            }
             if self.theta_boot_ is not None:
                 bs = self.theta_boot_[:, m].mean(axis=1)
                 lo, hi = _interval(mean, bs, ci)
-                row.update(boot_se=float(bs.std(ddof=1)) if bs.size > 1 else np.nan, boot_low=float(lo), boot_high=float(hi))
+                row.update(
+                    boot_se=float(bs.std(ddof=1)) if bs.size > 1 else np.nan,
+                    boot_low=float(lo),
+                    boot_high=float(hi),
+                )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -520,17 +613,30 @@ class Wordfish:
 
         z = float(norm.ppf(0.5 + check_ci(ci) / 2))
         means = np.array([self.theta_[codes == k].mean() for k in range(len(names))])
-        ses = np.array([np.sqrt((self.se_theta_[codes == k] ** 2).sum()) / (codes == k).sum() for k in range(len(names))])
+        ses = np.array(
+            [
+                np.sqrt((self.se_theta_[codes == k] ** 2).sum()) / (codes == k).sum()
+                for k in range(len(names))
+            ]
+        )
         boot = None
         if self.theta_boot_ is not None:
-            boot = np.stack([self.theta_boot_[:, codes == k].mean(axis=1) for k in range(len(names))], axis=1)
+            boot = np.stack(
+                [self.theta_boot_[:, codes == k].mean(axis=1) for k in range(len(names))], axis=1
+            )
         rows = []
         for a in range(len(names)):
             for b in range(a + 1, len(names)):
                 d = float(means[b] - means[a])
                 se = float(np.hypot(ses[a], ses[b]))
-                row: Dict[str, Any] = {"group_a": names[a], "group_b": names[b], "distance": d, "se": se,
-                                       "ci_low": d - z * se, "ci_high": d + z * se}
+                row: Dict[str, Any] = {
+                    "group_a": names[a],
+                    "group_b": names[b],
+                    "distance": d,
+                    "se": se,
+                    "ci_low": d - z * se,
+                    "ci_high": d + z * se,
+                }
                 if boot is not None:
                     bd = boot[:, b] - boot[:, a]
                     lo, hi = _interval(d, bd, ci)
@@ -572,26 +678,38 @@ class Wordscores:
     def __repr__(self) -> str:
         return f"Wordscores(smooth={self.smooth!r}, rescaling={self.rescaling!r})"
 
-    def fit(self, X: Any, y: Sequence[Any], *, doc_names: Optional[Sequence[Any]] = None,
-            feature_names: Optional[Sequence[Any]] = None) -> "Wordscores":
+    def fit(
+        self,
+        X: Any,
+        y: Sequence[Any],
+        *,
+        doc_names: Optional[Sequence[Any]] = None,
+        feature_names: Optional[Sequence[Any]] = None,
+    ) -> Wordscores:
         M = _counts(X)
         N, V = M.shape
         yv = np.array([np.nan if v is None else v for v in y], dtype=np.float64)
         if yv.shape != (N,):
-            raise ValueError(f"y: {yv.size} reference positions for {N} documents (NaN for unscored ones)")
+            raise ValueError(
+                f"y: {yv.size} reference positions for {N} documents (NaN for unscored ones)"
+            )
         if np.isinf(yv).any():
             raise ValueError("y: reference positions must be finite (NaN marks a text without one)")
         smooth = check_real(self.smooth, "smooth", low=0)
         self._check_rescaling(self.rescaling)
         ref = np.flatnonzero(~np.isnan(yv))
         if ref.size < 2:
-            raise ValueError(f"y: at least 2 reference texts with positions are needed, got {ref.size}")
+            raise ValueError(
+                f"y: at least 2 reference texts with positions are needed, got {ref.size}"
+            )
         docs = _names(doc_names, N, "doc_names", "doc")
         R = M[ref].toarray() + smooth
         tot = R.sum(axis=1)
         empty = np.flatnonzero(tot == 0)
         if empty.size:
-            raise ValueError(f"X: reference text(s) without counts: {_show([docs[i] for i in ref], empty)}")
+            raise ValueError(
+                f"X: reference text(s) without counts: {_show([docs[i] for i in ref], empty)}"
+            )
         F = R / tot[:, None]
         colsum = F.sum(axis=0)
         scored = colsum > 0
@@ -641,7 +759,9 @@ class Wordscores:
             M = _counts(X)
             names = [f"doc{i}" for i in range(M.shape[0])]
         if M.shape[1] != self.n_features_in_:
-            raise ValueError(f"X: {M.shape[1]} feature columns, the model was fitted on {self.n_features_in_}")
+            raise ValueError(
+                f"X: {M.shape[1]} feature columns, the model was fitted on {self.n_features_in_}"
+            )
         raw, se, n = self._raw(M)
         bad = np.flatnonzero(n == 0)
         if bad.size:
@@ -649,8 +769,16 @@ class Wordscores:
         from scipy.stats import norm
 
         z = float(norm.ppf(0.5 + check_ci(ci) / 2))
-        df = pd.DataFrame({"document": names, "raw": raw, "se": se, "ci_low": raw - z * se,
-                           "ci_high": raw + z * se, "n_scored": n})
+        df = pd.DataFrame(
+            {
+                "document": names,
+                "raw": raw,
+                "se": se,
+                "ci_low": raw - z * se,
+                "ci_high": raw + z * se,
+                "n_scored": n,
+            }
+        )
         if rescaling in ("lbg", "mv"):
             A = self.reference_positions_
             if rescaling == "lbg":
@@ -678,7 +806,9 @@ class Wordscores:
         v = df[col].to_numpy()
         return (v, df[sec].to_numpy()) if return_se else v
 
-    def group_positions(self, groups: Sequence[Any], ci: float = 0.95, rescaling: Any = "default") -> pd.DataFrame:
+    def group_positions(
+        self, groups: Sequence[Any], ci: float = 0.95, rescaling: Any = "default"
+    ) -> pd.DataFrame:
         """Mean score per group of the fitted texts (rescaled as ``scores``), as
         :meth:`Wordfish.group_positions`: ``group``, ``n``, ``theta`` (the mean), ``se`` (texts
         independent: sqrt(sum se^2) / n) and the normal interval ``ci_low``, ``ci_high``."""
@@ -693,5 +823,13 @@ class Wordscores:
         from scipy.stats import norm
 
         z = float(norm.ppf(0.5 + check_ci(ci) / 2))
-        return pd.DataFrame({"group": [str(x) for x in names], "n": n, "theta": mean, "se": sem,
-                             "ci_low": mean - z * sem, "ci_high": mean + z * sem})
+        return pd.DataFrame(
+            {
+                "group": [str(x) for x in names],
+                "n": n,
+                "theta": mean,
+                "se": sem,
+                "ci_low": mean - z * sem,
+                "ci_high": mean + z * sem,
+            }
+        )

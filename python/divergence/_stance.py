@@ -15,11 +15,18 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._util.validation import check_choice, check_ci, check_ci_method, check_count, seed_value
-from ._util.replicates import Summary, summarise
-from ._util.validation import METRICS, resolve_n_jobs
-from ._util.groups import drop_absent, label_codes
 from ._partisan import is_corpus, missing_values, where_rows
+from ._util.groups import drop_absent, label_codes
+from ._util.replicates import Summary, summarise
+from ._util.validation import (
+    METRICS,
+    check_choice,
+    check_ci,
+    check_ci_method,
+    check_count,
+    resolve_n_jobs,
+    seed_value,
+)
 
 __all__ = ["SCORE_METRICS", "StanceDivergence", "stance_divergence"]
 
@@ -48,7 +55,9 @@ class StanceDivergence:
     settings: Dict[str, Any]
     notes: List[str] = field(default_factory=list)
 
-    def matrix(self, target: Optional[str] = None, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
+    def matrix(
+        self, target: Optional[str] = None, metric: Optional[str] = None, what: str = "value"
+    ) -> pd.DataFrame:
         target = self.targets[0] if target is None else target
         metric = self.metrics[0] if metric is None else metric
         if target not in self.targets:
@@ -76,8 +85,9 @@ class StanceDivergence:
 SCORE_METRICS = ("mean_difference", "wasserstein")
 
 
-def _stance_frame(data: Any, stance_col: str, target_col: Optional[str],
-                  group_col: Optional[str]) -> Tuple[pd.DataFrame, List[str]]:
+def _stance_frame(
+    data: Any, stance_col: str, target_col: Optional[str], group_col: Optional[str]
+) -> Tuple[pd.DataFrame, List[str]]:
     """(group, gcode, stance, target) per statement, and the group names ``gcode`` indexes (a
     Corpus's own group codes when grouped by its group column)."""
     if is_corpus(data):
@@ -98,12 +108,16 @@ def _stance_frame(data: Any, stance_col: str, target_col: Optional[str],
         gnames, gcodes = data.group_names, data.group_codes
     else:
         gnames, gcodes = label_codes(frame[gcol].astype(str))
-    out = pd.DataFrame({
-        "group": frame[gcol].astype(str).to_numpy(),
-        "gcode": gcodes,
-        "stance": frame[stance_col].to_numpy(),
-        "target": frame[target_col].to_numpy() if target_col is not None else np.full(len(frame), "(all)", dtype=object),
-    })
+    out = pd.DataFrame(
+        {
+            "group": frame[gcol].astype(str).to_numpy(),
+            "gcode": gcodes,
+            "stance": frame[stance_col].to_numpy(),
+            "target": frame[target_col].to_numpy()
+            if target_col is not None
+            else np.full(len(frame), "(all)", dtype=object),
+        }
+    )
     return out, gnames
 
 
@@ -161,10 +175,16 @@ def stance_divergence(
     threads = resolve_n_jobs(n_jobs)
     df, gnames = _stance_frame(data, stance_col, target_col, group_col)
     notes: List[str] = []
-    stance = pd.Series(df["stance"].to_numpy(), dtype=object) if df["stance"].dtype == object else df["stance"]
+    stance = (
+        pd.Series(df["stance"].to_numpy(), dtype=object)
+        if df["stance"].dtype == object
+        else df["stance"]
+    )
     scores = None if kind == "label" else _as_scores(stance)
     if kind == "score" and scores is None:
-        raise ValueError(f"stance_col: {stance_col!r} is not numeric (kind='score' needs a number in every row)")
+        raise ValueError(
+            f"stance_col: {stance_col!r} is not numeric (kind='score' needs a number in every row)"
+        )
     is_score = scores is not None
     if is_score:
         assert scores is not None
@@ -192,7 +212,9 @@ def stance_divergence(
         tmiss = missing_values(pd.Series(df["target"]))
         if tmiss[keep].any():
             rows = np.flatnonzero(tmiss & keep)
-            raise ValueError(f"target_col: {len(rows)} statement(s) without a target in {target_col!r}: {where_rows(data, rows)}")
+            raise ValueError(
+                f"target_col: {len(rows)} statement(s) without a target in {target_col!r}: {where_rows(data, rows)}"
+            )
     df = df[keep].reset_index(drop=True)
     if is_score:
         assert scores is not None
@@ -209,7 +231,9 @@ def stance_divergence(
         )
     groups_all, _ = drop_absent(gnames, df["gcode"].to_numpy())
     if len(groups_all) < 2:
-        raise ValueError(f"groups: stance divergence needs at least two groups, found {len(groups_all)}")
+        raise ValueError(
+            f"groups: stance divergence needs at least two groups, found {len(groups_all)}"
+        )
     targets = sorted(set(df["target"].astype(str)))
     df["target"] = df["target"].astype(str)
 
@@ -217,7 +241,9 @@ def stance_divergence(
         mlist = list(metrics) if metrics is not None else list(SCORE_METRICS)
         for m in mlist:
             if m not in SCORE_METRICS:
-                raise ValueError(f"metrics: for numeric stances use {', '.join(SCORE_METRICS)}; got {m!r}")
+                raise ValueError(
+                    f"metrics: for numeric stances use {', '.join(SCORE_METRICS)}; got {m!r}"
+                )
         stances: List[str] = []
     else:
         mlist = list(metrics) if metrics is not None else list(METRICS)
@@ -226,15 +252,27 @@ def stance_divergence(
                 raise ValueError(f"metrics: unknown metric {m!r}; valid: {', '.join(METRICS)}")
         stances = [str(x) for x in distinct]
 
-    reps = _replicates(df, gnames, targets, None if is_score else stances, mlist, alpha, bootstrap,
-                       permutations, seed_v, threads)
+    reps = _replicates(
+        df,
+        gnames,
+        targets,
+        None if is_score else stances,
+        mlist,
+        alpha,
+        bootstrap,
+        permutations,
+        seed_v,
+        threads,
+    )
     dist_rows: List[Dict[str, Any]] = []
     rows: List[Dict[str, Any]] = []
     for target in targets:
         sub = df[df["target"] == target]
         present, codes = drop_absent(gnames, sub["gcode"].to_numpy())
         if len(present) < 2:
-            notes.append(f"target {target!r}: only {len(present)} group ({', '.join(present)}) has statements; skipped")
+            notes.append(
+                f"target {target!r}: only {len(present)} group ({', '.join(present)}) has statements; skipped"
+            )
         codes = codes.astype(np.int32)
         K = len(present)
         n_g = np.bincount(codes, minlength=K)
@@ -242,49 +280,157 @@ def stance_divergence(
             x = sub["value"].to_numpy(dtype=np.float64)
             for g, name in enumerate(present):
                 xs = x[codes == g]
-                dist_rows.append(dict(target=target, group=name, n=int(len(xs)), mean=float(xs.mean()),
-                                      sd=float(xs.std(ddof=1)) if len(xs) > 1 else np.nan, median=float(np.median(xs))))
+                dist_rows.append(
+                    dict(
+                        target=target,
+                        group=name,
+                        n=int(len(xs)),
+                        mean=float(xs.mean()),
+                        sd=float(xs.std(ddof=1)) if len(xs) > 1 else np.nan,
+                        median=float(np.median(xs)),
+                    )
+                )
             if K < 2:
                 continue
             obs, boot, perm = reps[target]
-            rows.extend(_score_pairs(obs, boot, perm, codes, present, target, mlist, bootstrap,
-                                     permutations, ci, ci_method))
+            rows.extend(
+                _score_pairs(
+                    obs,
+                    boot,
+                    perm,
+                    codes,
+                    present,
+                    target,
+                    mlist,
+                    bootstrap,
+                    permutations,
+                    ci,
+                    ci_method,
+                )
+            )
         else:
             lab = np.searchsorted(stances, sub["stance"].to_numpy())
             counts = np.zeros((K, len(stances)))
             np.add.at(counts, (codes, lab), 1.0)
             for g, name in enumerate(present):
                 for si, st in enumerate(stances):
-                    dist_rows.append(dict(target=target, group=name, stance=st, count=int(counts[g, si]),
-                                          share=float(counts[g, si] / n_g[g])))
+                    dist_rows.append(
+                        dict(
+                            target=target,
+                            group=name,
+                            stance=st,
+                            count=int(counts[g, si]),
+                            share=float(counts[g, si] / n_g[g]),
+                        )
+                    )
             if K < 2:
                 continue
             obs, boot, perm = reps[target]
-            sm = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method)
+            sm = summarise(
+                obs,
+                boot if bootstrap else None,
+                perm if permutations else None,
+                ci=ci,
+                method=ci_method,
+            )
             for mi, m in enumerate(mlist):
-                pairs = [(a, b) for a in range(K) for b in range(K) if a != b] if m == "kl" else \
-                    [(a, b) for a in range(K) for b in range(a + 1, K)]
+                pairs = (
+                    [(a, b) for a in range(K) for b in range(K) if a != b]
+                    if m == "kl"
+                    else [(a, b) for a in range(K) for b in range(a + 1, K)]
+                )
                 for a, b in pairs:
-                    rows.append(_row(target, present[a], present[b], m, sm, (mi, a, b), int(n_g[a]), int(n_g[b])))
-    table = pd.DataFrame(rows, columns=["target", "group_a", "group_b", "metric", "value", "ci_low", "ci_high",
-                                        "boot_mean", "null_mean", "excess", "p_value", "n_a", "n_b"])
-    settings = dict(stance_col=stance_col, target_col=target_col, kind="score" if is_score else "label",
-                    metrics=mlist, alpha=alpha if not is_score else None, bootstrap=bootstrap,
-                    permutations=permutations, ci=ci, ci_method=ci_method, seed=seed_v, n_jobs=threads, n_statements=int(len(df)))
-    return StanceDivergence(kind="score" if is_score else "label", targets=targets, groups=groups_all,
-                            stances=stances, metrics=mlist, distributions=pd.DataFrame(dist_rows), table=table,
-                            settings=settings, notes=notes)
+                    rows.append(
+                        _row(
+                            target,
+                            present[a],
+                            present[b],
+                            m,
+                            sm,
+                            (mi, a, b),
+                            int(n_g[a]),
+                            int(n_g[b]),
+                        )
+                    )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "target",
+            "group_a",
+            "group_b",
+            "metric",
+            "value",
+            "ci_low",
+            "ci_high",
+            "boot_mean",
+            "null_mean",
+            "excess",
+            "p_value",
+            "n_a",
+            "n_b",
+        ],
+    )
+    settings = dict(
+        stance_col=stance_col,
+        target_col=target_col,
+        kind="score" if is_score else "label",
+        metrics=mlist,
+        alpha=alpha if not is_score else None,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed_v,
+        n_jobs=threads,
+        n_statements=int(len(df)),
+    )
+    return StanceDivergence(
+        kind="score" if is_score else "label",
+        targets=targets,
+        groups=groups_all,
+        stances=stances,
+        metrics=mlist,
+        distributions=pd.DataFrame(dist_rows),
+        table=table,
+        settings=settings,
+        notes=notes,
+    )
 
 
-def _row(target: str, ga: str, gb: str, metric: str, sm: Summary, cell: Tuple[int, int, int],
-         n_a: int, n_b: int) -> Dict[str, Any]:
-    return dict(target=target, group_a=ga, group_b=gb, metric=metric, value=float(sm.value[cell]),
-                **sm.at(cell), n_a=n_a, n_b=n_b)
+def _row(
+    target: str,
+    ga: str,
+    gb: str,
+    metric: str,
+    sm: Summary,
+    cell: Tuple[int, int, int],
+    n_a: int,
+    n_b: int,
+) -> Dict[str, Any]:
+    return dict(
+        target=target,
+        group_a=ga,
+        group_b=gb,
+        metric=metric,
+        value=float(sm.value[cell]),
+        **sm.at(cell),
+        n_a=n_a,
+        n_b=n_b,
+    )
 
 
-def _replicates(df: pd.DataFrame, gnames: List[str], targets: Sequence[str], stances: Optional[Sequence[str]],
-                metrics: Sequence[str], alpha: float, bootstrap: int, permutations: int, seed: int,
-                n_jobs: int) -> Dict[str, Tuple[np.ndarray, ...]]:
+def _replicates(
+    df: pd.DataFrame,
+    gnames: List[str],
+    targets: Sequence[str],
+    stances: Optional[Sequence[str]],
+    metrics: Sequence[str],
+    alpha: float,
+    bootstrap: int,
+    permutations: int,
+    seed: int,
+    n_jobs: int,
+) -> Dict[str, Tuple[np.ndarray, ...]]:
     """{target: (observed (m, K, K), bootstrap (B, m, K, K), permutation (P, m, K, K))} for every
     target with at least two groups, from one threaded core call over all targets and replicates
     (groups coded in sorted order; labels when ``stances`` is given, else the scores in "value")."""
@@ -307,28 +453,60 @@ def _replicates(df: pd.DataFrame, gnames: List[str], targets: Sequence[str], sta
     n_groups = np.asarray(sizes, dtype=np.int32)
     if stances is not None:
         lab = np.searchsorted(np.asarray(stances), df["stance"].to_numpy()[order]).astype(np.int32)
-        out = _core.stance_label_replicates(group, lab, start, n_groups, len(stances), list(metrics),
-                                            float(alpha), bootstrap, permutations, seed, n_jobs)
+        out = _core.stance_label_replicates(
+            group,
+            lab,
+            start,
+            n_groups,
+            len(stances),
+            list(metrics),
+            float(alpha),
+            bootstrap,
+            permutations,
+            seed,
+            n_jobs,
+        )
     else:
         x = np.ascontiguousarray(df["value"].to_numpy(dtype=np.float64)[order])
-        out = _core.stance_score_replicates(group, x, start, n_groups, list(metrics), bootstrap,
-                                            permutations, seed, n_jobs)
+        out = _core.stance_score_replicates(
+            group, x, start, n_groups, list(metrics), bootstrap, permutations, seed, n_jobs
+        )
     return dict(zip(names, out))
 
 
-def _score_pairs(obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, codes: np.ndarray,
-                 present: List[str], target: str, metrics: Sequence[str], bootstrap: int,
-                 permutations: int, ci: float, ci_method: str) -> List[Dict[str, Any]]:
+def _score_pairs(
+    obs: np.ndarray,
+    boot: np.ndarray,
+    perm: np.ndarray,
+    codes: np.ndarray,
+    present: List[str],
+    target: str,
+    metrics: Sequence[str],
+    bootstrap: int,
+    permutations: int,
+    ci: float,
+    ci_method: str,
+) -> List[Dict[str, Any]]:
     K = len(present)
     n_g = np.bincount(codes, minlength=K)
-    two_sided = np.array([m == "mean_difference" for m in metrics])[:, None, None]  # p-value of a signed difference
-    sm = summarise(obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method,
-                   two_sided=two_sided)
+    two_sided = np.array([m == "mean_difference" for m in metrics])[
+        :, None, None
+    ]  # p-value of a signed difference
+    sm = summarise(
+        obs,
+        boot if bootstrap else None,
+        perm if permutations else None,
+        ci=ci,
+        method=ci_method,
+        two_sided=two_sided,
+    )
     rows = []
     for mi, m in enumerate(metrics):
         for a in range(K):
             for b in range(a + 1, K):
-                rows.append(_row(target, present[a], present[b], m, sm, (mi, a, b), int(n_g[a]), int(n_g[b])))
+                rows.append(
+                    _row(
+                        target, present[a], present[b], m, sm, (mi, a, b), int(n_g[a]), int(n_g[b])
+                    )
+                )
     return rows
-
-

@@ -137,8 +137,16 @@ def distinguishing_terms(
     if vocab.shape[0] != X.shape[1]:
         raise ValueError(f"vocabulary: {vocab.shape[0]} terms for {X.shape[1]} columns")
     G = group_sums(X, labels, K)
-    return terms_from_group_counts(G, group_names, vocab, pairs=pairs, top=top, alpha0=alpha0,
-                                   variance=variance, min_count=min_count)
+    return terms_from_group_counts(
+        G,
+        group_names,
+        vocab,
+        pairs=pairs,
+        top=top,
+        alpha0=alpha0,
+        variance=variance,
+        min_count=min_count,
+    )
 
 
 def terms_from_group_counts(
@@ -170,7 +178,10 @@ def terms_from_group_counts(
         idx = np.flatnonzero(used)
         z = lo["z"].to_numpy()[idx]
         na, nb = ya.sum(), yb.sum()
-        for side, order in ((group_names[a], np.argsort(-z, kind="stable")), (name_b, np.argsort(z, kind="stable"))):
+        for side, order in (
+            (group_names[a], np.argsort(-z, kind="stable")),
+            (name_b, np.argsort(z, kind="stable")),
+        ):
             pick = idx[order[:top]]
             if side == group_names[a]:
                 pick = pick[lo["z"].to_numpy()[pick] > 0]

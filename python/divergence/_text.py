@@ -166,7 +166,7 @@ class Vectorizer:
         """Parameters of this vectorizer (for ``sklearn.base.clone``, grid search, pipelines)."""
         return {name: getattr(self, name) for name in _PARAMS}
 
-    def set_params(self, **params: Any) -> "Vectorizer":
+    def set_params(self, **params: Any) -> Vectorizer:
         """Set parameters by name; returns self."""
         for name, value in params.items():
             if name not in _PARAMS:
@@ -206,10 +206,14 @@ class Vectorizer:
             v = getattr(self, name)
             if is_int(v):
                 if v < lo:
-                    raise ValueError(f"{name}: an int must be >= {lo} (a number of statements), got {v}")
+                    raise ValueError(
+                        f"{name}: an int must be >= {lo} (a number of statements), got {v}"
+                    )
             elif _is_real_not_int(v):
                 if not 0.0 <= float(v) <= 1.0:
-                    raise ValueError(f"{name}: a float must be in [0.0, 1.0] (a proportion), got {v}")
+                    raise ValueError(
+                        f"{name}: a float must be in [0.0, 1.0] (a proportion), got {v}"
+                    )
             else:
                 raise TypeError(f"{name}: expected an int or a float, got {type(v).__name__}")
         check_int(self.max_features, "max_features", minimum=1, allow_none=True)
@@ -247,14 +251,12 @@ class Vectorizer:
         docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
         if self.normalize is not None:
             form: Any = self.normalize
-            docs = [
-                unicodedata.normalize(form, _decode(d, i)) for i, d in enumerate(docs)
-            ]
+            docs = [unicodedata.normalize(form, _decode(d, i)) for i, d in enumerate(docs)]
         return docs
 
     # -- fitting and transforming ---------------------------------------------------------------
 
-    def fit(self, raw_documents: Iterable[Any], y: Any = None) -> "Vectorizer":
+    def fit(self, raw_documents: Iterable[Any], y: Any = None) -> Vectorizer:
         """Learn the vocabulary of the statements; returns self."""
         self.fit_transform(raw_documents)
         return self
@@ -281,7 +283,9 @@ class Vectorizer:
         if max_doc < min_doc:
             raise ValueError("max_df corresponds to < documents than min_df")
         if len(offsets) == 1:
-            raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+            raise ValueError(
+                "After pruning, no terms remain. Try a lower min_df or a higher max_df."
+            )
         self._terms = terms
         self._term_offsets = offsets
         self._vocabulary: Optional[Dict[str, int]] = None

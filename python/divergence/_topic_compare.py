@@ -10,10 +10,17 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ._measures import contributions, pairwise
-from ._util.validation import METRICS, check_ci, check_count, check_metric, resolve_n_jobs, sklearn_seed
+from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, is_texts, order_desc, texts_of
 from ._util.operands import as_csr
 from ._util.replicates import summarise
-from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, is_texts, order_desc, texts_of
+from ._util.validation import (
+    METRICS,
+    check_ci,
+    check_count,
+    check_metric,
+    resolve_n_jobs,
+    sklearn_seed,
+)
 
 __all__ = ["TopicComparison", "compare_topics"]
 
@@ -55,17 +62,23 @@ class TopicComparison:
 
     def prevalence_matrix(self, what: str = "prevalence") -> pd.DataFrame:
         """Groups x topics matrix of ``prevalence``, ``ci_low`` or ``ci_high``."""
-        return self.prevalence.pivot(index="group", columns="label", values=what).loc[self.groups, self.labels]
+        return self.prevalence.pivot(index="group", columns="label", values=what).loc[
+            self.groups, self.labels
+        ]
 
     def differing(self, group_a: str, group_b: str, n: Optional[int] = None) -> pd.DataFrame:
         """The pair's topics, most differing first (by share of the prevalence JSD)."""
         t = self.topics
-        sel = ((t["group_a"] == group_a) & (t["group_b"] == group_b)) | ((t["group_a"] == group_b) & (t["group_b"] == group_a))
+        sel = ((t["group_a"] == group_a) & (t["group_b"] == group_b)) | (
+            (t["group_a"] == group_b) & (t["group_b"] == group_a)
+        )
         out = t[sel].sort_values("share", ascending=False, kind="stable")
         return out if n is None else out.head(n)
 
 
-def _prevalence_bootstrap(theta: np.ndarray, labels: np.ndarray, K: int, B: int, seed: int) -> np.ndarray:
+def _prevalence_bootstrap(
+    theta: np.ndarray, labels: np.ndarray, K: int, B: int, seed: int
+) -> np.ndarray:
     """B x K x k bootstrap means: statements resampled with replacement within each group,
     one NumPy stream per group (SeedSequence [seed, tag, group])."""
     k = theta.shape[1]
@@ -79,8 +92,9 @@ def _prevalence_bootstrap(theta: np.ndarray, labels: np.ndarray, K: int, B: int,
     return out
 
 
-def _pair_permutation_null(theta: np.ndarray, labels: np.ndarray, a: int, b: int, P: int,
-                           seed: int) -> Tuple[np.ndarray, np.ndarray]:
+def _pair_permutation_null(
+    theta: np.ndarray, labels: np.ndarray, a: int, b: int, P: int, seed: int
+) -> Tuple[np.ndarray, np.ndarray]:
     """|observed| per topic and the P x k null replicates of mean(theta | a) - mean(theta | b):
     the labels of the two groups' statements are shuffled among them (sizes kept), P times, with
     the NumPy stream [seed, 102, a, b]. Two-sided p = (1 + #{|null| >= |observed|}) / (1 + P)."""
@@ -165,7 +179,11 @@ def compare_topics(
     from ._compare import compare
     from ._corpus import Corpus
 
-    metrics = list(METRICS) if metric == "all" else ([metric] if isinstance(metric, str) else list(metric))
+    metrics = (
+        list(METRICS)
+        if metric == "all"
+        else ([metric] if isinstance(metric, str) else list(metric))
+    )
     if not metrics:
         raise ValueError("metric: give at least one metric")
     metrics = [check_metric(m) for m in metrics]
@@ -191,7 +209,14 @@ def compare_topics(
 
     # Model and counts.
     if model is None:
-        model = TopicModel(k=k, method=method, seed=seed_v, max_iter=max_iter, n_jobs=threads, vectorizer=vectorizer)
+        model = TopicModel(
+            k=k,
+            method=method,
+            seed=seed_v,
+            max_iter=max_iter,
+            n_jobs=threads,
+            vectorizer=vectorizer,
+        )
     elif not isinstance(model, TopicModel):
         raise TypeError(f"model: expected a TopicModel or None, got {type(model).__name__}")
     fitted = hasattr(model, "components_")
@@ -199,7 +224,9 @@ def compare_topics(
         texts = texts_of(data)
         if fitted:
             if model.vectorizer_ is None:
-                raise ValueError("model: fitted on a count matrix, so it cannot count texts; pass the counts")
+                raise ValueError(
+                    "model: fitted on a count matrix, so it cannot count texts; pass the counts"
+                )
             X = model.vectorizer_.transform(texts)
         else:
             from sklearn.base import clone
@@ -224,21 +251,33 @@ def compare_topics(
     if X.shape[0] != labels_raw.shape[0]:
         raise ValueError(f"groups: {labels_raw.shape[0]} labels for {X.shape[0]} statements")
     if X.shape[1] != model.n_features_in_:
-        raise ValueError(f"X: has {X.shape[1]} columns, the model {model.n_features_in_} (its vocabulary)")
+        raise ValueError(
+            f"X: has {X.shape[1]} columns, the model {model.n_features_in_} (its vocabulary)"
+        )
     kk = model.components_.shape[0]
 
     # Statements without tokens carry no topic information: drop them, and say so.
     ntok = np.asarray(X.sum(axis=1)).ravel()
     rows = np.flatnonzero(ntok > 0)
     if rows.size == 0:
-        raise ValueError("empty corpus after filtering: no statement has a token in the model's vocabulary")
+        raise ValueError(
+            "empty corpus after filtering: no statement has a token in the model's vocabulary"
+        )
     if rows.size < X.shape[0]:
-        notes.append(f"dropped {X.shape[0] - rows.size} statement(s) with no tokens in the model's vocabulary")
+        notes.append(
+            f"dropped {X.shape[0] - rows.size} statement(s) with no tokens in the model's vocabulary"
+        )
     if theta is not None:
         T = np.asarray(theta, dtype=np.float64)
         if T.shape != (X.shape[0], kk):
-            raise ValueError(f"theta: expected shape {(X.shape[0], kk)} (statements x topics), got {T.shape}")
-        if not np.all(np.isfinite(T)) or T.min() < 0 or not np.allclose(T.sum(axis=1), 1.0, atol=1e-6):
+            raise ValueError(
+                f"theta: expected shape {(X.shape[0], kk)} (statements x topics), got {T.shape}"
+            )
+        if (
+            not np.all(np.isfinite(T))
+            or T.min() < 0
+            or not np.allclose(T.sum(axis=1), 1.0, atol=1e-6)
+        ):
             raise ValueError("theta: rows must be finite, non-negative topic shares summing to 1")
         T = T[rows]
     X = X[rows]
@@ -249,7 +288,10 @@ def compare_topics(
     names = [str(n) for n in names_arr]
     K = len(names)
     if K < 2:
-        raise ValueError(f"groups: comparing needs at least two groups with statements, found {K}" + (f" ({names[0]})" if K else ""))
+        raise ValueError(
+            f"groups: comparing needs at least two groups with statements, found {K}"
+            + (f" ({names[0]})" if K else "")
+        )
     labels = labels.astype(np.int64)
     n_stat = np.bincount(labels, minlength=K)
     topic_labels = list(model.labels_)
@@ -261,13 +303,34 @@ def compare_topics(
     prow = []
     for g in range(K):
         for t in range(kk):
-            prow.append({"group": names[g], "topic": t, "label": topic_labels[t], "prevalence": float(prev[g, t]),
-                         "ci_low": float(sm.ci_low[g, t]), "ci_high": float(sm.ci_high[g, t]), "n": int(n_stat[g])})
+            prow.append(
+                {
+                    "group": names[g],
+                    "topic": t,
+                    "label": topic_labels[t],
+                    "prevalence": float(prev[g, t]),
+                    "ci_low": float(sm.ci_low[g, t]),
+                    "ci_high": float(sm.ci_high[g, t]),
+                    "n": int(n_stat[g]),
+                }
+            )
     prevalence = pd.DataFrame(prow)
 
     # Group-by-group divergence of prevalence (compiled core: bootstrap and permutation null).
-    div = compare(sp.csr_matrix(T), labels_raw, metric=metrics, base=base, alpha=alpha, bootstrap=bootstrap,
-                  permutations=permutations, ci=ci, seed=seed_v, n_jobs=threads, terms=False, progress=progress)
+    div = compare(
+        sp.csr_matrix(T),
+        labels_raw,
+        metric=metrics,
+        base=base,
+        alpha=alpha,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        seed=seed_v,
+        n_jobs=threads,
+        terms=False,
+        progress=progress,
+    )
     div.settings["n_terms"] = kk
     tok = np.bincount(labels, weights=np.asarray(X.sum(axis=1)).ravel(), minlength=K)
     pos = {g: i for i, g in enumerate(names)}
@@ -276,17 +339,29 @@ def compare_topics(
     div.settings["what"] = "topic prevalence"
 
     # Per topic, per pair.
-    onehot = sp.csr_matrix((np.ones(T.shape[0]), (labels, np.arange(T.shape[0]))), shape=(K, T.shape[0]))
+    onehot = sp.csr_matrix(
+        (np.ones(T.shape[0]), (labels, np.arange(T.shape[0]))), shape=(K, T.shape[0])
+    )
     within_rows = []  # per topic: K x V word usage
     for t in range(kk):
         within_rows.append(np.asarray((onehot @ sp.diags(T[:, t]) @ X).todense()))
     within: Dict[str, List[np.ndarray]] = {}
     for m in metrics:
-        within[m] = [pairwise(W, metric=m, base=base, alpha=alpha if m in ("kl", "jeffreys") else 0.0, n_jobs=threads)
-                     for W in within_rows]
+        within[m] = [
+            pairwise(
+                W,
+                metric=m,
+                base=base,
+                alpha=alpha if m in ("kl", "jeffreys") else 0.0,
+                n_jobs=threads,
+            )
+            for W in within_rows
+        ]
     # Differences of prevalence, every pair at once: intervals from the same bootstrap replicates.
     ia, ib = np.triu_indices(K, k=1)
-    sd = summarise(prev[ia] - prev[ib], boot[:, ia] - boot[:, ib] if boot is not None else None, ci=ci)
+    sd = summarise(
+        prev[ia] - prev[ib], boot[:, ia] - boot[:, ib] if boot is not None else None, ci=ci
+    )
     pair_no = {(int(a), int(b)): i for i, (a, b) in enumerate(zip(ia, ib))}
     trows = []
     for a in range(K):
@@ -302,8 +377,13 @@ def compare_topics(
             for t in range(kk):
                 d = float(prev[a, t] - prev[b, t])
                 row: Dict[str, Any] = {
-                    "group_a": names[a], "group_b": names[b], "topic": t, "label": topic_labels[t],
-                    "prevalence_a": float(prev[a, t]), "prevalence_b": float(prev[b, t]), "difference": d,
+                    "group_a": names[a],
+                    "group_b": names[b],
+                    "topic": t,
+                    "label": topic_labels[t],
+                    "prevalence_a": float(prev[a, t]),
+                    "prevalence_b": float(prev[b, t]),
+                    "difference": d,
                 }
                 row.update(ci_low=float(sd.ci_low[pi, t]), ci_high=float(sd.ci_high[pi, t]))
                 row["p_value"] = float(pv[t]) if pv is not None else np.nan
@@ -316,22 +396,46 @@ def compare_topics(
                     cw = contributions(wa, wb, "jsd")
                     pa, pb = wa / wa.sum(), wb / wb.sum()
                     order = order_desc(cw)
-                    row["words_a"] = " ".join(model._term(j) for j in order[pa[order] > pb[order]][:top_words])
-                    row["words_b"] = " ".join(model._term(j) for j in order[pb[order] > pa[order]][:top_words])
+                    row["words_a"] = " ".join(
+                        model._term(j) for j in order[pa[order] > pb[order]][:top_words]
+                    )
+                    row["words_b"] = " ".join(
+                        model._term(j) for j in order[pb[order] > pa[order]][:top_words]
+                    )
                 else:
                     row["words_a"] = row["words_b"] = ""
                 trows.append(row)
     topics = pd.DataFrame(trows)
     settings = {
-        "k": kk, "method": model.method, "metrics": metrics, "units": "nats" if base is None else f"log base {base}",
-        "base": base, "alpha": alpha, "bootstrap": bootstrap, "permutations": permutations, "ci": ci, "seed": seed_v,
-        "n_jobs": threads, "n_statements": int(T.shape[0]), "n_terms": int(X.shape[1]),
-        "model_seed": model.seed, "max_iter": model.max_iter, "n_iter": model.n_iter_,
+        "k": kk,
+        "method": model.method,
+        "metrics": metrics,
+        "units": "nats" if base is None else f"log base {base}",
+        "base": base,
+        "alpha": alpha,
+        "bootstrap": bootstrap,
+        "permutations": permutations,
+        "ci": ci,
+        "seed": seed_v,
+        "n_jobs": threads,
+        "n_statements": int(T.shape[0]),
+        "n_terms": int(X.shape[1]),
+        "model_seed": model.seed,
+        "max_iter": model.max_iter,
+        "n_iter": model.n_iter_,
     }
     notes.extend(model.notes_)
     notes.extend(n for n in div.notes if n not in notes)
     return TopicComparison(
-        groups=names, labels=topic_labels, prevalence=prevalence, divergence=div, topics=topics, theta=T,
-        statement_groups=labels_raw, rows=rows, model=model, settings=settings, notes=notes,
+        groups=names,
+        labels=topic_labels,
+        prevalence=prevalence,
+        divergence=div,
+        topics=topics,
+        theta=T,
+        statement_groups=labels_raw,
+        rows=rows,
+        model=model,
+        settings=settings,
+        notes=notes,
     )
-

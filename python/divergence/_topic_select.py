@@ -7,9 +7,9 @@ from typing import Any, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
+from ._topics import TAG_HOLDOUT, TopicModel, is_texts, texts_of
 from ._util.operands import as_csr
 from ._util.validation import check_real, sklearn_seed
-from ._topics import TAG_HOLDOUT, TopicModel, is_texts, texts_of
 
 __all__ = ["select_k"]
 
@@ -19,7 +19,9 @@ __all__ = ["select_k"]
 
 
 def _holdout_split(n: int, holdout: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
-    holdout = check_real(holdout, "holdout", low=0, high=1, low_open=True, high_open=True, hint=" (a share)")
+    holdout = check_real(
+        holdout, "holdout", low=0, high=1, low_open=True, high_open=True, hint=" (a share)"
+    )
     if n < 2:
         raise ValueError(f"holdout: needs at least 2 statements with tokens, got {n}")
     rng = np.random.default_rng([seed, TAG_HOLDOUT])
@@ -74,8 +76,17 @@ def select_k(
         m._fit_counts(A[train], None, None)
         name, score = m.heldout_score(A[test])
         coh = m.coherence(A)
-        rows.append({"k": k, "heldout_metric": name, "heldout": score, "coherence": float(np.mean(coh)),
-                     "coherence_min": float(np.min(coh)), "n_iter": m.n_iter_, "converged": m.converged_})
+        rows.append(
+            {
+                "k": k,
+                "heldout_metric": name,
+                "heldout": score,
+                "coherence": float(np.mean(coh)),
+                "coherence_min": float(np.min(coh)),
+                "n_iter": m.n_iter_,
+                "converged": m.converged_,
+            }
+        )
     table = pd.DataFrame(rows)
     best = float(table["heldout"].min())
     ok = table["heldout"] <= best + abs(best) * float(tolerance)
@@ -83,9 +94,11 @@ def select_k(
     chosen = int(cand["k"].iloc[0])
     table["within_tolerance"] = ok.to_numpy()
     table["chosen"] = table["k"] == chosen
-    table.attrs.update(n_train=int(train.size), n_heldout=int(test.size), tolerance=float(tolerance),
-                       rule=f"lowest held-out {table['heldout_metric'].iloc[0]} within {tolerance:.0%} of the best, "
-                            "then highest mean coherence (NPMI), then smaller k")
+    table.attrs.update(
+        n_train=int(train.size),
+        n_heldout=int(test.size),
+        tolerance=float(tolerance),
+        rule=f"lowest held-out {table['heldout_metric'].iloc[0]} within {tolerance:.0%} of the best, "
+        "then highest mean coherence (NPMI), then smaller k",
+    )
     return table, chosen
-
-

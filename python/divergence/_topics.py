@@ -64,8 +64,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _core
-from ._util.validation import check_choice, check_int, check_real, is_int, resolve_n_jobs, sklearn_seed
 from ._util.operands import as_csr, csr_tuple
+from ._util.validation import (
+    check_choice,
+    check_int,
+    check_real,
+    is_int,
+    resolve_n_jobs,
+    sklearn_seed,
+)
 
 __all__ = ["METHODS", "TopicModel", "coherence", "frex"]
 
@@ -93,7 +100,12 @@ def is_texts(X: Any) -> bool:
     if isinstance(X, pd.Series):
         return X.dtype == object and len(X) > 0 and isinstance(X.iloc[0], (str, bytes))
     if isinstance(X, np.ndarray):
-        return X.ndim == 1 and X.dtype.kind in "OUS" and X.size > 0 and isinstance(X.flat[0], (str, bytes, np.str_))
+        return (
+            X.ndim == 1
+            and X.dtype.kind in "OUS"
+            and X.size > 0
+            and isinstance(X.flat[0], (str, bytes, np.str_))
+        )
     if isinstance(X, (list, tuple)):
         return len(X) > 0 and all(isinstance(x, (str, bytes)) for x in X)
     return False
@@ -164,7 +176,9 @@ def coherence(
     return values, np.split(pair_values, np.cumsum(sizes)[:-1]) if lists else []
 
 
-def _vocab_difference(expected: Sequence[str], got: Sequence[str], what: str = "the data") -> Optional[str]:
+def _vocab_difference(
+    expected: Sequence[str], got: Sequence[str], what: str = "the data"
+) -> Optional[str]:
     """None when equal, else a message naming the difference."""
     expected = [str(t) for t in expected]
     got = [str(t) for t in got]
@@ -185,9 +199,12 @@ def _vocab_difference(expected: Sequence[str], got: Sequence[str], what: str = "
         parts.append(f"{len(only_data)} only in {what} ({show(only_data)})")
     if not only_model and not only_data:
         i = next(i for i, (a, b) in enumerate(zip(expected, got)) if a != b)
-        parts.append(f"the same terms in a different order (column {i}: model {expected[i]!r}, {what} {got[i]!r})")
+        parts.append(
+            f"the same terms in a different order (column {i}: model {expected[i]!r}, {what} {got[i]!r})"
+        )
     return (
-        "vocabulary mismatch: " + "; ".join(parts)
+        "vocabulary mismatch: "
+        + "; ".join(parts)
         + ". Count the statements with the model's own vectorizer (pass texts or a Corpus), or refit."
     )
 
@@ -313,7 +330,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         check_real(self.frex_weight, "frex_weight", low=0, high=1)
         for name in ("doc_topic_prior", "topic_word_prior", "tol"):
             check_real(getattr(self, name), name, low=0, low_open=True, allow_none=True)
-        return {"k": int(k), "seed": seed, "max_iter": int(mi), "threads": resolve_n_jobs(self.n_jobs)}
+        return {
+            "k": int(k),
+            "seed": seed,
+            "max_iter": int(mi),
+            "threads": resolve_n_jobs(self.n_jobs),
+        }
 
     def _sk_estimator(self, s: Dict[str, Any]) -> Any:
         if self.method == "lda":
@@ -323,22 +345,35 @@ class TopicModel(TransformerMixin, BaseEstimator):
             if self.tol is not None:
                 kw["mean_change_tol"] = float(self.tol)
             return LatentDirichletAllocation(
-                n_components=s["k"], learning_method="batch", max_iter=s["max_iter"],
-                random_state=s["seed"], n_jobs=1, evaluate_every=-1,
-                doc_topic_prior=self.doc_topic_prior, topic_word_prior=self.topic_word_prior, **kw,
+                n_components=s["k"],
+                learning_method="batch",
+                max_iter=s["max_iter"],
+                random_state=s["seed"],
+                n_jobs=1,
+                evaluate_every=-1,
+                doc_topic_prior=self.doc_topic_prior,
+                topic_word_prior=self.topic_word_prior,
+                **kw,
             )
         from sklearn.decomposition import NMF
 
         kl = self.beta_loss == "kullback-leibler"
         kw = {} if self.tol is None else {"tol": float(self.tol)}
         return NMF(
-            n_components=s["k"], init="nndsvda", solver="mu" if kl else "cd", beta_loss=self.beta_loss,
-            max_iter=s["max_iter"], random_state=s["seed"], **kw,
+            n_components=s["k"],
+            init="nndsvda",
+            solver="mu" if kl else "cd",
+            beta_loss=self.beta_loss,
+            max_iter=s["max_iter"],
+            random_state=s["seed"],
+            **kw,
         )
 
     # -- fitting --------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, vocabulary: Optional[Sequence[str]] = None) -> "TopicModel":
+    def fit(
+        self, X: Any, y: Any = None, vocabulary: Optional[Sequence[str]] = None
+    ) -> TopicModel:
         """Fit on term counts (statements x terms, sparse or dense, non-negative) or on texts /
         a :class:`~divergence.Corpus` (tokenised with ``vectorizer``). ``vocabulary`` names
         the columns of a count matrix (a DataFrame's columns are used otherwise)."""
@@ -349,7 +384,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
             if vocabulary is not None:
                 raise ValueError("vocabulary: give it only with a count matrix, not with texts")
-            vec = clone(self.vectorizer) if self.vectorizer is not None else Vectorizer(n_jobs=self.n_jobs)
+            vec = (
+                clone(self.vectorizer)
+                if self.vectorizer is not None
+                else Vectorizer(n_jobs=self.n_jobs)
+            )
             try:
                 counts = vec.fit_transform(texts_of(X))
             except ValueError as e:
@@ -359,7 +398,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self._fit_counts(X, vocabulary, None)
         return self
 
-    def _fit_counts(self, X: Any, vocabulary: Optional[Sequence[str]], vec: Any) -> "TopicModel":
+    def _fit_counts(self, X: Any, vocabulary: Optional[Sequence[str]], vec: Any) -> TopicModel:
         X = _validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=True)
         from sklearn.utils.validation import check_non_negative
 
@@ -404,7 +443,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
         B[~dead] = raw[~dead] / scale[~dead, None]
         B[dead] = 1.0 / V
         if dead.any():
-            notes.append(f"{int(dead.sum())} topic(s) are empty (all-zero NMF components); shown as uniform")
+            notes.append(
+                f"{int(dead.sum())} topic(s) are empty (all-zero NMF components); shown as uniform"
+            )
         self.model_ = est
         self.components_ = B
         self.topic_scale_ = scale
@@ -421,7 +462,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.top_word_ids_ = np.stack([order_desc(b)[:n] for b in self.components_])
         F = frex(self.components_, self.frex_weight)
         self.frex_word_ids_ = np.stack(
-            [np.lexsort((np.arange(F.shape[1]), -self.components_[i], -F[i]))[:n] for i in range(F.shape[0])]
+            [
+                np.lexsort((np.arange(F.shape[1]), -self.components_[i], -F[i]))[:n]
+                for i in range(F.shape[0])
+            ]
         )
         self.top_words_ = [[self._term(j) for j in row] for row in self.top_word_ids_]
         self.frex_words_ = [[self._term(j) for j in row] for row in self.frex_word_ids_]
@@ -445,7 +489,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
                     "counts with the same columns"
                 )
             X = self.vectorizer_.transform(texts_of(X))
-        X = _validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False)
+        X = _validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
         check_non_negative(X, "TopicModel.transform")
         return X
 
@@ -459,7 +505,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
             if self.method == "lda":
                 T = np.asarray(self.model_.transform(X), dtype=np.float64)
             else:
-                T = np.asarray(self.model_.transform(X), dtype=np.float64) * self.topic_scale_[None, :]
+                T = (
+                    np.asarray(self.model_.transform(X), dtype=np.float64)
+                    * self.topic_scale_[None, :]
+                )
         s = T.sum(axis=1)
         bad = ~(s > 0) | ~np.isfinite(s)
         T[~bad] /= s[~bad, None]
@@ -498,14 +547,18 @@ class TopicModel(TransformerMixin, BaseEstimator):
     def perplexity(self, X: Any) -> float:
         """LDA only: scikit-learn's perplexity of X, exp(-bound / tokens); lower is better."""
         if self.method != "lda":
-            raise ValueError("perplexity: defined for method='lda'; use reconstruction_error for NMF")
+            raise ValueError(
+                "perplexity: defined for method='lda'; use reconstruction_error for NMF"
+            )
         return float(self.model_.perplexity(self._counts(X)))
 
     def reconstruction_error(self, X: Any) -> float:
         """NMF only: the ``beta_loss`` divergence between X and W H per token of X (W fitted to
         X with H fixed); lower is better."""
         if self.method != "nmf":
-            raise ValueError("reconstruction_error: defined for method='nmf'; use perplexity for LDA")
+            raise ValueError(
+                "reconstruction_error: defined for method='nmf'; use perplexity for LDA"
+            )
         A = as_csr(self._counts(X), drop_zeros=True)  # x log(x / y) needs no zeros, no duplicates
         from sklearn.exceptions import ConvergenceWarning
 
@@ -518,13 +571,19 @@ class TopicModel(TransformerMixin, BaseEstimator):
             raise ValueError("X: has no tokens")
         if self.beta_loss == "frobenius":
             XH = np.asarray(A @ H.T)
-            err = float(A.multiply(A).sum()) - 2.0 * float(np.sum(W * XH)) + float(np.sum((W.T @ W) * (H @ H.T)))
+            err = (
+                float(A.multiply(A).sum())
+                - 2.0 * float(np.sum(W * XH))
+                + float(np.sum((W.T @ W) * (H @ H.T)))
+            )
             return max(err, 0.0) / total
         rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
         Y = np.einsum("ij,ij->i", W[rows], H[:, A.indices].T)
         eps = np.finfo(np.float64).eps
         Y = np.maximum(Y, eps)
-        err = float(np.sum(A.data * np.log(A.data / Y)) - total + float(W.sum(axis=0) @ H.sum(axis=1)))
+        err = float(
+            np.sum(A.data * np.log(A.data / Y)) - total + float(W.sum(axis=0) @ H.sum(axis=1))
+        )
         return max(err, 0.0) / total
 
     def heldout_score(self, X: Any) -> Tuple[str, float]:
@@ -554,7 +613,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
         elif by == "frex":
             F = frex(self.components_, self.frex_weight)
             V = F.shape[1]
-            ids = [np.lexsort((np.arange(V), -self.components_[i], -F[i]))[:n] for i in range(F.shape[0])]
+            ids = [
+                np.lexsort((np.arange(V), -self.components_[i], -F[i]))[:n]
+                for i in range(F.shape[0])
+            ]
         else:
             raise ValueError(f"by: must be 'prob' or 'frex', got {by!r}")
         return [[self._term(j) for j in row] for row in ids]
@@ -564,13 +626,15 @@ class TopicModel(TransformerMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "components_")
-        return pd.DataFrame({
-            "topic": np.arange(self.components_.shape[0]),
-            "label": self.labels_,
-            "top_words": [" ".join(w) for w in self.top_words_],
-            "frex_words": [" ".join(w) for w in self.frex_words_],
-            "coherence": self.coherence_,
-        })
+        return pd.DataFrame(
+            {
+                "topic": np.arange(self.components_.shape[0]),
+                "label": self.labels_,
+                "top_words": [" ".join(w) for w in self.top_words_],
+                "frex_words": [" ".join(w) for w in self.frex_words_],
+                "coherence": self.coherence_,
+            }
+        )
 
     # -- vocabulary and persistence -------------------------------------------------------------
 
@@ -597,22 +661,25 @@ class TopicModel(TransformerMixin, BaseEstimator):
         import joblib
         from sklearn.utils.validation import check_is_fitted
 
-        from ._util.version import VERSION as __version__
         from ._output import atomic_write
+        from ._util.version import VERSION as __version__
 
         check_is_fitted(self, "components_")
         import sklearn
 
         doc = {
-            "format": _FORMAT, "format_version": _FORMAT_VERSION, "divergence": __version__,
-            "sklearn": sklearn.__version__, "model": self,
+            "format": _FORMAT,
+            "format_version": _FORMAT_VERSION,
+            "divergence": __version__,
+            "sklearn": sklearn.__version__,
+            "model": self,
         }
         p = Path(path)
         atomic_write(p, lambda f: joblib.dump(doc, f, compress=3))
         return p
 
     @classmethod
-    def load(cls, path: Any, vocabulary: Optional[Sequence[str]] = None) -> "TopicModel":
+    def load(cls, path: Any, vocabulary: Optional[Sequence[str]] = None) -> TopicModel:
         """Read a model written by :meth:`save` (pickle: load only files you trust). With
         ``vocabulary``, refuse it unless its vocabulary is exactly that one."""
         import joblib
@@ -623,14 +690,20 @@ class TopicModel(TransformerMixin, BaseEstimator):
         try:
             doc = joblib.load(p)
         except Exception as e:  # any unpickling failure means "not our file"
-            raise ValueError(f"{p}: not a divergence topic model file ({type(e).__name__}: {e})") from e
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT or not isinstance(doc.get("model"), cls):
+            raise ValueError(
+                f"{p}: not a divergence topic model file ({type(e).__name__}: {e})"
+            ) from e
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") != _FORMAT
+            or not isinstance(doc.get("model"), cls)
+        ):
             raise ValueError(f"{p}: not a divergence topic model file (written by TopicModel.save)")
         if doc.get("format_version", 0) > _FORMAT_VERSION:
-            raise ValueError(f"{p}: written by a newer divergence (format {doc['format_version']}); upgrade")
+            raise ValueError(
+                f"{p}: written by a newer divergence (format {doc['format_version']}); upgrade"
+            )
         model = doc["model"]
         if vocabulary is not None:
             model.check_vocabulary(vocabulary)
         return model
-
-

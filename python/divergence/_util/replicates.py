@@ -67,8 +67,10 @@ class _Cells:
     def __init__(self, replicates: Any, shape: Tuple[int, ...], axis: int, what: str) -> None:
         a = np.asarray(replicates, dtype=np.float64)
         if a.ndim != len(shape) + 1:
-            raise ValueError(f"{what}: expected {len(shape) + 1} dimensions (the replicates' and "
-                             f"{shape}), got shape {a.shape}")
+            raise ValueError(
+                f"{what}: expected {len(shape) + 1} dimensions (the replicates' and "
+                f"{shape}), got shape {a.shape}"
+            )
         a = np.moveaxis(a, axis, -1)
         if a.shape[:-1] != shape:
             raise ValueError(
@@ -104,12 +106,14 @@ class _Cells:
         has_inf = np.isinf(self.T[sel]).any(axis=1)
         for pos, rows, key in self._groups(sel, 2 * self.used[sel] + has_inf):
             n, nearest = key // 2, bool(key % 2)
-            out[:, pos] = np.percentile(self.T[rows, :n], list(q), axis=1,
-                                        method="nearest" if nearest else "linear")
+            out[:, pos] = np.percentile(
+                self.T[rows, :n], list(q), axis=1, method="nearest" if nearest else "linear"
+            )
         return out
 
-    def hits(self, sel: np.ndarray, value: np.ndarray, two_sided: np.ndarray,
-             tol: float) -> np.ndarray:
+    def hits(
+        self, sel: np.ndarray, value: np.ndarray, two_sided: np.ndarray, tol: float
+    ) -> np.ndarray:
         """Per row: how many used replicates reach the row's value (NaN reaches nothing)."""
         T = self.T[sel]
         v = value[:, None]
@@ -156,8 +160,10 @@ class Summary:
 
     def at(self, index: Any) -> Dict[str, float]:
         """The table columns of one cell, as Python floats."""
-        return {k: float(getattr(self, k)[index])
-                for k in ("ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")}
+        return {
+            k: float(getattr(self, k)[index])
+            for k in ("ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
+        }
 
 
 def summarise(
@@ -211,7 +217,15 @@ def summarise(
         excess = v - nmean
 
     return Summary(
-        value=obs, ci_low=back(lo), ci_high=back(hi), boot_mean=back(bmean), null_mean=back(nmean),
-        excess=back(excess), p_value=back(pval), boot_used=back(b_used), boot_dropped=back(b_drop),
-        null_used=back(n_used), null_dropped=back(n_drop),
+        value=obs,
+        ci_low=back(lo),
+        ci_high=back(hi),
+        boot_mean=back(bmean),
+        null_mean=back(nmean),
+        excess=back(excess),
+        p_value=back(pval),
+        boot_used=back(b_used),
+        boot_dropped=back(b_drop),
+        null_used=back(n_used),
+        null_dropped=back(n_drop),
     )

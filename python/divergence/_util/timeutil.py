@@ -66,7 +66,9 @@ __all__ = [
 MIN_YEAR, MAX_YEAR = 1678, 2261
 YEAR_RE = re.compile(r"^\d{1,4}$")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+DATE_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 
 # What a value is, as read (ParsedTimes.kinds).
 MISSING, YEAR, DATE, BAD, OUT_OF_RANGE = 0, 1, 2, 3, 4
@@ -356,7 +358,9 @@ def time_bound(value: Any, end: bool, name: str) -> Tuple[pd.Timestamp, bool]:
         elif DATE_RE.match(s):
             ts = pd.Timestamp(s)
         else:
-            raise ValueError(f"{name}: cannot parse {value!r} as an ISO date (2022-09-08) or a year (1992)")
+            raise ValueError(
+                f"{name}: cannot parse {value!r} as an ISO date (2022-09-08) or a year (1992)"
+            )
     elif isinstance(value, datetime):
         ts = pd.Timestamp(value)
     elif isinstance(value, date):
@@ -403,7 +407,9 @@ _RES_DAYS = {"year": 365, "date": 1}
 def parse_window(value: Any, name: str = "window") -> Window:
     """``50`` or ``"50"`` -> 50 statements; ``"90D"``, ``"6M"``, ``"1Y"``, ``"2W"`` -> (n, unit)."""
     if isinstance(value, bool):
-        raise TypeError(f"{name}: expected a number of statements or a span such as '90D', got a bool")
+        raise TypeError(
+            f"{name}: expected a number of statements or a span such as '90D', got a bool"
+        )
     if isinstance(value, (int, np.integer)):
         n = int(value)
         if n <= 0:
@@ -423,19 +429,25 @@ def parse_window(value: Any, name: str = "window") -> Window:
         if n <= 0:
             raise ValueError(f"{name}: must be a positive span, got {value!r}")
         return (n, m.group(2).upper())
-    raise TypeError(f"{name}: expected an int or a string such as '90D', got {type(value).__name__}")
+    raise TypeError(
+        f"{name}: expected an int or a string such as '90D', got {type(value).__name__}"
+    )
 
 
 def parse_windows(window: Any, step: Any) -> Tuple[Window, Window]:
     """``(window, step)`` parsed; ``step`` defaults to ``window`` (disjoint windows)."""
-    return parse_window(window, "window"), parse_window(step if step is not None else window, "step")
+    return parse_window(window, "window"), parse_window(
+        step if step is not None else window, "step"
+    )
 
 
 def span_text(w: Window) -> str:
     return str(w) if isinstance(w, int) else f"{w[0]}{w[1]}"
 
 
-def check_window_args(window: Window, step: Window, resolution: Optional[str], has_times: bool) -> None:
+def check_window_args(
+    window: Window, step: Window, resolution: Optional[str], has_times: bool
+) -> None:
     """Window and step of one kind, no narrower than the data's time resolution; time windows
     need times."""
     if isinstance(window, int) != isinstance(step, int):
@@ -453,7 +465,9 @@ def check_window_args(window: Window, step: Window, resolution: Optional[str], h
                     f"({resolution}s){hint}"
                 )
     if isinstance(window, tuple) and not has_times:
-        raise ValueError(f"times: time windows ({span_text(window)}) need times= (one per statement)")
+        raise ValueError(
+            f"times: time windows ({span_text(window)}) need times= (one per statement)"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,9 +478,20 @@ def _offset(n: int, unit: str) -> Any:
     return pd.DateOffset(**{_UNIT_WORD[unit]: n})
 
 
-def _time_grid(t_min: pd.Timestamp, t_max: pd.Timestamp, window: Tuple[int, str], step: Tuple[int, str],
-               resolution: Optional[str]) -> Tuple[List[pd.Timestamp], List[pd.Timestamp]]:
-    res = pd.DateOffset(years=1) if resolution == "year" else pd.DateOffset(days=1) if resolution == "date" else pd.Timedelta(0)
+def _time_grid(
+    t_min: pd.Timestamp,
+    t_max: pd.Timestamp,
+    window: Tuple[int, str],
+    step: Tuple[int, str],
+    resolution: Optional[str],
+) -> Tuple[List[pd.Timestamp], List[pd.Timestamp]]:
+    res = (
+        pd.DateOffset(years=1)
+        if resolution == "year"
+        else pd.DateOffset(days=1)
+        if resolution == "date"
+        else pd.Timedelta(0)
+    )
     limit = t_max + res
     w_off = _offset(*window)
     starts: List[pd.Timestamp] = []
@@ -494,7 +519,9 @@ def count_windows(n: int, window: int, step: int) -> Tuple[np.ndarray, np.ndarra
 Grid = Optional[Tuple[List[pd.Timestamp], List[pd.Timestamp]]]
 
 
-def window_grid(t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: Optional[str]) -> Grid:
+def window_grid(
+    t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: Optional[str]
+) -> Grid:
     """Starts and ends of the time windows over the times ``t`` (None for count windows)."""
     if not isinstance(win, tuple):
         return None
@@ -509,8 +536,15 @@ def window_grid(t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolut
     return starts, ends
 
 
-def window_bounds(tk: Optional[pd.DatetimeIndex], n: int, win: Window, stp: Window, resolution: Optional[str],
-                  grid: Grid, who: str) -> Tuple[np.ndarray, np.ndarray, Any, Any]:
+def window_bounds(
+    tk: Optional[pd.DatetimeIndex],
+    n: int,
+    win: Window,
+    stp: Window,
+    resolution: Optional[str],
+    grid: Grid,
+    who: str,
+) -> Tuple[np.ndarray, np.ndarray, Any, Any]:
     """Row ranges of windows over one time-ordered sequence, with their reported start/end
     (time windows: the half-open span; count windows: the first and last statement's time, or
     row positions ``[start, end)`` without times)."""

@@ -55,7 +55,9 @@ def resolve_n_jobs(n_jobs: Optional[int]) -> int:
         raise TypeError(f"n_jobs: expected an integer or None, got {type(n_jobs).__name__}")
     n_jobs = int(n_jobs)
     if n_jobs == 0 or n_jobs < -cpus:
-        raise ValueError(f"n_jobs: must be a positive integer, -1 (all {cpus} CPUs) or None; got {n_jobs}")
+        raise ValueError(
+            f"n_jobs: must be a positive integer, -1 (all {cpus} CPUs) or None; got {n_jobs}"
+        )
     if n_jobs < 0:
         return max(1, cpus + 1 + n_jobs)
     return n_jobs
@@ -71,8 +73,14 @@ def is_real(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
-def check_int(value: Any, name: str, *, minimum: Optional[int] = None, allow_none: bool = False,
-              hint: str = "") -> Any:
+def check_int(
+    value: Any,
+    name: str,
+    *,
+    minimum: Optional[int] = None,
+    allow_none: bool = False,
+    hint: str = "",
+) -> Any:
     """``value`` as an int (None passes when ``allow_none``): TypeError unless an integer,
     ValueError below ``minimum``. ``hint`` (e.g. " (a number of tokens)") follows the rule."""
     if value is None and allow_none:
@@ -85,9 +93,18 @@ def check_int(value: Any, name: str, *, minimum: Optional[int] = None, allow_non
     return int(value)
 
 
-def check_real(value: Any, name: str, *, low: Optional[float] = None, high: Optional[float] = None,
-               low_open: bool = False, high_open: bool = False, allow_none: bool = False,
-               allow_inf: bool = False, hint: str = "") -> Any:
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    low: Optional[float] = None,
+    high: Optional[float] = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: bool = False,
+    allow_inf: bool = False,
+    hint: str = "",
+) -> Any:
     """``value`` as a float (None passes when ``allow_none``): TypeError unless a real number,
     ValueError for NaN, for an infinity (unless ``allow_inf``) or outside [low, high] (ends
     excluded when ``low_open`` / ``high_open``)."""
@@ -130,15 +147,18 @@ def check_metric(metric: Any) -> str:
     if not isinstance(metric, str):
         raise TypeError(f"metric: expected a string, got {type(metric).__name__}")
     if metric not in METRICS:
-        raise ValueError(f"metric: unknown metric {metric!r}; valid metrics are {', '.join(METRICS)}")
+        raise ValueError(
+            f"metric: unknown metric {metric!r}; valid metrics are {', '.join(METRICS)}"
+        )
     return metric
 
 
 def check_options(metric: str, base: Optional[float], alpha: float) -> float:
     """The log base as the core takes it (0 = nats), after checking ``base`` and ``alpha``
     (smoothing) against ``metric``."""
-    base_value = check_real(base, "base", low=1, low_open=True, allow_none=True,
-                            hint=" (2 for bits, e for nats)")
+    base_value = check_real(
+        base, "base", low=1, low_open=True, allow_none=True, hint=" (2 for bits, e for nats)"
+    )
     if base_value is None:
         base_value = 0.0
     elif metric not in LOG_METRICS:
@@ -148,7 +168,9 @@ def check_options(metric: str, base: Optional[float], alpha: float) -> float:
         )
     alpha = check_real(alpha, "alpha", low=0)
     if alpha > 0 and metric not in ("kl", "jeffreys"):
-        raise ValueError(f"alpha: smoothing applies only to kl and jeffreys, not {metric}; use alpha=0")
+        raise ValueError(
+            f"alpha: smoothing applies only to kl and jeffreys, not {metric}; use alpha=0"
+        )
     return base_value
 
 

@@ -66,7 +66,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             raise DataError(str(e)) from e
         except MemoryError:
-            click.echo("error: out of memory; try fewer replicates or a smaller vocabulary (--max-features)", err=True)
+            click.echo(
+                "error: out of memory; try fewer replicates or a smaller vocabulary (--max-features)",
+                err=True,
+            )
             sys.exit(EXIT_RESOURCES)
         except (ValueError, TypeError) as e:
             if debug:
@@ -75,7 +78,9 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except OSError as e:
             if debug:
                 traceback.print_exc()
-            raise Failure(f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e)) from e
+            raise Failure(
+                f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e)
+            ) from e
 
     return wrapper
 
@@ -133,12 +138,23 @@ def check_metrics(metrics: Sequence[str]) -> List[str]:
             if not part:
                 continue
             if part not in METRICS:
-                raise click.BadParameter(f"unknown metric {part!r}; valid: {', '.join(METRICS)}", param_hint="--metric")
+                raise click.BadParameter(
+                    f"unknown metric {part!r}; valid: {', '.join(METRICS)}", param_hint="--metric"
+                )
             out.append(part)
     return out or ["jsd"]
 
 
-def write_outputs(tables: Dict[str, Any], fmt: str, output: Optional[str], command: str, params: Dict[str, Any], seed: Optional[int], sources: Any, n_jobs: Optional[int]) -> List[str]:
+def write_outputs(
+    tables: Dict[str, Any],
+    fmt: str,
+    output: Optional[str],
+    command: str,
+    params: Dict[str, Any],
+    seed: Optional[int],
+    sources: Any,
+    n_jobs: Optional[int],
+) -> List[str]:
     """Write the main table to ``output`` and the others beside it (``name.<table>.ext``);
     json to stdout holds every table in one document. Returns the written paths."""
     from .. import _output as io
@@ -170,6 +186,13 @@ def write_outputs(tables: Dict[str, Any], fmt: str, output: Optional[str], comma
         p = out.with_name(f"{stem}.{k}{ext}")
         io.write_table(tables[k], p, fmt)
         written.append(str(p))
-    io.write_manifest(out.parent if str(out.parent) else Path("."), command, params, seed=seed, sources=sources, n_jobs=n_jobs)
+    io.write_manifest(
+        out.parent if str(out.parent) else Path("."),
+        command,
+        params,
+        seed=seed,
+        sources=sources,
+        n_jobs=n_jobs,
+    )
     written.append(str(out.parent / "manifest.json"))
     return written

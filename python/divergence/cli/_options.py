@@ -17,7 +17,11 @@ from ._common import FORMATS, Progress, write_outputs
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def _group(field: str, make: Callable[..., Any], params: Sequence[Tuple[Any, Tuple[str, ...], Dict[str, Any]]]) -> Decorator:
+def _group(
+    field: str,
+    make: Callable[..., Any],
+    params: Sequence[Tuple[Any, Tuple[str, ...], Dict[str, Any]]],
+) -> Decorator:
     """A decorator adding ``params`` ((click.argument or click.option, declarations, settings),
     in --help order) to a command and passing their values as one keyword ``field`` built by
     ``make(**values)``."""
@@ -40,7 +44,9 @@ def _group(field: str, make: Callable[..., Any], params: Sequence[Tuple[Any, Tup
 def given_on_command_line(*names: str) -> List[str]:
     """Which of these parameters of the running command were given on the command line."""
     ctx = click.get_current_context()
-    return [n for n in names if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE]
+    return [
+        n for n in names if ctx.get_parameter_source(n) == click.core.ParameterSource.COMMANDLINE
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,16 +85,27 @@ class CorpusSpec:
             c = Corpus.example()
         else:
             if not self.paths:
-                raise click.UsageError("no CORPUS given (a file, several files, '-' for stdin, or --example)")
+                raise click.UsageError(
+                    "no CORPUS given (a file, several files, '-' for stdin, or --example)"
+                )
             for p in self.paths:
                 if p != "-" and not Path(p).exists():
                     raise click.UsageError(f"CORPUS: file not found: {p}")
             if "-" in self.paths and self.input_format is None:
-                raise click.UsageError("reading standard input ('-') needs --input-format (csv, tsv, jsonl, parquet or text)")
+                raise click.UsageError(
+                    "reading standard input ('-') needs --input-format (csv, tsv, jsonl, parquet or text)"
+                )
             c = Corpus.read(
-                list(self.paths), input_format=self.input_format, text_col=self.text_col,
-                group_col=self.group_col, time_col=self.time_col, id_col=self.id_col, group=self.group_name,
-                encoding_errors=self.encoding_errors, drop_empty=self.drop_empty, strict=self.strict,
+                list(self.paths),
+                input_format=self.input_format,
+                text_col=self.text_col,
+                group_col=self.group_col,
+                time_col=self.time_col,
+                id_col=self.id_col,
+                group=self.group_name,
+                encoding_errors=self.encoding_errors,
+                drop_empty=self.drop_empty,
+                strict=self.strict,
             )
         for note in getattr(c, "notes", []):
             click.echo(f"note: {note}", err=True)
@@ -99,19 +116,81 @@ def _corpus_spec(corpus: Tuple[str, ...], **options: Any) -> CorpusSpec:
     return CorpusSpec(paths=tuple(corpus), **options)
 
 
-corpus_options = _group("corpus", _corpus_spec, [
-    (click.argument, ("corpus",), dict(nargs=-1, type=click.Path(allow_dash=True, dir_okay=False))),
-    (click.option, ("--example",), dict(is_flag=True, help="Use the bundled example corpus (talks on Nagorno-Karabakh, invented statements).")),
-    (click.option, ("--input-format",), dict(type=click.Choice(["csv", "tsv", "jsonl", "parquet", "text"]), default=None, help="Input format (default: from the file extension; needed for '-').")),
-    (click.option, ("--text-col",), dict(default=None, help="Text column (default: text, statement, ...).")),
-    (click.option, ("--group-col",), dict(default=None, help="Group column (default: party, group, speaker, country, ...).")),
-    (click.option, ("--time-col",), dict(default=None, help="Time column (default: date, time, year, ...).")),
-    (click.option, ("--id-col",), dict(default=None, help="Id column (default: id, doc_id).")),
-    (click.option, ("--group", "group_name"), dict(default=None, help="Group name for every statement of plain text input (default: the file name).")),
-    (click.option, ("--encoding-errors",), dict(type=click.Choice(["strict", "replace"]), default="strict", show_default=True, help="Invalid UTF-8: stop with an error, or replace the bad bytes.")),
-    (click.option, ("--drop-empty",), dict(is_flag=True, help="Drop statements with empty text instead of stopping.")),
-    (click.option, ("--strict",), dict(is_flag=True, help="Treat a BOM or CRLF line endings as errors instead of fixing them.")),
-])
+corpus_options = _group(
+    "corpus",
+    _corpus_spec,
+    [
+        (
+            click.argument,
+            ("corpus",),
+            dict(nargs=-1, type=click.Path(allow_dash=True, dir_okay=False)),
+        ),
+        (
+            click.option,
+            ("--example",),
+            dict(
+                is_flag=True,
+                help="Use the bundled example corpus (talks on Nagorno-Karabakh, invented statements).",
+            ),
+        ),
+        (
+            click.option,
+            ("--input-format",),
+            dict(
+                type=click.Choice(["csv", "tsv", "jsonl", "parquet", "text"]),
+                default=None,
+                help="Input format (default: from the file extension; needed for '-').",
+            ),
+        ),
+        (
+            click.option,
+            ("--text-col",),
+            dict(default=None, help="Text column (default: text, statement, ...)."),
+        ),
+        (
+            click.option,
+            ("--group-col",),
+            dict(default=None, help="Group column (default: party, group, speaker, country, ...)."),
+        ),
+        (
+            click.option,
+            ("--time-col",),
+            dict(default=None, help="Time column (default: date, time, year, ...)."),
+        ),
+        (click.option, ("--id-col",), dict(default=None, help="Id column (default: id, doc_id).")),
+        (
+            click.option,
+            ("--group", "group_name"),
+            dict(
+                default=None,
+                help="Group name for every statement of plain text input (default: the file name).",
+            ),
+        ),
+        (
+            click.option,
+            ("--encoding-errors",),
+            dict(
+                type=click.Choice(["strict", "replace"]),
+                default="strict",
+                show_default=True,
+                help="Invalid UTF-8: stop with an error, or replace the bad bytes.",
+            ),
+        ),
+        (
+            click.option,
+            ("--drop-empty",),
+            dict(is_flag=True, help="Drop statements with empty text instead of stopping."),
+        ),
+        (
+            click.option,
+            ("--strict",),
+            dict(
+                is_flag=True,
+                help="Treat a BOM or CRLF line endings as errors instead of fixing them.",
+            ),
+        ),
+    ],
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,32 +222,104 @@ class VectorizerSpec:
         elif stop:
             p = Path(stop)
             if not p.is_file():
-                raise click.BadParameter(f"not 'english' and not a file: {stop}", param_hint="--stop-words")
+                raise click.BadParameter(
+                    f"not 'english' and not a file: {stop}", param_hint="--stop-words"
+                )
             words = [w.strip() for w in p.read_text(encoding="utf-8").splitlines() if w.strip()]
-        md = int(self.min_df) if float(self.min_df).is_integer() and self.min_df >= 1 else float(self.min_df)
-        xd = int(self.max_df) if self.max_df > 1 and float(self.max_df).is_integer() else float(self.max_df)
+        md = (
+            int(self.min_df)
+            if float(self.min_df).is_integer() and self.min_df >= 1
+            else float(self.min_df)
+        )
+        xd = (
+            int(self.max_df)
+            if self.max_df > 1 and float(self.max_df).is_integer()
+            else float(self.max_df)
+        )
         return Vectorizer(
-            ngram_range=(self.ngram[0], self.ngram[1]), min_df=md, max_df=xd, max_features=self.max_features,
-            stop_words=words, normalize=None if self.normalize_text == "none" else self.normalize_text, n_jobs=n_jobs,
+            ngram_range=(self.ngram[0], self.ngram[1]),
+            min_df=md,
+            max_df=xd,
+            max_features=self.max_features,
+            stop_words=words,
+            normalize=None if self.normalize_text == "none" else self.normalize_text,
+            n_jobs=n_jobs,
         )
 
     def manifest(self, **also: Any) -> Dict[str, Any]:
         """The settings a manifest records; ``also`` (e.g. the stop words a command chose) in
         its place after max_features."""
-        return dict(min_df=self.min_df, max_df=self.max_df, max_features=self.max_features, **also,
-                    ngram=list(self.ngram), normalize_text=self.normalize_text)
+        return dict(
+            min_df=self.min_df,
+            max_df=self.max_df,
+            max_features=self.max_features,
+            **also,
+            ngram=list(self.ngram),
+            normalize_text=self.normalize_text,
+        )
 
 
 VECTORIZER_PARAMS = tuple(f.name for f in fields(VectorizerSpec))
 
-vectorizer_options = _group("vectorizer", VectorizerSpec, [
-    (click.option, ("--min-df",), dict(type=float, default=1, show_default=True, help="Drop terms in fewer statements (int: count, <1: share).")),
-    (click.option, ("--max-df",), dict(type=float, default=1.0, show_default=True, help="Drop terms in more statements (share, or a count if > 1).")),
-    (click.option, ("--max-features",), dict(type=int, default=None, help="Keep only the most frequent terms.")),
-    (click.option, ("--stop-words",), dict(default=None, help="'english' (scikit-learn's list) or a file with one stop word per line.")),
-    (click.option, ("--ngram",), dict(type=(int, int), default=(1, 1), show_default=True, help="n-gram range, e.g. --ngram 1 2.")),
-    (click.option, ("--normalize-text",), dict(type=click.Choice(["none", "NFC", "NFKC"]), default="none", show_default=True, help="Unicode normalisation before tokenising.")),
-])
+vectorizer_options = _group(
+    "vectorizer",
+    VectorizerSpec,
+    [
+        (
+            click.option,
+            ("--min-df",),
+            dict(
+                type=float,
+                default=1,
+                show_default=True,
+                help="Drop terms in fewer statements (int: count, <1: share).",
+            ),
+        ),
+        (
+            click.option,
+            ("--max-df",),
+            dict(
+                type=float,
+                default=1.0,
+                show_default=True,
+                help="Drop terms in more statements (share, or a count if > 1).",
+            ),
+        ),
+        (
+            click.option,
+            ("--max-features",),
+            dict(type=int, default=None, help="Keep only the most frequent terms."),
+        ),
+        (
+            click.option,
+            ("--stop-words",),
+            dict(
+                default=None,
+                help="'english' (scikit-learn's list) or a file with one stop word per line.",
+            ),
+        ),
+        (
+            click.option,
+            ("--ngram",),
+            dict(
+                type=(int, int),
+                default=(1, 1),
+                show_default=True,
+                help="n-gram range, e.g. --ngram 1 2.",
+            ),
+        ),
+        (
+            click.option,
+            ("--normalize-text",),
+            dict(
+                type=click.Choice(["none", "NFC", "NFKC"]),
+                default="none",
+                show_default=True,
+                help="Unicode normalisation before tokenising.",
+            ),
+        ),
+    ],
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,11 +348,51 @@ class Replicates:
 
 
 _REPLICATE_OPTIONS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
-    "bootstrap": (("--bootstrap",), dict(type=click.IntRange(min=0), default=200, show_default=True, help="Bootstrap replicates (statements resampled within groups).")),
-    "permutations": (("--permutations",), dict(type=click.IntRange(min=0), default=200, show_default=True, help="Permutation replicates (labels shuffled across statements).")),
-    "ci": (("--ci",), dict(type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.95, show_default=True, help="Interval coverage.")),
-    "ci_method": (("--ci-method",), dict(type=click.Choice(["percentile", "basic"]), default="percentile", show_default=True, help="Bootstrap interval type.")),
-    "seed": (("--seed",), dict(type=click.IntRange(min=0), default=0, show_default=True, help="Random seed: same seed, same numbers, any --jobs.")),
+    "bootstrap": (
+        ("--bootstrap",),
+        dict(
+            type=click.IntRange(min=0),
+            default=200,
+            show_default=True,
+            help="Bootstrap replicates (statements resampled within groups).",
+        ),
+    ),
+    "permutations": (
+        ("--permutations",),
+        dict(
+            type=click.IntRange(min=0),
+            default=200,
+            show_default=True,
+            help="Permutation replicates (labels shuffled across statements).",
+        ),
+    ),
+    "ci": (
+        ("--ci",),
+        dict(
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+            default=0.95,
+            show_default=True,
+            help="Interval coverage.",
+        ),
+    ),
+    "ci_method": (
+        ("--ci-method",),
+        dict(
+            type=click.Choice(["percentile", "basic"]),
+            default="percentile",
+            show_default=True,
+            help="Bootstrap interval type.",
+        ),
+    ),
+    "seed": (
+        ("--seed",),
+        dict(
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Random seed: same seed, same numbers, any --jobs.",
+        ),
+    ),
 }
 
 
@@ -213,7 +404,10 @@ def replicate_options(*names: str, **changes: Dict[str, Any]) -> Decorator:
     unknown = (set(chosen) - set(_REPLICATE_OPTIONS)) | (set(changes) - set(chosen))
     if unknown:
         raise ValueError(f"replicate_options: unknown or undeclared {sorted(unknown)}")
-    params = [(click.option, _REPLICATE_OPTIONS[n][0], {**_REPLICATE_OPTIONS[n][1], **changes.get(n, {})}) for n in chosen]
+    params = [
+        (click.option, _REPLICATE_OPTIONS[n][0], {**_REPLICATE_OPTIONS[n][1], **changes.get(n, {})})
+        for n in chosen
+    ]
     return _group("replicates", functools.partial(Replicates, chosen), params)
 
 
@@ -244,10 +438,20 @@ class Outputs:
             if not plot_supported:
                 raise click.UsageError("--plot is not available for this command")
             if not self.plot.lower().endswith((".png", ".svg", ".pdf")):
-                raise click.BadParameter(f"unsupported file type for {self.plot}; use .png, .svg or .pdf", param_hint="--plot")
+                raise click.BadParameter(
+                    f"unsupported file type for {self.plot}; use .png, .svg or .pdf",
+                    param_hint="--plot",
+                )
 
-    def emit(self, report: Callable[[], str], tables: Dict[str, Any], command: str, params: Dict[str, Any],
-             seed: Optional[int], sources: Any) -> None:
+    def emit(
+        self,
+        report: Callable[[], str],
+        tables: Dict[str, Any],
+        command: str,
+        params: Dict[str, Any],
+        seed: Optional[int],
+        sources: Any,
+    ) -> None:
         """The readable report on stdout (--format table), or the tables written as asked and
         the paths named on stderr."""
         if self.fmt == "table":
@@ -255,7 +459,9 @@ class Outputs:
                 raise click.UsageError("-o/--output needs --format csv, json or parquet")
             click.echo(report())
             return
-        for p in write_outputs(tables, self.fmt, self.output, command, params, seed, sources, self.jobs):
+        for p in write_outputs(
+            tables, self.fmt, self.output, command, params, seed, sources, self.jobs
+        ):
             click.echo(f"wrote {p}", err=True)
 
     def draw(self, figure: Callable[[Path], Any], suffix: Optional[str] = None) -> None:
@@ -270,20 +476,75 @@ class Outputs:
         click.echo(f"wrote {self.plot if not suffix else p}", err=True)
 
 
-output_options = _group("out", Outputs, [
-    (click.option, ("--format", "fmt"), dict(type=click.Choice(FORMATS), default="table", show_default=True, help="Readable table on the terminal, or a tidy csv/json/parquet table.")),
-    (click.option, ("-o", "--output"), dict(type=click.Path(allow_dash=True, dir_okay=False), default=None, help="Output file ('-' = stdout). manifest.json is written beside it.")),
-    (click.option, ("--plot",), dict(type=click.Path(dir_okay=False), default=None, help="Also draw a figure (.png, .svg or .pdf).")),
-    (click.option, ("-j", "--jobs"), dict(type=int, default=None, help="Threads (default: all usable CPUs). Results do not depend on it.")),
-    (click.option, ("--no-progress",), dict(is_flag=True, help="No progress messages on stderr.")),
-])
+output_options = _group(
+    "out",
+    Outputs,
+    [
+        (
+            click.option,
+            ("--format", "fmt"),
+            dict(
+                type=click.Choice(FORMATS),
+                default="table",
+                show_default=True,
+                help="Readable table on the terminal, or a tidy csv/json/parquet table.",
+            ),
+        ),
+        (
+            click.option,
+            ("-o", "--output"),
+            dict(
+                type=click.Path(allow_dash=True, dir_okay=False),
+                default=None,
+                help="Output file ('-' = stdout). manifest.json is written beside it.",
+            ),
+        ),
+        (
+            click.option,
+            ("--plot",),
+            dict(
+                type=click.Path(dir_okay=False),
+                default=None,
+                help="Also draw a figure (.png, .svg or .pdf).",
+            ),
+        ),
+        (
+            click.option,
+            ("-j", "--jobs"),
+            dict(
+                type=int,
+                default=None,
+                help="Threads (default: all usable CPUs). Results do not depend on it.",
+            ),
+        ),
+        (
+            click.option,
+            ("--no-progress",),
+            dict(is_flag=True, help="No progress messages on stderr."),
+        ),
+    ],
+)
 
 
 def metric_options(metric_help: str, base_help: str) -> Decorator:
     """--metric (repeatable), --base and --alpha, with the command's own help."""
+
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn = click.option("--alpha", type=float, default=0.0, show_default=True, help="Additive smoothing for kl/jeffreys.")(fn)
+        fn = click.option(
+            "--alpha",
+            type=float,
+            default=0.0,
+            show_default=True,
+            help="Additive smoothing for kl/jeffreys.",
+        )(fn)
         fn = click.option("--base", type=float, default=None, help=base_help)(fn)
-        return click.option("--metric", "metrics", multiple=True, default=("jsd",), show_default=True, help=metric_help)(fn)
+        return click.option(
+            "--metric",
+            "metrics",
+            multiple=True,
+            default=("jsd",),
+            show_default=True,
+            help=metric_help,
+        )(fn)
 
     return decorate

@@ -30,7 +30,11 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         f"bootstrap {s['bootstrap']} ({ci}), permutations {s['permutations']}, seed {s['seed']}"
     )
     for m in result.metrics:
-        units = s["units"] if m in ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya") else "no log units"
+        units = (
+            s["units"]
+            if m in ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya")
+            else "no log units"
+        )
         lines.append("")
         lines.append(f"{m} ({units}); rows vs columns")
         M = result.matrix(m)
@@ -38,15 +42,19 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         w = max(6, max(len(n) for n in names))
         lines.append(" " * w + "".join(f" {n[:w]:>{w}}" for n in names))
         for i, n in enumerate(names):
-            cells = "".join(f" {'.' if i == j else fmt_value(M.iloc[i, j]):>{w}}" for j in range(len(names)))
+            cells = "".join(
+                f" {'.' if i == j else fmt_value(M.iloc[i, j]):>{w}}" for j in range(len(names))
+            )
             lines.append(f"{n:<{w}}{cells}")
         t = result.table[result.table["metric"] == m]
         pairs = [f"{a} vs {b}" for a, b in zip(t["group_a"], t["group_b"])]
         pw = max([4] + [len(p) for p in pairs])
         lines.append("")
         corr = "jsd_corrected" in t.columns and t["jsd_corrected"].notna().any()
-        lines.append(f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
-                     + (f" {'analytic corr.':>14}" if corr else ""))
+        lines.append(
+            f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
+            + (f" {'analytic corr.':>14}" if corr else "")
+        )
         for pair, r in zip(pairs, t.itertuples()):
             interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
@@ -87,7 +95,10 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
 
 def render_stances(st: Any) -> List[str]:
     """Per target: each group's stance shares, then the pairs whose stances differ most."""
-    lines = ["", f"hand-coded stances ({st.kind}s; per target: group shares, then pairs by {st.metrics[0]})"]
+    lines = [
+        "",
+        f"hand-coded stances ({st.kind}s; per target: group shares, then pairs by {st.metrics[0]})",
+    ]
     dist = st.distributions
     tab = st.table[st.table["metric"] == st.metrics[0]]
     for target in st.targets:
@@ -99,30 +110,92 @@ def render_stances(st: Any) -> List[str]:
                 lines.append(f"    {g}: {parts}")
         t = tab[tab["target"] == target].sort_values("value", ascending=False)
         for r in t.head(3).itertuples():
-            lines.append(f"    {r.group_a} vs {r.group_b}: {fmt_value(r.value)} (p={fmt_value(r.p_value, 3)})")
+            lines.append(
+                f"    {r.group_a} vs {r.group_b}: {fmt_value(r.value)} (p={fmt_value(r.p_value, 3)})"
+            )
     return lines
 
 
 @click.command("compare")
 @corpus_options
-@metric_options("Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine (repeat or comma-separate).",
-                "Log base for log metrics (default: natural log, nats; 2 = bits).")
+@metric_options(
+    "Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine (repeat or comma-separate).",
+    "Log base for log metrics (default: natural log, nats; 2 = bits).",
+)
 @replicate_options()
-@click.option("--top-terms", type=click.IntRange(min=0), default=15, show_default=True, help="Distinguishing terms per side of each pair (0: none).")
-@click.option("--term-pairs", type=click.Choice(["all", "rest"]), default="all", show_default=True, help="Terms for every pair, or each group against the rest.")
-@click.option("--prior", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True, help="Total pseudo-count alpha0 of the informative Dirichlet prior.")
-@click.option("--variance", type=click.Choice(["monroe", "full"]), default="monroe", show_default=True, help="Log-odds variance: Monroe et al.'s two terms, or four terms.")
-@click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) in this column (--example: 'stance'); with --plot, a heatmap per target goes to FILE's name + '.stances'.")
-@click.option("--target-col", default=None, help="With --stance-col: what each stance is about (--example: 'target').")
-@click.option("--level", type=click.Choice(["group", "statement"]), default="group", show_default=True, help="statement: for each statement, its nearest statements from every other group.")
-@click.option("-k", "k", type=click.IntRange(min=1), default=3, show_default=True, help="With --level statement: nearest statements per other group.")
+@click.option(
+    "--top-terms",
+    type=click.IntRange(min=0),
+    default=15,
+    show_default=True,
+    help="Distinguishing terms per side of each pair (0: none).",
+)
+@click.option(
+    "--term-pairs",
+    type=click.Choice(["all", "rest"]),
+    default="all",
+    show_default=True,
+    help="Terms for every pair, or each group against the rest.",
+)
+@click.option(
+    "--prior",
+    type=click.FloatRange(min=0, min_open=True),
+    default=500.0,
+    show_default=True,
+    help="Total pseudo-count alpha0 of the informative Dirichlet prior.",
+)
+@click.option(
+    "--variance",
+    type=click.Choice(["monroe", "full"]),
+    default="monroe",
+    show_default=True,
+    help="Log-odds variance: Monroe et al.'s two terms, or four terms.",
+)
+@click.option(
+    "--stance-col",
+    default=None,
+    help="Also compare hand-coded stances (labels or numeric scores) in this column (--example: 'stance'); with --plot, a heatmap per target goes to FILE's name + '.stances'.",
+)
+@click.option(
+    "--target-col",
+    default=None,
+    help="With --stance-col: what each stance is about (--example: 'target').",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["group", "statement"]),
+    default="group",
+    show_default=True,
+    help="statement: for each statement, its nearest statements from every other group.",
+)
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="With --level statement: nearest statements per other group.",
+)
 @vectorizer_options
 @output_options
 @handle_errors
-def compare_cmd(corpus: CorpusSpec, metrics: Tuple[str, ...], base: Optional[float], alpha: float,
-                replicates: Replicates, top_terms: int, term_pairs: str, prior: float, variance: str,
-                stance_col: Optional[str], target_col: Optional[str], level: str, k: int,
-                vectorizer: VectorizerSpec, out: Outputs) -> None:
+def compare_cmd(
+    corpus: CorpusSpec,
+    metrics: Tuple[str, ...],
+    base: Optional[float],
+    alpha: float,
+    replicates: Replicates,
+    top_terms: int,
+    term_pairs: str,
+    prior: float,
+    variance: str,
+    stance_col: Optional[str],
+    target_col: Optional[str],
+    level: str,
+    k: int,
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
     """Compare groups of statements in CORPUS (CSV, TSV, JSONL, Parquet or text files; '-' for stdin).
 
     Prints the group-by-group divergence matrix, each pair's bootstrap interval, permutation
@@ -140,11 +213,26 @@ def compare_cmd(corpus: CorpusSpec, metrics: Tuple[str, ...], base: Optional[flo
         stance_col = "stance"
         target_col = target_col or ("target" if "target" in c.frame.columns else None)
     rep = replicates
-    progress.step(f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates")
-    result = compare(c, metric=metric_list, base=base, alpha=alpha, **rep.kwargs(), n_jobs=out.jobs,
-                     terms=top_terms > 0, top_terms=max(top_terms, 1), term_pairs=term_pairs,
-                     prior=prior, variance=variance, vectorizer=vectorizer.make(out.jobs), progress=progress.bar,
-                     stance_col=stance_col, target_col=target_col)
+    progress.step(
+        f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates"
+    )
+    result = compare(
+        c,
+        metric=metric_list,
+        base=base,
+        alpha=alpha,
+        **rep.kwargs(),
+        n_jobs=out.jobs,
+        terms=top_terms > 0,
+        top_terms=max(top_terms, 1),
+        term_pairs=term_pairs,
+        prior=prior,
+        variance=variance,
+        vectorizer=vectorizer.make(out.jobs),
+        progress=progress.bar,
+        stance_col=stance_col,
+        target_col=target_col,
+    )
     progress.done()
     echo_notes(result.notes)
     tables = {"divergence": result.table, "terms": result.terms}
@@ -155,10 +243,24 @@ def compare_cmd(corpus: CorpusSpec, metrics: Tuple[str, ...], base: Optional[flo
         progress.step("nearest statements across groups")
         tables["nearest"] = nearest_statements(result, k=k, n_jobs=out.jobs)
         progress.done()
-    params = dict(corpus=corpus.names, metrics=metric_list, base=base, alpha=alpha, **rep.manifest(),
-                  top_terms=top_terms, term_pairs=term_pairs, prior=prior, variance=variance,
-                  stance_col=stance_col, target_col=target_col, level=level, k=k, **vectorizer.manifest(),
-                  plot=out.plot, columns=c.columns)
+    params = dict(
+        corpus=corpus.names,
+        metrics=metric_list,
+        base=base,
+        alpha=alpha,
+        **rep.manifest(),
+        top_terms=top_terms,
+        term_pairs=term_pairs,
+        prior=prior,
+        variance=variance,
+        stance_col=stance_col,
+        target_col=target_col,
+        level=level,
+        k=k,
+        **vectorizer.manifest(),
+        plot=out.plot,
+        columns=c.columns,
+    )
 
     def report() -> str:
         text = render(result)

@@ -30,7 +30,11 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
     lines = [
         f"drift, mode {s['mode']}, {s['metric']} ({s['units']}), window {s['window']}, step {s['step']}; "
         f"{s['n_statements']} statements, {s['n_terms']} terms"
-        + (f"; bootstrap {s['bootstrap']}, permutations {s['permutations']}, seed {s['seed']}" if s["mode"] == "between" else "")
+        + (
+            f"; bootstrap {s['bootstrap']}, permutations {s['permutations']}, seed {s['seed']}"
+            if s["mode"] == "between"
+            else ""
+        )
     ]
     if s.get("reference"):
         lines.append("reference: " + ", ".join(f"{g}: {r}" for g, r in s["reference"].items()))
@@ -39,7 +43,9 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         sub = table[keys == k]
         lines.append("")
         lines.append(str(k))
-        lines.append(f"  {'start':>10} {'end':>10} {'stmts':>6} {'tokens':>8} {'value':>8} {'interval':>19} {'null mean':>9}")
+        lines.append(
+            f"  {'start':>10} {'end':>10} {'stmts':>6} {'tokens':>8} {'value':>8} {'interval':>19} {'null mean':>9}"
+        )
         for r in sub.itertuples():
             interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
@@ -59,24 +65,65 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
 
 @click.command("drift")
 @corpus_options
-@click.option("--window", required=True, help="Window: statements (50) or a span of time (90D, 2W, 6M, 1Y).")
-@click.option("--step", default=None, help="Step between windows, same kind as --window (default: the window).")
-@click.option("--mode", type=click.Choice(["adjacent", "baseline", "between"]), default="adjacent", show_default=True, help="adjacent: each window vs the previous; baseline: vs the first (or --reference); between: groups per window.")
-@click.option("--groups", "groups_filter", default=None, help="Comma-separated groups to keep, e.g. ARM,AZE.")
-@click.option("--reference", default=None, help="Baseline mode: reference period START:END (inclusive; years or dates) or a window index.")
-@metric_options("Metric: jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine.", "Log base for log metrics (default: nats).")
+@click.option(
+    "--window", required=True, help="Window: statements (50) or a span of time (90D, 2W, 6M, 1Y)."
+)
+@click.option(
+    "--step",
+    default=None,
+    help="Step between windows, same kind as --window (default: the window).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["adjacent", "baseline", "between"]),
+    default="adjacent",
+    show_default=True,
+    help="adjacent: each window vs the previous; baseline: vs the first (or --reference); between: groups per window.",
+)
+@click.option(
+    "--groups", "groups_filter", default=None, help="Comma-separated groups to keep, e.g. ARM,AZE."
+)
+@click.option(
+    "--reference",
+    default=None,
+    help="Baseline mode: reference period START:END (inclusive; years or dates) or a window index.",
+)
+@metric_options(
+    "Metric: jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine.",
+    "Log base for log metrics (default: nats).",
+)
 @replicate_options(
     bootstrap=dict(help="Between mode: bootstrap replicates per window."),
     permutations=dict(help="Between mode: permutation replicates per window."),
-    ci_method=dict(help="Bootstrap interval type (basic corrects the upward shift of small windows)."),
+    ci_method=dict(
+        help="Bootstrap interval type (basic corrects the upward shift of small windows)."
+    ),
 )
-@click.option("--change-permutations", type=click.IntRange(min=0), default=199, show_default=True, help="Permutations for change-point p-values (0: no change points).")
+@click.option(
+    "--change-permutations",
+    type=click.IntRange(min=0),
+    default=199,
+    show_default=True,
+    help="Permutations for change-point p-values (0: no change points).",
+)
 @vectorizer_options
 @output_options
 @handle_errors
-def drift_cmd(corpus: CorpusSpec, window: str, step: Optional[str], mode: str, groups_filter: Optional[str],
-              reference: Optional[str], metrics: Tuple[str, ...], base: Optional[float], alpha: float,
-              replicates: Replicates, change_permutations: int, vectorizer: VectorizerSpec, out: Outputs) -> None:
+def drift_cmd(
+    corpus: CorpusSpec,
+    window: str,
+    step: Optional[str],
+    mode: str,
+    groups_filter: Optional[str],
+    reference: Optional[str],
+    metrics: Tuple[str, ...],
+    base: Optional[float],
+    alpha: float,
+    replicates: Replicates,
+    change_permutations: int,
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
     """Drift over time in CORPUS: sliding windows compared with each other or between groups.
 
     Prints one curve per group (adjacent, baseline) or pair of groups (between), with bootstrap
@@ -107,23 +154,51 @@ def drift_cmd(corpus: CorpusSpec, window: str, step: Optional[str], mode: str, g
             a, b = reference.split(":", 1)
             ref = tuple(int(x) if x.strip().isdigit() else x.strip() for x in (a, b))
         else:
-            raise click.BadParameter("expected START:END or a window index", param_hint="--reference")
+            raise click.BadParameter(
+                "expected START:END or a window index", param_hint="--reference"
+            )
     rep = replicates
     between = mode == "between"
     progress.step(f"windows over {len(c)} statements")
-    table = drift(c, window=window, step=step, mode=mode, metric=metric_list[0], alpha=alpha, base=base,
-                  bootstrap=rep.bootstrap if between else 0, permutations=rep.permutations if between else 0,
-                  ci=rep.ci, ci_method=rep.ci_method, seed=rep.seed, n_jobs=out.jobs,
-                  reference=ref, vectorizer=vectorizer.make(out.jobs), progress=progress.bar)
+    table = drift(
+        c,
+        window=window,
+        step=step,
+        mode=mode,
+        metric=metric_list[0],
+        alpha=alpha,
+        base=base,
+        bootstrap=rep.bootstrap if between else 0,
+        permutations=rep.permutations if between else 0,
+        ci=rep.ci,
+        ci_method=rep.ci_method,
+        seed=rep.seed,
+        n_jobs=out.jobs,
+        reference=ref,
+        vectorizer=vectorizer.make(out.jobs),
+        progress=progress.bar,
+    )
     progress.done()
     echo_notes(table.attrs.get("notes", []))
     changes = pd.DataFrame()
     if change_permutations:
         changes = drift_changepoints(table, permutations=change_permutations, seed=rep.seed)
-    params = dict(corpus=corpus.names, window=window, step=step, mode=mode, groups=keep,
-                  reference=reference, metric=metric_list[0], base=base, alpha=alpha, **rep.manifest(),
-                  change_permutations=change_permutations, **vectorizer.manifest(), plot=out.plot,
-                  columns=c.columns)
+    params = dict(
+        corpus=corpus.names,
+        window=window,
+        step=step,
+        mode=mode,
+        groups=keep,
+        reference=reference,
+        metric=metric_list[0],
+        base=base,
+        alpha=alpha,
+        **rep.manifest(),
+        change_permutations=change_permutations,
+        **vectorizer.manifest(),
+        plot=out.plot,
+        columns=c.columns,
+    )
     tables = {"drift": table, "changepoints": changes if len(changes) else None}
     out.emit(lambda: render(table, changes), tables, "drift", params, rep.seed, c.sources)
     from ..plot import drift_plot

@@ -10,7 +10,13 @@ from ._common import handle_errors
 
 
 @click.command("example")
-@click.option("--write", "folder", type=click.Path(file_okay=False), default=None, help="Write the example corpus as CSV into this folder.")
+@click.option(
+    "--write",
+    "folder",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write the example corpus as CSV into this folder.",
+)
 @handle_errors
 def example_cmd(folder: Optional[str]) -> None:
     """About the bundled example corpus, or write it out (--write DIR) to adapt.

@@ -21,7 +21,9 @@ from ._options import (
 
 
 def _estimator_lines(t: pd.DataFrame) -> List[str]:
-    lines = [f"{'estimator':<10} {'value':>7} {'interval':>17} {'shuffled':>8} {'excess':>7} {'p':>7}"]
+    lines = [
+        f"{'estimator':<10} {'value':>7} {'interval':>17} {'shuffled':>8} {'excess':>7} {'p':>7}"
+    ]
     for r in t.itertuples():
         interval = fmt_interval(r.ci_low, r.ci_high)
         lines.append(
@@ -69,7 +71,11 @@ def render(result: Any) -> str:
         lines.append("")
         lines.append(
             "Windows as in divergence drift: "
-            + ("half-open [start, end)." if kind == "time" else "start and end are the first and last statement.")
+            + (
+                "half-open [start, end)."
+                if kind == "time"
+                else "start and end are the first and last statement."
+            )
             + " 'shuffled': leave-out partisanship with labels permuted over speakers (what noise alone gives)."
         )
         return "\n".join(lines)
@@ -78,7 +84,9 @@ def render(result: Any) -> str:
         f"{G} groups ({', '.join(result.groups)}), {s['n_speakers']} {s['unit']}s, {s['n_terms']} phrases; "
         f"bootstrap {s['bootstrap']} ({ci}, {s['unit']}s resampled), shuffled labels {s['permutations']}, seed {s['seed']}"
     )
-    lines.append(f"1/G = {1.0 / G:.3f} means no difference: a phrase tells a listener nothing about the group.")
+    lines.append(
+        f"1/G = {1.0 / G:.3f} means no difference: a phrase tells a listener nothing about the group."
+    )
     lines.append("")
     lines.extend(_estimator_lines(result.table))
     lines.append("")
@@ -92,43 +100,96 @@ def render(result: Any) -> str:
     w = max(5, max(len(g) for g in bg["group"]))
     lines.append(f"{'group':<{w}} {'speakers':>8} {'tokens':>9} {'plug-in':>8} {'leave-out':>9}")
     for r in bg.itertuples():
-        lines.append(f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {fmt_value(r.plug_in):>8} {fmt_value(r.leave_out):>9}")
+        lines.append(
+            f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {fmt_value(r.plug_in):>8} {fmt_value(r.leave_out):>9}"
+        )
     return "\n".join(lines)
 
 
 def render_stances(st: Any) -> str:
-    lines = [f"stance divergence ({st.kind}s; {', '.join(st.metrics[:3])}{', ...' if len(st.metrics) > 3 else ''})"]
+    lines = [
+        f"stance divergence ({st.kind}s; {', '.join(st.metrics[:3])}{', ...' if len(st.metrics) > 3 else ''})"
+    ]
     m = st.metrics[0]
     t = st.table[st.table["metric"] == m]
     for target, sub in t.groupby("target", sort=True):
         lines.append(f"  {target}")
         for r in sub.itertuples():
             interval = fmt_interval(r.ci_low, r.ci_high)
-            lines.append(f"    {r.group_a} vs {r.group_b}: {m} {fmt_value(r.value)} {interval} p {fmt_value(r.p_value, 4)}")
+            lines.append(
+                f"    {r.group_a} vs {r.group_b}: {m} {fmt_value(r.value)} {interval} p {fmt_value(r.p_value, 4)}"
+            )
     return "\n".join(lines)
 
 
 @click.command("partisanship")
 @corpus_options
-@click.option("--speaker-col", default=None, help="Speaker column: a speaker's statements are summed (default: each statement is its own speaker).")
-@click.option("--groups", "only_groups", multiple=True, help="Only these groups (repeat or comma-separate), e.g. --groups Republican,Democratic.")
-@click.option("--speaker-group-policy", type=click.Choice(["error", "first", "split"]), default="error", show_default=True, help="A speaker found in several groups: stop with an error, count them in the group of their first statement, or once per group.")
-@click.option("--window", default=None, help="Partisanship per window of divergence drift: statements (50) or a span of time (90D, 2W, 6M, 4Y).")
-@click.option("--step", default=None, help="Step between windows, same kind as --window (default: the window, no overlap).")
+@click.option(
+    "--speaker-col",
+    default=None,
+    help="Speaker column: a speaker's statements are summed (default: each statement is its own speaker).",
+)
+@click.option(
+    "--groups",
+    "only_groups",
+    multiple=True,
+    help="Only these groups (repeat or comma-separate), e.g. --groups Republican,Democratic.",
+)
+@click.option(
+    "--speaker-group-policy",
+    type=click.Choice(["error", "first", "split"]),
+    default="error",
+    show_default=True,
+    help="A speaker found in several groups: stop with an error, count them in the group of their first statement, or once per group.",
+)
+@click.option(
+    "--window",
+    default=None,
+    help="Partisanship per window of divergence drift: statements (50) or a span of time (90D, 2W, 6M, 4Y).",
+)
+@click.option(
+    "--step",
+    default=None,
+    help="Step between windows, same kind as --window (default: the window, no overlap).",
+)
 @replicate_options(
     bootstrap=dict(help="Bootstrap replicates (speakers resampled within groups)."),
     permutations=dict(help="Shuffled-label replicates (labels permuted over speakers)."),
 )
-@click.option("--stance-col", default=None, help="Also compare hand-coded stances (labels or numeric scores) between groups.")
-@click.option("--target-col", default=None, help="With --stance-col: what the stance is about (one comparison per target).")
-@click.option("--stance-kind", type=click.Choice(["auto", "label", "score"]), default="auto", show_default=True, help="Stance labels or numeric scores (auto: scores when every value is a number).")
+@click.option(
+    "--stance-col",
+    default=None,
+    help="Also compare hand-coded stances (labels or numeric scores) between groups.",
+)
+@click.option(
+    "--target-col",
+    default=None,
+    help="With --stance-col: what the stance is about (one comparison per target).",
+)
+@click.option(
+    "--stance-kind",
+    type=click.Choice(["auto", "label", "score"]),
+    default="auto",
+    show_default=True,
+    help="Stance labels or numeric scores (auto: scores when every value is a number).",
+)
 @vectorizer_options
 @output_options
 @handle_errors
-def partisanship_cmd(corpus: CorpusSpec, speaker_col: Optional[str], only_groups: Tuple[str, ...],
-                     speaker_group_policy: str, window: Optional[str], step: Optional[str], replicates: Replicates,
-                     stance_col: Optional[str], target_col: Optional[str], stance_kind: str,
-                     vectorizer: VectorizerSpec, out: Outputs) -> None:
+def partisanship_cmd(
+    corpus: CorpusSpec,
+    speaker_col: Optional[str],
+    only_groups: Tuple[str, ...],
+    speaker_group_policy: str,
+    window: Optional[str],
+    step: Optional[str],
+    replicates: Replicates,
+    stance_col: Optional[str],
+    target_col: Optional[str],
+    stance_kind: str,
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
     """Partisanship of the groups' speech in CORPUS: plug-in and leave-out estimates.
 
     The expected posterior that a listener puts on a speaker's true group after one phrase
@@ -152,27 +213,40 @@ def partisanship_cmd(corpus: CorpusSpec, speaker_col: Optional[str], only_groups
         c = c.filter(groups=wanted)
     c.require_groups(2)
     if speaker_col is not None and speaker_col not in c.frame.columns:
-        raise DataError(f"--speaker-col: no column {speaker_col!r}; columns: {', '.join(map(repr, c.frame.columns))}")
+        raise DataError(
+            f"--speaker-col: no column {speaker_col!r}; columns: {', '.join(map(repr, c.frame.columns))}"
+        )
     rep = replicates
     stances = None
     if target_col is not None and stance_col is None:
         raise click.UsageError("--target-col needs --stance-col")
     if stance_col is not None:
         progress.step("stance divergence")
-        stances = stance_divergence(c, stance_col, target_col, kind=stance_kind, **rep.kwargs(), n_jobs=out.jobs)
+        stances = stance_divergence(
+            c, stance_col, target_col, kind=stance_kind, **rep.kwargs(), n_jobs=out.jobs
+        )
         progress.done()
         echo_notes(stances.notes)
-    common = dict(speakers=speaker_col, **rep.kwargs(), n_jobs=out.jobs, vectorizer=vectorizer.make(out.jobs),
-                  speaker_group_policy=speaker_group_policy)
+    common = dict(
+        speakers=speaker_col,
+        **rep.kwargs(),
+        n_jobs=out.jobs,
+        vectorizer=vectorizer.make(out.jobs),
+        speaker_group_policy=speaker_group_policy,
+    )
     tables: Dict[str, Optional[pd.DataFrame]] = {}
     if window is not None:
-        progress.step(f"partisanship per window of {window}, {rep.bootstrap} + {rep.permutations} replicates each")
+        progress.step(
+            f"partisanship per window of {window}, {rep.bootstrap} + {rep.permutations} replicates each"
+        )
         result: Any = partisanship_over_time(c, window=window, step=step, **common)
         tables["partisanship"] = result.table
     else:
         if step is not None:
             raise click.UsageError("--step needs --window")
-        progress.step(f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} shuffled-label replicates")
+        progress.step(
+            f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} shuffled-label replicates"
+        )
         result = partisanship(c, **common)
         tables["partisanship"] = result.table
         tables["groups"] = result.by_group
@@ -182,10 +256,21 @@ def partisanship_cmd(corpus: CorpusSpec, speaker_col: Optional[str], only_groups
     if stances is not None:
         tables["stances"] = stances.table
         tables["stance_distributions"] = stances.distributions
-    params = dict(corpus=corpus.names, speaker_col=speaker_col, groups=wanted or None,
-                  speaker_group_policy=speaker_group_policy, window=window, step=step, **rep.manifest(),
-                  stance_col=stance_col, target_col=target_col, stance_kind=stance_kind, **vectorizer.manifest(),
-                  plot=out.plot, columns=c.columns)
+    params = dict(
+        corpus=corpus.names,
+        speaker_col=speaker_col,
+        groups=wanted or None,
+        speaker_group_policy=speaker_group_policy,
+        window=window,
+        step=step,
+        **rep.manifest(),
+        stance_col=stance_col,
+        target_col=target_col,
+        stance_kind=stance_kind,
+        **vectorizer.manifest(),
+        plot=out.plot,
+        columns=c.columns,
+    )
 
     def report() -> str:
         return render(result) + ("" if stances is None else "\n\n" + render_stances(stances))

@@ -29,51 +29,124 @@ def _resolve_doc(value: str, ids: List[str]) -> Any:
     except ValueError:
         raise click.BadParameter(f"no document with id {value!r}", param_hint="--dir") from None
     if not -len(ids) <= i < len(ids):
-        raise click.BadParameter(f"document index {i} outside the {len(ids)} documents", param_hint="--dir")
+        raise click.BadParameter(
+            f"document index {i} outside the {len(ids)} documents", param_hint="--dir"
+        )
     return i
 
 
-def render(docs: pd.DataFrame, groups: Optional[pd.DataFrame], dists: Optional[pd.DataFrame], header: str, pos: str, lo: str, hi: str) -> str:
+def render(
+    docs: pd.DataFrame,
+    groups: Optional[pd.DataFrame],
+    dists: Optional[pd.DataFrame],
+    header: str,
+    pos: str,
+    lo: str,
+    hi: str,
+) -> str:
     lines = [header, ""]
     d = docs.sort_values(pos)
     w = max(8, min(40, max(len(str(x)) for x in d["document"])))
     lines.append(f"{'document':<{w}} {'position':>9} {'interval':>21}")
     for r in d.itertuples():
-        lines.append(f"{str(r.document)[:w]:<{w}} {getattr(r, pos):>9.3f} [{getattr(r, lo):>8.3f}, {getattr(r, hi):>8.3f}]")
+        lines.append(
+            f"{str(r.document)[:w]:<{w}} {getattr(r, pos):>9.3f} [{getattr(r, lo):>8.3f}, {getattr(r, hi):>8.3f}]"
+        )
     if groups is not None:
         g = groups.sort_values("theta")
         glo, ghi = ("boot_low", "boot_high") if "boot_low" in g.columns else ("ci_low", "ci_high")
         lines += ["", f"{'group':<{w}} {'n':>4} {'mean':>9} {'interval':>21}"]
         for r in g.itertuples():
-            lines.append(f"{str(r.group)[:w]:<{w}} {r.n:>4} {r.theta:>9.3f} [{getattr(r, glo):>8.3f}, {getattr(r, ghi):>8.3f}]")
+            lines.append(
+                f"{str(r.group)[:w]:<{w}} {r.n:>4} {r.theta:>9.3f} [{getattr(r, glo):>8.3f}, {getattr(r, ghi):>8.3f}]"
+            )
     if dists is not None and len(dists):
-        dlo, dhi = ("boot_low", "boot_high") if "boot_low" in dists.columns else ("ci_low", "ci_high")
+        dlo, dhi = (
+            ("boot_low", "boot_high") if "boot_low" in dists.columns else ("ci_low", "ci_high")
+        )
         lines += ["", "distance between group means (b - a)"]
         for r in dists.itertuples():
-            lines.append(f"  {r.group_a} -> {r.group_b}: {r.distance:7.3f} [{getattr(r, dlo):.3f}, {getattr(r, dhi):.3f}]")
+            lines.append(
+                f"  {r.group_a} -> {r.group_b}: {r.distance:7.3f} [{getattr(r, dlo):.3f}, {getattr(r, dhi):.3f}]"
+            )
     return "\n".join(lines)
 
 
 @click.command("scale")
 @corpus_options
-@click.option("--method", type=click.Choice(["wordfish", "wordscores"]), default="wordfish", show_default=True, help="Unsupervised Wordfish, or Wordscores from reference texts.")
-@click.option("--dir", "dir_docs", nargs=2, default=None, help="Wordfish: two document ids (or 0-based indices) A B so that A's position < B's.")
-@click.option("--solver", type=click.Choice(["quanteda", "converged"]), default="quanteda", show_default=True, help="Wordfish procedure: quanteda's (published numbers) or run to convergence.")
-@click.option("--dispersion", type=click.Choice(["poisson", "quasipoisson"]), default="poisson", show_default=True, help="Wordfish dispersion.")
+@click.option(
+    "--method",
+    type=click.Choice(["wordfish", "wordscores"]),
+    default="wordfish",
+    show_default=True,
+    help="Unsupervised Wordfish, or Wordscores from reference texts.",
+)
+@click.option(
+    "--dir",
+    "dir_docs",
+    nargs=2,
+    default=None,
+    help="Wordfish: two document ids (or 0-based indices) A B so that A's position < B's.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice(["quanteda", "converged"]),
+    default="quanteda",
+    show_default=True,
+    help="Wordfish procedure: quanteda's (published numbers) or run to convergence.",
+)
+@click.option(
+    "--dispersion",
+    type=click.Choice(["poisson", "quasipoisson"]),
+    default="poisson",
+    show_default=True,
+    help="Wordfish dispersion.",
+)
 @replicate_options(
-    "bootstrap", "seed", "ci",
-    bootstrap=dict(default=0, help="Wordfish parametric bootstrap replicates (intervals for documents and groups)."),
+    "bootstrap",
+    "seed",
+    "ci",
+    bootstrap=dict(
+        default=0,
+        help="Wordfish parametric bootstrap replicates (intervals for documents and groups).",
+    ),
     seed=dict(help="Bootstrap seed: same seed, same numbers, any --jobs."),
 )
-@click.option("--ref-col", default=None, help="Wordscores: column with the reference positions (empty for texts to score).")
-@click.option("--rescaling", type=click.Choice(["none", "lbg", "mv"]), default="lbg", show_default=True, help="Wordscores rescaling.")
-@click.option("--smooth", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Wordscores: pseudo-count added to reference counts.")
+@click.option(
+    "--ref-col",
+    default=None,
+    help="Wordscores: column with the reference positions (empty for texts to score).",
+)
+@click.option(
+    "--rescaling",
+    type=click.Choice(["none", "lbg", "mv"]),
+    default="lbg",
+    show_default=True,
+    help="Wordscores rescaling.",
+)
+@click.option(
+    "--smooth",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Wordscores: pseudo-count added to reference counts.",
+)
 @vectorizer_options
 @output_options
 @handle_errors
-def scale_cmd(corpus: CorpusSpec, method: str, dir_docs: Optional[Tuple[str, str]], solver: str, dispersion: str,
-              replicates: Replicates, ref_col: Optional[str], rescaling: str, smooth: float,
-              vectorizer: VectorizerSpec, out: Outputs) -> None:
+def scale_cmd(
+    corpus: CorpusSpec,
+    method: str,
+    dir_docs: Optional[Tuple[str, str]],
+    solver: str,
+    dispersion: str,
+    replicates: Replicates,
+    ref_col: Optional[str],
+    rescaling: str,
+    smooth: float,
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
     """Place the documents of CORPUS on one dimension (Wordfish or Wordscores).
 
     Prints each document's position with its interval, group means with intervals and the
@@ -104,8 +177,14 @@ def scale_cmd(corpus: CorpusSpec, method: str, dir_docs: Optional[Tuple[str, str
     tables: Dict[str, Any] = {}
     features = None
     group_table = dist_table = None
-    params: Dict[str, Any] = dict(corpus=corpus.names, method=method, ci=rep.ci, **vectorizer.manifest(),
-                                  plot=out.plot, columns=c.columns)
+    params: Dict[str, Any] = dict(
+        corpus=corpus.names,
+        method=method,
+        ci=rep.ci,
+        **vectorizer.manifest(),
+        plot=out.plot,
+        columns=c.columns,
+    )
     if method == "wordfish":
         if ref_col:
             raise click.UsageError("--ref-col applies to --method wordscores")
@@ -113,7 +192,9 @@ def scale_cmd(corpus: CorpusSpec, method: str, dir_docs: Optional[Tuple[str, str
         if dir_docs:
             dir_ab = tuple(_resolve_doc(v, ids) for v in dir_docs)
         progress.step(f"Wordfish on {X.shape[0]} documents x {X.shape[1]} features")
-        m = Wordfish(dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed)
+        m = Wordfish(
+            dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed
+        )
         m.fit(X, doc_names=ids, feature_names=vocab, bootstrap=rep.bootstrap)
         progress.done()
         docs = m.documents(rep.ci)
@@ -124,18 +205,39 @@ def scale_cmd(corpus: CorpusSpec, method: str, dir_docs: Optional[Tuple[str, str
         if use_groups:
             group_table = m.group_positions(group_list, rep.ci)
             dist_table = m.group_distances(group_list, rep.ci)
-        header = (f"Wordfish ({solver}, {dispersion}): {X.shape[0]} documents, {X.shape[1]} features; "
-                  f"{m.n_iter_} iterations, {'converged' if m.converged_ else 'NOT converged'}; "
-                  f"direction {m.doc_names_[m.dir_[0]]} < {m.doc_names_[m.dir_[1]]}; intervals: "
-                  + (f"parametric bootstrap ({rep.bootstrap}, seed {rep.seed})" if rep.bootstrap else "Hessian standard errors"))
-        params.update(dir=list(dir_docs) if dir_docs else None, solver=solver, dispersion=dispersion,
-                      bootstrap=rep.bootstrap, seed=rep.seed)
-        tables = {"documents": docs, "groups": group_table, "distances": dist_table, "features": features}
+        header = (
+            f"Wordfish ({solver}, {dispersion}): {X.shape[0]} documents, {X.shape[1]} features; "
+            f"{m.n_iter_} iterations, {'converged' if m.converged_ else 'NOT converged'}; "
+            f"direction {m.doc_names_[m.dir_[0]]} < {m.doc_names_[m.dir_[1]]}; intervals: "
+            + (
+                f"parametric bootstrap ({rep.bootstrap}, seed {rep.seed})"
+                if rep.bootstrap
+                else "Hessian standard errors"
+            )
+        )
+        params.update(
+            dir=list(dir_docs) if dir_docs else None,
+            solver=solver,
+            dispersion=dispersion,
+            bootstrap=rep.bootstrap,
+            seed=rep.seed,
+        )
+        tables = {
+            "documents": docs,
+            "groups": group_table,
+            "distances": dist_table,
+            "features": features,
+        }
     else:
         if not ref_col:
-            raise click.UsageError("--method wordscores needs --ref-col (the column of reference positions)")
+            raise click.UsageError(
+                "--method wordscores needs --ref-col (the column of reference positions)"
+            )
         if ref_col not in frame.columns:
-            raise click.BadParameter(f"no column {ref_col!r}; columns: {', '.join(map(str, c.frame.columns))}", param_hint="--ref-col")
+            raise click.BadParameter(
+                f"no column {ref_col!r}; columns: {', '.join(map(str, c.frame.columns))}",
+                param_hint="--ref-col",
+            )
         y = pd.to_numeric(frame[ref_col], errors="coerce").to_numpy(dtype=float)
         resc = None if rescaling == "none" else rescaling
         ws = Wordscores(smooth=smooth, rescaling=resc).fit(X, y, doc_names=ids, feature_names=vocab)
@@ -146,15 +248,26 @@ def scale_cmd(corpus: CorpusSpec, method: str, dir_docs: Optional[Tuple[str, str
         lo, hi = (f"{pos}_low", f"{pos}_high") if resc else ("ci_low", "ci_high")
         if use_groups:
             group_table = ws.group_positions(group_list, rep.ci, rescaling=resc)
-        header = (f"Wordscores ({int((~np.isnan(y)).sum())} reference texts, rescaling {rescaling}, smooth {smooth:g}): "
-                  f"{X.shape[0]} documents, {int((~np.isnan(ws.wordscores_)).sum())} scored words")
+        header = (
+            f"Wordscores ({int((~np.isnan(y)).sum())} reference texts, rescaling {rescaling}, smooth {smooth:g}): "
+            f"{X.shape[0]} documents, {int((~np.isnan(ws.wordscores_)).sum())} scored words"
+        )
         params.update(ref_col=ref_col, rescaling=rescaling, smooth=smooth)
         words = pd.DataFrame({"feature": vocab, "score": ws.wordscores_}).dropna()
         tables = {"documents": docs, "groups": group_table, "wordscores": words}
 
-    out.emit(lambda: render(docs, group_table, dist_table, header, pos, lo, hi), tables, "scale", params,
-             rep.seed, c.sources)
+    out.emit(
+        lambda: render(docs, group_table, dist_table, header, pos, lo, hi),
+        tables,
+        "scale",
+        params,
+        rep.seed,
+        c.sources,
+    )
     from ..plot import scaling_plot
 
-    out.draw(lambda path: scaling_plot(docs, path, position=pos, interval=(lo, hi), groups=group_table,
-                                       features=features))
+    out.draw(
+        lambda path: scaling_plot(
+            docs, path, position=pos, interval=(lo, hi), groups=group_table, features=features
+        )
+    )

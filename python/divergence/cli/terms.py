@@ -18,16 +18,54 @@ from ._options import (
 
 @click.command("terms")
 @corpus_options
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Terms per side of each pair.")
-@click.option("--pairs", type=click.Choice(["all", "rest"]), default="all", show_default=True, help="Every pair of groups, or each group against the rest.")
-@click.option("--prior", type=click.FloatRange(min=0, min_open=True), default=500.0, show_default=True, help="Total pseudo-count alpha0 of the informative Dirichlet prior.")
-@click.option("--variance", type=click.Choice(["monroe", "full"]), default="monroe", show_default=True, help="Log-odds variance form.")
-@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True, help="Ignore terms used fewer times in the pair.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Terms per side of each pair.",
+)
+@click.option(
+    "--pairs",
+    type=click.Choice(["all", "rest"]),
+    default="all",
+    show_default=True,
+    help="Every pair of groups, or each group against the rest.",
+)
+@click.option(
+    "--prior",
+    type=click.FloatRange(min=0, min_open=True),
+    default=500.0,
+    show_default=True,
+    help="Total pseudo-count alpha0 of the informative Dirichlet prior.",
+)
+@click.option(
+    "--variance",
+    type=click.Choice(["monroe", "full"]),
+    default="monroe",
+    show_default=True,
+    help="Log-odds variance form.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Ignore terms used fewer times in the pair.",
+)
 @vectorizer_options
 @output_options
 @handle_errors
-def terms_cmd(corpus: CorpusSpec, top: int, pairs: str, prior: float, variance: str, min_count: int,
-              vectorizer: VectorizerSpec, out: Outputs) -> None:
+def terms_cmd(
+    corpus: CorpusSpec,
+    top: int,
+    pairs: str,
+    prior: float,
+    variance: str,
+    min_count: int,
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
     """Distinguishing terms between groups: log-odds with an informative Dirichlet prior
     (Monroe, Colaresi and Quinn 2008), z-scores, counts and each term's share of the JSD."""
     from .. import distinguishing_terms
@@ -39,16 +77,36 @@ def terms_cmd(corpus: CorpusSpec, top: int, pairs: str, prior: float, variance: 
     vec = vectorizer.make(out.jobs)
     progress.step(f"tokenising {len(c)} statements")
     X = vec.fit_transform(list(c.text))
-    table = distinguishing_terms(X, c.group_codes, c.group_names, list(vec.get_feature_names_out()), pairs=pairs,
-                                 top=top, alpha0=prior, variance=variance, min_count=min_count)
+    table = distinguishing_terms(
+        X,
+        c.group_codes,
+        c.group_names,
+        list(vec.get_feature_names_out()),
+        pairs=pairs,
+        top=top,
+        alpha0=prior,
+        variance=variance,
+        min_count=min_count,
+    )
     progress.done()
-    params = dict(corpus=corpus.names, top=top, pairs=pairs, prior=prior, variance=variance, min_count=min_count)
-    out.emit(lambda: render(table, prior, variance), {"terms": table}, "terms", params, None, c.sources)
+    params = dict(
+        corpus=corpus.names,
+        top=top,
+        pairs=pairs,
+        prior=prior,
+        variance=variance,
+        min_count=min_count,
+    )
+    out.emit(
+        lambda: render(table, prior, variance), {"terms": table}, "terms", params, None, c.sources
+    )
 
 
 def render(table: pd.DataFrame, prior: float, variance: str) -> str:
     """Per pair, the terms typical of each side with their |z|."""
-    lines = [f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance); each side lists the terms typical of that group"]
+    lines = [
+        f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance); each side lists the terms typical of that group"
+    ]
     for (ga, gb), sub in table.groupby(["group_a", "group_b"], sort=False):
         lines.append(f"{ga} vs {gb}")
         for side in (ga, gb):

@@ -33,7 +33,9 @@ def parse_k(text: str) -> List[int]:
         try:
             out.append(int(part))
         except ValueError:
-            raise click.BadParameter(f"not an integer: {part!r} (give e.g. 10 or 5,10,20)", param_hint="--k") from None
+            raise click.BadParameter(
+                f"not an integer: {part!r} (give e.g. 10 or 5,10,20)", param_hint="--k"
+            ) from None
     if not out:
         raise click.BadParameter("give a number of topics, e.g. 10 or 5,10,20", param_hint="--k")
     if len(set(out)) != len(out):
@@ -43,11 +45,19 @@ def parse_k(text: str) -> List[int]:
 
 def render_selection(table: Any, chosen: int) -> str:
     metric = table["heldout_metric"].iloc[0].replace("_", " ")
-    lines = [f"choosing k: {table.attrs.get('n_train')} training / {table.attrs.get('n_heldout')} held-out statements"]
+    lines = [
+        f"choosing k: {table.attrs.get('n_train')} training / {table.attrs.get('n_heldout')} held-out statements"
+    ]
     lines.append(f"{'k':>4} {'held-out ' + metric:>28} {'coherence (NPMI)':>17} {'min':>7}")
     for r in table.itertuples():
-        mark = "  <- chosen" if r.k == chosen else ("" if r.within_tolerance else "  (held-out fit outside tolerance)")
-        lines.append(f"{r.k:>4} {r.heldout:>28.4f} {r.coherence:>17.3f} {r.coherence_min:>7.3f}{mark}")
+        mark = (
+            "  <- chosen"
+            if r.k == chosen
+            else ("" if r.within_tolerance else "  (held-out fit outside tolerance)")
+        )
+        lines.append(
+            f"{r.k:>4} {r.heldout:>28.4f} {r.coherence:>17.3f} {r.coherence_min:>7.3f}{mark}"
+        )
     lines.append(f"rule: {table.attrs.get('rule')}; picks k={chosen}")
     return "\n".join(lines)
 
@@ -68,7 +78,9 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         lines.append(f"      top: {' '.join(model.top_words_[t][:8])}")
     lines.append("")
     ci = int(round(s["ci"] * 100))
-    lines.append(f"prevalence (mean topic share of each group's statements, {ci}% bootstrap interval)")
+    lines.append(
+        f"prevalence (mean topic share of each group's statements, {ci}% bootstrap interval)"
+    )
     names = result.groups
     w = max(8, max(len(g) for g in names))
     lines.append(f"{'topic':<10}" + "".join(f" {g[:w]:>{w + 10}}" for g in names))
@@ -77,7 +89,11 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         cells = []
         for g in names:
             r = P[(P["group"] == g) & (P["topic"] == t)].iloc[0]
-            iv = f"[{fmt_value(r.ci_low, 2)},{fmt_value(r.ci_high, 2)}]" if not np.isnan(r.ci_low) else ""
+            iv = (
+                f"[{fmt_value(r.ci_low, 2)},{fmt_value(r.ci_high, 2)}]"
+                if not np.isnan(r.ci_low)
+                else ""
+            )
             cells.append(f" {fmt_value(r.prevalence, 2) + ' ' + iv:>{w + 10}}")
         lines.append(f"{'topic' + str(t):<10}" + "".join(cells))
     div = result.divergence.table
@@ -85,7 +101,9 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         lines.append("")
         lines.append(f"divergence of topic prevalence: {m}")
         t = div[div["metric"] == m]
-        lines.append(f"  {'pair':<24} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}")
+        lines.append(
+            f"  {'pair':<24} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
+        )
         for r in t.itertuples():
             iv = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
@@ -107,7 +125,11 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         flip = sub["group_a"].iloc[0] != a
         lines.append(f"  {a} vs {b}")
         for r in sub.itertuples():
-            d, lo, hi = (r.difference, r.ci_low, r.ci_high) if not flip else (-r.difference, -r.ci_high, -r.ci_low)
+            d, lo, hi = (
+                (r.difference, r.ci_low, r.ci_high)
+                if not flip
+                else (-r.difference, -r.ci_high, -r.ci_low)
+            )
             wa, wb = (r.words_a, r.words_b) if not flip else (r.words_b, r.words_a)
             lines.append(
                 f"    {r.label}: share {r.share:.0%}, difference {d:+.3f} [{fmt_value(lo)}, {fmt_value(hi)}], p {fmt_value(r.p_value, 4)}, "
@@ -120,27 +142,107 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
 
 @click.command("topics")
 @corpus_options
-@click.option("--k", "k_text", default="10", show_default=True, help="Number of topics, or candidates such as 5,10,20 (compared by held-out fit and coherence; the chosen k is used).")
-@click.option("--method", type=click.Choice(["lda", "nmf"]), default="lda", show_default=True, help="Latent Dirichlet allocation or non-negative matrix factorisation (scikit-learn).")
-@click.option("--max-iter", type=click.IntRange(min=1), default=None, help="Passes over the data (default: 30 for lda, 300 for nmf).")
-@metric_options("Metric(s) for the prevalence and within-topic divergences (repeat or comma-separate; 'all').",
-                "Log base for log metrics (default: natural log, nats).")
-@replicate_options("bootstrap", "permutations", "ci", "seed",
-                   seed=dict(help="Random seed: same seed, same topics and numbers, any --jobs."))
-@click.option("--top-words", type=click.IntRange(min=2), default=10, show_default=True, help="Top words per topic (labels, coherence, tables).")
-@click.option("--top-topics", type=click.IntRange(min=1), default=3, show_default=True, help="Differing topics shown per pair of groups.")
-@click.option("--pair", nargs=2, default=None, help="Show only this pair of groups in the report, e.g. --pair ARM AZE.")
-@click.option("--holdout", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.2, show_default=True, help="With several --k: share of statements held out to score each k.")
-@click.option("--tolerance", type=click.FloatRange(min=0), default=0.05, show_default=True, help="With several --k: held-out scores within this share of the best count as equal; coherence decides.")
-@click.option("--save", "save_path", type=click.Path(dir_okay=False), default=None, help="Save the fitted model (joblib) for later runs.")
-@click.option("--load", "load_path", type=click.Path(exists=True, dir_okay=False), default=None, help="Reuse a saved model (its vocabulary and topics) instead of fitting one. Load only files you trust.")
+@click.option(
+    "--k",
+    "k_text",
+    default="10",
+    show_default=True,
+    help="Number of topics, or candidates such as 5,10,20 (compared by held-out fit and coherence; the chosen k is used).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(["lda", "nmf"]),
+    default="lda",
+    show_default=True,
+    help="Latent Dirichlet allocation or non-negative matrix factorisation (scikit-learn).",
+)
+@click.option(
+    "--max-iter",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Passes over the data (default: 30 for lda, 300 for nmf).",
+)
+@metric_options(
+    "Metric(s) for the prevalence and within-topic divergences (repeat or comma-separate; 'all').",
+    "Log base for log metrics (default: natural log, nats).",
+)
+@replicate_options(
+    "bootstrap",
+    "permutations",
+    "ci",
+    "seed",
+    seed=dict(help="Random seed: same seed, same topics and numbers, any --jobs."),
+)
+@click.option(
+    "--top-words",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="Top words per topic (labels, coherence, tables).",
+)
+@click.option(
+    "--top-topics",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Differing topics shown per pair of groups.",
+)
+@click.option(
+    "--pair",
+    nargs=2,
+    default=None,
+    help="Show only this pair of groups in the report, e.g. --pair ARM AZE.",
+)
+@click.option(
+    "--holdout",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.2,
+    show_default=True,
+    help="With several --k: share of statements held out to score each k.",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0),
+    default=0.05,
+    show_default=True,
+    help="With several --k: held-out scores within this share of the best count as equal; coherence decides.",
+)
+@click.option(
+    "--save",
+    "save_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Save the fitted model (joblib) for later runs.",
+)
+@click.option(
+    "--load",
+    "load_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Reuse a saved model (its vocabulary and topics) instead of fitting one. Load only files you trust.",
+)
 @vectorizer_options
 @output_options
 @handle_errors
-def topics_cmd(corpus: CorpusSpec, k_text: str, method: str, max_iter: Optional[int], metrics: Tuple[str, ...],
-               base: Optional[float], alpha: float, replicates: Replicates, top_words: int, top_topics: int,
-               pair: Optional[Tuple[str, str]], holdout: float, tolerance: float, save_path: Optional[str],
-               load_path: Optional[str], vectorizer: VectorizerSpec, out: Outputs) -> None:
+def topics_cmd(
+    corpus: CorpusSpec,
+    k_text: str,
+    method: str,
+    max_iter: Optional[int],
+    metrics: Tuple[str, ...],
+    base: Optional[float],
+    alpha: float,
+    replicates: Replicates,
+    top_words: int,
+    top_topics: int,
+    pair: Optional[Tuple[str, str]],
+    holdout: float,
+    tolerance: float,
+    save_path: Optional[str],
+    load_path: Optional[str],
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
     """Topic model of CORPUS and where the groups differ in topic space.
 
     Fits LDA (or NMF) on the statements, labels the topics by their top words, and reports
@@ -157,10 +259,14 @@ def topics_cmd(corpus: CorpusSpec, k_text: str, method: str, max_iter: Optional[
     if save_path and load_path:
         raise click.UsageError("give --save or --load, not both")
     if load_path and len(ks) > 1:
-        raise click.UsageError("--k with several candidates fits new models; it cannot be combined with --load")
+        raise click.UsageError(
+            "--k with several candidates fits new models; it cannot be combined with --load"
+        )
     for k in ks:
         if k < 2:
-            raise click.BadParameter(f"a topic model needs at least 2 topics, got {k}", param_hint="--k")
+            raise click.BadParameter(
+                f"a topic model needs at least 2 topics, got {k}", param_hint="--k"
+            )
     if pair is not None and pair[0] == pair[1]:
         raise click.BadParameter("give two different groups", param_hint="--pair")
     c = corpus.load()
@@ -169,26 +275,45 @@ def topics_cmd(corpus: CorpusSpec, k_text: str, method: str, max_iter: Optional[
         known = set(c.groups)
         for g in pair:
             if g not in known:
-                raise click.BadParameter(f"no group {g!r} in the corpus (groups: {', '.join(sorted(known))})", param_hint="--pair")
-    sw = "english" if vectorizer.stop_words is None else (None if vectorizer.stop_words.lower() == "none" else vectorizer.stop_words)
+                raise click.BadParameter(
+                    f"no group {g!r} in the corpus (groups: {', '.join(sorted(known))})",
+                    param_hint="--pair",
+                )
+    sw = (
+        "english"
+        if vectorizer.stop_words is None
+        else (None if vectorizer.stop_words.lower() == "none" else vectorizer.stop_words)
+    )
     rep = replicates
     texts = list(c.text)
     selection = None
     if load_path:
         model = TopicModel.load(load_path)
         if getattr(model, "vectorizer_", None) is None:
-            raise ValueError(f"{load_path}: the model was fitted on a count matrix, not on statements; refit with divergence topics --save")
+            raise ValueError(
+                f"{load_path}: the model was fitted on a count matrix, not on statements; refit with divergence topics --save"
+            )
         given = given_on_command_line("k_text", "method", "max_iter")
         if "k_text" in given and ks[0] != model.k:
-            raise click.UsageError(f"--k {ks[0]} differs from the loaded model's k={model.k}; drop --k or refit")
+            raise click.UsageError(
+                f"--k {ks[0]} differs from the loaded model's k={model.k}; drop --k or refit"
+            )
         if "method" in given and method != model.method:
-            raise click.UsageError(f"--method {method} differs from the loaded model's method {model.method}; drop --method or refit")
+            raise click.UsageError(
+                f"--method {method} differs from the loaded model's method {model.method}; drop --method or refit"
+            )
         if given_on_command_line(*VECTORIZER_PARAMS):
             vec = vectorizer.make(out.jobs, stop_words=sw)
             progress.step("checking the vocabulary against the loaded model")
             vec.fit(texts)
-            model.check_vocabulary(list(vec.get_feature_names_out()), what="this corpus (with these vectorizer options)")
-        click.echo(f"note: using the model in {load_path} (k={model.k}, {model.method}, {model.n_features_in_} terms)", err=True)
+            model.check_vocabulary(
+                list(vec.get_feature_names_out()),
+                what="this corpus (with these vectorizer options)",
+            )
+        click.echo(
+            f"note: using the model in {load_path} (k={model.k}, {model.method}, {model.n_features_in_} terms)",
+            err=True,
+        )
     else:
         vec = vectorizer.make(out.jobs, stop_words=sw)
         progress.step(f"tokenising {len(c)} statements")
@@ -199,15 +324,44 @@ def topics_cmd(corpus: CorpusSpec, k_text: str, method: str, max_iter: Optional[
         vocab = list(vec.get_feature_names_out())
         k = ks[0]
         if len(ks) > 1:
-            progress.step(f"fitting k = {', '.join(map(str, ks))} on a {1 - holdout:.0%} training split")
-            selection, k = select_k(X, ks, method=method, seed=rep.seed, holdout=holdout, tolerance=tolerance,
-                                    n_jobs=out.jobs, max_iter=max_iter, n_top_words=top_words)
+            progress.step(
+                f"fitting k = {', '.join(map(str, ks))} on a {1 - holdout:.0%} training split"
+            )
+            selection, k = select_k(
+                X,
+                ks,
+                method=method,
+                seed=rep.seed,
+                holdout=holdout,
+                tolerance=tolerance,
+                n_jobs=out.jobs,
+                max_iter=max_iter,
+                n_top_words=top_words,
+            )
         progress.step(f"fitting {method} with k={k}")
-        model = TopicModel(k=k, method=method, seed=rep.seed, max_iter=max_iter, n_jobs=out.jobs, n_top_words=top_words)
+        model = TopicModel(
+            k=k,
+            method=method,
+            seed=rep.seed,
+            max_iter=max_iter,
+            n_jobs=out.jobs,
+            n_top_words=top_words,
+        )
         model._fit_counts(X, vocab, vec)
-    progress.step(f"comparing groups: {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates")
-    result = compare_topics(model, c, metric=metric_list, base=base, alpha=alpha, **rep.kwargs(), n_jobs=out.jobs,
-                            top_words=top_words, progress=progress.bar)
+    progress.step(
+        f"comparing groups: {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates"
+    )
+    result = compare_topics(
+        model,
+        c,
+        metric=metric_list,
+        base=base,
+        alpha=alpha,
+        **rep.kwargs(),
+        n_jobs=out.jobs,
+        top_words=top_words,
+        progress=progress.bar,
+    )
     progress.done()
     echo_notes(result.notes)
     if save_path:
@@ -220,10 +374,25 @@ def topics_cmd(corpus: CorpusSpec, k_text: str, method: str, max_iter: Optional[
         "topics": model.describe(),
         "selection": selection,
     }
-    params = dict(corpus=corpus.names, k=ks, chosen_k=model.k, method=model.method,
-                  max_iter=model.max_iter, metrics=metric_list, base=base, alpha=alpha, **rep.manifest(),
-                  top_words=top_words, holdout=holdout, tolerance=tolerance, load=load_path, save=save_path,
-                  **vectorizer.manifest(stop_words=sw), plot=out.plot, columns=c.columns)
+    params = dict(
+        corpus=corpus.names,
+        k=ks,
+        chosen_k=model.k,
+        method=model.method,
+        max_iter=model.max_iter,
+        metrics=metric_list,
+        base=base,
+        alpha=alpha,
+        **rep.manifest(),
+        top_words=top_words,
+        holdout=holdout,
+        tolerance=tolerance,
+        load=load_path,
+        save=save_path,
+        **vectorizer.manifest(stop_words=sw),
+        plot=out.plot,
+        columns=c.columns,
+    )
 
     def report() -> str:
         text = render(result, pairs=[tuple(pair)] if pair else None, top=top_topics)

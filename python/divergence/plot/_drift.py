@@ -23,8 +23,12 @@ def _x(sub: pd.DataFrame) -> Any:
     return sub["window"].to_numpy()
 
 
-def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFrame] = None,
-               title: Optional[str] = None) -> Path:
+def drift_plot(
+    table: pd.DataFrame,
+    path: Any,
+    changepoints: Optional[pd.DataFrame] = None,
+    title: Optional[str] = None,
+) -> Path:
     """Line chart of ``value`` per curve over window midpoints (or window index), the bootstrap
     band (``ci_low``..``ci_high``) shaded, the null mean dashed, and change points (a frame with
     ``series`` and ``position`` columns, position = index of the window within its curve, as
@@ -55,9 +59,15 @@ def drift_plot(table: pd.DataFrame, path: Any, changepoints: Optional[pd.DataFra
         metric = table["metric"].iloc[0] if "metric" in table.columns and len(table) else "value"
         units = st.get("units", "")
         ax.set_ylabel(f"{metric}" + (f" ({units})" if units and units != "none" else ""))
-        ax.set_xlabel("window midpoint" if pd.api.types.is_datetime64_any_dtype(table["window_start"]) else "window")
+        ax.set_xlabel(
+            "window midpoint"
+            if pd.api.types.is_datetime64_any_dtype(table["window_start"])
+            else "window"
+        )
         mode = st.get("mode", "")
-        ax.set_title(title or f"drift ({mode}, window {st.get('window', '?')}, step {st.get('step', '?')})")
+        ax.set_title(
+            title or f"drift ({mode}, window {st.get('window', '?')}, step {st.get('step', '?')})"
+        )
         ax.grid(alpha=0.3)
         ax.legend(fontsize=FONT_SMALL, loc="best")
         fig.autofmt_xdate()

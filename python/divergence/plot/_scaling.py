@@ -14,9 +14,15 @@ from ._style import FONT_SMALL, FONT_TINY, colours, figure, save
 __all__ = ["scaling_plot"]
 
 
-def scaling_plot(documents: pd.DataFrame, path: Any, *, position: str = "theta",
-                 interval: Tuple[str, str] = ("ci_low", "ci_high"), groups: Optional[pd.DataFrame] = None,
-                 features: Optional[pd.DataFrame] = None) -> Path:
+def scaling_plot(
+    documents: pd.DataFrame,
+    path: Any,
+    *,
+    position: str = "theta",
+    interval: Tuple[str, str] = ("ci_low", "ci_high"),
+    groups: Optional[pd.DataFrame] = None,
+    features: Optional[pd.DataFrame] = None,
+) -> Path:
     """Documents in order of ``position`` (a column of ``documents``, e.g. Wordfish's
     ``theta`` or Wordscores' ``lbg``), with the ``interval`` columns as error bars; each group's
     mean (``groups``: Wordfish's or Wordscores' ``group_positions``) as a line in a band of its
@@ -25,7 +31,10 @@ def scaling_plot(documents: pd.DataFrame, path: Any, *, position: str = "theta",
     lo, hi = interval
     ncol = 2 if features is not None else 1
     n = len(documents)
-    with figure(path, 1, ncol, figsize=(6 * ncol, max(3.0, 0.25 * n + 1.0)), squeeze=False) as (fig, axes):
+    with figure(path, 1, ncol, figsize=(6 * ncol, max(3.0, 0.25 * n + 1.0)), squeeze=False) as (
+        fig,
+        axes,
+    ):
         ax = axes[0, 0]
         d = documents.sort_values(position).reset_index(drop=True)
         y = np.arange(n)
@@ -36,16 +45,25 @@ def scaling_plot(documents: pd.DataFrame, path: Any, *, position: str = "theta",
         ax.set_xlabel("position")
         ax.set_title("documents (and group means)")
         if groups is not None:
-            glo, ghi = ("boot_low", "boot_high") if "boot_low" in groups.columns else ("ci_low", "ci_high")
+            glo, ghi = (
+                ("boot_low", "boot_high") if "boot_low" in groups.columns else ("ci_low", "ci_high")
+            )
             for r, c in zip(groups.itertuples(), colours(len(groups))):
-                ax.axvspan(getattr(r, glo), getattr(r, ghi), alpha=0.15, color=c,
-                           label=f"{r.group} ({r.theta:.2f})")
+                ax.axvspan(
+                    getattr(r, glo),
+                    getattr(r, ghi),
+                    alpha=0.15,
+                    color=c,
+                    label=f"{r.group} ({r.theta:.2f})",
+                )
                 ax.axvline(r.theta, color=c, lw=1)
             ax.legend(fontsize=FONT_SMALL, loc="best")
         if features is not None:
             ax2 = axes[0, 1]
             ax2.scatter(features["beta"], features["psi"], s=4, alpha=0.4, color="gray")
-            top = features.reindex(features["beta"].abs().sort_values(ascending=False).index).head(20)
+            top = features.reindex(features["beta"].abs().sort_values(ascending=False).index).head(
+                20
+            )
             for r in top.itertuples():
                 ax2.annotate(str(r.feature), (r.beta, r.psi), fontsize=FONT_TINY)
             ax2.set_xlabel("beta (discrimination)")

@@ -25,7 +25,9 @@ SHADE = 0.2  # alpha of bands and spans
 def figure_format(path: Any) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in _FORMATS:
-        raise ValueError(f"plot: unsupported file type {suffix or '(none)'!r} for {path}; use .png, .svg or .pdf")
+        raise ValueError(
+            f"plot: unsupported file type {suffix or '(none)'!r} for {path}; use .png, .svg or .pdf"
+        )
     return _FORMATS[suffix]
 
 
@@ -69,9 +71,18 @@ def colours(n: int) -> List[Any]:
     return [cmap(i % cmap.N) for i in range(n)]
 
 
-def matrix_panel(fig: Any, ax: Any, values: np.ndarray, rows: Sequence[Any], cols: Sequence[Any], *,
-                 digits: int, fontsize: Optional[int] = None, tick_fontsize: Optional[int] = None,
-                 marks: Optional[np.ndarray] = None) -> Any:
+def matrix_panel(
+    fig: Any,
+    ax: Any,
+    values: np.ndarray,
+    rows: Sequence[Any],
+    cols: Sequence[Any],
+    *,
+    digits: int,
+    fontsize: Optional[int] = None,
+    tick_fontsize: Optional[int] = None,
+    marks: Optional[np.ndarray] = None,
+) -> Any:
     """A square group-by-group matrix as an image with its values written in the cells (and
     ``marks[i, j]`` after them) and a colour bar. The diagonal (a group against itself) is left
     blank so that it does not squash the colour scale."""
@@ -80,14 +91,26 @@ def matrix_panel(fig: Any, ax: Any, values: np.ndarray, rows: Sequence[Any], col
     finite = M[off & np.isfinite(M)]
     lo = float(finite.min()) if finite.size else 0.0
     hi = float(finite.max()) if finite.size else 1.0
-    im = ax.imshow(np.where(off, M, np.nan), cmap=MATRIX_CMAP, vmin=lo, vmax=hi if hi > lo else lo + 1e-12)
+    im = ax.imshow(
+        np.where(off, M, np.nan), cmap=MATRIX_CMAP, vmin=lo, vmax=hi if hi > lo else lo + 1e-12
+    )
     ticks = {} if tick_fontsize is None else {"fontsize": tick_fontsize}
-    ax.set_xticks(range(M.shape[1]), labels=[str(c) for c in cols], rotation=45, ha="right", **ticks)
+    ax.set_xticks(
+        range(M.shape[1]), labels=[str(c) for c in cols], rotation=45, ha="right", **ticks
+    )
     ax.set_yticks(range(M.shape[0]), labels=[str(r) for r in rows], **ticks)
     for i, j in zip(*np.nonzero(off & np.isfinite(M))):
         v = M[i, j]
         dark = v < lo + 0.6 * (hi - lo)  # light text on the dark end of viridis
         text = f"{v:.{digits}f}" + ("" if marks is None else str(marks[i, j]))
-        ax.text(j, i, text, ha="center", va="center", fontsize=fontsize or FONT, color="white" if dark else "black")
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=fontsize or FONT,
+            color="white" if dark else "black",
+        )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     return im
