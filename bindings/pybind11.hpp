@@ -93,7 +93,8 @@ void require_rows(const py::array& a, const char* name, int ndim = 2) {
         throw py::value_error(std::string(name) + ": columns must be contiguous (C order)");
     }
     if (ndim == 2 && a.strides(0) % item != 0) {
-        throw py::value_error(std::string(name) + ": row stride is not a multiple of the item size");
+        throw py::value_error(std::string(name) +
+                              ": row stride is not a multiple of the item size");
     }
     if (ndim == 1 && a.shape(0) > 1 && a.strides(0) != item) {
         throw py::value_error(std::string(name) + ": must be contiguous");

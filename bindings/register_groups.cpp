@@ -1,6 +1,5 @@
 // Bindings for group comparison (observed, bootstrap and permutation K x K matrices).
 #include "divergence/groups.hpp"
-
 #include "pybind11.hpp"
 
 namespace {
@@ -13,9 +12,9 @@ using namespace divergence_py;
 void register_groups(py::module_& m) {
     m.def(
         "group_divergence",
-        [](const py::tuple& X, const py::array& labels, int32_t K, const std::vector<std::string>& metrics,
-           double alpha, double base, int64_t n_bootstrap, int64_t n_permutations, uint64_t seed,
-           int n_jobs, const py::object& progress) {
+        [](const py::tuple& X, const py::array& labels, int32_t K,
+           const std::vector<std::string>& metrics, double alpha, double base, int64_t n_bootstrap,
+           int64_t n_permutations, uint64_t seed, int n_jobs, const py::object& progress) {
             const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int32_t>(labels, "labels", 1);
             if (labels.shape(0) != xv.rows) {
@@ -37,18 +36,22 @@ void register_groups(py::module_& m) {
             opt.n_permutations = n_permutations;
             opt.seed = seed;
             const auto nm = static_cast<py::ssize_t>(opt.metrics.size());
-            py::array_t<double> observed({nm, static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
-            py::array_t<double> boot({static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)), nm,
-                                      static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
-            py::array_t<double> perm({static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), nm,
-                                      static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
+            py::array_t<double> observed(
+                {nm, static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
+            py::array_t<double> boot({static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)),
+                                      nm, static_cast<py::ssize_t>(K),
+                                      static_cast<py::ssize_t>(K)});
+            py::array_t<double> perm(
+                {static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), nm,
+                 static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
             const auto* lab = static_cast<const int32_t*>(labels.data());
             double* po = observed.mutable_data();
             double* pb = boot.mutable_data();
             double* pp = perm.mutable_data();
             // Progress: the waiting thread reports replicates done to the Python callable.
             std::atomic<int64_t> done{0};
-            const int64_t total = std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0);
+            const int64_t total =
+                std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0);
             const StopCheck stop = [&done, total, &progress]() {
                 py::gil_scoped_acquire gil;
                 if (PyErr_CheckSignals() != 0) return true;

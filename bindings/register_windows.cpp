@@ -1,16 +1,14 @@
 // Bindings for sliding windows: window pairs, between-group windows with replicates,
 // token-stream drift, novelty / transience.
-#include "divergence/windows.hpp"
-
 #include <type_traits>
 
+#include "divergence/windows.hpp"
 #include "pybind11.hpp"
 
 namespace {
 
 using namespace divergence;
 using namespace divergence_py;
-
 
 MetricOptions metric_arg(const std::string& metric, double alpha, double base) {
     MetricOptions mo;
@@ -109,8 +107,8 @@ void register_windows(py::module_& m) {
         "window_between",
         [](const py::tuple& X, const py::array& labels, int32_t K, const py::array& begins,
            const py::array& ends, const std::string& metric, double alpha, double base,
-           int64_t n_bootstrap, int64_t n_permutations, uint64_t seed, bool incremental,
-           int n_jobs, const py::object& progress) {
+           int64_t n_bootstrap, int64_t n_permutations, uint64_t seed, bool incremental, int n_jobs,
+           const py::object& progress) {
             check_jobs(n_jobs);
             const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
             const int64_t W = window_arrays(begins, ends);
@@ -131,8 +129,10 @@ void register_windows(py::module_& m) {
             const auto k = static_cast<py::ssize_t>(K);
             const auto w = static_cast<py::ssize_t>(W);
             py::array_t<double> observed({w, k, k});
-            py::array_t<double> boot({w, static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)), k, k});
-            py::array_t<double> perm({w, static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), k, k});
+            py::array_t<double> boot(
+                {w, static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)), k, k});
+            py::array_t<double> perm(
+                {w, static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), k, k});
             const auto* lab = static_cast<const int32_t*>(labels.data());
             const auto* pb = static_cast<const int64_t*>(begins.data());
             const auto* pe = static_cast<const int64_t*>(ends.data());
@@ -179,11 +179,12 @@ void register_windows(py::module_& m) {
             const auto* pt = static_cast<const int64_t*>(tokens.data());
             int64_t* pp = pos.mutable_data();
             double* po = out.mutable_data();
-            run_without_gil([&] { token_drift(pt, n, n_types, window, step, scale, incremental, pp, po); });
+            run_without_gil(
+                [&] { token_drift(pt, n, n_types, window, step, scale, incremental, pp, po); });
             return py::make_tuple(pos, out);
         },
-        py::arg("tokens"), py::arg("n_types"), py::arg("window"), py::arg("step"),
-        py::arg("scale"), py::arg("incremental"),
+        py::arg("tokens"), py::arg("n_types"), py::arg("window"), py::arg("step"), py::arg("scale"),
+        py::arg("incremental"),
         "JSD between adjacent windows of `window` tokens at boundaries window, window+step, ...: "
         "(positions, values). O(1) per token moved.");
 

@@ -138,7 +138,13 @@ void pairwise_dense(const DenseView<T>& X, const DenseView<T>* Y, const MetricOp
             const int64_t i0 = bi * B, ni = std::min(B, N - i0);
             for (int64_t bj = triangle ? bi : 0; bj < nbj; ++bj) {
                 const int64_t j0 = bj * B, nj = std::min(B, M - j0);
-                TileArgs<T> ta{PL.row(i0), PL.ld(), PR.row(j0), PR.ld(), PL.W, ni, nj,
+                TileArgs<T> ta{PL.row(i0),
+                               PL.ld(),
+                               PR.row(j0),
+                               PR.ld(),
+                               PL.W,
+                               ni,
+                               nj,
                                (triangle && bi == bj) ? 0 : std::numeric_limits<int64_t>::min() / 2,
                                acc.data()};
                 tile<T>(op, ta);
@@ -251,8 +257,8 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
 void fast_log(const double* x, double* y, int64_t n) { detail::fast_log_array(x, y, n); }
 void fast_log(const float* x, float* y, int64_t n) { detail::fast_log_array(x, y, n); }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                               \
-    template void pairwise_dense<T>(const DenseView<T>&, const DenseView<T>*,                   \
+#define DIVERGENCE_INSTANTIATE(T)                                                                \
+    template void pairwise_dense<T>(const DenseView<T>&, const DenseView<T>*,                    \
                                     const MetricOptions&, const RunOptions&, const OutView<T>&); \
     template void pairwise_sparse<T>(const CsrView<T>&, const CsrView<T>*, const MetricOptions&, \
                                      const RunOptions&, const OutView<T>&);

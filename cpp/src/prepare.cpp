@@ -274,8 +274,7 @@ RowCheck check_values(const T* vals, const int32_t* cols, int64_t n, const Metri
         rc = {Status::overflow, -1, sum};
         return rc;
     }
-    if (!m.normalize && m.metric != Metric::cosine &&
-        std::fabs(sum - 1.0) > sum_tolerance<T>()) {
+    if (!m.normalize && m.metric != Metric::cosine && std::fabs(sum - 1.0) > sum_tolerance<T>()) {
         rc = {Status::unnormalised, -1, sum};
     }
     return rc;
@@ -291,8 +290,7 @@ int arrays_for(const MetricOptions& m, Side side) {
 void throw_support_error(const MetricOptions& m, int64_t i, int64_t j, bool symmetric) {
     std::string what = m.metric == Metric::kl
                            ? "q (row " + std::to_string(j) + " of " + (symmetric ? "X" : "Y") +
-                                 ") is zero where p (row " + std::to_string(i) +
-                                 " of X) is not"
+                                 ") is zero where p (row " + std::to_string(i) + " of X) is not"
                            : "row " + std::to_string(i) + " of X and row " + std::to_string(j) +
                                  " of " + (symmetric ? "X" : "Y") +
                                  " do not have the same support (nonzero columns)";
@@ -320,8 +318,8 @@ DensePrepared<T> prepare_dense(const DenseView<T>& X, const MetricOptions& m, Si
                          double sum;
                          int64_t nnz;
                          bool has_zero;
-                         RowCheck rc = check_values<T>(x, nullptr, X.cols, m, false, sum, nnz,
-                                                       has_zero);
+                         RowCheck rc =
+                             check_values<T>(x, nullptr, X.cols, m, false, sum, nnz, has_zero);
                          checks[static_cast<size_t>(r)] = rc;
                          if (rc.status != Status::ok) continue;
                          RowStats& st = P.stats[static_cast<size_t>(r)];
@@ -347,10 +345,10 @@ SparsePrepared<T> prepare_sparse(const CsrView<T>& X, const MetricOptions& m, Si
     SparsePrepared<T> P;
     P.X = X;
     const int64_t nnz_total = X.nnz();
-    const int arrays = arrays_for(m, side) == 2 || m.metric == Metric::jsd ||
-                               m.metric == Metric::jensenshannon
-                           ? 2
-                           : 1;
+    const int arrays =
+        arrays_for(m, side) == 2 || m.metric == Metric::jsd || m.metric == Metric::jensenshannon
+            ? 2
+            : 1;
     P.a.assign(static_cast<size_t>(nnz_total), T(0));
     if (arrays == 2) P.b.assign(static_cast<size_t>(nnz_total), T(0));
     P.stats.assign(static_cast<size_t>(X.rows), RowStats{});
@@ -392,22 +390,21 @@ SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc) 
     const int64_t n = static_cast<int64_t>(R.index.src.size());
     R.a.resize(static_cast<size_t>(n));
     if (!P.b.empty()) R.b.resize(static_cast<size_t>(n));
-    parallel_for(n, balanced_chunk(n, pc.n_threads, 1 << 16), pc,
-                 [&](int64_t k0, int64_t k1, int) {
-                     for (int64_t k = k0; k < k1; ++k) {
-                         const size_t s = static_cast<size_t>(R.index.src[static_cast<size_t>(k)]);
-                         R.a[static_cast<size_t>(k)] = P.a[s];
-                         if (!P.b.empty()) R.b[static_cast<size_t>(k)] = P.b[s];
-                     }
-                 });
+    parallel_for(n, balanced_chunk(n, pc.n_threads, 1 << 16), pc, [&](int64_t k0, int64_t k1, int) {
+        for (int64_t k = k0; k < k1; ++k) {
+            const size_t s = static_cast<size_t>(R.index.src[static_cast<size_t>(k)]);
+            R.a[static_cast<size_t>(k)] = P.a[s];
+            if (!P.b.empty()) R.b[static_cast<size_t>(k)] = P.b[s];
+        }
+    });
     return R;
 }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                              \
+#define DIVERGENCE_INSTANTIATE(T)                                                               \
     template DensePrepared<T> prepare_dense<T>(const DenseView<T>&, const MetricOptions&, Side, \
-                                               const char*, const ParallelConfig&);            \
-    template SparsePrepared<T> prepare_sparse<T>(const CsrView<T>&, const MetricOptions&,      \
-                                                 Side, const char*, const ParallelConfig&);    \
+                                               const char*, const ParallelConfig&);             \
+    template SparsePrepared<T> prepare_sparse<T>(const CsrView<T>&, const MetricOptions&, Side, \
+                                                 const char*, const ParallelConfig&);           \
     template SparseRight<T> make_right<T>(const SparsePrepared<T>&, const ParallelConfig&);
 DIVERGENCE_INSTANTIATE(double)
 DIVERGENCE_INSTANTIATE(float)

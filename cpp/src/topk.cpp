@@ -101,8 +101,11 @@ void nearest_dense(const DenseView<T>& X, const DenseView<T>* Y, int64_t k, cons
             for (auto& h : heaps) h.clear();
             for (int64_t bj = 0; bj < nbj; ++bj) {
                 const int64_t j0 = bj * B, nj = std::min(B, M - j0);
-                TileArgs<T> ta{PL.row(i0), PL.ld(), PR.row(j0), PR.ld(), PL.W, ni, nj,
-                               std::numeric_limits<int64_t>::min() / 2, acc.data()};
+                TileArgs<T> ta{PL.row(i0), PL.ld(),
+                               PR.row(j0), PR.ld(),
+                               PL.W,       ni,
+                               nj,         std::numeric_limits<int64_t>::min() / 2,
+                               acc.data()};
                 tile<T>(op, ta);
                 for (int64_t i = 0; i < ni; ++i) {
                     const RowStats& si = PL.stats[static_cast<size_t>(i0 + i)];
@@ -172,8 +175,7 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     }
     FirstViolation viol(M);
 
-    parallel_for(N, balanced_chunk(N, run.n_threads, 1, 64), pc,
-                 [&](int64_t r0, int64_t r1, int) {
+    parallel_for(N, balanced_chunk(N, run.n_threads, 1, 64), pc, [&](int64_t r0, int64_t r1, int) {
         std::vector<double> acc(static_cast<size_t>(M), 0.0);
         std::vector<int32_t> count(static_cast<size_t>(M), 0);
         std::vector<T> tmp(static_cast<size_t>(std::max<int64_t>(maxp, 1)));
@@ -236,8 +238,8 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 if (check && !support_ok(m.metric, count[static_cast<size_t>(j)], si, sj)) {
                     bad_j = std::min<int64_t>(bad_j, j);
                 }
-                const double v = static_cast<double>(
-                    static_cast<T>(fin(acc[static_cast<size_t>(j)], si, sj)));
+                const double v =
+                    static_cast<double>(static_cast<T>(fin(acc[static_cast<size_t>(j)], si, sj)));
                 heap.push(v, j);
             }
             // Rows sharing no column.
@@ -255,8 +257,8 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 for (int64_t q = 0; q < M; ++q) {
                     const int64_t j = order[static_cast<size_t>(q)];
                     if (!noncand(j)) continue;
-                    const double v = static_cast<double>(static_cast<T>(
-                        fin.base(si, R.stats[static_cast<size_t>(j)])));
+                    const double v = static_cast<double>(
+                        static_cast<T>(fin.base(si, R.stats[static_cast<size_t>(j)])));
                     if (heap.full() && v > heap.worst().first) break;
                     heap.push(v, j);
                 }
@@ -266,8 +268,7 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 if (m.metric == Metric::kl) {
                     lb = si.h + min_lnz - fin.lnalpha - si.az * max_s;
                 } else {
-                    lb = si.h + si.lnz + min_hl - 2.0 * fin.lnalpha - si.az * max_s -
-                         max_az * si.s;
+                    lb = si.h + si.lnz + min_hl - 2.0 * fin.lnalpha - si.az * max_s - max_az * si.s;
                 }
                 lb -= 1e-9 * (1.0 + std::fabs(lb));
                 lb = std::max(0.0, lb * fin.scale);
@@ -294,10 +295,10 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     if (viol.any()) viol.raise(m, self);
 }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                              \
-    template void nearest_dense<T>(const DenseView<T>&, const DenseView<T>*, int64_t,          \
-                                   const MetricOptions&, const RunOptions&, int64_t*, T*);     \
-    template void nearest_sparse<T>(const CsrView<T>&, const CsrView<T>*, int64_t,             \
+#define DIVERGENCE_INSTANTIATE(T)                                                          \
+    template void nearest_dense<T>(const DenseView<T>&, const DenseView<T>*, int64_t,      \
+                                   const MetricOptions&, const RunOptions&, int64_t*, T*); \
+    template void nearest_sparse<T>(const CsrView<T>&, const CsrView<T>*, int64_t,         \
                                     const MetricOptions&, const RunOptions&, int64_t*, T*);
 DIVERGENCE_INSTANTIATE(double)
 DIVERGENCE_INSTANTIATE(float)

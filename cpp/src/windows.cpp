@@ -103,7 +103,8 @@ RowScan scan_rows(const CsrView<double>& X, const char* name, const RunOptions& 
     std::vector<int> flags(static_cast<size_t>(nt), 0);
     ParallelConfig pc{run.n_threads, nullptr};
     const int64_t nnz = X.indptr[X.rows] - X.indptr[0];
-    const int64_t chunk = nnz < (int64_t(1) << 18) ? X.rows + 1 : balanced_chunk(X.rows, nt, 4096, 4);
+    const int64_t chunk =
+        nnz < (int64_t(1) << 18) ? X.rows + 1 : balanced_chunk(X.rows, nt, 4096, 4);
     parallel_for(X.rows, chunk, pc, [&](int64_t r0, int64_t r1, int tid) {
         // Blocks of 256 rows: the totals re-read values the flags pass just brought into cache.
         for (int64_t b0 = r0; b0 < r1; b0 += 256) {
@@ -149,7 +150,8 @@ struct CountVec {
             std::fill(c.begin(), c.end(), 0.0);
             if (dirty && !bits.empty()) {
                 std::fill(dirty, dirty + bits.size(), ~uint64_t(0));
-                const int64_t rem = static_cast<int64_t>(c.size()) & 63;  // columns in the last word
+                const int64_t rem =
+                    static_cast<int64_t>(c.size()) & 63;  // columns in the last word
                 if (rem) dirty[bits.size() - 1] = (uint64_t(1) << rem) - 1;
             }
             return;
@@ -343,7 +345,8 @@ constexpr int64_t kXlogxTable = 4096;
 const double* xlogx_table() {
     static const std::vector<double> table = [] {
         std::vector<double> t(static_cast<size_t>(kXlogxTable));
-        for (int64_t x = 0; x < kXlogxTable; ++x) t[static_cast<size_t>(x)] = xlogx_precise(double(x));
+        for (int64_t x = 0; x < kXlogxTable; ++x)
+            t[static_cast<size_t>(x)] = xlogx_precise(double(x));
         return t;
     }();
     return table.data();
@@ -370,8 +373,8 @@ void shared_block_int(const double* x, const double* y, const double* hx, const 
 
 // As shared_block_int with hx = G[x], hy = G[y] looked up here (every x, y < kXlogxTable).
 DIVERGENCE_CLONES
-void shared_block_tab(const double* x, const double* y, int64_t n, double ia, double ib,
-                      double la, double lb, const double* G, double* acc) {
+void shared_block_tab(const double* x, const double* y, int64_t n, double ia, double ib, double la,
+                      double lb, const double* G, double* acc) {
     constexpr int64_t L = 8;
     double a[L];
     for (int64_t l = 0; l < L; ++l) a[l] = acc[l];
@@ -448,7 +451,7 @@ double jsd_changed(double A, double B, size_t W, Mask mask, Col col, bool intege
     int64_t n = 0;
     double mx = 0.0;
     double dx[4] = {0.0, 0.0, 0.0, 0.0};  // sum over D of x, lane = column % 4
-    bool any = false;                      // D not empty
+    bool any = false;                     // D not empty
     for (size_t w = 0; w < W; ++w) {
         uint64_t m = mask(w);
         while (m) {
@@ -503,8 +506,8 @@ double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bo
         const uint64_t* ba = a.bits.data();
         const uint64_t* bb = b.bits.data();
         return jsd_changed(
-            A, B, a.bits.size(), [&](size_t w) { return dirty[w] & (ba[w] | bb[w]); }, col,
-            integer, S);
+            A, B, a.bits.size(), [&](size_t w) { return dirty[w] & (ba[w] | bb[w]); }, col, integer,
+            S);
     }
     return jsd_changed(A, B, a.bits.size(), [&](size_t w) { return dirty[w]; }, col, integer, S);
 }
@@ -699,8 +702,7 @@ struct PairScratch {
 
 void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t* ends,
                   int64_t n_windows, const int64_t* pair_a, const int64_t* pair_b, int64_t n_pairs,
-                  const WindowOptions& opt, const RunOptions& run, double* out,
-                  double* totals) {
+                  const WindowOptions& opt, const RunOptions& run, double* out, double* totals) {
     check_metric_options(opt.metric);
     const RowScan scan = scan_rows(X, "X", run);
     check_windows(begins, ends, n_windows, X.rows);
@@ -710,7 +712,8 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
             // equal the sums in row order.
             std::vector<double> pre(static_cast<size_t>(X.rows) + 1, 0.0);
             for (int64_t r = 0; r < X.rows; ++r) {
-                pre[static_cast<size_t>(r) + 1] = pre[static_cast<size_t>(r)] + scan.rowsum[static_cast<size_t>(r)];
+                pre[static_cast<size_t>(r) + 1] =
+                    pre[static_cast<size_t>(r)] + scan.rowsum[static_cast<size_t>(r)];
             }
             for (int64_t w = 0; w < n_windows; ++w) {
                 totals[w] = pre[static_cast<size_t>(ends[w])] - pre[static_cast<size_t>(begins[w])];
@@ -718,7 +721,8 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
         } else {
             for (int64_t w = 0; w < n_windows; ++w) {
                 double t = 0.0;
-                for (int64_t r = begins[w]; r < ends[w]; ++r) t += scan.rowsum[static_cast<size_t>(r)];
+                for (int64_t r = begins[w]; r < ends[w]; ++r)
+                    t += scan.rowsum[static_cast<size_t>(r)];
                 totals[w] = t;
             }
         }
@@ -774,8 +778,8 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                              plan = 1;
                          }
                          for (int j = 0; j < 2; ++j) {
-                             const int64_t cj = S.s[j].move_cost(ba, ea) +
-                                                range_move_cost(ba, ea, bb, eb) + 1;
+                             const int64_t cj =
+                                 S.s[j].move_cost(ba, ea) + range_move_cost(ba, ea, bb, eb) + 1;
                              if (cj < best) {
                                  best = cj;
                                  plan = 2 + j;
@@ -818,18 +822,20 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                          CountVec& va = S.s[ia].g[0];
                          CountVec& vb = S.s[ib].g[0];
                          if (jsd) {
-                             out[k] = jsd_units(jsd_dirty(va, vb, S.dirty.data(), integer, S.shared));
+                             out[k] =
+                                 jsd_units(jsd_dirty(va, vb, S.dirty.data(), integer, S.shared));
                              continue;
                          }
                          union_cols(va, vb, S.cols);
                          bool bad = false;
-                         out[k] = count_divergence(va.c.data(), va.total, vb.c.data(),
-                                                   vb.total, S.cols.data(),
-                                                   static_cast<int64_t>(S.cols.size()), V,
-                                                   opt.metric, &bad);
+                         out[k] =
+                             count_divergence(va.c.data(), va.total, vb.c.data(), vb.total,
+                                              S.cols.data(), static_cast<int64_t>(S.cols.size()), V,
+                                              opt.metric, &bad);
                          if (bad) {
                              int64_t cur = violation.load();
-                             while ((cur < 0 || k < cur) && !violation.compare_exchange_weak(cur, k)) {
+                             while ((cur < 0 || k < cur) &&
+                                    !violation.compare_exchange_weak(cur, k)) {
                              }
                          }
                      }
@@ -860,12 +866,13 @@ bool group_matrix_of(std::vector<CountVec>& g, int32_t K, int64_t V, const Metri
             CountVec& b = g[static_cast<size_t>(j)];
             union_cols(a, b, cols);
             const int64_t nc = static_cast<int64_t>(cols.size());
-            M[i * K + j] = count_divergence(a.c.data(), tot[static_cast<size_t>(i)], b.c.data(),
-                                            tot[static_cast<size_t>(j)], cols.data(), nc, V, m, &bad);
-            M[j * K + i] = sym ? M[i * K + j]
-                               : count_divergence(b.c.data(), tot[static_cast<size_t>(j)], a.c.data(),
-                                                  tot[static_cast<size_t>(i)], cols.data(), nc, V, m,
-                                                  &bad);
+            M[i * K + j] =
+                count_divergence(a.c.data(), tot[static_cast<size_t>(i)], b.c.data(),
+                                 tot[static_cast<size_t>(j)], cols.data(), nc, V, m, &bad);
+            M[j * K + i] =
+                sym ? M[i * K + j]
+                    : count_divergence(b.c.data(), tot[static_cast<size_t>(j)], a.c.data(),
+                                       tot[static_cast<size_t>(i)], cols.data(), nc, V, m, &bad);
         }
     }
     return bad;
@@ -940,7 +947,8 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
                     for (uint64_t d = 0; d < n; ++d) {
                         {
                             const int64_t row = mem[rng.below(n)];
-                            S.rep.g[static_cast<size_t>(g)].add_row(X, row, rs[static_cast<size_t>(row)]);
+                            S.rep.g[static_cast<size_t>(g)].add_row(X, row,
+                                                                    rs[static_cast<size_t>(row)]);
                         }
                     }
                 }
@@ -956,7 +964,8 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
                 }
                 S.rep.clear();
                 for (int64_t i = b; i < e; ++i) {
-                    S.rep.g[static_cast<size_t>(S.lab[static_cast<size_t>(i - b)])].add_row(X, i, rs[static_cast<size_t>(i)]);
+                    S.rep.g[static_cast<size_t>(S.lab[static_cast<size_t>(i - b)])]
+                        .add_row(X, i, rs[static_cast<size_t>(i)]);
                 }
                 group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols, perm + (w * P + r) * KK);
             }
@@ -979,17 +988,16 @@ int64_t token_drift_count(int64_t n, int64_t window, int64_t step) {
     return (n - 2 * window) / step + 1;
 }
 
-int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t window,
-                    int64_t step, double scale, bool incremental, int64_t* positions,
-                    double* out) {
+int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t window, int64_t step,
+                    double scale, bool incremental, int64_t* positions, double* out) {
     if (window < 1) throw InputError("window: must be >= 1 token, got " + std::to_string(window));
     if (step < 1) throw InputError("step: must be >= 1 token, got " + std::to_string(step));
     if (n_types < 1) throw InputError("n_types: must be >= 1");
     for (int64_t i = 0; i < n; ++i) {
         if (tokens[i] < 0 || tokens[i] >= n_types) {
             throw InputError("tokens: token " + std::to_string(i) + " has id " +
-                             std::to_string(tokens[i]) + " outside [0, " +
-                             std::to_string(n_types) + ")");
+                             std::to_string(tokens[i]) + " outside [0, " + std::to_string(n_types) +
+                             ")");
         }
     }
     const int64_t count = token_drift_count(n, window, step);
@@ -1006,7 +1014,8 @@ int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t w
     std::vector<int32_t> a(static_cast<size_t>(n_types), 0), bcnt(static_cast<size_t>(n_types), 0);
     auto f = [&](int64_t t) -> I128 {
         const int32_t x = a[static_cast<size_t>(t)], y = bcnt[static_cast<size_t>(t)];
-        return G[static_cast<size_t>(x)] + G[static_cast<size_t>(y)] - G[static_cast<size_t>(x + y)];
+        return G[static_cast<size_t>(x)] + G[static_cast<size_t>(y)] -
+               G[static_cast<size_t>(x + y)];
     };
     const double to_value = 1.0 / (2.0 * static_cast<double>(window)) / 18446744073709551616.0;
     auto value = [&](I128 S) {
@@ -1019,11 +1028,13 @@ int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t w
             const int64_t i = window + k * step;
             touched.clear();
             for (int64_t j = i - window; j < i; ++j) {
-                if (a[static_cast<size_t>(tokens[j])]++ == 0 && bcnt[static_cast<size_t>(tokens[j])] == 0)
+                if (a[static_cast<size_t>(tokens[j])]++ == 0 &&
+                    bcnt[static_cast<size_t>(tokens[j])] == 0)
                     touched.push_back(tokens[j]);
             }
             for (int64_t j = i; j < i + window; ++j) {
-                if (bcnt[static_cast<size_t>(tokens[j])]++ == 0 && a[static_cast<size_t>(tokens[j])] == 0)
+                if (bcnt[static_cast<size_t>(tokens[j])]++ == 0 &&
+                    a[static_cast<size_t>(tokens[j])] == 0)
                     touched.push_back(tokens[j]);
             }
             I128 S = 0;
@@ -1066,7 +1077,8 @@ int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t w
 namespace {
 
 void check_window_len(int64_t window) {
-    if (window < 1) throw InputError("window: must be >= 1 statement, got " + std::to_string(window));
+    if (window < 1)
+        throw InputError("window: must be >= 1 statement, got " + std::to_string(window));
 }
 
 template <class KL>
@@ -1100,9 +1112,11 @@ void novelty_loop(int64_t N, int64_t window, const RunOptions& run, KL&& kl, dou
 void novelty_dense(const DenseView<double>& X, int64_t window, double alpha, double scale,
                    const RunOptions& run, double* novelty, double* transience) {
     check_window_len(window);
-    if (!(alpha >= 0.0) || !std::isfinite(alpha)) throw InputError("alpha: must be a finite number >= 0");
+    if (!(alpha >= 0.0) || !std::isfinite(alpha))
+        throw InputError("alpha: must be a finite number >= 0");
     const int64_t N = X.rows, D = X.cols;
-    std::vector<double> P(static_cast<size_t>(N * D)), L(static_cast<size_t>(N * D)), H(static_cast<size_t>(N));
+    std::vector<double> P(static_cast<size_t>(N * D)), L(static_cast<size_t>(N * D)),
+        H(static_cast<size_t>(N));
     for (int64_t i = 0; i < N; ++i) {
         const double* x = X.row(i);
         double z = 0.0;
@@ -1143,15 +1157,17 @@ void novelty_sparse(const CsrView<double>& X, int64_t window, double alpha, doub
                     const RunOptions& run, double* novelty, double* transience) {
     check_window_len(window);
     if (!(alpha > 0.0) || !std::isfinite(alpha)) {
-        throw InputError("alpha: sparse counts need smoothing alpha > 0 (KL of raw counts is "
-                         "infinite where a term is missing)");
+        throw InputError(
+            "alpha: sparse counts need smoothing alpha > 0 (KL of raw counts is "
+            "infinite where a term is missing)");
     }
     check_values(X, "X");
     const int64_t N = X.rows, V = X.cols;
     const double lna = std::log(alpha);
     // Per row: Z, A = sum over all V columns of p' ln p', S = sum over nonzeros ln(1 + x/alpha),
     // and per nonzero ln(1 + x/alpha).
-    std::vector<double> Z(static_cast<size_t>(N)), A(static_cast<size_t>(N)), Ssum(static_cast<size_t>(N));
+    std::vector<double> Z(static_cast<size_t>(N)), A(static_cast<size_t>(N)),
+        Ssum(static_cast<size_t>(N));
     const int64_t base = X.indptr[0];
     std::vector<double> l1(static_cast<size_t>(X.indptr[N] - base));
     for (int64_t i = 0; i < N; ++i) {

@@ -10,12 +10,12 @@
 using namespace divergence;
 
 static int failures = 0;
-#define CHECK(cond)                                                        \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
             std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            ++failures;                                                    \
-        }                                                                  \
+            ++failures;                                                                   \
+        }                                                                                 \
     } while (0)
 
 int main() {
@@ -80,8 +80,8 @@ int main() {
     bool threw = false;
     std::vector<double> bad = {1, -1};
     try {
-        pairwise_dense<double>(DenseView<double>{bad.data(), 1, 2, 2}, nullptr, MetricOptions{}, run,
-                               OutView<double>{out.data(), 1, 1, 1});
+        pairwise_dense<double>(DenseView<double>{bad.data(), 1, 2, 2}, nullptr, MetricOptions{},
+                               run, OutView<double>{out.data(), 1, 1, 1});
     } catch (const InputError&) {
         threw = true;
     }

@@ -64,9 +64,9 @@ inline bool metric_uses_alpha(Metric m) { return m == Metric::kl || m == Metric:
 
 struct MetricOptions {
     Metric metric = Metric::jsd;
-    double alpha = 0.0;      // additive smoothing for kl / jeffreys (pseudo-count per entry)
-    double base = 0.0;       // 0: natural log (nats); else log base (2 = bits)
-    bool normalize = true;   // rows are counts/weights to normalise; false: rows are probabilities
+    double alpha = 0.0;     // additive smoothing for kl / jeffreys (pseudo-count per entry)
+    double base = 0.0;      // 0: natural log (nats); else log base (2 = bits)
+    bool normalize = true;  // rows are counts/weights to normalise; false: rows are probabilities
 };
 
 inline void check_metric_options(const MetricOptions& o) {
@@ -100,11 +100,11 @@ inline constexpr double kLn2 = 0.693147180559945309417232121458176568;
 // ---------------------------------------------------------------------------------------------
 // Fast natural logarithm, branch-free so that loops over it vectorise.
 //
-// x = 2^e * m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.1716,
-// evaluated as 2 s + s z P(z), z = s^2, with P a degree-4 Chebyshev fit of the series
-// 2/3 + 2z/5 + 2z^2/7 + ... (float64: relative error < 1.1e-13 before rounding), float32 the
-// series to s^9 (< 1e-7). Inputs must be positive and finite; callers clamp zero to the smallest normal
-// number and multiply the result by the (zero) weight, so 0 * ln 0 contributes 0.
+// x = 2^e * m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s), s = (m - 1)/(m + 1),
+// |s| <= 0.1716, evaluated as 2 s + s z P(z), z = s^2, with P a degree-4 Chebyshev fit of the
+// series 2/3 + 2z/5 + 2z^2/7 + ... (float64: relative error < 1.1e-13 before rounding), float32
+// the series to s^9 (< 1e-7). Inputs must be positive and finite; callers clamp zero to the
+// smallest normal number and multiply the result by the (zero) weight, so 0 * ln 0 contributes 0.
 // ---------------------------------------------------------------------------------------------
 DIVERGENCE_INLINE double fast_log(double x) {
     uint64_t bits;

@@ -32,9 +32,9 @@ struct Interrupted : std::runtime_error {
 using StopCheck = std::function<bool()>;
 
 struct ParallelConfig {
-    int n_threads = 1;                  // worker threads (>= 1)
-    const StopCheck* stop = nullptr;    // optional
-    int poll_ms = 100;                  // how often the stop check runs
+    int n_threads = 1;                // worker threads (>= 1)
+    const StopCheck* stop = nullptr;  // optional
+    int poll_ms = 100;                // how often the stop check runs
     // Optional: incremented by the number of items of each finished chunk, so the stop check
     // (which runs on the calling thread) can report progress.
     std::atomic<int64_t>* progress = nullptr;
