@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "divergence/dense.hpp"
-#include "divergence/pairwise.hpp"
 #include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 

@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 
+#include "divergence/pairwise.hpp"
 #include "divergence/random.hpp"
 #include "kernels.hpp"
 

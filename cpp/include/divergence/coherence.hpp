@@ -18,7 +18,7 @@
 
 #include <cstdint>
 
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
 namespace divergence {

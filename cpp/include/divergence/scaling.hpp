@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/random.hpp"
 #include "divergence/sparse.hpp"
 

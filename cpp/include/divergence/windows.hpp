@@ -23,8 +23,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "divergence/dense.hpp"
 #include "divergence/metrics.hpp"
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
 namespace divergence {
