@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "divergence/dense.hpp"
+#include "divergence/metrics.hpp"
 #include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
@@ -59,6 +60,18 @@ inline divergence::RunOptions run_options(int n_jobs, const divergence::StopChec
     r.n_threads = n_jobs;
     r.stop = stop;
     return r;
+}
+
+// A metric by name with its options, checked (InputError -> ValueError).
+inline divergence::MetricOptions metric_options(const std::string& metric, double alpha,
+                                                double base, bool normalize = true) {
+    divergence::MetricOptions o;
+    o.metric = divergence::parse_metric(metric);
+    o.alpha = alpha;
+    o.base = base;
+    o.normalize = normalize;
+    divergence::check_metric_options(o);
+    return o;
 }
 
 inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
@@ -161,6 +174,7 @@ divergence::CsrView<T> csr_tuple(const py::tuple& t, const char* name, int n_thr
 
 }  // namespace divergence_py
 
+void register_metrics(py::module_& m);
 void register_pairwise(py::module_& m);
 void register_tokenize(py::module_& m);
 void register_groups(py::module_& m);

@@ -25,12 +25,10 @@ void register_groups(py::module_& m) {
             check_jobs(n_jobs);
             GroupOptions opt;
             for (const auto& name : metrics) {
-                MetricOptions mo;
-                mo.metric = parse_metric(name);
-                mo.alpha = metric_uses_alpha(mo.metric) ? alpha : 0.0;
-                mo.base = metric_uses_log(mo.metric) ? base : 0.0;
-                check_metric_options(mo);
-                opt.metrics.push_back(mo);
+                // alpha and base apply to the metrics that take them.
+                const Metric id = parse_metric(name);
+                opt.metrics.push_back(metric_options(name, metric_uses_alpha(id) ? alpha : 0.0,
+                                                     metric_uses_log(id) ? base : 0.0));
             }
             opt.n_bootstrap = n_bootstrap;
             opt.n_permutations = n_permutations;

@@ -10,16 +10,6 @@ namespace {
 using namespace divergence;
 using namespace divergence_py;
 
-MetricOptions metric_options(const std::string& metric, double alpha, double base, bool normalize) {
-    MetricOptions o;
-    o.metric = parse_metric(metric);
-    o.alpha = alpha;
-    o.base = base;
-    o.normalize = normalize;
-    check_metric_options(o);
-    return o;
-}
-
 RunOptions run_options(int n_jobs, bool full_rows, int64_t block, const StopCheck* stop) {
     RunOptions r = divergence_py::run_options(n_jobs, stop);
     r.full_rows = full_rows;
@@ -121,9 +111,6 @@ void register_pairwise(py::module_& m) {
             return fast_log_py<double>(x);
         },
         py::arg("x"), "The kernels' natural logarithm (for accuracy tests; 1-d float32/float64).");
-
-    m.attr("METRICS") = py::make_tuple("jsd", "jensenshannon", "kl", "jeffreys", "hellinger",
-                                       "bhattacharyya", "tv", "cosine");
 
     m.def(
         "pairwise_dense",

@@ -10,15 +10,6 @@ namespace {
 using namespace divergence;
 using namespace divergence_py;
 
-MetricOptions metric_arg(const std::string& metric, double alpha, double base) {
-    MetricOptions mo;
-    mo.metric = parse_metric(metric);
-    mo.alpha = alpha;
-    mo.base = base;
-    check_metric_options(mo);
-    return mo;
-}
-
 // begins/ends: int64 vectors of equal length.
 int64_t window_arrays(const py::array& begins, const py::array& ends) {
     require_rows<int64_t>(begins, "begins", 1);
@@ -82,7 +73,7 @@ void register_windows(py::module_& m) {
                 pt = static_cast<double*>(t.mutable_data());
             }
             WindowOptions opt;
-            opt.metric = metric_arg(metric, alpha, base);
+            opt.metric = metric_options(metric, alpha, base);
             opt.incremental = incremental;
             const int64_t n = pair_a.shape(0);
             py::array_t<double> out(static_cast<py::ssize_t>(n));
@@ -121,7 +112,7 @@ void register_windows(py::module_& m) {
             check_jobs(n_jobs);
             if (K < 2) throw py::value_error("K: at least two groups are needed");
             BetweenOptions opt;
-            opt.window.metric = metric_arg(metric, alpha, base);
+            opt.window.metric = metric_options(metric, alpha, base);
             opt.window.incremental = incremental;
             opt.n_bootstrap = n_bootstrap;
             opt.n_permutations = n_permutations;

@@ -294,8 +294,7 @@ void throw_support_error(const MetricOptions& m, int64_t i, int64_t j, bool symm
                            : "row " + std::to_string(i) + " of X and row " + std::to_string(j) +
                                  " of " + (symmetric ? "X" : "Y") +
                                  " do not have the same support (nonzero columns)";
-    throw InputError("alpha: " + std::string(m.metric == Metric::kl ? "kl" : "jeffreys") +
-                     " with alpha=0 is infinite here: " + what +
+    throw InputError("alpha: " + metric_name(m.metric) + " with alpha=0 is infinite here: " + what +
                      "; pass alpha > 0 (additive smoothing, e.g. alpha=0.5) or use jsd");
 }
 

@@ -842,9 +842,9 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                  });
     const int64_t k = violation.load();
     if (k >= 0) {
-        throw InputError(std::string(opt.metric.metric == Metric::kl ? "kl" : "jeffreys") +
-                         " with alpha=0: window " + std::to_string(pair_a[k]) +
-                         " uses terms that window " + std::to_string(pair_b[k]) +
+        throw InputError(metric_name(opt.metric.metric) + " with alpha=0: window " +
+                         std::to_string(pair_a[k]) + " uses terms that window " +
+                         std::to_string(pair_b[k]) +
                          " lacks (or the reverse), so the divergence is infinite; pass alpha > 0 "
                          "to smooth");
     }
@@ -973,8 +973,8 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
     });
     const int64_t w = violation.load();
     if (w >= 0) {
-        throw InputError(std::string(opt.window.metric.metric == Metric::kl ? "kl" : "jeffreys") +
-                         " with alpha=0: in window " + std::to_string(w) +
+        throw InputError(metric_name(opt.window.metric.metric) + " with alpha=0: in window " +
+                         std::to_string(w) +
                          " one group uses terms another lacks, so the divergence is infinite; "
                          "pass alpha > 0 to smooth");
     }

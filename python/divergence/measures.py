@@ -52,8 +52,9 @@ __all__ = [
     "resolve_n_jobs",
 ]
 
-METRICS: Tuple[str, ...] = tuple(_core.METRICS)
-LOG_METRICS = ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya")
+# From the core's metric table (cpp/include/divergence/metrics.hpp), the one list of metrics.
+METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table())
+LOG_METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table() if m["uses_log"])
 CONTRIBUTION_METRICS = ("jsd", "kl", "jeffreys", "tv", "hellinger")
 
 ArrayLike = Any
