@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,27 @@ inline divergence::StopCheck make_stop_check() {
     return [] {
         py::gil_scoped_acquire gil;
         return PyErr_CheckSignals() != 0;
+    };
+}
+
+// The same, and then reports progress: calls progress(done, total) with the items done so far
+// (the core counts them in `done`, see RunOptions::progress), unless progress is None. A callback
+// that raises stops the work, and its exception is the one raised. `done` and `progress` must
+// outlive the call.
+inline divergence::StopCheck make_stop_check(const std::atomic<int64_t>& done, int64_t total,
+                                             const py::object& progress) {
+    return [&done, total, &progress] {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) return true;
+        if (!progress.is_none()) {
+            try {
+                progress(done.load(), total);
+            } catch (py::error_already_set& e) {
+                e.restore();  // raised again by run_without_gil
+                return true;
+            }
+        }
+        return false;
     };
 }
 
@@ -53,12 +75,15 @@ inline void check_jobs(int n_jobs) {
     if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
 }
 
-// Options of a core call: n_jobs threads (checked) and the Ctrl-C stop check.
-inline divergence::RunOptions run_options(int n_jobs, const divergence::StopCheck* stop) {
+// Options of a core call: n_jobs threads (checked), the stop check and, optionally, the counter
+// of items done that the stop check reports.
+inline divergence::RunOptions run_options(int n_jobs, const divergence::StopCheck* stop,
+                                          std::atomic<int64_t>* progress = nullptr) {
     check_jobs(n_jobs);
     divergence::RunOptions r;
     r.n_threads = n_jobs;
     r.stop = stop;
+    r.progress = progress;
     return r;
 }
 

@@ -50,21 +50,8 @@ void register_groups(py::module_& m) {
             std::atomic<int64_t> done{0};
             const int64_t total =
                 std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0);
-            const StopCheck stop = [&done, total, &progress]() {
-                py::gil_scoped_acquire gil;
-                if (PyErr_CheckSignals() != 0) return true;
-                if (!progress.is_none()) {
-                    try {
-                        progress(done.load(), total);
-                    } catch (py::error_already_set& e) {
-                        e.restore();  // the callback raised: stop, and re-raise it after
-                        return true;
-                    }
-                }
-                return false;
-            };
-            RunOptions ro = run_options(n_jobs, &stop);
-            ro.progress = &done;
+            const StopCheck stop = make_stop_check(done, total, progress);
+            const RunOptions ro = run_options(n_jobs, &stop, &done);
             run_without_gil([&] { group_divergence(xv, lab, K, opt, ro, po, pb, pp); });
             return py::make_tuple(observed, boot, perm);
         },

@@ -109,7 +109,6 @@ void register_windows(py::module_& m) {
                                       " does not match the " + std::to_string(xv.rows) +
                                       " statements");
             }
-            check_jobs(n_jobs);
             if (K < 2) throw py::value_error("K: at least two groups are needed");
             BetweenOptions opt;
             opt.window.metric = metric_options(metric, alpha, base);
@@ -131,21 +130,8 @@ void register_windows(py::module_& m) {
             double* pbo = boot.mutable_data();
             double* pp = perm.mutable_data();
             std::atomic<int64_t> done{0};
-            const StopCheck stop = [&done, W, &progress]() {
-                py::gil_scoped_acquire gil;
-                if (PyErr_CheckSignals() != 0) return true;
-                if (!progress.is_none()) {
-                    try {
-                        progress(done.load(), W);
-                    } catch (py::error_already_set& e) {
-                        e.restore();
-                        return true;
-                    }
-                }
-                return false;
-            };
-            RunOptions ro = run_options(n_jobs, &stop);
-            ro.progress = &done;
+            const StopCheck stop = make_stop_check(done, W, progress);
+            const RunOptions ro = run_options(n_jobs, &stop, &done);
             run_without_gil([&] { window_between(xv, lab, K, pb, pe, W, opt, ro, po, pbo, pp); });
             return py::make_tuple(observed, boot, perm);
         },
