@@ -48,14 +48,4 @@ void register_coherence(py::module_& m) {
         py::arg("X"), py::arg("topic_ptr"), py::arg("words"), py::arg("n_jobs"),
         "NPMI coherence per topic (n_topics,) and per word pair, from CSR counts (only non-zero "
         "entries matter), topic offsets (int64, n_topics + 1) and word ids (int32).");
-    m.def(
-        "document_frequency",
-        [](const py::tuple& X) {
-            const CsrView<double> xv = csr_tuple<double>(X, "X");
-            py::array_t<int64_t> df(static_cast<py::ssize_t>(xv.cols));
-            int64_t* pd = df.mutable_data();
-            run_without_gil([&] { document_frequency(xv, pd); });
-            return df;
-        },
-        py::arg("X"), "Number of rows with a non-zero entry, per column.");
 }

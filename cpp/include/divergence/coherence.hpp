@@ -31,7 +31,4 @@ void npmi_coherence(const CsrView<double>& X, const int64_t* topic_ptr, const in
                     int64_t n_topics, const RunOptions& run, double* out,
                     double* pair_out = nullptr);
 
-// Document frequency of each column (number of rows with a non-zero entry).
-void document_frequency(const CsrView<double>& X, int64_t* df);
-
 }  // namespace divergence
