@@ -312,6 +312,50 @@ SparsePrepared<T> prepare_sparse(const CsrView<T>& X, const MetricOptions& m, Si
 template <class T>
 SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc);
 
+// The two operands of a dense call (pairwise or nearest): the rows of X as the left operand, the
+// rows of Y as the right one; Y == nullptr means Y = X, and with a symmetric metric the left
+// operand then serves as the right one too (prepared once, Side::both).
+template <class T>
+struct DenseOperands {
+    DensePrepared<T> left, right_own;
+    bool shared = false;  // the right operand is `left`
+    // kl / jeffreys without smoothing and a zero entry in a row they take logs of: the dense
+    // log-rows are undefined, so the call goes through the sparse path with its support check.
+    bool zeros_need_sparse = false;
+    const DensePrepared<T>& right() const { return shared ? left : right_own; }
+};
+
+template <class T>
+DenseOperands<T> prepare_dense_operands(const DenseView<T>& X, const DenseView<T>* Y,
+                                        const MetricOptions& m, const ParallelConfig& pc);
+
+// The same for CSR operands: the left rows in CSR order, the right ones in inverted-index order.
+template <class T>
+struct SparseOperands {
+    SparsePrepared<T> left;
+    SparseRight<T> right;
+};
+
+template <class T>
+SparseOperands<T> prepare_sparse_operands(const CsrView<T>& X, const CsrView<T>* Y,
+                                          const MetricOptions& m, const ParallelConfig& pc);
+
+// Calls fn(SX, SY) with CSR copies of X and Y (SY == nullptr when Y is): the sparse path for
+// dense input that DenseOperands::zeros_need_sparse sends there.
+template <class T, class Fn>
+void with_csr_copies(const DenseView<T>& X, const DenseView<T>* Y, Fn&& fn) {
+    std::vector<int64_t> ip1, ip2;
+    std::vector<int32_t> ix1, ix2;
+    std::vector<T> d1, d2;
+    const CsrView<T> SX = dense_to_csr(X, ip1, ix1, d1);
+    if (Y == nullptr) {
+        fn(SX, static_cast<const CsrView<T>*>(nullptr));
+        return;
+    }
+    const CsrView<T> SY = dense_to_csr(*Y, ip2, ix2, d2);
+    fn(SX, &SY);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dense tile kernels (dense_kernels.cpp): acc[i * nj + j] for rows i of A, j of B, each the
 // op's sum over W columns (mixlog: the dense form sum s ln s). With `upper`, only j > i (+ j0

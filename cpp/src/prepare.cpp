@@ -399,12 +399,59 @@ SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc) 
     return R;
 }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                               \
-    template DensePrepared<T> prepare_dense<T>(const DenseView<T>&, const MetricOptions&, Side, \
-                                               const char*, const ParallelConfig&);             \
-    template SparsePrepared<T> prepare_sparse<T>(const CsrView<T>&, const MetricOptions&, Side, \
-                                                 const char*, const ParallelConfig&);           \
-    template SparseRight<T> make_right<T>(const SparsePrepared<T>&, const ParallelConfig&);
+template <class T>
+DenseOperands<T> prepare_dense_operands(const DenseView<T>& X, const DenseView<T>* Y,
+                                        const MetricOptions& m, const ParallelConfig& pc) {
+    const bool self = (Y == nullptr);
+    const bool sym_metric = metric_is_symmetric(m.metric);
+    DenseOperands<T> ops;
+    ops.left = prepare_dense(X, m, sym_metric ? Side::both : Side::left, "X", pc);
+    ops.shared = sym_metric && self;
+    if (!ops.shared) {
+        ops.right_own = prepare_dense(self ? X : *Y, m, sym_metric ? Side::both : Side::right,
+                                      self ? "X" : "Y", pc);
+    }
+    if (needs_support_check(m)) {
+        bool zeros = false;
+        for (const auto& s : ops.right().stats) zeros = zeros || s.has_zero;
+        if (m.metric == Metric::jeffreys) {
+            for (const auto& s : ops.left.stats) zeros = zeros || s.has_zero;
+        }
+        ops.zeros_need_sparse = zeros;
+    }
+    return ops;
+}
+
+template <class T>
+SparseOperands<T> prepare_sparse_operands(const CsrView<T>& X, const CsrView<T>* Y,
+                                          const MetricOptions& m, const ParallelConfig& pc) {
+    const bool self = (Y == nullptr);
+    const bool sym_metric = metric_is_symmetric(m.metric);
+    SparseOperands<T> ops;
+    ops.left = prepare_sparse(X, m, sym_metric ? Side::both : Side::left, "X", pc);
+    if (sym_metric && self) {
+        ops.right = make_right(ops.left, pc);
+    } else {
+        const SparsePrepared<T> PR =
+            prepare_sparse(self ? X : *Y, m, sym_metric ? Side::both : Side::right,
+                           self ? "X" : "Y", pc);
+        ops.right = make_right(PR, pc);
+    }
+    return ops;
+}
+
+#define DIVERGENCE_INSTANTIATE(T)                                                                 \
+    template DensePrepared<T> prepare_dense<T>(const DenseView<T>&, const MetricOptions&, Side,   \
+                                               const char*, const ParallelConfig&);               \
+    template SparsePrepared<T> prepare_sparse<T>(const CsrView<T>&, const MetricOptions&, Side,   \
+                                                 const char*, const ParallelConfig&);             \
+    template SparseRight<T> make_right<T>(const SparsePrepared<T>&, const ParallelConfig&);       \
+    template DenseOperands<T> prepare_dense_operands<T>(const DenseView<T>&, const DenseView<T>*, \
+                                                        const MetricOptions&,                     \
+                                                        const ParallelConfig&);                   \
+    template SparseOperands<T> prepare_sparse_operands<T>(const CsrView<T>&, const CsrView<T>*,   \
+                                                          const MetricOptions&,                   \
+                                                          const ParallelConfig&);
 DIVERGENCE_INSTANTIATE(double)
 DIVERGENCE_INSTANTIATE(float)
 #undef DIVERGENCE_INSTANTIATE

@@ -59,34 +59,15 @@ void nearest_dense(const DenseView<T>& X, const DenseView<T>* Y, int64_t k, cons
     const ParallelConfig pc{run.n_threads, run.stop};
     const bool self = (Y == nullptr);
     const DenseView<T>& Yv = self ? X : *Y;
-    const bool sym_metric = metric_is_symmetric(m.metric);
-    DensePrepared<T> PL = prepare_dense(X, m, sym_metric ? Side::both : Side::left, "X", pc);
-    DensePrepared<T> PRstore;
-    if (!sym_metric || !self) {
-        PRstore = prepare_dense(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
+    const DenseOperands<T> ops = prepare_dense_operands(X, Y, m, pc);
+    if (ops.zeros_need_sparse) {
+        with_csr_copies(X, Y, [&](const CsrView<T>& SX, const CsrView<T>* SY) {
+            nearest_sparse<T>(SX, SY, k, m, run, indices_out, values_out);
+        });
+        return;
     }
-    const DensePrepared<T>& PR = (sym_metric && self) ? PL : PRstore;
-    if (needs_support_check(m)) {
-        bool zeros = false;
-        for (const auto& s : PR.stats) zeros = zeros || s.has_zero;
-        if (m.metric == Metric::jeffreys) {
-            for (const auto& s : PL.stats) zeros = zeros || s.has_zero;
-        }
-        if (zeros) {
-            // Zeros make the log-rows undefined: the sparse path checks supports pair by pair.
-            std::vector<int64_t> ip1, ip2;
-            std::vector<int32_t> ix1, ix2;
-            std::vector<T> d1, d2;
-            CsrView<T> SX = dense_to_csr(X, ip1, ix1, d1);
-            if (self) {
-                nearest_sparse<T>(SX, nullptr, k, m, run, indices_out, values_out);
-            } else {
-                CsrView<T> SY = dense_to_csr(*Y, ip2, ix2, d2);
-                nearest_sparse<T>(SX, &SY, k, m, run, indices_out, values_out);
-            }
-            return;
-        }
-    }
+    const DensePrepared<T>& PL = ops.left;
+    const DensePrepared<T>& PR = ops.right();
     const Op op = op_for(m.metric);
     const Finalizer fin(m);
     const int64_t N = X.rows, M = Yv.rows;
@@ -135,16 +116,9 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     const ParallelConfig pc{run.n_threads, run.stop};
     const bool self = (Y == nullptr);
     const CsrView<T>& Yv = self ? X : *Y;
-    const bool sym_metric = metric_is_symmetric(m.metric);
-    SparsePrepared<T> PL = prepare_sparse(X, m, sym_metric ? Side::both : Side::left, "X", pc);
-    SparseRight<T> R;
-    if (sym_metric && self) {
-        R = make_right(PL, pc);
-    } else {
-        SparsePrepared<T> PR =
-            prepare_sparse(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
-        R = make_right(PR, pc);
-    }
+    SparseOperands<T> ops = prepare_sparse_operands(X, Y, m, pc);
+    const SparsePrepared<T>& PL = ops.left;
+    SparseRight<T>& R = ops.right;
     const Op op = op_for(m.metric);
     const Finalizer fin(m);
     const bool check = needs_support_check(m);
