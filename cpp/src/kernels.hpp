@@ -170,7 +170,7 @@ struct Finalizer {
             } else {
                 v = a.h - acc;
             }
-            return (v > 0.0 ? v : 0.0) * scale;
+            return in_units(v);
         } else {
             if (alpha > 0.0) {
                 // Grouped so that swapping a and b gives the same bits.
@@ -178,9 +178,13 @@ struct Finalizer {
             } else {
                 v = a.h + b_h - acc;
             }
-            return (v > 0.0 ? v : 0.0) * scale;
+            return in_units(v);
         }
     }
+
+    // A divergence in nats, clamped at 0 (rounding never makes it negative), in the requested
+    // units: the last step of kl and jeffreys.
+    DIVERGENCE_INLINE double in_units(double v) const { return (v > 0.0 ? v : 0.0) * scale; }
 
     double operator()(double acc, const RowStats& a, const RowStats& b) const {
         return with_metric(metric, [&](auto M) {
@@ -194,6 +198,14 @@ struct Finalizer {
     // for normalised rows).
     bool constant_base() const { return !(metric_uses_alpha(metric) && alpha > 0.0); }
 };
+
+// The stats of a normalised row as far as the finalisers of jsd, jensenshannon, hellinger,
+// bhattacharyya, tv and cosine read them (mass 1), for callers that form acc themselves.
+inline RowStats normalised_row_stats() {
+    RowStats s;
+    s.mass = 1.0;
+    return s;
+}
 
 // Right-row stats as separate arrays, for vectorised finalisation of a whole output row.
 struct StatsSoA {

@@ -8,6 +8,7 @@
 
 #include "divergence/random.hpp"
 #include "divergence/windows.hpp"
+#include "kernels.hpp"
 #include "windows_internal.hpp"
 
 namespace divergence {
@@ -46,12 +47,17 @@ double count_divergence(const double* a, double A, const double* b, double B, co
                         int64_t n_cols, int64_t V, const MetricOptions& m,
                         bool* support_violation) {
     if (!(A > 0.0) || !(B > 0.0)) return kNaN;
-    const double scale = log_scale(m);
+    // The sums run over the union of the supports, once per pair: nothing is amortised over
+    // many pairs as in the pairwise kernels' row transforms, so each term is formed directly
+    // from the counts; the values are finished by the kernels' finaliser (kernels.hpp).
+    const Finalizer fin(m);
+    const RowStats unit = normalised_row_stats();
     const double ia = 1.0 / A, ib = 1.0 / B;
+    double acc = 0.0;  // the op's sum of the kernels' table, p = a / A, q = b / B
     switch (m.metric) {
         case Metric::jsd:
         case Metric::jensenshannon: {
-            // ln 2 + 1/2 sum over the union of p ln p + q ln q - s ln s, s = p + q (only shared
+            // mixlog: sum over the union of s ln s - p ln p - q ln q, s = p + q (only shared
             // columns contribute), on gathered contiguous copies.
             thread_local std::vector<double> gx, gy;
             gx.resize(static_cast<size_t>(n_cols));
@@ -60,35 +66,25 @@ double count_divergence(const double* a, double A, const double* b, double B, co
                 gx[static_cast<size_t>(k)] = a[cols[k]];
                 gy[static_cast<size_t>(k)] = b[cols[k]];
             }
-            const double acc = mixlog_sum(gx.data(), gy.data(), n_cols, ia, ib);
-            double v = kLn2 + 0.5 * acc;
-            v = (v > 0.0 ? v : 0.0) * scale;
-            return m.metric == Metric::jensenshannon ? std::sqrt(v) : v;
+            acc = -mixlog_sum(gx.data(), gy.data(), n_cols, ia, ib);
+            break;
         }
         case Metric::hellinger:
-        case Metric::bhattacharyya: {
-            double bc = 0.0;
+        case Metric::bhattacharyya:
+            // dot of sqrt p and sqrt q.
             for (int64_t k = 0; k < n_cols; ++k) {
                 const int32_t t = cols[k];
-                bc += std::sqrt(a[t] * ia * (b[t] * ib));
+                acc += std::sqrt(a[t] * ia * (b[t] * ib));
             }
-            if (m.metric == Metric::hellinger) {
-                const double v = 1.0 - bc;
-                return std::sqrt(std::min(1.0, std::max(0.0, v)));
-            }
-            if (bc <= 0.0) return HUGE_VAL;
-            const double v = -std::log(bc);
-            return v > 0.0 ? v * scale : 0.0;
-        }
-        case Metric::tv: {
-            double acc = 0.0;
+            break;
+        case Metric::tv:
             for (int64_t k = 0; k < n_cols; ++k) {
                 const int32_t t = cols[k];
                 acc += std::min(a[t] * ia, b[t] * ib);
             }
-            return std::min(1.0, std::max(0.0, 1.0 - acc));
-        }
+            break;
         case Metric::cosine: {
+            // The cosine similarity of the counts.
             double dot = 0.0, na = 0.0, nb = 0.0;
             for (int64_t k = 0; k < n_cols; ++k) {
                 const int32_t t = cols[k];
@@ -96,15 +92,18 @@ double count_divergence(const double* a, double A, const double* b, double B, co
                 na += a[t] * a[t];
                 nb += b[t] * b[t];
             }
-            const double v = 1.0 - dot / std::sqrt(na * nb);
-            return std::min(1.0, std::max(0.0, v));
+            acc = dot / std::sqrt(na * nb);
+            break;
         }
         case Metric::kl:
         case Metric::jeffreys: {
+            // sum p ln(p / q) (kl) or (p - q) ln(p / q) (jeffreys) over the union, smoothed
+            // columns outside it in closed form: one logarithm per column, where the kernels'
+            // split into entropies and a cross term would take two.
             const bool both = m.metric == Metric::jeffreys;
             const double al = m.alpha;
             const double Za = A + static_cast<double>(V) * al, Zb = B + static_cast<double>(V) * al;
-            double acc = 0.0;
+            double d = 0.0;
             for (int64_t k = 0; k < n_cols; ++k) {
                 const int32_t t = cols[k];
                 const double p = (a[t] + al) / Za, q = (b[t] + al) / Zb;
@@ -113,21 +112,21 @@ double count_divergence(const double* a, double A, const double* b, double B, co
                     return HUGE_VAL;
                 }
                 if (both) {
-                    acc += (p - q) * std::log(p / q);
+                    d += (p - q) * std::log(p / q);
                 } else if (p > 0.0) {
-                    acc += p * std::log(p / q);
+                    d += p * std::log(p / q);
                 }
             }
             if (al > 0.0) {
                 // Columns outside both supports: p = alpha / Za, q = alpha / Zb.
                 const double rest = static_cast<double>(V - n_cols);
                 const double lr = std::log(Zb / Za);
-                acc += both ? rest * (al / Za - al / Zb) * lr : rest * (al / Za) * lr;
+                d += both ? rest * (al / Za - al / Zb) * lr : rest * (al / Za) * lr;
             }
-            return (acc > 0.0 ? acc : 0.0) * scale;
+            return fin.in_units(d);
         }
     }
-    return kNaN;
+    return fin(acc, unit, unit);
 }
 
 namespace {
@@ -220,13 +219,10 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
     const bool integer = scan.integer;
     const bool incremental = opt.incremental && integer;
     const bool jsd = opt.metric.metric == Metric::jsd || opt.metric.metric == Metric::jensenshannon;
-    const double jsd_scale = log_scale(opt.metric);
-    // A JSD in nats (NaN for an empty window) in the requested units, sqrt for jensenshannon.
-    auto jsd_units = [&](double v) {
-        if (std::isnan(v)) return v;
-        v = (v > 0.0 ? v : 0.0) * jsd_scale;
-        return opt.metric.metric == Metric::jensenshannon ? std::sqrt(v) : v;
-    };
+    // The value of a mixlog sum (NaN for an empty window), through the kernels' finaliser.
+    const Finalizer fin(opt.metric);
+    const RowStats unit = normalised_row_stats();
+    auto jsd_value = [&](double acc) { return std::isnan(acc) ? acc : fin(acc, unit, unit); };
     const int64_t V = X.cols;
     const double* rs = scan.rowsum.data();
     const int nt = std::max(1, run.n_threads);
@@ -290,7 +286,7 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                                  ba, ea, bb, eb,
                                  [&](int64_t r) { d.remove_row(X, r, rs[r], dirty); },
                                  [&](int64_t r) { d.add_row(X, r, rs[r], dirty); });
-                             out[k] = jsd_units(jsd_delta(st.g[0], d, dirty, S.shared));
+                             out[k] = jsd_value(jsd_delta(st.g[0], d, dirty, S.shared));
                              st.b = bb;
                              st.e = eb;
                              continue;
@@ -307,7 +303,7 @@ void window_pairs(const CsrView<double>& X, const int64_t* begins, const int64_t
                          CountVec& vb = S.s[ib].g[0];
                          if (jsd) {
                              out[k] =
-                                 jsd_units(jsd_dirty(va, vb, S.dirty.data(), integer, S.shared));
+                                 jsd_value(jsd_dirty(va, vb, S.dirty.data(), integer, S.shared));
                              continue;
                          }
                          union_cols(va, vb, S.cols);

@@ -119,8 +119,10 @@ void shared_block_real(const double* x, const double* y, int64_t n, double ia, d
 // the windows. D and the order of every sum depend only on the two vectors, so the result is
 // the same however the vectors were reached (incremental == from scratch) and whatever the
 // thread. The i-th shared changed column goes to lane i % 8 of the block kernels.
-// jsd_changed visits the columns of mask(w) (word w of a superset of D), col(t, x, y) reading
-// the two counts of column t; A, B > 0.
+// jsd_changed returns the pairwise kernels' mixlog sum acc = sum s ln s - p ln p - q ln q =
+// 2 (ln 2 - JSD), which their finaliser turns into the value (2 ln 2, a JSD of exactly 0, for
+// the same counts). It visits the columns of mask(w) (word w of a superset of D), col(t, x, y)
+// reading the two counts of column t; A, B > 0.
 template <class Mask, class Col>
 double jsd_changed(double A, double B, size_t W, Mask mask, Col col, bool integer,
                    SharedScratch& S) {
@@ -183,11 +185,11 @@ double jsd_changed(double A, double B, size_t W, Mask mask, Col col, bool intege
             tail += (xlogx(p) + xlogx(q)) - xlogx(p + q);
         }
     }
-    if (!any) return 0.0;  // the same counts: exactly 0, not ln 2 - ln 2 rounded
+    if (!any) return 2.0 * kLn2;  // the same counts: a JSD of exactly 0, not rounded
     double sum = 0.0;
     for (int l = 0; l < 8; ++l) sum += acc[l];
     const double same = A - ((dx[0] + dx[1]) + (dx[2] + dx[3]));
-    return kLn2 + 0.5 * (K * same + (sum + tail));
+    return -(K * same + (sum + tail));
 }
 
 }  // namespace

@@ -206,12 +206,14 @@ struct SharedScratch {
     double x[kBlock], y[kBlock], hx[kBlock], hy[kBlock];
 };
 
-// JSD of window vectors a and b in nats (NaN when either is empty) given `dirty`, a bitset of
-// columns that holds every column where they differ; see jsd_changed in window_state.cpp.
+// The mixlog sum of window vectors a and b (see kernels.hpp; JSD = ln 2 - acc / 2 in nats; NaN
+// when either is empty) given `dirty`, a bitset of columns that holds every column where they
+// differ; see jsd_changed in window_state.cpp.
 double jsd_dirty(const CountVec& a, const CountVec& b, const uint64_t* dirty, bool integer,
                  SharedScratch& S);
 
-// JSD of window a (vector v, integer counts) and window b = a + d, where d (total d.total) is
+// The mixlog sum, as jsd_dirty, of window a (vector v, integer counts) and window b = a + d,
+// where d (total d.total) is
 // the difference of the two windows' counts, nonzero only on columns of `dirty`; then moves v
 // to b (v += d) and clears d and `dirty`. The same pass reads the counts and applies the move,
 // so adjacent windows cost one scatter of the rows moved plus one pass over the columns they
