@@ -399,18 +399,32 @@ SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc) 
     return R;
 }
 
+namespace {
+
+// How the operands of a call are prepared: with a symmetric metric both sides hold both
+// transforms (Side::both), and with Y = X the left operand serves as the right one too.
+struct OperandPlan {
+    Side left, right;
+    bool shared;             // Y = X with a symmetric metric: the right operand is the left one
+    const char* right_name;  // for error messages
+};
+
+OperandPlan operand_plan(const MetricOptions& m, bool self) {
+    const bool sym_metric = metric_is_symmetric(m.metric);
+    return {sym_metric ? Side::both : Side::left, sym_metric ? Side::both : Side::right,
+            sym_metric && self, self ? "X" : "Y"};
+}
+
+}  // namespace
+
 template <class T>
 DenseOperands<T> prepare_dense_operands(const DenseView<T>& X, const DenseView<T>* Y,
                                         const MetricOptions& m, const ParallelConfig& pc) {
-    const bool self = (Y == nullptr);
-    const bool sym_metric = metric_is_symmetric(m.metric);
+    const OperandPlan plan = operand_plan(m, Y == nullptr);
     DenseOperands<T> ops;
-    ops.left = prepare_dense(X, m, sym_metric ? Side::both : Side::left, "X", pc);
-    ops.shared = sym_metric && self;
-    if (!ops.shared) {
-        ops.right_own = prepare_dense(self ? X : *Y, m, sym_metric ? Side::both : Side::right,
-                                      self ? "X" : "Y", pc);
-    }
+    ops.left = prepare_dense(X, m, plan.left, "X", pc);
+    ops.shared = plan.shared;
+    if (!plan.shared) ops.right_own = prepare_dense(Y ? *Y : X, m, plan.right, plan.right_name, pc);
     if (needs_support_check(m)) {
         bool zeros = false;
         for (const auto& s : ops.right().stats) zeros = zeros || s.has_zero;
@@ -425,17 +439,13 @@ DenseOperands<T> prepare_dense_operands(const DenseView<T>& X, const DenseView<T
 template <class T>
 SparseOperands<T> prepare_sparse_operands(const CsrView<T>& X, const CsrView<T>* Y,
                                           const MetricOptions& m, const ParallelConfig& pc) {
-    const bool self = (Y == nullptr);
-    const bool sym_metric = metric_is_symmetric(m.metric);
+    const OperandPlan plan = operand_plan(m, Y == nullptr);
     SparseOperands<T> ops;
-    ops.left = prepare_sparse(X, m, sym_metric ? Side::both : Side::left, "X", pc);
-    if (sym_metric && self) {
+    ops.left = prepare_sparse(X, m, plan.left, "X", pc);
+    if (plan.shared) {
         ops.right = make_right(ops.left, pc);
     } else {
-        const SparsePrepared<T> PR =
-            prepare_sparse(self ? X : *Y, m, sym_metric ? Side::both : Side::right,
-                           self ? "X" : "Y", pc);
-        ops.right = make_right(PR, pc);
+        ops.right = make_right(prepare_sparse(Y ? *Y : X, m, plan.right, plan.right_name, pc), pc);
     }
     return ops;
 }
