@@ -3,6 +3,7 @@
 
 PYBIND11_MODULE(_core, m) {
     m.doc() = "Compiled core of divergence (private; use the divergence package).";
+    register_metrics(m);
     register_pairwise(m);
     register_tokenize(m);
     register_groups(m);

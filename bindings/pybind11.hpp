@@ -6,13 +6,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "divergence/dense.hpp"
-#include "divergence/pairwise.hpp"
+#include "divergence/metrics.hpp"
 #include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
@@ -26,6 +27,27 @@ inline divergence::StopCheck make_stop_check() {
     return [] {
         py::gil_scoped_acquire gil;
         return PyErr_CheckSignals() != 0;
+    };
+}
+
+// The same, and then reports progress: calls progress(done, total) with the items done so far
+// (the core counts them in `done`, see RunOptions::progress), unless progress is None. A callback
+// that raises stops the work, and its exception is the one raised. `done` and `progress` must
+// outlive the call.
+inline divergence::StopCheck make_stop_check(const std::atomic<int64_t>& done, int64_t total,
+                                             const py::object& progress) {
+    return [&done, total, &progress] {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) return true;
+        if (!progress.is_none()) {
+            try {
+                progress(done.load(), total);
+            } catch (py::error_already_set& e) {
+                e.restore();  // raised again by run_without_gil
+                return true;
+            }
+        }
+        return false;
     };
 }
 
@@ -53,13 +75,28 @@ inline void check_jobs(int n_jobs) {
     if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
 }
 
-// Options of a core call: n_jobs threads (checked) and the Ctrl-C stop check.
-inline divergence::RunOptions run_options(int n_jobs, const divergence::StopCheck* stop) {
+// Options of a core call: n_jobs threads (checked), the stop check and, optionally, the counter
+// of items done that the stop check reports.
+inline divergence::RunOptions run_options(int n_jobs, const divergence::StopCheck* stop,
+                                          std::atomic<int64_t>* progress = nullptr) {
     check_jobs(n_jobs);
     divergence::RunOptions r;
     r.n_threads = n_jobs;
     r.stop = stop;
+    r.progress = progress;
     return r;
+}
+
+// A metric by name with its options, checked (InputError -> ValueError).
+inline divergence::MetricOptions metric_options(const std::string& metric, double alpha,
+                                                double base, bool normalize = true) {
+    divergence::MetricOptions o;
+    o.metric = divergence::parse_metric(metric);
+    o.alpha = alpha;
+    o.base = base;
+    o.normalize = normalize;
+    divergence::check_metric_options(o);
+    return o;
 }
 
 inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
@@ -93,7 +130,8 @@ void require_rows(const py::array& a, const char* name, int ndim = 2) {
         throw py::value_error(std::string(name) + ": columns must be contiguous (C order)");
     }
     if (ndim == 2 && a.strides(0) % item != 0) {
-        throw py::value_error(std::string(name) + ": row stride is not a multiple of the item size");
+        throw py::value_error(std::string(name) +
+                              ": row stride is not a multiple of the item size");
     }
     if (ndim == 1 && a.shape(0) > 1 && a.strides(0) != item) {
         throw py::value_error(std::string(name) + ": must be contiguous");
@@ -161,6 +199,7 @@ divergence::CsrView<T> csr_tuple(const py::tuple& t, const char* name, int n_thr
 
 }  // namespace divergence_py
 
+void register_metrics(py::module_& m);
 void register_pairwise(py::module_& m);
 void register_tokenize(py::module_& m);
 void register_groups(py::module_& m);

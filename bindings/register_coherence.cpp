@@ -1,6 +1,5 @@
 // Bindings for topic coherence (NPMI of top-word pairs from document co-occurrence counts).
 #include "divergence/coherence.hpp"
-
 #include "pybind11.hpp"
 
 namespace {
@@ -17,7 +16,8 @@ void register_coherence(py::module_& m) {
             const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int64_t>(topic_ptr, "topic_ptr", 1);
             require_rows<int32_t>(words, "words", 1);
-            if (topic_ptr.shape(0) < 1) throw py::value_error("topic_ptr: must have n_topics + 1 entries");
+            if (topic_ptr.shape(0) < 1)
+                throw py::value_error("topic_ptr: must have n_topics + 1 entries");
             check_jobs(n_jobs);
             const auto* tp = static_cast<const int64_t*>(topic_ptr.data());
             const int64_t n_topics = topic_ptr.shape(0) - 1;
@@ -48,14 +48,4 @@ void register_coherence(py::module_& m) {
         py::arg("X"), py::arg("topic_ptr"), py::arg("words"), py::arg("n_jobs"),
         "NPMI coherence per topic (n_topics,) and per word pair, from CSR counts (only non-zero "
         "entries matter), topic offsets (int64, n_topics + 1) and word ids (int32).");
-    m.def(
-        "document_frequency",
-        [](const py::tuple& X) {
-            const CsrView<double> xv = csr_tuple<double>(X, "X");
-            py::array_t<int64_t> df(static_cast<py::ssize_t>(xv.cols));
-            int64_t* pd = df.mutable_data();
-            run_without_gil([&] { document_frequency(xv, pd); });
-            return df;
-        },
-        py::arg("X"), "Number of rows with a non-zero entry, per column.");
 }

@@ -1,6 +1,5 @@
 // Bindings for group comparison (observed, bootstrap and permutation K x K matrices).
 #include "divergence/groups.hpp"
-
 #include "pybind11.hpp"
 
 namespace {
@@ -13,9 +12,9 @@ using namespace divergence_py;
 void register_groups(py::module_& m) {
     m.def(
         "group_divergence",
-        [](const py::tuple& X, const py::array& labels, int32_t K, const std::vector<std::string>& metrics,
-           double alpha, double base, int64_t n_bootstrap, int64_t n_permutations, uint64_t seed,
-           int n_jobs, const py::object& progress) {
+        [](const py::tuple& X, const py::array& labels, int32_t K,
+           const std::vector<std::string>& metrics, double alpha, double base, int64_t n_bootstrap,
+           int64_t n_permutations, uint64_t seed, int n_jobs, const py::object& progress) {
             const CsrView<double> xv = csr_tuple<double>(X, "X");
             require_rows<int32_t>(labels, "labels", 1);
             if (labels.shape(0) != xv.rows) {
@@ -26,44 +25,33 @@ void register_groups(py::module_& m) {
             check_jobs(n_jobs);
             GroupOptions opt;
             for (const auto& name : metrics) {
-                MetricOptions mo;
-                mo.metric = parse_metric(name);
-                mo.alpha = metric_uses_alpha(mo.metric) ? alpha : 0.0;
-                mo.base = metric_uses_log(mo.metric) ? base : 0.0;
-                check_metric_options(mo);
-                opt.metrics.push_back(mo);
+                // alpha and base apply to the metrics that take them.
+                const Metric id = parse_metric(name);
+                opt.metrics.push_back(metric_options(name, metric_uses_alpha(id) ? alpha : 0.0,
+                                                     metric_uses_log(id) ? base : 0.0));
             }
             opt.n_bootstrap = n_bootstrap;
             opt.n_permutations = n_permutations;
             opt.seed = seed;
             const auto nm = static_cast<py::ssize_t>(opt.metrics.size());
-            py::array_t<double> observed({nm, static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
-            py::array_t<double> boot({static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)), nm,
-                                      static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
-            py::array_t<double> perm({static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), nm,
-                                      static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
+            py::array_t<double> observed(
+                {nm, static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
+            py::array_t<double> boot({static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)),
+                                      nm, static_cast<py::ssize_t>(K),
+                                      static_cast<py::ssize_t>(K)});
+            py::array_t<double> perm(
+                {static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), nm,
+                 static_cast<py::ssize_t>(K), static_cast<py::ssize_t>(K)});
             const auto* lab = static_cast<const int32_t*>(labels.data());
             double* po = observed.mutable_data();
             double* pb = boot.mutable_data();
             double* pp = perm.mutable_data();
             // Progress: the waiting thread reports replicates done to the Python callable.
             std::atomic<int64_t> done{0};
-            const int64_t total = std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0);
-            const StopCheck stop = [&done, total, &progress]() {
-                py::gil_scoped_acquire gil;
-                if (PyErr_CheckSignals() != 0) return true;
-                if (!progress.is_none()) {
-                    try {
-                        progress(done.load(), total);
-                    } catch (py::error_already_set& e) {
-                        e.restore();  // the callback raised: stop, and re-raise it after
-                        return true;
-                    }
-                }
-                return false;
-            };
-            RunOptions ro = run_options(n_jobs, &stop);
-            ro.progress = &done;
+            const int64_t total =
+                std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0);
+            const StopCheck stop = make_stop_check(done, total, progress);
+            const RunOptions ro = run_options(n_jobs, &stop, &done);
             run_without_gil([&] { group_divergence(xv, lab, K, opt, ro, po, pb, pp); });
             return py::make_tuple(observed, boot, perm);
         },

@@ -1,26 +1,14 @@
 // Bindings for pairwise matrices and nearest rows: check and convert, release the GIL, call
 // the core. Outputs are allocated by the caller (Python) and written in place: no copies.
-#include "divergence/pairwise.hpp"
-
 #include <limits>
 
+#include "divergence/pairwise.hpp"
 #include "pybind11.hpp"
 
 namespace {
 
 using namespace divergence;
 using namespace divergence_py;
-
-MetricOptions metric_options(const std::string& metric, double alpha, double base,
-                             bool normalize) {
-    MetricOptions o;
-    o.metric = parse_metric(metric);
-    o.alpha = alpha;
-    o.base = base;
-    o.normalize = normalize;
-    check_metric_options(o);
-    return o;
-}
 
 RunOptions run_options(int n_jobs, bool full_rows, int64_t block, const StopCheck* stop) {
     RunOptions r = divergence_py::run_options(n_jobs, stop);
@@ -95,7 +83,6 @@ void nearest_sparse_impl(const py::tuple& X, const py::object& Y, int64_t k, py:
 
 bool is_f32(const py::array& a) { return py::isinstance<py::array_t<float>>(a); }
 
-
 template <class T>
 py::array_t<T> fast_log_py(const py::array& x) {
     require_rows<T>(x, "x", 1);
@@ -104,7 +91,8 @@ py::array_t<T> fast_log_py(const py::array& x) {
     T* py_ = y.mutable_data();
     const int64_t n = x.shape(0);
     for (int64_t i = 0; i < n; ++i) {
-        if (!(px[i] >= std::numeric_limits<T>::min()) || !(px[i] <= std::numeric_limits<T>::max())) {
+        if (!(px[i] >= std::numeric_limits<T>::min()) ||
+            !(px[i] <= std::numeric_limits<T>::max())) {
             throw py::value_error("x: fast_log needs positive, finite, normal values (index " +
                                   std::to_string(i) + ")");
         }
@@ -116,13 +104,13 @@ py::array_t<T> fast_log_py(const py::array& x) {
 }  // namespace
 
 void register_pairwise(py::module_& m) {
-    m.def("fast_log", [](const py::array& x) -> py::object {
-        if (py::isinstance<py::array_t<float>>(x)) return fast_log_py<float>(x);
-        return fast_log_py<double>(x);
-    }, py::arg("x"), "The kernels' natural logarithm (for accuracy tests; 1-d float32/float64).");
-
-    m.attr("METRICS") = py::make_tuple("jsd", "jensenshannon", "kl", "jeffreys", "hellinger",
-                                       "bhattacharyya", "tv", "cosine");
+    m.def(
+        "fast_log",
+        [](const py::array& x) -> py::object {
+            if (py::isinstance<py::array_t<float>>(x)) return fast_log_py<float>(x);
+            return fast_log_py<double>(x);
+        },
+        py::arg("x"), "The kernels' natural logarithm (for accuracy tests; 1-d float32/float64).");
 
     m.def(
         "pairwise_dense",
@@ -157,7 +145,8 @@ void register_pairwise(py::module_& m) {
         },
         py::arg("X"), py::arg("Y"), py::arg("out"), py::arg("metric"), py::arg("alpha"),
         py::arg("base"), py::arg("normalize"), py::arg("n_jobs"), py::arg("full_rows") = false,
-        "Sparse (CSR) pairwise matrix into `out`; X/Y are (indptr int64, indices int32, data, n_cols).");
+        "Sparse (CSR) pairwise matrix into `out`; X/Y are (indptr int64, indices int32, data, "
+        "n_cols).");
 
     m.def(
         "nearest_dense",

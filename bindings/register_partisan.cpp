@@ -1,8 +1,7 @@
 // Bindings for partisanship (plug-in and leave-out, speaker bootstrap, shuffled labels).
-#include "divergence/partisan.hpp"
-
 #include <algorithm>
 
+#include "divergence/partisan.hpp"
 #include "pybind11.hpp"
 
 namespace {

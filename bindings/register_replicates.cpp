@@ -1,7 +1,6 @@
 // Bindings for the replicate loops over small tables: stance replicates per target and the
 // permutation null of a change point (see divergence/replicates.hpp).
 #include "divergence/replicates.hpp"
-
 #include "pybind11.hpp"
 
 namespace {
@@ -89,18 +88,16 @@ void register_replicates(py::module_& m) {
             const StanceTargets t = stance_targets(group, start, n_groups);
             std::vector<MetricOptions> mos;
             for (const auto& name : metrics) {
-                MetricOptions mo;
-                mo.metric = parse_metric(name);
-                mo.alpha = metric_uses_alpha(mo.metric) ? alpha : 0.0;
-                check_metric_options(mo);
-                mos.push_back(mo);
+                const bool smoothed = metric_uses_alpha(parse_metric(name));
+                mos.push_back(metric_options(name, smoothed ? alpha : 0.0, 0.0));
             }
             const ReplicateOptions o = replicate_options(n_bootstrap, n_permutations, seed);
-            return run_stance<int32_t>(
-                t, group, stance, "stance", mos.size(), o, n_jobs,
-                [&](const int32_t* st, const RunOptions& ro, const std::vector<StanceOut>& out) {
-                    stance_label_replicates(t, st, n_stances, mos, o, ro, out);
-                });
+            return run_stance<int32_t>(t, group, stance, "stance", mos.size(), o, n_jobs,
+                                       [&](const int32_t* st, const RunOptions& ro,
+                                           const std::vector<StanceOut>& out) {
+                                           stance_label_replicates(t, st, n_stances, mos, o, ro,
+                                                                   out);
+                                       });
         },
         py::arg("group"), py::arg("stance"), py::arg("start"), py::arg("n_groups"),
         py::arg("n_stances"), py::arg("metrics"), py::arg("alpha"), py::arg("n_bootstrap"),
@@ -119,11 +116,11 @@ void register_replicates(py::module_& m) {
             std::vector<ScoreMetric> sms;
             for (const auto& name : metrics) sms.push_back(parse_score_metric(name));
             const ReplicateOptions o = replicate_options(n_bootstrap, n_permutations, seed);
-            return run_stance<double>(
-                t, group, value, "value", sms.size(), o, n_jobs,
-                [&](const double* x, const RunOptions& ro, const std::vector<StanceOut>& out) {
-                    stance_score_replicates(t, x, sms, o, ro, out);
-                });
+            return run_stance<double>(t, group, value, "value", sms.size(), o, n_jobs,
+                                      [&](const double* x, const RunOptions& ro,
+                                          const std::vector<StanceOut>& out) {
+                                          stance_score_replicates(t, x, sms, o, ro, out);
+                                      });
         },
         py::arg("group"), py::arg("value"), py::arg("start"), py::arg("n_groups"),
         py::arg("metrics"), py::arg("n_bootstrap"), py::arg("n_permutations"), py::arg("seed"),
@@ -165,8 +162,8 @@ void register_replicates(py::module_& m) {
             double* g = gains.mutable_data();
             int64_t hits = 0;
             run_without_gil([&] {
-                hits = changepoint_null(yp, n, block, min_size, observed, n_permutations, seed,
-                                        key, ro, g);
+                hits = changepoint_null(yp, n, block, min_size, observed, n_permutations, seed, key,
+                                        ro, g);
             });
             return py::make_tuple(hits, gains);
         },
@@ -182,8 +179,8 @@ void register_replicates(py::module_& m) {
             if (n_blocks < 0 || n_permutations < 0) {
                 throw py::value_error("n_blocks/permutations: must be >= 0");
             }
-            py::array_t<int32_t> orders({static_cast<py::ssize_t>(n_permutations),
-                                         static_cast<py::ssize_t>(n_blocks)});
+            py::array_t<int32_t> orders(
+                {static_cast<py::ssize_t>(n_permutations), static_cast<py::ssize_t>(n_blocks)});
             changepoint_orders(n_blocks, n_permutations, seed, key, orders.mutable_data());
             return orders;
         },

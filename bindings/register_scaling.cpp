@@ -1,13 +1,11 @@
 // Bindings for position scaling (Wordfish fit, parametric bootstrap, prediction).
 #include "divergence/scaling.hpp"
-
 #include "pybind11.hpp"
 
 namespace {
 
 using namespace divergence;
 using namespace divergence_py;
-
 
 WordfishOptions options_from(const py::dict& o) {
     WordfishOptions opt;
@@ -27,7 +25,8 @@ WordfishOptions options_from(const py::dict& o) {
     } else if (disp == "quasipoisson-overall") {
         opt.dispersion = Dispersion::quasi_overall;
     } else {
-        throw py::value_error("dispersion: must be 'poisson' or 'quasipoisson', got '" + disp + "'");
+        throw py::value_error("dispersion: must be 'poisson' or 'quasipoisson', got '" + disp +
+                              "'");
     }
     opt.prec_alpha = o["prec_alpha"].cast<double>();
     opt.prec_psi = o["prec_psi"].cast<double>();
@@ -153,5 +152,6 @@ void register_scaling(py::module_& m) {
             return py::make_tuple(theta, alpha, se, conv.attr("astype")("bool"));
         },
         py::arg("fit"), py::arg("counts"), py::arg("options"), py::arg("n_jobs"),
-        "Positions of new documents with the feature parameters fixed: (theta, alpha, se, converged).");
+        "Positions of new documents with the feature parameters fixed: (theta, alpha, se, "
+        "converged).");
 }

@@ -1,13 +1,12 @@
 // Tokeniser bindings: Python texts -> one UTF-8 buffer + offsets (with the GIL), then the core
 // without the GIL; results come back as NumPy arrays that own the core's vectors (no copies).
-#include "divergence/tokenize.hpp"
-
 #include <limits>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "divergence/tokenize.hpp"
 #include "pybind11.hpp"
 
 namespace {
@@ -41,7 +40,8 @@ void append_text(Texts& out, PyObject* item, size_t i) {
         } else {
             PyObject* b = PyUnicode_AsUTF8String(item);
             if (b == nullptr) {
-                if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) throw py::error_already_set();
+                if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError))
+                    throw py::error_already_set();
                 PyErr_Clear();
                 b = PyUnicode_AsEncodedString(item, "utf-8", "surrogatepass");
                 if (b == nullptr) throw py::error_already_set();
@@ -54,7 +54,8 @@ void append_text(Texts& out, PyObject* item, size_t i) {
         out.data.append(PyBytes_AS_STRING(item), static_cast<size_t>(PyBytes_GET_SIZE(item)));
         out.allow_surrogates.push_back(0);
     } else if (PyByteArray_Check(item)) {
-        out.data.append(PyByteArray_AS_STRING(item), static_cast<size_t>(PyByteArray_GET_SIZE(item)));
+        out.data.append(PyByteArray_AS_STRING(item),
+                        static_cast<size_t>(PyByteArray_GET_SIZE(item)));
         out.allow_surrogates.push_back(0);
     } else {
         throw py::type_error("statement " + std::to_string(i) + ": expected str or bytes, got " +
@@ -102,8 +103,8 @@ std::vector<std::string> convert_words(const py::handle& words, const char* name
     return out;
 }
 
-TokenizeOptions tokenize_options(bool lowercase, int min_token_length, int ngram_min,
-                                 int ngram_max, const py::handle& stop_words) {
+TokenizeOptions tokenize_options(bool lowercase, int min_token_length, int ngram_min, int ngram_max,
+                                 const py::handle& stop_words) {
     TokenizeOptions o;
     o.lowercase = lowercase;
     o.min_token_length = min_token_length;
@@ -166,13 +167,16 @@ void register_tokenize(py::module_& m) {
             lim.max_df = max_df;
             lim.max_features = max_features;
             lim.binary = binary;
-            if (max_features < 0) throw py::value_error("max_features: must be >= 0 (0 = no limit)");
+            if (max_features < 0)
+                throw py::value_error("max_features: must be >= 0 (0 = no limit)");
             const StopCheck stop = make_stop_check();
             const ParallelConfig cfg = parallel_config(n_jobs, &stop);
             FitResult r;
             run_without_gil([&] { r = fit_counts(t.batch(), o, lim, cfg); });
             py::bytes terms(r.terms.bytes);
-            { std::string().swap(r.terms.bytes); }
+            {
+                std::string().swap(r.terms.bytes);
+            }
             return py::make_tuple(terms, to_array(std::move(r.terms.offsets)),
                                   csr_tuple(std::move(r.counts)), r.n_terms_seen);
         },
@@ -218,8 +222,9 @@ void register_tokenize(py::module_& m) {
             });
             py::list out(terms.size());
             for (size_t k = 0; k < terms.size(); ++k) {
-                PyObject* u = PyUnicode_DecodeUTF8(
-                    terms[k].data(), static_cast<Py_ssize_t>(terms[k].size()), "surrogatepass");
+                PyObject* u =
+                    PyUnicode_DecodeUTF8(terms[k].data(), static_cast<Py_ssize_t>(terms[k].size()),
+                                         "surrogatepass");
                 if (u == nullptr) throw py::error_already_set();
                 out[k] = py::reinterpret_steal<py::object>(u);
             }

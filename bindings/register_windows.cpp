@@ -1,25 +1,14 @@
 // Bindings for sliding windows: window pairs, between-group windows with replicates,
 // token-stream drift, novelty / transience.
-#include "divergence/windows.hpp"
-
 #include <type_traits>
 
+#include "divergence/windows.hpp"
 #include "pybind11.hpp"
 
 namespace {
 
 using namespace divergence;
 using namespace divergence_py;
-
-
-MetricOptions metric_arg(const std::string& metric, double alpha, double base) {
-    MetricOptions mo;
-    mo.metric = parse_metric(metric);
-    mo.alpha = alpha;
-    mo.base = base;
-    check_metric_options(mo);
-    return mo;
-}
 
 // begins/ends: int64 vectors of equal length.
 int64_t window_arrays(const py::array& begins, const py::array& ends) {
@@ -84,7 +73,7 @@ void register_windows(py::module_& m) {
                 pt = static_cast<double*>(t.mutable_data());
             }
             WindowOptions opt;
-            opt.metric = metric_arg(metric, alpha, base);
+            opt.metric = metric_options(metric, alpha, base);
             opt.incremental = incremental;
             const int64_t n = pair_a.shape(0);
             py::array_t<double> out(static_cast<py::ssize_t>(n));
@@ -109,8 +98,8 @@ void register_windows(py::module_& m) {
         "window_between",
         [](const py::tuple& X, const py::array& labels, int32_t K, const py::array& begins,
            const py::array& ends, const std::string& metric, double alpha, double base,
-           int64_t n_bootstrap, int64_t n_permutations, uint64_t seed, bool incremental,
-           int n_jobs, const py::object& progress) {
+           int64_t n_bootstrap, int64_t n_permutations, uint64_t seed, bool incremental, int n_jobs,
+           const py::object& progress) {
             check_jobs(n_jobs);
             const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
             const int64_t W = window_arrays(begins, ends);
@@ -120,10 +109,9 @@ void register_windows(py::module_& m) {
                                       " does not match the " + std::to_string(xv.rows) +
                                       " statements");
             }
-            check_jobs(n_jobs);
             if (K < 2) throw py::value_error("K: at least two groups are needed");
             BetweenOptions opt;
-            opt.window.metric = metric_arg(metric, alpha, base);
+            opt.window.metric = metric_options(metric, alpha, base);
             opt.window.incremental = incremental;
             opt.n_bootstrap = n_bootstrap;
             opt.n_permutations = n_permutations;
@@ -131,8 +119,10 @@ void register_windows(py::module_& m) {
             const auto k = static_cast<py::ssize_t>(K);
             const auto w = static_cast<py::ssize_t>(W);
             py::array_t<double> observed({w, k, k});
-            py::array_t<double> boot({w, static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)), k, k});
-            py::array_t<double> perm({w, static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), k, k});
+            py::array_t<double> boot(
+                {w, static_cast<py::ssize_t>(std::max<int64_t>(n_bootstrap, 0)), k, k});
+            py::array_t<double> perm(
+                {w, static_cast<py::ssize_t>(std::max<int64_t>(n_permutations, 0)), k, k});
             const auto* lab = static_cast<const int32_t*>(labels.data());
             const auto* pb = static_cast<const int64_t*>(begins.data());
             const auto* pe = static_cast<const int64_t*>(ends.data());
@@ -140,21 +130,8 @@ void register_windows(py::module_& m) {
             double* pbo = boot.mutable_data();
             double* pp = perm.mutable_data();
             std::atomic<int64_t> done{0};
-            const StopCheck stop = [&done, W, &progress]() {
-                py::gil_scoped_acquire gil;
-                if (PyErr_CheckSignals() != 0) return true;
-                if (!progress.is_none()) {
-                    try {
-                        progress(done.load(), W);
-                    } catch (py::error_already_set& e) {
-                        e.restore();
-                        return true;
-                    }
-                }
-                return false;
-            };
-            RunOptions ro = run_options(n_jobs, &stop);
-            ro.progress = &done;
+            const StopCheck stop = make_stop_check(done, W, progress);
+            const RunOptions ro = run_options(n_jobs, &stop, &done);
             run_without_gil([&] { window_between(xv, lab, K, pb, pe, W, opt, ro, po, pbo, pp); });
             return py::make_tuple(observed, boot, perm);
         },
@@ -179,11 +156,12 @@ void register_windows(py::module_& m) {
             const auto* pt = static_cast<const int64_t*>(tokens.data());
             int64_t* pp = pos.mutable_data();
             double* po = out.mutable_data();
-            run_without_gil([&] { token_drift(pt, n, n_types, window, step, scale, incremental, pp, po); });
+            run_without_gil(
+                [&] { token_drift(pt, n, n_types, window, step, scale, incremental, pp, po); });
             return py::make_tuple(pos, out);
         },
-        py::arg("tokens"), py::arg("n_types"), py::arg("window"), py::arg("step"),
-        py::arg("scale"), py::arg("incremental"),
+        py::arg("tokens"), py::arg("n_types"), py::arg("window"), py::arg("step"), py::arg("scale"),
+        py::arg("incremental"),
         "JSD between adjacent windows of `window` tokens at boundaries window, window+step, ...: "
         "(positions, values). O(1) per token moved.");
 

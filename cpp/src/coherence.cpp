@@ -11,14 +11,6 @@
 
 namespace divergence {
 
-void document_frequency(const CsrView<double>& X, int64_t* df) {
-    std::fill(df, df + X.cols, int64_t{0});
-    const int64_t base = X.indptr[0];
-    for (int64_t k = 0; k < X.indptr[X.rows] - base; ++k) {
-        if (X.data[base + k] != 0.0) ++df[X.indices[base + k]];
-    }
-}
-
 namespace {
 
 // Size of the intersection of two increasing lists.

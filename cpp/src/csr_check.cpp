@@ -21,7 +21,7 @@ bool rows_ok(const int64_t* ip, const int32_t* idx, int64_t r0, int64_t r1, int6
     const int64_t k0 = ip[r0], k1 = ip[r1];
     if (k1 == k0) return true;
     uint32_t mx = static_cast<uint32_t>(idx[k0]);  // negative indices become huge
-    int64_t desc = 0;                                 // entries not above their predecessor
+    int64_t desc = 0;                              // entries not above their predecessor
     for (int64_t k = k0 + 1; k < k1; ++k) {
         mx = std::max(mx, static_cast<uint32_t>(idx[k]));
         desc += idx[k] <= idx[k - 1];
@@ -59,14 +59,15 @@ std::string first_problem(const int64_t* ip, const int32_t* idx, int64_t r0, int
 
 }  // namespace
 
-void check_csr_structure(const int64_t* indptr, const int32_t* indices, int64_t rows,
-                         int64_t cols, const std::string& name, int n_threads) {
+void check_csr_structure(const int64_t* indptr, const int32_t* indices, int64_t rows, int64_t cols,
+                         const std::string& name, int n_threads) {
     if (rows < 0 || indptr[0] < 0) throw InputError(name + ": indptr starts below 0");
     if (rows == 0) return;
     // Row ranges of about 64k entries (whole matrix when small), at most a few per thread.
     const int64_t nnz = std::max<int64_t>(0, indptr[rows] - indptr[0]);
     const int nt = std::max(1, n_threads);
-    const int64_t chunk = nnz < (int64_t(1) << 17) ? rows : std::max<int64_t>(1, (rows + 4 * nt - 1) / (4 * nt));
+    const int64_t chunk =
+        nnz < (int64_t(1) << 17) ? rows : std::max<int64_t>(1, (rows + 4 * nt - 1) / (4 * nt));
     const int64_t n_chunks = (rows + chunk - 1) / chunk;
     std::atomic<int64_t> bad{n_chunks};  // lowest failing chunk
     ParallelConfig pc{nt, nullptr};
@@ -85,7 +86,8 @@ void check_csr_structure(const int64_t* indptr, const int32_t* indices, int64_t 
     const int64_t c = bad.load();
     if (c < n_chunks) {
         const int64_t r0 = c * chunk;
-        std::string msg = first_problem(indptr, indices, r0, std::min(rows, r0 + chunk), cols, name);
+        std::string msg =
+            first_problem(indptr, indices, r0, std::min(rows, r0 + chunk), cols, name);
         if (msg.empty()) msg = name + ": indptr decreases at row " + std::to_string(r0 - 1);
         throw InputError(msg);
     }

@@ -89,11 +89,15 @@ DIVERGENCE_INLINE void tile_impl(const TileArgs<T>& t) {
     }
 }
 
-DIVERGENCE_CLONES void tile_mixlog_f64(const TileArgs<double>& t) { tile_impl<double, Op::mixlog>(t); }
+DIVERGENCE_CLONES void tile_mixlog_f64(const TileArgs<double>& t) {
+    tile_impl<double, Op::mixlog>(t);
+}
 DIVERGENCE_CLONES void tile_dot_f64(const TileArgs<double>& t) { tile_impl<double, Op::dot>(t); }
 DIVERGENCE_CLONES void tile_min_f64(const TileArgs<double>& t) { tile_impl<double, Op::min>(t); }
 DIVERGENCE_CLONES void tile_dot2_f64(const TileArgs<double>& t) { tile_impl<double, Op::dot2>(t); }
-DIVERGENCE_CLONES void tile_mixlog_f32(const TileArgs<float>& t) { tile_impl<float, Op::mixlog>(t); }
+DIVERGENCE_CLONES void tile_mixlog_f32(const TileArgs<float>& t) {
+    tile_impl<float, Op::mixlog>(t);
+}
 DIVERGENCE_CLONES void tile_dot_f32(const TileArgs<float>& t) { tile_impl<float, Op::dot>(t); }
 DIVERGENCE_CLONES void tile_min_f32(const TileArgs<float>& t) { tile_impl<float, Op::min>(t); }
 DIVERGENCE_CLONES void tile_dot2_f32(const TileArgs<float>& t) { tile_impl<float, Op::dot2>(t); }

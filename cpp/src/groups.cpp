@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 
+#include "divergence/pairwise.hpp"
 #include "divergence/random.hpp"
 #include "kernels.hpp"
 
@@ -111,8 +112,8 @@ void group_divergence(const CsrView<double>& X, const int32_t* labels, int32_t K
                              Stream rng(opt.seed, kTagPermutation, static_cast<uint64_t>(p));
                              s.lab.assign(labels, labels + N);
                              for (int64_t i = N - 1; i > 0; --i) {
-                                 const int64_t j = static_cast<int64_t>(
-                                     rng.below(static_cast<uint64_t>(i + 1)));
+                                 const int64_t j =
+                                     static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
                                  std::swap(s.lab[static_cast<size_t>(i)],
                                            s.lab[static_cast<size_t>(j)]);
                              }

@@ -3,28 +3,31 @@
 // Every metric is computed as finalise(acc, stats_i, stats_j), where acc is a sum over columns
 // of an elementwise operation on transformed rows:
 //
-//   metric          left element        right element       op           acc
-//   jsd, js         p (+ p ln p)        q (+ q ln q)        mixlog       sum (s ln s - p ln p - q ln q), s = p + q
-//   hellinger, bh   sqrt p              sqrt q              dot          sum sqrt(p q)
-//   tv              p                   q                   min          sum min(p, q)
-//   cosine          x / |x|             y / |y|             dot          cosine similarity
-//   kl  (alpha>0)   x / Z_x             ln(1 + y / alpha)   dot          see finalise
-//   kl  (alpha=0)   p                   ln q                dot          sum p ln q (+ overlap count)
-//   jeffreys (a>0)  (x/Z_x, ln(1+x/a))  (y/Z_y, ln(1+y/a))  dot2         sum a1 b2 + b1 a2
-//   jeffreys (a=0)  (p, ln p)           (q, ln q)           dot2         (+ overlap count)
+//   metric          left element        right element       op      acc
+//   jsd, js         p (+ p ln p)        q (+ q ln q)        mixlog  sum s ln s - p ln p - q ln q
+//   hellinger, bh   sqrt p              sqrt q              dot     sum sqrt(p q)
+//   tv              p                   q                   min     sum min(p, q)
+//   cosine          x / |x|             y / |y|             dot     cosine similarity
+//   kl  (alpha>0)   x / Z_x             ln(1 + y / alpha)   dot     see finalise
+//   kl  (alpha=0)   p                   ln q                dot     sum p ln q (+ overlap count)
+//   jeffreys (a>0)  (x/Z_x, ln(1+x/a))  (y/Z_y, ln(1+y/a))  dot2    sum a1 b2 + b1 a2
+//   jeffreys (a=0)  (p, ln p)           (q, ln q)           dot2    (+ overlap count)
+//
+// (mixlog: s = p + q.)
 //
 // Every op is zero when either side's entry is zero, so the same acc is a sum over the shared
 // support of sparse rows: that is what makes the inverted-index algorithm exact.
 // With smoothing, p'_t = (x_t + alpha) / Z_x, Z_x = sum x + V alpha, and
-//   KL(p'||q') = A_x + ln Z_y - ln alpha - (alpha / Z_x) S_y - sum_{t in x and y} (x_t / Z_x) ln(1 + y_t/alpha)
+//   KL(p'||q') = A_x + ln Z_y - ln alpha - (alpha / Z_x) S_y
+//                - sum_{t in x and y} (x_t / Z_x) ln(1 + y_t/alpha)
 // where A_x = sum over all V columns of p' ln p' and S_y = sum_{t in y} ln(1 + y_t / alpha).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
-#include <limits>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -104,9 +107,11 @@ template <class Fn>
 decltype(auto) with_metric(Metric m, Fn&& fn) {
     switch (m) {
         case Metric::jsd: return fn(std::integral_constant<Metric, Metric::jsd>{});
-        case Metric::jensenshannon: return fn(std::integral_constant<Metric, Metric::jensenshannon>{});
+        case Metric::jensenshannon:
+            return fn(std::integral_constant<Metric, Metric::jensenshannon>{});
         case Metric::hellinger: return fn(std::integral_constant<Metric, Metric::hellinger>{});
-        case Metric::bhattacharyya: return fn(std::integral_constant<Metric, Metric::bhattacharyya>{});
+        case Metric::bhattacharyya:
+            return fn(std::integral_constant<Metric, Metric::bhattacharyya>{});
         case Metric::tv: return fn(std::integral_constant<Metric, Metric::tv>{});
         case Metric::cosine: return fn(std::integral_constant<Metric, Metric::cosine>{});
         case Metric::kl: return fn(std::integral_constant<Metric, Metric::kl>{});
@@ -165,18 +170,21 @@ struct Finalizer {
             } else {
                 v = a.h - acc;
             }
-            return (v > 0.0 ? v : 0.0) * scale;
+            return in_units(v);
         } else {
             if (alpha > 0.0) {
                 // Grouped so that swapping a and b gives the same bits.
-                v = (a.h + b_h) + (a.lnz + b_lnz) - 2.0 * lnalpha - (a.az * b_s + b_az * a.s) -
-                    acc;
+                v = (a.h + b_h) + (a.lnz + b_lnz) - 2.0 * lnalpha - (a.az * b_s + b_az * a.s) - acc;
             } else {
                 v = a.h + b_h - acc;
             }
-            return (v > 0.0 ? v : 0.0) * scale;
+            return in_units(v);
         }
     }
+
+    // A divergence in nats, clamped at 0 (rounding never makes it negative), in the requested
+    // units: the last step of kl and jeffreys.
+    DIVERGENCE_INLINE double in_units(double v) const { return (v > 0.0 ? v : 0.0) * scale; }
 
     double operator()(double acc, const RowStats& a, const RowStats& b) const {
         return with_metric(metric, [&](auto M) {
@@ -188,10 +196,16 @@ struct Finalizer {
     double base(const RowStats& a, const RowStats& b) const { return (*this)(0.0, a, b); }
     // True when base() does not depend on the rows (all metrics but kl/jeffreys with smoothing,
     // for normalised rows).
-    bool constant_base() const {
-        return !(metric_uses_alpha(metric) && alpha > 0.0);
-    }
+    bool constant_base() const { return !(metric_uses_alpha(metric) && alpha > 0.0); }
 };
+
+// The stats of a normalised row as far as the finalisers of jsd, jensenshannon, hellinger,
+// bhattacharyya, tv and cosine read them (mass 1), for callers that form acc themselves.
+inline RowStats normalised_row_stats() {
+    RowStats s;
+    s.mass = 1.0;
+    return s;
+}
 
 // Right-row stats as separate arrays, for vectorised finalisation of a whole output row.
 struct StatsSoA {
@@ -244,8 +258,7 @@ inline bool needs_support_check(const MetricOptions& m) {
     return metric_uses_alpha(m.metric) && m.alpha == 0.0;
 }
 
-[[noreturn]] void throw_support_error(const MetricOptions& m, int64_t i, int64_t j,
-                                      bool symmetric);
+[[noreturn]] void throw_support_error(const MetricOptions& m, int64_t i, int64_t j, bool symmetric);
 
 // Lowest (i, j) in row-major order at which a support violation was seen (kl/jeffreys alpha=0).
 struct FirstViolation {
@@ -274,7 +287,7 @@ inline bool support_ok(Metric metric, int32_t shared, const RowStats& a, const R
 
 template <class T>
 inline CsrView<T> dense_to_csr(const DenseView<T>& X, std::vector<int64_t>& indptr,
-                        std::vector<int32_t>& indices, std::vector<T>& data) {
+                               std::vector<int32_t>& indices, std::vector<T>& data) {
     indptr.assign(static_cast<size_t>(X.rows + 1), 0);
     indices.clear();
     data.clear();
@@ -310,6 +323,50 @@ SparsePrepared<T> prepare_sparse(const CsrView<T>& X, const MetricOptions& m, Si
 
 template <class T>
 SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc);
+
+// The two operands of a dense call (pairwise or nearest): the rows of X as the left operand, the
+// rows of Y as the right one; Y == nullptr means Y = X, and with a symmetric metric the left
+// operand then serves as the right one too (prepared once, Side::both).
+template <class T>
+struct DenseOperands {
+    DensePrepared<T> left, right_own;
+    bool shared = false;  // the right operand is `left`
+    // kl / jeffreys without smoothing and a zero entry in a row they take logs of: the dense
+    // log-rows are undefined, so the call goes through the sparse path with its support check.
+    bool zeros_need_sparse = false;
+    const DensePrepared<T>& right() const { return shared ? left : right_own; }
+};
+
+template <class T>
+DenseOperands<T> prepare_dense_operands(const DenseView<T>& X, const DenseView<T>* Y,
+                                        const MetricOptions& m, const ParallelConfig& pc);
+
+// The same for CSR operands: the left rows in CSR order, the right ones in inverted-index order.
+template <class T>
+struct SparseOperands {
+    SparsePrepared<T> left;
+    SparseRight<T> right;
+};
+
+template <class T>
+SparseOperands<T> prepare_sparse_operands(const CsrView<T>& X, const CsrView<T>* Y,
+                                          const MetricOptions& m, const ParallelConfig& pc);
+
+// Calls fn(SX, SY) with CSR copies of X and Y (SY == nullptr when Y is): the sparse path for
+// dense input that DenseOperands::zeros_need_sparse sends there.
+template <class T, class Fn>
+void with_csr_copies(const DenseView<T>& X, const DenseView<T>* Y, Fn&& fn) {
+    std::vector<int64_t> ip1, ip2;
+    std::vector<int32_t> ix1, ix2;
+    std::vector<T> d1, d2;
+    const CsrView<T> SX = dense_to_csr(X, ip1, ix1, d1);
+    if (Y == nullptr) {
+        fn(SX, static_cast<const CsrView<T>*>(nullptr));
+        return;
+    }
+    const CsrView<T> SY = dense_to_csr(*Y, ip2, ix2, d2);
+    fn(SX, &SY);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Dense tile kernels (dense_kernels.cpp): acc[i * nj + j] for rows i of A, j of B, each the
@@ -372,7 +429,8 @@ inline constexpr int64_t kHeadMaxBytes = int64_t(256) << 20;
 // Largest posting list length (scratch size for sparse_row_accumulate).
 inline int64_t max_postings(const InvertedIndex& ix) {
     int64_t m = 0;
-    for (size_t c = 0; c + 1 < ix.colptr.size(); ++c) m = std::max(m, ix.colptr[c + 1] - ix.colptr[c]);
+    for (size_t c = 0; c + 1 < ix.colptr.size(); ++c)
+        m = std::max(m, ix.colptr[c + 1] - ix.colptr[c]);
     return m;
 }
 

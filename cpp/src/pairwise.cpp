@@ -90,37 +90,15 @@ void pairwise_dense(const DenseView<T>& X, const DenseView<T>* Y, const MetricOp
     const bool self = (Y == nullptr);
     const DenseView<T>& Yv = self ? X : *Y;
     const bool sym_metric = metric_is_symmetric(m.metric);
-    const Side lside = sym_metric ? Side::both : Side::left;
-
-    DensePrepared<T> PL = prepare_dense(X, m, lside, "X", pc);
-    DensePrepared<T> PRstore;
-    if (!sym_metric || !self) {
-        PRstore = prepare_dense(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
+    const DenseOperands<T> ops = prepare_dense_operands(X, Y, m, pc);
+    if (ops.zeros_need_sparse) {
+        with_csr_copies(X, Y, [&](const CsrView<T>& SX, const CsrView<T>* SY) {
+            pairwise_sparse<T>(SX, SY, m, run, out);
+        });
+        return;
     }
-    const DensePrepared<T>& PR = (sym_metric && self) ? PL : PRstore;
-
-    // kl/jeffreys without smoothing are finite only where supports nest: zeros make the dense
-    // log-rows undefined, so such inputs go through the sparse path with its support check.
-    if (needs_support_check(m)) {
-        bool zeros = false;
-        for (const auto& s : PR.stats) zeros = zeros || s.has_zero;
-        if (m.metric == Metric::jeffreys) {
-            for (const auto& s : PL.stats) zeros = zeros || s.has_zero;
-        }
-        if (zeros) {
-            std::vector<int64_t> ip1, ip2;
-            std::vector<int32_t> ix1, ix2;
-            std::vector<T> d1, d2;
-            CsrView<T> SX = dense_to_csr(X, ip1, ix1, d1);
-            if (self) {
-                pairwise_sparse<T>(SX, nullptr, m, run, out);
-            } else {
-                CsrView<T> SY = dense_to_csr(*Y, ip2, ix2, d2);
-                pairwise_sparse<T>(SX, &SY, m, run, out);
-            }
-            return;
-        }
-    }
+    const DensePrepared<T>& PL = ops.left;
+    const DensePrepared<T>& PR = ops.right();
 
     const Op op = op_for(m.metric);
     const Finalizer fin(m);
@@ -138,7 +116,13 @@ void pairwise_dense(const DenseView<T>& X, const DenseView<T>* Y, const MetricOp
             const int64_t i0 = bi * B, ni = std::min(B, N - i0);
             for (int64_t bj = triangle ? bi : 0; bj < nbj; ++bj) {
                 const int64_t j0 = bj * B, nj = std::min(B, M - j0);
-                TileArgs<T> ta{PL.row(i0), PL.ld(), PR.row(j0), PR.ld(), PL.W, ni, nj,
+                TileArgs<T> ta{PL.row(i0),
+                               PL.ld(),
+                               PR.row(j0),
+                               PR.ld(),
+                               PL.W,
+                               ni,
+                               nj,
                                (triangle && bi == bj) ? 0 : std::numeric_limits<int64_t>::min() / 2,
                                acc.data()};
                 tile<T>(op, ta);
@@ -171,17 +155,9 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
     const bool self = (Y == nullptr);
     const CsrView<T>& Yv = self ? X : *Y;
     const bool sym_metric = metric_is_symmetric(m.metric);
-    const Side lside = sym_metric ? Side::both : Side::left;
-
-    SparsePrepared<T> PL = prepare_sparse(X, m, lside, "X", pc);
-    SparseRight<T> R;
-    if (sym_metric && self) {
-        R = make_right(PL, pc);
-    } else {
-        SparsePrepared<T> PR =
-            prepare_sparse(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
-        R = make_right(PR, pc);
-    }
+    SparseOperands<T> ops = prepare_sparse_operands(X, Y, m, pc);
+    const SparsePrepared<T>& PL = ops.left;
+    SparseRight<T>& R = ops.right;
 
     const Op op = op_for(m.metric);
     const Finalizer fin(m);
@@ -251,8 +227,8 @@ void pairwise_sparse(const CsrView<T>& X, const CsrView<T>* Y, const MetricOptio
 void fast_log(const double* x, double* y, int64_t n) { detail::fast_log_array(x, y, n); }
 void fast_log(const float* x, float* y, int64_t n) { detail::fast_log_array(x, y, n); }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                               \
-    template void pairwise_dense<T>(const DenseView<T>&, const DenseView<T>*,                   \
+#define DIVERGENCE_INSTANTIATE(T)                                                                \
+    template void pairwise_dense<T>(const DenseView<T>&, const DenseView<T>*,                    \
                                     const MetricOptions&, const RunOptions&, const OutView<T>&); \
     template void pairwise_sparse<T>(const CsrView<T>&, const CsrView<T>*, const MetricOptions&, \
                                      const RunOptions&, const OutView<T>&);

@@ -130,7 +130,8 @@ double leave_out_serial(const CsrView<double>& X, const double* m, const int32_t
         den[static_cast<size_t>(g)] += static_cast<double>(mult);
     }
     double total = 0.0;
-    for (int32_t g = 0; g < G; ++g) total += num[static_cast<size_t>(g)] / den[static_cast<size_t>(g)];
+    for (int32_t g = 0; g < G; ++g)
+        total += num[static_cast<size_t>(g)] / den[static_cast<size_t>(g)];
     return total / static_cast<double>(G);
 }
 
@@ -140,7 +141,8 @@ void partisanship(const CsrView<double>& X, const int32_t* labels, int32_t G,
                   const PartisanOptions& opt, const RunOptions& run, double* observed,
                   double* by_group, double* per_speaker, double* boot, double* perm) {
     if (G < 2) {
-        throw InputError("groups: partisanship needs at least two groups, got " + std::to_string(G));
+        throw InputError("groups: partisanship needs at least two groups, got " +
+                         std::to_string(G));
     }
     if (opt.n_bootstrap < 0 || opt.n_permutations < 0) {
         throw InputError("bootstrap/permutations: counts must be >= 0");
@@ -192,13 +194,12 @@ void partisanship(const CsrView<double>& X, const int32_t* labels, int32_t G,
     const double pi = obs.plugin(G, V, pg.data());
     std::vector<double> score(static_cast<size_t>(N));
     const ParallelConfig pc{run.n_threads, run.stop};
-    parallel_for(N, balanced_chunk(N, run.n_threads, 1024), pc,
-                 [&](int64_t i0, int64_t i1, int) {
-                     for (int64_t i = i0; i < i1; ++i) {
-                         score[static_cast<size_t>(i)] =
-                             obs.leave_out(X, i, labels[i], m[static_cast<size_t>(i)], 1.0, G);
-                     }
-                 });
+    parallel_for(N, balanced_chunk(N, run.n_threads, 1024), pc, [&](int64_t i0, int64_t i1, int) {
+        for (int64_t i = i0; i < i1; ++i) {
+            score[static_cast<size_t>(i)] =
+                obs.leave_out(X, i, labels[i], m[static_cast<size_t>(i)], 1.0, G);
+        }
+    });
     std::vector<double> num(static_cast<size_t>(G), 0.0), den(static_cast<size_t>(G), 0.0);
     for (int64_t i = 0; i < N; ++i) {
         num[static_cast<size_t>(labels[i])] += score[static_cast<size_t>(i)];
@@ -228,39 +229,42 @@ void partisanship(const CsrView<double>& X, const int32_t* labels, int32_t G,
         std::vector<double> num, den;
     };
     std::vector<Scratch> scratch(static_cast<size_t>(std::max(1, run.n_threads)));
-    parallel_for(
-        total, balanced_chunk(total, run.n_threads, 1, 8), pc,
-        [&](int64_t r0, int64_t r1, int tid) {
-            Scratch& s = scratch[static_cast<size_t>(tid)];
-            for (int64_t r = r0; r < r1; ++r) {
-                if (r < opt.n_bootstrap) {
-                    // Speakers resampled with replacement within each group.
-                    Stream rng(opt.seed, kTagPartisanBootstrap, static_cast<uint64_t>(r));
-                    s.w.assign(static_cast<size_t>(N), 0);
-                    for (const auto& mem : members) {
-                        const uint64_t n = mem.size();
-                        for (uint64_t d = 0; d < n; ++d) ++s.w[static_cast<size_t>(mem[rng.below(n)])];
-                    }
-                    s.t.compute(X, m.data(), labels, G, s.w.data());
-                    boot[2 * r] = s.t.plugin(G, V, nullptr);
-                    boot[2 * r + 1] =
-                        leave_out_serial(X, m.data(), labels, G, s.w.data(), s.t, s.num, s.den);
-                } else {
-                    // Labels permuted over speakers (Fisher-Yates), group sizes kept.
-                    const int64_t p = r - opt.n_bootstrap;
-                    Stream rng(opt.seed, kTagPartisanPermutation, static_cast<uint64_t>(p));
-                    s.lab.assign(labels, labels + N);
-                    for (int64_t i = N - 1; i > 0; --i) {
-                        const int64_t j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
-                        std::swap(s.lab[static_cast<size_t>(i)], s.lab[static_cast<size_t>(j)]);
-                    }
-                    s.t.compute(X, m.data(), s.lab.data(), G, nullptr);
-                    perm[2 * p] = s.t.plugin(G, V, nullptr);
-                    perm[2 * p + 1] =
-                        leave_out_serial(X, m.data(), s.lab.data(), G, nullptr, s.t, s.num, s.den);
-                }
-            }
-        });
+    parallel_for(total, balanced_chunk(total, run.n_threads, 1, 8), pc,
+                 [&](int64_t r0, int64_t r1, int tid) {
+                     Scratch& s = scratch[static_cast<size_t>(tid)];
+                     for (int64_t r = r0; r < r1; ++r) {
+                         if (r < opt.n_bootstrap) {
+                             // Speakers resampled with replacement within each group.
+                             Stream rng(opt.seed, kTagPartisanBootstrap, static_cast<uint64_t>(r));
+                             s.w.assign(static_cast<size_t>(N), 0);
+                             for (const auto& mem : members) {
+                                 const uint64_t n = mem.size();
+                                 for (uint64_t d = 0; d < n; ++d)
+                                     ++s.w[static_cast<size_t>(mem[rng.below(n)])];
+                             }
+                             s.t.compute(X, m.data(), labels, G, s.w.data());
+                             boot[2 * r] = s.t.plugin(G, V, nullptr);
+                             boot[2 * r + 1] = leave_out_serial(X, m.data(), labels, G, s.w.data(),
+                                                                s.t, s.num, s.den);
+                         } else {
+                             // Labels permuted over speakers (Fisher-Yates), group sizes kept.
+                             const int64_t p = r - opt.n_bootstrap;
+                             Stream rng(opt.seed, kTagPartisanPermutation,
+                                        static_cast<uint64_t>(p));
+                             s.lab.assign(labels, labels + N);
+                             for (int64_t i = N - 1; i > 0; --i) {
+                                 const int64_t j =
+                                     static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
+                                 std::swap(s.lab[static_cast<size_t>(i)],
+                                           s.lab[static_cast<size_t>(j)]);
+                             }
+                             s.t.compute(X, m.data(), s.lab.data(), G, nullptr);
+                             perm[2 * p] = s.t.plugin(G, V, nullptr);
+                             perm[2 * p + 1] = leave_out_serial(X, m.data(), s.lab.data(), G,
+                                                                nullptr, s.t, s.num, s.den);
+                         }
+                     }
+                 });
 }
 
 RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_out,
@@ -290,7 +294,8 @@ RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_ou
     std::vector<int64_t> orows(static_cast<size_t>(N));
     {
         std::vector<int64_t> fill(optr.begin(), optr.end() - 1);
-        for (int64_t i = 0; i < N; ++i) orows[static_cast<size_t>(fill[static_cast<size_t>(owner[i])]++)] = i;
+        for (int64_t i = 0; i < N; ++i)
+            orows[static_cast<size_t>(fill[static_cast<size_t>(owner[i])]++)] = i;
     }
     // Owners in chunks over the threads. Per owner: its rows are added, in increasing i, into a
     // dense accumulator (columns stamped with the owner, so it is never cleared); the columns
@@ -310,68 +315,74 @@ RowSums sum_rows_by(const CsrView<double>& X, const int64_t* owner, int64_t n_ou
     const int nt = std::max(1, run.n_threads);
     std::vector<Scratch> scratch(static_cast<size_t>(nt));
     ParallelConfig pc{nt, run.stop};
-    parallel_for(n_out, balanced_chunk(n_out, nt, 256, 8), pc, [&](int64_t o0, int64_t o1, int tid) {
-        Scratch& sc = scratch[static_cast<size_t>(tid)];
-        if (sc.acc.empty()) {
-            sc.acc.assign(static_cast<size_t>(V), 0.0);
-            sc.stamp.assign(static_cast<size_t>(V), -1);
-        }
-        for (int64_t o = o0; o < o1; ++o) {
-            sc.touched.clear();
-            sc.runs.clear();
-            for (int64_t q = optr[static_cast<size_t>(o)]; q < optr[static_cast<size_t>(o) + 1]; ++q) {
-                const int64_t i = orows[static_cast<size_t>(q)];
-                sc.runs.push_back(sc.touched.size());
-                for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) {
-                    const size_t t = static_cast<size_t>(X.indices[k]);
-                    if (sc.stamp[t] != o) {
-                        sc.stamp[t] = o;
-                        sc.acc[t] = X.data[k];
-                        sc.touched.push_back(static_cast<int32_t>(t));
-                    } else {
-                        sc.acc[t] += X.data[k];
-                    }
-                }
-            }
-            sc.runs.push_back(sc.touched.size());
-            // Merge the runs pairwise (n log k for k rows) instead of sorting from scratch.
-            while (sc.runs.size() > 2) {
-                sc.tmp.resize(sc.touched.size());
-                sc.next.clear();
-                size_t r = 0;
-                for (; r + 2 < sc.runs.size(); r += 2) {
-                    const auto a = static_cast<std::ptrdiff_t>(sc.runs[r]);
-                    const auto m = static_cast<std::ptrdiff_t>(sc.runs[r + 1]);
-                    const auto e = static_cast<std::ptrdiff_t>(sc.runs[r + 2]);
-                    std::merge(sc.touched.begin() + a, sc.touched.begin() + m, sc.touched.begin() + m,
-                               sc.touched.begin() + e, sc.tmp.begin() + a);
-                    sc.next.push_back(sc.runs[r]);
-                }
-                if (r + 1 < sc.runs.size()) {  // an odd run left over: copied as it is
-                    const auto a = static_cast<std::ptrdiff_t>(sc.runs[r]);
-                    const auto e = static_cast<std::ptrdiff_t>(sc.runs[r + 1]);
-                    std::copy(sc.touched.begin() + a, sc.touched.begin() + e, sc.tmp.begin() + a);
-                    sc.next.push_back(sc.runs[r]);
-                }
-                sc.next.push_back(sc.touched.size());
-                sc.touched.swap(sc.tmp);
-                sc.runs.swap(sc.next);
-            }
-            const size_t at = static_cast<size_t>(ub[static_cast<size_t>(o)]);
-            for (size_t q = 0; q < sc.touched.size(); ++q) {
-                const int32_t t = sc.touched[q];
-                out.indices[at + q] = t;
-                out.data[at + q] = sc.acc[static_cast<size_t>(t)];
-            }
-            counts[static_cast<size_t>(o)] = static_cast<int64_t>(sc.touched.size());
-        }
-    });
+    parallel_for(n_out, balanced_chunk(n_out, nt, 256, 8), pc,
+                 [&](int64_t o0, int64_t o1, int tid) {
+                     Scratch& sc = scratch[static_cast<size_t>(tid)];
+                     if (sc.acc.empty()) {
+                         sc.acc.assign(static_cast<size_t>(V), 0.0);
+                         sc.stamp.assign(static_cast<size_t>(V), -1);
+                     }
+                     for (int64_t o = o0; o < o1; ++o) {
+                         sc.touched.clear();
+                         sc.runs.clear();
+                         for (int64_t q = optr[static_cast<size_t>(o)];
+                              q < optr[static_cast<size_t>(o) + 1]; ++q) {
+                             const int64_t i = orows[static_cast<size_t>(q)];
+                             sc.runs.push_back(sc.touched.size());
+                             for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) {
+                                 const size_t t = static_cast<size_t>(X.indices[k]);
+                                 if (sc.stamp[t] != o) {
+                                     sc.stamp[t] = o;
+                                     sc.acc[t] = X.data[k];
+                                     sc.touched.push_back(static_cast<int32_t>(t));
+                                 } else {
+                                     sc.acc[t] += X.data[k];
+                                 }
+                             }
+                         }
+                         sc.runs.push_back(sc.touched.size());
+                         // Merge the runs pairwise (n log k for k rows) instead of sorting
+                         // from scratch.
+                         while (sc.runs.size() > 2) {
+                             sc.tmp.resize(sc.touched.size());
+                             sc.next.clear();
+                             size_t r = 0;
+                             for (; r + 2 < sc.runs.size(); r += 2) {
+                                 const auto a = static_cast<std::ptrdiff_t>(sc.runs[r]);
+                                 const auto m = static_cast<std::ptrdiff_t>(sc.runs[r + 1]);
+                                 const auto e = static_cast<std::ptrdiff_t>(sc.runs[r + 2]);
+                                 std::merge(sc.touched.begin() + a, sc.touched.begin() + m,
+                                            sc.touched.begin() + m, sc.touched.begin() + e,
+                                            sc.tmp.begin() + a);
+                                 sc.next.push_back(sc.runs[r]);
+                             }
+                             if (r + 1 < sc.runs.size()) {  // an odd run left over: copied as it is
+                                 const auto a = static_cast<std::ptrdiff_t>(sc.runs[r]);
+                                 const auto e = static_cast<std::ptrdiff_t>(sc.runs[r + 1]);
+                                 std::copy(sc.touched.begin() + a, sc.touched.begin() + e,
+                                           sc.tmp.begin() + a);
+                                 sc.next.push_back(sc.runs[r]);
+                             }
+                             sc.next.push_back(sc.touched.size());
+                             sc.touched.swap(sc.tmp);
+                             sc.runs.swap(sc.next);
+                         }
+                         const size_t at = static_cast<size_t>(ub[static_cast<size_t>(o)]);
+                         for (size_t q = 0; q < sc.touched.size(); ++q) {
+                             const int32_t t = sc.touched[q];
+                             out.indices[at + q] = t;
+                             out.data[at + q] = sc.acc[static_cast<size_t>(t)];
+                         }
+                         counts[static_cast<size_t>(o)] = static_cast<int64_t>(sc.touched.size());
+                     }
+                 });
     out.indptr.assign(static_cast<size_t>(n_out) + 1, 0);
     for (int64_t o = 0; o < n_out; ++o) {
         const int64_t from = ub[static_cast<size_t>(o)], to = out.indptr[static_cast<size_t>(o)];
         const int64_t c = counts[static_cast<size_t>(o)];
         if (from != to) {  // close the gap (moving left: from >= to)
-            std::copy(out.indices.begin() + from, out.indices.begin() + from + c, out.indices.begin() + to);
+            std::copy(out.indices.begin() + from, out.indices.begin() + from + c,
+                      out.indices.begin() + to);
             std::copy(out.data.begin() + from, out.data.begin() + from + c, out.data.begin() + to);
         }
         out.indptr[static_cast<size_t>(o) + 1] = to + c;

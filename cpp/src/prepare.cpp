@@ -274,8 +274,7 @@ RowCheck check_values(const T* vals, const int32_t* cols, int64_t n, const Metri
         rc = {Status::overflow, -1, sum};
         return rc;
     }
-    if (!m.normalize && m.metric != Metric::cosine &&
-        std::fabs(sum - 1.0) > sum_tolerance<T>()) {
+    if (!m.normalize && m.metric != Metric::cosine && std::fabs(sum - 1.0) > sum_tolerance<T>()) {
         rc = {Status::unnormalised, -1, sum};
     }
     return rc;
@@ -291,13 +290,11 @@ int arrays_for(const MetricOptions& m, Side side) {
 void throw_support_error(const MetricOptions& m, int64_t i, int64_t j, bool symmetric) {
     std::string what = m.metric == Metric::kl
                            ? "q (row " + std::to_string(j) + " of " + (symmetric ? "X" : "Y") +
-                                 ") is zero where p (row " + std::to_string(i) +
-                                 " of X) is not"
+                                 ") is zero where p (row " + std::to_string(i) + " of X) is not"
                            : "row " + std::to_string(i) + " of X and row " + std::to_string(j) +
                                  " of " + (symmetric ? "X" : "Y") +
                                  " do not have the same support (nonzero columns)";
-    throw InputError("alpha: " + std::string(m.metric == Metric::kl ? "kl" : "jeffreys") +
-                     " with alpha=0 is infinite here: " + what +
+    throw InputError("alpha: " + metric_name(m.metric) + " with alpha=0 is infinite here: " + what +
                      "; pass alpha > 0 (additive smoothing, e.g. alpha=0.5) or use jsd");
 }
 
@@ -320,8 +317,8 @@ DensePrepared<T> prepare_dense(const DenseView<T>& X, const MetricOptions& m, Si
                          double sum;
                          int64_t nnz;
                          bool has_zero;
-                         RowCheck rc = check_values<T>(x, nullptr, X.cols, m, false, sum, nnz,
-                                                       has_zero);
+                         RowCheck rc =
+                             check_values<T>(x, nullptr, X.cols, m, false, sum, nnz, has_zero);
                          checks[static_cast<size_t>(r)] = rc;
                          if (rc.status != Status::ok) continue;
                          RowStats& st = P.stats[static_cast<size_t>(r)];
@@ -347,10 +344,10 @@ SparsePrepared<T> prepare_sparse(const CsrView<T>& X, const MetricOptions& m, Si
     SparsePrepared<T> P;
     P.X = X;
     const int64_t nnz_total = X.nnz();
-    const int arrays = arrays_for(m, side) == 2 || m.metric == Metric::jsd ||
-                               m.metric == Metric::jensenshannon
-                           ? 2
-                           : 1;
+    const int arrays =
+        arrays_for(m, side) == 2 || m.metric == Metric::jsd || m.metric == Metric::jensenshannon
+            ? 2
+            : 1;
     P.a.assign(static_cast<size_t>(nnz_total), T(0));
     if (arrays == 2) P.b.assign(static_cast<size_t>(nnz_total), T(0));
     P.stats.assign(static_cast<size_t>(X.rows), RowStats{});
@@ -392,23 +389,79 @@ SparseRight<T> make_right(const SparsePrepared<T>& P, const ParallelConfig& pc) 
     const int64_t n = static_cast<int64_t>(R.index.src.size());
     R.a.resize(static_cast<size_t>(n));
     if (!P.b.empty()) R.b.resize(static_cast<size_t>(n));
-    parallel_for(n, balanced_chunk(n, pc.n_threads, 1 << 16), pc,
-                 [&](int64_t k0, int64_t k1, int) {
-                     for (int64_t k = k0; k < k1; ++k) {
-                         const size_t s = static_cast<size_t>(R.index.src[static_cast<size_t>(k)]);
-                         R.a[static_cast<size_t>(k)] = P.a[s];
-                         if (!P.b.empty()) R.b[static_cast<size_t>(k)] = P.b[s];
-                     }
-                 });
+    parallel_for(n, balanced_chunk(n, pc.n_threads, 1 << 16), pc, [&](int64_t k0, int64_t k1, int) {
+        for (int64_t k = k0; k < k1; ++k) {
+            const size_t s = static_cast<size_t>(R.index.src[static_cast<size_t>(k)]);
+            R.a[static_cast<size_t>(k)] = P.a[s];
+            if (!P.b.empty()) R.b[static_cast<size_t>(k)] = P.b[s];
+        }
+    });
     return R;
 }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                              \
-    template DensePrepared<T> prepare_dense<T>(const DenseView<T>&, const MetricOptions&, Side, \
-                                               const char*, const ParallelConfig&);            \
-    template SparsePrepared<T> prepare_sparse<T>(const CsrView<T>&, const MetricOptions&,      \
-                                                 Side, const char*, const ParallelConfig&);    \
-    template SparseRight<T> make_right<T>(const SparsePrepared<T>&, const ParallelConfig&);
+namespace {
+
+// How the operands of a call are prepared: with a symmetric metric both sides hold both
+// transforms (Side::both), and with Y = X the left operand serves as the right one too.
+struct OperandPlan {
+    Side left, right;
+    bool shared;             // Y = X with a symmetric metric: the right operand is the left one
+    const char* right_name;  // for error messages
+};
+
+OperandPlan operand_plan(const MetricOptions& m, bool self) {
+    const bool sym_metric = metric_is_symmetric(m.metric);
+    return {sym_metric ? Side::both : Side::left, sym_metric ? Side::both : Side::right,
+            sym_metric && self, self ? "X" : "Y"};
+}
+
+}  // namespace
+
+template <class T>
+DenseOperands<T> prepare_dense_operands(const DenseView<T>& X, const DenseView<T>* Y,
+                                        const MetricOptions& m, const ParallelConfig& pc) {
+    const OperandPlan plan = operand_plan(m, Y == nullptr);
+    DenseOperands<T> ops;
+    ops.left = prepare_dense(X, m, plan.left, "X", pc);
+    ops.shared = plan.shared;
+    if (!plan.shared) ops.right_own = prepare_dense(Y ? *Y : X, m, plan.right, plan.right_name, pc);
+    if (needs_support_check(m)) {
+        bool zeros = false;
+        for (const auto& s : ops.right().stats) zeros = zeros || s.has_zero;
+        if (m.metric == Metric::jeffreys) {
+            for (const auto& s : ops.left.stats) zeros = zeros || s.has_zero;
+        }
+        ops.zeros_need_sparse = zeros;
+    }
+    return ops;
+}
+
+template <class T>
+SparseOperands<T> prepare_sparse_operands(const CsrView<T>& X, const CsrView<T>* Y,
+                                          const MetricOptions& m, const ParallelConfig& pc) {
+    const OperandPlan plan = operand_plan(m, Y == nullptr);
+    SparseOperands<T> ops;
+    ops.left = prepare_sparse(X, m, plan.left, "X", pc);
+    if (plan.shared) {
+        ops.right = make_right(ops.left, pc);
+    } else {
+        ops.right = make_right(prepare_sparse(Y ? *Y : X, m, plan.right, plan.right_name, pc), pc);
+    }
+    return ops;
+}
+
+#define DIVERGENCE_INSTANTIATE(T)                                                                 \
+    template DensePrepared<T> prepare_dense<T>(const DenseView<T>&, const MetricOptions&, Side,   \
+                                               const char*, const ParallelConfig&);               \
+    template SparsePrepared<T> prepare_sparse<T>(const CsrView<T>&, const MetricOptions&, Side,   \
+                                                 const char*, const ParallelConfig&);             \
+    template SparseRight<T> make_right<T>(const SparsePrepared<T>&, const ParallelConfig&);       \
+    template DenseOperands<T> prepare_dense_operands<T>(const DenseView<T>&, const DenseView<T>*, \
+                                                        const MetricOptions&,                     \
+                                                        const ParallelConfig&);                   \
+    template SparseOperands<T> prepare_sparse_operands<T>(const CsrView<T>&, const CsrView<T>*,   \
+                                                          const MetricOptions&,                   \
+                                                          const ParallelConfig&);
 DIVERGENCE_INSTANTIATE(double)
 DIVERGENCE_INSTANTIATE(float)
 #undef DIVERGENCE_INSTANTIATE

@@ -3,7 +3,8 @@
 // Notation: documents i < N, features k < V; eta_ik = alpha_i + psi_k + beta_k theta_i,
 // lambda_ik = exp(eta_ik); phi_k the dispersion (1 for Poisson); p_a, p_p, p_b, p_t the prior
 // precisions. The log-posterior (up to constants) is
-//   lp = sum_ik [y_ik eta_ik - lambda_ik] - 1/2 (p_a |alpha|^2 + p_p |psi|^2 + p_b |beta|^2 + p_t |theta|^2)
+//   lp = sum_ik [y_ik eta_ik - lambda_ik]
+//        - 1/2 (p_a |alpha|^2 + p_p |psi|^2 + p_b |beta|^2 + p_t |theta|^2)
 // and it is evaluated as sum over stored counts of y eta minus, per document, the sum of
 // lambda over all features: no dense N x V array is ever formed.
 //
@@ -75,8 +76,8 @@ DIVERGENCE_INLINE double combine(const double* s) {
 
 // S[j] = sum_i w_j[i] exp(c + a[i] + t b[i]), j = 0, 1, 2.
 DIVERGENCE_CLONES
-void expsum3(const double* a, const double* b, const double* w0, const double* w1,
-             const double* w2, double c, double t, int64_t n, double* S) {
+void expsum3(const double* a, const double* b, const double* w0, const double* w1, const double* w2,
+             double c, double t, int64_t n, double* S) {
     double s0[kL] = {0}, s1[kL] = {0}, s2[kL] = {0};
     int64_t i = 0;
     for (; i + kL <= n; i += kL) {
@@ -133,7 +134,8 @@ struct Problem {
         const int64_t nnz = rp[N] - rp[0];
         cp.assign(static_cast<size_t>(V + 1), 0);
         for (int64_t q = 0; q < nnz; ++q) ++cp[static_cast<size_t>(ri[rbase + q]) + 1];
-        for (int64_t k = 0; k < V; ++k) cp[static_cast<size_t>(k + 1)] += cp[static_cast<size_t>(k)];
+        for (int64_t k = 0; k < V; ++k)
+            cp[static_cast<size_t>(k + 1)] += cp[static_cast<size_t>(k)];
         crow.resize(static_cast<size_t>(nnz));
         cval.resize(static_cast<size_t>(nnz));
         std::vector<int64_t> pos(cp.begin(), cp.end() - 1);
@@ -183,8 +185,9 @@ double log_posterior(const Problem& P, const State& s, const WordfishOptions& op
                              obs - expsum1(s.psi.data(), s.beta.data(), a, t, P.V);
                      }
                  });
-    double lp = -(0.5 * (sum_sq(s.alpha) * opt.prec_alpha) + 0.5 * (sum_sq(s.psi) * opt.prec_psi) +
-                  0.5 * (sum_sq(s.beta) * opt.prec_beta) + 0.5 * (sum_sq(s.theta) * opt.prec_theta));
+    double lp =
+        -(0.5 * (sum_sq(s.alpha) * opt.prec_alpha) + 0.5 * (sum_sq(s.psi) * opt.prec_psi) +
+          0.5 * (sum_sq(s.beta) * opt.prec_beta) + 0.5 * (sum_sq(s.theta) * opt.prec_theta));
     for (double v : per_doc) lp += v;
     return lp;
 }
@@ -195,9 +198,9 @@ struct Scratch {
 
 // Newton on (alpha_i, theta_i) with psi, beta, phi fixed (w = 1/phi, wb = beta/phi,
 // wbb = beta^2/phi). Returns the number of steps; *cc_out the last step size.
-int doc_newton(const Problem& P, int64_t i, const State& s, const Scratch& sc, double pa,
-               double pt, double step, int max_inner, double inner_tol, double& alpha,
-               double& theta, double* cc_out) {
+int doc_newton(const Problem& P, int64_t i, const State& s, const Scratch& sc, double pa, double pt,
+               double step, int max_inner, double inner_tol, double& alpha, double& theta,
+               double* cc_out) {
     double sy = 0.0, sby = 0.0;
     for (int64_t q = P.row_begin(i); q < P.row_end(i); ++q) {
         const auto k = static_cast<size_t>(P.ri[q]);
@@ -209,8 +212,8 @@ int doc_newton(const Problem& P, int64_t i, const State& s, const Scratch& sc, d
     while (it < max_inner) {
         ++it;
         double T[3];
-        expsum3(s.psi.data(), s.beta.data(), sc.w.data(), sc.wb.data(), sc.wbb.data(), alpha,
-                theta, P.V, T);
+        expsum3(s.psi.data(), s.beta.data(), sc.w.data(), sc.wb.data(), sc.wbb.data(), alpha, theta,
+                P.V, T);
         const double g0 = sy - T[0] - alpha * pa;
         const double g1 = sby - T[1] - theta * pt;
         const double h00 = -T[0] - pa, h01 = -T[1], h11 = -T[2] - pt;
@@ -366,7 +369,8 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
                 std::fill(s.phi.begin(), s.phi.end(), tot / denom);
             } else {
                 for (int64_t k = 0; k < V; ++k) {
-                    const double ph = static_cast<double>(V) * sc.per_feat[static_cast<size_t>(k)] / denom;
+                    const double ph =
+                        static_cast<double>(V) * sc.per_feat[static_cast<size_t>(k)] / denom;
                     s.phi[static_cast<size_t>(k)] = std::max(opt.dispersion_floor, ph);
                 }
             }
@@ -391,7 +395,6 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
             }
             standardise_compensated(s);
         }
-
     };
 
     if (quanteda) {
@@ -577,15 +580,19 @@ void wordfish_fit(const CsrView<double>& Y, const double* u0, const WordfishOpti
                   const RunOptions& run, WordfishFit& out) {
     check_options(opt);
     const int64_t N = Y.rows, V = Y.cols;
-    if (N < 3) throw InputError("counts: Wordfish needs at least 3 documents, got " + std::to_string(N));
-    if (V < 2) throw InputError("counts: Wordfish needs at least 2 features, got " + std::to_string(V));
-    if (opt.dir_a < 0 || opt.dir_a >= N || opt.dir_b < 0 || opt.dir_b >= N || opt.dir_a == opt.dir_b) {
+    if (N < 3)
+        throw InputError("counts: Wordfish needs at least 3 documents, got " + std::to_string(N));
+    if (V < 2)
+        throw InputError("counts: Wordfish needs at least 2 features, got " + std::to_string(V));
+    if (opt.dir_a < 0 || opt.dir_a >= N || opt.dir_b < 0 || opt.dir_b >= N ||
+        opt.dir_a == opt.dir_b) {
         throw InputError("dir: two different document indices in [0, " + std::to_string(N) +
                          ") are needed, got (" + std::to_string(opt.dir_a) + ", " +
                          std::to_string(opt.dir_b) + ")");
     }
     if (opt.dispersion != Dispersion::poisson &&
-        !(static_cast<double>(N) * static_cast<double>(V) - 2.0 * static_cast<double>(N + V) > 0.0)) {
+        !(static_cast<double>(N) * static_cast<double>(V) - 2.0 * static_cast<double>(N + V) >
+          0.0)) {
         throw InputError("dispersion: quasi-Poisson needs N*V > 2(N+V)");
     }
     check_counts(Y);
@@ -601,7 +608,8 @@ void wordfish_fit(const CsrView<double>& Y, const double* u0, const WordfishOpti
     // Margins; every document and feature must have counts.
     std::vector<double> rsum(static_cast<size_t>(N), 0.0), csum(static_cast<size_t>(V), 0.0);
     for (int64_t i = 0; i < N; ++i) {
-        for (int64_t q = P.row_begin(i); q < P.row_end(i); ++q) rsum[static_cast<size_t>(i)] += P.rv[q];
+        for (int64_t q = P.row_begin(i); q < P.row_end(i); ++q)
+            rsum[static_cast<size_t>(i)] += P.rv[q];
         if (!(rsum[static_cast<size_t>(i)] > 0.0)) {
             throw InputError("counts: document " + std::to_string(i) + " has no counts");
         }
@@ -641,7 +649,8 @@ void wordfish_fit(const CsrView<double>& Y, const double* u0, const WordfishOpti
     s.beta.assign(static_cast<size_t>(V), 0.0);
     s.psi.resize(static_cast<size_t>(V));
     for (int64_t k = 0; k < V; ++k) {
-        s.psi[static_cast<size_t>(k)] = std::log(csum[static_cast<size_t>(k)] / static_cast<double>(N));
+        s.psi[static_cast<size_t>(k)] =
+            std::log(csum[static_cast<size_t>(k)] / static_cast<double>(N));
     }
     s.phi.assign(static_cast<size_t>(V), 1.0);
 
@@ -693,7 +702,9 @@ void wordfish_bootstrap(const WordfishFit& fit, const WordfishOptions& opt, int6
                                  const auto kk = static_cast<size_t>(k);
                                  const double lam = std::exp(a + fit.psi[kk] + fit.beta[kk] * t);
                                  const uint64_t y = poisson_draw(rng, lam);
-                                 if (y) row.emplace_back(static_cast<int32_t>(k), static_cast<double>(y));
+                                 if (y)
+                                     row.emplace_back(static_cast<int32_t>(k),
+                                                      static_cast<double>(y));
                              }
                          }
                      });
@@ -703,7 +714,8 @@ void wordfish_bootstrap(const WordfishFit& fit, const WordfishOptions& opt, int6
         P.own_rp.assign(static_cast<size_t>(N + 1), 0);
         for (int64_t i = 0; i < N; ++i) {
             P.own_rp[static_cast<size_t>(i + 1)] =
-                P.own_rp[static_cast<size_t>(i)] + static_cast<int64_t>(rows[static_cast<size_t>(i)].size());
+                P.own_rp[static_cast<size_t>(i)] +
+                static_cast<int64_t>(rows[static_cast<size_t>(i)].size());
         }
         P.own_ri.reserve(static_cast<size_t>(P.own_rp.back()));
         P.own_rv.reserve(static_cast<size_t>(P.own_rp.back()));
@@ -723,9 +735,11 @@ void wordfish_bootstrap(const WordfishFit& fit, const WordfishOptions& opt, int6
         State s{fit.alpha, fit.theta, fit.psi, fit.beta, fit.phi};
         const RunResult res = run_fit(P, s, opt, false, inner_pc, nullptr);
         double dot = 0.0;
-        for (int64_t i = 0; i < N; ++i) dot += s.theta[static_cast<size_t>(i)] * fit.theta[static_cast<size_t>(i)];
+        for (int64_t i = 0; i < N; ++i)
+            dot += s.theta[static_cast<size_t>(i)] * fit.theta[static_cast<size_t>(i)];
         const double sign = dot < 0.0 ? -1.0 : 1.0;
-        for (int64_t i = 0; i < N; ++i) theta_out[r * N + i] = sign * s.theta[static_cast<size_t>(i)];
+        for (int64_t i = 0; i < N; ++i)
+            theta_out[r * N + i] = sign * s.theta[static_cast<size_t>(i)];
         if (n_iter_out) n_iter_out[r] = res.n_iter;
         if (converged_out) converged_out[r] = res.converged ? 1 : 0;
     };
@@ -739,9 +753,9 @@ void wordfish_bootstrap(const WordfishFit& fit, const WordfishOptions& opt, int6
     }
 }
 
-void wordfish_predict(const CsrView<double>& Y, const WordfishFit& fit,
-                      const WordfishOptions& opt, const RunOptions& run, double* theta_out,
-                      double* alpha_out, double* se_out, uint8_t* converged_out) {
+void wordfish_predict(const CsrView<double>& Y, const WordfishFit& fit, const WordfishOptions& opt,
+                      const RunOptions& run, double* theta_out, double* alpha_out, double* se_out,
+                      uint8_t* converged_out) {
     check_options(opt);
     const int64_t V = static_cast<int64_t>(fit.psi.size());
     if (Y.cols != V) {

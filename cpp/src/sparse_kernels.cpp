@@ -136,8 +136,8 @@ void sparse_row_accumulate(Op op, const SparsePrepared<T>& L, int64_t i, const S
     const bool two = !L.b.empty();
     for (int64_t k = k0; k < k1; ++k) {
         const int64_t t = X.indices[base + k];
-        const int64_t b = upper_only ? ix.csc_pos[static_cast<size_t>(k)] + 1
-                                     : ix.colptr[static_cast<size_t>(t)];
+        const int64_t b =
+            upper_only ? ix.csc_pos[static_cast<size_t>(k)] + 1 : ix.colptr[static_cast<size_t>(t)];
         const int64_t e = ix.colptr[static_cast<size_t>(t) + 1];
         if (b >= e) continue;
         const T pb = two ? L.b[static_cast<size_t>(k)] : T(0);

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "divergence/pairwise.hpp"
 #include "divergence/replicates.hpp"
 #include "kernels.hpp"
 
@@ -43,8 +44,8 @@ double pairwise_sum(const double* x, int64_t n) {
 struct Target {
     int64_t begin = 0, n = 0;
     int32_t K = 0;
-    std::vector<int64_t> off;       // group g's members: members[off[g], off[g + 1])
-    std::vector<int32_t> members;   // positions within the target, group by group, in order
+    std::vector<int64_t> off;      // group g's members: members[off[g], off[g + 1])
+    std::vector<int32_t> members;  // positions within the target, group by group, in order
     // Scores only: the distinct values in increasing order and each statement's index in them.
     std::vector<double> values;
     std::vector<int32_t> dv;
@@ -165,9 +166,9 @@ using detail::Side;
 using detail::TileArgs;
 
 struct LabelScratch {
-    std::vector<double> unique;         // U x S: the distinct count rows of a batch of tables
-    std::vector<int32_t> uid, slot;     // each row's index in unique; hash slots
-    std::vector<double> acc, values;    // kernel sums and finished values of row pairs
+    std::vector<double> unique;       // U x S: the distinct count rows of a batch of tables
+    std::vector<int32_t> uid, slot;   // each row's index in unique; hash slots
+    std::vector<double> acc, values;  // kernel sums and finished values of row pairs
 };
 
 // Finds the distinct rows of the `rows` x S counts at G (exact compare, hashed): s.unique, s.uid.
@@ -249,7 +250,13 @@ void label_matrices(const double* G, int64_t reps, int32_t K, int32_t S,
             // same counts), then looked up per table.
             s.acc.resize(static_cast<size_t>(U * U));
             s.values.resize(static_cast<size_t>(U * U));
-            const TileArgs<double> ta{PL.row(0), PL.ld(), PR.row(0), PR.ld(), PL.W, U, U,
+            const TileArgs<double> ta{PL.row(0),
+                                      PL.ld(),
+                                      PR.row(0),
+                                      PR.ld(),
+                                      PL.W,
+                                      U,
+                                      U,
                                       sym ? -1 : std::numeric_limits<int64_t>::min() / 2,
                                       s.acc.data()};
             detail::tile<double>(op, ta);
@@ -280,8 +287,15 @@ void label_matrices(const double* G, int64_t reps, int32_t K, int32_t S,
                 for (int64_t j = sym ? i + 1 : 0; j < K; ++j) {
                     if (j == i) continue;
                     double a = 0.0;
-                    const TileArgs<double> ta{PL.row(ur[i]), PL.ld(), PR.row(ur[j]), PR.ld(), PL.W,
-                                              1, 1, std::numeric_limits<int64_t>::min() / 2, &a};
+                    const TileArgs<double> ta{PL.row(ur[i]),
+                                              PL.ld(),
+                                              PR.row(ur[j]),
+                                              PR.ld(),
+                                              PL.W,
+                                              1,
+                                              1,
+                                              std::numeric_limits<int64_t>::min() / 2,
+                                              &a};
                     detail::tile<double>(op, ta);
                     o[i * K + j] = finish(a, ur[i], ur[j]);
                     if (sym) o[j * K + i] = o[i * K + j];
@@ -321,8 +335,8 @@ void index_values(Target& T, const double* value) {
 
 // scipy.stats.wasserstein_distance from the counts of each distinct value in the two samples:
 // sum over successive values present in either of |F_a - F_b| (value gap); F = count / n.
-double wasserstein(const int32_t* ca, const int32_t* cb, const double* values, int64_t D,
-                   double na, double nb) {
+double wasserstein(const int32_t* ca, const int32_t* cb, const double* values, int64_t D, double na,
+                   double nb) {
     double s = 0.0, prev_value = 0.0, prev_diff = 0.0;
     int64_t fa = 0, fb = 0;
     bool started = false;
@@ -368,8 +382,8 @@ void score_matrices(const Target& T, const double* value, const int32_t* draw, b
     s.mean.resize(static_cast<size_t>(K));
     for (int32_t g = 0; g < K; ++g) {
         const int64_t b = T.off[static_cast<size_t>(g)], e = T.off[static_cast<size_t>(g) + 1];
-        s.mean[static_cast<size_t>(g)] = numpy_sum(s.buf.data() + b, e - b) /
-                                         static_cast<double>(e - b);
+        s.mean[static_cast<size_t>(g)] =
+            numpy_sum(s.buf.data() + b, e - b) / static_cast<double>(e - b);
     }
     const int64_t KK = static_cast<int64_t>(K) * K;
     std::fill(out, out + static_cast<int64_t>(metrics.size()) * KK,
@@ -404,10 +418,9 @@ ScoreMetric parse_score_metric(std::string_view name) {
                      "'; valid: mean_difference, wasserstein");
 }
 
-void stance_label_replicates(const StanceTargets& targets, const int32_t* stance,
-                             int32_t n_stances, const std::vector<MetricOptions>& metrics,
-                             const ReplicateOptions& opt, const RunOptions& run,
-                             const std::vector<StanceOut>& out) {
+void stance_label_replicates(const StanceTargets& targets, const int32_t* stance, int32_t n_stances,
+                             const std::vector<MetricOptions>& metrics, const ReplicateOptions& opt,
+                             const RunOptions& run, const std::vector<StanceOut>& out) {
     if (metrics.empty()) throw InputError("metric: no metric given");
     for (const auto& m : metrics) check_metric_options(m);
     if (n_stances < 1) throw InputError("stances: at least one stance is needed");

@@ -94,7 +94,7 @@ inline bool next_is_cased(const unsigned char* s, size_t i, size_t n, bool surro
 // built (between `start_` and `len_`): commit() ends it, discard() drops it. Cheaper than
 // std::string appends, and tokens are written once, straight where they are consumed.
 class TermBuffer {
-public:
+   public:
     void clear() {
         len_ = 0;
         start_ = 0;
@@ -107,7 +107,9 @@ public:
     }
 
     // The term being built.
-    std::string_view current() const { return std::string_view(buf_.data() + start_, len_ - start_); }
+    std::string_view current() const {
+        return std::string_view(buf_.data() + start_, len_ - start_);
+    }
     void commit() {
         ends_.push_back(len_);
         start_ = len_;
@@ -124,7 +126,10 @@ public:
         if (k != 0) std::memcpy(room(k), p, k);
         len_ += k;
     }
-    void push_back(char c) { *room(1) = c; ++len_; }
+    void push_back(char c) {
+        *room(1) = c;
+        ++len_;
+    }
     void append_cp(uint32_t cp) {
         char* o = room(4);
         if (cp < 0x80) {
@@ -148,7 +153,7 @@ public:
         }
     }
 
-private:
+   private:
     std::vector<char> buf_;
     size_t len_ = 0;
     size_t start_ = 0;
@@ -185,11 +190,10 @@ inline size_t ascii_word_run16(const unsigned char* p, bool lowercase, char* out
                              _mm_cmplt_epi8(c, _mm_set1_epi8(static_cast<char>(hi + 1))));
     };
     const __m128i upper = in_range('A', 'Z');
-    const __m128i word = _mm_or_si128(_mm_or_si128(upper, in_range('a', 'z')),
-                                      _mm_or_si128(in_range('0', '9'),
-                                                   _mm_cmpeq_epi8(c, _mm_set1_epi8('_'))));
-    const __m128i low =
-        lowercase ? _mm_add_epi8(c, _mm_and_si128(upper, _mm_set1_epi8(0x20))) : c;
+    const __m128i word =
+        _mm_or_si128(_mm_or_si128(upper, in_range('a', 'z')),
+                     _mm_or_si128(in_range('0', '9'), _mm_cmpeq_epi8(c, _mm_set1_epi8('_'))));
+    const __m128i low = lowercase ? _mm_add_epi8(c, _mm_and_si128(upper, _mm_set1_epi8(0x20))) : c;
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), low);
     const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(word));
     return mask == 0xFFFFu ? 16 : static_cast<size_t>(__builtin_ctz(~mask));
@@ -399,7 +403,7 @@ inline KeyInfo key_info(std::string_view t) {
 // String -> dense id (0, 1, ... in insertion order): open addressing with linear probing, at
 // most 3/4 full; the terms are kept in one arena (TermList).
 class StringIdMap {
-public:
+   public:
     StringIdMap() { reset_slots(64); }
 
     int64_t size() const { return terms_.size(); }
@@ -458,7 +462,7 @@ public:
         reset_slots(64);
     }
 
-private:
+   private:
     struct Slot {
         uint64_t head;
         uint32_t meta;
@@ -506,7 +510,7 @@ inline int compare_bytes(std::string_view a, std::string_view b) {
 // Analyzer: tokens -> stop words removed -> n-grams. One per worker (holds scratch space).
 
 class Analyzer {
-public:
+   public:
     // Terms are handed over in batches of at most this many (lets callers prefetch).
     static constexpr int64_t kBatch = 64;
 
@@ -566,10 +570,8 @@ public:
         return -1;
     }
 
-private:
-    bool is_stop(std::string_view t) const {
-        return stop_ != nullptr && stop_->find(t) >= 0;
-    }
+   private:
+    bool is_stop(std::string_view t) const { return stop_ != nullptr && stop_->find(t) >= 0; }
 
     const TokenizeOptions& o_;
     const StringIdMap* stop_;
@@ -617,7 +619,8 @@ void check_batch(const TextBatch& texts) {
     if (texts.offsets[0] < 0) throw std::invalid_argument("texts: negative offset");
     for (int64_t i = 0; i < texts.n; ++i) {
         if (texts.offsets[i + 1] < texts.offsets[i]) {
-            throw std::invalid_argument("texts: offsets decrease at statement " + std::to_string(i));
+            throw std::invalid_argument("texts: offsets decrease at statement " +
+                                        std::to_string(i));
         }
     }
     if (texts.offsets[texts.n] > texts.offsets[0] && texts.data == nullptr) {
@@ -626,7 +629,8 @@ void check_batch(const TextBatch& texts) {
 }
 
 std::string_view statement(const TextBatch& t, int64_t i) {
-    return std::string_view(t.data + t.offsets[i], static_cast<size_t>(t.offsets[i + 1] - t.offsets[i]));
+    return std::string_view(t.data + t.offsets[i],
+                            static_cast<size_t>(t.offsets[i + 1] - t.offsets[i]));
 }
 
 bool surrogates_ok(const TextBatch& t, int64_t i) {
@@ -682,7 +686,8 @@ struct RowAccumulator {
     }
     void prefetch(int64_t id) const {
 #if defined(__GNUC__) || defined(__clang__)
-        if (id >= 0 && static_cast<size_t>(id) < seen.size()) __builtin_prefetch(&seen[static_cast<size_t>(id)]);
+        if (id >= 0 && static_cast<size_t>(id) < seen.size())
+            __builtin_prefetch(&seen[static_cast<size_t>(id)]);
 #else
         (void)id;
 #endif
@@ -749,7 +754,8 @@ std::vector<ChunkRows> tokenize_chunks(const TextBatch& texts, const std::vector
                                                for (size_t k = 0; k < m; ++k) {
                                                    if (k + 8 < m) acc.prefetch(sc.ids[k + 8]);
                                                    const int64_t id = sc.ids[k];
-                                                   if (id >= 0) acc.add(static_cast<uint32_t>(id), out);
+                                                   if (id >= 0)
+                                                       acc.add(static_cast<uint32_t>(id), out);
                                                }
                                            });
                 if (err >= 0 && out.err_statement < 0) {
@@ -796,12 +802,14 @@ CountMatrix assemble(const std::vector<ChunkRows>& chunks, const std::vector<int
             const int64_t sb = bounds[static_cast<size_t>(c)];
             for (size_t r = 0; r < ch.row_end.size(); ++r) {
                 int64_t nnz = 0;
-                for (; k < ch.row_end[r]; ++k) nnz += column(ch.worker, ch.ids[static_cast<size_t>(k)]) >= 0;
+                for (; k < ch.row_end[r]; ++k)
+                    nnz += column(ch.worker, ch.ids[static_cast<size_t>(k)]) >= 0;
                 m.indptr[static_cast<size_t>(sb) + r + 1] = nnz;
             }
         }
     });
-    for (int64_t i = 0; i < rows; ++i) m.indptr[static_cast<size_t>(i) + 1] += m.indptr[static_cast<size_t>(i)];
+    for (int64_t i = 0; i < rows; ++i)
+        m.indptr[static_cast<size_t>(i) + 1] += m.indptr[static_cast<size_t>(i)];
     const int64_t nnz = m.indptr[static_cast<size_t>(rows)];
     m.indices.resize(static_cast<size_t>(nnz));
     m.data.resize(static_cast<size_t>(nnz));
@@ -831,7 +839,8 @@ CountMatrix assemble(const std::vector<ChunkRows>& chunks, const std::vector<int
                     if (col >= 0) {
                         const int64_t n = binary ? 1 : ch.counts[static_cast<size_t>(k)];
                         narrow = narrow && n < (int64_t{1} << 32);
-                        row.push_back((static_cast<uint64_t>(col) << 32) | static_cast<uint32_t>(n));
+                        row.push_back((static_cast<uint64_t>(col) << 32) |
+                                      static_cast<uint32_t>(n));
                     }
                 }
                 size_t at = static_cast<size_t>(m.indptr[static_cast<size_t>(sb) + r]);
@@ -968,7 +977,8 @@ FitResult fit_counts(const TextBatch& texts, const TokenizeOptions& opts,
                 const std::string_view t = tl[id];
                 uint64_t p[2] = {0, 0};
                 for (size_t k = 0; k < 16; ++k) {
-                    p[k / 8] = (p[k / 8] << 8) | (k < t.size() ? static_cast<unsigned char>(t[k]) : 0u);
+                    p[k / 8] =
+                        (p[k / 8] << 8) | (k < t.size() ? static_cast<unsigned char>(t[k]) : 0u);
                 }
                 keyed[static_cast<size_t>(id)] = Keyed{p[0], p[1], static_cast<uint32_t>(id)};
             }
@@ -1010,7 +1020,8 @@ FitResult fit_counts(const TextBatch& texts, const TokenizeOptions& opts,
             heap.pop();
             if (all.empty() || !same_term(all.back(), h.term)) all.push_back(h.term);
             const auto& ord = order[static_cast<size_t>(h.worker)];
-            to_global[static_cast<size_t>(h.worker)][ord[h.pos]] = static_cast<uint32_t>(all.size() - 1);
+            to_global[static_cast<size_t>(h.worker)][ord[h.pos]] =
+                static_cast<uint32_t>(all.size() - 1);
             if (++h.pos < ord.size()) {
                 h.term = maps[static_cast<size_t>(h.worker)]->terms()[ord[h.pos]];
                 heap.push(h);

@@ -59,34 +59,15 @@ void nearest_dense(const DenseView<T>& X, const DenseView<T>* Y, int64_t k, cons
     const ParallelConfig pc{run.n_threads, run.stop};
     const bool self = (Y == nullptr);
     const DenseView<T>& Yv = self ? X : *Y;
-    const bool sym_metric = metric_is_symmetric(m.metric);
-    DensePrepared<T> PL = prepare_dense(X, m, sym_metric ? Side::both : Side::left, "X", pc);
-    DensePrepared<T> PRstore;
-    if (!sym_metric || !self) {
-        PRstore = prepare_dense(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
+    const DenseOperands<T> ops = prepare_dense_operands(X, Y, m, pc);
+    if (ops.zeros_need_sparse) {
+        with_csr_copies(X, Y, [&](const CsrView<T>& SX, const CsrView<T>* SY) {
+            nearest_sparse<T>(SX, SY, k, m, run, indices_out, values_out);
+        });
+        return;
     }
-    const DensePrepared<T>& PR = (sym_metric && self) ? PL : PRstore;
-    if (needs_support_check(m)) {
-        bool zeros = false;
-        for (const auto& s : PR.stats) zeros = zeros || s.has_zero;
-        if (m.metric == Metric::jeffreys) {
-            for (const auto& s : PL.stats) zeros = zeros || s.has_zero;
-        }
-        if (zeros) {
-            // Zeros make the log-rows undefined: the sparse path checks supports pair by pair.
-            std::vector<int64_t> ip1, ip2;
-            std::vector<int32_t> ix1, ix2;
-            std::vector<T> d1, d2;
-            CsrView<T> SX = dense_to_csr(X, ip1, ix1, d1);
-            if (self) {
-                nearest_sparse<T>(SX, nullptr, k, m, run, indices_out, values_out);
-            } else {
-                CsrView<T> SY = dense_to_csr(*Y, ip2, ix2, d2);
-                nearest_sparse<T>(SX, &SY, k, m, run, indices_out, values_out);
-            }
-            return;
-        }
-    }
+    const DensePrepared<T>& PL = ops.left;
+    const DensePrepared<T>& PR = ops.right();
     const Op op = op_for(m.metric);
     const Finalizer fin(m);
     const int64_t N = X.rows, M = Yv.rows;
@@ -101,8 +82,11 @@ void nearest_dense(const DenseView<T>& X, const DenseView<T>* Y, int64_t k, cons
             for (auto& h : heaps) h.clear();
             for (int64_t bj = 0; bj < nbj; ++bj) {
                 const int64_t j0 = bj * B, nj = std::min(B, M - j0);
-                TileArgs<T> ta{PL.row(i0), PL.ld(), PR.row(j0), PR.ld(), PL.W, ni, nj,
-                               std::numeric_limits<int64_t>::min() / 2, acc.data()};
+                TileArgs<T> ta{PL.row(i0), PL.ld(),
+                               PR.row(j0), PR.ld(),
+                               PL.W,       ni,
+                               nj,         std::numeric_limits<int64_t>::min() / 2,
+                               acc.data()};
                 tile<T>(op, ta);
                 for (int64_t i = 0; i < ni; ++i) {
                     const RowStats& si = PL.stats[static_cast<size_t>(i0 + i)];
@@ -132,16 +116,9 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     const ParallelConfig pc{run.n_threads, run.stop};
     const bool self = (Y == nullptr);
     const CsrView<T>& Yv = self ? X : *Y;
-    const bool sym_metric = metric_is_symmetric(m.metric);
-    SparsePrepared<T> PL = prepare_sparse(X, m, sym_metric ? Side::both : Side::left, "X", pc);
-    SparseRight<T> R;
-    if (sym_metric && self) {
-        R = make_right(PL, pc);
-    } else {
-        SparsePrepared<T> PR =
-            prepare_sparse(Yv, m, sym_metric ? Side::both : Side::right, self ? "X" : "Y", pc);
-        R = make_right(PR, pc);
-    }
+    SparseOperands<T> ops = prepare_sparse_operands(X, Y, m, pc);
+    const SparsePrepared<T>& PL = ops.left;
+    SparseRight<T>& R = ops.right;
     const Op op = op_for(m.metric);
     const Finalizer fin(m);
     const bool check = needs_support_check(m);
@@ -172,8 +149,7 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     }
     FirstViolation viol(M);
 
-    parallel_for(N, balanced_chunk(N, run.n_threads, 1, 64), pc,
-                 [&](int64_t r0, int64_t r1, int) {
+    parallel_for(N, balanced_chunk(N, run.n_threads, 1, 64), pc, [&](int64_t r0, int64_t r1, int) {
         std::vector<double> acc(static_cast<size_t>(M), 0.0);
         std::vector<int32_t> count(static_cast<size_t>(M), 0);
         std::vector<T> tmp(static_cast<size_t>(std::max<int64_t>(maxp, 1)));
@@ -236,8 +212,8 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 if (check && !support_ok(m.metric, count[static_cast<size_t>(j)], si, sj)) {
                     bad_j = std::min<int64_t>(bad_j, j);
                 }
-                const double v = static_cast<double>(
-                    static_cast<T>(fin(acc[static_cast<size_t>(j)], si, sj)));
+                const double v =
+                    static_cast<double>(static_cast<T>(fin(acc[static_cast<size_t>(j)], si, sj)));
                 heap.push(v, j);
             }
             // Rows sharing no column.
@@ -255,8 +231,8 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 for (int64_t q = 0; q < M; ++q) {
                     const int64_t j = order[static_cast<size_t>(q)];
                     if (!noncand(j)) continue;
-                    const double v = static_cast<double>(static_cast<T>(
-                        fin.base(si, R.stats[static_cast<size_t>(j)])));
+                    const double v = static_cast<double>(
+                        static_cast<T>(fin.base(si, R.stats[static_cast<size_t>(j)])));
                     if (heap.full() && v > heap.worst().first) break;
                     heap.push(v, j);
                 }
@@ -266,8 +242,7 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
                 if (m.metric == Metric::kl) {
                     lb = si.h + min_lnz - fin.lnalpha - si.az * max_s;
                 } else {
-                    lb = si.h + si.lnz + min_hl - 2.0 * fin.lnalpha - si.az * max_s -
-                         max_az * si.s;
+                    lb = si.h + si.lnz + min_hl - 2.0 * fin.lnalpha - si.az * max_s - max_az * si.s;
                 }
                 lb -= 1e-9 * (1.0 + std::fabs(lb));
                 lb = std::max(0.0, lb * fin.scale);
@@ -294,10 +269,10 @@ void nearest_sparse(const CsrView<T>& X, const CsrView<T>* Y, int64_t k, const M
     if (viol.any()) viol.raise(m, self);
 }
 
-#define DIVERGENCE_INSTANTIATE(T)                                                              \
-    template void nearest_dense<T>(const DenseView<T>&, const DenseView<T>*, int64_t,          \
-                                   const MetricOptions&, const RunOptions&, int64_t*, T*);     \
-    template void nearest_sparse<T>(const CsrView<T>&, const CsrView<T>*, int64_t,             \
+#define DIVERGENCE_INSTANTIATE(T)                                                          \
+    template void nearest_dense<T>(const DenseView<T>&, const DenseView<T>*, int64_t,      \
+                                   const MetricOptions&, const RunOptions&, int64_t*, T*); \
+    template void nearest_sparse<T>(const CsrView<T>&, const CsrView<T>*, int64_t,         \
                                     const MetricOptions&, const RunOptions&, int64_t*, T*);
 DIVERGENCE_INSTANTIATE(double)
 DIVERGENCE_INSTANTIATE(float)

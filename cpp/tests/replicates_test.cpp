@@ -1,20 +1,14 @@
 // Core-only checks of the replicate loops (stances, change points): known values, agreement
 // with pairwise_dense on the same counts, and results that do not depend on the thread count.
+#include "divergence/replicates.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
-#include "divergence/replicates.hpp"
+#include "check.hpp"
 
 using namespace divergence;
-
-static int failures = 0;
-static void check(bool ok, int line, const char* what) {
-    if (ok) return;
-    std::fprintf(stderr, "replicates_test.cpp:%d: check failed: %s\n", line, what);
-    ++failures;
-}
-#define CHECK(cond) check((cond), __LINE__, #cond)
 
 int main() {
     // NumPy's summation order: 0.1 * 10 sums to 0.9999999999999999 sequentially, to 1 pairwise.
@@ -136,6 +130,5 @@ int main() {
     CHECK(changepoint_null(y.data(), 60, 60, 2, obs, 7, 1, 0, r1, nullptr) == 7);
     CHECK(max_split_gain(y.data(), 3, 2, scratch.data()) == 0.0);
 
-    if (failures == 0) std::printf("replicates_test: all checks passed\n");
-    return failures == 0 ? 0 : 1;
+    return check::report("replicates_test");
 }

@@ -9,211 +9,32 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-METRICS: tuple
 UNICODE_TABLES_PYTHON: str
 UNICODE_VERSION: str
-
-def changepoint_null(
-    y: npt.NDArray[Any],
-    block: int,
-    min_size: int,
-    observed: float,
-    n_permutations: int,
-    seed: int,
-    key: int,
-    n_jobs: int,
-) -> tuple[int, npt.NDArray[np.float64]]: ...
-def changepoint_orders(
-    n_blocks: int, n_permutations: int, seed: int, key: int
-) -> npt.NDArray[np.int32]: ...
-def document_frequency(X: tuple[Any, ...]) -> npt.NDArray[np.int64]: ...
+def changepoint_null(y: npt.NDArray[Any], block: int, min_size: int, observed: float, n_permutations: int, seed: int, key: int, n_jobs: int) -> tuple[int, npt.NDArray[np.float64]]: ...
+def changepoint_orders(n_blocks: int, n_permutations: int, seed: int, key: int) -> npt.NDArray[np.int32]: ...
 def fast_log(x: npt.NDArray[Any]) -> Any: ...
-def group_divergence(
-    X: tuple[Any, ...],
-    labels: npt.NDArray[Any],
-    K: int,
-    metrics: Sequence[str],
-    alpha: float,
-    base: float,
-    n_bootstrap: int,
-    n_permutations: int,
-    seed: int,
-    n_jobs: int,
-    progress: Any = ...,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
-def nearest_dense(
-    X: npt.NDArray[Any],
-    Y: Any,
-    k: int,
-    indices: npt.NDArray[Any],
-    values: npt.NDArray[Any],
-    metric: str,
-    alpha: float,
-    base: float,
-    normalize: bool,
-    n_jobs: int,
-) -> None: ...
-def nearest_sparse(
-    X: tuple[Any, ...],
-    Y: Any,
-    k: int,
-    indices: npt.NDArray[Any],
-    values: npt.NDArray[Any],
-    metric: str,
-    alpha: float,
-    base: float,
-    normalize: bool,
-    n_jobs: int,
-) -> None: ...
-def novelty_dense(
-    X: npt.NDArray[Any], window: int, alpha: float, scale: float, n_jobs: int
-) -> tuple[Any, ...]: ...
-def novelty_sparse(
-    X: tuple[Any, ...], window: int, alpha: float, scale: float, n_jobs: int
-) -> tuple[Any, ...]: ...
-def npmi_coherence(
-    X: tuple[Any, ...], topic_ptr: npt.NDArray[Any], words: npt.NDArray[Any], n_jobs: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
-def pairwise_dense(
-    X: npt.NDArray[Any],
-    Y: Any,
-    out: npt.NDArray[Any],
-    metric: str,
-    alpha: float,
-    base: float,
-    normalize: bool,
-    n_jobs: int,
-    full_rows: bool = ...,
-    block: int = ...,
-) -> None: ...
-def pairwise_sparse(
-    X: tuple[Any, ...],
-    Y: Any,
-    out: npt.NDArray[Any],
-    metric: str,
-    alpha: float,
-    base: float,
-    normalize: bool,
-    n_jobs: int,
-    full_rows: bool = ...,
-) -> None: ...
-def partisanship(
-    X: tuple[Any, ...],
-    labels: npt.NDArray[Any],
-    G: int,
-    n_bootstrap: int,
-    n_permutations: int,
-    seed: int,
-    n_jobs: int,
-) -> tuple[
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-    npt.NDArray[np.float64],
-]: ...
-def stance_draws(
-    group: npt.NDArray[Any], K: int, key: int, n_bootstrap: int, n_permutations: int, seed: int
-) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...
-def stance_label_replicates(
-    group: npt.NDArray[Any],
-    stance: npt.NDArray[Any],
-    start: npt.NDArray[Any],
-    n_groups: npt.NDArray[Any],
-    n_stances: int,
-    metrics: Sequence[str],
-    alpha: float,
-    n_bootstrap: int,
-    n_permutations: int,
-    seed: int,
-    n_jobs: int,
-) -> list[Any]: ...
-def stance_score_replicates(
-    group: npt.NDArray[Any],
-    value: npt.NDArray[Any],
-    start: npt.NDArray[Any],
-    n_groups: npt.NDArray[Any],
-    metrics: Sequence[str],
-    n_bootstrap: int,
-    n_permutations: int,
-    seed: int,
-    n_jobs: int,
-) -> list[Any]: ...
-def sum_rows_by(
-    X: tuple[Any, ...], owner: npt.NDArray[Any], n_out: int, n_jobs: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]: ...
-def token_drift(
-    tokens: npt.NDArray[Any], n_types: int, window: int, step: int, scale: float, incremental: bool
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
-def tokenize_analyze(
-    text: Any,
-    lowercase: bool,
-    min_token_length: int,
-    ngram_min: int,
-    ngram_max: int,
-    stop_words: Any,
-) -> list[Any]: ...
-def tokenize_count(
-    texts: Any,
-    lowercase: bool,
-    min_token_length: int,
-    ngram_min: int,
-    ngram_max: int,
-    stop_words: Any,
-    terms: bytes,
-    term_offsets: npt.NDArray[np.int64],
-    binary: bool,
-    n_jobs: int,
-) -> tuple[Any, ...]: ...
-def tokenize_fit(
-    texts: Any,
-    lowercase: bool,
-    min_token_length: int,
-    ngram_min: int,
-    ngram_max: int,
-    stop_words: Any,
-    min_df: float,
-    max_df: float,
-    max_features: int,
-    binary: bool,
-    n_jobs: int,
-) -> tuple[bytes, npt.NDArray[np.int64], tuple[Any, ...], int]: ...
+def group_divergence(X: tuple[Any, ...], labels: npt.NDArray[Any], K: int, metrics: Sequence[str], alpha: float, base: float, n_bootstrap: int, n_permutations: int, seed: int, n_jobs: int, progress: Any = ...) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def metric_table() -> list[dict[str, Any]]: ...
+def nearest_dense(X: npt.NDArray[Any], Y: Any, k: int, indices: npt.NDArray[Any], values: npt.NDArray[Any], metric: str, alpha: float, base: float, normalize: bool, n_jobs: int) -> None: ...
+def nearest_sparse(X: tuple[Any, ...], Y: Any, k: int, indices: npt.NDArray[Any], values: npt.NDArray[Any], metric: str, alpha: float, base: float, normalize: bool, n_jobs: int) -> None: ...
+def novelty_dense(X: npt.NDArray[Any], window: int, alpha: float, scale: float, n_jobs: int) -> tuple[Any, ...]: ...
+def novelty_sparse(X: tuple[Any, ...], window: int, alpha: float, scale: float, n_jobs: int) -> tuple[Any, ...]: ...
+def npmi_coherence(X: tuple[Any, ...], topic_ptr: npt.NDArray[Any], words: npt.NDArray[Any], n_jobs: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def pairwise_dense(X: npt.NDArray[Any], Y: Any, out: npt.NDArray[Any], metric: str, alpha: float, base: float, normalize: bool, n_jobs: int, full_rows: bool = ..., block: int = ...) -> None: ...
+def pairwise_sparse(X: tuple[Any, ...], Y: Any, out: npt.NDArray[Any], metric: str, alpha: float, base: float, normalize: bool, n_jobs: int, full_rows: bool = ...) -> None: ...
+def partisanship(X: tuple[Any, ...], labels: npt.NDArray[Any], G: int, n_bootstrap: int, n_permutations: int, seed: int, n_jobs: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def stance_draws(group: npt.NDArray[Any], K: int, key: int, n_bootstrap: int, n_permutations: int, seed: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]: ...
+def stance_label_replicates(group: npt.NDArray[Any], stance: npt.NDArray[Any], start: npt.NDArray[Any], n_groups: npt.NDArray[Any], n_stances: int, metrics: Sequence[str], alpha: float, n_bootstrap: int, n_permutations: int, seed: int, n_jobs: int) -> list[Any]: ...
+def stance_score_replicates(group: npt.NDArray[Any], value: npt.NDArray[Any], start: npt.NDArray[Any], n_groups: npt.NDArray[Any], metrics: Sequence[str], n_bootstrap: int, n_permutations: int, seed: int, n_jobs: int) -> list[Any]: ...
+def sum_rows_by(X: tuple[Any, ...], owner: npt.NDArray[Any], n_out: int, n_jobs: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float64]]: ...
+def token_drift(tokens: npt.NDArray[Any], n_types: int, window: int, step: int, scale: float, incremental: bool) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+def tokenize_analyze(text: Any, lowercase: bool, min_token_length: int, ngram_min: int, ngram_max: int, stop_words: Any) -> list[Any]: ...
+def tokenize_count(texts: Any, lowercase: bool, min_token_length: int, ngram_min: int, ngram_max: int, stop_words: Any, terms: bytes, term_offsets: npt.NDArray[np.int64], binary: bool, n_jobs: int) -> tuple[Any, ...]: ...
+def tokenize_fit(texts: Any, lowercase: bool, min_token_length: int, ngram_min: int, ngram_max: int, stop_words: Any, min_df: float, max_df: float, max_features: int, binary: bool, n_jobs: int) -> tuple[bytes, npt.NDArray[np.int64], tuple[Any, ...], int]: ...
 def tokenize_terms(terms: bytes, term_offsets: npt.NDArray[np.int64]) -> list[Any]: ...
-def window_between(
-    X: tuple[Any, ...],
-    labels: npt.NDArray[Any],
-    K: int,
-    begins: npt.NDArray[Any],
-    ends: npt.NDArray[Any],
-    metric: str,
-    alpha: float,
-    base: float,
-    n_bootstrap: int,
-    n_permutations: int,
-    seed: int,
-    incremental: bool,
-    n_jobs: int,
-    progress: Any = ...,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
-def window_pairs(
-    X: tuple[Any, ...],
-    begins: npt.NDArray[Any],
-    ends: npt.NDArray[Any],
-    pair_a: npt.NDArray[Any],
-    pair_b: npt.NDArray[Any],
-    metric: str,
-    alpha: float,
-    base: float,
-    incremental: bool,
-    n_jobs: int,
-    totals: Any = ...,
-) -> npt.NDArray[np.float64]: ...
-def wordfish_bootstrap(
-    fit: dict[str, Any], options: dict[str, Any], B: int, seed: int, n_jobs: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32], Any]: ...
-def wordfish_fit(
-    counts: tuple[Any, ...], start: npt.NDArray[Any], options: dict[str, Any], n_jobs: int
-) -> dict[str, Any]: ...
-def wordfish_predict(
-    fit: dict[str, Any], counts: tuple[Any, ...], options: dict[str, Any], n_jobs: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], Any]: ...
+def window_between(X: tuple[Any, ...], labels: npt.NDArray[Any], K: int, begins: npt.NDArray[Any], ends: npt.NDArray[Any], metric: str, alpha: float, base: float, n_bootstrap: int, n_permutations: int, seed: int, incremental: bool, n_jobs: int, progress: Any = ...) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def window_pairs(X: tuple[Any, ...], begins: npt.NDArray[Any], ends: npt.NDArray[Any], pair_a: npt.NDArray[Any], pair_b: npt.NDArray[Any], metric: str, alpha: float, base: float, incremental: bool, n_jobs: int, totals: Any = ...) -> npt.NDArray[np.float64]: ...
+def wordfish_bootstrap(fit: dict[str, Any], options: dict[str, Any], B: int, seed: int, n_jobs: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int32], Any]: ...
+def wordfish_fit(counts: tuple[Any, ...], start: npt.NDArray[Any], options: dict[str, Any], n_jobs: int) -> dict[str, Any]: ...
+def wordfish_predict(fit: dict[str, Any], counts: tuple[Any, ...], options: dict[str, Any], n_jobs: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64], Any]: ...

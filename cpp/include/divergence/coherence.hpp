@@ -18,7 +18,7 @@
 
 #include <cstdint>
 
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
 namespace divergence {
@@ -30,8 +30,5 @@ namespace divergence {
 void npmi_coherence(const CsrView<double>& X, const int64_t* topic_ptr, const int32_t* words,
                     int64_t n_topics, const RunOptions& run, double* out,
                     double* pair_out = nullptr);
-
-// Document frequency of each column (number of rows with a non-zero entry).
-void document_frequency(const CsrView<double>& X, int64_t* df);
 
 }  // namespace divergence

@@ -35,8 +35,8 @@ struct RowStats {
     double h = 0.0;     // jsd: sum p ln p; kl/jeffreys: sum over all columns p' ln p'
     double lnz = 0.0;   // kl/jeffreys with alpha > 0: ln of the smoothed row's normaliser
     double az = 0.0;    // kl/jeffreys with alpha > 0: alpha / normaliser
-    double s = 0.0;     // kl/jeffreys with alpha > 0: sum over the row's nonzeros of ln(1 + x/alpha)
-    int64_t nnz = 0;    // nonzero entries
+    double s = 0.0;   // kl/jeffreys with alpha > 0: sum over the row's nonzeros of ln(1 + x/alpha)
+    int64_t nnz = 0;  // nonzero entries
     bool has_zero = false;  // dense rows: some entry is exactly zero
 };
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "divergence/metrics.hpp"
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
 namespace divergence {

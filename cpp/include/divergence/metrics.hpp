@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 // Runtime dispatch: hot kernels are compiled for AVX-512, AVX2+FMA-class and baseline x86-64,
 // and the loader picks one (GCC/Clang ifunc). Elsewhere (arm64, other compilers) one portable
@@ -38,35 +40,75 @@ struct InputError : std::invalid_argument {
 
 enum class Metric { jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine };
 
-inline constexpr const char* kMetricNames =
-    "jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine";
+// The metric table: one row per metric, in the order of the enum. Everything that names or
+// classifies metrics reads it: parse_metric, the properties below, the error messages, and
+// Python's METRICS / LOG_METRICS through _core.metric_table(). Adding a metric: a value in the
+// enum, a row here, its transform in prepare.cpp and its finaliser in kernels.hpp.
+struct MetricInfo {
+    Metric id;
+    std::string_view name;
+    bool uses_log;    // measured in log units, so that `base` applies
+    bool symmetric;   // d(p, q) == d(q, p)
+    bool uses_alpha;  // additive smoothing (alpha) applies
+};
+
+// clang-format off
+inline constexpr MetricInfo kMetricTable[] = {
+    // id                    name             uses_log symmetric uses_alpha
+    {Metric::jsd,            "jsd",           true,    true,     false},
+    {Metric::jensenshannon,  "jensenshannon", true,    true,     false},
+    {Metric::kl,             "kl",            true,    false,    true},
+    {Metric::jeffreys,       "jeffreys",      true,    true,     true},
+    {Metric::hellinger,      "hellinger",     false,   true,     false},
+    {Metric::bhattacharyya,  "bhattacharyya", true,    true,     false},
+    {Metric::tv,             "tv",            false,   true,     false},
+    {Metric::cosine,         "cosine",        false,   true,     false},
+};
+// clang-format on
+
+constexpr bool metric_table_in_enum_order() {
+    for (size_t i = 0; i < std::size(kMetricTable); ++i) {
+        if (static_cast<size_t>(kMetricTable[i].id) != i) return false;
+    }
+    return std::size(kMetricTable) == static_cast<size_t>(Metric::cosine) + 1;
+}
+static_assert(metric_table_in_enum_order(), "kMetricTable: one row per Metric, in enum order");
+
+constexpr const MetricInfo& metric_info(Metric m) { return kMetricTable[static_cast<size_t>(m)]; }
+inline std::string metric_name(Metric m) { return std::string(metric_info(m).name); }
+constexpr bool metric_is_symmetric(Metric m) { return metric_info(m).symmetric; }
+constexpr bool metric_uses_log(Metric m) { return metric_info(m).uses_log; }
+constexpr bool metric_uses_alpha(Metric m) { return metric_info(m).uses_alpha; }
+
+// Names of the metrics for which keep(info) holds, in table order, for messages: "a, b, c", or
+// "a, b and c" with last = " and ".
+template <class Keep>
+std::string metric_names(Keep keep, const char* last = ", ") {
+    std::vector<std::string_view> names;
+    for (const MetricInfo& info : kMetricTable) {
+        if (keep(info)) names.push_back(info.name);
+    }
+    std::string out;
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (i > 0) out += i + 1 == names.size() ? last : ", ";
+        out += names[i];
+    }
+    return out;
+}
 
 inline Metric parse_metric(std::string_view name) {
-    if (name == "jsd") return Metric::jsd;
-    if (name == "jensenshannon") return Metric::jensenshannon;
-    if (name == "kl") return Metric::kl;
-    if (name == "jeffreys") return Metric::jeffreys;
-    if (name == "hellinger") return Metric::hellinger;
-    if (name == "bhattacharyya") return Metric::bhattacharyya;
-    if (name == "tv") return Metric::tv;
-    if (name == "cosine") return Metric::cosine;
+    for (const MetricInfo& info : kMetricTable) {
+        if (info.name == name) return info.id;
+    }
     throw InputError("metric: unknown metric '" + std::string(name) + "'; valid metrics are " +
-                     kMetricNames);
+                     metric_names([](const MetricInfo&) { return true; }));
 }
-
-inline bool metric_is_symmetric(Metric m) { return m != Metric::kl; }
-// Metrics measured in log units, so that `base` applies.
-inline bool metric_uses_log(Metric m) {
-    return m == Metric::jsd || m == Metric::jensenshannon || m == Metric::kl ||
-           m == Metric::jeffreys || m == Metric::bhattacharyya;
-}
-inline bool metric_uses_alpha(Metric m) { return m == Metric::kl || m == Metric::jeffreys; }
 
 struct MetricOptions {
     Metric metric = Metric::jsd;
-    double alpha = 0.0;      // additive smoothing for kl / jeffreys (pseudo-count per entry)
-    double base = 0.0;       // 0: natural log (nats); else log base (2 = bits)
-    bool normalize = true;   // rows are counts/weights to normalise; false: rows are probabilities
+    double alpha = 0.0;     // additive smoothing for kl / jeffreys (pseudo-count per entry)
+    double base = 0.0;      // 0: natural log (nats); else log base (2 = bits)
+    bool normalize = true;  // rows are counts/weights to normalise; false: rows are probabilities
 };
 
 inline void check_metric_options(const MetricOptions& o) {
@@ -74,8 +116,9 @@ inline void check_metric_options(const MetricOptions& o) {
         throw InputError("alpha: must be a finite number >= 0, got " + std::to_string(o.alpha));
     }
     if (o.alpha > 0.0 && !metric_uses_alpha(o.metric)) {
-        throw InputError(
-            "alpha: smoothing applies only to kl and jeffreys; use alpha=0 for other metrics");
+        throw InputError("alpha: smoothing applies only to " +
+                         metric_names([](const MetricInfo& i) { return i.uses_alpha; }, " and ") +
+                         "; use alpha=0 for other metrics");
     }
     if (o.base != 0.0) {
         if (!std::isfinite(o.base) || !(o.base > 1.0)) {
@@ -84,8 +127,10 @@ inline void check_metric_options(const MetricOptions& o) {
         }
         if (!metric_uses_log(o.metric)) {
             throw InputError(
-                "base: applies only to log-based metrics (jsd, jensenshannon, kl, jeffreys, "
-                "bhattacharyya); leave base=None for hellinger, tv and cosine");
+                "base: applies only to log-based metrics (" +
+                metric_names([](const MetricInfo& i) { return i.uses_log; }) +
+                "); leave base=None for " +
+                metric_names([](const MetricInfo& i) { return !i.uses_log; }, " and "));
         }
     }
 }
@@ -100,11 +145,11 @@ inline constexpr double kLn2 = 0.693147180559945309417232121458176568;
 // ---------------------------------------------------------------------------------------------
 // Fast natural logarithm, branch-free so that loops over it vectorise.
 //
-// x = 2^e * m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s), s = (m - 1)/(m + 1), |s| <= 0.1716,
-// evaluated as 2 s + s z P(z), z = s^2, with P a degree-4 Chebyshev fit of the series
-// 2/3 + 2z/5 + 2z^2/7 + ... (float64: relative error < 1.1e-13 before rounding), float32 the
-// series to s^9 (< 1e-7). Inputs must be positive and finite; callers clamp zero to the smallest normal
-// number and multiply the result by the (zero) weight, so 0 * ln 0 contributes 0.
+// x = 2^e * m with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s), s = (m - 1)/(m + 1),
+// |s| <= 0.1716, evaluated as 2 s + s z P(z), z = s^2, with P a degree-4 Chebyshev fit of the
+// series 2/3 + 2z/5 + 2z^2/7 + ... (float64: relative error < 1.1e-13 before rounding), float32
+// the series to s^9 (< 1e-7). Inputs must be positive and finite; callers clamp zero to the
+// smallest normal number and multiply the result by the (zero) weight, so 0 * ln 0 contributes 0.
 // ---------------------------------------------------------------------------------------------
 DIVERGENCE_INLINE double fast_log(double x) {
     uint64_t bits;

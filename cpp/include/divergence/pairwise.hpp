@@ -15,22 +15,6 @@
 
 namespace divergence {
 
-struct RunOptions {
-    int n_threads = 1;
-    const StopCheck* stop = nullptr;
-    // Optional progress counter (items done), read by the stop check on the calling thread.
-    std::atomic<int64_t>* progress = nullptr;
-    // Dense tile edge in rows (0 = default). Any value gives the same bits; tests use it to
-    // check that blocking does not change results.
-    int64_t block = 0;
-    // Compute every row in full instead of the upper triangle plus a mirror pass, so each
-    // output row is written once, in order, and never read back (streams to an np.memmap larger
-    // than RAM). Same bits as the triangle path.
-    bool full_rows = false;
-    // When X is a row block of a self-matrix starting at this row: where the zero diagonal is.
-    int64_t row_offset = 0;
-};
-
 // out (X.rows x Y.rows) = d(X_i, Y_j). Pass Y == nullptr for the symmetric case (Y = X):
 // then only the upper triangle is computed and mirrored, and the diagonal is exactly 0.
 template <class T>

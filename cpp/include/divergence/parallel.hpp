@@ -32,12 +32,30 @@ struct Interrupted : std::runtime_error {
 using StopCheck = std::function<bool()>;
 
 struct ParallelConfig {
-    int n_threads = 1;                  // worker threads (>= 1)
-    const StopCheck* stop = nullptr;    // optional
-    int poll_ms = 100;                  // how often the stop check runs
+    int n_threads = 1;                // worker threads (>= 1)
+    const StopCheck* stop = nullptr;  // optional
+    int poll_ms = 100;                // how often the stop check runs
     // Optional: incremented by the number of items of each finished chunk, so the stop check
     // (which runs on the calling thread) can report progress.
     std::atomic<int64_t>* progress = nullptr;
+};
+
+// Options of one core call, taken by every area: threads, the stop check and progress. The
+// last three fields concern the pairwise matrices only.
+struct RunOptions {
+    int n_threads = 1;
+    const StopCheck* stop = nullptr;
+    // Optional progress counter (items done), read by the stop check on the calling thread.
+    std::atomic<int64_t>* progress = nullptr;
+    // Dense tile edge in rows (0 = default). Any value gives the same bits; tests use it to
+    // check that blocking does not change results.
+    int64_t block = 0;
+    // Compute every row in full instead of the upper triangle plus a mirror pass, so each
+    // output row is written once, in order, and never read back (streams to an np.memmap larger
+    // than RAM). Same bits as the triangle path.
+    bool full_rows = false;
+    // When X is a row block of a self-matrix starting at this row: where the zero diagonal is.
+    int64_t row_offset = 0;
 };
 
 // Runs body(begin, end, worker_id) over chunks of [0, n). worker_id is in [0, n_threads) and

@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "divergence/metrics.hpp"
-#include "divergence/pairwise.hpp"
 #include "divergence/parallel.hpp"
 #include "divergence/random.hpp"
 
@@ -62,10 +61,9 @@ struct StanceOut {
 // (every target uses all of them, so smoothing adds alpha to each) give the K x K matrix of
 // each metric, computed by the pairwise kernels: the same bits as pairwise_dense on the counts
 // (and as group_divergence on one-hot statement rows). Diagonal 0; kl holds both directions.
-void stance_label_replicates(const StanceTargets& targets, const int32_t* stance,
-                             int32_t n_stances, const std::vector<MetricOptions>& metrics,
-                             const ReplicateOptions& opt, const RunOptions& run,
-                             const std::vector<StanceOut>& out);
+void stance_label_replicates(const StanceTargets& targets, const int32_t* stance, int32_t n_stances,
+                             const std::vector<MetricOptions>& metrics, const ReplicateOptions& opt,
+                             const RunOptions& run, const std::vector<StanceOut>& out);
 
 // Numeric stances. mean_difference: mean of group a minus mean of group b, each mean summed as
 // NumPy sums (pairwise, so the observed value equals numpy's x.mean() difference bit for bit).

@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/random.hpp"
 #include "divergence/sparse.hpp"
 
@@ -76,9 +76,9 @@ void wordfish_bootstrap(const WordfishFit& fit, const WordfishOptions& opt, int6
 // Positions of new documents with the feature parameters (psi, beta, phi) of `fit` fixed:
 // Newton on (alpha_i, theta_i) with the same priors, from theta = 0, until the step is below
 // inner_tol (at most 100 steps). Rows without counts get NaN. converged_out may be null.
-void wordfish_predict(const CsrView<double>& Y, const WordfishFit& fit,
-                      const WordfishOptions& opt, const RunOptions& run, double* theta_out,
-                      double* alpha_out, double* se_out, uint8_t* converged_out);
+void wordfish_predict(const CsrView<double>& Y, const WordfishFit& fit, const WordfishOptions& opt,
+                      const RunOptions& run, double* theta_out, double* alpha_out, double* se_out,
+                      uint8_t* converged_out);
 
 // One Poisson draw with mean lam >= 0 (inversion below 30, Hormann's PTRS above): our own, so
 // that draws are the same on every platform.

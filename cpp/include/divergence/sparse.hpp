@@ -40,7 +40,7 @@ InvertedIndex build_inverted_index(const CsrView<T>& X);
 // vectorised pass (largest index; count of entries not above their predecessor, which must be
 // exactly the row starts that are); only a failing range is walked row by row for the message,
 // so the error is the same for any n_threads.
-void check_csr_structure(const int64_t* indptr, const int32_t* indices, int64_t rows,
-                         int64_t cols, const std::string& name, int n_threads = 1);
+void check_csr_structure(const int64_t* indptr, const int32_t* indices, int64_t rows, int64_t cols,
+                         const std::string& name, int n_threads = 1);
 
 }  // namespace divergence

@@ -89,9 +89,9 @@ struct VocabularyLimits {
 };
 
 struct FitResult {
-    TermList terms;             // kept terms, sorted (column order)
-    CountMatrix counts;         // statements x kept terms
-    int64_t n_terms_seen = 0;   // distinct terms before pruning (0: empty vocabulary)
+    TermList terms;            // kept terms, sorted (column order)
+    CountMatrix counts;        // statements x kept terms
+    int64_t n_terms_seen = 0;  // distinct terms before pruning (0: empty vocabulary)
 };
 
 // Learns the vocabulary of `texts` and counts it. Parallel over statements.

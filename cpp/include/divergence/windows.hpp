@@ -23,8 +23,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "divergence/dense.hpp"
 #include "divergence/metrics.hpp"
-#include "divergence/pairwise.hpp"
+#include "divergence/parallel.hpp"
 #include "divergence/sparse.hpp"
 
 namespace divergence {
@@ -40,8 +41,7 @@ struct WindowOptions {
 // columns. NaN when either total is 0. kl/jeffreys with alpha = 0 need supp a inside supp b
 // (and the reverse for jeffreys): otherwise the result is +inf and *support_violation is set.
 double count_divergence(const double* a, double A, const double* b, double B, const int32_t* cols,
-                        int64_t n_cols, int64_t V, const MetricOptions& m,
-                        bool* support_violation);
+                        int64_t n_cols, int64_t V, const MetricOptions& m, bool* support_violation);
 
 // out[k] = d(window pair_a[k], window pair_b[k]) where window w is rows [begins[w], ends[w]) of
 // X. Pairs are processed in order, each window vector moved from its previous position, so
@@ -82,9 +82,8 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
 // exact integer sum: the incremental curve equals the recomputed-from-scratch curve
 // (incremental = false, O(window) per boundary) bit for bit. The fixed-point rounding is below
 // 2^-64 per term, far under float64 precision of the result.
-int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t window,
-                    int64_t step, double scale, bool incremental, int64_t* positions,
-                    double* out);
+int64_t token_drift(const int64_t* tokens, int64_t n, int64_t n_types, int64_t window, int64_t step,
+                    double scale, bool incremental, int64_t* positions, double* out);
 
 // Number of boundaries token_drift produces.
 int64_t token_drift_count(int64_t n, int64_t window, int64_t step);

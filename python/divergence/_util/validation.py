@@ -16,6 +16,7 @@ from .. import _core
 from .replicates import CI_METHODS
 
 __all__ = [
+    "ALPHA_METRICS",
     "CI_METHODS",
     "LOG_METRICS",
     "METRICS",
@@ -34,8 +35,11 @@ __all__ = [
     "sklearn_seed",
 ]
 
-METRICS: Tuple[str, ...] = tuple(_core.METRICS)
-LOG_METRICS = ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya")
+# From the core's metric table (cpp/include/divergence/metrics.hpp), the one list of metrics.
+METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table())
+LOG_METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table() if m["uses_log"])
+# Metrics that take additive smoothing (``alpha``).
+ALPHA_METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table() if m["uses_alpha"])
 
 
 def resolve_n_jobs(n_jobs: Optional[int]) -> int:
@@ -167,9 +171,9 @@ def check_options(metric: str, base: Optional[float], alpha: float) -> float:
             f"{metric} has no log units, leave base=None"
         )
     alpha = check_real(alpha, "alpha", low=0)
-    if alpha > 0 and metric not in ("kl", "jeffreys"):
+    if alpha > 0 and metric not in ALPHA_METRICS:
         raise ValueError(
-            f"alpha: smoothing applies only to kl and jeffreys, not {metric}; use alpha=0"
+            f"alpha: smoothing applies only to {' and '.join(ALPHA_METRICS)}, not {metric}; use alpha=0"
         )
     return base_value
 

@@ -1,0 +1,179 @@
+// Wordfish (scaling.hpp) on a tiny count matrix drawn from known positions: both solvers give
+// finite parameters that do not depend on the thread count, the converged solver converges to
+// standardised positions that recover the true order, predict() puts the fitted documents back
+// where the fit put them, and the Poisson draws have the right mean.
+#include "divergence/scaling.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include "check.hpp"
+#include "reference.hpp"
+
+using namespace divergence;
+
+namespace {
+
+constexpr int64_t N = 12, V = 30;
+
+// Counts y_ij ~ Poisson(exp(psi_j + beta_j theta_i)) with theta_i spread over [-1.5, 1.5].
+ref::Csr tiny_counts(std::vector<double>& theta_true) {
+    Stream rng(17, 1, 0);
+    ref::Csr m;
+    m.cols = V;
+    theta_true.resize(N);
+    for (int64_t i = 0; i < N; ++i) {
+        theta_true[static_cast<size_t>(i)] = -1.5 + 3.0 * static_cast<double>(i) / (N - 1);
+        for (int64_t j = 0; j < V; ++j) {
+            const double beta = (static_cast<double>(j) - V / 2.0) / (V / 2.0);
+            const double psi = 1.0 + 0.5 * std::cos(static_cast<double>(j));
+            const double lam = std::exp(psi + 1.5 * beta * theta_true[static_cast<size_t>(i)]);
+            const uint64_t y = poisson_draw(rng, lam) + (j == i ? 1 : 0);  // no empty column
+            if (y > 0) {
+                m.indices.push_back(static_cast<int32_t>(j));
+                m.data.push_back(static_cast<double>(y));
+            }
+        }
+        m.indptr.push_back(static_cast<int64_t>(m.indices.size()));
+    }
+    return m;
+}
+
+// First left singular vector of the standardised residuals (y - r c / T) / sqrt(r c / T), by
+// power iteration on R R^T.
+std::vector<double> start_vector(const ref::Csr& Y) {
+    const std::vector<double> y = Y.dense();
+    std::vector<double> r(N, 0.0), c(V, 0.0);
+    double T = 0.0;
+    for (int64_t i = 0; i < N; ++i) {
+        for (int64_t j = 0; j < V; ++j) {
+            r[static_cast<size_t>(i)] += y[static_cast<size_t>(i * V + j)];
+            c[static_cast<size_t>(j)] += y[static_cast<size_t>(i * V + j)];
+            T += y[static_cast<size_t>(i * V + j)];
+        }
+    }
+    std::vector<double> R(static_cast<size_t>(N * V));
+    for (int64_t i = 0; i < N; ++i) {
+        for (int64_t j = 0; j < V; ++j) {
+            const double e = r[static_cast<size_t>(i)] * c[static_cast<size_t>(j)] / T;
+            R[static_cast<size_t>(i * V + j)] =
+                (y[static_cast<size_t>(i * V + j)] - e) / std::sqrt(e);
+        }
+    }
+    std::vector<double> u(N, 1.0), w(N);
+    for (int it = 0; it < 500; ++it) {
+        for (int64_t i = 0; i < N; ++i) {
+            double s = 0.0;
+            for (int64_t k = 0; k < N; ++k) {
+                double d = 0.0;
+                for (int64_t j = 0; j < V; ++j) {
+                    d += R[static_cast<size_t>(i * V + j)] * R[static_cast<size_t>(k * V + j)];
+                }
+                s += d * u[static_cast<size_t>(k)];
+            }
+            w[static_cast<size_t>(i)] = s;
+        }
+        double nrm = 0.0;
+        for (double v : w) nrm += v * v;
+        for (int64_t i = 0; i < N; ++i)
+            u[static_cast<size_t>(i)] = w[static_cast<size_t>(i)] / std::sqrt(nrm);
+    }
+    return u;
+}
+
+bool all_finite(const std::vector<double>& v) {
+    for (double x : v) {
+        if (!std::isfinite(x)) return false;
+    }
+    return !v.empty();
+}
+
+double correlation(const std::vector<double>& a, const std::vector<double>& b) {
+    double ma = 0.0, mb = 0.0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        ma += a[i] / static_cast<double>(a.size());
+        mb += b[i] / static_cast<double>(b.size());
+    }
+    double sab = 0.0, saa = 0.0, sbb = 0.0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return sab / std::sqrt(saa * sbb);
+}
+
+void fit_both_solvers(const ref::Csr& Y, const std::vector<double>& u0,
+                      const std::vector<double>& theta_true) {
+    for (WordfishSolver solver : {WordfishSolver::quanteda, WordfishSolver::converged}) {
+        WordfishOptions opt;
+        opt.solver = solver;
+        opt.dir_a = 0;
+        opt.dir_b = N - 1;
+        opt.max_iter = 500;
+        RunOptions r1, r3;
+        r3.n_threads = 3;
+        WordfishFit f1, f3;
+        wordfish_fit(Y.view(), u0.data(), opt, r1, f1);
+        wordfish_fit(Y.view(), u0.data(), opt, r3, f3);
+        CHECK(all_finite(f1.theta) && all_finite(f1.alpha) && all_finite(f1.beta) &&
+              all_finite(f1.psi) && all_finite(f1.se_theta) && std::isfinite(f1.logpost));
+        CHECK(f1.theta == f3.theta && f1.alpha == f3.alpha && f1.beta == f3.beta &&
+              f1.psi == f3.psi && f1.se_theta == f3.se_theta && f1.n_iter == f3.n_iter);
+        CHECK(f1.converged);
+        CHECK(f1.theta[0] < f1.theta[N - 1]);  // the requested direction
+        // The other direction: the mirror image.
+        WordfishOptions flip = opt;
+        flip.dir_a = N - 1;
+        flip.dir_b = 0;
+        WordfishFit fr;
+        wordfish_fit(Y.view(), u0.data(), flip, r1, fr);
+        bool mirrored = fr.theta.size() == f1.theta.size();
+        for (size_t i = 0; mirrored && i < fr.theta.size(); ++i) {
+            mirrored = check::close(fr.theta[i], -f1.theta[i], 1e-6);
+        }
+        CHECK(mirrored);
+        CHECK(correlation(f1.theta, theta_true) > 0.95);
+        if (solver == WordfishSolver::converged) {
+            double mean = 0.0, ss = 0.0;
+            for (double t : f1.theta) mean += t / N;
+            for (double t : f1.theta) ss += (t - mean) * (t - mean);
+            CHECK(std::fabs(mean) < 1e-10);
+            CHECK_CLOSE(std::sqrt(ss / (N - 1)), 1.0, 1e-10);
+            // The trace ends at the reported log-posterior, which is at least the start's.
+            CHECK(f1.trace.size() >= 2 && f1.trace.back() >= f1.trace.front());
+            // Positions of the same documents with the fitted features: back where they were.
+            std::vector<double> theta(N), alpha(N), se(N);
+            std::vector<uint8_t> conv(N);
+            wordfish_predict(Y.view(), f1, opt, r3, theta.data(), alpha.data(), se.data(),
+                             conv.data());
+            CHECK(all_finite(theta) && all_finite(se));
+            CHECK(correlation(theta, f1.theta) > 0.99);
+            bool all_conv = true;
+            for (uint8_t c : conv) all_conv = all_conv && c;
+            CHECK(all_conv);
+        }
+    }
+}
+
+void poisson_mean() {
+    for (double lam : {0.5, 4.0, 80.0}) {
+        Stream rng(3, 2, static_cast<uint64_t>(lam));
+        double sum = 0.0;
+        const int n = 40000;
+        for (int i = 0; i < n; ++i) sum += static_cast<double>(poisson_draw(rng, lam));
+        // Within 5 standard errors of lam.
+        CHECK(std::fabs(sum / n - lam) < 5.0 * std::sqrt(lam / n));
+    }
+}
+
+}  // namespace
+
+int main() {
+    std::vector<double> theta_true;
+    const ref::Csr Y = tiny_counts(theta_true);
+    const std::vector<double> u0 = start_vector(Y);
+    fit_both_solvers(Y, u0, theta_true);
+    poisson_mean();
+    return check::report("scaling_test");
+}
