@@ -371,9 +371,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- fitting --------------------------------------------------------------------------------
 
-    def fit(
-        self, X: Any, y: Any = None, vocabulary: Optional[Sequence[str]] = None
-    ) -> TopicModel:
+    def fit(self, X: Any, y: Any = None, vocabulary: Optional[Sequence[str]] = None) -> TopicModel:
         """Fit on term counts (statements x terms, sparse or dense, non-negative) or on texts /
         a :class:`~divergence.Corpus` (tokenised with ``vectorizer``). ``vocabulary`` names
         the columns of a count matrix (a DataFrame's columns are used otherwise)."""
