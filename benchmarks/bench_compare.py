@@ -93,7 +93,8 @@ def _case(quick: bool, n_jobs: int) -> Dict[str, Any]:
     numpy_s = (time.perf_counter() - t0) * (2 * reps) / few
     target_s = 10.0
     return {
-        "name": f"compare: {reps} bootstrap + {reps} permutations, {X.shape[0]} statements, {K} groups",
+        "name": f"compare: {reps} bootstrap + {reps} permutations, {X.shape[0]} statements,"
+        f" {K} groups",
         "ours_s": best,
         "baselines": {"scipy.sparse+NumPy (scaled)": numpy_s},
         "ratios": {"scipy.sparse+NumPy (scaled)": numpy_s / best},

@@ -55,7 +55,8 @@ Baselines
   Σ df(df-1)/2 g evaluations. At N = 4000 and N = 20000 it runs in full, end to end like ours
   (its output matrix, every row, its mirror; best of 2 at N = 20000), and the notes also give
   its time without the mirror. In the quick mode's large case it is timed on m rows spread
-  evenly over 0..N-1 and scaled by g evaluations: estimate = t_subset * [Σ df(df-1)/2] / [evaluations of the subset] (the mirror then left
+  evenly over 0..N-1 and scaled by g evaluations:
+  estimate = t_subset * [Σ df(df-1)/2] / [evaluations of the subset] (the mirror then left
   out, which favours the baseline). A per-column variant (for each posting list, all its pairs
   at once, added with ``np.ix_``) was 1.5-3x slower per evaluation and computed both
   triangles, so it is not the baseline.
@@ -312,7 +313,7 @@ def tune_numpy_blockwise(X: np.ndarray, n_jobs: int, quick: bool) -> Dict[str, A
         for red in reductions:
             for th in thread_opts:
                 cfg = {"block_rows": br, "block_cols": bc, "reduction": red, "threads": th}
-                t, _ = best_of(lambda: numpy_jsd_blockwise(X, **cfg), 2)
+                t, _ = best_of(lambda cfg=cfg: numpy_jsd_blockwise(X, **cfg), 2)
                 timings.append((t, cfg))
     timings.sort(key=lambda x: x[0])
     return dict(timings[0][1], tuned_on_rows=X.shape[0], settings_tried=len(timings))
@@ -526,7 +527,8 @@ def sparse_case(n: int, quick: bool, n_jobs: int, role: str) -> Dict[str, Any]:
         max_diff_inv = float(np.abs(np.where(upper, Dinv - D_rows, 0.0)).max())
         notes.append(
             f"numpy inverted index: {rows.size} rows spread over 0..{n - 1} (upper triangle) timed "
-            f"{t_inv_sub:.3g} s for {evaluations:.3g} g evaluations, {inv_threads} thread(s); scaled "
+            f"{t_inv_sub:.3g} s for {evaluations:.3g} g evaluations, {inv_threads} thread(s);"
+            " scaled "
             f"x{scale:.3g} to sum df(df-1)/2 = {stats['sum_df_pairs']:.3g} (the full run's count)"
         )
         extra_inv = {}
@@ -696,7 +698,8 @@ def nearest_case(n: int, quick: bool, n_jobs: int) -> Dict[str, Any]:
         "fresh subprocess; peak = VmHWM above the RSS after imports, data and a warm-up "
         "(VmHWM reset through /proc/self/clear_refs)"
         if r["peak_reset"]
-        else "fresh subprocess; VmHWM could not be reset: peak is a lower bound (HWM after - HWM before)",
+        else "fresh subprocess; VmHWM could not be reset: peak is a lower bound"
+        " (HWM after - HWM before)",
         "one timed run (no best of 3: slow case); pairs/s counts N(N-1)/2 candidate pairs",
     ]
     return {

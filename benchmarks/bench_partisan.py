@@ -144,7 +144,8 @@ def end_to_end_case(quick: bool, n_jobs: int) -> Dict[str, Any]:
     t_np, (pi, lo) = _best(lambda: numpy_partisanship(X, labels, speaker), s["best_of"])
     ratio = t_np / t_ours
     return {
-        "name": f"leave-out end-to-end ({s['statements']} statements, {s['speakers']} speakers, V={s['v']})",
+        "name": f"leave-out end-to-end ({s['statements']} statements,"
+        f" {s['speakers']} speakers, V={s['v']})",
         "ours_s": t_ours,
         "baselines": {"numpy/scipy.sparse": t_np},
         "ratios": {"numpy/scipy.sparse": ratio},

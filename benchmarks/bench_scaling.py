@@ -73,7 +73,7 @@ def zipf_counts(
     theta = grid[np.abs(rng.standard_normal(N)[:, None] - grid[None, :]).argmin(axis=1)]
     lens = rng.integers(100, 301, size=N)
     rows_l, cols_l = [], []
-    for lev, t in enumerate(grid):
+    for _lev, t in enumerate(grid):
         docs = np.flatnonzero(theta == t)
         if docs.size == 0:
             continue
@@ -232,11 +232,18 @@ for j in {jobs}:
     out[f"iter_s_{{j}}"], res = _core_fit(X, u, j, 1)
     out[f"iter_peak_rss_{{j}}"] = _status_bytes("VmHWM")
     out[f"logpost_{{j}}"] = float(res["logpost"])
-    out["finite"] = bool(out.get("finite", True) and np.isfinite(res["logpost"]) and np.all(np.isfinite(res["theta"])))
+    out["finite"] = bool(
+        out.get("finite", True)
+        and np.isfinite(res["logpost"])
+        and np.all(np.isfinite(res["theta"]))
+    )
 # This process's own peak: VmHWM (the data generation's, then the largest phase after each
 # reset). Not ru_maxrss: on Linux it keeps the parent's peak across fork + exec, so a child of
 # a runner that held a 3 GB matrix earlier would report that.
-out["peak_rss"] = max([out["rss_data_peak"], out["start_peak_rss"]] + [out[f"iter_peak_rss_{{j}}"] for j in {jobs}])
+out["peak_rss"] = max(
+    [out["rss_data_peak"], out["start_peak_rss"]]
+    + [out[f"iter_peak_rss_{{j}}"] for j in {jobs}]
+)
 print(json.dumps(out))
 """
 
@@ -280,11 +287,14 @@ def large_case(N: int, V: int, n_jobs: int) -> Dict[str, Any]:
     out["ns_per_cell_1"] = out["iter_s_1"] / (N * V) * 1e9
     notes = [
         (
-            "peak_rss = VmHWM of a fresh child process over all its phases (data generation included; "
+            "peak_rss = VmHWM of a fresh child process over all its phases"
+            " (data generation included; "
             "not ru_maxrss, which on Linux keeps the parent's peak across fork + exec); "
-            "fit_peak_rss = VmHWM reset after the data were made (start values and each timed iteration)"
+            "fit_peak_rss = VmHWM reset after the data were made"
+            " (start values and each timed iteration)"
         ),
-        "iter_s_J = one outer iteration (max_iter=1: feature step, document step, log-posterior) with n_jobs=J",
+        "iter_s_J = one outer iteration"
+        " (max_iter=1: feature step, document step, log-posterior) with n_jobs=J",
     ]
     return {
         "name": f"wordfish large {N}x{V}",

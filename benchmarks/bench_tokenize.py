@@ -143,7 +143,8 @@ def main() -> None:
     for r in results:
         base = r["baselines"][BASELINE]
         print(
-            f"{r['name']}\n  ours {r['ours_s']:.3f} s, sklearn {base:.3f} s, ratio {r['ratio']:.1f} "
+            f"{r['name']}\n  ours {r['ours_s']:.3f} s, sklearn {base:.3f} s,"
+            f" ratio {r['ratio']:.1f} "
             f"(target {r['target']}: {'passed' if r['passed'] else 'FAILED'})\n  {r['extra']}"
         )
     if args.json:

@@ -62,7 +62,7 @@ def test_nan_and_inf_name_argument_row_and_column(layout, bad, where):
     conv = LAYOUTS[layout]
     good = conv(X3)
     args = (conv(B), good) if where == "X" else (good, conv(B))
-    for name, fn in _entry_points(*args).items():
+    for _name, fn in _entry_points(*args).items():
         msg = _raises(ValueError, fn, where, "row 1", "column 2")
         assert re.search(r"nan|inf", msg), msg
 
@@ -295,7 +295,12 @@ def test_bad_base(base):
 
 def test_base_only_for_log_metrics():
     for metric in ("hellinger", "tv", "cosine"):
-        _raises(ValueError, lambda: divergence.pairwise(X3, metric=metric, base=2), "base", metric)
+        _raises(
+            ValueError,
+            lambda metric=metric: divergence.pairwise(X3, metric=metric, base=2),
+            "base",
+            metric,
+        )
     _raises(TypeError, lambda: divergence.pairwise(X3, base="2"), "base")
 
 
@@ -309,7 +314,9 @@ def test_base_below_one(metric):
     opts = {"alpha": 0.5} if metric == "kl" else {}
     for base in (0.5, 1 - 1e-9):
         _raises(
-            ValueError, lambda: divergence.pairwise(X, metric=metric, base=base, **opts), "base"
+            ValueError,
+            lambda base=base: divergence.pairwise(X, metric=metric, base=base, **opts),
+            "base",
         )
 
 
@@ -371,7 +378,10 @@ def test_core_rejects_bad_buffers():
     o = np.empty((1, 1))
     for ix, what in [((1, 0), "unsorted"), ((0, 0), "duplicate"), ((0, 5), "outside")]:
         _raises(
-            ValueError, lambda: _core_sparse(ip, np.array(ix, dtype=np.int32), d, 2, o), "X", what
+            ValueError,
+            lambda ix=ix: _core_sparse(ip, np.array(ix, dtype=np.int32), d, 2, o),
+            "X",
+            what,
         )
     short = np.array([0], dtype=np.int32)  # indptr says 3 entries, there is 1
     _raises(

@@ -104,10 +104,13 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-GOOD = b"id,party,text\n1,A,peace talks in baku now\n2,B,an international format for the talks\n3,A,the corridor stays open\n"
+GOOD = (
+    b"id,party,text\n1,A,peace talks in baku now\n2,B,an international format for the talks\n"
+    b"3,A,the corridor stays open\n"
+)
 
 
-# -- the report on the terminal ---------------------------------------------------------------------
+# -- the report on the terminal --------------------------------------------------------------------
 
 
 def test_compare_example_prints_matrix_pairs_and_terms():
@@ -193,7 +196,7 @@ def test_the_table_matches_the_python_api(tmp_path):
     assert list(terms["term"]) == list(res.terms["term"])
 
 
-# -- files ---------------------------------------------------------------------------------------------
+# -- files -----------------------------------------------------------------------------------------
 
 
 def _read_table(path: Path, fmt: str) -> pd.DataFrame:
@@ -387,7 +390,7 @@ def test_plain_text_files_take_their_group_from_the_file_name(tmp_path):
     assert list(table[["group_a", "group_b"]].iloc[0]) == ["alpha", "beta"]
 
 
-# -- terms, example, version ---------------------------------------------------------------------------
+# -- terms, example, version -----------------------------------------------------------------------
 
 
 def test_terms_example():
@@ -436,7 +439,7 @@ def test_help():
     assert "--bootstrap" in _ok(["compare", "-h"]).stdout
 
 
-# -- bad input: exit code 3 with a message, never a traceback ------------------------------------------
+# -- bad input: exit code 3 with a message, never a traceback --------------------------------------
 
 
 BAD_INPUTS = {
@@ -612,7 +615,7 @@ def test_statements_without_tokens_are_dropped_with_a_note(tmp_path):
     assert table["n_b"].iloc[0] == 1
 
 
-# -- usage errors: exit code 2 -------------------------------------------------------------------------
+# -- usage errors: exit code 2 ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -663,7 +666,7 @@ def test_unsupported_plot_type_is_a_usage_error_and_writes_nothing(tmp_path):
     assert _files(tmp_path) == []
 
 
-# -- failures while writing: exit code 1, nothing half written ------------------------------------------
+# -- failures while writing: exit code 1, nothing half written -------------------------------------
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -698,7 +701,7 @@ def test_output_into_a_file_instead_of_a_folder_is_a_runtime_error(tmp_path):
     assert _files(tmp_path) == ["blocker"]
 
 
-# -- real processes --------------------------------------------------------------------------------------
+# -- real processes --------------------------------------------------------------------------------
 
 
 def test_subprocess_compare_example(tmp_path):

@@ -273,9 +273,9 @@ def test_window_pairs_incremental_equals_scratch_exactly():
 
 
 def test_adjacent_chain_exact_with_large_counts_and_explicit_zeros():
-    # Adjacent chains (the delta path: one vector plus the rows moved), counts beyond the x ln x table
-    # (>= 4096), explicit zeros stored in the CSR: incremental == scratch == any thread count,
-    # and close to the slow reference; JSD and jensenshannon.
+    # Adjacent chains (the delta path: one vector plus the rows moved), counts beyond the x ln x
+    # table (>= 4096), explicit zeros stored in the CSR: incremental == scratch == any thread
+    # count, and close to the slow reference; JSD and jensenshannon.
     rng = np.random.default_rng(12)
     n, V = 400, 150
     D = np.floor(rng.random((n, V)) * 9) + 1

@@ -29,7 +29,9 @@ CHILD = {
         rng = np.random.default_rng(0)
         n, V, per_row = 30000, 2000, 40
         rows = np.repeat(np.arange(n), per_row + 1)
-        cols = np.concatenate([rng.integers(0, V, (n, per_row)), rng.integers(0, 50, (n, 1))], axis=1).ravel()
+        cols = np.concatenate(
+            [rng.integers(0, V, (n, per_row)), rng.integers(0, 50, (n, 1))], axis=1
+        ).ravel()
         X = sp.csr_matrix((rng.integers(1, 5, rows.size).astype(float), (rows, cols)), shape=(n, V))
         work = lambda: divergence.nearest(X, k=5, metric="jsd", n_jobs=2)
     """,
@@ -43,10 +45,14 @@ CHILD = {
         rng = np.random.default_rng(0)
         n, V, per_row = 6000, 1000, 300
         rows = np.repeat(np.arange(n), per_row + 1)
-        cols = np.concatenate([rng.integers(0, V, (n, per_row)), rng.integers(0, 20, (n, 1))], axis=1).ravel()
+        cols = np.concatenate(
+            [rng.integers(0, V, (n, per_row)), rng.integers(0, 20, (n, 1))], axis=1
+        ).ravel()
         X = sp.csr_matrix((rng.random(rows.size) + 0.1, (rows, cols)), shape=(n, V))
         out = np.memmap(tempfile.TemporaryFile(), dtype=np.float32, mode="w+", shape=(n, n))
-        work = lambda: divergence.pairwise(X, metric="hellinger", dtype=np.float32, n_jobs=2, out=out)
+        work = lambda: divergence.pairwise(
+            X, metric="hellinger", dtype=np.float32, n_jobs=2, out=out
+        )
     """,
 }
 

@@ -51,7 +51,7 @@ def test_dense_mixture_windows_are_mean_mixtures(mixtures):
         starts = np.arange(0, N - window + 1, step)
         means = [theta[b : b + window].mean(axis=0) for b in starts]
         ref = means[0]
-        for w, b in enumerate(starts):
+        for w, _b in enumerate(starts):
             other = means[w - 1] if mode == "adjacent" else ref
             if mode == "adjacent" and w == 0:
                 assert np.isnan(df.value.iloc[0])

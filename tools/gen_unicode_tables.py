@@ -225,7 +225,8 @@ def build() -> Tuple[str, Dict[str, int]]:
         f'constexpr const char* kUnicodeVersion = "{ucd}";\n\n'
         f"constexpr uint8_t kWordSelf = {WORD_SELF};    // the code point is \\w (isalnum or '_')\n"
         f"constexpr uint8_t kWordLower = {WORD_LOWER};   // its (single) lowercase is \\w\n"
-        f"constexpr uint8_t kCased = {CASED};        // cased and not case-ignorable (Final_Sigma)\n"
+        f"constexpr uint8_t kCased = {CASED};        "
+        "// cased and not case-ignorable (Final_Sigma)\n"
         f"constexpr uint8_t kIgnorable = {IGNORABLE};    // case-ignorable (Final_Sigma)\n"
         f"constexpr uint8_t kMulti = {MULTI};       // lowercase has several code points: value "
         "indexes kMultiLower\n\n"

@@ -67,7 +67,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise DataError(str(e)) from e
         except MemoryError:
             click.echo(
-                "error: out of memory; try fewer replicates or a smaller vocabulary (--max-features)",
+                "error: out of memory; try fewer replicates or a smaller vocabulary"
+                " (--max-features)",
                 err=True,
             )
             sys.exit(EXIT_RESOURCES)

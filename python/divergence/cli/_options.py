@@ -93,7 +93,8 @@ class CorpusSpec:
                     raise click.UsageError(f"CORPUS: file not found: {p}")
             if "-" in self.paths and self.input_format is None:
                 raise click.UsageError(
-                    "reading standard input ('-') needs --input-format (csv, tsv, jsonl, parquet or text)"
+                    "reading standard input ('-') needs --input-format"
+                    " (csv, tsv, jsonl, parquet or text)"
                 )
             c = Corpus.read(
                 list(self.paths),
@@ -130,7 +131,8 @@ corpus_options = _group(
             ("--example",),
             dict(
                 is_flag=True,
-                help="Use the bundled example corpus (talks on Nagorno-Karabakh, invented statements).",
+                help="Use the bundled example corpus"
+                " (talks on Nagorno-Karabakh, invented statements).",
             ),
         ),
         (

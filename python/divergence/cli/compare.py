@@ -52,28 +52,31 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         lines.append("")
         corr = "jsd_corrected" in t.columns and t["jsd_corrected"].notna().any()
         lines.append(
-            f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8} {'p':>7}"
-            + (f" {'analytic corr.':>14}" if corr else "")
+            f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8}"
+            f" {'p':>7}" + (f" {'analytic corr.':>14}" if corr else "")
         )
         for pair, r in zip(pairs, t.itertuples()):
             interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
-                f"{pair:<{pw}} {fmt_value(r.value):>8} {interval:>19} {fmt_value(r.null_mean):>9} "
+                f"{pair:<{pw}} {fmt_value(r.value):>8} {interval:>19}"
+                f" {fmt_value(r.null_mean):>9} "
                 f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
                 + (f" {fmt_value(r.jsd_corrected):>14}" if corr else "")
             )
         if corr:
             lines.append(
-                "analytic corr.: value minus (V-1)/8 (1/n_a + 1/n_b), the JSD expected with no difference "
-                "(chi-square approximation; with sparse vocabularies trust the permutation null instead)"
+                "analytic corr.: value minus (V-1)/8 (1/n_a + 1/n_b), the JSD expected with no"
+                " difference (chi-square approximation; with sparse vocabularies trust the"
+                " permutation null instead)"
             )
         above = t["ci_low"].to_numpy() > t["value"].to_numpy()
         if s["bootstrap"] and s["ci_method"] == "percentile" and above.any():
             lines.append(
-                f"note: {int(above.sum())} of {len(t)} percentile intervals lie above their value: a plug-in "
-                "divergence is biased upward and resampling (which repeats statements) adds more; "
-                "--ci-method basic corrects for this shift. 'null mean' is what noise alone gives "
-                "groups of these sizes, 'excess' the divergence beyond it."
+                f"note: {int(above.sum())} of {len(t)} percentile intervals lie above their"
+                " value: a plug-in divergence is biased upward and resampling (which repeats"
+                " statements) adds more; --ci-method basic corrects for this shift. 'null mean'"
+                " is what noise alone gives groups of these sizes, 'excess' the divergence"
+                " beyond it."
             )
     if getattr(result, "stances", None) is not None:
         lines.extend(render_stances(result.stances))
@@ -81,8 +84,8 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
         tt = result.terms
         lines.append("")
         lines.append(
-            f"distinguishing terms (log-odds z, informative Dirichlet prior alpha0={tt['alpha0'].iloc[0]:g}, "
-            f"{tt['variance'].iloc[0]} variance)"
+            "distinguishing terms (log-odds z, informative Dirichlet prior"
+            f" alpha0={tt['alpha0'].iloc[0]:g}, {tt['variance'].iloc[0]} variance)"
         )
         for (ga, gb), sub in tt.groupby(["group_a", "group_b"], sort=False):
             lines.append(f"  {ga} vs {gb}")
@@ -111,7 +114,8 @@ def render_stances(st: Any) -> List[str]:
         t = tab[tab["target"] == target].sort_values("value", ascending=False)
         for r in t.head(3).itertuples():
             lines.append(
-                f"    {r.group_a} vs {r.group_b}: {fmt_value(r.value)} (p={fmt_value(r.p_value, 3)})"
+                f"    {r.group_a} vs {r.group_b}: {fmt_value(r.value)}"
+                f" (p={fmt_value(r.p_value, 3)})"
             )
     return lines
 
@@ -119,7 +123,8 @@ def render_stances(st: Any) -> List[str]:
 @click.command("compare")
 @corpus_options
 @metric_options(
-    "Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine (repeat or comma-separate).",
+    "Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine"
+    " (repeat or comma-separate).",
     "Log base for log metrics (default: natural log, nats; 2 = bits).",
 )
 @replicate_options()
@@ -154,7 +159,9 @@ def render_stances(st: Any) -> List[str]:
 @click.option(
     "--stance-col",
     default=None,
-    help="Also compare hand-coded stances (labels or numeric scores) in this column (--example: 'stance'); with --plot, a heatmap per target goes to FILE's name + '.stances'.",
+    help="Also compare hand-coded stances (labels or numeric scores) in this column"
+    " (--example: 'stance'); with --plot, a heatmap per target goes to FILE's name"
+    " + '.stances'.",
 )
 @click.option(
     "--target-col",
@@ -196,7 +203,8 @@ def compare_cmd(
     vectorizer: VectorizerSpec,
     out: Outputs,
 ) -> None:
-    """Compare groups of statements in CORPUS (CSV, TSV, JSONL, Parquet or text files; '-' for stdin).
+    """Compare groups of statements in CORPUS (CSV, TSV, JSONL, Parquet or text files; '-' for
+    stdin).
 
     Prints the group-by-group divergence matrix, each pair's bootstrap interval, permutation
     null mean, excess over it and p-value, then the terms that distinguish each pair.
@@ -214,7 +222,8 @@ def compare_cmd(
         target_col = target_col or ("target" if "target" in c.frame.columns else None)
     rep = replicates
     progress.step(
-        f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates"
+        f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap"
+        f" + {rep.permutations} permutation replicates"
     )
     result = compare(
         c,

@@ -28,7 +28,8 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
     s = table.attrs
     res = s.get("resolution")
     lines = [
-        f"drift, mode {s['mode']}, {s['metric']} ({s['units']}), window {s['window']}, step {s['step']}; "
+        f"drift, mode {s['mode']}, {s['metric']} ({s['units']}), window {s['window']},"
+        f" step {s['step']}; "
         f"{s['n_statements']} statements, {s['n_terms']} terms"
         + (
             f"; bootstrap {s['bootstrap']}, permutations {s['permutations']}, seed {s['seed']}"
@@ -44,20 +45,24 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         lines.append("")
         lines.append(str(k))
         lines.append(
-            f"  {'start':>10} {'end':>10} {'stmts':>6} {'tokens':>8} {'value':>8} {'interval':>19} {'null mean':>9}"
+            f"  {'start':>10} {'end':>10} {'stmts':>6} {'tokens':>8} {'value':>8}"
+            f" {'interval':>19} {'null mean':>9}"
         )
         for r in sub.itertuples():
             interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
-                f"  {when_text(r.window_start, res):>10} {when_text(r.window_end, res):>10} {r.n_statements:>6} "
-                f"{r.n_tokens:>8} {fmt_value(r.value):>8} {interval:>19} {fmt_value(r.null_mean):>9}"
+                f"  {when_text(r.window_start, res):>10} {when_text(r.window_end, res):>10}"
+                f" {r.n_statements:>6} "
+                f"{r.n_tokens:>8} {fmt_value(r.value):>8} {interval:>19}"
+                f" {fmt_value(r.null_mean):>9}"
             )
     if len(changes):
         lines.append("")
         lines.append("change points (binary segmentation, BIC penalty; permutation p-values)")
         for r in changes.itertuples():
             lines.append(
-                f"  {r.series}: from {when_text(r.time, res)} mean {fmt_value(r.mean_before)} -> {fmt_value(r.mean_after)}, "
+                f"  {r.series}: from {when_text(r.time, res)} mean {fmt_value(r.mean_before)}"
+                f" -> {fmt_value(r.mean_after)}, "
                 f"p = {fmt_value(r.p_value, 4)}"
             )
     return "\n".join(lines)
@@ -78,7 +83,8 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
     type=click.Choice(["adjacent", "baseline", "between"]),
     default="adjacent",
     show_default=True,
-    help="adjacent: each window vs the previous; baseline: vs the first (or --reference); between: groups per window.",
+    help="adjacent: each window vs the previous; baseline: vs the first (or --reference);"
+    " between: groups per window.",
 )
 @click.option(
     "--groups", "groups_filter", default=None, help="Comma-separated groups to keep, e.g. ARM,AZE."

@@ -1,4 +1,5 @@
-"""``divergence partisanship``: how well does one phrase reveal a speaker's group, beyond noise?"""
+"""``divergence partisanship``: how well does one phrase reveal a speaker's group, beyond
+noise?"""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def _estimator_lines(t: pd.DataFrame) -> List[str]:
     for r in t.itertuples():
         interval = fmt_interval(r.ci_low, r.ci_high)
         lines.append(
-            f"{r.estimator:<10} {fmt_value(r.value):>7} {interval:>17} {fmt_value(r.null_mean):>8} {fmt_value(r.excess):>7} {fmt_value(r.p_value, 4):>7}"
+            f"{r.estimator:<10} {fmt_value(r.value):>7} {interval:>17}"
+            f" {fmt_value(r.null_mean):>8} {fmt_value(r.excess):>7} {fmt_value(r.p_value, 4):>7}"
         )
     return lines
 
@@ -45,15 +47,18 @@ def render(result: Any) -> str:
         res = s.get("resolution")
         kind = "statements" if s["window_kind"] == "statements" else "time"
         lines.append(
-            f"partisanship by window ({s['window']}, step {s['step']}; windows of divergence drift, {kind}): "
+            f"partisanship by window ({s['window']}, step {s['step']};"
+            f" windows of divergence drift, {kind}): "
             f"{s['n_scored']} of {s['n_windows']} windows scored; {len(result.groups)} groups "
-            f"({', '.join(result.groups)}); bootstrap {s['bootstrap']} ({ci}, {s['unit']}s resampled), "
+            f"({', '.join(result.groups)}); bootstrap {s['bootstrap']}"
+            f" ({ci}, {s['unit']}s resampled), "
             f"shuffled labels {s['permutations']}, seed {s['seed']}"
         )
         t = result.table
         if len(t):
             lines.append(
-                f"{'start':>10} {'end':>10} {'stmts':>6} {'speakers':>8} {'plug-in':>7} {'leave-out':>9} "
+                f"{'start':>10} {'end':>10} {'stmts':>6} {'speakers':>8} {'plug-in':>7}"
+                f" {'leave-out':>9} "
                 f"{'interval':>17} {'shuffled':>8} {'1/G':>5}"
             )
             for _, sub in t.groupby("window", sort=True):
@@ -61,9 +66,12 @@ def render(result: Any) -> str:
                 lo = sub[sub["estimator"] == "leave-out"].iloc[0]
                 interval = fmt_interval(lo["ci_low"], lo["ci_high"])
                 line = (
-                    f"{when_text(lo['window_start'], res):>10} {when_text(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
-                    f"{int(lo['n_speakers']):>8} {fmt_value(pi['value']):>7} {fmt_value(lo['value']):>9} "
-                    f"{interval:>17} {fmt_value(lo['null_mean']):>8} {fmt_value(lo['chance'], 2):>5}"
+                    f"{when_text(lo['window_start'], res):>10}"
+                    f" {when_text(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
+                    f"{int(lo['n_speakers']):>8} {fmt_value(pi['value']):>7}"
+                    f" {fmt_value(lo['value']):>9} "
+                    f"{interval:>17} {fmt_value(lo['null_mean']):>8}"
+                    f" {fmt_value(lo['chance'], 2):>5}"
                 )
                 if not lo["scored"]:
                     line += f"  not scored: {lo['reason']}"
@@ -76,16 +84,20 @@ def render(result: Any) -> str:
                 if kind == "time"
                 else "start and end are the first and last statement."
             )
-            + " 'shuffled': leave-out partisanship with labels permuted over speakers (what noise alone gives)."
+            + " 'shuffled': leave-out partisanship with labels permuted over speakers"
+            " (what noise alone gives)."
         )
         return "\n".join(lines)
     G = len(result.groups)
     lines.append(
-        f"{G} groups ({', '.join(result.groups)}), {s['n_speakers']} {s['unit']}s, {s['n_terms']} phrases; "
-        f"bootstrap {s['bootstrap']} ({ci}, {s['unit']}s resampled), shuffled labels {s['permutations']}, seed {s['seed']}"
+        f"{G} groups ({', '.join(result.groups)}), {s['n_speakers']} {s['unit']}s,"
+        f" {s['n_terms']} phrases; "
+        f"bootstrap {s['bootstrap']} ({ci}, {s['unit']}s resampled),"
+        f" shuffled labels {s['permutations']}, seed {s['seed']}"
     )
     lines.append(
-        f"1/G = {1.0 / G:.3f} means no difference: a phrase tells a listener nothing about the group."
+        f"1/G = {1.0 / G:.3f} means no difference:"
+        " a phrase tells a listener nothing about the group."
     )
     lines.append("")
     lines.extend(_estimator_lines(result.table))
@@ -101,14 +113,16 @@ def render(result: Any) -> str:
     lines.append(f"{'group':<{w}} {'speakers':>8} {'tokens':>9} {'plug-in':>8} {'leave-out':>9}")
     for r in bg.itertuples():
         lines.append(
-            f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {fmt_value(r.plug_in):>8} {fmt_value(r.leave_out):>9}"
+            f"{r.group:<{w}} {r.n_speakers:>8} {int(r.tokens):>9} {fmt_value(r.plug_in):>8}"
+            f" {fmt_value(r.leave_out):>9}"
         )
     return "\n".join(lines)
 
 
 def render_stances(st: Any) -> str:
     lines = [
-        f"stance divergence ({st.kind}s; {', '.join(st.metrics[:3])}{', ...' if len(st.metrics) > 3 else ''})"
+        f"stance divergence ({st.kind}s; {', '.join(st.metrics[:3])}"
+        f"{', ...' if len(st.metrics) > 3 else ''})"
     ]
     m = st.metrics[0]
     t = st.table[st.table["metric"] == m]
@@ -117,7 +131,8 @@ def render_stances(st: Any) -> str:
         for r in sub.itertuples():
             interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
-                f"    {r.group_a} vs {r.group_b}: {m} {fmt_value(r.value)} {interval} p {fmt_value(r.p_value, 4)}"
+                f"    {r.group_a} vs {r.group_b}: {m} {fmt_value(r.value)} {interval}"
+                f" p {fmt_value(r.p_value, 4)}"
             )
     return "\n".join(lines)
 
@@ -127,7 +142,8 @@ def render_stances(st: Any) -> str:
 @click.option(
     "--speaker-col",
     default=None,
-    help="Speaker column: a speaker's statements are summed (default: each statement is its own speaker).",
+    help="Speaker column: a speaker's statements are summed"
+    " (default: each statement is its own speaker).",
 )
 @click.option(
     "--groups",
@@ -140,12 +156,14 @@ def render_stances(st: Any) -> str:
     type=click.Choice(["error", "first", "split"]),
     default="error",
     show_default=True,
-    help="A speaker found in several groups: stop with an error, count them in the group of their first statement, or once per group.",
+    help="A speaker found in several groups: stop with an error, count them in the group of"
+    " their first statement, or once per group.",
 )
 @click.option(
     "--window",
     default=None,
-    help="Partisanship per window of divergence drift: statements (50) or a span of time (90D, 2W, 6M, 4Y).",
+    help="Partisanship per window of divergence drift: statements (50) or a span of time"
+    " (90D, 2W, 6M, 4Y).",
 )
 @click.option(
     "--step",
@@ -214,7 +232,8 @@ def partisanship_cmd(
     c.require_groups(2)
     if speaker_col is not None and speaker_col not in c.frame.columns:
         raise DataError(
-            f"--speaker-col: no column {speaker_col!r}; columns: {', '.join(map(repr, c.frame.columns))}"
+            f"--speaker-col: no column {speaker_col!r};"
+            f" columns: {', '.join(map(repr, c.frame.columns))}"
         )
     rep = replicates
     stances = None
@@ -237,7 +256,8 @@ def partisanship_cmd(
     tables: Dict[str, Optional[pd.DataFrame]] = {}
     if window is not None:
         progress.step(
-            f"partisanship per window of {window}, {rep.bootstrap} + {rep.permutations} replicates each"
+            f"partisanship per window of {window}, {rep.bootstrap} + {rep.permutations}"
+            " replicates each"
         )
         result: Any = partisanship_over_time(c, window=window, step=step, **common)
         tables["partisanship"] = result.table
@@ -245,7 +265,8 @@ def partisanship_cmd(
         if step is not None:
             raise click.UsageError("--step needs --window")
         progress.step(
-            f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap + {rep.permutations} shuffled-label replicates"
+            f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap"
+            f" + {rep.permutations} shuffled-label replicates"
         )
         result = partisanship(c, **common)
         tables["partisanship"] = result.table

@@ -1,4 +1,5 @@
-"""``divergence scale``: place documents (and groups) on one dimension with Wordfish or Wordscores."""
+"""``divergence scale``: place documents (and groups) on one dimension with Wordfish or
+Wordscores."""
 
 from __future__ import annotations
 
@@ -50,7 +51,8 @@ def render(
     lines.append(f"{'document':<{w}} {'position':>9} {'interval':>21}")
     for r in d.itertuples():
         lines.append(
-            f"{str(r.document)[:w]:<{w}} {getattr(r, pos):>9.3f} [{getattr(r, lo):>8.3f}, {getattr(r, hi):>8.3f}]"
+            f"{str(r.document)[:w]:<{w}} {getattr(r, pos):>9.3f}"
+            f" [{getattr(r, lo):>8.3f}, {getattr(r, hi):>8.3f}]"
         )
     if groups is not None:
         g = groups.sort_values("theta")
@@ -58,7 +60,8 @@ def render(
         lines += ["", f"{'group':<{w}} {'n':>4} {'mean':>9} {'interval':>21}"]
         for r in g.itertuples():
             lines.append(
-                f"{str(r.group)[:w]:<{w}} {r.n:>4} {r.theta:>9.3f} [{getattr(r, glo):>8.3f}, {getattr(r, ghi):>8.3f}]"
+                f"{str(r.group)[:w]:<{w}} {r.n:>4} {r.theta:>9.3f}"
+                f" [{getattr(r, glo):>8.3f}, {getattr(r, ghi):>8.3f}]"
             )
     if dists is not None and len(dists):
         dlo, dhi = (
@@ -67,7 +70,8 @@ def render(
         lines += ["", "distance between group means (b - a)"]
         for r in dists.itertuples():
             lines.append(
-                f"  {r.group_a} -> {r.group_b}: {r.distance:7.3f} [{getattr(r, dlo):.3f}, {getattr(r, dhi):.3f}]"
+                f"  {r.group_a} -> {r.group_b}: {r.distance:7.3f}"
+                f" [{getattr(r, dlo):.3f}, {getattr(r, dhi):.3f}]"
             )
     return "\n".join(lines)
 
@@ -249,7 +253,8 @@ def scale_cmd(
         if use_groups:
             group_table = ws.group_positions(group_list, rep.ci, rescaling=resc)
         header = (
-            f"Wordscores ({int((~np.isnan(y)).sum())} reference texts, rescaling {rescaling}, smooth {smooth:g}): "
+            f"Wordscores ({int((~np.isnan(y)).sum())} reference texts, rescaling {rescaling},"
+            f" smooth {smooth:g}): "
             f"{X.shape[0]} documents, {int((~np.isnan(ws.wordscores_)).sum())} scored words"
         )
         params.update(ref_col=ref_col, rescaling=rescaling, smooth=smooth)

@@ -105,7 +105,8 @@ def terms_cmd(
 def render(table: pd.DataFrame, prior: float, variance: str) -> str:
     """Per pair, the terms typical of each side with their |z|."""
     lines = [
-        f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance} variance); each side lists the terms typical of that group"
+        f"log-odds |z| with an informative Dirichlet prior (alpha0={prior:g}, {variance}"
+        " variance); each side lists the terms typical of that group"
     ]
     for (ga, gb), sub in table.groupby(["group_a", "group_b"], sort=False):
         lines.append(f"{ga} vs {gb}")

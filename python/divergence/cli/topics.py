@@ -46,7 +46,8 @@ def parse_k(text: str) -> List[int]:
 def render_selection(table: Any, chosen: int) -> str:
     metric = table["heldout_metric"].iloc[0].replace("_", " ")
     lines = [
-        f"choosing k: {table.attrs.get('n_train')} training / {table.attrs.get('n_heldout')} held-out statements"
+        f"choosing k: {table.attrs.get('n_train')} training"
+        f" / {table.attrs.get('n_heldout')} held-out statements"
     ]
     lines.append(f"{'k':>4} {'held-out ' + metric:>28} {'coherence (NPMI)':>17} {'min':>7}")
     for r in table.itertuples():
@@ -68,8 +69,10 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
     model = result.model
     lines: List[str] = []
     lines.append(
-        f"{s['method'].upper()} with k={s['k']} topics, {s['n_statements']} statements, {s['n_terms']} terms; "
-        f"seed {s['seed']}, {s['n_iter']} iterations; bootstrap {s['bootstrap']}, permutations {s['permutations']}"
+        f"{s['method'].upper()} with k={s['k']} topics, {s['n_statements']} statements,"
+        f" {s['n_terms']} terms; "
+        f"seed {s['seed']}, {s['n_iter']} iterations; bootstrap {s['bootstrap']},"
+        f" permutations {s['permutations']}"
     )
     lines.append("")
     lines.append("topics (label from FREX words; coherence = mean NPMI of the top words)")
@@ -107,14 +110,17 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
         for r in t.itertuples():
             iv = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
-                f"  {(r.group_a + ' vs ' + r.group_b)[:24]:<24} {fmt_value(r.value):>8} {iv:>19} {fmt_value(r.null_mean):>9} "
+                f"  {(r.group_a + ' vs ' + r.group_b)[:24]:<24} {fmt_value(r.value):>8} {iv:>19}"
+                f" {fmt_value(r.null_mean):>9} "
                 f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
             )
     metric0 = result.divergence.metrics[0]
     lines.append("")
     lines.append(
-        f"where the groups differ: topics by share of the prevalence JSD; difference = prevalence a - b "
-        f"[{ci}% interval], permutation p; within = {metric0} of the groups' word usage inside the topic"
+        "where the groups differ: topics by share of the prevalence JSD;"
+        " difference = prevalence a - b "
+        f"[{ci}% interval], permutation p; within = {metric0} of the groups' word usage"
+        " inside the topic"
     )
     T = result.topics
     todo = pairs if pairs else list(dict.fromkeys(zip(T["group_a"], T["group_b"])))
@@ -132,7 +138,8 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
             )
             wa, wb = (r.words_a, r.words_b) if not flip else (r.words_b, r.words_a)
             lines.append(
-                f"    {r.label}: share {r.share:.0%}, difference {d:+.3f} [{fmt_value(lo)}, {fmt_value(hi)}], p {fmt_value(r.p_value, 4)}, "
+                f"    {r.label}: share {r.share:.0%}, difference {d:+.3f}"
+                f" [{fmt_value(lo)}, {fmt_value(hi)}], p {fmt_value(r.p_value, 4)}, "
                 f"within {getattr(r, 'within_' + metric0):.3f}"
             )
             lines.append(f"        {a}: {wa or '-'}")
@@ -147,7 +154,8 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
     "k_text",
     default="10",
     show_default=True,
-    help="Number of topics, or candidates such as 5,10,20 (compared by held-out fit and coherence; the chosen k is used).",
+    help="Number of topics, or candidates such as 5,10,20"
+    " (compared by held-out fit and coherence; the chosen k is used).",
 )
 @click.option(
     "--method",
@@ -205,7 +213,8 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
     type=click.FloatRange(min=0),
     default=0.05,
     show_default=True,
-    help="With several --k: held-out scores within this share of the best count as equal; coherence decides.",
+    help="With several --k: held-out scores within this share of the best count as equal;"
+    " coherence decides.",
 )
 @click.option(
     "--save",
@@ -219,7 +228,8 @@ def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> st
     "load_path",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
-    help="Reuse a saved model (its vocabulary and topics) instead of fitting one. Load only files you trust.",
+    help="Reuse a saved model (its vocabulary and topics) instead of fitting one."
+    " Load only files you trust.",
 )
 @vectorizer_options
 @output_options
@@ -291,7 +301,8 @@ def topics_cmd(
         model = TopicModel.load(load_path)
         if getattr(model, "vectorizer_", None) is None:
             raise ValueError(
-                f"{load_path}: the model was fitted on a count matrix, not on statements; refit with divergence topics --save"
+                f"{load_path}: the model was fitted on a count matrix, not on statements;"
+                " refit with divergence topics --save"
             )
         given = given_on_command_line("k_text", "method", "max_iter")
         if "k_text" in given and ks[0] != model.k:
@@ -300,7 +311,8 @@ def topics_cmd(
             )
         if "method" in given and method != model.method:
             raise click.UsageError(
-                f"--method {method} differs from the loaded model's method {model.method}; drop --method or refit"
+                f"--method {method} differs from the loaded model's method {model.method};"
+                " drop --method or refit"
             )
         if given_on_command_line(*VECTORIZER_PARAMS):
             vec = vectorizer.make(out.jobs, stop_words=sw)
@@ -311,7 +323,8 @@ def topics_cmd(
                 what="this corpus (with these vectorizer options)",
             )
         click.echo(
-            f"note: using the model in {load_path} (k={model.k}, {model.method}, {model.n_features_in_} terms)",
+            f"note: using the model in {load_path}"
+            f" (k={model.k}, {model.method}, {model.n_features_in_} terms)",
             err=True,
         )
     else:
