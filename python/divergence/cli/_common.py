@@ -9,9 +9,10 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import IO, Any, Callable, List, Mapping, Optional, Sequence, TypeVar, cast
 
 import click
+import pandas as pd
 
 from .. import METRICS
 
@@ -19,28 +20,31 @@ EXIT_RUNTIME, EXIT_DATA, EXIT_RESOURCES, EXIT_INTERRUPTED = 1, 3, 4, 130
 
 FORMATS = ("table", "csv", "json", "parquet")
 
+# A command function (or any callable) that a decorator hands back with its signature kept.
+F = TypeVar("F", bound=Callable[..., object])
+
 
 class DataError(click.ClickException):
     """Invalid input data: exit code 3."""
 
     exit_code = EXIT_DATA
 
-    def show(self, file: Any = None) -> None:
+    def show(self, file: Optional[IO[Any]] = None) -> None:  # click's signature
         click.echo(f"error: {self.format_message()}", err=True)
 
 
 class Failure(click.ClickException):
     exit_code = EXIT_RUNTIME
 
-    def show(self, file: Any = None) -> None:
+    def show(self, file: Optional[IO[Any]] = None) -> None:  # click's signature
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+def handle_errors(fn: F) -> F:
     """Turn exceptions into messages and exit codes, never a traceback (unless --debug)."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: object, **kwargs: object) -> object:
         from .. import CorpusError
 
         debug = bool(os.environ.get("DIVERGENCE_DEBUG"))
@@ -83,7 +87,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 f"{e.strerror or e}: {e.filename}" if getattr(e, "filename", None) else str(e)
             ) from e
 
-    return wrapper
+    return cast(F, wrapper)
 
 
 class Progress:
@@ -112,7 +116,7 @@ class Progress:
             click.echo(f"\r    done in {time.perf_counter() - self._t:.1f} s" + " " * 40, err=True)
 
 
-def fmt_value(v: Any, digits: int = 3) -> str:
+def fmt_value(v: Optional[float], digits: int = 3) -> str:
     """A number for a terminal table: ``-`` when missing (None or NaN), else ``digits``
     decimals (infinities print as ``inf`` / ``-inf``)."""
     if v is None or (isinstance(v, float) and v != v):
@@ -120,7 +124,7 @@ def fmt_value(v: Any, digits: int = 3) -> str:
     return f"{v:.{digits}f}"
 
 
-def fmt_interval(low: Any, high: Any) -> str:
+def fmt_interval(low: Optional[float], high: Optional[float]) -> str:
     """An interval for a terminal table, ``[low, high]``; ``-`` when there is none (NaN)."""
     return "-" if low is None or low != low else f"[{fmt_value(low)}, {fmt_value(high)}]"
 
@@ -147,13 +151,13 @@ def check_metrics(metrics: Sequence[str]) -> List[str]:
 
 
 def write_outputs(
-    tables: Dict[str, Any],
+    tables: Mapping[str, Optional[pd.DataFrame]],
     fmt: str,
     output: Optional[str],
     command: str,
-    params: Dict[str, Any],
+    params: Mapping[str, object],
     seed: Optional[int],
-    sources: Any,
+    sources: Sequence[Mapping[str, object]],
     n_jobs: Optional[int],
 ) -> List[str]:
     """Write the main table to ``output`` and the others beside it (``name.<table>.ext``);

@@ -8,18 +8,22 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, cast
 
 import click
+import pandas as pd
 
+from .. import Corpus, Vectorizer
 from ._common import FORMATS, Progress, write_outputs
 
-Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+# An option group's decorator: takes a command function, returns it with the group's options
+# (whose values it folds into one keyword argument, so the signature changes).
+Decorator = Callable[[Callable[..., object]], Callable[..., object]]
 
 
 def _group(
     field: str,
-    make: Callable[..., Any],
+    make: Callable[..., object],
     params: Sequence[Tuple[Any, Tuple[str, ...], Dict[str, Any]]],
 ) -> Decorator:
     """A decorator adding ``params`` ((click.argument or click.option, declarations, settings),
@@ -28,9 +32,9 @@ def _group(
     kinds = {click.argument: click.Argument, click.option: click.Option}
     names = [kinds[kind](list(decls), **dict(attrs)).name for kind, decls, attrs in params]
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(fn: Callable[..., object]) -> Callable[..., object]:
         @functools.wraps(fn)
-        def command(*args: Any, **kw: Any) -> Any:
+        def command(*args: object, **kw: object) -> object:
             kw[field] = make(**{n: kw.pop(n) for n in names})
             return fn(*args, **kw)
 
@@ -74,11 +78,9 @@ class CorpusSpec:
         """The sources as the manifest names them."""
         return list(self.paths) or ["<example>"]
 
-    def load(self) -> Any:
+    def load(self) -> Corpus:
         """Read the corpus (usage errors for missing or conflicting sources); its notes go to
         stderr."""
-        from .. import Corpus
-
         if self.example:
             if self.paths:
                 raise click.UsageError("give CORPUS files or --example, not both")
@@ -210,11 +212,9 @@ class VectorizerSpec:
     ngram: Tuple[int, int]
     normalize_text: str
 
-    def make(self, n_jobs: Optional[int], stop_words: Any = "given") -> Any:
+    def make(self, n_jobs: Optional[int], stop_words: Optional[str] = "given") -> Vectorizer:
         """A :class:`divergence.Vectorizer`; ``stop_words`` replaces --stop-words ('english', a
         file of stop words, or None)."""
-        from .. import Vectorizer
-
         stop = self.stop_words if stop_words == "given" else stop_words
         words = None
         if stop == "english":
@@ -248,7 +248,7 @@ class VectorizerSpec:
             n_jobs=n_jobs,
         )
 
-    def manifest(self, **also: Any) -> Dict[str, Any]:
+    def manifest(self, **also: object) -> Dict[str, object]:
         """The settings a manifest records; ``also`` (e.g. the stop words a command chose) in
         its place after max_features."""
         return dict(
@@ -328,6 +328,16 @@ vectorizer_options = _group(
 # Replicates
 
 
+class ReplicateSettings(TypedDict, total=False):
+    """The resampling keyword arguments of the library's analyses (those a command declares)."""
+
+    bootstrap: int
+    permutations: int
+    ci: float
+    ci_method: str
+    seed: int
+
+
 @dataclass(frozen=True)
 class Replicates:
     """Resampling settings: the replicate options a command declares (``declared``), the
@@ -340,11 +350,11 @@ class Replicates:
     ci_method: str = "percentile"
     seed: int = 0
 
-    def kwargs(self) -> Dict[str, Any]:
+    def kwargs(self) -> ReplicateSettings:
         """The declared settings, as keyword arguments of the library's analyses."""
-        return {n: getattr(self, n) for n in self.declared}
+        return cast(ReplicateSettings, {n: getattr(self, n) for n in self.declared})
 
-    def manifest(self) -> Dict[str, Any]:
+    def manifest(self) -> Dict[str, object]:
         """The declared settings but the seed (a manifest records the seed used on its own)."""
         return {n: v for n, v in self.kwargs().items() if n != "seed"}
 
@@ -398,7 +408,7 @@ _REPLICATE_OPTIONS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
 }
 
 
-def replicate_options(*names: str, **changes: Dict[str, Any]) -> Decorator:
+def replicate_options(*names: str, **changes: Dict[str, object]) -> Decorator:
     """--bootstrap, --permutations, --ci, --ci-method, --seed (or the ``names`` given, in that
     order), passed as one :class:`Replicates` ``replicates``; ``changes`` sets a command's own
     default or help, e.g. ``bootstrap=dict(default=0, help=...)``."""
@@ -448,11 +458,11 @@ class Outputs:
     def emit(
         self,
         report: Callable[[], str],
-        tables: Dict[str, Any],
+        tables: Mapping[str, Optional[pd.DataFrame]],
         command: str,
-        params: Dict[str, Any],
+        params: Mapping[str, object],
         seed: Optional[int],
-        sources: Any,
+        sources: Sequence[Mapping[str, object]],
     ) -> None:
         """The readable report on stdout (--format table), or the tables written as asked and
         the paths named on stderr."""
@@ -466,7 +476,7 @@ class Outputs:
         ):
             click.echo(f"wrote {p}", err=True)
 
-    def draw(self, figure: Callable[[Path], Any], suffix: Optional[str] = None) -> None:
+    def draw(self, figure: Callable[[Path], object], suffix: Optional[str] = None) -> None:
         """Draw a figure into --plot (or, with ``suffix``, into ``NAME.suffix.EXT`` beside it)
         and name it on stderr."""
         if not self.plot:
@@ -531,7 +541,7 @@ output_options = _group(
 def metric_options(metric_help: str, base_help: str) -> Decorator:
     """--metric (repeatable), --base and --alpha, with the command's own help."""
 
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def decorate(fn: Callable[..., object]) -> Callable[..., object]:
         fn = click.option(
             "--alpha",
             type=float,

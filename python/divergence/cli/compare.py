@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import click
 
+from .. import Comparison, StanceDivergence
 from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
     CorpusSpec,
@@ -20,7 +21,7 @@ from ._options import (
 )
 
 
-def render(result: Any, top: int = 8, width: int = 100) -> str:
+def render(result: Comparison, top: int = 8, width: int = 100) -> str:
     """The readable report: matrix, pairs with intervals and p-values, top terms."""
     s = result.settings
     lines: List[str] = []
@@ -78,8 +79,9 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
                 " is what noise alone gives groups of these sizes, 'excess' the divergence"
                 " beyond it."
             )
-    if getattr(result, "stances", None) is not None:
-        lines.extend(render_stances(result.stances))
+    stances = result.stances
+    if stances is not None:
+        lines.extend(render_stances(stances))
     if result.terms is not None and len(result.terms):
         tt = result.terms
         lines.append("")
@@ -96,7 +98,7 @@ def render(result: Any, top: int = 8, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def render_stances(st: Any) -> List[str]:
+def render_stances(st: StanceDivergence) -> List[str]:
     """Per target: each group's stance shares, then the pairs whose stances differ most."""
     lines = [
         "",
@@ -281,5 +283,6 @@ def compare_cmd(
     from ..plot import heatmap, plot_stances
 
     out.draw(lambda path: heatmap(result, path))
-    if result.stances is not None:
-        out.draw(lambda path: plot_stances(result.stances, path), "stances")
+    stances = result.stances
+    if stances is not None:
+        out.draw(lambda path: plot_stances(stances, path), "stances")

@@ -3,11 +3,12 @@ noise?"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import click
 import pandas as pd
 
+from .. import Partisanship, PartisanshipOverTime, StanceDivergence
 from ._common import DataError, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
     CorpusSpec,
@@ -34,10 +35,8 @@ def _estimator_lines(t: pd.DataFrame) -> List[str]:
     return lines
 
 
-def render(result: Any) -> str:
+def render(result: Union[Partisanship, PartisanshipOverTime]) -> str:
     """Readable report of a Partisanship or PartisanshipOverTime result."""
-    from .. import PartisanshipOverTime
-
     s = result.settings
     ci = f"{int(round(s['ci'] * 100))}% {s['ci_method']}"
     lines: List[str] = []
@@ -119,7 +118,7 @@ def render(result: Any) -> str:
     return "\n".join(lines)
 
 
-def render_stances(st: Any) -> str:
+def render_stances(st: StanceDivergence) -> str:
     lines = [
         f"stance divergence ({st.kind}s; {', '.join(st.metrics[:3])}"
         f"{', ...' if len(st.metrics) > 3 else ''})"
@@ -246,7 +245,7 @@ def partisanship_cmd(
         )
         progress.done()
         echo_notes(stances.notes)
-    common = dict(
+    common: Dict[str, Any] = dict(  # keyword arguments of both analyses, of several types
         speakers=speaker_col,
         **rep.kwargs(),
         n_jobs=out.jobs,
@@ -259,7 +258,9 @@ def partisanship_cmd(
             f"partisanship per window of {window}, {rep.bootstrap} + {rep.permutations}"
             " replicates each"
         )
-        result: Any = partisanship_over_time(c, window=window, step=step, **common)
+        result: Union[Partisanship, PartisanshipOverTime] = partisanship_over_time(
+            c, window=window, step=step, **common
+        )
         tables["partisanship"] = result.table
     else:
         if step is not None:

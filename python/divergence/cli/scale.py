@@ -3,7 +3,7 @@ Wordscores."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple, Union
 
 import click
 import numpy as np
@@ -22,7 +22,7 @@ from ._options import (
 )
 
 
-def _resolve_doc(value: str, ids: List[str]) -> Any:
+def _resolve_doc(value: str, ids: List[str]) -> Union[str, int]:
     if value in ids:
         return value
     try:
@@ -178,10 +178,10 @@ def scale_cmd(
     frame = c.frame.iloc[keep]
     use_groups = len(set(group_list)) > 1
     rep = replicates
-    tables: Dict[str, Any] = {}
+    tables: Dict[str, Optional[pd.DataFrame]] = {}
     features = None
     group_table = dist_table = None
-    params: Dict[str, Any] = dict(
+    params: Dict[str, object] = dict(
         corpus=corpus.names,
         method=method,
         ci=rep.ci,
@@ -192,9 +192,9 @@ def scale_cmd(
     if method == "wordfish":
         if ref_col:
             raise click.UsageError("--ref-col applies to --method wordscores")
-        dir_ab = None
+        dir_ab: Optional[Tuple[Union[str, int], Union[str, int]]] = None
         if dir_docs:
-            dir_ab = tuple(_resolve_doc(v, ids) for v in dir_docs)
+            dir_ab = (_resolve_doc(dir_docs[0], ids), _resolve_doc(dir_docs[1], ids))
         progress.step(f"Wordfish on {X.shape[0]} documents x {X.shape[1]} features")
         m = Wordfish(
             dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed

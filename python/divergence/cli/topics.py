@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import click
 import numpy as np
+import pandas as pd
 
+from .. import TopicComparison
 from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
     VECTORIZER_PARAMS,
@@ -43,7 +45,7 @@ def parse_k(text: str) -> List[int]:
     return out
 
 
-def render_selection(table: Any, chosen: int) -> str:
+def render_selection(table: pd.DataFrame, chosen: int) -> str:
     metric = table["heldout_metric"].iloc[0].replace("_", " ")
     lines = [
         f"choosing k: {table.attrs.get('n_train')} training"
@@ -63,7 +65,9 @@ def render_selection(table: Any, chosen: int) -> str:
     return "\n".join(lines)
 
 
-def render(result: Any, pairs: Optional[List[tuple]] = None, top: int = 3) -> str:
+def render(
+    result: TopicComparison, pairs: Optional[Sequence[Tuple[str, str]]] = None, top: int = 3
+) -> str:
     """Readable report: topics, prevalence by group, prevalence divergence, differing topics."""
     s = result.settings
     model = result.model
@@ -380,7 +384,7 @@ def topics_cmd(
     if save_path:
         model.save(save_path)
         click.echo(f"wrote {save_path}", err=True)
-    tables: Dict[str, Any] = {
+    tables: Dict[str, Optional[pd.DataFrame]] = {
         "prevalence": result.prevalence,
         "divergence": result.divergence.table,
         "topic_pairs": result.topics,
@@ -408,7 +412,7 @@ def topics_cmd(
     )
 
     def report() -> str:
-        text = render(result, pairs=[tuple(pair)] if pair else None, top=top_topics)
+        text = render(result, pairs=[(pair[0], pair[1])] if pair else None, top=top_topics)
         return text if selection is None else render_selection(selection, model.k) + "\n\n" + text
 
     out.emit(report, tables, "topics", params, rep.seed, c.sources)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .. import series_key
+from .._util.types import PathLike
 from ._style import FONT_SMALL, SHADE, WIDE, colours, figure, save
 
 __all__ = ["drift_plot", "series_key"]
@@ -25,7 +26,7 @@ def _x(sub: pd.DataFrame) -> Any:
 
 def drift_plot(
     table: pd.DataFrame,
-    path: Any,
+    path: PathLike,
     changepoints: Optional[pd.DataFrame] = None,
     title: Optional[str] = None,
 ) -> Path:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
+from .. import Comparison
+from .._util.types import PathLike
 from ._style import FONT, figure, matrix_panel, save
 
 __all__ = ["heatmap", "cluster_order"]
@@ -27,7 +29,7 @@ def cluster_order(M: np.ndarray) -> np.ndarray:
     return leaves_list(linkage(squareform(D, checks=False), method="average"))
 
 
-def heatmap(result: Any, path: Any, metric: Optional[str] = None) -> Path:
+def heatmap(result: Comparison, path: PathLike, metric: Optional[str] = None) -> Path:
     """Heatmap of a :class:`~divergence.Comparison` matrix in clustered order, with the
     values in the cells and non-significant pairs (p >= 0.05, when permutations were run)
     marked with a dagger."""

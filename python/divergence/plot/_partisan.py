@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from pathlib import Path
+from typing import Optional, Union
 
 import numpy as np
 import pandas as pd
 
+from .._partisan import Partisanship
 from .._partisan_time import PartisanshipOverTime
 from .._stance import StanceDivergence
 from .._util.timeutil import when_text
+from .._util.types import PathLike
 from ._style import FONT, FONT_SMALL, FONT_TITLE, figure, matrix_panel, save
 
 __all__ = ["plot_partisanship", "plot_stances"]
 
 
-def plot_partisanship(result: Any, path: Any) -> Any:
+def plot_partisanship(result: Union[Partisanship, PartisanshipOverTime], path: PathLike) -> Path:
     """Partisanship figure: over time (leave-out with its interval, plug-in, shuffled-label
     baseline, 1/G) for :class:`PartisanshipOverTime`; the two estimators with intervals for
     :class:`Partisanship`."""
@@ -134,7 +137,7 @@ def plot_partisanship(result: Any, path: Any) -> Any:
         return save(fig, path)
 
 
-def plot_stances(result: StanceDivergence, path: Any, metric: Optional[str] = None) -> Any:
+def plot_stances(result: StanceDivergence, path: PathLike, metric: Optional[str] = None) -> Path:
     """One heatmap per target of the stance divergence between groups."""
     metric = metric or result.metrics[0]
     n = len(result.targets)

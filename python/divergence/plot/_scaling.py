@@ -4,11 +4,12 @@ intervals, group means as bands, and Wordfish's feature parameters."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import pandas as pd
 
+from .._util.types import PathLike
 from ._style import FONT_SMALL, FONT_TINY, colours, figure, save
 
 __all__ = ["scaling_plot"]
@@ -16,7 +17,7 @@ __all__ = ["scaling_plot"]
 
 def scaling_plot(
     documents: pd.DataFrame,
-    path: Any,
+    path: PathLike,
     *,
     position: str = "theta",
     interval: Tuple[str, str] = ("ci_low", "ci_high"),

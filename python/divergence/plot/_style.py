@@ -10,6 +10,7 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .._output import atomic_write
+from .._util.types import PathLike
 
 __all__ = ["figure_format", "save"]
 
@@ -22,7 +23,7 @@ FONT_TINY, FONT_SMALL, FONT, FONT_TITLE = 6, 7, 8, 10
 SHADE = 0.2  # alpha of bands and spans
 
 
-def figure_format(path: Any) -> str:
+def figure_format(path: PathLike) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in _FORMATS:
         raise ValueError(
@@ -31,7 +32,7 @@ def figure_format(path: Any) -> str:
     return _FORMATS[suffix]
 
 
-def save(fig: Any, path: Any) -> Path:
+def save(fig: Any, path: PathLike) -> Path:  # fig: a matplotlib Figure
     fmt = figure_format(path)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +51,9 @@ def pyplot() -> Any:
 
 
 @contextmanager
-def figure(path: Any, nrows: int = 1, ncols: int = 1, **subplots: Any) -> Iterator[Tuple[Any, Any]]:
+def figure(
+    path: PathLike, nrows: int = 1, ncols: int = 1, **subplots: Any
+) -> Iterator[Tuple[Any, Any]]:
     """``with figure(path, figsize=...) as (fig, ax):`` draw, then ``return save(fig, path)``.
 
     The file type is checked before anything is drawn; the figure is closed however the block
@@ -64,7 +67,7 @@ def figure(path: Any, nrows: int = 1, ncols: int = 1, **subplots: Any) -> Iterat
         plt.close(fig)
 
 
-def colours(n: int) -> List[Any]:
+def colours(n: int) -> List[Tuple[float, float, float, float]]:
     """``n`` distinguishable colours, one per series or group: tab10, tab20 beyond ten (cycled
     beyond twenty)."""
     cmap = pyplot().get_cmap("tab10" if n <= 10 else "tab20")
@@ -75,8 +78,8 @@ def matrix_panel(
     fig: Any,
     ax: Any,
     values: np.ndarray,
-    rows: Sequence[Any],
-    cols: Sequence[Any],
+    rows: Sequence[object],
+    cols: Sequence[object],
     *,
     digits: int,
     fontsize: Optional[int] = None,

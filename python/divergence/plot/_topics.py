@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
+from .. import TopicComparison
+from .._util.types import PathLike
 from ._style import FONT, colours, figure, figure_format, save
 
 __all__ = ["prevalence_plot"]
 
 
-def prevalence_plot(result: Any, path: Any, groups: Optional[Sequence[str]] = None) -> Path:
+def prevalence_plot(
+    result: TopicComparison, path: PathLike, groups: Optional[Sequence[str]] = None
+) -> Path:
     """Dot plot of topic prevalence by group: one row per topic (labelled by its top words),
     one marker per group at its mean topic share, with the bootstrap interval as a bar.
 
