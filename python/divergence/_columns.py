@@ -69,7 +69,8 @@ def _find_column(raw: RawTable, role: str, wanted: Optional[str], required: bool
         if len(matches) == 1:
             return matches[0]
         raise CorpusError(
-            f"{label}: no {role} column {wanted!r} ({option}); columns present: {_list_columns(columns)}"
+            f"{label}: no {role} column {wanted!r} ({option}); "
+            f"columns present: {_list_columns(columns)}"
         )
     lowered = [c.lower() for c in columns]
     for cand in DEFAULT_COLUMNS[role]:
@@ -80,7 +81,8 @@ def _find_column(raw: RawTable, role: str, wanted: Optional[str], required: bool
             if cand in matches:
                 return cand
             raise CorpusError(
-                f"{label}: several columns could be the {role} column ({', '.join(repr(m) for m in matches)}); "
+                f"{label}: several columns could be the {role} column "
+                f"({', '.join(repr(m) for m in matches)}); "
                 f"pass {option}= (CLI {_CLI_FLAG[role]})"
             )
     if not required:
@@ -88,11 +90,12 @@ def _find_column(raw: RawTable, role: str, wanted: Optional[str], required: bool
     hint = ""
     if len(columns) == 1 and any(ch in columns[0] for ch in ";\t,|"):
         hint = (
-            " (the header is a single column: is the file separated by another character? only commas "
-            "(csv) and tabs (tsv) are read)"
+            " (the header is a single column: is the file separated by another character? "
+            "only commas (csv) and tabs (tsv) are read)"
         )
     raise CorpusError(
-        f"{label}: no {role} column found (looked for {', '.join(DEFAULT_COLUMNS[role])}); columns present: "
+        f"{label}: no {role} column found (looked for {', '.join(DEFAULT_COLUMNS[role])}); "
+        "columns present: "
         f"{_list_columns(columns)}; pass {option}= (CLI {_CLI_FLAG[role]}){hint}"
     )
 
@@ -134,7 +137,8 @@ def _as_strings(raw: RawTable, col: str, what: str, strip: bool, opts: ReadOptio
         if s is not None:
             if "\x00" in s:
                 raise CorpusError(
-                    f"{raw.origin.at(int(raw.pos[i]))}: contains a NUL character (in column {col!r})"
+                    f"{raw.origin.at(int(raw.pos[i]))}: contains a NUL character "
+                    f"(in column {col!r})"
                 )
             if strip:
                 s = s.strip()
@@ -155,8 +159,8 @@ def _time_column(raw: RawTable, col: str, notes: List[str]) -> Tuple[np.ndarray,
         if parsed.kinds[i] == timeutil.OUT_OF_RANGE:
             raise CorpusError(
                 f"{where}: time {v!r} in column {col!r} is outside the supported range "
-                f"(years {timeutil.MIN_YEAR} to {timeutil.MAX_YEAR}); pass time_col= (CLI --time-col) to choose "
-                "another column, or time_col=False to read no time"
+                f"(years {timeutil.MIN_YEAR} to {timeutil.MAX_YEAR}); pass time_col= "
+                "(CLI --time-col) to choose another column, or time_col=False to read no time"
             )
         raise CorpusError(
             f"{where}: cannot parse {v!r} in the time column {col!r} as a date (expected an ISO "
@@ -165,9 +169,10 @@ def _time_column(raw: RawTable, col: str, notes: List[str]) -> Tuple[np.ndarray,
         )
     missing = np.flatnonzero(parsed.kinds == timeutil.MISSING)
     if len(missing):
+        shown = where_many([raw.origin], np.zeros(len(missing), dtype=np.int64), raw.pos[missing])
         notes.append(
-            f"{label}: {len(missing)} statement{'s have' if len(missing) != 1 else ' has'} no time in column "
-            f"{col!r} (left as NaT): {where_many([raw.origin], np.zeros(len(missing), dtype=np.int64), raw.pos[missing])}"
+            f"{label}: {len(missing)} statement{'s have' if len(missing) != 1 else ' has'} no time "
+            f"in column {col!r} (left as NaT): {shown}"
         )
     resolution = parsed.resolution
     if resolution == "date" and bool(np.any(parsed.kinds == timeutil.YEAR)):

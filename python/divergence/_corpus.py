@@ -36,7 +36,7 @@ numbers are physical lines of the file where a record starts (CSV fields may hol
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,7 @@ from ._readers import (
     Origin,
     PathArg,
     ReadOptions,
+    SourceInfo,
     check_read_options,
     detect_format,
     frame_columns,
@@ -59,6 +60,7 @@ from ._readers import (
 )
 from ._util import timeutil
 from ._util.groups import label_codes
+from ._util.types import ArrayLike, FrameLike, Indices, TimeBound
 
 __all__ = [
     "Corpus",
@@ -77,7 +79,7 @@ def _combine(
     origins: List[Origin],
     opts: ReadOptions,
     notes: List[str],
-    sources: List[Dict[str, Any]],
+    sources: List[SourceInfo],
 ) -> Corpus:
     src = np.concatenate([p.src for p in parts])
     pos = np.concatenate([p.pos for p in parts])
@@ -108,7 +110,8 @@ def _combine(
         k = int(missing_group.sum())
         cols = sorted({str(parts_col) for p in parts if (parts_col := p.columns.get("group"))})
         raise CorpusError(
-            f"missing group ({', '.join(repr(c) for c in cols)}) in {k} statement{'s' if k != 1 else ''}: "
+            f"missing group ({', '.join(repr(c) for c in cols)}) in "
+            f"{k} statement{'s' if k != 1 else ''}: "
             f"{where_many(origins, src[missing_group], pos[missing_group])}"
         )
     missing_id = np.fromiter((i is None for i in ids), dtype=bool, count=len(ids)) & keep
@@ -144,8 +147,8 @@ def _combine(
         hint = ""
         if any(p.generated_ids for p in parts):
             hint = (
-                "; ids without an id column are '<file stem>:<line>', so files with the same name in "
-                "different folders collide: rename them or pass id_col="
+                "; ids without an id column are '<file stem>:<line>', so files with the same "
+                "name in different folders collide: rename them or pass id_col="
             )
         raise CorpusError(
             f"duplicate id {ids[k]!r}: {origins[int(src[j])].at(int(pos[j]))} and "
@@ -213,6 +216,14 @@ class Corpus:
     - ``columns``: which input column became id / group / time / text (None: generated or absent).
     """
 
+    time_resolution: Optional[str]
+    notes: List[str]
+    sources: List[SourceInfo]
+    columns: Dict[str, Optional[str]]  # role (id, group, time, text) -> input column or None
+    _frame: pd.DataFrame
+    _origins: List[Origin]  # one per input, indexed by _src
+    _src: np.ndarray  # input of each statement
+    _pos: np.ndarray  # line / row / index position of each statement in its input
     _group_codes: Optional[Tuple[List[str], np.ndarray]]  # (group_names, group_codes) once computed
 
     def __init__(self) -> None:
@@ -224,7 +235,7 @@ class Corpus:
         frame: pd.DataFrame,
         time_resolution: Optional[str],
         notes: List[str],
-        sources: List[Dict[str, Any]],
+        sources: List[SourceInfo],
         origins: List[Origin],
         src: np.ndarray,
         pos: np.ndarray,
@@ -234,7 +245,7 @@ class Corpus:
         self._frame = frame
         self.time_resolution = time_resolution
         self.notes = list(notes)
-        self.sources = [dict(s) for s in sources]
+        self.sources = [s.copy() for s in sources]
         self.columns = dict(columns)
         self._origins = list(origins)
         self._src = src
@@ -297,7 +308,8 @@ class Corpus:
             paths = list(path_or_paths)
         else:
             raise TypeError(
-                f"path_or_paths: expected a path or a list of paths, got {type(path_or_paths).__name__}"
+                "path_or_paths: expected a path or a list of paths, "
+                f"got {type(path_or_paths).__name__}"
             )
         if not paths:
             raise ValueError("path_or_paths: no files given")
@@ -332,7 +344,7 @@ class Corpus:
         )
         check_read_options(opts)
         notes: List[str] = []
-        sources: List[Dict[str, Any]] = []
+        sources: List[SourceInfo] = []
         origins: List[Origin] = []
         parts: List[Part] = []
         for k, (path, g) in enumerate(zip(paths, group_list)):
@@ -345,7 +357,7 @@ class Corpus:
     @classmethod
     def from_frame(
         cls,
-        df: Any,
+        df: FrameLike,
         *,
         text_col: Optional[str] = None,
         group_col: Optional[str] = None,
@@ -367,7 +379,8 @@ class Corpus:
             to_pandas = getattr(df, "to_pandas", None)
             if to_pandas is None or not callable(to_pandas):
                 raise TypeError(
-                    f"df: expected a pandas DataFrame (or a polars / pyarrow table), got {type(df).__name__}"
+                    "df: expected a pandas DataFrame (or a polars / pyarrow table), "
+                    f"got {type(df).__name__}"
                 )
             df = to_pandas()
             if not isinstance(df, pd.DataFrame):
@@ -475,7 +488,7 @@ class Corpus:
             raise IndexError(f"i: statement {i} out of range for {n} statements")
         return self._origins[int(self._src[i])].at(int(self._pos[i]))
 
-    def describe_locations(self, rows: Sequence[int], limit: int = SHOW) -> str:
+    def describe_locations(self, rows: Indices, limit: int = SHOW) -> str:
         """Short text naming where the statements at positions ``rows`` came from, for messages."""
         idx = np.asarray(rows, dtype=np.int64)
         return where_many(self._origins, self._src[idx], self._pos[idx], limit)
@@ -505,9 +518,9 @@ class Corpus:
     def filter(
         self,
         groups: Union[str, Iterable[str], None] = None,
-        start: Any = None,
-        end: Any = None,
-        mask: Any = None,
+        start: Optional[TimeBound] = None,
+        end: Optional[TimeBound] = None,
+        mask: Optional[ArrayLike] = None,
     ) -> Corpus:
         """A new Corpus with the statements that pass every given condition.
 
@@ -527,7 +540,8 @@ class Corpus:
             unknown = sorted(set(wanted) - set(self.groups))
             if unknown:
                 raise ValueError(
-                    f"groups: unknown group{'s' if len(unknown) != 1 else ''} {', '.join(repr(u) for u in unknown)}; "
+                    f"groups: unknown group{'s' if len(unknown) != 1 else ''} "
+                    f"{', '.join(repr(u) for u in unknown)}; "
                     f"the corpus has {', '.join(repr(g) for g in self.groups)}"
                 )
             keep &= self._frame["group"].isin(wanted).to_numpy()
@@ -606,7 +620,8 @@ class Corpus:
         missing = np.flatnonzero(t.isna().to_numpy())
         if len(missing):
             raise CorpusError(
-                f"this needs times, but {len(missing)} statement{'s have' if len(missing) != 1 else ' has'} "
-                f"none: {self.describe_locations(missing)}; filter them out or fill in the dates"
+                f"this needs times, but {len(missing)} "
+                f"statement{'s have' if len(missing) != 1 else ' has'} none: "
+                f"{self.describe_locations(missing)}; filter them out or fill in the dates"
             )
         return self

@@ -38,7 +38,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._util.operands import as_csr, csr_tuple
+from ._util.operands import CsrTuple, as_csr, csr_tuple
+from ._util.types import ArrayLike, Counts, DTypeLike, MatrixLike, Progress
 from ._util.validation import METRICS, check_int, check_metric, check_options, resolve_n_jobs
 
 __all__ = [
@@ -54,10 +55,8 @@ __all__ = [
 
 CONTRIBUTION_METRICS = ("jsd", "kl", "jeffreys", "tv", "hellinger")
 
-ArrayLike = Any
 
-
-def _check_dtype(dtype: Any) -> np.dtype:
+def _check_dtype(dtype: DTypeLike) -> np.dtype:
     try:
         dt = np.dtype(dtype)
     except TypeError as e:
@@ -72,7 +71,9 @@ class _Operand:
 
     __slots__ = ("dense", "csr", "shape")
 
-    def __init__(self, dense: Optional[np.ndarray], csr: Optional[tuple], shape: Tuple[int, int]):
+    def __init__(
+        self, dense: Optional[np.ndarray], csr: Optional[CsrTuple], shape: Tuple[int, int]
+    ) -> None:
         self.dense = dense
         self.csr = csr
         self.shape = shape
@@ -161,14 +162,14 @@ def _check_out(out: Any, shape: Tuple[int, int], dt: np.dtype) -> np.ndarray:
 
 
 def pairwise(
-    X: ArrayLike,
-    Y: Optional[ArrayLike] = None,
+    X: MatrixLike,
+    Y: Optional[MatrixLike] = None,
     metric: str = "jsd",
     *,
     base: Optional[float] = None,
     alpha: float = 0.0,
     normalize: bool = True,
-    dtype: Any = np.float64,
+    dtype: DTypeLike = np.float64,
     n_jobs: Optional[int] = None,
     out: Optional[np.ndarray] = None,
 ) -> np.ndarray:
@@ -226,7 +227,7 @@ def pairwise(
     else:
         result = _check_out(out, shape, dt)
         full_rows = isinstance(out, np.memmap)
-    if x.is_sparse:
+    if x.csr is not None:  # then y is sparse too (_operands)
         _core.pairwise_sparse(
             x.csr,
             None if y is None else y.csr,
@@ -239,6 +240,7 @@ def pairwise(
             full_rows,
         )
     else:
+        assert x.dense is not None  # an operand is either sparse or dense
         _core.pairwise_dense(
             x.dense,
             None if y is None else y.dense,
@@ -255,7 +257,7 @@ def pairwise(
     return result
 
 
-def cdist(XA: ArrayLike, XB: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
+def cdist(XA: MatrixLike, XB: MatrixLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
     """Divergences between each row of XA and each row of XB (scipy.spatial.distance.cdist
     order and shape). Same keywords as :func:`pairwise`."""
     if XB is None:
@@ -263,7 +265,7 @@ def cdist(XA: ArrayLike, XB: ArrayLike, metric: str = "jsd", **kwargs: Any) -> n
     return pairwise(XA, XB, metric, **kwargs)
 
 
-def pdist(X: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
+def pdist(X: MatrixLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
     """Condensed matrix of divergences between the rows of X, in scipy's ``pdist`` order
     (d(0,1), d(0,2), ..., d(1,2), ...). Defined for symmetric metrics (not ``kl``).
     Same keywords as :func:`pairwise` (except ``out``)."""
@@ -280,15 +282,15 @@ def pdist(X: ArrayLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
 
 
 def nearest(
-    X: ArrayLike,
-    Y: Optional[ArrayLike] = None,
+    X: MatrixLike,
+    Y: Optional[MatrixLike] = None,
     k: int = 10,
     metric: str = "jsd",
     *,
     base: Optional[float] = None,
     alpha: float = 0.0,
     normalize: bool = True,
-    dtype: Any = np.float64,
+    dtype: DTypeLike = np.float64,
     n_jobs: Optional[int] = None,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """The k rows of Y nearest to each row of X (with Y None: of X, excluding the row itself).
@@ -311,7 +313,7 @@ def nearest(
         raise ValueError(f"k: asked for {k} nearest rows but there are only {available} {what}")
     idx = np.empty((x.shape[0], k), dtype=np.int64)
     val = np.empty((x.shape[0], k), dtype=dt)
-    if x.is_sparse:
+    if x.csr is not None:  # then y is sparse too (_operands)
         _core.nearest_sparse(
             x.csr,
             None if y is None else y.csr,
@@ -325,6 +327,7 @@ def nearest(
             threads,
         )
     else:
+        assert x.dense is not None  # an operand is either sparse or dense
         _core.nearest_dense(
             x.dense,
             None if y is None else y.dense,
@@ -340,7 +343,7 @@ def nearest(
     return idx, val
 
 
-def _as_pair(p: ArrayLike, q: ArrayLike) -> Tuple[Any, Any]:
+def _as_pair(p: MatrixLike, q: MatrixLike) -> Tuple[Any, Any]:
     def one(v: Any, name: str) -> Any:
         if sp.issparse(v):
             if v.ndim == 2 and v.shape[0] != 1:
@@ -357,8 +360,8 @@ def _as_pair(p: ArrayLike, q: ArrayLike) -> Tuple[Any, Any]:
 
 
 def divergence(
-    p: ArrayLike,
-    q: ArrayLike,
+    p: MatrixLike,
+    q: MatrixLike,
     metric: str = "jsd",
     *,
     base: Optional[float] = None,
@@ -390,12 +393,14 @@ def _check_pair_values(P: Any, Q: Any, metric: str, alpha: float) -> None:
         bad = ~np.isfinite(a)
         if bad.any():
             raise ValueError(
-                f"{name}: entry {int(np.argmax(bad))} is {a[bad][0]}; divergences need finite, non-negative values"
+                f"{name}: entry {int(np.argmax(bad))} is {a[bad][0]}; divergences need finite, "
+                "non-negative values"
             )
         if (a < 0).any():
             i = int(np.argmax(a < 0))
             raise ValueError(
-                f"{name}: entry {i} is negative ({a[i]}); divergences need non-negative counts or probabilities"
+                f"{name}: entry {i} is negative ({a[i]}); divergences need non-negative counts "
+                "or probabilities"
             )
         if a.sum() == 0:
             raise ValueError(
@@ -410,16 +415,17 @@ def _check_pair_values(P: Any, Q: Any, metric: str, alpha: float) -> None:
         if metric == "jeffreys":
             bad |= (q_ > 0) & (p_ == 0)
         if bad.any():
+            first = int(np.argmax(bad))
             raise ValueError(
-                f"alpha: {metric} with alpha=0 is infinite: entry {int(np.argmax(bad))} has mass in "
-                f"{'p but not q' if p_[int(np.argmax(bad))] > 0 else 'q but not p'}; pass alpha > 0 "
+                f"alpha: {metric} with alpha=0 is infinite: entry {first} has mass in "
+                f"{'p but not q' if p_[first] > 0 else 'q but not p'}; pass alpha > 0 "
                 f"(additive smoothing, e.g. alpha=0.5) or use jsd"
             )
 
 
 def contributions(
-    p: ArrayLike,
-    q: ArrayLike,
+    p: MatrixLike,
+    q: MatrixLike,
     metric: str = "jsd",
     *,
     base: Optional[float] = None,
@@ -436,7 +442,8 @@ def contributions(
     metric = check_metric(metric)
     if metric not in CONTRIBUTION_METRICS:
         raise ValueError(
-            f"metric: per-term contributions exist for {', '.join(CONTRIBUTION_METRICS)}, not {metric}"
+            f"metric: per-term contributions exist for {', '.join(CONTRIBUTION_METRICS)}, "
+            f"not {metric}"
         )
     base_value = check_options(metric, base, alpha)
     P, Q = _as_pair(p, q)
@@ -487,8 +494,8 @@ def contributions(
 
 
 def group_matrix(
-    counts: Any,
-    labels: Any,
+    counts: Counts,
+    labels: ArrayLike,
     n_groups: int,
     metrics: Sequence[str] = ("jsd",),
     *,
@@ -498,8 +505,8 @@ def group_matrix(
     permutations: int = 0,
     seed: int = 0,
     n_jobs: Optional[int] = None,
-    progress: Any = None,
-):
+    progress: Progress = None,
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
     matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
     X = as_csr(counts, drop_zeros=True, invalid="counts: must be finite and non-negative")

@@ -36,6 +36,8 @@ from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, U
 import numpy as np
 import pandas as pd
 
+from ._util.types import PathLike
+
 __all__ = [
     "EXAMPLE_NAME",
     "MANIFEST_NAME",
@@ -55,8 +57,11 @@ MANIFEST_NAME = "manifest.json"
 TABLE_FORMATS = ("csv", "json", "parquet")
 _TABLE_EXTENSIONS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 
-PathLike = Union[str, "os.PathLike[str]"]
-Writer = Callable[[IO[Any]], Any]
+# writer(file) for atomic_write: the file is binary or text by ``mode``, so IO[Any]; the return
+# value is ignored.
+Writer = Callable[[IO[Any]], object]
+# What jsonable returns: plain JSON values.
+JSONValue = Union[None, bool, int, float, str, List["JSONValue"], Dict[str, "JSONValue"]]
 
 _umask_lock = threading.Lock()
 
@@ -227,7 +232,7 @@ def atomic_write(
 # JSON conversion
 
 
-def _clean_float(x: float) -> Any:
+def _clean_float(x: float) -> Union[float, str, None]:
     if math.isnan(x):
         return None
     if math.isinf(x):
@@ -235,7 +240,7 @@ def _clean_float(x: float) -> Any:
     return x
 
 
-def jsonable(obj: Any) -> Any:
+def jsonable(obj: object) -> JSONValue:
     """``obj`` converted to plain JSON types.
 
     NumPy scalars and arrays become numbers and lists, NaN / NaT / pd.NA become None,
@@ -267,7 +272,9 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, (set, frozenset)):
         items = [jsonable(v) for v in obj]
         try:
-            return sorted(items)
+            # mypy cannot know that the items compare: values of mixed kinds raise TypeError,
+            # caught here (they keep the set's order)
+            return sorted(items)  # type: ignore[type-var]
         except TypeError:
             return items
     if isinstance(obj, np.ndarray):
@@ -279,7 +286,7 @@ def jsonable(obj: Any) -> Any:
     return str(obj)
 
 
-def _column_for_json(s: pd.Series) -> List[Any]:
+def _column_for_json(s: pd.Series) -> List[JSONValue]:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         valid = s.dropna()
         # Dates without a time of day are written as YYYY-MM-DD, as pandas writes them to CSV.
@@ -394,7 +401,7 @@ def _thread_count(n_jobs: Optional[int]) -> Optional[int]:
         return None
 
 
-def _source_entry(src: Any) -> Dict[str, Any]:
+def _source_entry(src: object) -> Dict[str, JSONValue]:
     if isinstance(src, Mapping):
         return {str(k): jsonable(v) for k, v in src.items()}
     if isinstance(src, (str, os.PathLike)):
@@ -406,9 +413,9 @@ def _source_entry(src: Any) -> Dict[str, Any]:
 def write_manifest(
     folder: PathLike,
     command: str,
-    params: Mapping[str, Any],
+    params: Mapping[str, object],
     seed: Optional[int] = None,
-    sources: Optional[Iterable[Any]] = None,
+    sources: Optional[Iterable[Union[Mapping[str, object], PathLike]]] = None,
     n_jobs: Optional[int] = None,
 ) -> Path:
     """Write ``folder/manifest.json`` (atomically) describing one run; returns its path.

@@ -19,12 +19,13 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, TypedDict, Union
 
 import numpy as np
 import pandas as pd
 
 from ._output import sha256_bytes
+from ._util.types import PathLike
 
 __all__ = [
     "INPUT_FORMATS",
@@ -34,6 +35,7 @@ __all__ = [
     "PathArg",
     "RawTable",
     "ReadOptions",
+    "SourceInfo",
     "check_read_options",
     "detect_format",
     "frame_columns",
@@ -59,7 +61,16 @@ _EXTENSIONS = {
 _BOM = b"\xef\xbb\xbf"
 SHOW = 5  # locations listed in a message before "and N more"
 
-PathArg = Union[str, "os.PathLike[str]"]
+PathArg = PathLike  # the name the readers have always used
+
+
+class SourceInfo(TypedDict):
+    """One input file, for run manifests (``Corpus.sources``)."""
+
+    path: str  # as given; "-" for standard input
+    sha256: str  # of the bytes read (before gzip decompression)
+    format: str  # one of INPUT_FORMATS
+    rows: int  # records read, before drop_empty
 
 
 class CorpusError(ValueError):
@@ -128,6 +139,11 @@ class ReadOptions:
     strict: bool = False
 
 
+# One column of a raw table: a list or tuple of the cells as read (str, numbers, None...), or a
+# pandas Series (data frames, Parquet).
+Column = Union[Sequence[object], "pd.Series"]
+
+
 @dataclass
 class RawTable:
     """One input parsed into columns, before the canonical columns are picked."""
@@ -136,7 +152,7 @@ class RawTable:
     fmt: str
     stem: str
     columns: List[str]
-    values: Dict[str, Any]  # column -> list / tuple / Series, one value per record
+    values: Dict[str, Column]  # column -> one value per record
     pos: np.ndarray  # line (or row / position) of each record
     blank_missing: bool = False  # CSV/TSV: an empty field is a missing value
 
@@ -196,7 +212,8 @@ def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str
         line = _line_of(data, e.start)
         if opts.encoding_errors == "strict":
             raise CorpusError(
-                f"{label} line {line}: invalid UTF-8 (byte 0x{data[e.start]:02X}){_format_hint(data)}; "
+                f"{label} line {line}: invalid UTF-8 (byte 0x{data[e.start]:02X})"
+                f"{_format_hint(data)}; "
                 "the file must be UTF-8: re-save it as UTF-8, or pass encoding_errors='replace' "
                 "(CLI --encoding-errors replace) to replace invalid bytes with U+FFFD"
             ) from None
@@ -211,7 +228,8 @@ def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str
             f" and {len(lines) - SHOW} more" if len(lines) > SHOW else ""
         )
         notes.append(
-            f"{label}: replaced {len(starts)} invalid UTF-8 sequence{'s' if len(starts) != 1 else ''} "
+            f"{label}: replaced {len(starts)} invalid UTF-8 "
+            f"sequence{'s' if len(starts) != 1 else ''} "
             f"with U+FFFD on line{'s' if len(lines) != 1 else ''} {shown}"
         )
     if "\r\n" in text:
@@ -230,7 +248,7 @@ def _decode(data: bytes, label: str, opts: ReadOptions, notes: List[str]) -> str
 # Readers: bytes -> RawTable
 
 
-def _header_names(names: Sequence[Any], label: str) -> List[str]:
+def _header_names(names: Sequence[object], label: str) -> List[str]:
     out = []
     for i, name in enumerate(names):
         s = str(name).strip()
@@ -276,9 +294,13 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
             if len(rec) != len(header):
                 hint = ""
                 if len(header) == 1 and (";" in header[0] or "\t" in header[0] or "," in header[0]):
-                    hint = " (is the file separated by another character? only commas (csv) and tabs (tsv) are read)"
+                    hint = (
+                        " (is the file separated by another character? only commas (csv) and "
+                        "tabs (tsv) are read)"
+                    )
                 raise CorpusError(
-                    f"{label} line {start}: {len(rec)} field{'s' if len(rec) != 1 else ''}, but the "
+                    f"{label} line {start}: {len(rec)} "
+                    f"field{'s' if len(rec) != 1 else ''}, but the "
                     f"header (line {header_line}) has {len(header)}{hint}"
                 )
             rows.append(rec)
@@ -286,7 +308,8 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
     except csv.Error as e:
         if "unexpected end of data" in str(e):
             raise CorpusError(
-                f'{label} line {prev + 1}: a quoted field starting here is never closed (unbalanced ")'
+                f"{label} line {prev + 1}: a quoted field starting here is never closed "
+                '(unbalanced ")'
             ) from None
         raise CorpusError(
             f"{label} line {reader.line_num}: malformed {fmt.upper()} ({e})"
@@ -299,7 +322,7 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
     if not rows:
         raise CorpusError(f"{label}: has a header (line {header_line}) but no statements")
     columns = list(zip(*rows))
-    values = {name: columns[j] for j, name in enumerate(header)}
+    values: Dict[str, Column] = {name: columns[j] for j, name in enumerate(header)}
     return RawTable(
         origin, fmt, stem, header, values, np.asarray(lines, dtype=np.int64), blank_missing=True
     )
@@ -307,7 +330,7 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
 
 def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
     label = origin.label
-    records: List[Dict[str, Any]] = []
+    records: List[Dict[str, object]] = []
     lines: List[int] = []
     names: Dict[str, None] = {}
     for i, line in enumerate(text.split("\n"), 1):
@@ -335,7 +358,7 @@ def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
     if not records:
         raise CorpusError(f"{label}: the file is empty")
     header = _header_names(list(names), label)
-    values = {h: [r.get(k) for r in records] for h, k in zip(header, names)}
+    values: Dict[str, Column] = {h: [r.get(k) for r in records] for h, k in zip(header, names)}
     return RawTable(origin, "jsonl", stem, header, values, np.asarray(lines, dtype=np.int64))
 
 
@@ -400,7 +423,8 @@ def detect_format(name: str, data: bytes, input_format: Optional[str], is_stdin:
         key = _FORMAT_ALIASES.get(key, key)
         if key not in INPUT_FORMATS:
             raise ValueError(
-                f"input_format: unknown format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}"
+                f"input_format: unknown format {input_format!r}; "
+                f"choose one of {', '.join(INPUT_FORMATS)}"
             )
         return key
     if is_stdin:
@@ -414,7 +438,8 @@ def detect_format(name: str, data: bytes, input_format: Optional[str], is_stdin:
     if data.startswith(b"PAR1"):
         return "parquet"
     raise CorpusError(
-        f"{name}: cannot tell the format from the extension {suffix or '(none)'!r}; pass input_format= "
+        f"{name}: cannot tell the format from the extension {suffix or '(none)'!r}; "
+        "pass input_format= "
         f"(CLI --input-format), one of {', '.join(INPUT_FORMATS)}"
     )
 
@@ -442,7 +467,7 @@ def _load(path: PathArg) -> Tuple[str, bytes, bool]:
 
 def read_source(
     path: PathArg, opts: ReadOptions, input_format: Optional[str], notes: List[str]
-) -> Tuple[RawTable, Dict[str, Any]]:
+) -> Tuple[RawTable, SourceInfo]:
     label, data, is_stdin = _load(path)
     digest = sha256_bytes(data)
     name = label
@@ -468,7 +493,7 @@ def read_source(
             raw = _read_jsonl(text, origin, stem)
         else:
             raw = _read_text(text, origin, stem)
-    source = {
+    source: SourceInfo = {
         "path": "-" if is_stdin else label,
         "sha256": digest,
         "format": fmt,

@@ -46,15 +46,21 @@ from __future__ import annotations
 import numbers
 import sys
 import unicodedata
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import scipy.sparse as sp
 
 from . import _core
+from ._util.types import DTypeLike
 from ._util.validation import check_choice, check_int, is_int, resolve_n_jobs
 
 __all__ = ["Vectorizer"]
+
+# A statement: text, or UTF-8 bytes.
+Document = Union[str, bytes]
+# What fit_transform / transform return (csr_array under scikit-learn's "sparray" setting).
+CountMatrix = Union["sp.csr_matrix", "sp.csr_array"]
 
 _NORMAL_FORMS = ("NFC", "NFKC", "NFD", "NFKD")
 _PARAMS = (
@@ -82,7 +88,7 @@ def _not_fitted(name: str) -> Exception:
     )
 
 
-def _is_real_not_int(x: Any) -> bool:
+def _is_real_not_int(x: object) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, numbers.Integral))
 
 
@@ -139,13 +145,13 @@ class Vectorizer:
         lowercase: bool = True,
         normalize: Optional[str] = None,
         ngram_range: Tuple[int, int] = (1, 1),
-        min_df: Any = 1,
-        max_df: Any = 1.0,
+        min_df: Union[int, float] = 1,
+        max_df: Union[int, float] = 1.0,
         max_features: Optional[int] = None,
-        stop_words: Any = None,
+        stop_words: Union[str, Iterable[str], None] = None,
         min_token_length: int = 2,
         binary: bool = False,
-        dtype: Any = np.int64,
+        dtype: DTypeLike = np.int64,
         n_jobs: Optional[int] = None,
     ) -> None:
         self.lowercase = lowercase
@@ -171,7 +177,8 @@ class Vectorizer:
         for name, value in params.items():
             if name not in _PARAMS:
                 raise ValueError(
-                    f"Invalid parameter {name!r} for Vectorizer; valid parameters: {', '.join(_PARAMS)}"
+                    f"Invalid parameter {name!r} for Vectorizer; "
+                    f"valid parameters: {', '.join(_PARAMS)}"
                 )
             setattr(self, name, value)
         return self
@@ -198,7 +205,8 @@ class Vectorizer:
         min_n, max_n = int(ngram[0]), int(ngram[1])
         if min_n > max_n:
             raise ValueError(
-                f"Invalid value for ngram_range={ngram} lower boundary larger than the upper boundary."
+                f"Invalid value for ngram_range={ngram} lower boundary larger than the upper "
+                "boundary."
             )
         if min_n < 1:
             raise ValueError(f"ngram_range: n-gram lengths must be >= 1, got {ngram}")
@@ -244,24 +252,24 @@ class Vectorizer:
                 raise TypeError(f"stop_words: expected str items, got {type(w).__name__}")
         return words
 
-    def _documents(self, raw_documents: Any) -> list:
+    def _documents(self, raw_documents: Iterable[Document]) -> List[Document]:
         if isinstance(raw_documents, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         # Item types are checked by the core's binding (TypeError naming the statement).
         docs = raw_documents if isinstance(raw_documents, list) else list(raw_documents)
         if self.normalize is not None:
-            form: Any = self.normalize
+            form: Any = self.normalize  # typeshed wants a Literal; _options checked the value
             docs = [unicodedata.normalize(form, _decode(d, i)) for i, d in enumerate(docs)]
         return docs
 
     # -- fitting and transforming ---------------------------------------------------------------
 
-    def fit(self, raw_documents: Iterable[Any], y: Any = None) -> Vectorizer:
+    def fit(self, raw_documents: Iterable[Document], y: object = None) -> Vectorizer:
         """Learn the vocabulary of the statements; returns self."""
         self.fit_transform(raw_documents)
         return self
 
-    def fit_transform(self, raw_documents: Iterable[Any], y: Any = None) -> Any:
+    def fit_transform(self, raw_documents: Iterable[Document], y: object = None) -> CountMatrix:
         """Learn the vocabulary and return the statement x term count matrix (CSR)."""
         opts = self._options()
         docs = self._documents(raw_documents)
@@ -293,7 +301,7 @@ class Vectorizer:
         self.fixed_vocabulary_ = False
         return self._matrix(csr)
 
-    def transform(self, raw_documents: Iterable[Any]) -> Any:
+    def transform(self, raw_documents: Iterable[Document]) -> CountMatrix:
         """Count the fitted vocabulary's terms in the statements (other terms are ignored)."""
         if not hasattr(self, "_terms"):
             raise _not_fitted(type(self).__name__)
@@ -309,7 +317,7 @@ class Vectorizer:
         )
         return self._matrix(csr)
 
-    def _matrix(self, csr: tuple) -> Any:
+    def _matrix(self, csr: Tuple[Any, ...]) -> CountMatrix:
         indptr, indices, data, rows, cols = csr
         if indptr[-1] <= np.iinfo(np.int32).max and cols <= np.iinfo(np.int32).max:
             indptr = indptr.astype(np.int32)  # as scikit-learn; no copy of indices then
@@ -344,7 +352,7 @@ class Vectorizer:
             self._vocabulary = {t: i for i, t in enumerate(self._term_list())}
         return self._vocabulary
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """The terms in column order, as an object array of str."""
         if not hasattr(self, "_terms"):
             raise _not_fitted(type(self).__name__)
@@ -354,12 +362,12 @@ class Vectorizer:
             self._feature_names = names
         return self._feature_names.copy()
 
-    def build_analyzer(self) -> Callable[[Any], List[str]]:
+    def build_analyzer(self) -> Callable[[Document], List[str]]:
         """A function statement -> list of terms (tokens, then n-grams), as CountVectorizer's."""
         opts = self._options()
-        form: Any = self.normalize
+        form: Any = self.normalize  # typeshed wants a Literal; _options checked the value
 
-        def analyze(doc: Any) -> List[str]:
+        def analyze(doc: Document) -> List[str]:
             if form is not None:
                 doc = unicodedata.normalize(form, _decode(doc, 0))
             return _core.tokenize_analyze(doc, **opts)
@@ -389,7 +397,7 @@ def _decode(b: Any, i: int) -> Any:
         raise ValueError(f"statement {i}: invalid UTF-8 at byte offset {e.start}") from e
 
 
-def _safe_equal(a: Any, b: Any) -> bool:
+def _safe_equal(a: object, b: object) -> bool:
     try:
         return bool(a == b)
     except Exception:  # pragma: no cover - exotic parameter values

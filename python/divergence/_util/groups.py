@@ -8,16 +8,18 @@ them alike. A :class:`~divergence.Corpus` computes its codes once (``Corpus.grou
 
 from __future__ import annotations
 
-from typing import Any, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .types import Counts, Labels
+
 __all__ = ["drop_absent", "group_sums", "label_codes"]
 
 
-def label_codes(labels: Any) -> Tuple[List[str], np.ndarray]:
+def label_codes(labels: Labels) -> Tuple[List[str], np.ndarray]:
     """(sorted distinct labels as text, int64 code of each label): equal to
     ``np.unique(np.asarray(labels).astype(str), return_inverse=True)``, found by hashing (one
     pass over the labels) instead of sorting them."""
@@ -52,7 +54,7 @@ def drop_absent(names: Sequence[str], codes: np.ndarray) -> Tuple[List[str], np.
     return [names[int(g)] for g in present], new[codes]
 
 
-def group_sums(X: Any, codes: np.ndarray, n_groups: int) -> np.ndarray:
+def group_sums(X: Counts, codes: np.ndarray, n_groups: int) -> np.ndarray:
     """Rows of X (statements x terms, sparse or dense) summed per group: a dense
     ``n_groups`` x terms float64 array."""
     codes = np.asarray(codes)

@@ -14,10 +14,12 @@ data, n_cols)``, each array C-contiguous (no copy when it already is).
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import scipy.sparse as sp
+
+from .types import DTypeLike, MatrixLike
 
 __all__ = ["as_csr", "csr_tuple"]
 
@@ -25,9 +27,9 @@ CsrTuple = Tuple[np.ndarray, np.ndarray, np.ndarray, int]
 
 
 def as_csr(
-    X: Any,
+    X: MatrixLike,
     *,
-    dtype: Any = np.float64,
+    dtype: DTypeLike = np.float64,
     drop_zeros: bool = False,
     copy: bool = False,
     invalid: Optional[str] = None,

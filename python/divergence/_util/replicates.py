@@ -44,9 +44,11 @@ Adding an interval method (BCa, say, which also needs the jackknife values) is o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, Sequence, Tuple
+from typing import Callable, Dict, Iterator, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+from .types import ArrayLike
 
 __all__ = ["CI_METHODS", "Summary", "ci_percentiles", "summarise"]
 
@@ -64,7 +66,7 @@ class _Cells:
     """Replicates laid out one cell per row (cells x R, C order), each row's NaNs moved to its
     end with the other replicates kept in order; ``used`` counts each row's non-NaN ones."""
 
-    def __init__(self, replicates: Any, shape: Tuple[int, ...], axis: int, what: str) -> None:
+    def __init__(self, replicates: ArrayLike, shape: Tuple[int, ...], axis: int, what: str) -> None:
         a = np.asarray(replicates, dtype=np.float64)
         if a.ndim != len(shape) + 1:
             raise ValueError(
@@ -158,7 +160,7 @@ class Summary:
     null_used: np.ndarray
     null_dropped: np.ndarray
 
-    def at(self, index: Any) -> Dict[str, float]:
+    def at(self, index: Union[int, Tuple[int, ...]]) -> Dict[str, float]:
         """The table columns of one cell, as Python floats."""
         return {
             k: float(getattr(self, k)[index])
@@ -167,13 +169,13 @@ class Summary:
 
 
 def summarise(
-    observed: Any,
-    boot: Any = None,
-    null: Any = None,
+    observed: ArrayLike,
+    boot: Optional[ArrayLike] = None,
+    null: Optional[ArrayLike] = None,
     *,
     ci: float = 0.95,
     method: str = "percentile",
-    two_sided: Any = False,
+    two_sided: ArrayLike = False,
     tol: float = 0.0,
     axis: int = 0,
 ) -> Summary:

@@ -28,10 +28,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
+
+from .types import TimeBound, TimesLike, WindowSpec
 
 __all__ = [
     "BAD",
@@ -98,7 +100,7 @@ def _found(kind: int, t: Optional[np.datetime64]) -> Tuple[int, Optional[np.date
     return (kind, t) if t is not None else (OUT_OF_RANGE, None)
 
 
-def parse_time(v: Any) -> Tuple[int, Optional[np.datetime64]]:
+def parse_time(v: object) -> Tuple[int, Optional[np.datetime64]]:
     """(kind, datetime64[ns] or None) of one value, by the rule in the module docstring."""
     if v is None or v is pd.NaT or v is pd.NA:
         return MISSING, None
@@ -142,7 +144,8 @@ class ParsedTimes:
 
     @property
     def resolution(self) -> Optional[str]:
-        """``"date"`` when any value is a date, ``"year"`` when the times are all years, else None."""
+        """``"date"`` when any value is a date, ``"year"`` when the times are all years, else
+        None."""
         if bool(np.any(self.kinds == DATE)):
             return "date"
         return "year" if bool(np.any(self.kinds == YEAR)) else None
@@ -181,12 +184,12 @@ def _from_datetimes(a: np.ndarray) -> ParsedTimes:
     return ParsedTimes(values, kinds)
 
 
-def _one_by_one(items: Any, n: int) -> ParsedTimes:
+def _one_by_one(items: Iterable[object], n: int) -> ParsedTimes:
     values = np.full(n, _NAT)
     kinds = np.empty(n, dtype=np.int8)
-    cache: Dict[Any, Tuple[int, Optional[np.datetime64]]] = {}
+    cache: Dict[Tuple[type, object], Tuple[int, Optional[np.datetime64]]] = {}
     for i, v in enumerate(items):
-        key: Any = (type(v), v)  # 1, 1.0 and True are equal keys otherwise
+        key = (type(v), v)  # 1, 1.0 and True are equal keys otherwise
         try:
             hit = cache.get(key)
         except TypeError:  # unhashable: a list or a dict is not a time
@@ -254,7 +257,7 @@ def _from_objects(arr: np.ndarray) -> ParsedTimes:
     return _one_by_one(arr, len(arr))
 
 
-def parse_times(values: Any) -> ParsedTimes:
+def parse_times(values: TimesLike) -> ParsedTimes:
     """Every value of a 1-d sequence (list, tuple, array, Series, Index) read by
     :func:`parse_time`; whole arrays of numbers, datetimes and strings are read vectorised."""
     if isinstance(values, (pd.Series, pd.Index)):
@@ -283,13 +286,13 @@ def parse_times(values: Any) -> ParsedTimes:
     return _from_objects(arr if k == "O" else arr.astype(object))
 
 
-def item_at(values: Any, i: int) -> Any:
+def item_at(values: TimesLike, i: int) -> object:
     """Value ``i`` of a sequence as given (a NumPy scalar as the Python value), for messages."""
     v = values.iloc[i] if isinstance(values, pd.Series) else values[i]
     return v.item() if isinstance(v, np.generic) and not isinstance(v, np.datetime64) else v
 
 
-def to_times(times: Any, name: str = "times") -> Tuple[pd.DatetimeIndex, Optional[str]]:
+def to_times(times: TimesLike, name: str = "times") -> Tuple[pd.DatetimeIndex, Optional[str]]:
     """One time per statement as a DatetimeIndex, and its resolution; a value that is not a
     time, or a statement without one, is a ValueError naming its position."""
     if not isinstance(times, (pd.Series, pd.Index, np.ndarray, list, tuple)):
@@ -303,11 +306,12 @@ def to_times(times: Any, name: str = "times") -> Tuple[pd.DatetimeIndex, Optiona
         v = item_at(times, i)
         if p.kinds[i] == OUT_OF_RANGE:
             raise ValueError(
-                f"{name}: {v!r} (position {i}) is outside the supported range (years {MIN_YEAR} to {MAX_YEAR})"
+                f"{name}: {v!r} (position {i}) is outside the supported range "
+                f"(years {MIN_YEAR} to {MAX_YEAR})"
             )
         raise ValueError(
-            f"{name}: cannot read {v!r} (position {i}) as a time; expected dates, datetimes, ISO date "
-            "strings (2022-09-08) or years (1992, or 1992.0)"
+            f"{name}: cannot read {v!r} (position {i}) as a time; expected dates, datetimes, "
+            "ISO date strings (2022-09-08) or years (1992, or 1992.0)"
         )
     missing = np.flatnonzero(p.kinds == MISSING)
     if len(missing):
@@ -316,7 +320,7 @@ def to_times(times: Any, name: str = "times") -> Tuple[pd.DatetimeIndex, Optiona
     return pd.DatetimeIndex(p.values), p.resolution
 
 
-def as_ns(x: Any) -> np.ndarray:
+def as_ns(x: TimesLike) -> np.ndarray:
     """Times as int64 nanoseconds (whatever unit pandas chose)."""
     return np.asarray(pd.DatetimeIndex(x).values.astype("datetime64[ns]")).view(np.int64)
 
@@ -326,12 +330,12 @@ def check_sorted(t: np.ndarray, what: str = "times") -> None:
     if len(bad):
         i = int(bad[0]) + 1
         raise ValueError(
-            f"{what}: not sorted (statement {i} comes before statement {i - 1}); sort the statements "
-            "by time first"
+            f"{what}: not sorted (statement {i} comes before statement {i - 1}); "
+            "sort the statements by time first"
         )
 
 
-def statement_times(times: Any, n: Optional[int]) -> Tuple[pd.DatetimeIndex, Optional[str]]:
+def statement_times(times: TimesLike, n: Optional[int]) -> Tuple[pd.DatetimeIndex, Optional[str]]:
     """:func:`to_times` of statements in time order: one time each (when ``n`` is given),
     sorted."""
     t, res = to_times(times)
@@ -341,7 +345,7 @@ def statement_times(times: Any, n: Optional[int]) -> Tuple[pd.DatetimeIndex, Opt
     return t, res
 
 
-def time_bound(value: Any, end: bool, name: str) -> Tuple[pd.Timestamp, bool]:
+def time_bound(value: TimeBound, end: bool, name: str) -> Tuple[pd.Timestamp, bool]:
     """(timestamp, inclusive) of a period's start or end; a year or a date stands for its whole
     span (an end year 2020 is ``< 2021-01-01``, an end date is up to the next midnight)."""
     if isinstance(value, bool):
@@ -383,7 +387,7 @@ def time_format(resolution: Optional[str]) -> str:
     return "%Y" if resolution == "year" else "%Y-%m-%d"
 
 
-def when_text(v: Any, resolution: Optional[str]) -> str:
+def when_text(v: object, resolution: Optional[str]) -> str:
     """A window bound as text: a year for yearly data, a date otherwise (with the time of day
     when it has one), a row position as is."""
     if isinstance(v, pd.Timestamp):
@@ -404,7 +408,7 @@ _UNIT_WORD = {"D": "days", "W": "weeks", "M": "months", "Y": "years"}
 _RES_DAYS = {"year": 365, "date": 1}
 
 
-def parse_window(value: Any, name: str = "window") -> Window:
+def parse_window(value: WindowSpec, name: str = "window") -> Window:
     """``50`` or ``"50"`` -> 50 statements; ``"90D"``, ``"6M"``, ``"1Y"``, ``"2W"`` -> (n, unit)."""
     if isinstance(value, bool):
         raise TypeError(
@@ -434,7 +438,7 @@ def parse_window(value: Any, name: str = "window") -> Window:
     )
 
 
-def parse_windows(window: Any, step: Any) -> Tuple[Window, Window]:
+def parse_windows(window: WindowSpec, step: Optional[WindowSpec]) -> Tuple[Window, Window]:
     """``(window, step)`` parsed; ``step`` defaults to ``window`` (disjoint windows)."""
     return parse_window(window, "window"), parse_window(
         step if step is not None else window, "step"
@@ -452,8 +456,8 @@ def check_window_args(
     need times."""
     if isinstance(window, int) != isinstance(step, int):
         raise ValueError(
-            f"step: window {span_text(window)!r} and step {span_text(step)!r} must both be numbers of "
-            "statements or both spans of time"
+            f"step: window {span_text(window)!r} and step {span_text(step)!r} must both be "
+            "numbers of statements or both spans of time"
         )
     if isinstance(window, tuple) and isinstance(step, tuple) and resolution in _RES_DAYS:
         need = _RES_DAYS[resolution]
@@ -474,7 +478,7 @@ def check_window_args(
 # Grids and row ranges
 
 
-def _offset(n: int, unit: str) -> Any:
+def _offset(n: int, unit: str) -> pd.DateOffset:
     return pd.DateOffset(**{_UNIT_WORD[unit]: n})
 
 
@@ -517,6 +521,8 @@ def count_windows(n: int, window: int, step: int) -> Tuple[np.ndarray, np.ndarra
 
 
 Grid = Optional[Tuple[List[pd.Timestamp], List[pd.Timestamp]]]
+# Reported window starts / ends: times, or row positions when there are none.
+Bounds = Union[pd.DatetimeIndex, np.ndarray]
 
 
 def window_grid(
@@ -544,7 +550,7 @@ def window_bounds(
     resolution: Optional[str],
     grid: Grid,
     who: str,
-) -> Tuple[np.ndarray, np.ndarray, Any, Any]:
+) -> Tuple[np.ndarray, np.ndarray, Bounds, Bounds]:
     """Row ranges of windows over one time-ordered sequence, with their reported start/end
     (time windows: the half-open span; count windows: the first and last statement's time, or
     row positions ``[start, end)`` without times)."""
@@ -552,12 +558,14 @@ def window_bounds(
         assert isinstance(stp, int)
         if n < win:
             raise ValueError(
-                f"window: {win} statements is more than the {n} statements of {who}; use a smaller window"
+                f"window: {win} statements is more than the {n} statements of {who}; "
+                "use a smaller window"
             )
         b, e = count_windows(n, win, stp)
+        ws: Bounds
+        we: Bounds
         if tk is not None:
-            ws: Any = tk[b]
-            we: Any = tk[e - 1]
+            ws, we = tk[b], tk[e - 1]
         else:
             ws, we = b, e
         return b, e, ws, we

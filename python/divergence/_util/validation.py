@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import numbers
 import os
-from typing import Any, Optional, Sequence, Tuple, cast
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple, cast, overload
 
 import numpy as np
 
 from .. import _core
 from .replicates import CI_METHODS
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only (typing.TypeGuard is 3.10+)
+    from typing import Literal, TypeGuard
 
 __all__ = [
     "ALPHA_METRICS",
@@ -49,10 +52,8 @@ def resolve_n_jobs(n_jobs: Optional[int]) -> int:
     scikit-learn. The count comes from ``os.sched_getaffinity`` where available (containers and
     ``taskset`` limit it), not from the machine's total.
     """
-    try:
-        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
-    except AttributeError:  # pragma: no cover - macOS / Windows
-        cpus = os.cpu_count() or 1
+    affinity = getattr(os, "sched_getaffinity", None)  # not on macOS / Windows
+    cpus = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
     if n_jobs is None:
         return cpus
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
@@ -67,29 +68,62 @@ def resolve_n_jobs(n_jobs: Optional[int]) -> int:
     return n_jobs
 
 
-def is_int(x: Any) -> bool:
-    """An integer (Python or NumPy), not a bool."""
+def _integral(x: object) -> TypeGuard[numbers.Integral]:
     return isinstance(x, numbers.Integral) and not isinstance(x, (bool, np.bool_))
 
 
-def is_real(x: Any) -> bool:
-    """A real number (Python or NumPy, integers included), not a bool."""
+def _real(x: object) -> TypeGuard[numbers.Real]:
     return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
+# is_int / is_real return a plain bool: as type guards they would narrow a caller's ``int``
+# to the abstract ``numbers.Integral``, which supports less (the checks here use _integral and
+# _real, which narrow ``object``).
+def is_int(x: object) -> bool:
+    """An integer (Python or NumPy), not a bool."""
+    return _integral(x)
+
+
+def is_real(x: object) -> bool:
+    """A real number (Python or NumPy, integers included), not a bool."""
+    return _real(x)
+
+
+@overload
 def check_int(
-    value: Any,
+    value: object,
+    name: str,
+    *,
+    minimum: Optional[int] = None,
+    allow_none: Literal[False] = False,
+    hint: str = "",
+) -> int: ...
+
+
+@overload
+def check_int(
+    value: object,
+    name: str,
+    *,
+    minimum: Optional[int] = None,
+    allow_none: bool,
+    hint: str = "",
+) -> Optional[int]: ...
+
+
+def check_int(
+    value: object,
     name: str,
     *,
     minimum: Optional[int] = None,
     allow_none: bool = False,
     hint: str = "",
-) -> Any:
+) -> Optional[int]:
     """``value`` as an int (None passes when ``allow_none``): TypeError unless an integer,
     ValueError below ``minimum``. ``hint`` (e.g. " (a number of tokens)") follows the rule."""
     if value is None and allow_none:
         return None
-    if not is_int(value):
+    if not _integral(value):
         kind = "an integer or None" if allow_none else "an integer"
         raise TypeError(f"{name}: expected {kind}{hint}, got {type(value).__name__}")
     if minimum is not None and value < minimum:
@@ -97,8 +131,38 @@ def check_int(
     return int(value)
 
 
+@overload
 def check_real(
-    value: Any,
+    value: object,
+    name: str,
+    *,
+    low: Optional[float] = None,
+    high: Optional[float] = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: Literal[False] = False,
+    allow_inf: bool = False,
+    hint: str = "",
+) -> float: ...
+
+
+@overload
+def check_real(
+    value: object,
+    name: str,
+    *,
+    low: Optional[float] = None,
+    high: Optional[float] = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_none: bool,
+    allow_inf: bool = False,
+    hint: str = "",
+) -> Optional[float]: ...
+
+
+def check_real(
+    value: object,
     name: str,
     *,
     low: Optional[float] = None,
@@ -108,13 +172,13 @@ def check_real(
     allow_none: bool = False,
     allow_inf: bool = False,
     hint: str = "",
-) -> Any:
+) -> Optional[float]:
     """``value`` as a float (None passes when ``allow_none``): TypeError unless a real number,
     ValueError for NaN, for an infinity (unless ``allow_inf``) or outside [low, high] (ends
     excluded when ``low_open`` / ``high_open``)."""
     if value is None and allow_none:
         return None
-    if not is_real(value):
+    if not _real(value):
         kind = "a number or None" if allow_none else "a number"
         raise TypeError(f"{name}: expected {kind}{hint}, got {type(value).__name__}")
     v = float(value)
@@ -137,7 +201,15 @@ def check_real(
     return v
 
 
-def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
+@overload
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str: ...
+
+
+@overload
+def check_choice(value: object, name: str, choices: Sequence[Optional[str]]) -> Optional[str]: ...
+
+
+def check_choice(value: object, name: str, choices: Sequence[Optional[str]]) -> Optional[str]:
     """``value`` if it is one of ``choices`` (strings, perhaps None): TypeError for a value of
     another type, ValueError for an unknown one."""
     if not isinstance(value, str) and not (value is None and None in choices):
@@ -147,7 +219,7 @@ def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
     return value
 
 
-def check_metric(metric: Any) -> str:
+def check_metric(metric: object) -> str:
     if not isinstance(metric, str):
         raise TypeError(f"metric: expected a string, got {type(metric).__name__}")
     if metric not in METRICS:
@@ -173,33 +245,34 @@ def check_options(metric: str, base: Optional[float], alpha: float) -> float:
     alpha = check_real(alpha, "alpha", low=0)
     if alpha > 0 and metric not in ALPHA_METRICS:
         raise ValueError(
-            f"alpha: smoothing applies only to {' and '.join(ALPHA_METRICS)}, not {metric}; use alpha=0"
+            f"alpha: smoothing applies only to {' and '.join(ALPHA_METRICS)}, not {metric}; "
+            "use alpha=0"
         )
     return base_value
 
 
-def check_count(value: Any, name: str) -> int:
+def check_count(value: object, name: str) -> int:
     """A number of replicates (or of anything countable): an integer >= 0."""
     return check_int(value, name, minimum=0)
 
 
-def check_ci(ci: Any) -> float:
+def check_ci(ci: object) -> float:
     """Interval coverage: a number strictly between 0 and 1."""
     return check_real(ci, "ci", low=0, high=1, low_open=True, high_open=True, hint=" (e.g. 0.95)")
 
 
-def check_ci_method(ci_method: Any) -> str:
+def check_ci_method(ci_method: object) -> str:
     """An interval method of :mod:`divergence._util.replicates` (percentile, basic)."""
     return check_choice(ci_method, "ci_method", CI_METHODS)
 
 
-def seed_value(seed: Any, *, allow_none: bool = True, modulus: int = 2**64) -> int:
+def seed_value(seed: object, *, allow_none: bool = True, modulus: int = 2**64) -> int:
     """A seed for the core's random streams: a non-negative integer, reduced modulo ``modulus``
     (2**32 for scikit-learn's ``random_state``, with ``allow_none=False``). None, where allowed,
     draws a fresh seed (callers report it in their settings)."""
     if seed is None and allow_none:
         return int(cast(int, np.random.SeedSequence().entropy) % min(2**63, modulus))
-    if not is_int(seed):
+    if not _integral(seed):
         kind = "a non-negative integer or None" if allow_none else "a non-negative integer"
         raise TypeError(f"seed: expected {kind}, got {type(seed).__name__}")
     if seed < 0:
@@ -207,7 +280,7 @@ def seed_value(seed: Any, *, allow_none: bool = True, modulus: int = 2**64) -> i
     return int(seed) % modulus
 
 
-def sklearn_seed(seed: Any) -> int:
+def sklearn_seed(seed: object) -> int:
     """A seed that scikit-learn's ``random_state`` takes (0 .. 2**32 - 1): a non-negative
     integer (None is refused: a topic model's seed is part of the model), modulo 2**32."""
     return seed_value(seed, allow_none=False, modulus=2**32)
