@@ -374,7 +374,10 @@ def topics_cmd(
         metric=metric_list,
         base=base,
         alpha=alpha,
-        **rep.kwargs(),
+        bootstrap=rep.bootstrap,  # the replicate options this command declares
+        permutations=rep.permutations,
+        ci=rep.ci,
+        seed=rep.seed,
         n_jobs=out.jobs,
         top_words=top_words,
         progress=progress.bar,
