@@ -1,5 +1,6 @@
-"""Bias-corrected divergence (:func:`jsd_bias`, :func:`jsd_bias_pairs`)
--------------------------------------------------------------------
+"""Bias-corrected divergence: the analytic small-sample correction of the JSD (:func:`jsd_bias`,
+:func:`jsd_bias_pairs`).
+
 With size weights n_g/N, the JSD of K groups equals G/(2N), G the likelihood-ratio statistic of
 the K x V table (Grosse et al. 2002). Under no difference G is approximately chi-square with
 (K-1)(V-1) degrees of freedom (V the number of terms used), so the plug-in JSD is biased up by
@@ -21,20 +22,18 @@ large counts (e.g. stance labels, a few hundred frequent terms).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._corpus import Corpus
 from ._partisan import statement_counts
 from ._util.groups import group_sums
+from ._util.types import Counts, Labels, MatrixLike, VectorizerLike
 
 __all__ = ["JSDBias", "jsd_bias", "jsd_bias_from_group_counts", "jsd_bias_pairs"]
-
-
-# --------------------------------------------------------------------------------------------
-# Bias-corrected divergence
 
 
 @dataclass
@@ -58,15 +57,18 @@ class JSDBias:
     v_observed: int
     share_small_expected: float
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> Dict[str, float]:
         return dict(self.__dict__)
 
 
-def jsd_bias(counts_by_group: Any) -> JSDBias:
+def jsd_bias(counts_by_group: MatrixLike) -> JSDBias:
     """Bias-corrected size-weighted JSD of a K x V table of counts (one row per group)."""
     from scipy.special import chdtrc  # the chi-square tail, chi2.sf, without importing scipy.stats
 
-    C = counts_by_group.toarray() if sp.issparse(counts_by_group) else np.asarray(counts_by_group)
+    if sp.issparse(counts_by_group):
+        C = sp.csr_matrix(counts_by_group).toarray()
+    else:
+        C = np.asarray(counts_by_group)
     if C.ndim != 2:
         raise ValueError(f"counts_by_group: expected a 2-d groups x terms table, got {C.ndim}-d")
     C = C.astype(np.float64)
@@ -75,7 +77,8 @@ def jsd_bias(counts_by_group: Any) -> JSDBias:
     n = C.sum(axis=1)
     if C.shape[0] < 2 or np.count_nonzero(n > 0) < 2:
         raise ValueError(
-            f"counts_by_group: needs at least two groups with counts, got {int(np.count_nonzero(n > 0))}"
+            "counts_by_group: needs at least two groups with counts, "
+            f"got {int(np.count_nonzero(n > 0))}"
         )
     if np.any(n == 0):
         bad = ", ".join(str(i) for i in np.flatnonzero(n == 0))
@@ -109,7 +112,10 @@ def jsd_bias(counts_by_group: Any) -> JSDBias:
 
 
 def jsd_bias_pairs(
-    data: Any, groups: Optional[Sequence[Any]] = None, *, vectorizer: Any = None
+    data: Union[Corpus, Counts],
+    groups: Optional[Labels] = None,
+    *,
+    vectorizer: Optional[VectorizerLike] = None,
 ) -> pd.DataFrame:
     """Analytic bias correction for every pair of groups, beside :func:`divergence.compare`.
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _core
 from ._util.timeutil import parse_windows
+from ._util.types import ArrayLike, TimesLike
 from ._util.validation import check_count, check_int, check_real, resolve_n_jobs, seed_value
 
 __all__ = ["changepoints", "drift_changepoints", "series_key"]
@@ -33,8 +34,8 @@ def _best_split(y: np.ndarray, min_size: int) -> Tuple[int, float]:
 
 
 def changepoints(
-    series: Any,
-    times: Any = None,
+    series: Union[pd.Series, ArrayLike],
+    times: Optional[TimesLike] = None,
     *,
     penalty: Union[str, float] = "bic",
     min_size: int = 2,
@@ -183,15 +184,18 @@ def drift_changepoints(
     permutations: int = 199,
     block: Optional[int] = None,
     seed: int = 0,
-    **options: Any,
+    penalty: Union[str, float] = "bic",
+    min_size: int = 2,
+    max_changes: Optional[int] = None,
+    n_jobs: Optional[int] = None,
 ) -> pd.DataFrame:
     """Change points of every curve of a :func:`divergence.drift` table (see
     :func:`changepoints`), one row per change: ``series`` (the curve, as :func:`series_key`),
     then the columns of :func:`changepoints`, ``position`` counting the curve's windows.
 
     ``block`` (permutation blocks) defaults to ceil(window / step) from the table's settings:
-    overlapping windows make successive values of a curve share statements. ``options`` go to
-    :func:`changepoints` (penalty, min_size, max_changes)."""
+    overlapping windows make successive values of a curve share statements. ``penalty``,
+    ``min_size``, ``max_changes`` and ``n_jobs`` are those of :func:`changepoints`."""
     if block is None:
         block = _overlap(table.attrs or {})
     keys = series_key(table)
@@ -204,7 +208,10 @@ def drift_changepoints(
             permutations=permutations,
             block=block,
             seed=seed,
-            **options,
+            penalty=penalty,
+            min_size=min_size,
+            max_changes=max_changes,
+            n_jobs=n_jobs,
         )
         if len(cp):
             cp.insert(0, "series", k)

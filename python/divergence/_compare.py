@@ -28,16 +28,20 @@ any ``n_jobs``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
+from ._corpus import Corpus
 from ._measures import group_matrix
 from ._util.groups import drop_absent, group_sums, label_codes
 from ._util.operands import as_csr
 from ._util.replicates import summarise
+from ._util.types import Counts, Labels, Progress, Seed, VectorizerLike
 from ._util.validation import (
+    ALPHA_METRICS,
     LOG_METRICS,
     check_choice,
     check_ci,
@@ -48,6 +52,9 @@ from ._util.validation import (
     resolve_n_jobs,
     seed_value,
 )
+
+if TYPE_CHECKING:
+    from ._stance import StanceDivergence
 
 __all__ = ["Comparison", "compare"]
 
@@ -64,13 +71,13 @@ class Comparison:
     bootstrap: Dict[str, np.ndarray]
     null: Dict[str, np.ndarray]
     terms: Optional[pd.DataFrame]
-    settings: Dict[str, Any]
+    settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
-    stances: Any = None  # divergence.partisan.StanceDivergence, when stance_col was given
+    stances: Optional[StanceDivergence] = None  # when stance_col was given
     # The statements compared (those without tokens dropped), for statement-level work such as
     # divergence.nearest_statements: counts (CSR, statements x terms), each row's index into
     # ``groups``, and its id (the Corpus ids, or row positions in the matrix given).
-    statements: Any = field(default=None, repr=False)
+    statements: Optional[sp.csr_matrix] = field(default=None, repr=False)
     statement_groups: Optional[np.ndarray] = field(default=None, repr=False)
     statement_ids: Optional[np.ndarray] = field(default=None, repr=False)
 
@@ -101,33 +108,33 @@ class Comparison:
         return pd.DataFrame(M, index=self.groups, columns=self.groups)
 
 
-def _pairs(K: int, metric: str):
+def _pairs(K: int, metric: str) -> List[Tuple[int, int]]:
     if metric == "kl":
         return [(a, b) for a in range(K) for b in range(K) if a != b]
     return [(a, b) for a in range(K) for b in range(a + 1, K)]
 
 
 def compare(
-    data: Any,
-    groups: Optional[Sequence[Any]] = None,
+    data: Union[Corpus, Counts],
+    groups: Optional[Labels] = None,
     *,
-    metric: str | Sequence[str] = "jsd",
+    metric: Union[str, Sequence[str]] = "jsd",
     base: Optional[float] = None,
     alpha: float = 0.0,
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
     ci_method: str = "percentile",
-    seed: Optional[int] = 0,
+    seed: Seed = 0,
     n_jobs: Optional[int] = None,
     terms: bool = True,
     top_terms: int = 15,
     term_pairs: str = "all",
     prior: float = 500.0,
     variance: str = "monroe",
-    vectorizer: Any = None,
+    vectorizer: Optional[VectorizerLike] = None,
     vocabulary: Optional[Sequence[str]] = None,
-    progress: Any = None,
+    progress: Progress = None,
     stance_col: Optional[str] = None,
     target_col: Optional[str] = None,
 ) -> Comparison:
@@ -166,9 +173,10 @@ def compare(
     if not metrics:
         raise ValueError("metric: give at least one metric")
     metrics = [check_metric(m) for m in metrics]
-    if alpha and not any(m in ("kl", "jeffreys") for m in metrics):
+    if alpha and not any(m in ALPHA_METRICS for m in metrics):
         raise ValueError(
-            f"alpha: smoothing applies only to kl and jeffreys, not {', '.join(metrics)}; use alpha=0"
+            f"alpha: smoothing applies only to {' and '.join(ALPHA_METRICS)}, "
+            f"not {', '.join(metrics)}; use alpha=0"
         )
     if base is not None and not any(m in LOG_METRICS for m in metrics):
         raise ValueError(
@@ -185,8 +193,7 @@ def compare(
     notes: List[str] = []
 
     # Statements -> counts.
-    from ._corpus import Corpus  # local: keeps `import divergence` light
-
+    vocab: Optional[List[str]]
     if isinstance(data, Corpus):
         if groups is not None:
             raise ValueError("groups: a Corpus carries its groups; do not pass groups=")

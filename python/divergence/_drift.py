@@ -1,5 +1,4 @@
-"""How positions move over time: sliding-window drift, novelty / transience / resonance, and
-change points.
+"""How positions move over time: divergence over sliding windows (:func:`drift`).
 
 :func:`drift` slides windows over time-ordered statements and compares window distributions
 (summed term counts):
@@ -25,22 +24,19 @@ statements: moving a window by one statement costs that statement's terms, not t
 With integer counts the moved vector is bit-identical to one summed from scratch
 (``incremental=False`` recomputes every window; the results are equal exactly).
 Results are identical for every ``n_jobs``: replicate r of window w uses its own random stream.
-
-:func:`token_drift` compares adjacent windows of ``w`` tokens along one token stream in O(1) per
-token moved (O(tokens) for the whole curve). :func:`novelty` computes Barron et al.'s (2018)
-novelty, transience and resonance; :func:`changepoints` finds shifts in the mean of a series
-(binary segmentation with a BIC penalty, permutation p-values).
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
+from ._corpus import Corpus
 from ._util import timeutil
 from ._util.groups import label_codes
 from ._util.operands import as_csr, csr_tuple
@@ -53,6 +49,16 @@ from ._util.timeutil import (
     statement_times,
     window_bounds,
     window_grid,
+)
+from ._util.types import (
+    Counts,
+    Labels,
+    Progress,
+    Seed,
+    TimeBound,
+    TimesLike,
+    VectorizerLike,
+    WindowSpec,
 )
 from ._util.validation import (
     LOG_METRICS,
@@ -71,12 +77,15 @@ __all__ = ["MODES", "drift", "parse_window"]
 
 MODES = ("adjacent", "baseline", "between")
 
+# The reference window of mode="baseline": a window index or a (start, end) period.
+Reference = Union[int, Tuple[TimeBound, TimeBound], None]
+
 
 # --------------------------------------------------------------------------------------------
 # Arguments
 
 
-def parse_window(value: Any, name: str = "window") -> Window:
+def parse_window(value: WindowSpec, name: str = "window") -> Window:
     """``50`` or ``"50"`` -> 50 statements; ``"90D"``, ``"6M"``, ``"1Y"``, ``"2W"`` -> (n, unit)
     (the window grammar of :func:`drift`; a ValueError or TypeError names ``name``)."""
     return timeutil.parse_window(value, name)
@@ -86,18 +95,38 @@ def parse_window(value: Any, name: str = "window") -> Window:
 # Data preparation
 
 
-def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool) -> Dict[str, Any]:
+@dataclass
+class Rows:
+    """Statements ready for windows (:func:`prepare_rows`)."""
+
+    X: sp.csr_matrix  # statements x terms, rows in time order
+    times: Optional[pd.DatetimeIndex]  # one per row, or None
+    resolution: Optional[str]  # "year", "date" or None
+    labels: Optional[np.ndarray]  # a Corpus's group label per row (None for a matrix)
+    names: List[str]  # group names
+    codes: np.ndarray  # each row's index into names
+    ids: Optional[np.ndarray]  # a Corpus's statement ids (None for a matrix)
+    notes: List[str]
+    vocab: Optional[np.ndarray]  # a Corpus's terms (None for a matrix)
+
+
+def prepare_rows(
+    data: Union[Corpus, Counts],
+    times: Optional[TimesLike],
+    groups: Union[str, Labels, None],
+    vectorizer: Optional[VectorizerLike],
+    sort: bool,
+) -> Rows:
     """X (CSR, rows in time order), times (DatetimeIndex or None), resolution, the group names and
     each row's group code (a Corpus's own codes), and for a Corpus each row's group label and id."""
-    from ._corpus import Corpus
-
     notes: List[str] = []
     if isinstance(data, Corpus):
         if times is not None:
             raise ValueError("times: a Corpus carries its times; do not pass times=")
         c = data
         if groups is not None:
-            c = c.filter(groups=[groups] if isinstance(groups, str) else list(groups))
+            # filter checks that each name is a str
+            c = c.filter(groups=cast(Union[str, Iterable[str]], groups))
         if len(c) == 0:
             raise ValueError("data: no statements")
         c.require_time()
@@ -108,7 +137,7 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
         vec = vectorizer if vectorizer is not None else Vectorizer()
         X = as_csr(vec.fit_transform(list(frame["text"])))
         t = pd.DatetimeIndex(frame["time"])
-        return dict(
+        return Rows(
             X=X,
             times=t,
             resolution=c.time_resolution,
@@ -134,7 +163,7 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
     res: Optional[str] = None
     if times is not None:
         t, res = statement_times(times, n)
-    return dict(
+    return Rows(
         X=X,
         times=t,
         resolution=res,
@@ -152,12 +181,12 @@ def prepare_rows(data: Any, times: Any, groups: Any, vectorizer: Any, sort: bool
 
 
 def drift(
-    data: Any,
-    times: Any = None,
-    groups: Any = None,
+    data: Union[Corpus, Counts],
+    times: Optional[TimesLike] = None,
+    groups: Union[str, Labels, None] = None,
     *,
-    window: Any,
-    step: Any = None,
+    window: WindowSpec,
+    step: Optional[WindowSpec] = None,
     mode: str = "adjacent",
     metric: str = "jsd",
     alpha: float = 0.0,
@@ -166,12 +195,12 @@ def drift(
     permutations: int = 0,
     ci: float = 0.95,
     ci_method: str = "percentile",
-    seed: Optional[int] = 0,
+    seed: Seed = 0,
     n_jobs: Optional[int] = None,
-    reference: Any = None,
-    vectorizer: Any = None,
+    reference: Reference = None,
+    vectorizer: Optional[VectorizerLike] = None,
     incremental: bool = True,
-    progress: Any = None,
+    progress: Progress = None,
 ) -> pd.DataFrame:
     """Divergence over sliding windows of time-ordered statements.
 
@@ -242,12 +271,12 @@ def drift(
     threads = resolve_n_jobs(n_jobs)
 
     d = prepare_rows(data, times, groups, vectorizer, sort=True)
-    X: sp.csr_matrix = d["X"]
-    t: Optional[pd.DatetimeIndex] = d["times"]
-    check_window_args(win, stp, d["resolution"], t is not None)
+    X = d.X
+    t = d.times
+    check_window_args(win, stp, d.resolution, t is not None)
     n = X.shape[0]
-    names: List[str] = d["names"]
-    codes: np.ndarray = d["codes"]
+    names = d.names
+    codes = d.codes
     settings: Dict[str, Any] = dict(
         mode=mode,
         metric=metric,
@@ -264,9 +293,9 @@ def drift(
         n_jobs=threads,
         n_statements=n,
         n_terms=int(X.shape[1]),
-        resolution=d["resolution"],
+        resolution=d.resolution,
         groups=names,
-        notes=d["notes"],
+        notes=d.notes,
     )
     if mode == "between":
         if len(names) < 2:
@@ -280,7 +309,7 @@ def drift(
             names,
             win,
             stp,
-            d["resolution"],
+            d.resolution,
             metric,
             alpha,
             base_v,
@@ -301,7 +330,7 @@ def drift(
             names,
             win,
             stp,
-            d["resolution"],
+            d.resolution,
             mode,
             metric,
             alpha,
@@ -316,7 +345,7 @@ def drift(
 
 
 def _reference_window(
-    reference: Any, tk: Optional[pd.DatetimeIndex], b: np.ndarray, e: np.ndarray, who: str
+    reference: Reference, tk: Optional[pd.DatetimeIndex], b: np.ndarray, e: np.ndarray, who: str
 ) -> Tuple[int, int, str]:
     if reference is None:
         nonempty = np.flatnonzero(e > b)
@@ -325,7 +354,7 @@ def _reference_window(
         k = int(nonempty[0])
         return int(b[k]), int(e[k]), f"window {k}"
     if is_int(reference):
-        k = int(reference)
+        k = int(cast(int, reference))
         if not 0 <= k < len(b):
             raise ValueError(f"reference: window {k} does not exist ({len(b)} windows)")
         return int(b[k]), int(e[k]), f"window {k}"
@@ -350,21 +379,21 @@ def _reference_window(
 
 
 def _self(
-    X,
-    t,
-    labels,
-    names,
-    win,
-    stp,
-    resolution,
-    mode,
-    metric,
-    alpha,
-    base_v,
-    reference,
-    threads,
-    incremental,
-    settings,
+    X: sp.csr_matrix,
+    t: Optional[pd.DatetimeIndex],
+    labels: np.ndarray,
+    names: List[str],
+    win: Window,
+    stp: Window,
+    resolution: Optional[str],
+    mode: str,
+    metric: str,
+    alpha: float,
+    base_v: float,
+    reference: Reference,
+    threads: int,
+    incremental: bool,
+    settings: Dict[str, Any],
 ) -> pd.DataFrame:
     grid = window_grid(t, win, stp, resolution)
     if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
@@ -378,10 +407,10 @@ def _self(
     ends: List[np.ndarray] = []
     pa: List[np.ndarray] = []
     pb: List[np.ndarray] = []
-    meta = []
+    meta: List[Tuple[np.ndarray, np.ndarray, Any, Any, np.ndarray]] = []
     offset = 0
     n_win = 0
-    refs = {}
+    refs: Dict[str, str] = {}
     for gi, g in enumerate(names):
         rows = order[bounds[gi] : bounds[gi + 1]]
         tk = t[rows] if t is not None else None
@@ -405,7 +434,7 @@ def _self(
             pa.append(np.full(m, ref_id, dtype=np.int64))
             pb.append(ids)
             pair_of = np.arange(m)
-        meta.append((g, b + offset, e + offset, ws, we, pair_of))
+        meta.append((b + offset, e + offset, ws, we, pair_of))
         offset += len(rows)
     if mode == "baseline":
         settings["reference"] = refs
@@ -422,9 +451,9 @@ def _self(
     cols: Dict[str, List[Any]] = {
         k: [] for k in ("window", "ws", "we", "n_statements", "n_tokens", "value")
     }
-    lengths = []
+    lengths: List[int] = []
     pos = pos_w = 0
-    for g, b, e, ws, we, pair_of in meta:
+    for b, e, ws, we, pair_of in meta:
         m = len(b)
         lengths.append(m)
         tot = totals[pos_w : pos_w + m]
@@ -466,24 +495,24 @@ def _self(
 
 
 def _between(
-    X,
-    t,
-    labels,
-    names,
-    win,
-    stp,
-    resolution,
-    metric,
-    alpha,
-    base_v,
-    bootstrap,
-    permutations,
-    ci,
-    ci_method,
-    seed,
-    threads,
-    incremental,
-    progress,
+    X: sp.csr_matrix,
+    t: Optional[pd.DatetimeIndex],
+    labels: np.ndarray,
+    names: List[str],
+    win: Window,
+    stp: Window,
+    resolution: Optional[str],
+    metric: str,
+    alpha: float,
+    base_v: float,
+    bootstrap: int,
+    permutations: int,
+    ci: float,
+    ci_method: str,
+    seed: int,
+    threads: int,
+    incremental: bool,
+    progress: Progress,
 ) -> pd.DataFrame:
     grid = window_grid(t, win, stp, resolution)
     n = X.shape[0]

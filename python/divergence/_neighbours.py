@@ -10,7 +10,7 @@ import pandas as pd
 
 from ._compare import Comparison
 from ._measures import nearest
-from ._util.validation import LOG_METRICS, check_int, check_metric
+from ._util.validation import ALPHA_METRICS, LOG_METRICS, check_int, check_metric
 
 __all__ = ["nearest_statements"]
 
@@ -41,7 +41,7 @@ def nearest_statements(
     metric = check_metric(metric or result.metrics[0])
     settings = result.settings
     base = settings.get("base") if metric in LOG_METRICS else None
-    alpha = float(settings.get("alpha") or 0.0) if metric in ("kl", "jeffreys") else 0.0
+    alpha = float(settings.get("alpha") or 0.0) if metric in ALPHA_METRICS else 0.0
     labels = np.asarray(result.statement_groups)
 
     # One nearest() call per group: every statement of the other groups against its statements.

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Union
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
+from ._corpus import Corpus
 from ._drift import prepare_rows
 from ._util.operands import as_csr, csr_tuple
 from ._util.timeutil import statement_times
+from ._util.types import ArrayLike, Counts, TimesLike, VectorizerLike
 from ._util.validation import check_int, check_options, resolve_n_jobs
 
 __all__ = ["novelty", "token_drift"]
@@ -23,7 +25,7 @@ __all__ = ["novelty", "token_drift"]
 
 
 def token_drift(
-    tokens: Any,
+    tokens: ArrayLike,
     window: int,
     step: int = 1,
     *,
@@ -55,7 +57,8 @@ def token_drift(
     arr = np.ascontiguousarray(arr, dtype=np.int64)
     if len(arr) < 2 * window:
         raise ValueError(
-            f"window: two windows of {window} tokens need {2 * window} tokens, the stream has {len(arr)}"
+            f"window: two windows of {window} tokens need {2 * window} tokens, "
+            f"the stream has {len(arr)}"
         )
     if arr.size and arr.min() < 0:
         raise ValueError("tokens: ids must be >= 0")
@@ -71,14 +74,14 @@ def token_drift(
 
 
 def novelty(
-    data: Any,
-    times: Any = None,
+    data: Union[Corpus, Counts],
+    times: Optional[TimesLike] = None,
     *,
     window: int,
     alpha: Optional[float] = None,
     base: Optional[float] = None,
     n_jobs: Optional[int] = None,
-    vectorizer: Any = None,
+    vectorizer: Optional[VectorizerLike] = None,
 ) -> pd.DataFrame:
     """Novelty, transience and resonance (Barron, Huang, Spang and DeDeo 2018, PNAS 115(18)).
 
@@ -98,8 +101,6 @@ def novelty(
         1.0 for counts (KL needs every entry > 0).
     base : log base (None: nats; the paper uses bits, base=2).
     """
-    from ._corpus import Corpus
-
     window = check_int(window, "window", minimum=1, hint=" (a number of statements)")
     base_v = check_options("kl", base, 0.0 if alpha is None else alpha)
     scale = 1.0 if base_v == 0.0 else 1.0 / math.log(base_v)
@@ -110,9 +111,9 @@ def novelty(
         if times is not None:
             raise ValueError("times: a Corpus carries its times; do not pass times=")
         d = prepare_rows(data, None, None, vectorizer, sort=True)
-        M: Any = d["X"]
-        tt = d["times"]
-        extra = {"id": d["ids"], "group": d["labels"]}
+        M: Any = d.X
+        tt = d.times
+        extra = {"id": d.ids, "group": d.labels}
     else:
         M = data
         if times is not None:

@@ -1,7 +1,8 @@
-"""Honest gap estimates: leave-out partisanship, bias-corrected divergence, annotated stances.
+"""Leave-out partisanship (:func:`partisanship`), and the statement and speaker handling that
+partisanship over time, stances and the bias correction share.
 
 How far apart two parties look depends on how much they said: with a large vocabulary and few
-statements any two groups look different. This module reports gaps together with what noise
+statements any two groups look different. Partisanship is reported together with what noise
 alone would give.
 
 Partisanship (Gentzkow, Shapiro and Taddy 2019, Econometrica 87(4))
@@ -31,22 +32,23 @@ of the leave-out sit below it (and of the plug-in above it): ``ci_method="basic"
 corrects for that shift, as in :func:`divergence.compare`. The shuffled-label leave-out mean can
 sit slightly below 1/G for small groups (rho is concave in the left-out group's frequencies);
 ``excess`` is measured against it, not against 1/G.
-
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
+from ._corpus import Corpus
 from ._util.groups import drop_absent, label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import CI_METHODS, summarise
+from ._util.types import Counts, Labels, Seed, VectorizerLike
 from ._util.validation import (
     check_choice,
     check_ci,
@@ -55,6 +57,9 @@ from ._util.validation import (
     resolve_n_jobs,
     seed_value,
 )
+
+if TYPE_CHECKING:
+    from typing import TypeGuard  # Python >= 3.10; annotations only
 
 __all__ = ["CI_METHODS", "ESTIMATORS", "Partisanship", "SPEAKER_GROUP_POLICIES", "partisanship"]
 
@@ -67,9 +72,7 @@ _SHOW = 5
 # Shared input handling
 
 
-def is_corpus(data: Any) -> bool:
-    from ._corpus import Corpus
-
+def is_corpus(data: object) -> TypeGuard[Corpus]:
     return isinstance(data, Corpus)
 
 
@@ -81,7 +84,7 @@ def missing_values(values: pd.Series) -> np.ndarray:
     return np.asarray(miss, dtype=bool)
 
 
-def where_rows(data: Any, rows: np.ndarray) -> str:
+def where_rows(data: object, rows: np.ndarray) -> str:
     rows = np.asarray(rows, dtype=np.int64)
     if is_corpus(data):
         return data.describe_locations(rows)
@@ -91,7 +94,9 @@ def where_rows(data: Any, rows: np.ndarray) -> str:
 
 
 def statement_counts(
-    data: Any, groups: Any, vectorizer: Any
+    data: Union[Corpus, Counts],
+    groups: Optional[Labels],
+    vectorizer: Optional[VectorizerLike],
 ) -> Tuple[sp.csr_matrix, List[str], np.ndarray, Optional[List[str]]]:
     """Statements x terms counts (float64 CSR), the group names, each statement's group code
     (a Corpus's own codes, or :func:`label_codes` of ``groups``) and the vocabulary."""
@@ -123,7 +128,9 @@ class SpeakerIds:
     names: List[str]  # name of each code
 
 
-def speaker_labels(data: Any, speakers: Any, n: int) -> Optional[SpeakerIds]:
+def speaker_labels(
+    data: Union[Corpus, Counts], speakers: Union[str, Labels, None], n: int
+) -> Optional[SpeakerIds]:
     """Speaker code of each statement (None: each statement is its own speaker). Speakers are
     compared by their text (1 and "1" are one speaker)."""
     if speakers is None:
@@ -180,9 +187,10 @@ def multi_group_speakers(
             shown.append(f"{names[int(k)]!r} ({', '.join(repr(g) for g in gs)})")
         more = f" and {len(multi) - _SHOW} more" if len(multi) > _SHOW else ""
         raise ValueError(
-            f"speakers: {len(multi)} speaker(s) belong to more than one group: {'; '.join(shown)}{more}; "
-            "fix the data, or choose speaker_group_policy='first' (each speaker counted in the group of "
-            "their first statement) or 'split' (one speaker per speaker and group)"
+            f"speakers: {len(multi)} speaker(s) belong to more than one group: "
+            f"{'; '.join(shown)}{more}; fix the data, or choose speaker_group_policy='first' "
+            "(each speaker counted in the group of their first statement) or 'split' (one "
+            "speaker per speaker and group)"
         )
     return multi
 
@@ -226,7 +234,8 @@ def by_speaker(
             key = spk.codes * G_all + gcode
             if len(multi):
                 notes.append(
-                    f"speaker_group_policy='split': {len(multi)} speaker(s) in several groups counted once per group"
+                    f"speaker_group_policy='split': {len(multi)} speaker(s) in several groups "
+                    "counted once per group"
                 )
         else:
             key = spk.codes
@@ -249,8 +258,8 @@ def by_speaker(
         if policy == "first" and len(multi):
             moved = int(np.count_nonzero(gcode != sp_gcode[sp_idx]))
             notes.append(
-                f"speaker_group_policy='first': {len(multi)} speaker(s) in several groups counted in the group "
-                f"of their first statement ({moved} statement(s) reassigned)"
+                f"speaker_group_policy='first': {len(multi)} speaker(s) in several groups counted "
+                f"in the group of their first statement ({moved} statement(s) reassigned)"
             )
         ip, ix, dt = _core.sum_rows_by(csr_tuple(as_csr(X)), sp_idx, n_sp, threads)
         S = sp.csr_matrix((dt, ix, ip), shape=(n_sp, X.shape[1]))
@@ -305,7 +314,7 @@ class Partisanship:
     speakers: pd.DataFrame
     bootstrap: np.ndarray
     null: np.ndarray
-    settings: Dict[str, Any]
+    settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
 
     @property
@@ -335,24 +344,27 @@ def _summarise(
     return rows, int(sm.boot_dropped[1])
 
 
-def run_leave_out(s: Speakers, bootstrap: int, permutations: int, seed: int, threads: int):
+def run_leave_out(
+    s: Speakers, bootstrap: int, permutations: int, seed: int, threads: int
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The core's (observed, by group, per speaker, bootstrap, null) of :class:`Speakers`."""
     return _core.partisanship(
         csr_tuple(s.X), s.codes, len(s.groups), bootstrap, permutations, seed, threads
     )
 
 
 def partisanship(
-    data: Any,
-    groups: Optional[Sequence[Any]] = None,
-    speakers: Any = None,
+    data: Union[Corpus, Counts],
+    groups: Optional[Labels] = None,
+    speakers: Union[str, Labels, None] = None,
     *,
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
     ci_method: str = "percentile",
-    seed: Optional[int] = 0,
+    seed: Seed = 0,
     n_jobs: Optional[int] = None,
-    vectorizer: Any = None,
+    vectorizer: Optional[VectorizerLike] = None,
     speaker_group_policy: str = "error",
 ) -> Partisanship:
     """Plug-in and leave-out partisanship of groups' speech (see the module docstring).
@@ -413,11 +425,11 @@ def partisanship(
 
 def assemble_partisanship(
     s: Speakers,
-    obs,
-    by_g,
-    per_sp,
-    boot,
-    perm,
+    obs: np.ndarray,
+    by_g: np.ndarray,
+    per_sp: np.ndarray,
+    boot: np.ndarray,
+    perm: np.ndarray,
     ci: float,
     ci_method: str,
     settings_extra: Dict[str, Any],
@@ -428,8 +440,8 @@ def assemble_partisanship(
     rows, dropped = _summarise(obs, boot, perm, ci, ci_method)
     if dropped:
         notes.append(
-            f"{dropped} of {len(boot)} bootstrap replicates drew a single {unit} for some group and have no "
-            "leave-out value; the leave-out interval uses the others"
+            f"{dropped} of {len(boot)} bootstrap replicates drew a single {unit} for some group "
+            "and have no leave-out value; the leave-out interval uses the others"
         )
     tokens = np.asarray(s.X.sum(axis=1)).ravel()
     n_sp_g = np.bincount(s.codes, minlength=G)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 import pandas as pd
 
+from ._corpus import Corpus
 from ._partisan import (
     ESTIMATORS,
     SPEAKER_GROUP_POLICIES,
@@ -31,6 +32,7 @@ from ._util.timeutil import (
     window_bounds,
     window_grid,
 )
+from ._util.types import Counts, Labels, Seed, TimesLike, VectorizerLike, WindowSpec
 from ._util.validation import (
     check_choice,
     check_ci,
@@ -43,10 +45,6 @@ from ._util.validation import (
 __all__ = ["OVER_TIME_COLUMNS", "PartisanshipOverTime", "partisanship_over_time"]
 
 
-# --------------------------------------------------------------------------------------------
-# Over time: the windows of divergence.drift
-
-
 @dataclass
 class _Windows:
     """Windows as :func:`divergence.drift` builds them (``mode="between"``: shared by all
@@ -55,7 +53,7 @@ class _Windows:
     order: np.ndarray  # statement indices (into the input) in time order
     begin: np.ndarray  # window k holds statements order[begin[k]:end[k]]
     end: np.ndarray
-    start: Any  # reported window_start / window_end (drift's convention)
+    start: Any  # reported window_start / window_end (drift's convention): times or positions
     stop: Any
     window: str  # canonical text, e.g. "10Y" or "50"
     step: str
@@ -64,7 +62,13 @@ class _Windows:
     times: Optional[pd.DatetimeIndex]  # in time order
 
 
-def _drift_windows(data: Any, times: Any, n: int, window: Any, step: Any) -> _Windows:
+def _drift_windows(
+    data: Union[Corpus, Counts],
+    times: Optional[TimesLike],
+    n: int,
+    window: WindowSpec,
+    step: Optional[WindowSpec],
+) -> _Windows:
     """The windows :func:`divergence.drift` uses (``mode="between"``), from the same window
     specification, grid and errors (``_util.timeutil``)."""
     win, stp = parse_windows(window, step)
@@ -139,25 +143,25 @@ class PartisanshipOverTime:
     groups: List[str]
     table: pd.DataFrame
     results: Dict[int, Partisanship]
-    settings: Dict[str, Any]
+    settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
 
 
 def partisanship_over_time(
-    data: Any,
-    groups: Optional[Sequence[Any]] = None,
-    speakers: Any = None,
+    data: Union[Corpus, Counts],
+    groups: Optional[Labels] = None,
+    speakers: Union[str, Labels, None] = None,
     *,
-    window: Any = "4Y",
-    step: Any = None,
-    times: Any = None,
+    window: WindowSpec = "4Y",
+    step: Optional[WindowSpec] = None,
+    times: Optional[TimesLike] = None,
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
     ci_method: str = "percentile",
-    seed: Optional[int] = 0,
+    seed: Seed = 0,
     n_jobs: Optional[int] = None,
-    vectorizer: Any = None,
+    vectorizer: Optional[VectorizerLike] = None,
     speaker_group_policy: str = "error",
 ) -> PartisanshipOverTime:
     """Partisanship per window of :func:`divergence.drift`, with intervals and the
@@ -212,7 +216,10 @@ def partisanship_over_time(
     W = len(wins.begin)
     for w in range(W):
         b, e = int(wins.begin[w]), int(wins.end[w])
-        label = f"window {w} ({when_text(wins.start[w], wins.resolution)} to {when_text(wins.stop[w], wins.resolution)})"
+        label = (
+            f"window {w} ({when_text(wins.start[w], wins.resolution)} "
+            f"to {when_text(wins.stop[w], wins.resolution)})"
+        )
         base: Dict[str, Any] = {
             "window": w,
             "window_start": wins.start[w],
@@ -312,9 +319,9 @@ def partisanship_over_time(
                 f" (times {when_text(lo_t, wins.resolution)} to {when_text(hi_t, wins.resolution)})"
             )
         notes.append(
-            f"{len(outside)} of {n} statement(s){what} fall in no window: windows start at the first time "
-            "(or statement) plus multiples of the step and are kept only while they fit the data, as in "
-            "divergence.drift; shift or shorten the window to include them"
+            f"{len(outside)} of {n} statement(s){what} fall in no window: windows start at the "
+            "first time (or statement) plus multiples of the step and are kept only while they "
+            "fit the data, as in divergence.drift; shift or shorten the window to include them"
         )
     settings = dict(
         window=wins.window,

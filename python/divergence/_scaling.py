@@ -51,8 +51,8 @@ Why the two differ: the default re-standardises theta without compensating beta 
 changes every expected count after the Newton steps, and it stops at the first outer iteration
 whose (signed) gain is <= tol, often a decrease caused by that re-standardisation. Its positions
 are where that happened, not a maximum: on every data set measured its penalised objective is
-below the converged solver's (both with theta standardised) and its last gain was negative. Figures are in the :class:`Wordfish`
-docstring and in docs/scaling.md.
+below the converged solver's (both with theta standardised) and its last gain was negative.
+Figures are in the :class:`Wordfish` docstring and in docs/scaling.md.
 
 ``dispersion="quasipoisson"`` adds quanteda's per-feature quasi-Poisson dispersion
 phi_j = V * sum_i (y_ij - mu_ij)^2 / mu_ij / (N V - 2 N - 2 V), floored at ``dispersion_floor``,
@@ -75,7 +75,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 import pandas as pd
@@ -85,6 +85,7 @@ from . import _core
 from ._util.groups import label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import ci_percentiles
+from ._util.types import Counts, Labels
 from ._util.validation import (
     check_choice,
     check_ci,
@@ -98,6 +99,10 @@ from ._util.validation import (
 __all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
 
 PriorsArg = Union[Sequence[float], Mapping[str, float]]
+# A documents x features count matrix: dense, sparse or a DataFrame.
+CountsArg = Union[Counts, "pd.DataFrame"]
+# A document named by its index or its name (Wordfish's ``dir``).
+DocumentRef = Union[int, str]
 _PRIOR_NAMES = ("alpha", "psi", "beta", "theta")
 
 
@@ -109,7 +114,7 @@ class ConvergenceWarning(UserWarning):
 # input helpers
 
 
-def _names(names: Optional[Sequence[Any]], n: int, what: str, prefix: str) -> List[str]:
+def _names(names: Optional[Labels], n: int, what: str, prefix: str) -> List[str]:
     if names is None:
         return [f"{prefix}{i}" for i in range(n)]
     out = [str(x) for x in names]
@@ -120,7 +125,7 @@ def _names(names: Optional[Sequence[Any]], n: int, what: str, prefix: str) -> Li
     return out
 
 
-def _counts(X: Any, name: str = "X") -> sp.csr_matrix:
+def _counts(X: CountsArg, name: str = "X") -> sp.csr_matrix:
     if isinstance(X, (pd.DataFrame,)):
         X = X.to_numpy()
     try:
@@ -137,7 +142,7 @@ def _counts(X: Any, name: str = "X") -> sp.csr_matrix:
     )
 
 
-def _document_groups(groups: Sequence[Any], n: int) -> Tuple[List[str], np.ndarray]:
+def _document_groups(groups: Labels, n: int) -> Tuple[List[str], np.ndarray]:
     """(group names, code per document) of one label per document, compared as text."""
     g = np.asarray([str(x) for x in groups], dtype=object)
     if g.shape[0] != n:
@@ -151,7 +156,7 @@ def _show(names: Sequence[str], idx: np.ndarray, limit: int = 10) -> str:
     return shown + more
 
 
-def residual_start(X: Any) -> np.ndarray:
+def residual_start(X: CountsArg) -> np.ndarray:
     """First left singular vector u of the standardised (chi-square) residual matrix
     C_ij = (y_ij - r_i c_j / T) / sqrt(r_i c_j / T), computed without forming C (see the module
     docstring). The sign is normalised so that the largest component is positive."""
@@ -217,9 +222,10 @@ def _priors(priors: PriorsArg) -> Tuple[float, float, float, float]:
         vals = list(priors)
         if len(vals) != 4:
             raise ValueError(
-                f"priors: 4 standard deviations (alpha, psi, beta, theta) are needed, got {len(vals)}"
+                "priors: 4 standard deviations (alpha, psi, beta, theta) are needed, "
+                f"got {len(vals)}"
             )
-    out = []
+    out: List[float] = []
     for name, v in zip(_PRIOR_NAMES, vals):
         out.append(
             check_real(
@@ -231,10 +237,12 @@ def _priors(priors: PriorsArg) -> Tuple[float, float, float, float]:
                 hint=f" ({name}: a standard deviation; inf = no prior)",
             )
         )
-    return tuple(out)  # type: ignore[return-value]
+    return out[0], out[1], out[2], out[3]
 
 
-def _interval(est: Any, samples: np.ndarray, ci: float) -> Tuple[np.ndarray, np.ndarray]:
+def _interval(
+    est: Union[float, np.ndarray], samples: np.ndarray, ci: float
+) -> Tuple[np.ndarray, np.ndarray]:
     """Bootstrap interval centred on the estimate: est + percentiles of (sample - sample mean).
     (Refits from a warm start do not land exactly where the fit from the SVD start did, so raw
     percentiles would be shifted by that procedural offset rather than by sampling noise.)"""
@@ -267,21 +275,24 @@ class Wordfish:
     How far ``solver="converged"`` lands from the default (defaults otherwise, ``n_jobs=2``, a
     shared 2-core machine; corr = correlation of the two thetas, max|d| = largest absolute theta
     difference, log-posteriors as reported in ``logpost_``, iterations, seconds; see
-    docs/scaling.md for the log-likelihoods and the reasons)::
+    docs/scaling.md for the log-likelihoods and the reasons). Each data set (documents x
+    features) is followed by its figures::
 
-        data (documents x features)                     corr     max|d|  logpost default / converged   iter      s
-        example corpus, statements, Vectorizer(min_df=2)
-          (170 x 911)                                   0.99999  0.015   -21439.26 / -21439.22         71 / 60   0.12 / 0.08
-        example corpus, 17 speakers (summed statements)
-          (17 x 911)                                    0.9996   0.069   -2255.72 / -2254.61           27 / 81   0.02 / 0.03
-        irishbudget2010, Vectorizer(min_df=1),
-          dir=(Kenny, Cowen) (14 x 4902)                0.9789   0.378   54576.87 / 54627.18           32 / 102  0.04 / 0.09
-        irishbudget2010, Vectorizer(min_df=2) (14 x 2374) 0.9974 0.202   62107.54 / 62111.60           52 / 81   0.03 / 0.04
-        uk_manifestos Con+Lab natl 1945-2005,
-          Vectorizer(min_df=2) (32 x 8911)              0.988    0.338   1227824.4 / 1280625.8         1 / 111   0.02 / 0.22
-        uk_manifestos Con+Lab+LibSDP/LD 1983-2005
-          (18 x 6694)                                   0.99992  0.022   716685.90 / 716688.07         16 / 105  0.03 / 0.11
-        uk_manifestos Con+Lab 1983-2005 (12 x 5554)     0.99981  0.029   506834.03 / 506836.87         38 / 66   0.04 / 0.05
+          corr     max|d|  logpost default / converged  iter       s
+        example corpus, statements, Vectorizer(min_df=2) (170 x 911)
+          0.99999  0.015   -21439.26 / -21439.22        71 / 60    0.12 / 0.08
+        example corpus, 17 speakers (summed statements) (17 x 911)
+          0.9996   0.069   -2255.72 / -2254.61          27 / 81    0.02 / 0.03
+        irishbudget2010, Vectorizer(min_df=1), dir=(Kenny, Cowen) (14 x 4902)
+          0.9789   0.378   54576.87 / 54627.18          32 / 102   0.04 / 0.09
+        irishbudget2010, Vectorizer(min_df=2) (14 x 2374)
+          0.9974   0.202   62107.54 / 62111.60          52 / 81    0.03 / 0.04
+        uk_manifestos Con+Lab natl 1945-2005, Vectorizer(min_df=2) (32 x 8911)
+          0.988    0.338   1227824.4 / 1280625.8        1 / 111    0.02 / 0.22
+        uk_manifestos Con+Lab+LibSDP/LD 1983-2005 (18 x 6694)
+          0.99992  0.022   716685.90 / 716688.07        16 / 105   0.03 / 0.11
+        uk_manifestos Con+Lab 1983-2005 (12 x 5554)
+          0.99981  0.029   506834.03 / 506836.87        38 / 66    0.04 / 0.05
 
     Many documents with a clear dimension: the same positions to about 0.02. Few long documents:
     the same order (correlation 0.98-0.9998) but positions up to 0.2-0.4 sd apart on the Irish
@@ -296,7 +307,7 @@ class Wordfish:
 
     def __init__(
         self,
-        dir: Optional[Tuple[Any, Any]] = None,
+        dir: Optional[Tuple[DocumentRef, DocumentRef]] = None,
         solver: str = "quanteda",
         priors: PriorsArg = (math.inf, math.inf, 3.0, 1.0),
         dispersion: str = "poisson",
@@ -390,7 +401,8 @@ class Wordfish:
             else:
                 if str(x) not in names:
                     raise ValueError(
-                        f"dir: no document named {str(x)!r} (documents: {_show(names, np.arange(N), 8)})"
+                        f"dir: no document named {str(x)!r} "
+                        f"(documents: {_show(names, np.arange(N), 8)})"
                     )
                 out.append(names.index(str(x)))
         if out[0] == out[1]:
@@ -400,11 +412,11 @@ class Wordfish:
     # -- fitting
     def fit(
         self,
-        X: Any,
-        y: Any = None,
+        X: CountsArg,
+        y: object = None,
         *,
-        doc_names: Optional[Sequence[Any]] = None,
-        feature_names: Optional[Sequence[Any]] = None,
+        doc_names: Optional[Labels] = None,
+        feature_names: Optional[Labels] = None,
         bootstrap: int = 0,
     ) -> Wordfish:
         """Fit on a documents x features count matrix (sparse or dense). ``y`` is ignored.
@@ -425,7 +437,8 @@ class Wordfish:
         emptyf = np.flatnonzero(cs == 0)
         if emptyf.size:
             raise ValueError(
-                f"X: {emptyf.size} feature(s) have no counts: {_show(feats, emptyf)}; drop them first"
+                f"X: {emptyf.size} feature(s) have no counts: {_show(feats, emptyf)}; "
+                "drop them first"
             )
         if V < 2:
             raise ValueError(f"X: Wordfish needs at least 2 features, got {V}")
@@ -438,9 +451,9 @@ class Wordfish:
             bad = np.flatnonzero(~np.isfinite(res[key]))
             if bad.size:
                 raise ValueError(
-                    f"Wordfish: the fit produced non-finite {key} after {res['n_iter']} iteration(s) "
-                    f"(at {bad.size} position(s)); check for near-empty documents or features, or "
-                    "use stronger priors"
+                    f"Wordfish: the fit produced non-finite {key} after {res['n_iter']} "
+                    f"iteration(s) (at {bad.size} position(s)); check for near-empty documents or "
+                    "features, or use stronger priors"
                 )
         self.theta_ = res["theta"]
         self.alpha_ = res["alpha"]
@@ -466,9 +479,9 @@ class Wordfish:
                 else "largest theta change < tol"
             )
             warnings.warn(
-                f"Wordfish did not converge: stopped after {self.n_iter_} iterations (max_iter) before "
-                f"the stopping rule ({rule}, tol={self.tol:g}) was met; positions may still move. "
-                "Raise max_iter or check the data.",
+                f"Wordfish did not converge: stopped after {self.n_iter_} iterations (max_iter) "
+                f"before the stopping rule ({rule}, tol={self.tol:g}) was met; positions may still "
+                "move. Raise max_iter or check the data.",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -476,8 +489,19 @@ class Wordfish:
             self.bootstrap(bootstrap)
         return self
 
-    def fit_transform(self, X: Any, y: Any = None, **kw: Any) -> np.ndarray:
-        return self.fit(X, y, **kw).theta_
+    def fit_transform(
+        self,
+        X: CountsArg,
+        y: object = None,
+        *,
+        doc_names: Optional[Labels] = None,
+        feature_names: Optional[Labels] = None,
+        bootstrap: int = 0,
+    ) -> np.ndarray:
+        """Fit (see :meth:`fit`) and return the document positions ``theta_``."""
+        return self.fit(
+            X, y, doc_names=doc_names, feature_names=feature_names, bootstrap=bootstrap
+        ).theta_
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "theta_"):
@@ -510,8 +534,19 @@ class Wordfish:
             )
         return theta
 
+    @overload
+    def predict(self, X: CountsArg, return_se: Literal[False] = ...) -> np.ndarray: ...
+
+    @overload
+    def predict(self, X: CountsArg, return_se: Literal[True]) -> Tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
     def predict(
-        self, X: Any, return_se: bool = False
+        self, X: CountsArg, return_se: bool
+    ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]: ...
+
+    def predict(
+        self, X: CountsArg, return_se: bool = False
     ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
         """Positions of new documents (same feature columns) with the feature parameters fixed:
         Newton on (alpha_i, theta_i) with the theta prior, from theta = 0. Because the default
@@ -526,14 +561,16 @@ class Wordfish:
         empty = np.flatnonzero(np.asarray(M.sum(axis=1)).ravel() == 0)
         if empty.size:
             raise ValueError(
-                f"X: {empty.size} document(s) have no counts on the model's features (rows {list(empty[:10])})"
+                f"X: {empty.size} document(s) have no counts on the model's features "
+                f"(rows {list(empty[:10])})"
             )
         theta, _alpha, se, conv = _core.wordfish_predict(
             self._fit_dict(), csr_tuple(M), self._options_used, resolve_n_jobs(self.n_jobs)
         )
         if not conv.all():
             warnings.warn(
-                f"Wordfish predict: {int((~conv).sum())} document(s) did not converge in 100 Newton steps",
+                f"Wordfish predict: {int((~conv).sum())} document(s) did not converge in 100 "
+                "Newton steps",
                 ConvergenceWarning,
                 stacklevel=2,
             )
@@ -569,10 +606,10 @@ class Wordfish:
             {"feature": self.feature_names_, "beta": self.beta_, "psi": self.psi_, "phi": self.phi_}
         )
 
-    def _group_codes(self, groups: Sequence[Any]) -> Tuple[List[str], np.ndarray]:
+    def _group_codes(self, groups: Labels) -> Tuple[List[str], np.ndarray]:
         return _document_groups(groups, len(self.theta_))
 
-    def group_positions(self, groups: Sequence[Any], ci: float = 0.95) -> pd.DataFrame:
+    def group_positions(self, groups: Labels, ci: float = 0.95) -> pd.DataFrame:
         """Mean theta per group with intervals: from the bootstrap replicates when available
         (percentile), otherwise from the Hessian standard errors (normal, documents independent)."""
         self._check_fitted()
@@ -604,7 +641,7 @@ class Wordfish:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def group_distances(self, groups: Sequence[Any], ci: float = 0.95) -> pd.DataFrame:
+    def group_distances(self, groups: Labels, ci: float = 0.95) -> pd.DataFrame:
         """Distance between every two groups' mean positions (b - a) with intervals (bootstrap
         percentile when available, otherwise normal from the Hessian standard errors)."""
         self._check_fitted()
@@ -680,11 +717,11 @@ class Wordscores:
 
     def fit(
         self,
-        X: Any,
-        y: Sequence[Any],
+        X: CountsArg,
+        y: Union[Sequence[Optional[float]], np.ndarray],
         *,
-        doc_names: Optional[Sequence[Any]] = None,
-        feature_names: Optional[Sequence[Any]] = None,
+        doc_names: Optional[Labels] = None,
+        feature_names: Optional[Labels] = None,
     ) -> Wordscores:
         M = _counts(X)
         N, V = M.shape
@@ -747,7 +784,9 @@ class Wordscores:
             se = np.sqrt(var) / np.sqrt(n)
         return raw, se, n
 
-    def scores(self, X: Any = None, rescaling: Any = "default", ci: float = 0.95) -> pd.DataFrame:
+    def scores(
+        self, X: Optional[CountsArg] = None, rescaling: Optional[str] = "default", ci: float = 0.95
+    ) -> pd.DataFrame:
         """Table of raw score, se and interval, plus the rescaled score, se and interval."""
         if not hasattr(self, "wordscores_"):
             raise ValueError("this Wordscores model is not fitted yet; call fit(X, y) first")
@@ -797,7 +836,39 @@ class Wordscores:
             df[f"{rescaling}_high"] = fit + z * se * abs(f)
         return df
 
-    def predict(self, X: Any = None, rescaling: Any = "default", return_se: bool = False):
+    @overload
+    def predict(
+        self,
+        X: Optional[CountsArg] = ...,
+        rescaling: Optional[str] = ...,
+        return_se: Literal[False] = ...,
+    ) -> np.ndarray: ...
+
+    @overload
+    def predict(
+        self, X: Optional[CountsArg], rescaling: Optional[str], return_se: Literal[True]
+    ) -> Tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def predict(
+        self,
+        X: Optional[CountsArg] = ...,
+        rescaling: Optional[str] = ...,
+        *,
+        return_se: Literal[True],
+    ) -> Tuple[np.ndarray, np.ndarray]: ...
+
+    @overload
+    def predict(
+        self, X: Optional[CountsArg] = ..., rescaling: Optional[str] = ..., return_se: bool = ...
+    ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]: ...
+
+    def predict(
+        self,
+        X: Optional[CountsArg] = None,
+        rescaling: Optional[str] = "default",
+        return_se: bool = False,
+    ) -> Union[np.ndarray, Tuple[np.ndarray, np.ndarray]]:
         """Scores of the texts in X (None = every fitted row), rescaled if asked."""
         rescaling = self.rescaling if rescaling == "default" else rescaling
         df = self.scores(X, rescaling)
@@ -807,7 +878,7 @@ class Wordscores:
         return (v, df[sec].to_numpy()) if return_se else v
 
     def group_positions(
-        self, groups: Sequence[Any], ci: float = 0.95, rescaling: Any = "default"
+        self, groups: Labels, ci: float = 0.95, rescaling: Optional[str] = "default"
     ) -> pd.DataFrame:
         """Mean score per group of the fitted texts (rescaled as ``scores``), as
         :meth:`Wordfish.group_positions`: ``group``, ``n``, ``theta`` (the mean), ``se`` (texts

@@ -1,23 +1,26 @@
-"""Annotated stances (:func:`stance_divergence`)
----------------------------------------------
+"""Annotated stances (:func:`stance_divergence`).
+
 Hand-coded stances (labels such as favour / against / neutral, or numeric scores) towards
 targets: per target, each group's stance distribution and the group-by-group divergence of
 those distributions (every core metric for labels; difference of means and Wasserstein-1
-distance for scores), with bootstrap intervals (statements resampled within groups) and
+distance for scores), with bootstrap intervals (statements resampled within groups) and a
+permutation null (group labels shuffled across the target's statements).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 
 from . import _core
+from ._corpus import Corpus
 from ._partisan import is_corpus, missing_values, where_rows
 from ._util.groups import drop_absent, label_codes
 from ._util.replicates import Summary, summarise
+from ._util.types import Seed
 from ._util.validation import (
     METRICS,
     check_choice,
@@ -29,10 +32,6 @@ from ._util.validation import (
 )
 
 __all__ = ["SCORE_METRICS", "StanceDivergence", "stance_divergence"]
-
-
-# --------------------------------------------------------------------------------------------
-# Annotated stances
 
 
 @dataclass
@@ -52,7 +51,7 @@ class StanceDivergence:
     metrics: List[str]
     distributions: pd.DataFrame
     table: pd.DataFrame
-    settings: Dict[str, Any]
+    settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
 
     def matrix(
@@ -86,7 +85,10 @@ SCORE_METRICS = ("mean_difference", "wasserstein")
 
 
 def _stance_frame(
-    data: Any, stance_col: str, target_col: Optional[str], group_col: Optional[str]
+    data: Union[Corpus, pd.DataFrame],
+    stance_col: str,
+    target_col: Optional[str],
+    group_col: Optional[str],
 ) -> Tuple[pd.DataFrame, List[str]]:
     """(group, gcode, stance, target) per statement, and the group names ``gcode`` indexes (a
     Corpus's own group codes when grouped by its group column)."""
@@ -134,7 +136,7 @@ def _as_scores(values: pd.Series) -> Optional[np.ndarray]:
 
 
 def stance_divergence(
-    data: Any,
+    data: Union[Corpus, pd.DataFrame],
     stance_col: str = "stance",
     target_col: Optional[str] = None,
     *,
@@ -146,7 +148,7 @@ def stance_divergence(
     permutations: int = 200,
     ci: float = 0.95,
     ci_method: str = "percentile",
-    seed: Optional[int] = 0,
+    seed: Seed = 0,
     n_jobs: Optional[int] = None,
     missing: str = "error",
 ) -> StanceDivergence:
@@ -192,8 +194,9 @@ def stance_divergence(
         if len(bad):
             if missing == "error":
                 raise ValueError(
-                    f"stance_col: numeric stance {stance_col!r} has {len(bad)} missing/NaN/infinite value(s): "
-                    f"{where_rows(data, bad)}; fill them in or pass missing='drop'"
+                    f"stance_col: numeric stance {stance_col!r} has {len(bad)} "
+                    f"missing/NaN/infinite value(s): {where_rows(data, bad)}; fill them in or "
+                    "pass missing='drop'"
                 )
             notes.append(f"dropped {len(bad)} statement(s) without a numeric stance")
         keep = np.isfinite(scores)
@@ -203,17 +206,18 @@ def stance_divergence(
         if len(bad):
             if missing == "error":
                 raise ValueError(
-                    f"stance_col: {len(bad)} statement(s) without a stance in {stance_col!r}: {where_rows(data, bad)}; "
-                    "fill them in or pass missing='drop'"
+                    f"stance_col: {len(bad)} statement(s) without a stance in {stance_col!r}: "
+                    f"{where_rows(data, bad)}; fill them in or pass missing='drop'"
                 )
             notes.append(f"dropped {len(bad)} statement(s) without a stance")
         keep = ~miss
     if target_col is not None:
         tmiss = missing_values(pd.Series(df["target"]))
         if tmiss[keep].any():
-            rows = np.flatnonzero(tmiss & keep)
+            no_target = np.flatnonzero(tmiss & keep)
             raise ValueError(
-                f"target_col: {len(rows)} statement(s) without a target in {target_col!r}: {where_rows(data, rows)}"
+                f"target_col: {len(no_target)} statement(s) without a target in {target_col!r}: "
+                f"{where_rows(data, no_target)}"
             )
     df = df[keep].reset_index(drop=True)
     if is_score:
@@ -226,7 +230,8 @@ def stance_divergence(
     if len(distinct) < 2:
         shown = f" ({distinct[0]!r})" if len(distinct) else ""
         raise ValueError(
-            f"stance_col: {stance_col!r} has {len(distinct)} distinct value{'' if len(distinct) == 1 else 's'}{shown}; "
+            f"stance_col: {stance_col!r} has {len(distinct)} distinct "
+            f"value{'' if len(distinct) == 1 else 's'}{shown}; "
             "stance divergence needs at least two different stances"
         )
     groups_all, _ = drop_absent(gnames, df["gcode"].to_numpy())
@@ -271,7 +276,8 @@ def stance_divergence(
         present, codes = drop_absent(gnames, sub["gcode"].to_numpy())
         if len(present) < 2:
             notes.append(
-                f"target {target!r}: only {len(present)} group ({', '.join(present)}) has statements; skipped"
+                f"target {target!r}: only {len(present)} group ({', '.join(present)}) has "
+                "statements; skipped"
             )
         codes = codes.astype(np.int32)
         K = len(present)

@@ -18,14 +18,14 @@ prior and the variance form are options and are reported with every table.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 from ._util.groups import group_sums
 from ._util.operands import as_csr
+from ._util.types import Counts, Indices
 from ._util.validation import check_choice, check_int, check_real
 
 __all__ = ["log_odds", "distinguishing_terms", "terms_from_group_counts", "VARIANCE_FORMS"]
@@ -101,10 +101,10 @@ def _jsd_contributions(y_a: np.ndarray, y_b: np.ndarray) -> np.ndarray:
 
 
 def distinguishing_terms(
-    counts: sp.spmatrix | np.ndarray,
-    labels: Sequence[int] | np.ndarray,
+    counts: Counts,
+    labels: Indices,
     group_names: Sequence[str],
-    vocabulary: Sequence[str],
+    vocabulary: Union[Sequence[str], np.ndarray],
     *,
     pairs: str = "all",
     top: int = 20,
@@ -140,7 +140,7 @@ def distinguishing_terms(
     return terms_from_group_counts(
         G,
         group_names,
-        vocab,
+        vocabulary,
         pairs=pairs,
         top=top,
         alpha0=alpha0,
@@ -152,7 +152,7 @@ def distinguishing_terms(
 def terms_from_group_counts(
     G: np.ndarray,
     group_names: Sequence[str],
-    vocabulary: Sequence[str],
+    vocabulary: Union[Sequence[str], np.ndarray],
     *,
     pairs: str = "all",
     top: int = 20,
@@ -167,11 +167,11 @@ def terms_from_group_counts(
     K = len(group_names)
     background = G.sum(axis=0)
     if pairs == "all":
-        plan = [(a, b, G[a], G[b], group_names[b]) for a in range(K) for b in range(a + 1, K)]
+        plan = [(a, G[a], G[b], group_names[b]) for a in range(K) for b in range(a + 1, K)]
     else:
-        plan = [(a, None, G[a], background - G[a], "(rest)") for a in range(K)]
+        plan = [(a, G[a], background - G[a], "(rest)") for a in range(K)]
     frames = []
-    for a, b, ya, yb, name_b in plan:
+    for a, ya, yb, name_b in plan:
         lo = log_odds(ya, yb, background, alpha0=alpha0, variance=variance)
         contrib = _jsd_contributions(ya, yb)
         used = (ya + yb) >= min_count

@@ -1,19 +1,32 @@
-"""Group comparison in topic space: prevalence by group, bootstrap intervals, permutation nulls."""
+"""Topics: on what do the groups differ? Group comparison in topic space (:func:`compare_topics`):
+prevalence by group, bootstrap intervals, permutation nulls."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._compare import Comparison, compare
+from ._corpus import Corpus
 from ._measures import contributions, pairwise
-from ._topics import TAG_PREVALENCE_BOOT, TAG_TOPIC_PERM, TopicModel, is_texts, order_desc, texts_of
+from ._topics import (
+    TAG_PREVALENCE_BOOT,
+    TAG_TOPIC_PERM,
+    TextsOrCounts,
+    TopicModel,
+    is_texts,
+    order_desc,
+    texts_of,
+)
 from ._util.operands import as_csr
 from ._util.replicates import summarise
+from ._util.types import Labels, Progress, VectorizerLike
 from ._util.validation import (
+    ALPHA_METRICS,
     METRICS,
     check_ci,
     check_count,
@@ -47,13 +60,13 @@ class TopicComparison:
     groups: List[str]
     labels: List[str]
     prevalence: pd.DataFrame
-    divergence: Any
+    divergence: Comparison
     topics: pd.DataFrame
     theta: np.ndarray
     statement_groups: np.ndarray
     rows: np.ndarray
-    model: Any
-    settings: Dict[str, Any]
+    model: TopicModel
+    settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
 
     def matrix(self, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
@@ -118,12 +131,12 @@ def _pair_permutation_null(
 
 def compare_topics(
     model: Optional[TopicModel] = None,
-    data: Any = None,
-    groups: Optional[Sequence[Any]] = None,
+    data: Optional[TextsOrCounts] = None,
+    groups: Optional[Labels] = None,
     *,
     k: int = 10,
     method: str = "lda",
-    metric: Any = "jsd",
+    metric: Union[str, Sequence[str]] = "jsd",
     base: Optional[float] = None,
     alpha: float = 0.0,
     bootstrap: int = 200,
@@ -133,10 +146,10 @@ def compare_topics(
     n_jobs: Optional[int] = None,
     theta: Optional[np.ndarray] = None,
     vocabulary: Optional[Sequence[str]] = None,
-    vectorizer: Any = None,
+    vectorizer: Optional[VectorizerLike] = None,
     max_iter: Optional[int] = None,
     top_words: int = 8,
-    progress: Any = None,
+    progress: Progress = None,
 ) -> TopicComparison:
     """Compare groups in topic space.
 
@@ -176,9 +189,6 @@ def compare_topics(
     distributions (no null: large for small groups too), and ``words_a``/``words_b`` list the
     terms with the largest JSD contributions where that group's share is the larger.
     """
-    from ._compare import compare
-    from ._corpus import Corpus
-
     metrics = (
         list(METRICS)
         if metric == "all"
@@ -265,7 +275,8 @@ def compare_topics(
         )
     if rows.size < X.shape[0]:
         notes.append(
-            f"dropped {X.shape[0] - rows.size} statement(s) with no tokens in the model's vocabulary"
+            f"dropped {X.shape[0] - rows.size} statement(s) with no tokens in the model's "
+            "vocabulary"
         )
     if theta is not None:
         T = np.asarray(theta, dtype=np.float64)
@@ -352,7 +363,7 @@ def compare_topics(
                 W,
                 metric=m,
                 base=base,
-                alpha=alpha if m in ("kl", "jeffreys") else 0.0,
+                alpha=alpha if m in ALPHA_METRICS else 0.0,
                 n_jobs=threads,
             )
             for W in within_rows

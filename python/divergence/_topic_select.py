@@ -1,4 +1,13 @@
-"""Choosing the number of topics: held-out fit and coherence."""
+"""Choosing the number of topics (:func:`select_k`): held-out fit and coherence.
+
+Each candidate K is fitted on a seeded training split (by default 80% of the statements) and
+scored on the held-out rest: LDA by held-out perplexity (scikit-learn's ``perplexity``:
+exp(-bound / held-out tokens), lower is better), NMF by the reconstruction error per held-out
+token (the ``beta_loss`` divergence between the counts and W H, W fitted to the held-out
+statements with H fixed; lower is better); and by the mean coherence of its topics on the whole
+corpus. **Rule**: among the candidates whose held-out score is within ``tolerance`` (default 5%)
+of the best one, pick the one with the highest mean coherence; ties go to the smaller K.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +16,9 @@ from typing import Any, Optional, Sequence, Tuple
 import numpy as np
 import pandas as pd
 
-from ._topics import TAG_HOLDOUT, TopicModel, is_texts, texts_of
+from ._topics import TAG_HOLDOUT, TextsOrCounts, TopicModel, is_texts, texts_of
 from ._util.operands import as_csr
+from ._util.types import VectorizerLike
 from ._util.validation import check_real, sklearn_seed
 
 __all__ = ["select_k"]
@@ -31,7 +41,7 @@ def _holdout_split(n: int, holdout: float, seed: int) -> Tuple[np.ndarray, np.nd
 
 
 def select_k(
-    X: Any,
+    X: TextsOrCounts,
     ks: Sequence[int],
     *,
     method: str = "lda",
@@ -39,8 +49,8 @@ def select_k(
     holdout: float = 0.2,
     tolerance: float = 0.05,
     n_jobs: Optional[int] = None,
-    vectorizer: Any = None,
-    **params: Any,
+    vectorizer: Optional[VectorizerLike] = None,
+    **params: Any,  # TopicModel's other parameters (ints, floats, strings)
 ) -> Tuple[pd.DataFrame, int]:
     """Compare candidate numbers of topics; returns ``(table, chosen_k)``.
 
@@ -98,7 +108,7 @@ def select_k(
         n_train=int(train.size),
         n_heldout=int(test.size),
         tolerance=float(tolerance),
-        rule=f"lowest held-out {table['heldout_metric'].iloc[0]} within {tolerance:.0%} of the best, "
-        "then highest mean coherence (NPMI), then smaller k",
+        rule=f"lowest held-out {table['heldout_metric'].iloc[0]} within {tolerance:.0%} of the "
+        "best, then highest mean coherence (NPMI), then smaller k",
     )
     return table, chosen

@@ -1,10 +1,10 @@
-"""Topic models: on what do the groups differ?
+"""Topic models (:class:`TopicModel`): LDA or NMF on term counts, and the topics described.
 
 :class:`TopicModel` wraps scikit-learn's ``LatentDirichletAllocation`` (``method="lda"``) or
 ``NMF`` (``method="nmf"``) on our CSR term counts as a scikit-learn estimator (``fit``,
-``transform``, ``fit_transform``, ``get_feature_names_out``); :func:`compare_topics` compares
-groups in topic space. Everything is reproducible: one ``seed`` fixes every random step, and the
-results do not depend on ``n_jobs``.
+``transform``, ``fit_transform``, ``get_feature_names_out``), with the topic descriptions
+(top words, FREX, labels, NPMI coherence) and persistence. Everything is reproducible: one
+``seed`` fixes every random step, and the results do not depend on ``n_jobs``.
 
 Definitions
 -----------
@@ -34,19 +34,10 @@ Coherence (``coherence_``, :func:`coherence`): the mean NPMI (normalised pointwi
     -1 for a pair never seen together, +1 for a pair in every document; in [-1, 1], higher is
     more coherent.
 
-Choosing K (:func:`select_k`): each candidate K is fitted on a seeded training split (by default
-80% of the statements) and scored on the held-out rest: LDA by held-out perplexity (scikit-
-learn's ``perplexity``: exp(-bound / held-out tokens), lower is better), NMF by the
-reconstruction error per held-out token (the ``beta_loss`` divergence between the counts and
-W H, W fitted to the held-out statements with H fixed; lower is better); and by the mean
-coherence of its topics on the whole corpus. **Rule**: among the candidates whose held-out score
-is within ``tolerance`` (default 5%) of the best one, pick the one with the highest mean
-coherence; ties go to the smaller K.
-
 Threads: scikit-learn's own ``n_jobs`` for LDA splits the E-step over processes, which changes
 the order of floating-point sums (and, during ``fit``, the random initial values): results then
 differ between thread counts. So scikit-learn always runs with ``n_jobs=1``; ``n_jobs`` here
-sets the threads of our compiled parts (tokenising, coherence, the group comparison).
+sets the threads of our compiled parts (tokenising, coherence).
 
 Persistence: :meth:`TopicModel.save` / :meth:`TopicModel.load` (joblib). Loading runs pickle
 code: load only files you trust. A model refuses data whose vocabulary differs from its own
@@ -57,14 +48,28 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+    overload,
+)
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from . import _core
+from ._corpus import Corpus
 from ._util.operands import as_csr, csr_tuple
+from ._util.types import ArrayLike, Counts, Indices, MatrixLike, PathLike, VectorizerLike
 from ._util.validation import (
     check_choice,
     check_int,
@@ -74,7 +79,14 @@ from ._util.validation import (
     sklearn_seed,
 )
 
+if TYPE_CHECKING:
+    from sklearn.utils import Tags  # scikit-learn >= 1.6
+
 __all__ = ["METHODS", "TopicModel", "coherence", "frex"]
+
+# What a topic model reads: texts (a Corpus, or a sequence, array or Series of strings) or a
+# statements x terms count matrix (dense, sparse or a DataFrame).
+TextsOrCounts = Union[Corpus, Sequence[str], Counts, "pd.DataFrame", "pd.Series"]
 
 METHODS = ("lda", "nmf")
 BETA_LOSSES = ("kullback-leibler", "frobenius")
@@ -91,10 +103,8 @@ TAG_HOLDOUT = 103
 # Small helpers
 
 
-def is_texts(X: Any) -> bool:
+def is_texts(X: object) -> bool:
     """A Corpus, or a 1-d sequence of str/bytes (statements to tokenise)."""
-    from ._corpus import Corpus
-
     if isinstance(X, Corpus):
         return True
     if isinstance(X, pd.Series):
@@ -111,9 +121,9 @@ def is_texts(X: Any) -> bool:
     return False
 
 
-def texts_of(X: Any) -> List[Any]:
-    from ._corpus import Corpus
-
+def texts_of(X: Union[Corpus, Iterable[object]]) -> List[Any]:
+    """The statements of a Corpus or of a sequence of texts, as a list (NumPy strings as str);
+    the items are as given (str or bytes where :func:`is_texts` said yes)."""
     if isinstance(X, Corpus):
         return list(X.text)
     return [str(x) if isinstance(x, np.str_) else x for x in list(X)]
@@ -134,7 +144,7 @@ def _ecdf_rows(M: np.ndarray) -> np.ndarray:
     return out
 
 
-def frex(components: Any, weight: float = 0.5) -> np.ndarray:
+def frex(components: ArrayLike, weight: float = 0.5) -> np.ndarray:
     """FREX scores (K x V) of topic-word distributions (see the module docstring).
 
     ``weight`` is the weight on exclusivity, in [0, 1]; 0 ranks by frequency alone, 1 by
@@ -149,13 +159,43 @@ def frex(components: Any, weight: float = 0.5) -> np.ndarray:
     return 1.0 / (w / Fe + (1.0 - w) / Ff)
 
 
+@overload
 def coherence(
-    X: Any,
-    topics: Sequence[Sequence[int]],
+    X: MatrixLike,
+    topics: Sequence[Indices],
+    *,
+    n_jobs: Optional[int] = ...,
+    pairs: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def coherence(
+    X: MatrixLike,
+    topics: Sequence[Indices],
+    *,
+    n_jobs: Optional[int] = ...,
+    pairs: Literal[True],
+) -> Tuple[np.ndarray, List[np.ndarray]]: ...
+
+
+@overload
+def coherence(
+    X: MatrixLike,
+    topics: Sequence[Indices],
+    *,
+    n_jobs: Optional[int] = ...,
+    pairs: bool,
+) -> Union[np.ndarray, Tuple[np.ndarray, List[np.ndarray]]]: ...
+
+
+def coherence(
+    X: MatrixLike,
+    topics: Sequence[Indices],
     *,
     n_jobs: Optional[int] = None,
     pairs: bool = False,
-) -> Any:
+) -> Union[np.ndarray, Tuple[np.ndarray, List[np.ndarray]]]:
     """NPMI coherence of each word list in ``topics`` (lists of column ids, >= 2 distinct ids
     each) from document co-occurrence in the reference counts ``X`` (statements x terms; only
     which entries are non-zero matters). Computed in the compiled core; see the module docstring.
@@ -200,12 +240,14 @@ def _vocab_difference(
     if not only_model and not only_data:
         i = next(i for i, (a, b) in enumerate(zip(expected, got)) if a != b)
         parts.append(
-            f"the same terms in a different order (column {i}: model {expected[i]!r}, {what} {got[i]!r})"
+            f"the same terms in a different order (column {i}: model {expected[i]!r}, "
+            f"{what} {got[i]!r})"
         )
     return (
         "vocabulary mismatch: "
         + "; ".join(parts)
-        + ". Count the statements with the model's own vectorizer (pass texts or a Corpus), or refit."
+        + ". Count the statements with the model's own vectorizer (pass texts or a Corpus), "
+        "or refit."
     )
 
 
@@ -277,7 +319,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         topic_word_prior: Optional[float] = None,
         beta_loss: str = "kullback-leibler",
         tol: Optional[float] = None,
-        vectorizer: Any = None,
+        vectorizer: Optional[VectorizerLike] = None,
         n_top_words: int = 10,
         frex_weight: float = 0.5,
     ) -> None:
@@ -296,7 +338,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- scikit-learn tags ----------------------------------------------------------------------
 
-    def __sklearn_tags__(self):  # scikit-learn >= 1.6
+    def __sklearn_tags__(self) -> Tags:  # scikit-learn >= 1.6
         tags = super().__sklearn_tags__()
         tags.input_tags.positive_only = True
         tags.input_tags.sparse = True
@@ -317,8 +359,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
             raise ValueError(f"k: a topic model needs at least 2 topics, got k={k}")
         if k > n_terms:
             raise ValueError(
-                f"k: asks for {k} topics but the data have {n_terms} feature(s) (terms); k must be "
-                f"at most the vocabulary size (lower k, or keep more terms: --max-features / min_df)"
+                f"k: asks for {k} topics but the data have {n_terms} feature(s) (terms); k must "
+                "be at most the vocabulary size (lower k, or keep more terms: --max-features / "
+                "min_df)"
             )
         check_choice(self.method, "method", METHODS)
         seed = sklearn_seed(self.seed)
@@ -371,7 +414,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- fitting --------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, vocabulary: Optional[Sequence[str]] = None) -> TopicModel:
+    def fit(
+        self,
+        X: TextsOrCounts,
+        y: object = None,
+        vocabulary: Optional[Sequence[str]] = None,
+    ) -> TopicModel:
         """Fit on term counts (statements x terms, sparse or dense, non-negative) or on texts /
         a :class:`~divergence.Corpus` (tokenised with ``vectorizer``). ``vocabulary`` names
         the columns of a count matrix (a DataFrame's columns are used otherwise)."""
@@ -396,7 +444,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
             self._fit_counts(X, vocabulary, None)
         return self
 
-    def _fit_counts(self, X: Any, vocabulary: Optional[Sequence[str]], vec: Any) -> TopicModel:
+    def _fit_counts(
+        self, X: Counts, vocabulary: Optional[Sequence[str]], vec: Optional[VectorizerLike]
+    ) -> TopicModel:
         X = _validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=True)
         from sklearn.utils.validation import check_non_negative
 
@@ -405,14 +455,16 @@ class TopicModel(TransformerMixin, BaseEstimator):
         s = self._settings(V)
         if self.method == "nmf" and s["k"] > n:
             raise ValueError(
-                f"k: NMF needs at most as many topics as statements, got k={s['k']} for {n} sample(s)"
+                f"k: NMF needs at most as many topics as statements, got k={s['k']} "
+                f"for {n} sample(s)"
             )
         if vocabulary is None and getattr(self, "feature_names_in_", None) is not None:
             vocabulary = list(self.feature_names_in_)
+        terms: Optional[np.ndarray] = None
         if vocabulary is not None:
-            vocabulary = np.asarray([str(t) for t in vocabulary], dtype=object)
-            if vocabulary.shape[0] != V:
-                raise ValueError(f"vocabulary: {vocabulary.shape[0]} terms for {V} columns")
+            terms = np.asarray([str(t) for t in vocabulary], dtype=object)
+            if terms.shape[0] != V:
+                raise ValueError(f"vocabulary: {terms.shape[0]} terms for {V} columns")
         mass = np.asarray(X.sum(axis=1)).ravel()
         if not np.any(mass > 0):
             raise ValueError(
@@ -447,7 +499,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.model_ = est
         self.components_ = B
         self.topic_scale_ = scale
-        self.vocabulary_ = vocabulary
+        self.vocabulary_ = terms
         self.vectorizer_ = vec
         self.n_iter_ = int(est.n_iter_)
         self.converged_ = converged
@@ -455,7 +507,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self._describe_topics(X, s["threads"])
         return self
 
-    def _describe_topics(self, X: Any, threads: int) -> None:
+    def _describe_topics(self, X: Counts, threads: int) -> None:
         n = min(int(self.n_top_words), self.components_.shape[1])
         self.top_word_ids_ = np.stack([order_desc(b)[:n] for b in self.components_])
         F = frex(self.components_, self.frex_weight)
@@ -475,7 +527,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- transforming ---------------------------------------------------------------------------
 
-    def _counts(self, X: Any) -> Any:
+    def _counts(self, X: TextsOrCounts) -> Counts:
         """Counts for transform: texts through vectorizer_, matrices validated."""
         from sklearn.utils.validation import check_is_fitted, check_non_negative
 
@@ -493,7 +545,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         check_non_negative(X, "TopicModel.transform")
         return X
 
-    def _mixtures(self, X: Any) -> np.ndarray:
+    def _mixtures(self, X: Counts) -> np.ndarray:
         from sklearn.exceptions import ConvergenceWarning
 
         with warnings.catch_warnings():
@@ -513,17 +565,22 @@ class TopicModel(TransformerMixin, BaseEstimator):
         T[bad] = 1.0 / T.shape[1]
         return T
 
-    def transform(self, X: Any) -> np.ndarray:
+    def transform(self, X: TextsOrCounts) -> np.ndarray:
         """Topic shares of each statement (N x k, rows sum to 1, float64). X: counts with the
         fitted columns, or texts / a Corpus when the model was fitted on texts."""
         return self._mixtures(self._counts(X))
 
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> np.ndarray:
+    def fit_transform(
+        self,
+        X: TextsOrCounts,
+        y: object = None,
+        vocabulary: Optional[Sequence[str]] = None,
+    ) -> np.ndarray:
         """Fit, then transform the same statements."""
-        self.fit(X, y, **fit_params)
+        self.fit(X, y, vocabulary=vocabulary)
         return self._mixtures(self._counts(X))
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+    def get_feature_names_out(self, input_features: Optional[ArrayLike] = None) -> np.ndarray:
         """Output column names: ``topic0`` ... ``topic{k-1}`` (see ``labels_`` for labels)."""
         from sklearn.utils.validation import check_is_fitted
 
@@ -542,7 +599,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     # -- scores ---------------------------------------------------------------------------------
 
-    def perplexity(self, X: Any) -> float:
+    def perplexity(self, X: TextsOrCounts) -> float:
         """LDA only: scikit-learn's perplexity of X, exp(-bound / tokens); lower is better."""
         if self.method != "lda":
             raise ValueError(
@@ -550,7 +607,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             )
         return float(self.model_.perplexity(self._counts(X)))
 
-    def reconstruction_error(self, X: Any) -> float:
+    def reconstruction_error(self, X: TextsOrCounts) -> float:
         """NMF only: the ``beta_loss`` divergence between X and W H per token of X (W fitted to
         X with H fixed); lower is better."""
         if self.method != "nmf":
@@ -584,13 +641,13 @@ class TopicModel(TransformerMixin, BaseEstimator):
         )
         return max(err, 0.0) / total
 
-    def heldout_score(self, X: Any) -> Tuple[str, float]:
+    def heldout_score(self, X: TextsOrCounts) -> Tuple[str, float]:
         """``("perplexity", value)`` for LDA, ``("reconstruction_error", value)`` for NMF."""
         if self.method == "lda":
             return "perplexity", self.perplexity(X)
         return "reconstruction_error", self.reconstruction_error(X)
 
-    def coherence(self, X: Any, n_top_words: Optional[int] = None) -> np.ndarray:
+    def coherence(self, X: TextsOrCounts, n_top_words: Optional[int] = None) -> np.ndarray:
         """NPMI coherence of each topic's top words (by probability) on the reference counts X
         (or texts, counted with ``vectorizer_``)."""
         A = self._counts(X)
@@ -654,7 +711,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         if msg:
             raise ValueError(msg)
 
-    def save(self, path: Any) -> Path:
+    def save(self, path: PathLike) -> Path:
         """Write the fitted model with joblib (atomically: temporary file, then rename)."""
         import joblib
         from sklearn.utils.validation import check_is_fitted
@@ -677,7 +734,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         return p
 
     @classmethod
-    def load(cls, path: Any, vocabulary: Optional[Sequence[str]] = None) -> TopicModel:
+    def load(cls, path: PathLike, vocabulary: Optional[Sequence[str]] = None) -> TopicModel:
         """Read a model written by :meth:`save` (pickle: load only files you trust). With
         ``vocabulary``, refuse it unless its vocabulary is exactly that one."""
         import joblib

@@ -103,8 +103,11 @@ Labels = Union[Sequence[Hashable], np.ndarray, "pd.Series"]
 
 class VectorizerLike(Protocol):
     """Turns statements into a statement x term count matrix: divergence.Vectorizer, or any
-    object with scikit-learn's fit_transform / get_feature_names_out (CountVectorizer)."""
+    object with scikit-learn's fit_transform / transform / get_feature_names_out
+    (CountVectorizer)."""
 
     def fit_transform(self, raw_documents: Iterable[str], /) -> Counts: ...
+
+    def transform(self, raw_documents: Iterable[str], /) -> Counts: ...
 
     def get_feature_names_out(self) -> np.ndarray: ...
