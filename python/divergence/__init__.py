@@ -13,7 +13,7 @@ This file is the public face: every public name is imported here from a private 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._bias import JSDBias, jsd_bias, jsd_bias_pairs
 from ._changepoints import changepoints, drift_changepoints, series_key
@@ -32,6 +32,11 @@ from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
 from ._util.validation import METRICS
 from ._util.version import VERSION as __version__
+
+if TYPE_CHECKING:  # type checkers see the lazy names as if imported here
+    from ._topic_compare import TopicComparison, compare_topics
+    from ._topic_select import select_k
+    from ._topics import TopicModel, coherence, frex
 
 # Imported on first use: topic models need scikit-learn, which takes about a second to import.
 _LAZY = {
