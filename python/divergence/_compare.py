@@ -28,7 +28,7 @@ any ``n_jobs``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -36,12 +36,13 @@ import scipy.sparse as sp
 
 from ._corpus import Corpus
 from ._measures import group_matrix
-from ._util.groups import drop_absent, group_sums, label_codes
+from ._util.groups import drop_absent, group_pairs, group_sums, label_codes
 from ._util.operands import as_csr
 from ._util.replicates import summarise
 from ._util.types import Counts, Labels, Progress, Seed, VectorizerLike
 from ._util.validation import (
     ALPHA_METRICS,
+    ASYMMETRIC_METRICS,
     LOG_METRICS,
     check_choice,
     check_ci,
@@ -100,18 +101,12 @@ class Comparison:
         )
         t = self.table[self.table["metric"] == metric]
         pos = {g: i for i, g in enumerate(self.groups)}
-        sym = metric != "kl"
+        sym = metric not in ASYMMETRIC_METRICS
         for ga, gb, v in zip(t["group_a"], t["group_b"], t[what]):
             M[pos[ga], pos[gb]] = v
             if sym:
                 M[pos[gb], pos[ga]] = v
         return pd.DataFrame(M, index=self.groups, columns=self.groups)
-
-
-def _pairs(K: int, metric: str) -> List[Tuple[int, int]]:
-    if metric == "kl":
-        return [(a, b) for a in range(K) for b in range(K) if a != b]
-    return [(a, b) for a in range(K) for b in range(a + 1, K)]
 
 
 def compare(
@@ -256,7 +251,7 @@ def compare(
 
     rows = []
     for mi, m in enumerate(metrics):
-        for a, b in _pairs(K, m):
+        for a, b in group_pairs(K, m):
             row: Dict[str, Any] = {
                 "group_a": names[a],
                 "group_b": names[b],

@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from . import _core
 from ._corpus import Corpus
 from ._util import timeutil
-from ._util.groups import label_codes
+from ._util.groups import group_pairs, label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import summarise
 from ._util.timeutil import (
@@ -542,11 +542,7 @@ def _between(
     cnt = np.cumsum(onehot, axis=0)
     per_group = cnt[e] - cnt[b]  # W x K
     W = len(b)
-    pairs = (
-        [(i, j) for i in range(K) for j in range(K) if i != j]
-        if metric == "kl"
-        else [(i, j) for i in range(K) for j in range(i + 1, K)]
-    )
+    pairs = group_pairs(K, metric)
     # Replicates are W x R x K x K: the replicate axis is 1.
     sm = summarise(
         obs,

@@ -40,7 +40,14 @@ import scipy.sparse as sp
 from . import _core
 from ._util.operands import CsrTuple, as_csr, csr_tuple
 from ._util.types import ArrayLike, Counts, DTypeLike, MatrixLike, Progress
-from ._util.validation import METRICS, check_int, check_metric, check_options, resolve_n_jobs
+from ._util.validation import (
+    ASYMMETRIC_METRICS,
+    METRICS,
+    check_int,
+    check_metric,
+    check_options,
+    resolve_n_jobs,
+)
 
 __all__ = [
     "METRICS",
@@ -270,9 +277,10 @@ def pdist(X: MatrixLike, metric: str = "jsd", **kwargs: Any) -> np.ndarray:
     (d(0,1), d(0,2), ..., d(1,2), ...). Defined for symmetric metrics (not ``kl``).
     Same keywords as :func:`pairwise` (except ``out``)."""
     metric = check_metric(metric)
-    if metric == "kl":
+    if metric in ASYMMETRIC_METRICS:
         raise ValueError(
-            "metric: kl is not symmetric, so it has no condensed form; use pairwise(X, metric='kl')"
+            f"metric: {metric} is not symmetric, so it has no condensed form; "
+            f"use pairwise(X, metric={metric!r})"
         )
     if "out" in kwargs:
         raise TypeError("pdist: out is not supported; use pairwise(X, out=...)")

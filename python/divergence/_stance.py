@@ -18,10 +18,11 @@ import pandas as pd
 from . import _core
 from ._corpus import Corpus
 from ._partisan import is_corpus, missing_values, where_rows
-from ._util.groups import drop_absent, label_codes
+from ._util.groups import drop_absent, group_pairs, label_codes
 from ._util.replicates import Summary, summarise
 from ._util.types import Seed
 from ._util.validation import (
+    ASYMMETRIC_METRICS,
     METRICS,
     check_choice,
     check_ci,
@@ -72,8 +73,8 @@ class StanceDivergence:
         mirror = {"ci_low": "ci_high", "ci_high": "ci_low"}.get(what, what)
         for ga, gb, v, w in zip(t["group_a"], t["group_b"], t[what], t[mirror]):
             M.loc[ga, gb] = v
-            if metric == "kl":
-                continue  # kl rows hold both directions
+            if metric in ASYMMETRIC_METRICS:
+                continue  # an asymmetric metric's rows hold both directions
             if antisym and what != "p_value":
                 M.loc[gb, ga] = -w  # the reversed pair: negated (and, for intervals, swapped)
             else:
@@ -340,11 +341,7 @@ def stance_divergence(
                 method=ci_method,
             )
             for mi, m in enumerate(mlist):
-                pairs = (
-                    [(a, b) for a in range(K) for b in range(K) if a != b]
-                    if m == "kl"
-                    else [(a, b) for a in range(K) for b in range(a + 1, K)]
-                )
+                pairs = group_pairs(K, m)
                 for a, b in pairs:
                     rows.append(
                         _row(

@@ -15,8 +15,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .types import Counts, Labels
+from .validation import ASYMMETRIC_METRICS
 
-__all__ = ["drop_absent", "group_sums", "label_codes"]
+__all__ = ["drop_absent", "group_pairs", "group_sums", "label_codes"]
 
 
 def label_codes(labels: Labels) -> Tuple[List[str], np.ndarray]:
@@ -62,3 +63,13 @@ def group_sums(X: Counts, codes: np.ndarray, n_groups: int) -> np.ndarray:
     ind = sp.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
     G = ind @ X
     return np.asarray(G.toarray() if sp.issparse(G) else G, dtype=np.float64)
+
+
+def group_pairs(n_groups: int, metric: str) -> List[Tuple[int, int]]:
+    """The (a, b) cells a group table reports for ``metric``: every ordered pair a != b for an
+    asymmetric core metric (kl; the metric table's ``symmetric``), each unordered pair a < b
+    once for every other metric (stance scores' mean difference is reported as a - b)."""
+    K = int(n_groups)
+    if metric in ASYMMETRIC_METRICS:
+        return [(a, b) for a in range(K) for b in range(K) if a != b]
+    return [(a, b) for a in range(K) for b in range(a + 1, K)]

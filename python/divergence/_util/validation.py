@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only (typing.TypeGuard is 3.
 
 __all__ = [
     "ALPHA_METRICS",
+    "ASYMMETRIC_METRICS",
     "CI_METHODS",
     "LOG_METRICS",
     "METRICS",
@@ -41,6 +42,10 @@ __all__ = [
 # From the core's metric table (cpp/include/divergence/metrics.hpp), the one list of metrics.
 METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table())
 LOG_METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table() if m["uses_log"])
+# Metrics with d(p, q) != d(q, p) (kl): their group tables hold both orders of each pair.
+ASYMMETRIC_METRICS: Tuple[str, ...] = tuple(
+    m["name"] for m in _core.metric_table() if not m["symmetric"]
+)
 # Metrics that take additive smoothing (``alpha``).
 ALPHA_METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table() if m["uses_alpha"])
 

@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple
 import click
 
 from .. import Comparison, StanceDivergence
+from .._util.validation import LOG_METRICS
 from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
     CorpusSpec,
@@ -31,11 +32,7 @@ def render(result: Comparison, top: int = 8, width: int = 100) -> str:
         f"bootstrap {s['bootstrap']} ({ci}), permutations {s['permutations']}, seed {s['seed']}"
     )
     for m in result.metrics:
-        units = (
-            s["units"]
-            if m in ("jsd", "jensenshannon", "kl", "jeffreys", "bhattacharyya")
-            else "no log units"
-        )
+        units = s["units"] if m in LOG_METRICS else "no log units"
         lines.append("")
         lines.append(f"{m} ({units}); rows vs columns")
         M = result.matrix(m)
