@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "divergence/pairwise.hpp"
 
 using namespace divergence;
 
