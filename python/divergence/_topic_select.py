@@ -73,7 +73,10 @@ def select_k(
         from ._text import Vectorizer
 
         vec = clone(vectorizer) if vectorizer is not None else Vectorizer(n_jobs=n_jobs)
-        X = vec.fit_transform(texts_of(X))
+        try:
+            X = vec.fit_transform(texts_of(X))
+        except ValueError as e:  # as TopicModel.fit says it
+            raise ValueError(f"empty corpus after filtering: {e}") from e
     A = as_csr(X, drop_zeros=True)
     keep = np.flatnonzero(np.asarray(A.sum(axis=1)).ravel() > 0)
     if keep.size == 0:

@@ -421,8 +421,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
         vocabulary: Optional[Sequence[str]] = None,
     ) -> TopicModel:
         """Fit on term counts (statements x terms, sparse or dense, non-negative) or on texts /
-        a :class:`~divergence.Corpus` (tokenised with ``vectorizer``). ``vocabulary`` names
-        the columns of a count matrix (a DataFrame's columns are used otherwise)."""
+        a :class:`~divergence.Corpus`, tokenised with a clone of the ``vectorizer`` given to the
+        constructor (an already configured :class:`~divergence.Vectorizer`; default
+        ``Vectorizer()``), kept fitted as ``vectorizer_``. ``vocabulary`` names the columns of
+        a count matrix (a DataFrame's columns are used otherwise)."""
         if is_texts(X):
             from sklearn.base import clone
 

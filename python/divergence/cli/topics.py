@@ -333,38 +333,33 @@ def topics_cmd(
         )
     else:
         vec = vectorizer.make(out.jobs, stop_words=sw)
-        progress.step(f"tokenising {len(c)} statements")
-        try:
-            X = vec.fit_transform(texts)
-        except ValueError as e:
-            raise ValueError(f"empty corpus after filtering: {e}") from e
-        vocab = list(vec.get_feature_names_out())
         k = ks[0]
         if len(ks) > 1:
             progress.step(
                 f"fitting k = {', '.join(map(str, ks))} on a {1 - holdout:.0%} training split"
             )
             selection, k = select_k(
-                X,
+                c,
                 ks,
                 method=method,
                 seed=rep.seed,
                 holdout=holdout,
                 tolerance=tolerance,
                 n_jobs=out.jobs,
+                vectorizer=vec,
                 max_iter=max_iter,
                 n_top_words=top_words,
             )
-        progress.step(f"fitting {method} with k={k}")
+        progress.step(f"tokenising {len(c)} statements, fitting {method} with k={k}")
         model = TopicModel(
             k=k,
             method=method,
             seed=rep.seed,
             max_iter=max_iter,
             n_jobs=out.jobs,
+            vectorizer=vec,
             n_top_words=top_words,
-        )
-        model._fit_counts(X, vocab, vec)
+        ).fit(c)
     progress.step(
         f"comparing groups: {rep.bootstrap} bootstrap + {rep.permutations} permutation replicates"
     )
