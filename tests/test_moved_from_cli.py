@@ -1,6 +1,8 @@
-"""Statistics that the CLI used to compute itself, now in the library: change points of every
-drift curve (divergence.drift_changepoints) and Wordscores group means (group_positions). Each
-is checked against the CLI's former code, copied here as the reference."""
+"""Statistics and data preparation that the CLI used to do itself, now in the library: change
+points of every drift curve (divergence.drift_changepoints), Wordscores group means
+(group_positions), the scaling command's counts (ScalingCounts.from_corpus) and the topics
+command's fit (TopicModel with a configured vectorizer, select_k on a Corpus). Each is checked
+against the CLI's former code, copied here as the reference."""
 
 from __future__ import annotations
 
@@ -124,3 +126,75 @@ def test_wordscores_group_positions_match_the_former_cli_code():
         pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-14)
     with pytest.raises(ValueError, match="labels for"):
         ws.group_positions(groups[:5])
+
+
+def _with_empty_statements() -> divergence.Corpus:
+    """The example corpus with two statements whose only words occur once (min_df=2 drops
+    them) and a column of reference positions for six statements."""
+    f = divergence.Corpus.example().frame.copy()
+    f["score"] = np.nan
+    f.loc[f.index[:3], "score"] = 1.0
+    f.loc[f.index[-3:], "score"] = -1.0
+    f.loc[f.index[5], "text"] = "qqqq"
+    f.loc[f.index[7], "text"] = "wwww"
+    return divergence.Corpus.from_frame(f)
+
+
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_scaling_counts_match_the_former_cli_code(min_df):
+    c = _with_empty_statements()
+    # The former `divergence scale` code.
+    vec = divergence.Vectorizer(min_df=min_df)
+    X = vec.fit_transform(list(c.text))
+    vocab = [str(v) for v in vec.get_feature_names_out()]
+    ids = [str(x) for x in c.id]
+    groups = np.asarray(c.group.astype(str))
+    keep = np.flatnonzero(np.asarray(X.sum(axis=1)).ravel() > 0)
+    X = X[keep]
+    ids = [ids[i] for i in keep]
+    group_list = [str(g) for g in groups[keep]]
+    frame = c.frame.iloc[keep]
+    y = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=float)
+
+    data = divergence.ScalingCounts.from_corpus(c, divergence.Vectorizer(min_df=min_df))
+    assert (data.counts != X).nnz == 0 and data.counts.shape == X.shape
+    assert data.documents == ids and data.groups == group_list and data.features == vocab
+    np.testing.assert_array_equal(data.rows, keep)
+    pd.testing.assert_frame_equal(data.frame, frame)
+    np.testing.assert_array_equal(data.reference("score"), y)
+    assert data.n_groups == len(set(group_list))
+    dropped = len(c) - keep.size
+    assert data.notes == ([f"dropped {dropped} statement(s) with no tokens"] if dropped else [])
+    assert (min_df == 2) == (dropped == 2)
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        data.reference("nope")
+    with pytest.raises(TypeError, match="corpus: expected a Corpus"):
+        divergence.ScalingCounts.from_corpus(list(c.text))  # type: ignore[arg-type]
+
+
+def test_topic_fit_with_a_configured_vectorizer_matches_the_former_cli_code():
+    c = divergence.Corpus.example()
+    # The former `divergence topics` code: tokenise, then fit on the counts.
+    vec = divergence.Vectorizer(min_df=2, stop_words=["the", "and"])
+    X = vec.fit_transform(list(c.text))
+    old_table, old_k = divergence.select_k(X, [2, 3], seed=4, max_iter=5)
+    old = divergence.TopicModel(k=old_k, seed=4, max_iter=5).fit(
+        X, vocabulary=list(vec.get_feature_names_out())
+    )
+
+    conf = divergence.Vectorizer(min_df=2, stop_words=["the", "and"])
+    table, k = divergence.select_k(c, [2, 3], seed=4, max_iter=5, vectorizer=conf)
+    pd.testing.assert_frame_equal(table, old_table)
+    assert k == old_k
+    new = divergence.TopicModel(k=k, seed=4, max_iter=5, vectorizer=conf).fit(c)
+    np.testing.assert_array_equal(new.components_, old.components_)
+    assert list(new.vocabulary_) == list(old.vocabulary_) and new.labels_ == old.labels_
+    assert new.vectorizer_ is not conf  # fitted on a clone
+    np.testing.assert_array_equal(new.transform(c), old.transform(X))
+    strict = divergence.Vectorizer(min_df=1000)
+    for fit in (
+        lambda: divergence.select_k(c, [2, 3], vectorizer=strict),
+        lambda: divergence.TopicModel(k=2, vectorizer=strict).fit(c),
+    ):
+        with pytest.raises(ValueError, match="^empty corpus after filtering: "):
+            fit()

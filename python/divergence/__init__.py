@@ -26,7 +26,7 @@ from ._novelty import novelty, token_drift
 from ._output import example_path, write_example
 from ._partisan import Partisanship, partisanship
 from ._partisan_time import PartisanshipOverTime, partisanship_over_time
-from ._scaling import ConvergenceWarning, Wordfish, Wordscores, residual_start
+from ._scaling import ConvergenceWarning, ScalingCounts, Wordfish, Wordscores, residual_start
 from ._stance import StanceDivergence, stance_divergence
 from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
@@ -68,6 +68,7 @@ __all__ = [
     "JSDBias",
     "Partisanship",
     "PartisanshipOverTime",
+    "ScalingCounts",
     "StanceDivergence",
     "TopicComparison",
     "TopicModel",

@@ -69,12 +69,19 @@ estimate + percentiles of (replicate - replicate mean), because a warm-started r
 fit started at the SVD values, and raw percentiles would show that offset rather than noise.
 
 Wordscores (Laver, Benoit and Garry 2003): see :class:`Wordscores`.
+
+From a :class:`~divergence.Corpus`: :meth:`ScalingCounts.from_corpus` tokenises the statements
+and drops those left without a token (neither model can place them), saying so in ``notes``;
+its ``counts``, ``documents`` and ``features`` go to :meth:`Wordfish.fit` /
+:meth:`Wordscores.fit`, its ``groups`` to ``group_positions``, and :meth:`ScalingCounts.reference`
+reads Wordscores' reference positions from a column of the corpus.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
@@ -82,10 +89,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
+from ._corpus import Corpus
 from ._util.groups import label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import ci_percentiles
-from ._util.types import Counts, Labels
+from ._util.types import Counts, Labels, VectorizerLike
 from ._util.validation import (
     check_choice,
     check_ci,
@@ -96,7 +104,7 @@ from ._util.validation import (
     seed_value,
 )
 
-__all__ = ["ConvergenceWarning", "Wordfish", "Wordscores", "residual_start"]
+__all__ = ["ConvergenceWarning", "ScalingCounts", "Wordfish", "Wordscores", "residual_start"]
 
 PriorsArg = Union[Sequence[float], Mapping[str, float]]
 # A documents x features count matrix: dense, sparse or a DataFrame.
@@ -904,3 +912,75 @@ class Wordscores:
                 "ci_high": mean + z * sem,
             }
         )
+
+
+# ----------------------------------------------------------------------------------------------
+# A corpus as documents x features counts
+
+
+@dataclass(frozen=True)
+class ScalingCounts:
+    """A :class:`~divergence.Corpus` as the documents x features counts that :class:`Wordfish`
+    and :class:`Wordscores` fit, built by :meth:`from_corpus`.
+
+    Statements with no token left after tokenising are dropped (neither model can place a
+    document without counts) and ``notes`` says how many; every field below covers the kept
+    documents only, in corpus order.
+
+    Fields: ``counts`` (documents x features, CSR), ``documents`` (their ids, as text),
+    ``groups`` (their groups, as text), ``features`` (the vocabulary, as text), ``rows`` (their
+    positions in the corpus), ``frame`` (their rows of ``Corpus.frame``), ``notes``.
+    """
+
+    counts: sp.csr_matrix
+    documents: List[str]
+    groups: List[str]
+    features: List[str]
+    rows: np.ndarray
+    frame: pd.DataFrame
+    notes: List[str] = field(default_factory=list)
+
+    @classmethod
+    def from_corpus(
+        cls, corpus: Corpus, vectorizer: Optional[VectorizerLike] = None
+    ) -> ScalingCounts:
+        """Tokenise ``corpus`` with ``vectorizer`` (fitted here; default
+        :class:`divergence.Vectorizer`) and keep the statements that have a token."""
+        if not isinstance(corpus, Corpus):
+            raise TypeError(f"corpus: expected a Corpus, got {type(corpus).__name__}")
+        if vectorizer is None:
+            from ._text import Vectorizer
+
+            vectorizer = Vectorizer()
+        X = sp.csr_matrix(vectorizer.fit_transform(list(corpus.text)))
+        features = [str(v) for v in vectorizer.get_feature_names_out()]
+        ids = [str(x) for x in corpus.id]
+        groups = np.asarray(corpus.group.astype(str))
+        keep = np.flatnonzero(np.asarray(X.sum(axis=1)).ravel() > 0)
+        notes: List[str] = []
+        if keep.size < len(ids):
+            notes.append(f"dropped {len(ids) - keep.size} statement(s) with no tokens")
+        return cls(
+            counts=X[keep],
+            documents=[ids[i] for i in keep],
+            groups=[str(g) for g in groups[keep]],
+            features=features,
+            rows=keep,
+            frame=corpus.frame.iloc[keep],
+            notes=notes,
+        )
+
+    @property
+    def n_groups(self) -> int:
+        """How many groups the kept documents belong to."""
+        return len(set(self.groups))
+
+    def reference(self, column: str) -> np.ndarray:
+        """Wordscores' reference positions of the kept documents from a column of the corpus:
+        numbers as float64, NaN for an empty cell or one that is not a number (a text to
+        score)."""
+        if column not in self.frame.columns:
+            raise ValueError(
+                f"column: no column {column!r}; columns: {', '.join(map(str, self.frame.columns))}"
+            )
+        return pd.to_numeric(self.frame[column], errors="coerce").to_numpy(dtype=float)

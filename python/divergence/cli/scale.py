@@ -9,7 +9,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from ._common import handle_errors
+from ._common import echo_notes, handle_errors
 from ._options import (
     CorpusSpec,
     Outputs,
@@ -157,26 +157,16 @@ def scale_cmd(
     distances between groups. Wordfish: --dir A B fixes the direction.
     Wordscores: --ref-col names the column of reference positions.
     """
-    from .. import Wordfish, Wordscores
+    from .. import ScalingCounts, Wordfish, Wordscores
 
     progress = out.progress()
     progress.step("reading the corpus")
     c = corpus.load()
-    vec = vectorizer.make(out.jobs)
     progress.step(f"tokenising {len(c)} statements")
-    X = vec.fit_transform(list(c.text))
-    vocab = [str(v) for v in vec.get_feature_names_out()]
-    ids = [str(x) for x in c.id]
-    groups = np.asarray(c.group.astype(str))
-    ntok = np.asarray(X.sum(axis=1)).ravel()
-    keep = np.flatnonzero(ntok > 0)
-    if keep.size < len(ids):
-        click.echo(f"note: dropped {len(ids) - keep.size} statement(s) with no tokens", err=True)
-    X = X[keep]
-    ids = [ids[i] for i in keep]
-    group_list = [str(g) for g in groups[keep]]
-    frame = c.frame.iloc[keep]
-    use_groups = len(set(group_list)) > 1
+    data = ScalingCounts.from_corpus(c, vectorizer.make(out.jobs))
+    echo_notes(data.notes)
+    X, ids, group_list = data.counts, data.documents, data.groups
+    use_groups = data.n_groups > 1
     rep = replicates
     tables: Dict[str, Optional[pd.DataFrame]] = {}
     features = None
@@ -199,7 +189,7 @@ def scale_cmd(
         m = Wordfish(
             dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed
         )
-        m.fit(X, doc_names=ids, feature_names=vocab, bootstrap=rep.bootstrap)
+        m.fit(X, doc_names=ids, feature_names=data.features, bootstrap=rep.bootstrap)
         progress.done()
         docs = m.documents(rep.ci)
         docs.insert(1, "group", group_list)
@@ -237,14 +227,16 @@ def scale_cmd(
             raise click.UsageError(
                 "--method wordscores needs --ref-col (the column of reference positions)"
             )
-        if ref_col not in frame.columns:
+        if ref_col not in c.frame.columns:
             raise click.BadParameter(
                 f"no column {ref_col!r}; columns: {', '.join(map(str, c.frame.columns))}",
                 param_hint="--ref-col",
             )
-        y = pd.to_numeric(frame[ref_col], errors="coerce").to_numpy(dtype=float)
+        y = data.reference(ref_col)
         resc = None if rescaling == "none" else rescaling
-        ws = Wordscores(smooth=smooth, rescaling=resc).fit(X, y, doc_names=ids, feature_names=vocab)
+        ws = Wordscores(smooth=smooth, rescaling=resc).fit(
+            X, y, doc_names=ids, feature_names=data.features
+        )
         docs = ws.scores(rescaling=resc, ci=rep.ci)
         docs.insert(1, "group", group_list)
         docs.insert(2, "reference", y)
@@ -258,7 +250,7 @@ def scale_cmd(
             f"{X.shape[0]} documents, {int((~np.isnan(ws.wordscores_)).sum())} scored words"
         )
         params.update(ref_col=ref_col, rescaling=rescaling, smooth=smooth)
-        words = pd.DataFrame({"feature": vocab, "score": ws.wordscores_}).dropna()
+        words = pd.DataFrame({"feature": data.features, "score": ws.wordscores_}).dropna()
         tables = {"documents": docs, "groups": group_table, "wordscores": words}
 
     out.emit(
