@@ -1,7 +1,8 @@
-"""The option groups the commands share, each declared once: corpus, vectorizer, replicate and
-output options. A group's decorator adds its options and hands the command ONE object for the
-group (a :class:`CorpusSpec`, :class:`VectorizerSpec`, :class:`Replicates` or
-:class:`Outputs`) instead of one parameter per option."""
+"""The option groups the commands share, each declared once: corpus, vectorizer, replicate,
+output, metric and term options. The corpus, vectorizer, replicate and output decorators add
+their options and hand the command ONE object for the group (a :class:`CorpusSpec`,
+:class:`VectorizerSpec`, :class:`Replicates` or :class:`Outputs`) instead of one parameter per
+option; the metric and term options arrive as parameters of their own."""
 
 from __future__ import annotations
 
@@ -557,6 +558,38 @@ def metric_options(metric_help: str, base_help: str) -> Decorator:
             default=("jsd",),
             show_default=True,
             help=metric_help,
+        )(fn)
+
+    return decorate
+
+
+def term_options(pairs_decls: Sequence[str], pairs_help: str, variance_help: str) -> Decorator:
+    """The distinguishing-terms settings, in --help order: which pairs (declared as
+    ``pairs_decls``, e.g. ``("--pairs",)``; every pair or each group against the rest),
+    --prior and --variance, each passed as its own parameter; the help of the pair choice and
+    of --variance is the command's own."""
+
+    def decorate(fn: Callable[..., object]) -> Callable[..., object]:
+        fn = click.option(
+            "--variance",
+            type=click.Choice(["monroe", "full"]),
+            default="monroe",
+            show_default=True,
+            help=variance_help,
+        )(fn)
+        fn = click.option(
+            "--prior",
+            type=click.FloatRange(min=0, min_open=True),
+            default=500.0,
+            show_default=True,
+            help="Total pseudo-count alpha0 of the informative Dirichlet prior.",
+        )(fn)
+        return click.option(
+            *pairs_decls,
+            type=click.Choice(["all", "rest"]),
+            default="all",
+            show_default=True,
+            help=pairs_help,
         )(fn)
 
     return decorate

@@ -18,6 +18,7 @@ from ._options import (
     metric_options,
     output_options,
     replicate_options,
+    term_options,
     vectorizer_options,
 )
 
@@ -134,26 +135,10 @@ def render_stances(st: StanceDivergence) -> List[str]:
     show_default=True,
     help="Distinguishing terms per side of each pair (0: none).",
 )
-@click.option(
-    "--term-pairs",
-    type=click.Choice(["all", "rest"]),
-    default="all",
-    show_default=True,
-    help="Terms for every pair, or each group against the rest.",
-)
-@click.option(
-    "--prior",
-    type=click.FloatRange(min=0, min_open=True),
-    default=500.0,
-    show_default=True,
-    help="Total pseudo-count alpha0 of the informative Dirichlet prior.",
-)
-@click.option(
-    "--variance",
-    type=click.Choice(["monroe", "full"]),
-    default="monroe",
-    show_default=True,
-    help="Log-odds variance: Monroe et al.'s two terms, or four terms.",
+@term_options(
+    ("--term-pairs",),
+    "Terms for every pair, or each group against the rest.",
+    "Log-odds variance: Monroe et al.'s two terms, or four terms.",
 )
 @click.option(
     "--stance-col",

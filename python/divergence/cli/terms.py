@@ -12,6 +12,7 @@ from ._options import (
     VectorizerSpec,
     corpus_options,
     output_options,
+    term_options,
     vectorizer_options,
 )
 
@@ -25,26 +26,10 @@ from ._options import (
     show_default=True,
     help="Terms per side of each pair.",
 )
-@click.option(
-    "--pairs",
-    type=click.Choice(["all", "rest"]),
-    default="all",
-    show_default=True,
-    help="Every pair of groups, or each group against the rest.",
-)
-@click.option(
-    "--prior",
-    type=click.FloatRange(min=0, min_open=True),
-    default=500.0,
-    show_default=True,
-    help="Total pseudo-count alpha0 of the informative Dirichlet prior.",
-)
-@click.option(
-    "--variance",
-    type=click.Choice(["monroe", "full"]),
-    default="monroe",
-    show_default=True,
-    help="Log-odds variance form.",
+@term_options(
+    ("--pairs",),
+    "Every pair of groups, or each group against the rest.",
+    "Log-odds variance form.",
 )
 @click.option(
     "--min-count",
