@@ -12,8 +12,11 @@ Layers, lowest first; a module may import only from its own layer or below:
 5. ``cli`` (and ``__main__``, which runs it).
 
 Also: no import cycles between modules (function-local imports count: they were how the old
-compare <-> partisan cycle hid), and no private name (``_x``) imported from another module
-(private *modules* may be imported; their private *contents* may not).
+compare <-> partisan cycle hid), no private name (``_x``) imported from another module
+(private *modules* may be imported; their private *contents* may not), and no private
+attribute (``obj._x``) of another module's object used in ``plot`` or ``cli``: they use the
+library's public face (``self``/``cls``, ``super()`` and the module's own top-level names are
+theirs to use; the standard-library exceptions are listed in ``ALLOWED_PRIVATE_ATTRIBUTES``).
 """
 
 from __future__ import annotations
@@ -46,6 +49,11 @@ ANALYSES = {
     "_neighbours",
 }
 LAYER_NAMES = ["util", "foundation", "analysis", "face", "plot", "cli"]
+# The rooms above the public face: they reach the library through public names only.
+PUBLIC_ONLY_ROOMS = ("plot", "cli")
+# Private attributes they may use anyway, as (the object as written, attribute), e.g.
+# ("sys", "_getframe"); none so far.
+ALLOWED_PRIVATE_ATTRIBUTES: Set[Tuple[str, str]] = set()
 
 
 def layer_of(module: str) -> Optional[int]:
@@ -130,8 +138,57 @@ def edges(root: Path) -> List[Edge]:
     return out
 
 
-def violations(root: Path) -> List[str]:
+def is_private(name: str) -> bool:
+    """``_x`` but not ``__x__`` (dunders are the language's, not a module's)."""
+    return name.startswith("_") and not name.startswith("__")
+
+
+def own_names(tree: ast.Module) -> Set[str]:
+    """Names a module defines at its top level (functions, classes, assignments), not the
+    names it imports."""
+    names: Set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+    return names
+
+
+def private_attributes(root: Path) -> List[str]:
+    """``obj._x`` in plot and cli where obj is not theirs: not ``self``/``cls``, not
+    ``super()``, not a top-level name of the same module, not in ALLOWED_PRIVATE_ATTRIBUTES."""
     found: List[str] = []
+    for room in PUBLIC_ONLY_ROOMS:
+        for path in sorted((root / room).rglob("*.py")):
+            mod = module_name(root, path)
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            own = own_names(tree) | {"self", "cls"}
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Attribute) and is_private(node.attr)):
+                    continue
+                obj = node.value
+                if isinstance(obj, ast.Name) and obj.id in own:
+                    continue
+                if (
+                    isinstance(obj, ast.Call)
+                    and isinstance(obj.func, ast.Name)
+                    and obj.func.id == "super"
+                ):
+                    continue
+                written = ast.unparse(obj)
+                if (written, node.attr) in ALLOWED_PRIVATE_ATTRIBUTES:
+                    continue
+                found.append(
+                    f"{mod}:{node.lineno} uses the private attribute {node.attr} of {written}"
+                )
+    return found
+
+
+def violations(root: Path) -> List[str]:
+    found: List[str] = private_attributes(root)
     es = edges(root)
     for path in sorted(root.rglob("*.py")):
         mod = module_name(root, path)
@@ -144,7 +201,7 @@ def violations(root: Path) -> List[str]:
             found.append(
                 f"{src}:{line} imports {dst} upward ({LAYER_NAMES[ls]} -> {LAYER_NAMES[ld]})"
             )
-        if name.startswith("_") and not name.startswith("__") and dst != src:
+        if is_private(name) and dst != src:
             found.append(f"{src}:{line} imports the private name {name} from {dst}")
         if dst != src and not src.startswith(dst + "."):
             graph.setdefault(src, set()).add(dst)
@@ -202,6 +259,21 @@ def _copy(tmp_path: Path) -> Path:
         ("_compare.py", "from .plot import heatmap\n", "upward (analysis -> plot)"),
         ("_terms.py", "from ._measures import _Operand\n", "private name _Operand"),
         ("_measures.py", "def f():\n    from ._compare import compare\n", "import cycle"),
+        (
+            "cli/topics.py",
+            "def f(model):\n    model._fit_counts(None, None, None)\n",
+            "uses the private attribute _fit_counts of model",
+        ),
+        (
+            "plot/_topics.py",
+            "def f(result):\n    return result.model._term(0)\n",
+            "uses the private attribute _term of result.model",
+        ),
+        (
+            "cli/_common.py",
+            "import sys\nf = sys._getframe\n",
+            "private attribute _getframe of sys",
+        ),
     ],
 )
 def test_checker_catches(tmp_path: Path, module: str, line: str, expected: str) -> None:
@@ -211,6 +283,27 @@ def test_checker_catches(tmp_path: Path, module: str, line: str, expected: str) 
     target.write_text(target.read_text(encoding="utf-8") + "\n" + line, encoding="utf-8")
     problems = violations(root)
     assert any(expected in p for p in problems), problems
+
+
+OWN_PRIVATE_ATTRIBUTES = """
+
+class _Own:
+    _slot = 1
+
+    def f(self):
+        return self._slot, super()._g, _Own._slot
+
+    @classmethod
+    def g(cls):
+        return cls._slot, __name__.__len__
+"""
+
+
+def test_private_attributes_of_their_own_are_allowed(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    target = root / "cli" / "_common.py"
+    target.write_text(target.read_text(encoding="utf-8") + OWN_PRIVATE_ATTRIBUTES, encoding="utf-8")
+    assert private_attributes(root) == []
 
 
 def test_unassigned_module_is_reported(tmp_path: Path) -> None:
