@@ -70,9 +70,15 @@ void run_without_gil(Fn&& fn) {
     }
 }
 
-// n_jobs as the core takes it (the Python layer resolves None and -1 before).
+// n_jobs as the core takes it (the Python layer resolves None and -1 before and caps it at
+// MAX_JOBS, _util/validation.py; the same cap here keeps a direct call from exhausting memory).
+constexpr int kMaxJobs = 4096;
 inline void check_jobs(int n_jobs) {
     if (n_jobs < 1) throw py::value_error("n_jobs: must be >= 1 at the core level");
+    if (n_jobs > kMaxJobs) {
+        throw py::value_error("n_jobs: at most " + std::to_string(kMaxJobs) + " threads, got " +
+                              std::to_string(n_jobs));
+    }
 }
 
 // Options of a core call: n_jobs threads (checked), the stop check and, optionally, the counter
@@ -153,6 +159,11 @@ template <class T>
 divergence::OutView<T> out_view(py::array& a, const char* name) {
     require_rows<T>(a, name);
     if (!a.writeable()) throw py::value_error(std::string(name) + ": array is read-only");
+    // No two cells may share memory: rows forward, at least a row apart.
+    if (a.shape(0) > 1 && a.strides(0) < a.shape(1) * static_cast<py::ssize_t>(sizeof(T))) {
+        throw py::value_error(std::string(name) + ": rows overlap (row stride " +
+                              std::to_string(a.strides(0)) + " bytes); pass a C-contiguous array");
+    }
     divergence::OutView<T> v;
     v.data = static_cast<T*>(a.mutable_data());
     v.rows = a.shape(0);

@@ -38,15 +38,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _core
-from ._util.operands import CsrTuple, as_csr, csr_tuple
+from ._util.operands import CsrTuple, as_csr, check_structure, csr_tuple
 from ._util.types import ArrayLike, Counts, DTypeLike, MatrixLike, Progress
 from ._util.validation import (
     ASYMMETRIC_METRICS,
+    INT32_MAX,
     METRICS,
+    check_count,
     check_int,
     check_metric,
     check_options,
     resolve_n_jobs,
+    seed_value,
 )
 
 __all__ = [
@@ -95,7 +98,7 @@ def _sparse_operand(X: Any, name: str, dt: np.dtype) -> _Operand:
         raise TypeError(f"{name}: expected a numeric sparse matrix, got dtype {X.dtype}")
     if X.ndim != 2:
         raise ValueError(f"{name}: expected a 2-d sparse matrix, got {X.ndim}-d")
-    A = as_csr(X, dtype=dt, drop_zeros=True)
+    A = as_csr(X, dtype=dt, drop_zeros=True, name=name)
     n, v = A.shape
     return _Operand(None, csr_tuple(A, name), (int(n), int(v)))
 
@@ -163,8 +166,14 @@ def _check_out(out: Any, shape: Tuple[int, int], dt: np.dtype) -> np.ndarray:
         raise ValueError(f"out: shape must be {shape}, got {out.shape}")
     if not out.flags.writeable:
         raise ValueError("out: array is read-only")
-    if shape[1] > 1 and out.strides[1] != dt.itemsize:
-        raise ValueError("out: columns must be contiguous (C order or a row slice of one)")
+    # Every cell its own memory, rows forward: C order, or a row slice of a C-order array. A
+    # zero, negative or short row stride (as_strided, broadcast_to) would alias the results.
+    row_ok = shape[0] <= 1 or out.strides[0] >= shape[1] * dt.itemsize
+    if (shape[1] > 1 and out.strides[1] != dt.itemsize) or not row_ok:
+        raise ValueError(
+            f"out: must be C-contiguous (or a row slice of a C-order array) so that no two cells "
+            f"share memory; got shape {out.shape} with strides {out.strides}"
+        )
     return out
 
 
@@ -219,7 +228,30 @@ def pairwise(
     [s ln s - p ln p - q ln q], s = p + q; tv = 1 - sum min(p, q); ...), so values of order 1
     are accurate to about 1e-12 relative, while small values (nearly identical rows) are
     accurate to an absolute error of about 1e-13 (ln V + 1), not relatively: jsd = 0.004 may
-    be off in its 11th or 12th digit. float32: about 1e-5 relative, 1e-6 absolute.
+    be off in its 11th or 12th digit.
+
+    Accuracy (float32): largest absolute error against the float64 result on the same
+    (float32) inputs, measured over Dirichlet rows (concentration 0.1, 1, 10; V = 5 to 5000
+    columns; dense and sparse; kl and jeffreys with alpha=1e-3), and the bound
+    ``tests/test_float32_accuracy.py`` holds the implementation to:
+
+    =================  =========  =========  ==============  =====
+    metric             random     identical  near-identical  bound
+    =================  =========  =========  ==============  =====
+    ``jsd``            1.6e-6     1.1e-6     1.0e-6          4e-6
+    ``jensenshannon``  5.2e-6     1.0e-3     7.2e-4          3e-3
+    ``kl``             5.6e-7     4.0e-7     6.2e-7          2e-6
+    ``jeffreys``       8.7e-7     8.0e-7     7.5e-7          2e-6
+    ``hellinger``      1.3e-6     4.7e-4     3.5e-4          1.5e-3
+    ``bhattacharyya``  3.2e-7     2.2e-7     2.4e-7          1e-6
+    ``tv``             2.1e-7     2.2e-7     2.5e-7          1e-6
+    ``cosine``         2.0e-7     1.9e-7     2.6e-7          1e-6
+    =================  =========  =========  ==============  =====
+
+    (near-identical: each entry times 1 + 1e-3 N(0, 1).) The square-root metrics,
+    ``jensenshannon`` and ``hellinger``, turn an absolute error e of the quantity under the
+    root into about sqrt(e) near zero: identical rows give up to ~1e-3, not 0. Where values
+    near zero matter, use float64 (errors about 1e-8 there).
     """
     metric = check_metric(metric)
     dt = _check_dtype(dtype)
@@ -353,6 +385,7 @@ def nearest(
 
 def _as_pair(p: MatrixLike, q: MatrixLike) -> Tuple[Any, Any]:
     def one(v: Any, name: str) -> Any:
+        check_structure(v, name)
         if sp.issparse(v):
             if v.ndim == 2 and v.shape[0] != 1:
                 raise ValueError(f"{name}: expected one distribution (1 row), got shape {v.shape}")
@@ -517,18 +550,20 @@ def group_matrix(
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
     matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
-    X = as_csr(counts, drop_zeros=True, invalid="counts: must be finite and non-negative")
+    X = as_csr(
+        counts, drop_zeros=True, invalid="counts: must be finite and non-negative", name="counts"
+    )
     lab = np.ascontiguousarray(labels, dtype=np.int32)
     return _core.group_divergence(
-        csr_tuple(X),
+        csr_tuple(X, "counts"),
         lab,
-        int(n_groups),
+        check_int(n_groups, "n_groups", minimum=1, maximum=INT32_MAX),
         list(metrics),
         float(alpha),
         0.0 if base is None else float(base),
-        int(bootstrap),
-        int(permutations),
-        int(seed),
+        check_count(bootstrap, "bootstrap"),
+        check_count(permutations, "permutations"),
+        seed_value(seed, allow_none=False),
         resolve_n_jobs(n_jobs),
         progress,
     )

@@ -53,7 +53,14 @@ import scipy.sparse as sp
 
 from . import _core
 from ._util.types import DTypeLike
-from ._util.validation import check_choice, check_int, is_int, resolve_n_jobs
+from ._util.validation import (
+    INT32_MAX,
+    INT64_MAX,
+    check_choice,
+    check_int,
+    is_int,
+    resolve_n_jobs,
+)
 
 __all__ = ["Vectorizer"]
 
@@ -103,7 +110,7 @@ class Vectorizer:
         Unicode normalisation applied (in Python, with :func:`unicodedata.normalize`) before
         lowercasing. Off by default, as in CountVectorizer. Stop words are not normalised.
     ngram_range : (int, int), default (1, 1)
-        ``(min_n, max_n)``, 1 <= min_n <= max_n: the n-grams of tokens to count.
+        ``(min_n, max_n)``, 1 <= min_n <= max_n <= 2**31 - 1: the n-grams of tokens to count.
     min_df, max_df : int or float, default 1 and 1.0
         Keep terms whose document frequency is in [min_df, max_df]. An int is a number of
         statements (>= 1 for max_df, >= 0 for min_df); a float in [0.0, 1.0] a proportion of
@@ -123,8 +130,8 @@ class Vectorizer:
     dtype : NumPy dtype, default numpy.int64
         dtype of the returned matrix.
     n_jobs : int or None, default None
-        Threads: None or -1 = every CPU this process may use, 1 = serial. Results do not
-        depend on it.
+        Threads: None or -1 = every CPU this process may use, 1 = serial, at most 4096.
+        Results do not depend on it.
 
     Attributes
     ----------
@@ -208,8 +215,10 @@ class Vectorizer:
                 f"Invalid value for ngram_range={ngram} lower boundary larger than the upper "
                 "boundary."
             )
-        if min_n < 1:
-            raise ValueError(f"ngram_range: n-gram lengths must be >= 1, got {ngram}")
+        if min_n < 1 or max_n > INT32_MAX:
+            raise ValueError(
+                f"ngram_range: n-gram lengths must be in [1, {INT32_MAX}], got {ngram}"
+            )
         for name, lo in (("min_df", 0), ("max_df", 1)):
             v = getattr(self, name)
             if is_int(v):
@@ -224,8 +233,8 @@ class Vectorizer:
                     )
             else:
                 raise TypeError(f"{name}: expected an int or a float, got {type(v).__name__}")
-        check_int(self.max_features, "max_features", minimum=1, allow_none=True)
-        mtl = check_int(self.min_token_length, "min_token_length", minimum=1)
+        check_int(self.max_features, "max_features", minimum=1, maximum=INT64_MAX, allow_none=True)
+        mtl = check_int(self.min_token_length, "min_token_length", minimum=1, maximum=INT32_MAX)
         if not isinstance(self.binary, (bool, np.bool_)):
             raise TypeError(f"binary: expected a bool, got {type(self.binary).__name__}")
         return {

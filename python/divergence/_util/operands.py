@@ -14,16 +14,69 @@ data, n_cols)``, each array C-contiguous (no copy when it already is).
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from .types import DTypeLike, MatrixLike
 
-__all__ = ["as_csr", "csr_tuple"]
+__all__ = ["as_csr", "check_structure", "csr_tuple"]
 
 CsrTuple = Tuple[np.ndarray, np.ndarray, np.ndarray, int]
+
+
+def check_structure(X: Any, name: str = "X") -> None:
+    """ValueError naming ``name`` and the first bad position when a CSR or CSC matrix's arrays
+    do not describe a matrix of its shape; run before SciPy reads them (SciPy trusts them and
+    fails with a C++ error such as ``vector::_M_default_append`` or ``std::bad_alloc``).
+
+    indptr must be 1-d with one entry per row (CSC: per column) plus one, start at 0, never
+    decrease and end at most at the number of stored entries (indices and data, of one length);
+    every index lies in [0, number of columns) (CSC: of rows). Other formats pass unchecked.
+    """
+    if not sp.issparse(X) or X.format not in ("csr", "csc"):
+        return
+    n_major, n_minor = X.shape if X.format == "csr" else X.shape[::-1]
+    what, other = ("row", "column") if X.format == "csr" else ("column", "row")
+    indptr = np.asarray(X.indptr)
+    indices = np.asarray(X.indices)
+    n_stored = np.asarray(X.data).shape[0] if np.ndim(X.data) else 0
+    if indptr.ndim != 1 or indptr.shape[0] != n_major + 1:
+        raise ValueError(
+            f"{name}: indptr must be 1-d with {n_major + 1} entries ({n_major} {what}s + 1), "
+            f"got shape {indptr.shape}"
+        )
+    if not np.issubdtype(indptr.dtype, np.integer) or not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(
+            f"{name}: indptr and indices must be integers, got {indptr.dtype} and {indices.dtype}"
+        )
+    if indices.ndim != 1 or np.ndim(X.data) != 1 or indices.shape[0] != n_stored:
+        raise ValueError(
+            f"{name}: indices and data must be 1-d of one length, got shapes {indices.shape} "
+            f"and {np.shape(X.data)}"
+        )
+    if indptr[0] != 0:
+        raise ValueError(f"{name}: indptr[0] must be 0, got {indptr[0]}")
+    step = np.diff(indptr)
+    if step.size and step.min() < 0:
+        i = int(np.argmax(step < 0)) + 1
+        raise ValueError(
+            f"{name}: indptr decreases at position {i} ({indptr[i - 1]} then {indptr[i]}); "
+            "it must be non-decreasing"
+        )
+    if indptr[-1] > n_stored:
+        raise ValueError(
+            f"{name}: indptr[{n_major}] = {indptr[-1]} exceeds the {n_stored} stored entries"
+        )
+    used = indices[: int(indptr[-1])]
+    if used.size and (used.min() < 0 or used.max() >= n_minor):
+        k = int(np.argmax((used < 0) | (used >= n_minor)))
+        row = int(np.searchsorted(indptr, k, side="right")) - 1
+        raise ValueError(
+            f"{name}: indices[{k}] = {used[k]} ({what} {row}) is outside [0, {n_minor}), the "
+            f"{other}s of a {X.shape[0]} x {X.shape[1]} matrix"
+        )
 
 
 def as_csr(
@@ -33,13 +86,16 @@ def as_csr(
     drop_zeros: bool = False,
     copy: bool = False,
     invalid: Optional[str] = None,
+    name: str = "X",
 ) -> sp.csr_matrix:
     """X as a canonical CSR matrix (see the module docstring).
 
     ``copy=True`` always returns arrays of its own (for a result that is kept, such as a fitted
     model's training counts). ``invalid``: when given, a ValueError with this message is raised
-    if any stored value is negative or not finite.
+    if any stored value is negative or not finite. A CSR or CSC input's structure is checked
+    first (:func:`check_structure`; ``name`` is the argument the errors name).
     """
+    check_structure(X, name)
     M = sp.csr_matrix(X, dtype=dtype)
     owned = not sp.issparse(X)  # a dense input was converted: the arrays are new
     if copy and not owned:

@@ -22,7 +22,10 @@ __all__ = [
     "ALPHA_METRICS",
     "ASYMMETRIC_METRICS",
     "CI_METHODS",
+    "INT32_MAX",
+    "INT64_MAX",
     "LOG_METRICS",
+    "MAX_JOBS",
     "METRICS",
     "check_choice",
     "check_ci",
@@ -49,13 +52,22 @@ ASYMMETRIC_METRICS: Tuple[str, ...] = tuple(
 # Metrics that take additive smoothing (``alpha``).
 ALPHA_METRICS: Tuple[str, ...] = tuple(m["name"] for m in _core.metric_table() if m["uses_alpha"])
 
+# The largest integers the core's int32 / int64 arguments take (a larger Python int would fail
+# in pybind11's argument conversion with a message that prints every argument).
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+# The most threads n_jobs may ask for. Results never depend on the thread count, and more threads
+# than CPUs only add overhead (and per-thread buffers: n_jobs=10**9 exhausted memory), so a
+# larger value is taken for a mistake.
+MAX_JOBS = 4096
+
 
 def resolve_n_jobs(n_jobs: Optional[int]) -> int:
     """Number of threads: None or -1 = every CPU this process may use, 1 = serial.
 
     Negative values count back from the number of usable CPUs (-2 = all but one), as in
     scikit-learn. The count comes from ``os.sched_getaffinity`` where available (containers and
-    ``taskset`` limit it), not from the machine's total.
+    ``taskset`` limit it), not from the machine's total. At most :data:`MAX_JOBS` (4096).
     """
     affinity = getattr(os, "sched_getaffinity", None)  # not on macOS / Windows
     cpus = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
@@ -67,6 +79,10 @@ def resolve_n_jobs(n_jobs: Optional[int]) -> int:
     if n_jobs == 0 or n_jobs < -cpus:
         raise ValueError(
             f"n_jobs: must be a positive integer, -1 (all {cpus} CPUs) or None; got {n_jobs}"
+        )
+    if n_jobs > MAX_JOBS:
+        raise ValueError(
+            f"n_jobs: at most {MAX_JOBS} threads (this process may use {cpus} CPUs), got {n_jobs}"
         )
     if n_jobs < 0:
         return max(1, cpus + 1 + n_jobs)
@@ -100,6 +116,7 @@ def check_int(
     name: str,
     *,
     minimum: Optional[int] = None,
+    maximum: Optional[int] = None,
     allow_none: Literal[False] = False,
     hint: str = "",
 ) -> int: ...
@@ -111,6 +128,7 @@ def check_int(
     name: str,
     *,
     minimum: Optional[int] = None,
+    maximum: Optional[int] = None,
     allow_none: bool,
     hint: str = "",
 ) -> Optional[int]: ...
@@ -121,11 +139,13 @@ def check_int(
     name: str,
     *,
     minimum: Optional[int] = None,
+    maximum: Optional[int] = None,
     allow_none: bool = False,
     hint: str = "",
 ) -> Optional[int]:
     """``value`` as an int (None passes when ``allow_none``): TypeError unless an integer,
-    ValueError below ``minimum``. ``hint`` (e.g. " (a number of tokens)") follows the rule."""
+    ValueError below ``minimum`` or above ``maximum``. ``hint`` (e.g. " (a number of tokens)")
+    follows the rule."""
     if value is None and allow_none:
         return None
     if not _integral(value):
@@ -133,6 +153,8 @@ def check_int(
         raise TypeError(f"{name}: expected {kind}{hint}, got {type(value).__name__}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name}: must be >= {minimum}{hint}, got {value}")
+    if maximum is not None and int(value) > maximum:
+        raise ValueError(f"{name}: must be <= {maximum}{hint}, got {value}")
     return int(value)
 
 
@@ -257,8 +279,8 @@ def check_options(metric: str, base: Optional[float], alpha: float) -> float:
 
 
 def check_count(value: object, name: str) -> int:
-    """A number of replicates (or of anything countable): an integer >= 0."""
-    return check_int(value, name, minimum=0)
+    """A number of replicates (or of anything countable): an integer in [0, 2**63 - 1]."""
+    return check_int(value, name, minimum=0, maximum=INT64_MAX)
 
 
 def check_ci(ci: object) -> float:
