@@ -103,7 +103,10 @@ def test_adjacent_count_windows_match_reference(metric):
         rows = np.flatnonzero(groups == g)
         sub = df[df.group == g].reset_index(drop=True)
         starts = np.arange(0, len(rows) - 8 + 1, 3)
+        if starts[-1] + 8 < len(rows):  # the last window is anchored at the group's end
+            starts = np.append(starts, len(rows) - 8)
         assert len(sub) == len(starts)
+        assert list(sub.anchored_end) == [False] * (len(starts) - 1) + [True]
         exp = [np.nan] + [
             ref_div(
                 window_sum(X, rows[s0 : s0 + 8]), window_sum(X, rows[s1 : s1 + 8]), metric, alpha
@@ -159,11 +162,15 @@ def test_baseline_time_windows_match_reference(metric):
         ]
         close(sub.value, exp)
         assert list(sub.n_statements) == [len(r) for r in inwin]
-    # Windows: start at the first time, step 30 days, 60 days long, the last ending within a day
-    # of the last time.
-    s = df[df.group == "x"].window_start
+    # Windows: start at the first time, step 30 days, 60 days long; the last times fall past the
+    # last of them, so a final window anchored at the end ends a day after the last time.
+    x = df[df.group == "x"]
+    s = x.window_start
     assert s.iloc[0] == t.min()
-    assert (np.diff(s.to_numpy()) == np.timedelta64(30, "D")).all()
+    assert list(x.anchored_end) == [False] * (len(x) - 1) + [True]
+    assert (np.diff(s.to_numpy()[:-1]) == np.timedelta64(30, "D")).all()
+    assert x.window_end.iloc[-1] == t.max() + pd.Timedelta(days=1)
+    assert x.window_end.iloc[-1] - s.iloc[-1] == pd.Timedelta(days=60)
 
 
 def test_baseline_reference_period():
@@ -647,7 +654,7 @@ def test_cli_outputs(tmp_path):
         "null_mean",
     ]:
         assert col in df.columns
-    man = json.loads((tmp_path / "manifest.json").read_text())
+    man = json.loads((tmp_path / "drift.csv.manifest.json").read_text())
     assert man["command"] == "drift" and man["parameters"]["window"] == "60D"
     assert (tmp_path / "d.png").stat().st_size > 1000
     r = CliRunner().invoke(

@@ -355,10 +355,12 @@ def test_over_time_windows_are_drifts(times_kind, window, step):
     )
     lo = ours.table[ours.table["estimator"] == "leave-out"].reset_index(drop=True)
     assert len(lo) == len(theirs) == ours.settings["n_windows"]
-    for col in ("window", "window_start", "window_end", "n_statements", "n_tokens"):
+    for col in ("window", "window_start", "window_end", "anchored_end", "n_statements", "n_tokens"):
         assert list(lo[col]) == list(theirs[col]), col
     empty = lo["n_statements"] == 0
-    assert (lo.loc[empty, "reason"] == "no statements in the window").all()
+    # the same reason for an empty window as drift gives (formerly "no statements in the window")
+    assert (lo.loc[empty, "reason"] == "empty window").all()
+    assert (theirs.loc[empty, "reason"] == "empty window").all()
     assert lo.loc[empty, "value"].isna().all()
     if times_kind == "years" and window == "4Y":
         assert list(empty) == [False, True, False]  # [2004, 2008) is empty: reported, not dropped
@@ -418,11 +420,15 @@ def test_over_time_corpus_sorted_by_time_and_outside_note():
     c = divergence.Corpus.from_frame(df, group_col="party", time_col="year")
     r = partisanship_over_time(c, window="5Y", bootstrap=10, permutations=10, seed=2)
     lo = r.table[r.table["estimator"] == "leave-out"]
-    # [1990, 1995), [1995, 2000): [2000, 2005) would end after 2002 + 1 year, as in drift
-    assert list(lo["window_start"].dt.year) == [1990, 1995]
-    assert list(lo["n_statements"]) == [30, 30] and lo["scored"].all()
-    assert r.settings["n_outside"] == 18
-    assert any("18 of 78 statement(s) (times 2000 to 2002) fall in no window" in s for s in r.notes)
+    # [1990, 1995), [1995, 2000): [2000, 2005) would end after 2002 + 1 year, as in drift; the
+    # last times (2000 to 2002) are in a final window anchored at the end, [1998, 2003)
+    # (formerly they fell in no window, n_outside 18 and a note)
+    assert list(lo["window_start"].dt.year) == [1990, 1995, 1998]
+    assert list(lo["window_end"].dt.year) == [1995, 2000, 2003]
+    assert list(lo["anchored_end"]) == [False, False, True]
+    assert list(lo["n_statements"]) == [30, 30, 30] and lo["scored"].all()
+    assert r.settings["n_outside"] == 0 and r.settings["anchored_end"]
+    assert not any("fall in no window" in s for s in r.notes)
     assert (lo["value"] > lo["null_mean"]).all()  # planted difference
     from divergence import drift
 
@@ -723,7 +729,7 @@ def test_cli_example(tmp_path):
     assert list(t["estimator"]) == ["plug-in", "leave-out"]
     assert (tmp_path / "p.stances.csv").exists() and (tmp_path / "p.speakers.csv").exists()
     assert (tmp_path / "p.png").stat().st_size > 0 and (tmp_path / "p.stances.png").exists()
-    assert (tmp_path / "manifest.json").exists()
+    assert (tmp_path / "p.csv.manifest.json").exists()
     res = _cli(
         [
             "partisanship",
@@ -814,7 +820,9 @@ def test_sotu_by_decade(tmp_path):
         c, window="10Y", bootstrap=50, permutations=50, seed=1, vectorizer=vec
     )
     t = r.table
-    assert r.settings["n_windows"] == 19  # [1829, 1839) ... [2009, 2019), as divergence drift
+    # [1829, 1839) ... [2009, 2019), then [2015, 2025) anchored at the end (2019-2024 were in no
+    # window before), as divergence drift
+    assert r.settings["n_windows"] == 20 and t["anchored_end"].iloc[-1]
     lo = t[(t["estimator"] == "leave-out") & t["scored"]].set_index("window_start")
     pi = t[(t["estimator"] == "plug-in") & t["scored"]].set_index("window_start")
     assert len(lo) >= 8

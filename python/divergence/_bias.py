@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from ._corpus import Corpus
 from ._partisan import statement_counts
 from ._util.groups import group_sums
+from ._util.summary import Brief, number_text, summary_html, summary_text
 from ._util.types import Counts, Labels, MatrixLike, VectorizerLike
 
 __all__ = ["JSDBias", "jsd_bias", "jsd_bias_from_group_counts", "jsd_bias_pairs"]
@@ -59,6 +60,27 @@ class JSDBias:
 
     def as_dict(self) -> Dict[str, float]:
         return dict(self.__dict__)
+
+    def _summary(self) -> Brief:
+        return Brief(
+            f"JSDBias: {self.n_groups} groups, {number_text(self.n_tokens)} tokens, "
+            f"{self.v_observed} terms",
+            [
+                ("jsd (plug-in)", number_text(self.jsd)),
+                ("expected under no difference", number_text(self.expected)),
+                ("corrected", number_text(self.corrected)),
+                ("G statistic", f"{number_text(self.g_statistic)} on {self.df} df"),
+                ("chi-square p", number_text(self.p_value)),
+                ("share of small expected counts", number_text(self.share_small_expected)),
+            ],
+            more="All values: .as_dict()",
+        )
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
 
 
 def jsd_bias(counts_by_group: MatrixLike) -> JSDBias:

@@ -39,6 +39,16 @@ from ._measures import group_matrix
 from ._util.groups import drop_absent, group_pairs, group_sums, label_codes
 from ._util.operands import as_csr
 from ._util.replicates import summarise
+from ._util.summary import (
+    Brief,
+    interval_text,
+    names_text,
+    notes_text,
+    number_text,
+    replicates_text,
+    summary_html,
+    summary_text,
+)
 from ._util.types import Counts, Labels, Progress, Seed, VectorizerLike
 from ._util.validation import (
     ALPHA_METRICS,
@@ -107,6 +117,51 @@ class Comparison:
             if sym:
                 M[pos[gb], pos[ga]] = v
         return pd.DataFrame(M, index=self.groups, columns=self.groups)
+
+    def _summary(self) -> Brief:
+        t = self.table
+        sizes: Dict[str, Any] = {}
+        for ga, gb, na, nb in zip(t["group_a"], t["group_b"], t["n_a"], t["n_b"]):
+            sizes.setdefault(ga, na)
+            sizes.setdefault(gb, nb)
+        st = self.settings
+        sm = Brief(
+            f"Comparison: {len(self.groups)} groups, {st.get('n_statements', '?')} statements, "
+            f"{st.get('n_terms', '?')} terms; {', '.join(self.metrics)} ({st.get('units', '')})",
+            [
+                (
+                    "groups (n)",
+                    names_text([f"{g} ({sizes.get(g, '?')})" for g in self.groups]),
+                ),
+                ("replicates", replicates_text(st)),
+            ],
+            ["group_a", "group_b", "metric", "value", "interval", "null mean", "p"],
+            [
+                [
+                    str(r["group_a"]),
+                    str(r["group_b"]),
+                    str(r["metric"]),
+                    number_text(r["value"]),
+                    interval_text(r["ci_low"], r["ci_high"]),
+                    number_text(r["null_mean"]),
+                    number_text(r["p_value"]),
+                ]
+                for r in t.to_dict("records")
+            ],
+            "Full results: .table (per pair and metric), .matrix(metric, what), "
+            + (".terms, " if self.terms is not None else "")
+            + (".stances, " if self.stances is not None else "")
+            + ".settings, .notes",
+        )
+        if self.notes:
+            sm.facts.append(("notes", notes_text(self.notes)))
+        return sm
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
 
 
 def compare(

@@ -17,7 +17,14 @@ Windows are counted in statements (``window=50, step=10``) or spans of time (``w
 step="30D"``; units D, W, M, Y: ``"1Y"``, ``"6M"``). Time windows are half-open
 ``[start, start + window)``, start = first time + k * step, kept while they end no later than one
 resolution unit (a year for yearly data, a day for dates) after the last time, and shared by all
-groups so that curves align. Empty windows are reported (n_statements 0, value NaN).
+groups so that curves align. When the last times fall past the last of these windows, one more
+window anchored at the end of the data (ending one resolution unit after the last time, so
+starting less than a step after the previous window) covers them: it is computed once for all
+groups, so curves still align, and marked ``anchored_end=True``. Count windows likewise end with
+the last ``window`` statements (of the group, or of the corpus in between mode). Every statement
+is then in a window, unless the step is longer than the window (the statements between windows
+are counted in ``attrs["n_outside"]`` and named in ``attrs["notes"]``). Empty windows are
+reported (n_statements 0, value NaN), and every row without a value says why in ``reason``.
 
 The core keeps each window's counts in a dense vector and moves it by adding and removing
 statements: moving a window by one statement costs that statement's terms, not the window's.
@@ -42,13 +49,16 @@ from ._util.groups import group_pairs, label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import summarise
 from ._util.timeutil import (
+    EMPTY_WINDOW,
     Window,
     check_window_args,
+    outside_rows,
     parse_windows,
     span_text,
     statement_times,
     window_bounds,
     window_grid,
+    windows_note,
 )
 from ._util.types import (
     Counts,
@@ -245,8 +255,13 @@ def drift(
     ``group_a``/``group_b`` (between), ``window`` (index), ``window_start``, ``window_end``
     (time windows: the half-open span; count windows: the first and last statement's time, or
     row positions ``[start, end)`` without times), ``n_statements``, ``n_tokens``, ``value``,
-    ``ci_low``, ``ci_high``, ``null_mean`` (NaN unless computed), and for between mode ``n_a``,
-    ``n_b``, ``boot_mean``, ``excess`` and ``p_value``. Settings are in ``df.attrs``.
+    ``ci_low``, ``ci_high``, ``null_mean`` (NaN unless computed), for between mode ``n_a``,
+    ``n_b``, ``boot_mean``, ``excess`` and ``p_value``, then ``anchored_end`` (True for the last
+    window when it is anchored at the end of the data rather than on the step's grid) and
+    ``reason`` ("" for a scored row; else why it has no value: ``"empty window"``,
+    ``"only one group present (X)"``, ``"no statements of group Y"``, ``"no tokens in the
+    window"``, ``"first window: no previous window to compare with"``, ``"previous window
+    empty"``, ...). Settings are in ``df.attrs`` (``n_outside``: statements in no window).
 
     Raises
     ------
@@ -321,6 +336,7 @@ def drift(
             threads,
             incremental,
             progress,
+            settings,
         )
     else:
         table = _self(
@@ -378,6 +394,72 @@ def _reference_window(
     raise TypeError("reference: expected a window index (int) or a (start, end) period")
 
 
+NO_TOKENS = "no tokens in the window"
+
+
+def _self_reasons(
+    v: np.ndarray, n_stmts: np.ndarray, tot: np.ndarray, mode: str, ref_tot: float
+) -> np.ndarray:
+    """Why each window of one group has no value ("" where it has one), adjacent/baseline."""
+    out = np.full(len(v), "", dtype=object)
+    nan = np.isnan(v)
+    if not nan.any():
+        return out
+    out[nan] = "value not defined for these windows"
+    if mode == "adjacent":
+        prev_n = np.concatenate([[1], n_stmts[:-1]])
+        prev_t = np.concatenate([[1.0], tot[:-1]])
+        out[nan & (prev_t == 0)] = "no tokens in the previous window"
+        out[nan & (prev_n == 0)] = "previous window empty"
+        if len(v):
+            out[0] = "first window: no previous window to compare with" if nan[0] else ""
+    elif ref_tot == 0:
+        out[nan] = "no tokens in the reference window"
+    out[nan & (tot == 0)] = NO_TOKENS
+    out[nan & (n_stmts == 0)] = EMPTY_WINDOW
+    return out
+
+
+def _between_reasons(
+    v: np.ndarray,
+    per_group: np.ndarray,
+    tokens_group: np.ndarray,
+    i: int,
+    j: int,
+    names: List[str],
+    bootstrap: int,
+    ci_low: np.ndarray,
+) -> np.ndarray:
+    """Why each window of the pair (i, j) has no value, or no interval when one was asked for
+    ("" where it has both)."""
+    out = np.full(len(v), "", dtype=object)
+    no_ci = ~np.isnan(v) & np.isnan(ci_low) if bootstrap else np.zeros(len(v), dtype=bool)
+    for w in np.flatnonzero(np.isnan(v) | no_ci):
+        counts = per_group[w]
+        if np.isnan(v[w]):
+            present = [names[k] for k in np.flatnonzero(counts > 0)]
+            missing = [names[k] for k in (i, j) if counts[k] == 0]
+            empty_tok = [names[k] for k in (i, j) if tokens_group[w, k] == 0]
+            if not present:
+                out[w] = EMPTY_WINDOW
+            elif len(present) == 1:
+                out[w] = f"only one group present ({present[0]})"
+            elif missing:
+                out[w] = "no statements of group " + " or ".join(missing)
+            elif empty_tok:
+                out[w] = "no tokens in group " + " or ".join(empty_tok)
+            else:
+                out[w] = "value not defined for this window"
+        else:
+            few = [names[k] for k in (i, j) if counts[k] < 2]
+            out[w] = (
+                "no interval: fewer than 2 statements in group " + " or ".join(few)
+                if few
+                else "no interval for this window"
+            )
+    return out
+
+
 def _self(
     X: sp.csr_matrix,
     t: Optional[pd.DatetimeIndex],
@@ -407,14 +489,18 @@ def _self(
     ends: List[np.ndarray] = []
     pa: List[np.ndarray] = []
     pb: List[np.ndarray] = []
-    meta: List[Tuple[np.ndarray, np.ndarray, Any, Any, np.ndarray]] = []
+    meta: List[Tuple[np.ndarray, np.ndarray, Any, Any, np.ndarray, np.ndarray]] = []
+    outside: List[np.ndarray] = []
     offset = 0
     n_win = 0
     refs: Dict[str, str] = {}
     for gi, g in enumerate(names):
         rows = order[bounds[gi] : bounds[gi + 1]]
         tk = t[rows] if t is not None else None
-        b, e, ws, we = window_bounds(tk, len(rows), win, stp, resolution, grid, f"group {g!r}")
+        b, e, ws, we, anchored = window_bounds(
+            tk, len(rows), win, stp, resolution, grid, f"group {g!r}"
+        )
+        outside.append(outside_rows(b, e, len(rows)) + offset)
         m = len(b)
         ids = np.arange(n_win, n_win + m, dtype=np.int64)
         begins.append(b + offset)
@@ -434,10 +520,15 @@ def _self(
             pa.append(np.full(m, ref_id, dtype=np.int64))
             pb.append(ids)
             pair_of = np.arange(m)
-        meta.append((b + offset, e + offset, ws, we, pair_of))
+        meta.append((b + offset, e + offset, ws, we, pair_of, anchored))
         offset += len(rows)
     if mode == "baseline":
         settings["reference"] = refs
+    out_rows = np.concatenate(outside) if outside else np.zeros(0, np.int64)
+    note = windows_note(out_rows, len(labels), None if t is None else t[order], resolution)
+    if note is not None:
+        settings["notes"] = list(settings["notes"]) + [note]
+    settings["n_outside"] = int(len(out_rows))
     B = np.concatenate(begins).astype(np.int64)
     E = np.concatenate(ends).astype(np.int64)
     A = np.concatenate(pa).astype(np.int64) if pa else np.zeros(0, np.int64)
@@ -449,14 +540,16 @@ def _self(
     # One frame built from whole columns (per-group frames plus concat cost more than the
     # windows themselves on large inputs).
     cols: Dict[str, List[Any]] = {
-        k: [] for k in ("window", "ws", "we", "n_statements", "n_tokens", "value")
+        k: []
+        for k in ("window", "ws", "we", "anchored", "n_statements", "n_tokens", "value", "reason")
     }
     lengths: List[int] = []
     pos = pos_w = 0
-    for b, e, ws, we, pair_of in meta:
+    for b, e, ws, we, pair_of, anchored in meta:
         m = len(b)
         lengths.append(m)
         tot = totals[pos_w : pos_w + m]
+        ref_tot = totals[pos_w + m] if mode != "adjacent" else 0.0
         pos_w += m + (mode != "adjacent")  # baseline: the group's reference window follows
         v = np.full(m, np.nan)
         has = pair_of >= 0
@@ -465,9 +558,11 @@ def _self(
         cols["window"].append(np.arange(m, dtype=np.int64))
         cols["ws"].append(ws)
         cols["we"].append(we)
+        cols["anchored"].append(anchored)
         cols["n_statements"].append((e - b).astype(np.int64))
         cols["n_tokens"].append(np.rint(tot).astype(np.int64))
         cols["value"].append(v)
+        cols["reason"].append(_self_reasons(v, e - b, tot, mode, ref_tot))
 
     def joined(parts: List[Any]) -> Any:
         if isinstance(parts[0], pd.Index):
@@ -489,6 +584,8 @@ def _self(
             "ci_low": nan,
             "ci_high": nan.copy(),
             "null_mean": nan.copy(),
+            "anchored_end": joined(cols["anchored"]),
+            "reason": joined(cols["reason"]),
         },
         copy=False,
     )  # every array here is new and used once
@@ -513,10 +610,16 @@ def _between(
     threads: int,
     incremental: bool,
     progress: Progress,
+    settings: Dict[str, Any],
 ) -> pd.DataFrame:
     grid = window_grid(t, win, stp, resolution)
     n = X.shape[0]
-    b, e, ws, we = window_bounds(t, n, win, stp, resolution, grid, "the corpus")
+    b, e, ws, we, anchored = window_bounds(t, n, win, stp, resolution, grid, "the corpus")
+    out_rows = outside_rows(b, e, n)
+    note = windows_note(out_rows, n, t, resolution)
+    if note is not None:
+        settings["notes"] = list(settings["notes"]) + [note]
+    settings["n_outside"] = int(len(out_rows))
     lab = np.ascontiguousarray(labels, dtype=np.int32)
     K = len(names)
     obs, boot, perm = _core.window_between(
@@ -541,6 +644,10 @@ def _between(
     onehot[np.arange(1, n + 1), lab] = 1
     cnt = np.cumsum(onehot, axis=0)
     per_group = cnt[e] - cnt[b]  # W x K
+    tok = np.zeros((n + 1, K))
+    tok[np.arange(1, n + 1), lab] = np.asarray(X.sum(axis=1)).ravel()
+    ctok = np.cumsum(tok, axis=0)
+    tokens_group = ctok[e] - ctok[b]  # W x K
     W = len(b)
     pairs = group_pairs(K, metric)
     # Replicates are W x R x K x K: the replicate axis is 1.
@@ -574,6 +681,10 @@ def _between(
                     "null_mean": sm.null_mean[:, i, j],
                     "excess": sm.excess[:, i, j],
                     "p_value": sm.p_value[:, i, j],
+                    "anchored_end": anchored,
+                    "reason": _between_reasons(
+                        v, per_group, tokens_group, i, j, names, bootstrap, sm.ci_low[:, i, j]
+                    ),
                 }
             )
         )

@@ -48,6 +48,16 @@ from ._corpus import Corpus
 from ._util.groups import drop_absent, label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import CI_METHODS, summarise
+from ._util.summary import (
+    Brief,
+    interval_text,
+    names_text,
+    notes_text,
+    number_text,
+    replicates_text,
+    summary_html,
+    summary_text,
+)
 from ._util.types import Counts, Labels, Seed, VectorizerLike
 from ._util.validation import (
     check_choice,
@@ -328,6 +338,59 @@ class Partisanship:
     @property
     def leave_out(self) -> float:
         return float(self.table["value"].iloc[1])
+
+    def _summary(self) -> Brief:
+        st = self.settings
+        t0 = self.table.iloc[0] if len(self.table) else None
+        unit = st.get("unit", "speaker")
+        sizes = (
+            [
+                f"{r['group']} ({int(r['n_speakers'])} {unit}s, {int(r['n_statements'])} "
+                "statements)"
+                if unit == "speaker"
+                else f"{r['group']} ({int(r['n_statements'])})"
+                for r in self.by_group.to_dict("records")
+            ]
+            if {"group", "n_speakers", "n_statements"} <= set(self.by_group.columns)
+            else list(self.groups)
+        )
+        title = f"Partisanship: {len(self.groups)} groups"
+        if t0 is not None:
+            title += (
+                f", {int(t0['n_speakers'])} {unit}s, {int(t0['n_statements'])} statements, "
+                f"{st.get('n_terms', '?')} terms"
+            )
+        sm = Brief(
+            title,
+            [
+                ("groups", names_text(sizes, 4)),
+                ("chance", number_text(self.chance)),
+                ("replicates", replicates_text(st)),
+            ],
+            ["estimator", "value", "interval", "null mean", "excess", "p"],
+            [
+                [
+                    str(r["estimator"]),
+                    number_text(r["value"]),
+                    interval_text(r["ci_low"], r["ci_high"]),
+                    number_text(r["null_mean"]),
+                    number_text(r["excess"]),
+                    number_text(r["p_value"]),
+                ]
+                for r in self.table.to_dict("records")
+            ],
+            "Full results: .table, .by_group, .speakers (per speaker), .bootstrap and .null "
+            "(replicates), .settings, .notes",
+        )
+        if self.notes:
+            sm.facts.append(("notes", notes_text(self.notes)))
+        return sm
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
 
 
 def _summarise(

@@ -23,14 +23,27 @@ from ._partisan import (
     speaker_labels,
     statement_counts,
 )
+from ._util.summary import (
+    Brief,
+    interval_text,
+    names_text,
+    notes_text,
+    number_text,
+    replicates_text,
+    summary_html,
+    summary_text,
+)
 from ._util.timeutil import (
+    EMPTY_WINDOW,
     check_window_args,
+    outside_rows,
     parse_windows,
     span_text,
     statement_times,
     when_text,
     window_bounds,
     window_grid,
+    windows_note,
 )
 from ._util.types import Counts, Labels, Seed, TimesLike, VectorizerLike, WindowSpec
 from ._util.validation import (
@@ -55,6 +68,7 @@ class _Windows:
     end: np.ndarray
     start: Any  # reported window_start / window_end (drift's convention): times or positions
     stop: Any
+    anchored: np.ndarray  # bool per window: the last window, anchored at the end of the data
     window: str  # canonical text, e.g. "10Y" or "50"
     step: str
     kind: str  # "time" or "statements"
@@ -88,13 +102,14 @@ def _drift_windows(
             t, res = statement_times(times, n)
     check_window_args(win, stp, res, t is not None)
     grid = window_grid(t, win, stp, res)
-    b, e, ws, we = window_bounds(t, n, win, stp, res, grid, "the corpus")
+    rw = window_bounds(t, n, win, stp, res, grid, "the corpus")
     return _Windows(
         order=np.asarray(order, dtype=np.int64),
-        begin=np.asarray(b, dtype=np.int64),
-        end=np.asarray(e, dtype=np.int64),
-        start=ws,
-        stop=we,
+        begin=np.asarray(rw.begin, dtype=np.int64),
+        end=np.asarray(rw.end, dtype=np.int64),
+        start=rw.start,
+        stop=rw.stop,
+        anchored=rw.anchored,
         window=span_text(win),
         step=span_text(stp),
         kind="time" if isinstance(win, tuple) else "statements",
@@ -107,6 +122,7 @@ OVER_TIME_COLUMNS = [
     "window",
     "window_start",
     "window_end",
+    "anchored_end",
     "n_statements",
     "n_tokens",
     "n_speakers",
@@ -134,6 +150,8 @@ class PartisanshipOverTime:
     :func:`divergence.drift` included: ``window`` (index), ``window_start``, ``window_end``
     (drift's convention: time windows are the half-open span ``[start, end)``; count windows the
     first and last statement's time, or row positions ``[start, end)`` without times),
+    ``anchored_end`` (True for a last window anchored at the end of the data, see
+    :func:`divergence.drift`),
     ``n_statements`` (in the window), ``n_tokens``, ``n_speakers`` (with tokens), ``n_groups``
     and ``groups`` (present with tokens), then the columns of :attr:`Partisanship.table`
     (value, ci_low, ci_high, boot_mean, null_mean = shuffled-label mean, excess, p_value,
@@ -145,6 +163,48 @@ class PartisanshipOverTime:
     results: Dict[int, Partisanship]
     settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
+
+    def _summary(self) -> Brief:
+        st = self.settings
+        t = self.table
+        res = st.get("resolution")
+        lo = t[t["estimator"] == "leave-out"]
+        rows = [
+            [
+                str(int(r["window"])),
+                when_text(r["window_start"], res),
+                when_text(r["window_end"], res) + (" (anchored)" if r["anchored_end"] else ""),
+                str(int(r["n_statements"])),
+                number_text(r["value"]),
+                interval_text(r["ci_low"], r["ci_high"]),
+                number_text(r["null_mean"]),
+                number_text(r["p_value"]) if r["scored"] else f"not scored: {r['reason']}",
+            ]
+            for r in lo.to_dict("records")
+        ]
+        sm = Brief(
+            f"PartisanshipOverTime: {len(self.groups)} groups, {st.get('n_statements', '?')} "
+            f"statements; {st.get('n_windows', '?')} windows of {st.get('window')} every "
+            f"{st.get('step')}, {st.get('n_scored', '?')} scored",
+            [
+                ("groups", names_text(self.groups)),
+                ("unit", str(st.get("unit", ""))),
+                ("replicates", replicates_text(st)),
+            ],
+            ["window", "start", "end", "stmts", "leave-out", "interval", "null mean", "p"],
+            rows,
+            "Full results: .table (per window and estimator, with reasons), .results[window] "
+            "(a Partisanship per scored window), .settings, .notes",
+        )
+        if self.notes:
+            sm.facts.append(("notes", notes_text(self.notes)))
+        return sm
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
 
 
 def partisanship_over_time(
@@ -172,7 +232,10 @@ def partisanship_over_time(
     time (``"90D"``, ``"2W"``, ``"6M"``, ``"4Y"``); ``step`` defaults to ``window``. Time windows
     are half-open ``[start, start + window)``, start = first time + k * step, kept while they
     end no later than one resolution unit (a year for yearly data, a day for dates) after the
-    last time; statements after the last window are in none (named in ``notes``). The same
+    last time; when the last times fall past the last of them, one more window anchored at the
+    end of the data covers them (``anchored_end`` True; count windows likewise end with the last
+    ``window`` statements), so every statement is in a window unless the step is longer than
+    the window (the statements between windows are then named in ``notes``). The same
     errors as drift: a window or step narrower than the time resolution, a step of 0, a window
     longer than the data, unsorted times (a matrix; a Corpus is sorted by time), time windows
     without times.
@@ -224,6 +287,7 @@ def partisanship_over_time(
             "window": w,
             "window_start": wins.start[w],
             "window_end": wins.stop[w],
+            "anchored_end": bool(wins.anchored[w]),
             "n_statements": e - b,
             "n_tokens": int(round(csum[e] - csum[b])),
             "n_speakers": 0,
@@ -233,7 +297,7 @@ def partisanship_over_time(
         reason = ""
         res: Optional[Partisanship] = None
         if e <= b:
-            reason = "no statements in the window"
+            reason = EMPTY_WINDOW
         else:
             idx = wins.order[b:e]
             s = by_speaker(
@@ -307,22 +371,10 @@ def partisanship_over_time(
     if wins.kind == "time":
         table["window_start"] = pd.DatetimeIndex(table["window_start"])
         table["window_end"] = pd.DatetimeIndex(table["window_end"])
-    covered = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(covered, wins.begin, 1)
-    np.add.at(covered, wins.end, -1)
-    outside = np.flatnonzero(np.cumsum(covered)[:n] == 0)
-    if len(outside):
-        what = ""
-        if wins.times is not None:
-            lo_t, hi_t = wins.times[outside[0]], wins.times[outside[-1]]
-            what = (
-                f" (times {when_text(lo_t, wins.resolution)} to {when_text(hi_t, wins.resolution)})"
-            )
-        notes.append(
-            f"{len(outside)} of {n} statement(s){what} fall in no window: windows start at the "
-            "first time (or statement) plus multiples of the step and are kept only while they "
-            "fit the data, as in divergence.drift; shift or shorten the window to include them"
-        )
+    outside = outside_rows(wins.begin, wins.end, n)
+    note = windows_note(outside, n, wins.times, wins.resolution)
+    if note is not None:
+        notes.append(note)
     settings = dict(
         window=wins.window,
         step=wins.step,
@@ -345,6 +397,7 @@ def partisanship_over_time(
         n_windows=W,
         n_scored=len(results),
         n_outside=int(len(outside)),
+        anchored_end=bool(wins.anchored.any()),
     )
     table.attrs = dict(settings)
     return PartisanshipOverTime(

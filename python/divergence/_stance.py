@@ -20,6 +20,16 @@ from ._corpus import Corpus
 from ._partisan import is_corpus, missing_values, where_rows
 from ._util.groups import drop_absent, group_pairs, label_codes
 from ._util.replicates import Summary, summarise
+from ._util.summary import (
+    Brief,
+    interval_text,
+    names_text,
+    notes_text,
+    number_text,
+    replicates_text,
+    summary_html,
+    summary_text,
+)
 from ._util.types import Seed
 from ._util.validation import (
     ASYMMETRIC_METRICS,
@@ -54,6 +64,47 @@ class StanceDivergence:
     table: pd.DataFrame
     settings: Dict[str, Any]  # values of every kind (numbers, names, lists), as reported
     notes: List[str] = field(default_factory=list)
+
+    def _summary(self) -> Brief:
+        st = self.settings
+        metric = self.metrics[0] if self.metrics else None
+        t = self.table if metric is None else self.table[self.table["metric"] == metric]
+        sm = Brief(
+            f"StanceDivergence ({self.kind}s): {len(self.groups)} groups, {len(self.targets)} "
+            f"targets, {st.get('n_statements', '?')} statements",
+            [
+                ("groups", names_text(self.groups)),
+                ("targets", names_text(self.targets)),
+                ("stances", names_text(self.stances) if self.stances else "scores"),
+                ("metrics", names_text(self.metrics)),
+                ("replicates", replicates_text(st)),
+            ],
+            ["target", "group_a", "group_b", f"{metric}", "interval", "p", "n_a", "n_b"],
+            [
+                [
+                    str(r["target"]),
+                    str(r["group_a"]),
+                    str(r["group_b"]),
+                    number_text(r["value"]),
+                    interval_text(r["ci_low"], r["ci_high"]),
+                    number_text(r["p_value"]),
+                    number_text(r["n_a"]),
+                    number_text(r["n_b"]),
+                ]
+                for r in t.to_dict("records")
+            ],
+            "Full results: .table (per target, pair and metric), .matrix(target, metric), "
+            ".distributions, .settings, .notes",
+        )
+        if self.notes:
+            sm.facts.append(("notes", notes_text(self.notes)))
+        return sm
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
 
     def matrix(
         self, target: Optional[str] = None, metric: Optional[str] = None, what: str = "value"

@@ -24,6 +24,16 @@ from ._topics import (
 )
 from ._util.operands import as_csr
 from ._util.replicates import summarise
+from ._util.summary import (
+    Brief,
+    interval_text,
+    names_text,
+    notes_text,
+    number_text,
+    replicates_text,
+    summary_html,
+    summary_text,
+)
 from ._util.types import Labels, Progress, VectorizerLike
 from ._util.validation import (
     ALPHA_METRICS,
@@ -78,6 +88,43 @@ class TopicComparison:
         return self.prevalence.pivot(index="group", columns="label", values=what).loc[
             self.groups, self.labels
         ]
+
+    def _summary(self) -> Brief:
+        st = self.settings
+        dt = self.divergence.table
+        sm = Brief(
+            f"TopicComparison: {len(self.groups)} groups, {len(self.labels)} topics "
+            f"({st.get('method', '')}), {len(self.rows)} statements",
+            [
+                ("groups", names_text(self.groups)),
+                ("topics", names_text(self.labels, 4)),
+                ("replicates", replicates_text(st)),
+            ],
+            ["group_a", "group_b", "metric", "value", "interval", "null mean", "p"],
+            [
+                [
+                    str(r["group_a"]),
+                    str(r["group_b"]),
+                    str(r["metric"]),
+                    number_text(r["value"]),
+                    interval_text(r["ci_low"], r["ci_high"]),
+                    number_text(r["null_mean"]),
+                    number_text(r["p_value"]),
+                ]
+                for r in dt.to_dict("records")
+            ],
+            "Full results: .prevalence, .prevalence_matrix(), .divergence (a Comparison), "
+            ".topics (per pair and topic), .matrix(metric), .theta, .model, .settings, .notes",
+        )
+        if self.notes:
+            sm.facts.append(("notes", notes_text(self.notes)))
+        return sm
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
 
     def differing(self, group_a: str, group_b: str, n: Optional[int] = None) -> pd.DataFrame:
         """The pair's topics, most differing first (by share of the prevalence JSD)."""

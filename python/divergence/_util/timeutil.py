@@ -18,9 +18,14 @@ when all were years, None when there is none.
 
 Windows (:func:`parse_window`): a number of statements (``50``) or a span of time (``"90D"``,
 ``"2W"``, ``"6M"``, ``"1Y"``). Time windows are half-open ``[start, start + window)``, start =
-first time + k * step, kept while they end no later than one resolution unit after the last time
-(:func:`window_grid`); :func:`window_bounds` turns windows into row ranges of time-ordered
-statements. :func:`when_text` writes a window bound for people.
+first time + k * step, kept while they end no later than one resolution unit after the last time;
+when the last time falls past the last of them, one more window, anchored at the end (ending one
+resolution unit after the last time), covers it (:func:`window_grid`). Count windows likewise end
+with ``[n - window, n)`` when the step leaves the last statements out (:func:`count_windows`).
+All data is then in some window (a step longer than the window still leaves gaps between
+windows). :func:`window_bounds` turns windows into row ranges of time-ordered statements, with
+each window's ``anchored_end`` flag. :func:`when_text` writes a window bound for people;
+:data:`EMPTY_WINDOW` is the reason an empty window is not scored.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Dict, Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -38,11 +43,14 @@ from .types import TimeBound, TimesLike, WindowSpec
 __all__ = [
     "BAD",
     "DATE",
+    "EMPTY_WINDOW",
     "MAX_YEAR",
     "MIN_YEAR",
     "MISSING",
     "OUT_OF_RANGE",
+    "Grid",
     "ParsedTimes",
+    "RowWindows",
     "Window",
     "YEAR",
     "as_ns",
@@ -50,6 +58,7 @@ __all__ = [
     "check_window_args",
     "count_windows",
     "item_at",
+    "outside_rows",
     "parse_time",
     "parse_times",
     "parse_window",
@@ -62,6 +71,7 @@ __all__ = [
     "when_text",
     "window_bounds",
     "window_grid",
+    "windows_note",
 ]
 
 # Timestamps are datetime64[ns]: 1677-09-22 .. 2262-04-11.
@@ -488,7 +498,7 @@ def _time_grid(
     window: Tuple[int, str],
     step: Tuple[int, str],
     resolution: Optional[str],
-) -> Tuple[List[pd.Timestamp], List[pd.Timestamp]]:
+) -> Tuple[List[pd.Timestamp], List[pd.Timestamp], bool]:
     res = (
         pd.DateOffset(years=1)
         if resolution == "year"
@@ -511,35 +521,69 @@ def _time_grid(
         k += 1
         if k > 10_000_000:  # pragma: no cover - guarded by the span checks
             raise ValueError("step: too many windows")
-    return starts, ends
+    anchored = bool(ends) and ends[-1] <= t_max
+    if anchored:  # the last times are in no window: one more, anchored at the end
+        starts.append(limit - w_off)
+        ends.append(limit)
+    return starts, ends, anchored
 
 
 def count_windows(n: int, window: int, step: int) -> Tuple[np.ndarray, np.ndarray]:
-    """Row ranges ``[start, end)`` of windows of ``window`` statements every ``step``."""
+    """Row ranges ``[start, end)`` of windows of ``window`` statements every ``step``, and a
+    last window ``[n - window, n)`` anchored at the end when the step leaves the last statements
+    out."""
     starts = np.arange(0, n - window + 1, step, dtype=np.int64)
+    if len(starts) and starts[-1] + window < n:
+        starts = np.append(starts, np.int64(n - window))
     return starts, starts + window
 
 
-Grid = Optional[Tuple[List[pd.Timestamp], List[pd.Timestamp]]]
+EMPTY_WINDOW = "empty window"
+
+
+class Grid(NamedTuple):
+    """The time windows shared by all groups: half-open ``[starts[k], ends[k])``; ``anchored``:
+    whether the last window is anchored at the end of the data (not on the step's grid)."""
+
+    starts: List[pd.Timestamp]
+    ends: List[pd.Timestamp]
+    anchored: bool
+
+
 # Reported window starts / ends: times, or row positions when there are none.
 Bounds = Union[pd.DatetimeIndex, np.ndarray]
 
 
 def window_grid(
     t: Optional[pd.DatetimeIndex], win: Window, stp: Window, resolution: Optional[str]
-) -> Grid:
-    """Starts and ends of the time windows over the times ``t`` (None for count windows)."""
+) -> Optional[Grid]:
+    """The time windows over the times ``t`` (None for count windows): start = first time + k *
+    step while the window ends no later than one resolution unit after the last time, then, if
+    the last time is in none of them, one window anchored at the end (``Grid.anchored``)."""
     if not isinstance(win, tuple):
         return None
     assert t is not None and isinstance(stp, tuple)
-    starts, ends = _time_grid(t.min(), t.max(), win, stp, resolution)
+    t_min, t_max = t.min(), t.max()
+    starts, ends, anchored = _time_grid(t_min, t_max, win, stp, resolution)
     if not starts:
         fmt = time_format(resolution)
         raise ValueError(
             f"window: {span_text(win)} is longer than the data's span ({t.min().strftime(fmt)} to "
             f"{t.max().strftime(fmt)}); use a shorter window"
         )
-    return starts, ends
+    return Grid(starts, ends, anchored)
+
+
+class RowWindows(NamedTuple):
+    """Windows over one time-ordered sequence (:func:`window_bounds`): window k holds rows
+    ``begin[k]:end[k]``; ``start``/``stop`` are its reported bounds; ``anchored`` (bool per
+    window) marks the last window when it is anchored at the end of the data."""
+
+    begin: np.ndarray
+    end: np.ndarray
+    start: Bounds
+    stop: Bounds
+    anchored: np.ndarray
 
 
 def window_bounds(
@@ -548,12 +592,12 @@ def window_bounds(
     win: Window,
     stp: Window,
     resolution: Optional[str],
-    grid: Grid,
+    grid: Optional[Grid],
     who: str,
-) -> Tuple[np.ndarray, np.ndarray, Bounds, Bounds]:
+) -> RowWindows:
     """Row ranges of windows over one time-ordered sequence, with their reported start/end
     (time windows: the half-open span; count windows: the first and last statement's time, or
-    row positions ``[start, end)`` without times)."""
+    row positions ``[start, end)`` without times) and which one is anchored at the end."""
     if isinstance(win, int):
         assert isinstance(stp, int)
         if n < win:
@@ -562,18 +606,47 @@ def window_bounds(
                 "use a smaller window"
             )
         b, e = count_windows(n, win, stp)
+        anchored = np.zeros(len(b), dtype=bool)
+        anchored[-1] = len(b) > 1 and b[-1] - b[-2] != stp
         ws: Bounds
         we: Bounds
         if tk is not None:
             ws, we = tk[b], tk[e - 1]
         else:
             ws, we = b, e
-        return b, e, ws, we
+        return RowWindows(b, e, ws, we, anchored)
     assert grid is not None and tk is not None
-    starts, ends = grid
     ti = as_ns(tk)
-    s64 = as_ns(starts)
-    e64 = as_ns(ends)
+    s64 = as_ns(grid.starts)
+    e64 = as_ns(grid.ends)
     b = np.searchsorted(ti, s64, side="left").astype(np.int64)
     e = np.searchsorted(ti, e64, side="left").astype(np.int64)
-    return b, e, pd.DatetimeIndex(starts), pd.DatetimeIndex(ends)
+    anchored = np.zeros(len(b), dtype=bool)
+    anchored[-1] = grid.anchored
+    return RowWindows(b, e, pd.DatetimeIndex(grid.starts), pd.DatetimeIndex(grid.ends), anchored)
+
+
+def outside_rows(begin: np.ndarray, end: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the rows ``0..n-1`` that are in none of the windows ``[begin[k], end[k])``."""
+    covered = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(covered, np.asarray(begin, dtype=np.int64), 1)
+    np.add.at(covered, np.asarray(end, dtype=np.int64), -1)
+    return np.flatnonzero(np.cumsum(covered)[:n] == 0)
+
+
+def windows_note(
+    outside: np.ndarray, n: int, times: Optional[pd.DatetimeIndex], resolution: Optional[str]
+) -> Optional[str]:
+    """The note on statements in no window (``times``: in the rows' order), None when there is
+    none. With the window anchored at the end only a step longer than the window leaves any."""
+    if not len(outside):
+        return None
+    what = ""
+    if times is not None:
+        lo, hi = times[int(outside[0])], times[int(outside[-1])]
+        what = f" (times {when_text(lo, resolution)} to {when_text(hi, resolution)})"
+    return (
+        f"{len(outside)} of {n} statement(s){what} fall in no window: the step is longer than "
+        "the window, so the statements between windows are in none; use a step no longer than "
+        "the window to include them"
+    )

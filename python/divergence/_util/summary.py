@@ -1,0 +1,142 @@
+"""Short summaries of results: ``repr()`` as a few lines of text, ``_repr_html_`` as a compact
+HTML table for notebooks (every label escaped with :func:`html.escape`).
+
+A result builds a :class:`Brief` (a title, a few ``name: value`` facts, an optional small
+table, and where to find the full tables); :func:`summary_text` and :func:`summary_html` render
+it. Tables are cut at :data:`MAX_ROWS` rows (the rest counted), so a summary stays under about
+25 lines whatever the number of groups.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Sequence, Tuple
+
+__all__ = [
+    "MAX_ROWS",
+    "Brief",
+    "interval_text",
+    "names_text",
+    "notes_text",
+    "number_text",
+    "replicates_text",
+    "summary_html",
+    "summary_text",
+]
+
+MAX_ROWS = 10
+MAX_NAMES = 8
+
+
+def number_text(v: Any, digits: int = 4) -> str:
+    """A number for people: 4 significant digits, "-" for a missing one, an integer as is."""
+    if v is None:
+        return "-"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if math.isnan(f):
+        return "-"
+    if f.is_integer() and abs(f) < 1e15 and not isinstance(v, float):
+        return str(int(f))
+    return f"{f:.{digits}g}"
+
+
+def interval_text(lo: Any, hi: Any) -> str:
+    """``[lo, hi]``, or "-" when there is no interval."""
+    a, b = number_text(lo), number_text(hi)
+    return "-" if a == "-" and b == "-" else f"[{a}, {b}]"
+
+
+def names_text(names: Sequence[Any], limit: int = MAX_NAMES) -> str:
+    """Names joined by commas, the first ``limit`` of them and how many more."""
+    shown = ", ".join(str(x) for x in list(names)[:limit])
+    more = len(names) - limit
+    return shown + (f", ... ({more} more)" if more > 0 else "")
+
+
+@dataclass
+class Brief:
+    """What a result's repr shows: ``title`` (its kind and size), ``facts`` (name, value) lines,
+    an optional table (``header`` and ``rows`` of text, cut at :data:`MAX_ROWS`) and ``more``
+    (how to get the full tables)."""
+
+    title: str
+    facts: List[Tuple[str, str]] = field(default_factory=list)
+    header: List[str] = field(default_factory=list)
+    rows: List[List[str]] = field(default_factory=list)
+    more: str = ""
+
+    def shown_rows(self) -> Tuple[List[List[str]], int]:
+        return self.rows[:MAX_ROWS], max(0, len(self.rows) - MAX_ROWS)
+
+
+def summary_text(s: Brief) -> str:
+    """The summary as plain text (the ``repr``)."""
+    lines = [s.title]
+    width = max((len(k) for k, _ in s.facts), default=0)
+    lines += [f"  {k + ':':<{width + 1}} {v}" for k, v in s.facts]
+    rows, hidden = s.shown_rows()
+    if s.header:
+        cols = [s.header] + rows
+        w = [max(len(r[i]) for r in cols) for i in range(len(s.header))]
+        for r in cols:
+            lines.append(
+                "  "
+                + "  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(r)).rstrip()
+            )
+        if hidden:
+            lines.append(f"  ... {hidden} more row(s)")
+    if s.more:
+        lines.append(s.more)
+    return "\n".join(lines)
+
+
+def summary_html(s: Brief) -> str:
+    """The summary as a compact HTML table (the ``_repr_html_``); every text is escaped."""
+    e = html.escape
+    out = [f"<div><strong>{e(s.title)}</strong>"]
+    if s.facts:
+        out.append("<table>")
+        out += [
+            f"<tr><th style='text-align:left'>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in s.facts
+        ]
+        out.append("</table>")
+    rows, hidden = s.shown_rows()
+    if s.header:
+        out.append("<table>")
+        out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in s.header) + "</tr>")
+        out += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
+        out.append("</table>")
+        if hidden:
+            out.append(f"<p>... {hidden} more row(s)</p>")
+    if s.more:
+        out.append(f"<p>{e(s.more)}</p>")
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def replicates_text(settings: Dict[str, Any]) -> str:
+    """``bootstrap B (95% percentile interval), permutations P, seed S`` from a result's
+    settings."""
+    b = settings.get("bootstrap", 0)
+    ci = settings.get("ci")
+    how = settings.get("ci_method", "percentile")
+    parts = [f"bootstrap {b}" + (f" ({ci:.0%} {how} interval)" if b and ci is not None else "")]
+    parts.append(f"permutations {settings.get('permutations', 0)}")
+    if "seed" in settings:
+        parts.append(f"seed {settings['seed']}")
+    return ", ".join(parts)
+
+
+def notes_text(notes: Sequence[str]) -> str:
+    """The first note, cut to 100 characters, and how many there are."""
+    first = notes[0] if len(notes[0]) <= 100 else notes[0][:97] + "..."
+    return f"{len(notes)} (see .notes): {first}"
