@@ -346,8 +346,9 @@ def test_select_k(synth):
     assert (
         table.loc[table["k"] == 2, "heldout"].item() > table["heldout"].min()
     )  # too few topics fit worse
+    assert (table["heldout"] < X.shape[1]).all()  # better than the uniform guess
     t2, k2 = select_k(X, [2, 5], method="nmf", seed=0, n_jobs=1)
-    assert t2["heldout_metric"].iloc[0] == "reconstruction_error" and k2 in (2, 5)
+    assert t2["heldout_metric"].iloc[0] == "completion_perplexity" and k2 in (2, 5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,7 +393,7 @@ def test_cli_topics_example(tmp_path):
     assert (tmp_path / "out.topic_pairs.csv").is_file() and (
         tmp_path / "out.divergence.csv"
     ).is_file()
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest = json.loads((tmp_path / "out.csv.manifest.json").read_text())
     assert manifest["command"] == "topics" or "topics" in json.dumps(manifest)
     r3 = _run(common + ["--load", str(tmp_path / "m.joblib"), "--max-features", "40"])
     assert r3.exit_code == 3 and "vocabulary mismatch" in r3.output

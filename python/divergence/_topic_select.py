@@ -1,12 +1,22 @@
 """Choosing the number of topics (:func:`select_k`): held-out fit and coherence.
 
 Each candidate K is fitted on a seeded training split (by default 80% of the statements) and
-scored on the held-out rest: LDA by held-out perplexity (scikit-learn's ``perplexity``:
-exp(-bound / held-out tokens), lower is better), NMF by the reconstruction error per held-out
-token (the ``beta_loss`` divergence between the counts and W H, W fitted to the held-out
-statements with H fixed; lower is better); and by the mean coherence of its topics on the whole
-corpus. **Rule**: among the candidates whose held-out score is within ``tolerance`` (default 5%)
-of the best one, pick the one with the highest mean coherence; ties go to the smaller K.
+scored on the held-out rest by the document-completion perplexity (the same measure for LDA
+and NMF; definition in :mod:`divergence._topics`, "Held-out fit"; Wallach et al. 2009): each
+held-out statement's tokens are split in two seeded halves, its topic shares are fitted on the
+first half with the topics fixed, and the second half is scored, exp(-log-likelihood / tokens);
+lower is better, the uniform guess over the V terms scores V, and it is comparable across K.
+(scikit-learn's own held-out ``perplexity`` is not: it adds the topic-word prior term divided
+by the held-out token count, scikit-learn issue #20032, so on small held-out sets it grows with
+K and exceeds V; NMF's reconstruction error fits W to the scored counts themselves.) Each K is
+also scored by the mean coherence of its topics on the whole corpus. **Rule**: among the
+candidates whose held-out score is within ``tolerance`` (default 5%) of the best one, pick the
+one with the highest mean coherence; ties go to the smaller K.
+
+Limit: each K is fitted once. A fit at the right K that lands in a local optimum (two topics
+merged, another split) scores worse than a fit with spare topics, and the rule then picks the
+larger K; on planted corpora this happens for some seeds, more often with LDA (random start)
+than with NMF (SVD start).
 """
 
 from __future__ import annotations
@@ -54,8 +64,9 @@ def select_k(
 ) -> Tuple[pd.DataFrame, int]:
     """Compare candidate numbers of topics; returns ``(table, chosen_k)``.
 
-    Each k is fitted on a seeded training split and scored on the held-out statements
-    (perplexity for LDA, reconstruction error per token for NMF; lower is better); coherence is
+    Each k is fitted on a seeded training split and scored on the held-out statements by the
+    document-completion perplexity (:meth:`TopicModel.completion_perplexity`, the halves split
+    with ``seed``; lower is better, the uniform guess scores the vocabulary size); coherence is
     the mean NPMI of the topics' top words on all statements (higher is better). Rule: among
     the k whose held-out score is within ``tolerance`` (relative) of the best, the one with the
     highest mean coherence; ties to the smaller k. ``params`` go to :class:`TopicModel`.
@@ -87,7 +98,7 @@ def select_k(
     for k in ks:
         m = TopicModel(k=k, method=method, seed=seed_v, n_jobs=n_jobs, **params)
         m._fit_counts(A[train], None, None)
-        name, score = m.heldout_score(A[test])
+        name, score = m.heldout_score(A[test], seed=seed_v)
         coh = m.coherence(A)
         rows.append(
             {

@@ -34,6 +34,30 @@ Coherence (``coherence_``, :func:`coherence`): the mean NPMI (normalised pointwi
     -1 for a pair never seen together, +1 for a pair in every document; in [-1, 1], higher is
     more coherent.
 
+Held-out fit: document completion (:meth:`TopicModel.completion_perplexity`; Wallach, Murray,
+    Salakhutdinov and Mimno 2009, "Evaluation methods for topic models", ICML, section 5.1).
+    Each held-out statement d with n_d >= 2 tokens is split in two halves: its tokens are
+    shuffled (seeded) and the first floor(n_d / 2) form the first half x1_d, the rest the second
+    half x2_d (each term's count is thus split by a multivariate hypergeometric draw;
+    non-integer weights are halved instead). The statement's topic shares theta_d are fitted on
+    the first half with the topic-word distributions beta fixed (``transform``: LDA's
+    normalised variational document-topic parameters, NMF's rescaled and normalised W), and
+    the second half is scored:
+    ``perplexity = exp(-sum_d sum_w x2_dw ln p_dw / sum_d sum_w x2_dw)`` with
+    ``p_dw = (1 - eps) sum_k theta_dk beta_kw + eps / V``, eps = 1e-6 (so that a term to which
+    the topics give probability 0, possible in NMF's H, costs a finite amount; invisible
+    otherwise). It is a per-token perplexity of predictions of unseen tokens: lower is better,
+    the uniform guess over the V terms scores exactly V, and the value is comparable across K
+    (nothing in it grows with K but the model's fit). The same measure serves LDA and NMF.
+    Statements with fewer than 2 tokens are left out.
+    Why not scikit-learn's ``perplexity``: its bound on the held-out log-likelihood adds the
+    Dirichlet prior term of the topic-word matrix (a sum over K x V entries) and divides it by
+    the held-out token count; on a small held-out set that term dominates and grows with K
+    (scikit-learn issue #20032), so larger K look worse and values can exceed V. Nor NMF's
+    reconstruction error: W is fitted to the very counts it is scored on, so more topics always
+    fit better. :meth:`TopicModel.perplexity` and :meth:`TopicModel.reconstruction_error` remain
+    for other uses.
+
 Threads: scikit-learn's own ``n_jobs`` for LDA splits the E-step over processes, which changes
 the order of floating-point sums (and, during ``fit``, the random initial values): results then
 differ between thread counts. So scikit-learn always runs with ``n_jobs=1``; ``n_jobs`` here
@@ -97,6 +121,10 @@ _FORMAT_VERSION = 1
 TAG_PREVALENCE_BOOT = 101
 TAG_TOPIC_PERM = 102
 TAG_HOLDOUT = 103
+TAG_COMPLETION = 104
+# Weight of the uniform distribution mixed into the completion probabilities (see the module
+# docstring): a term that the topics give probability 0 costs a finite amount.
+COMPLETION_SMOOTHING = 1e-6
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +242,47 @@ def coherence(
         return values
     sizes = [len(t) * (len(t) - 1) // 2 for t in lists]
     return values, np.split(pair_values, np.cumsum(sizes)[:-1]) if lists else []
+
+
+def split_halves(X: MatrixLike, seed: int = 0) -> Tuple[Any, Any, np.ndarray]:
+    """Split each statement's tokens into two halves for document completion.
+
+    Returns ``(first, second, rows)``: CSR count matrices of the statements with at least 2
+    tokens (``rows``: their row numbers in X). With integer counts, the tokens of each statement
+    are shuffled (seeded: NumPy stream ``[seed, TAG_COMPLETION]``) and the first
+    floor(n_d / 2) go to ``first``, the rest to ``second``; that is a draw from the
+    multivariate hypergeometric distribution of each term's count. With non-integer counts
+    (weights), every entry is halved instead."""
+    A = as_csr(X, drop_zeros=True)
+    A.sort_indices()
+    mass = np.asarray(A.sum(axis=1)).ravel()
+    rows = np.flatnonzero(mass >= 2)
+    A = A[rows]
+    n, V = A.shape
+    import scipy.sparse as sp
+
+    if not np.all(A.data == np.round(A.data)):
+        half = sp.csr_matrix((A.data / 2.0, A.indices, A.indptr), shape=A.shape)
+        return half, half.copy(), rows
+    counts = A.data.astype(np.int64)
+    entry = np.repeat(np.arange(counts.size), counts)  # one item per token
+    doc = np.repeat(np.repeat(np.arange(n), np.diff(A.indptr)), counts)
+    rng = np.random.default_rng([int(seed), TAG_COMPLETION])
+    order = np.lexsort((rng.random(entry.size), doc))  # shuffled within each statement
+    n_tok = np.bincount(doc, minlength=n)
+    start = np.concatenate(([0], np.cumsum(n_tok)[:-1]))
+    rank = np.arange(entry.size) - start[doc[order]]
+    in_first = np.zeros(entry.size, dtype=bool)
+    in_first[order] = rank < (n_tok // 2)[doc[order]]
+    c1 = np.bincount(entry[in_first], minlength=counts.size).astype(np.float64)
+    c2 = counts - c1
+
+    def part(c: np.ndarray) -> Any:
+        M = sp.csr_matrix((c, A.indices.copy(), A.indptr.copy()), shape=(n, V))
+        M.eliminate_zeros()
+        return M
+
+    return part(c1), part(c2), rows
 
 
 def _vocab_difference(
@@ -602,7 +671,10 @@ class TopicModel(TransformerMixin, BaseEstimator):
     # -- scores ---------------------------------------------------------------------------------
 
     def perplexity(self, X: TextsOrCounts) -> float:
-        """LDA only: scikit-learn's perplexity of X, exp(-bound / tokens); lower is better."""
+        """LDA only: scikit-learn's perplexity of X, exp(-bound / tokens); lower is better.
+
+        Not comparable across k on small held-out sets (its bound includes the topic-word
+        prior term, divided by the tokens of X): use :meth:`completion_perplexity` for that."""
         if self.method != "lda":
             raise ValueError(
                 "perplexity: defined for method='lda'; use reconstruction_error for NMF"
@@ -643,11 +715,28 @@ class TopicModel(TransformerMixin, BaseEstimator):
         )
         return max(err, 0.0) / total
 
-    def heldout_score(self, X: TextsOrCounts) -> Tuple[str, float]:
-        """``("perplexity", value)`` for LDA, ``("reconstruction_error", value)`` for NMF."""
-        if self.method == "lda":
-            return "perplexity", self.perplexity(X)
-        return "reconstruction_error", self.reconstruction_error(X)
+    def completion_perplexity(self, X: TextsOrCounts, seed: int = 0) -> float:
+        """Document-completion perplexity of held-out statements X (LDA and NMF); lower is
+        better, the uniform guess over V terms scores V. See "Held-out fit" in the module
+        docstring. ``seed`` fixes the split of each statement's tokens into two halves."""
+        ll, tokens = self._completion_loglik(self._counts(X), seed)
+        return float(np.exp(-ll / tokens))
+
+    def _completion_loglik(self, X: Counts, seed: int) -> Tuple[float, float]:
+        first, second, _ = split_halves(X, sklearn_seed(seed))
+        if first.shape[0] == 0:
+            raise ValueError("X: no statement has 2 or more tokens to split in halves")
+        theta = self._mixtures(first)
+        rows = np.repeat(np.arange(second.shape[0]), np.diff(second.indptr))
+        p = np.einsum("ij,ij->i", theta[rows], self.components_[:, second.indices].T)
+        eps = COMPLETION_SMOOTHING
+        p = (1.0 - eps) * p + eps / self.components_.shape[1]
+        return float(second.data @ np.log(p)), float(second.data.sum())
+
+    def heldout_score(self, X: TextsOrCounts, seed: int = 0) -> Tuple[str, float]:
+        """``("completion_perplexity", value)`` (:meth:`completion_perplexity`), for LDA and
+        NMF alike."""
+        return "completion_perplexity", self.completion_perplexity(X, seed=seed)
 
     def coherence(self, X: TextsOrCounts, n_top_words: Optional[int] = None) -> np.ndarray:
         """NPMI coherence of each topic's top words (by probability) on the reference counts X
