@@ -216,7 +216,7 @@ def test_compare_writes_table_terms_and_manifest(tmp_path, fmt):
     # The example carries hand-coded stances, so their tables come too.
     assert _files(tmp_path) == sorted(
         [
-            "res/manifest.json",
+            f"res/result.{fmt}.manifest.json",
             f"res/result.{fmt}",
             f"res/result.terms.{fmt}",
             f"res/result.stances.{fmt}",
@@ -245,7 +245,7 @@ def test_compare_writes_table_terms_and_manifest(tmp_path, fmt):
     for c in TERM_COLUMNS:
         assert c in terms.columns, c
     assert len(terms.groupby(["group_a", "group_b"])) == 6
-    man = json.loads((out.parent / "manifest.json").read_text(encoding="utf-8"))
+    man = json.loads((out.parent / f"result.{fmt}.manifest.json").read_text(encoding="utf-8"))
     assert man["command"] == "compare"
     assert man["seed"] == 42
     assert man["threads"] == 2 and man["n_jobs"] == 2
@@ -259,7 +259,7 @@ def test_compare_writes_table_terms_and_manifest(tmp_path, fmt):
 def test_compare_of_a_file_records_its_hash(tmp_path):
     src = _write(tmp_path / "in.csv", GOOD)
     _ok(["compare", src, *FAST, "--format", "json", "-o", tmp_path / "out" / "r.json"])
-    man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    man = json.loads((tmp_path / "out" / "r.json.manifest.json").read_text(encoding="utf-8"))
     assert man["inputs"][0]["sha256"] == hashlib.sha256(GOOD).hexdigest()
     assert man["seed"] == 0
 
@@ -406,11 +406,11 @@ def test_terms_example():
 def test_terms_to_files(tmp_path):
     out = tmp_path / "t.csv"
     _ok(["terms", "--example", "--top", "4", "--format", "csv", "-o", out])
-    assert _files(tmp_path) == ["manifest.json", "t.csv"]
+    assert _files(tmp_path) == ["t.csv", "t.csv.manifest.json"]
     t = pd.read_csv(out)
     assert list(t.columns) == TERM_COLUMNS
     assert (t.groupby(["group_a", "group_b", "side"]).size() <= 4).all()
-    man = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    man = json.loads((tmp_path / "t.csv.manifest.json").read_text(encoding="utf-8"))
     assert man["command"] == "terms" and man["parameters"]["top"] == 4
 
 
@@ -735,15 +735,15 @@ def test_subprocess_files_and_version(tmp_path):
     )
     assert p.returncode == 0, p.stderr.decode()
     assert _files(tmp_path) == [
-        "out/manifest.json",
         "out/r.json",
+        "out/r.json.manifest.json",
         "out/r.stance_distributions.json",
         "out/r.stances.json",
         "out/r.terms.json",
     ]
     table = pd.DataFrame(json.loads((tmp_path / "out" / "r.json").read_text(encoding="utf-8")))
     assert len(table) == 6
-    man = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    man = json.loads((tmp_path / "out" / "r.json.manifest.json").read_text(encoding="utf-8"))
     assert man["seed"] == 9 and man["threads"] == 2
     assert man["inputs"][0]["sha256"] == hashlib.sha256(example_path().read_bytes()).hexdigest()
     v = _proc("-V", cwd=tmp_path)

@@ -69,7 +69,11 @@ def test_compare_cli_on_the_un_corpus(tmp_path, countries):
     assert p.returncode == 0, p.stderr.decode()
     assert b"Traceback" not in p.stderr
     out = tmp_path / "out"
-    assert sorted(x.name for x in out.iterdir()) == ["manifest.json", "r.json", "r.terms.json"]
+    assert sorted(x.name for x in out.iterdir()) == [
+        "r.json",
+        "r.json.manifest.json",
+        "r.terms.json",
+    ]
 
     table = pd.DataFrame(json.loads((out / "r.json").read_text(encoding="utf-8")))
     assert len(table) == 28  # 8 choose 2
@@ -102,7 +106,7 @@ def test_compare_cli_on_the_un_corpus(tmp_path, countries):
         assert (sub.groupby("side").size() <= 15).all()
     assert set(terms["group_a"]) | set(terms["group_b"]) == set(countries)
 
-    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    man = json.loads((out / "r.json.manifest.json").read_text(encoding="utf-8"))
     assert man["seed"] == 0 and man["parameters"]["bootstrap"] == 200
     assert man["inputs"][0]["rows"] == sum(n)
 

@@ -23,7 +23,7 @@ from ._drift import drift, parse_window
 from ._measures import cdist, contributions, divergence, group_matrix, nearest, pairwise, pdist
 from ._neighbours import nearest_statements
 from ._novelty import novelty, token_drift
-from ._output import example_path, write_example
+from ._output import example_path, verify_manifest, write_example
 from ._partisan import Partisanship, partisanship
 from ._partisan_time import PartisanshipOverTime, partisanship_over_time
 from ._scaling import ConvergenceWarning, ScalingCounts, Wordfish, Wordscores, residual_start
@@ -105,5 +105,6 @@ __all__ = [
     "series_key",
     "stance_divergence",
     "token_drift",
+    "verify_manifest",
     "write_example",
 ]

@@ -5,6 +5,15 @@ temporary file in the destination folder, flushed to disk (``fsync``) and rename
 destination (``os.replace``). An error or Ctrl-C while writing removes the temporary file, so a
 destination is either the old file or the complete new one, never half written.
 
+Several files written as one result (a table, its sibling tables, a figure and the manifest
+that records their checksums) go through an :class:`OutputSet`: every file is written to a
+temporary first, and only when all are written are they renamed into place, the manifest last;
+a failure before that removes the temporaries and leaves the previous set untouched. Between
+the first and the last rename a journal (``.NAME.PID-TAG.commit``) lists the renames, so that a
+process killed in that instant is completed by the next write into the folder
+(:func:`clean_stale`), which also removes temporaries (``.NAME.PID-TAG.part``) left by dead
+processes. :func:`verify_manifest` checks a set against its manifest.
+
 Result tables (:func:`write_table`) are written as
 
 - ``csv``: UTF-8, comma separated, LF line endings, floats at full precision;
@@ -25,13 +34,15 @@ import json
 import math
 import os
 import platform
+import re
+import secrets
 import sys
 import tempfile
 import threading
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from typing import IO, Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -41,8 +52,17 @@ from ._util.types import PathLike
 __all__ = [
     "EXAMPLE_NAME",
     "MANIFEST_NAME",
+    "MANIFEST_SUFFIX",
     "TABLE_FORMATS",
+    "OutputSet",
     "atomic_write",
+    "clean_stale",
+    "manifest_document",
+    "manifest_path",
+    "same_file",
+    "table_payload",
+    "verify_manifest",
+    "write_stdout",
     "example_path",
     "jsonable",
     "sha256_bytes",
@@ -54,6 +74,7 @@ __all__ = [
 
 EXAMPLE_NAME = "karabakh_statements.csv"
 MANIFEST_NAME = "manifest.json"
+MANIFEST_SUFFIX = ".manifest.json"  # an output set's manifest: <output>.manifest.json
 TABLE_FORMATS = ("csv", "json", "parquet")
 _TABLE_EXTENSIONS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -161,33 +182,60 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(
-    path: PathLike, data: Union[bytes, bytearray, memoryview, str, Writer], *, mode: str = "wb"
-) -> Path:
-    """Write ``data`` to ``path`` atomically; returns ``path`` as a Path.
+# Temporary names: ``.NAME.PID-TAG.part`` (a file being written) and ``.NAME.PID-TAG.commit`` (a
+# journal of renames), optionally followed by NAME's extension (for writers that choose the
+# format by the extension, such as figures). The pid tells a later run whether the writer is
+# still alive.
+_TEMP_RE = re.compile(r"^\..+\.(?P<pid>[0-9]+)-[0-9a-f]+\.(?P<kind>part|commit)(\.[A-Za-z0-9]+)?$")
 
-    ``data`` is bytes, a str (written as UTF-8), or a callable ``writer(file)`` that writes into
-    the open temporary file: a binary file for ``mode="wb"`` (the default), a UTF-8 text file
-    with no newline translation for ``mode="w"``. The folder must exist. The temporary file
-    (``.<name>.<random>.part`` in the same folder) is flushed, fsynced and renamed over ``path``;
-    on any exception, KeyboardInterrupt included, it is removed and the exception re-raised,
-    leaving any previous ``path`` untouched. The new file gets the usual permissions
-    (0666 less the umask), or those of the file it replaces.
-    """
+
+def _temp_path(dest: Path, kind: str = "part", keep_suffix: bool = False) -> Path:
+    tail = dest.suffix if keep_suffix else ""
+    return dest.with_name(f".{dest.name}.{os.getpid()}-{secrets.token_hex(4)}.{kind}{tail}")
+
+
+def _create_temp(dest: Path, kind: str = "part", keep_suffix: bool = False) -> Tuple[int, Path]:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = _temp_path(dest, kind, keep_suffix)
+        try:
+            return os.open(tmp, flags, 0o600), tmp
+        except FileExistsError:  # pragma: no cover - 32 random bits collided
+            continue
+
+
+def _new_permissions(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
+def _unlink_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _write_temp(
+    path: Path,
+    data: Union[bytes, bytearray, memoryview, str, Writer],
+    mode: str = "wb",
+    kind: str = "part",
+) -> Path:
+    """Write ``data`` to a new temporary beside ``path`` (fsynced, with the permissions the
+    destination will have); returns the temporary's path. On any exception the temporary is
+    removed and the exception re-raised."""
     if mode not in ("wb", "w"):
         raise ValueError(f"mode: must be 'wb' (binary) or 'w' (text), got {mode!r}")
     if not (callable(data) or isinstance(data, (bytes, bytearray, memoryview, str))):
         raise TypeError(
             f"data: expected bytes, str or a callable writer(file), got {type(data).__name__}"
         )
-    path = Path(path)
-    folder = path.parent
-    try:
-        perms = path.stat().st_mode & 0o7777
-    except OSError:
-        perms = 0o666 & ~_current_umask()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    tmp = Path(tmp_name)
+    perms = _new_permissions(path)
+    fd, tmp = _create_temp(path, kind)
     f: Optional[IO[Any]] = None
     try:
         if callable(data):
@@ -204,13 +252,8 @@ def atomic_write(
             os.fsync(f.fileno())
             f.close()
         else:  # the writer closed the file itself
-            sync_fd = os.open(tmp, os.O_RDONLY)
-            try:
-                os.fsync(sync_fd)
-            finally:
-                os.close(sync_fd)
+            _fsync_file(tmp)
         os.chmod(tmp, perms)
-        os.replace(tmp, path)
     except BaseException:
         if f is None:
             os.close(fd)
@@ -219,13 +262,318 @@ def atomic_write(
                 f.close()
             except Exception:
                 pass
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(tmp)
         raise
-    _fsync_dir(folder)
+    return tmp
+
+
+def _fsync_file(path: Path) -> None:
+    sync_fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(sync_fd)
+    finally:
+        os.close(sync_fd)
+
+
+def atomic_write(
+    path: PathLike, data: Union[bytes, bytearray, memoryview, str, Writer], *, mode: str = "wb"
+) -> Path:
+    """Write ``data`` to ``path`` atomically; returns ``path`` as a Path.
+
+    ``data`` is bytes, a str (written as UTF-8), or a callable ``writer(file)`` that writes into
+    the open temporary file: a binary file for ``mode="wb"`` (the default), a UTF-8 text file
+    with no newline translation for ``mode="w"``. The folder must exist. The temporary file
+    (``.<name>.<pid>-<random>.part`` in the same folder) is flushed, fsynced and renamed over
+    ``path``; on any exception, KeyboardInterrupt included, it is removed and the exception
+    re-raised, leaving any previous ``path`` untouched. A temporary left by a process that was
+    killed (SIGKILL) is removed by the next :class:`OutputSet` writing into the folder (see
+    :func:`clean_stale`). The new file gets the usual permissions (0666 less the umask), or
+    those of the file it replaces.
+    """
+    path = Path(path)
+    tmp = _write_temp(path, data, mode)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    _fsync_dir(path.parent)
     return path
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether paths ``a`` and ``b`` name the same file: the same device and inode when both
+    exist (through links and different relative paths alike), else the same resolved path
+    (``os.path.realpath``; ``sub/../x`` is ``x`` even before ``sub`` exists)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        pass
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):  # pragma: no cover
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# Output sets
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, someone else's
+        return True
+    return True
+
+
+def _roll_forward(journal: Path) -> None:
+    """Finish the renames a journal lists (those whose temporary is still there), then remove
+    the journal and its copies."""
+    try:
+        doc = json.loads(journal.read_text(encoding="utf-8"))
+        renames = [(Path(a), Path(b)) for a, b in doc["renames"]]
+        copies = [Path(p) for p in doc.get("journals", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        _unlink_quietly(journal)  # unreadable: written only in part, so no rename had begun
+        return
+    for tmp, dest in renames:
+        if tmp.exists():
+            os.replace(tmp, dest)
+    for folder in {dest.parent for _, dest in renames}:
+        _fsync_dir(folder)
+    for j in [journal, *copies]:
+        _unlink_quietly(j)
+
+
+def clean_stale(folder: PathLike) -> List[Path]:
+    """Tidy up after writers into ``folder`` that died (SIGKILL, power loss); returns what it
+    removed or completed.
+
+    A journal (``.NAME.PID-TAG.commit``) of a dead process means it was killed while renaming a
+    complete output set into place: the remaining renames are done, so the folder holds the
+    complete new set. Temporaries (``.NAME.PID-TAG.part``) of dead processes are removed.
+    Files of living processes (this one included) are left alone.
+    """
+    folder = Path(folder)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    stale: List[Tuple[str, Path]] = []
+    for name in names:
+        m = _TEMP_RE.match(name)
+        if m and not _pid_alive(int(m.group("pid"))):
+            stale.append((m.group("kind"), folder / name))
+    done: List[Path] = []
+    for kind, path in sorted(stale, key=lambda kp: kp[0] != "commit"):  # journals first
+        if kind == "commit":
+            if path.exists():
+                _roll_forward(path)
+                done.append(path)
+        elif path.exists():
+            _unlink_quietly(path)
+            done.append(path)
+    return done
+
+
+def manifest_path(output: PathLike) -> Path:
+    """The manifest of the output set whose main file is ``output``:
+    ``<output>.manifest.json`` beside it."""
+    p = Path(output)
+    return p.with_name(p.name + MANIFEST_SUFFIX)
+
+
+class OutputSet:
+    """Files written as one whole: all or none of them replace the previous ones.
+
+    ``add``, ``add_table`` and ``add_path`` write each file to a temporary beside its
+    destination (the folder is created if needed, and temporaries of dead writers there are
+    cleaned up first); ``manifest`` asks for a manifest (written at commit, recording the
+    sha256 of every file of the set); ``commit`` renames them all into place, the manifest last.
+    Until ``commit`` nothing visible changes; ``abort`` (or leaving a ``with`` block by an
+    exception) removes the temporaries. A destination that is the same file as one of
+    ``protect`` (e.g. the inputs) is refused with ValueError.
+    """
+
+    def __init__(self, protect: Iterable[PathLike] = ()) -> None:
+        self._protect = [Path(p) for p in protect]
+        self._staged: List[Tuple[Path, Path]] = []  # (temporary, destination)
+        self._folders: Set[Path] = set()
+        self._manifest: Optional[Tuple[Path, Dict[str, Any]]] = None
+
+    def __enter__(self) -> OutputSet:
+        return self
+
+    def __exit__(self, kind: object, value: object, tb: object) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()
+
+    def protect(self, paths: Iterable[PathLike]) -> None:
+        """Also refuse destinations that are the same file as one of ``paths``."""
+        self._protect.extend(Path(p) for p in paths)
+
+    @property
+    def destinations(self) -> List[Path]:
+        """The files of the set so far (the manifest not included)."""
+        return [dest for _, dest in self._staged]
+
+    def _prepare(self, dest: PathLike) -> Path:
+        dest = Path(dest)
+        for p in self._protect:
+            if same_file(dest, p):
+                raise ValueError(f"output: {dest} is the input {p}; refusing to overwrite it")
+        for other in self.destinations:
+            if dest == other or same_file(dest, other):
+                raise ValueError(f"output: {dest} is written twice in one output set")
+        folder = dest.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            clean_stale(folder)
+            self._folders.add(folder)
+        return dest
+
+    def add(
+        self,
+        dest: PathLike,
+        data: Union[bytes, bytearray, memoryview, str, Writer],
+        mode: str = "wb",
+    ) -> Path:
+        """Stage ``data`` (as :func:`atomic_write` takes it) for ``dest``; returns ``dest``."""
+        d = self._prepare(dest)
+        self._staged.append((_write_temp(d, data, mode), d))
+        return d
+
+    def add_table(self, df: pd.DataFrame, dest: PathLike, fmt: Optional[str] = None) -> Path:
+        """Stage a result table as :func:`write_table` writes it."""
+        kind = _table_format(dest, fmt)
+        if os.fspath(dest) == "-":
+            raise ValueError("dest: an output set writes files, not standard output ('-')")
+        return self.add(dest, table_payload(df, kind))
+
+    def add_path(self, dest: PathLike, write: Callable[[Path], object]) -> Path:
+        """Stage a file that ``write(path)`` writes itself (a figure, a saved model): it is
+        handed a temporary path with ``dest``'s extension."""
+        d = self._prepare(dest)
+        fd, tmp = _create_temp(d, keep_suffix=True)
+        os.close(fd)
+        try:
+            write(tmp)
+            _fsync_file(tmp)
+            os.chmod(tmp, _new_permissions(d))
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        self._staged.append((tmp, d))
+        return d
+
+    def manifest(
+        self,
+        dest: PathLike,
+        command: str,
+        params: Mapping[str, object],
+        seed: Optional[int] = None,
+        sources: Optional[Iterable[Union[Mapping[str, object], PathLike]]] = None,
+        n_jobs: Optional[int] = None,
+    ) -> Path:
+        """Write a manifest to ``dest`` at commit (fields as :func:`write_manifest`, plus
+        ``outputs``: path relative to the manifest's folder, bytes and sha256 of each file)."""
+        d = self._prepare(dest)
+        doc = manifest_document(command, params, seed, sources, n_jobs)
+        self._manifest = (d, doc)
+        return d
+
+    def commit(self) -> List[Path]:
+        """Rename every staged file into place, the manifest last; returns the destinations."""
+        staged = list(self._staged)
+        try:
+            if self._manifest is not None:
+                dest, doc = self._manifest
+                doc["outputs"] = [
+                    {
+                        "path": os.path.relpath(d, dest.parent),
+                        "bytes": t.stat().st_size,
+                        "sha256": sha256_file(t),
+                    }
+                    for t, d in staged
+                ]
+                text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+                staged.append((_write_temp(dest, text), dest))
+                self._staged = staged
+            journals = self._journal(staged) if len(staged) > 1 else []
+        except BaseException:
+            self.abort()
+            raise
+        # From here on the journal completes the set if this process dies or a rename fails:
+        # the temporaries are no longer this object's to remove.
+        self._staged = []
+        self._manifest = None
+        for tmp, dest in staged:
+            os.replace(tmp, dest)
+        for folder in {d.parent for _, d in staged}:
+            _fsync_dir(folder)
+        for j in journals:
+            _unlink_quietly(j)
+        return [d for _, d in staged]
+
+    def _journal(self, staged: List[Tuple[Path, Path]]) -> List[Path]:
+        folders = sorted({d.parent for _, d in staged})
+        names = [_temp_path(f / staged[-1][1].name, "commit") for f in folders]
+        doc = {
+            "renames": [[os.path.abspath(t), os.path.abspath(d)] for t, d in staged],
+            "journals": [os.path.abspath(j) for j in names],
+        }
+        text = json.dumps(doc) + "\n"
+        written: List[Path] = []
+        try:
+            for j in names:
+                tmp = _write_temp(j, text)
+                os.replace(tmp, j)
+                written.append(j)
+                _fsync_dir(j.parent)
+        except BaseException:
+            for j in written:
+                _unlink_quietly(j)
+            raise
+        return written
+
+    def abort(self) -> None:
+        """Remove the temporaries; the destinations keep what they held."""
+        for tmp, _ in self._staged:
+            _unlink_quietly(tmp)
+        self._staged = []
+        self._manifest = None
+
+
+def verify_manifest(path: PathLike) -> List[str]:
+    """Check an output set against its manifest; returns the problems (empty: the set is whole).
+
+    Each file the manifest's ``outputs`` lists (relative to the manifest's folder) must exist
+    with the recorded size and sha256; a problem names the file ("r.csv: sha256 differs",
+    "r.terms.csv: missing"). A manifest without ``outputs`` (written before they were
+    recorded) is a problem too. Raises OSError / ValueError when the manifest cannot be read.
+    """
+    path = Path(path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    outputs = doc.get("outputs") if isinstance(doc, dict) else None
+    if not isinstance(outputs, list):
+        return [f"{path}: records no outputs"]
+    problems: List[str] = []
+    for entry in outputs:
+        f = path.parent / str(entry.get("path"))
+        if not f.is_file():
+            problems.append(f"{f}: missing")
+        elif f.stat().st_size != entry.get("bytes", f.stat().st_size):
+            problems.append(f"{f}: size differs from the manifest")
+        elif sha256_file(f) != entry.get("sha256"):
+            problems.append(f"{f}: sha256 differs from the manifest")
+    return problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,6 +697,47 @@ def _table_format(path: PathLike, fmt: Optional[str]) -> str:
     return _TABLE_EXTENSIONS[suffix]
 
 
+def table_payload(df: pd.DataFrame, kind: str) -> Union[bytes, str]:
+    """A result table as written by :func:`write_table` in format ``kind`` (csv, json: str;
+    parquet: bytes)."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
+    table = _flat(df)
+    if kind == "parquet":
+        buf = io.BytesIO()
+        frame = table.copy()
+        frame.columns = [str(c) for c in frame.columns]
+        frame.to_parquet(buf, index=False)
+        return buf.getvalue()
+    if kind == "json":
+        return table_json(table)
+    return table.to_csv(index=False, lineterminator="\n")
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` to standard output completely, or raise BrokenPipeError.
+
+    Python's buffered stdout can drop the rest of a large write silently when the reader
+    closes the pipe (``| head``) after part of it was written; this writes to the file
+    descriptor in a loop, so that the closed pipe is always seen. A stdout without a file
+    descriptor (a test runner's capture) gets an ordinary write.
+    """
+    out = sys.stdout
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        out.write(text)
+        out.flush()
+        return
+    out.flush()
+    data = text.encode(
+        getattr(out, "encoding", None) or "utf-8", getattr(out, "errors", None) or "strict"
+    )
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_table(df: pd.DataFrame, path: PathLike, fmt: Optional[str] = None) -> Optional[Path]:
     """Write a result table as csv, json or parquet; returns the path (None for stdout).
 
@@ -359,27 +748,15 @@ def write_table(df: pd.DataFrame, path: PathLike, fmt: Optional[str] = None) -> 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df: expected a pandas DataFrame, got {type(df).__name__}")
     kind = _table_format(path, fmt)
-    table = _flat(df)
     to_stdout = os.fspath(path) == "-"
-    if kind == "parquet":
-        if to_stdout:
-            raise ValueError(
-                "write_table: parquet cannot be written to standard output ('-'); give a file name"
-            )
-        buf = io.BytesIO()
-        frame = table.copy()
-        frame.columns = [str(c) for c in frame.columns]
-        frame.to_parquet(buf, index=False)
-        payload: Union[bytes, str] = buf.getvalue()
-    elif kind == "json":
-        payload = table_json(table)
-    else:
-        payload = table.to_csv(index=False, lineterminator="\n")
+    if kind == "parquet" and to_stdout:
+        raise ValueError(
+            "write_table: parquet cannot be written to standard output ('-'); give a file name"
+        )
+    payload = table_payload(df, kind)
     if to_stdout:
         assert isinstance(payload, str)
-        out = sys.stdout
-        out.write(payload)
-        out.flush()
+        write_stdout(payload)
         return None
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -410,6 +787,36 @@ def _source_entry(src: object) -> Dict[str, JSONValue]:
     raise TypeError(f"sources: expected dicts (corpus.sources) or paths, got {type(src).__name__}")
 
 
+def manifest_document(
+    command: str,
+    params: Mapping[str, object],
+    seed: Optional[int] = None,
+    sources: Optional[Iterable[Union[Mapping[str, object], PathLike]]] = None,
+    n_jobs: Optional[int] = None,
+) -> Dict[str, Any]:
+    """The fields of a manifest (see :func:`write_manifest`) as a dict of JSON values."""
+    if not isinstance(command, str):
+        raise TypeError(f"command: expected a string, got {type(command).__name__}")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params: expected a mapping, got {type(params).__name__}")
+    from ._util.version import VERSION as __version__
+
+    return {
+        "version": __version__,
+        "command": command,
+        "parameters": jsonable(dict(params)),
+        "seed": jsonable(seed),
+        "inputs": [_source_entry(s) for s in (sources or [])],
+        "n_jobs": jsonable(n_jobs),
+        "threads": _thread_count(n_jobs),
+        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "platform": platform.platform(terse=True),
+    }
+
+
 def write_manifest(
     folder: PathLike,
     command: str,
@@ -431,23 +838,8 @@ def write_manifest(
         raise TypeError(f"command: expected a string, got {type(command).__name__}")
     if not isinstance(params, Mapping):
         raise TypeError(f"params: expected a mapping, got {type(params).__name__}")
-    from ._util.version import VERSION as __version__
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    doc = {
-        "version": __version__,
-        "command": command,
-        "parameters": jsonable(dict(params)),
-        "seed": jsonable(seed),
-        "inputs": [_source_entry(s) for s in (sources or [])],
-        "n_jobs": jsonable(n_jobs),
-        "threads": _thread_count(n_jobs),
-        "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "platform": platform.platform(terse=True),
-    }
+    doc = manifest_document(command, params, seed, sources, n_jobs)
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     return atomic_write(folder / MANIFEST_NAME, text)

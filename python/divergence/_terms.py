@@ -23,7 +23,7 @@ from typing import Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from ._util.groups import group_sums
+from ._util.groups import group_sums, require_groups_with_tokens
 from ._util.operands import as_csr
 from ._util.types import Counts, Indices
 from ._util.validation import check_choice, check_int, check_real
@@ -160,16 +160,28 @@ def terms_from_group_counts(
     variance: str = "monroe",
     min_count: int = 1,
 ) -> pd.DataFrame:
-    """:func:`distinguishing_terms` from the K x V matrix of summed group counts."""
+    """:func:`distinguishing_terms` from the K x V matrix of summed group counts.
+
+    A group without tokens (every word a stop word, say) is left out of the pairs; fewer than
+    two groups with tokens raise ValueError, as in :func:`compare`."""
     _check_term_args(alpha0, variance, pairs, top)
     G = np.asarray(G, dtype=np.float64)
     vocab = np.asarray(vocabulary, dtype=object)
     K = len(group_names)
+    if G.ndim != 2 or G.shape[0] != K:
+        raise ValueError(f"G: expected {K} rows (one per group), got shape {G.shape}")
+    # Groups without tokens have no word distribution to compare: they are left out (no pair
+    # with them), and fewer than two groups with tokens is an error.
+    with_tokens = require_groups_with_tokens(group_names, G.sum(axis=1), "distinguishing terms")
     background = G.sum(axis=0)
     if pairs == "all":
-        plan = [(a, G[a], G[b], group_names[b]) for a in range(K) for b in range(a + 1, K)]
+        plan = [
+            (int(a), G[a], G[b], group_names[b])
+            for i, a in enumerate(with_tokens)
+            for b in with_tokens[i + 1 :]
+        ]
     else:
-        plan = [(a, G[a], background - G[a], "(rest)") for a in range(K)]
+        plan = [(int(a), G[a], background - G[a], "(rest)") for a in with_tokens]
     frames = []
     for a, ya, yb, name_b in plan:
         lo = log_odds(ya, yb, background, alpha0=alpha0, variance=variance)

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from .types import Counts, Labels
 from .validation import ASYMMETRIC_METRICS
 
-__all__ = ["drop_absent", "group_pairs", "group_sums", "label_codes"]
+__all__ = ["drop_absent", "group_pairs", "group_sums", "label_codes", "require_groups_with_tokens"]
 
 
 def label_codes(labels: Labels) -> Tuple[List[str], np.ndarray]:
@@ -53,6 +53,26 @@ def drop_absent(names: Sequence[str], codes: np.ndarray) -> Tuple[List[str], np.
     new = np.full(len(names), -1, dtype=np.int64)
     new[present] = np.arange(len(present))
     return [names[int(g)] for g in present], new[codes]
+
+
+def require_groups_with_tokens(
+    names: Sequence[str], tokens: Sequence[float], what: str
+) -> np.ndarray:
+    """The indices of the groups with tokens (``tokens``: each group's token total); ValueError
+    ``groups: <what> needs at least two groups with tokens, found K ('A')`` when fewer than two
+    have any (e.g. every word of a group was a stop word). The one check every analysis of
+    groups makes before comparing them."""
+    tok = np.asarray(tokens, dtype=np.float64).ravel()
+    if tok.shape[0] != len(names):
+        raise ValueError(f"tokens: {tok.shape[0]} totals for {len(names)} groups")
+    keep = np.flatnonzero(tok > 0)
+    if keep.size < 2:
+        found = ", ".join(repr(str(names[int(g)])) for g in keep)
+        raise ValueError(
+            f"groups: {what} needs at least two groups with tokens, found {keep.size}"
+            + (f" ({found})" if found else "")
+        )
+    return keep
 
 
 def group_sums(X: Counts, codes: np.ndarray, n_groups: int) -> np.ndarray:

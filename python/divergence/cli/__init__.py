@@ -1,8 +1,10 @@
 """The ``divergence`` command line: ``compare``, ``terms``, ``example`` (more to come).
 
 Data go to standard output or files; notes, progress and errors to standard error. Exit codes:
-0 ok, 1 runtime failure, 2 usage error, 3 invalid input data, 4 refused for resources,
-130 interrupted (Ctrl-C).
+0 ok, 1 runtime failure (``verify``: a file differs from its manifest), 2 usage error (an
+output that would overwrite an input included), 3 invalid input data, 4 out of memory,
+130 interrupted (Ctrl-C), 141 standard output closed early (``| head``), 143 / 129 SIGTERM /
+SIGHUP. Output files are written all at once, or not at all.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from .partisanship import partisanship_cmd
 from .scale import scale_cmd
 from .terms import terms_cmd
 from .topics import topics_cmd
+from .verify import verify_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -37,5 +40,6 @@ main.add_command(example_cmd)
 main.add_command(partisanship_cmd)
 main.add_command(topics_cmd)
 main.add_command(scale_cmd)
+main.add_command(verify_cmd)
 
 __all__ = ["main"]

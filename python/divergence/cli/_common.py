@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Callable, List, Mapping, Optional, Sequence, TypeVar, cast
+from types import FrameType
+from typing import IO, Any, Callable, Iterator, List, Mapping, Optional, Sequence, TypeVar, cast
 
 import click
 import pandas as pd
@@ -17,6 +21,54 @@ import pandas as pd
 from .. import METRICS
 
 EXIT_RUNTIME, EXIT_DATA, EXIT_RESOURCES, EXIT_INTERRUPTED = 1, 3, 4, 130
+# The reader of standard output went away (`| head`): exit quietly with 128 + SIGPIPE, the
+# status a Unix tool killed by SIGPIPE reports (as git does), in every command and format.
+EXIT_BROKEN_PIPE = 128 + 13
+# Signals that stop a run like Ctrl-C does (temporaries removed), exiting with 128 + n.
+TERMINATING_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwinds like KeyboardInterrupt (temporaries are removed on
+    the way), then the command exits with 128 + the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def terminating_signals() -> Iterator[None]:
+    """SIGTERM / SIGHUP raise :class:`Terminated` inside the block (main thread only; the
+    previous handlers come back afterwards). A second signal while unwinding is ignored, so
+    that the clean-up finishes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_terminated(signum: int, frame: Optional[FrameType]) -> None:
+        for s in TERMINATING_SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    previous = {s: signal.signal(s, raise_terminated) for s in TERMINATING_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -49,22 +101,23 @@ def handle_errors(fn: F) -> F:
 
         debug = bool(os.environ.get("DIVERGENCE_DEBUG"))
         try:
-            return fn(*args, **kwargs)
+            with terminating_signals():
+                return fn(*args, **kwargs)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
             raise
         except BrokenPipeError:
             # The reader went away (e.g. `| head`): stop quietly, as command-line tools do.
-            try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-            except OSError:
-                pass
-            sys.exit(EXIT_RUNTIME)
+            _quiet_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
         except KeyboardInterrupt:
             click.echo("interrupted: no output was written", err=True)
             sys.exit(EXIT_INTERRUPTED)
+        except Terminated as e:
+            name = signal.Signals(e.signum).name
+            click.echo(f"terminated ({name}): no output was written", err=True)
+            sys.exit(128 + e.signum)
         except CorpusError as e:
             if debug:
                 traceback.print_exc()
@@ -159,9 +212,12 @@ def write_outputs(
     seed: Optional[int],
     sources: Sequence[Mapping[str, object]],
     n_jobs: Optional[int],
+    staged: Any,  # an OutputSet: the files are written when it commits
 ) -> List[str]:
-    """Write the main table to ``output`` and the others beside it (``name.<table>.ext``);
-    json to stdout holds every table in one document. Returns the written paths."""
+    """Stage the main table for ``output``, the others beside it (``name.<table>.ext``) and
+    the manifest (``output.manifest.json``) in ``staged``; json to stdout holds every table in
+    one document, csv to stdout the main table (both written at once). Returns the staged
+    paths as the messages name them, the manifest last."""
     from .. import _output as io
 
     if output is None:
@@ -176,28 +232,26 @@ def write_outputs(
             import json
 
             doc = {k: json.loads(io.table_json(v)) for k, v in tables.items() if v is not None}
-            click.echo(json.dumps(doc, ensure_ascii=False))
+            io.write_stdout(json.dumps(doc, ensure_ascii=False) + "\n")
         else:
             io.write_table(tables[main_name], "-", "csv")
         return written
     out = Path(output)
     ext = {"csv": ".csv", "json": ".json", "parquet": ".parquet"}[fmt]
-    stem = out.name[: -len(out.suffix)] if out.suffix else out.name
-    io.write_table(tables[main_name], out, fmt)
+    staged.add_table(tables[main_name], out, fmt)
     written.append(str(out))
     for k in names[1:]:
         if tables[k] is None:
             continue
-        p = out.with_name(f"{stem}.{k}{ext}")
-        io.write_table(tables[k], p, fmt)
+        p = out.with_name(f"{sibling_stem(out)}.{k}{ext}")
+        staged.add_table(tables[k], p, fmt)
         written.append(str(p))
-    io.write_manifest(
-        out.parent if str(out.parent) else Path("."),
-        command,
-        params,
-        seed=seed,
-        sources=sources,
-        n_jobs=n_jobs,
-    )
-    written.append(str(out.parent / "manifest.json"))
+    man = io.manifest_path(out)
+    staged.manifest(man, command, params, seed=seed, sources=sources, n_jobs=n_jobs)
+    written.append(str(man))
     return written
+
+
+def sibling_stem(out: Path) -> str:
+    """The name the sibling tables of ``out`` start with (``res`` for ``res.csv``)."""
+    return out.name[: -len(out.suffix)] if out.suffix else out.name

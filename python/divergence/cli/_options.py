@@ -7,7 +7,9 @@ option; the metric and term options arrive as parameters of their own."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, fields
+import os
+import re
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, cast
 
@@ -15,7 +17,15 @@ import click
 import pandas as pd
 
 from .. import Corpus, Vectorizer
-from ._common import FORMATS, Progress, write_outputs
+from .._output import OutputSet, manifest_path, same_file, write_stdout
+from ._common import (
+    FORMATS,
+    Progress,
+    handle_errors,
+    sibling_stem,
+    terminating_signals,
+    write_outputs,
+)
 
 # An option group's decorator: takes a command function, returns it with the group's options
 # (whose values it folds into one keyword argument, so the signature changes).
@@ -430,13 +440,19 @@ def replicate_options(*names: str, **changes: Dict[str, object]) -> Decorator:
 
 @dataclass(frozen=True)
 class Outputs:
-    """Where results go (--format, -o, --plot), threads and progress messages."""
+    """Where results go (--format, -o, --plot), threads and progress messages.
+
+    Every file of a run (tables, figures, the manifest) is staged in ``staged`` and renamed
+    into place only when the command has finished (see ``output_options``): all or none."""
 
     fmt: str
     output: Optional[str]
     plot: Optional[str]
     jobs: Optional[int]
     no_progress: bool
+    staged: OutputSet = field(default_factory=OutputSet)
+    messages: List[str] = field(default_factory=list)  # files, as the messages name them
+    manifests: List[str] = field(default_factory=list)  # named last
 
     def progress(self) -> Progress:
         return Progress(not self.no_progress)
@@ -456,6 +472,43 @@ class Outputs:
                     param_hint="--plot",
                 )
 
+    def refuse_inputs(self, inputs: Sequence[Optional[str]], extra: Sequence[str] = ()) -> None:
+        """Usage error (exit 2, before any work) when an output of this run would overwrite
+        one of ``inputs``: the main output, its manifest, the figure and ``extra`` (same file:
+        device and inode, through any path), or a sibling (``STEM.<table>.EXT`` beside the
+        output, ``STEM.<name>.EXT`` beside the figure) that an input's name matches. The
+        inputs are also protected in ``staged`` itself."""
+        files = [str(p) for p in inputs if p and p != "-" and os.path.isfile(p)]
+        self.staged.protect(files)
+        exact: List[str] = list(extra)
+        patterns: List[Tuple[Path, str]] = []  # (folder, regex of sibling names)
+        if self.output not in (None, "-") and self.fmt in ("csv", "json", "parquet"):
+            out = Path(str(self.output))
+            exact += [str(out), str(manifest_path(out))]
+            ext = "." + self.fmt
+            patterns.append(
+                (out.parent, re.escape(sibling_stem(out)) + r"\.[A-Za-z0-9_]+" + re.escape(ext))
+            )
+        if self.plot:
+            fig = Path(self.plot)
+            exact.append(str(fig))
+            patterns.append(
+                (fig.parent, re.escape(fig.stem) + r"\.[A-Za-z0-9_]+" + re.escape(fig.suffix))
+            )
+        for inp in files:
+            for target in exact:
+                if same_file(inp, target):
+                    raise click.UsageError(
+                        f"output {target} is the input {inp}; refusing to overwrite an input"
+                    )
+            p = Path(inp)
+            for folder, pattern in patterns:
+                if re.fullmatch(pattern, p.name) and same_file(p.parent, folder or "."):
+                    raise click.UsageError(
+                        f"an output beside {folder / p.name} may be named like the input {inp}"
+                        "; refusing to overwrite an input (choose another -o/--plot name)"
+                    )
+
     def emit(
         self,
         report: Callable[[], str],
@@ -465,31 +518,42 @@ class Outputs:
         seed: Optional[int],
         sources: Sequence[Mapping[str, object]],
     ) -> None:
-        """The readable report on stdout (--format table), or the tables written as asked and
-        the paths named on stderr."""
+        """The readable report on stdout (--format table), or the tables staged as asked (and
+        named on stderr once written)."""
         if self.fmt == "table":
             if self.output not in (None, "-"):
                 raise click.UsageError("-o/--output needs --format csv, json or parquet")
-            click.echo(report())
+            write_stdout(report() + "\n")
             return
-        for p in write_outputs(
-            tables, self.fmt, self.output, command, params, seed, sources, self.jobs
-        ):
-            click.echo(f"wrote {p}", err=True)
+        names = write_outputs(
+            tables, self.fmt, self.output, command, params, seed, sources, self.jobs, self.staged
+        )
+        self.messages.extend(names[:-1])
+        self.manifests.extend(names[-1:])
 
     def draw(self, figure: Callable[[Path], object], suffix: Optional[str] = None) -> None:
-        """Draw a figure into --plot (or, with ``suffix``, into ``NAME.suffix.EXT`` beside it)
-        and name it on stderr."""
+        """Draw a figure into --plot (or, with ``suffix``, into ``NAME.suffix.EXT`` beside it),
+        staged with the other outputs."""
         if not self.plot:
             return
         p = Path(self.plot)
         if suffix:
             p = p.with_name(f"{p.stem}.{suffix}{p.suffix}")
-        figure(p)
-        click.echo(f"wrote {self.plot if not suffix else p}", err=True)
+        self.stage(p, figure, self.plot if not suffix else str(p))
+
+    def stage(self, path: Path, write: Callable[[Path], object], name: str) -> None:
+        """Stage a file that ``write(path)`` writes itself (a figure, a model)."""
+        self.staged.add_path(path, write)
+        self.messages.append(name)
+
+    def finish(self) -> None:
+        """Rename the staged files into place and name them on stderr."""
+        self.staged.commit()
+        for m in self.messages + self.manifests:
+            click.echo(f"wrote {m}", err=True)
 
 
-output_options = _group(
+_output_group = _group(
     "out",
     Outputs,
     [
@@ -509,7 +573,8 @@ output_options = _group(
             dict(
                 type=click.Path(allow_dash=True, dir_okay=False),
                 default=None,
-                help="Output file ('-' = stdout). manifest.json is written beside it.",
+                help="Output file ('-' = stdout). FILE.manifest.json is written beside it"
+                " (what was run, input and output checksums: divergence verify).",
             ),
         ),
         (
@@ -593,3 +658,28 @@ def term_options(pairs_decls: Sequence[str], pairs_help: str, variance_help: str
         )(fn)
 
     return decorate
+
+
+def output_options(fn: Callable[..., object]) -> Callable[..., object]:
+    """--format, -o, --plot, -j and --no-progress as one :class:`Outputs`; outputs that would
+    overwrite the command's CORPUS are refused before any work (exit 2), and the files the
+    command staged are written, all at once, when it returns (and removed when it fails;
+    SIGTERM and SIGHUP count as failures)."""
+
+    @functools.wraps(fn)
+    def run(*args: object, **kw: object) -> object:
+        out = kw["out"]
+        assert isinstance(out, Outputs)
+        corpus = kw.get("corpus")
+        if isinstance(corpus, CorpusSpec):
+            out.refuse_inputs(list(corpus.paths))
+        with terminating_signals():
+            try:
+                result = fn(*args, **kw)
+                handle_errors(out.finish)()
+            except BaseException:
+                out.staged.abort()
+                raise
+        return result
+
+    return _output_group(run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import click
@@ -268,6 +269,7 @@ def topics_cmd(
     from .. import METRICS, TopicModel, compare_topics, select_k
 
     progress = out.progress()
+    out.refuse_inputs([*corpus.paths, load_path], extra=[save_path] if save_path else [])
     metric_list = list(METRICS) if any(m == "all" for m in metrics) else check_metrics(metrics)
     ks = parse_k(k_text)
     if save_path and load_path:
@@ -380,8 +382,7 @@ def topics_cmd(
     progress.done()
     echo_notes(result.notes)
     if save_path:
-        model.save(save_path)
-        click.echo(f"wrote {save_path}", err=True)
+        out.stage(Path(save_path), model.save, save_path)  # written with the other outputs
     tables: Dict[str, Optional[pd.DataFrame]] = {
         "prevalence": result.prevalence,
         "divergence": result.divergence.table,
