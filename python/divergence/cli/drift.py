@@ -50,11 +50,16 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         )
         for r in sub.itertuples():
             interval = fmt_interval(r.ci_low, r.ci_high)
+            reason = str(getattr(r, "reason", "") or "")
+            anchored = bool(getattr(r, "anchored_end", False))
             lines.append(
                 f"  {when_text(r.window_start, res):>10} {when_text(r.window_end, res):>10}"
                 f" {r.n_statements:>6} "
                 f"{r.n_tokens:>8} {fmt_value(r.value):>8} {interval:>19}"
                 f" {fmt_value(r.null_mean):>9}"
+                + ("  (anchored at the end of the data)" if anchored else "")
+                + (f"  not scored: {reason}" if reason and pd.isna(r.value) else "")
+                + (f"  {reason}" if reason and not pd.isna(r.value) else "")
             )
     if len(changes):
         lines.append("")
