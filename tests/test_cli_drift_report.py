@@ -34,3 +34,27 @@ def test_the_last_window_is_anchored_at_the_end() -> None:
         if lines:
             assert "(anchored at the end of the data)" in lines[-1]
             assert all("(anchored" not in ln for ln in lines[:-1])
+
+
+def test_partisanship_marks_the_anchored_window() -> None:
+    res = CliRunner().invoke(
+        main,
+        [
+            "partisanship",
+            "--example",
+            "--speaker-col",
+            "speaker",
+            "--time-col",
+            "date",
+            "--window",
+            "4M",
+            "--bootstrap",
+            "5",
+            "--permutations",
+            "5",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    rows = [ln for ln in res.output.splitlines() if ln.startswith("20")]
+    assert rows and "(anchored at the end of the data)" in rows[-1]
+    assert all("(anchored" not in ln for ln in rows[:-1])

@@ -72,6 +72,8 @@ def render(result: Union[Partisanship, PartisanshipOverTime]) -> str:
                     f"{interval:>17} {fmt_value(lo['null_mean']):>8}"
                     f" {fmt_value(lo['chance'], 2):>5}"
                 )
+                if bool(lo.get("anchored_end", False)):
+                    line += "  (anchored at the end of the data)"
                 if not lo["scored"]:
                     line += f"  not scored: {lo['reason']}"
                 lines.append(line)
