@@ -237,8 +237,12 @@ def normalise_result(res: Dict[str, Any], module: str, n_jobs: int) -> Dict[str,
 
 
 def run_all(
-    quick: bool, only: Optional[str], n_jobs: int
+    quick: bool,
+    only: Optional[str],
+    n_jobs: int,
+    keys: Optional[List[str]] = None,
 ) -> Tuple[List[Dict[str, Any]], List[Dict[str, str]]]:
+    """Every matching case; with ``keys``, only the cases of those keys ("<module>/<case>")."""
     modules, skipped = discover(only)
     results: List[Dict[str, Any]] = []
     for name, mod in modules:
@@ -256,6 +260,9 @@ def run_all(
             case_name = str(spec.get("name", "?"))
             if not (module_matches or (only is not None and only in case_name)):
                 continue
+            key = f"{short}/{case_name}"
+            if keys is not None and key not in keys:
+                continue
             print(f"[{short}] {case_name} ...", file=sys.stderr, flush=True)
             t0 = time.perf_counter()
             try:
@@ -268,6 +275,7 @@ def run_all(
             except Exception as e:
                 traceback.print_exc()
                 res = {"name": case_name, "module": name, "error": f"{type(e).__name__}: {e}"}
+            res["key"] = key
             res["wall_s"] = time.perf_counter() - t0
             print(
                 f"[{short}] {case_name}: done in {res['wall_s']:.1f} s", file=sys.stderr, flush=True
@@ -445,7 +453,51 @@ def main(argv: Optional[List[str]] = None) -> int:
         default=None,
         help="threads for our code and the threaded baselines (default: all usable CPUs)",
     )
+    ap.add_argument(
+        "--compare",
+        metavar="BASELINE",
+        help="compare instructions and ratios with a baseline file (benchmarks/baseline.json)",
+    )
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help="with --compare: exit 2 when a case regresses beyond its threshold",
+    )
+    ap.add_argument(
+        "--history", metavar="JSONL", help="append this run's measures as one JSON line"
+    )
+    ap.add_argument(
+        "--write-baseline",
+        metavar="PATH",
+        help="write a baseline file from this run (median ratios over --repeat runs)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="with --write-baseline: runs of the suite whose median ratios are kept (default 1)",
+    )
+    ap.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="with --compare: re-runs of a case whose ratio fell below its floor; the best "
+        "ratio counts (default 2)",
+    )
+    ap.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="do not measure instruction counts (callgrind), even with --compare/--history",
+    )
     args = ap.parse_args(argv)
+    if args.check and not args.compare:
+        ap.error("--check needs --compare BASELINE")
+    if args.repeat < 1:
+        ap.error("--repeat must be >= 1")
+    baseline = None
+    if args.compare:
+        with open(args.compare) as f:
+            baseline = json.load(f)
     try:  # keep stdout in order with the progress lines on stderr
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     except AttributeError:  # pragma: no cover
@@ -458,6 +510,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     _print_machine(info)
     t0 = time.perf_counter()
     results, skipped = run_all(args.quick, args.only, n_jobs)
+    extra_runs = []
+    for i in range(1, args.repeat if args.write_baseline else 1):
+        print(f"repeat {i + 1} of {args.repeat}", file=sys.stderr, flush=True)
+        extra_runs.append(run_all(args.quick, args.only, n_jobs)[0])
     total = time.perf_counter() - t0
     print()
     print_table(results)
@@ -477,7 +533,87 @@ def main(argv: Optional[List[str]] = None) -> int:
         }
         write_json(args.json, payload)
         print(f"wrote {args.json}")
-    return 1 if any("error" in r for r in results) else 0
+    failed = 1 if any("error" in r for r in results) else 0
+    if args.compare or args.history or args.write_baseline:
+        failed = max(failed, track(args, results, extra_runs, baseline, info, n_jobs))
+    return failed
+
+
+def track(
+    args: argparse.Namespace,
+    results: List[Dict[str, Any]],
+    extra_runs: List[List[Dict[str, Any]]],
+    baseline: Optional[Dict[str, Any]],
+    info: Dict[str, Any],
+    n_jobs: int,
+) -> int:
+    """Instruction counts, the comparison with the baseline, the history line, the baseline
+    file. Returns 2 when --check finds a regression, else 0."""
+    import instructions
+    import tracking
+
+    keys = [r["key"] for r in results if "key" in r and "error" not in r]
+    if args.no_instructions:
+        instr: Dict[str, Any] = {"available": False, "reason": "--no-instructions"}
+    else:
+        print("\ninstruction counts (callgrind) ...", file=sys.stderr, flush=True)
+        instr = instructions.measure(keys)
+        if instr["available"]:
+            print(
+                f"\ninstruction counts: {instr['tool']}; ISA under valgrind "
+                f"{instr['env']['isa']}; {instr['seconds']:.1f} s"
+            )
+            for k, e in instr["errors"].items():
+                print(f"  instruction count of {k} failed: {e}")
+        else:
+            print(f"\ninstruction counts unavailable: {instr['reason']}")
+    now = tracking.measures(results, instr)
+    status = 0
+    if baseline is not None:
+        rows, regressions, notes = tracking.compare(baseline, now, instr)
+        # A ratio below its floor is re-measured (the load moves wall times; a real regression
+        # stays); the best ratio of the runs counts. Instruction counts are not re-measured.
+        retry = sorted({k for k, m in regressions if m.startswith("ratio")})
+        for attempt in range(args.retries):
+            if not retry:
+                break
+            print(
+                f"\nre-running {len(retry)} case(s) with a ratio below its floor "
+                f"(retry {attempt + 1} of {args.retries}): {', '.join(retry)}",
+                flush=True,
+            )
+            again = tracking.measures(run_all(args.quick, args.only, n_jobs, keys=retry)[0], {})
+            for k, m in again.items():
+                for b, v in m["ratios"].items():
+                    if v > now[k]["ratios"].get(b, 0.0):
+                        now[k]["ratios"][b] = v
+            rows, regressions, notes = tracking.compare(baseline, now, instr)
+            retry = sorted({k for k, m in regressions if m.startswith("ratio")})
+        print()
+        tracking.print_comparison(rows, args.compare)
+        for n in notes:
+            print(f"note: {n}")
+        if regressions:
+            print(f"\n{len(regressions)} regression(s) beyond the thresholds:")
+            for k, m in regressions:
+                print(f"  {k}: {m}")
+        else:
+            print("\nno regression beyond the thresholds")
+        if args.check and regressions:
+            names = sorted({k for k, _ in regressions})
+            print(f"check FAILED: {', '.join(names)}")
+            status = 2
+        elif args.check:
+            print("check passed")
+    if args.history:
+        mode = "quick" if args.quick else "full"
+        tracking.append_history(args.history, tracking.history_line(now, instr, info, mode))
+        print(f"appended a line to {args.history}")
+    if args.write_baseline:
+        runs = [tracking.measures(r, {}) for r in extra_runs] + [now]
+        write_json(args.write_baseline, tracking.build_baseline(runs, instr, info))
+        print(f"wrote {args.write_baseline} ({len(runs)} run(s))")
+    return status
 
 
 if __name__ == "__main__":
