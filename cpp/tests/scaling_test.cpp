@@ -1,7 +1,8 @@
 // Wordfish (scaling.hpp) on a tiny count matrix drawn from known positions: both solvers give
 // finite parameters that do not depend on the thread count, the converged solver converges to
 // standardised positions that recover the true order, predict() puts the fitted documents back
-// where the fit put them, and the Poisson draws have the right mean.
+// where the fit put them, the Poisson draws have the right mean, the parametric bootstrap does
+// not depend on the thread count, and bad input is refused.
 #include "divergence/scaling.hpp"
 
 #include <cmath>
@@ -167,6 +168,99 @@ void poisson_mean() {
     }
 }
 
+// The parametric bootstrap: the same replicates for any thread count, finite positions that
+// correlate positively with the fit's.
+void bootstrap_threads(const ref::Csr& Y, const std::vector<double>& u0) {
+    WordfishOptions opt;
+    opt.dir_a = 0;
+    opt.dir_b = N - 1;
+    RunOptions r1, r3;
+    r3.n_threads = 3;
+    WordfishFit fit;
+    wordfish_fit(Y.view(), u0.data(), opt, r1, fit);
+    constexpr int64_t B = 6;
+    std::vector<double> t1(B * N), t3(B * N);
+    std::vector<int32_t> it1(B), it3(B);
+    std::vector<uint8_t> c1(B), c3(B);
+    wordfish_bootstrap(fit, opt, B, 42, r1, t1.data(), it1.data(), c1.data());
+    wordfish_bootstrap(fit, opt, B, 42, r3, t3.data(), it3.data(), c3.data());
+    CHECK(t1 == t3 && it1 == it3 && c1 == c3);
+    CHECK(all_finite(t1));
+    bool positive = true;
+    for (int64_t r = 0; r < B; ++r) {
+        const std::vector<double> rep(t1.begin() + r * N, t1.begin() + (r + 1) * N);
+        positive = positive && correlation(rep, fit.theta) > 0.0;
+    }
+    CHECK(positive);
+}
+
+// Bad input: InputError with nothing read out of bounds (the sanitizer build checks the latter).
+void bad_input(const ref::Csr& Y, const std::vector<double>& u0) {
+    RunOptions run;
+    WordfishOptions opt;
+    opt.dir_b = N - 1;
+    WordfishFit out;
+    {
+        WordfishOptions o = opt;
+        o.dir_b = N;  // out of range
+        CHECK_THROWS(wordfish_fit(Y.view(), u0.data(), o, run, out), InputError);
+        o.dir_b = o.dir_a;  // the same document twice
+        CHECK_THROWS(wordfish_fit(Y.view(), u0.data(), o, run, out), InputError);
+        o = opt;
+        o.tol = 0.0;
+        CHECK_THROWS(wordfish_fit(Y.view(), u0.data(), o, run, out), InputError);
+        o = opt;
+        o.max_iter = 0;
+        CHECK_THROWS(wordfish_fit(Y.view(), u0.data(), o, run, out), InputError);
+    }
+    {
+        ref::Csr two = Y;  // two documents only
+        two.indptr.resize(3);
+        two.indices.resize(static_cast<size_t>(two.indptr[2]));
+        two.data.resize(two.indices.size());
+        WordfishOptions o = opt;
+        o.dir_b = 1;
+        CHECK_THROWS(wordfish_fit(two.view(), u0.data(), o, run, out), InputError);
+    }
+    {
+        ref::Csr neg = Y;
+        neg.data[3] = -1.0;
+        CHECK_THROWS(wordfish_fit(neg.view(), u0.data(), opt, run, out), InputError);
+        neg.data[3] = std::nan("");
+        CHECK_THROWS(wordfish_fit(neg.view(), u0.data(), opt, run, out), InputError);
+    }
+    {
+        ref::Csr wide = Y;  // a feature without counts
+        wide.cols = V + 1;
+        CHECK_THROWS(wordfish_fit(wide.view(), u0.data(), opt, run, out), InputError);
+    }
+    {
+        ref::Csr empty_row;  // document 1 without counts
+        empty_row.cols = V;
+        for (int64_t i = 0; i < N; ++i) {
+            if (i != 1) {
+                for (int64_t k = Y.indptr[static_cast<size_t>(i)];
+                     k < Y.indptr[static_cast<size_t>(i) + 1]; ++k) {
+                    empty_row.indices.push_back(Y.indices[static_cast<size_t>(k)]);
+                    empty_row.data.push_back(Y.data[static_cast<size_t>(k)]);
+                }
+            }
+            empty_row.indptr.push_back(static_cast<int64_t>(empty_row.indices.size()));
+        }
+        CHECK_THROWS(wordfish_fit(empty_row.view(), u0.data(), opt, run, out), InputError);
+    }
+    {
+        WordfishFit fit;
+        wordfish_fit(Y.view(), u0.data(), opt, run, fit);
+        ref::Csr wide = Y;  // predict with a column more than the model has
+        wide.cols = V + 1;
+        std::vector<double> theta(N), alpha(N), se(N);
+        CHECK_THROWS(wordfish_predict(wide.view(), fit, opt, run, theta.data(), alpha.data(),
+                                      se.data(), nullptr),
+                     InputError);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -175,5 +269,7 @@ int main() {
     const std::vector<double> u0 = start_vector(Y);
     fit_both_solvers(Y, u0, theta_true);
     poisson_mean();
+    bootstrap_threads(Y, u0);
+    bad_input(Y, u0);
     return check::report("scaling_test");
 }
