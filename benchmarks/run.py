@@ -478,6 +478,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="with --write-baseline: runs of the suite whose median ratios are kept (default 1)",
     )
     ap.add_argument(
+        "--calibrate",
+        metavar="JSONL",
+        help="with --write-baseline: also count the ratios of this history file's runs on this "
+        "machine (same CPU, host and mode) in the medians and floors",
+    )
+    ap.add_argument(
         "--retries",
         type=int,
         default=2,
@@ -611,6 +617,11 @@ def track(
         print(f"appended a line to {args.history}")
     if args.write_baseline:
         runs = [tracking.measures(r, {}) for r in extra_runs] + [now]
+        if args.calibrate:
+            mode = "quick" if args.quick else "full"
+            past = tracking.history_runs(args.calibrate, info, mode)
+            print(f"calibration: {len(past)} run(s) of {args.calibrate} on this machine")
+            runs = past + runs
         write_json(args.write_baseline, tracking.build_baseline(runs, instr, info))
         print(f"wrote {args.write_baseline} ({len(runs)} run(s))")
     return status

@@ -100,6 +100,11 @@ def build_baseline(
                     f"({', '.join(f'{x:.3g}' for x in seen)})",
                 }
         case["ratios"] = ratios
+        if len(runs) > 1:
+            case["ratios_seen"] = {
+                b: [r[key]["ratios"][b] for r in runs if key in r and b in r[key]["ratios"]]
+                for b in ratios
+            }
         if floors:
             case["ratio_floors"] = floors
         cases[key] = case
@@ -268,6 +273,21 @@ def history_line(
         "instructions_env": instr.get("env") if instr.get("available") else None,
         "cases": now,
     }
+
+
+def history_runs(path: str, machine: Dict[str, Any], mode: str) -> List[Dict[str, Dict[str, Any]]]:
+    """The measures of a history file's runs made on this machine (CPU, host) in this mode."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            e = json.loads(line)
+            m = e.get("machine", {})
+            same = all(m.get(k) == machine.get(k) for k in ("cpu_model", "hostname"))
+            if same and e.get("mode") == mode:
+                out.append(e["cases"])
+    return out
 
 
 def append_history(path: str, entry: Dict[str, Any]) -> None:
