@@ -53,8 +53,9 @@ def plot(
 
     keys: List[str] = []
     for e in entries:
-        for k in e.get("cases", {}):
-            if k not in keys and (only is None or only in k):
+        for k, m in e.get("cases", {}).items():
+            measured = m.get("instructions") or m.get("ratios")  # not the memory-only cases
+            if k not in keys and measured and (only is None or only in k):
                 keys.append(k)
     if not keys:
         print("no cases to draw", file=sys.stderr)
@@ -116,7 +117,10 @@ def plot(
         ax.set_xticks(x)
         ax.set_xticklabels(labels, fontsize=6)
         ax.tick_params(axis="y", labelsize=7)
-        ax.legend(fontsize=6, loc="lower left")
+        if any(v is not None for v in ins):
+            ax.legend(fontsize=6, loc="lower left")
+        else:
+            ax.set_yticks([])
     for j in range(len(keys), nrows * ncols):
         axes[j // ncols][j % ncols].axis("off")
     fig.suptitle(
@@ -124,7 +128,7 @@ def plot(
         "dotted: baseline",
         fontsize=10,
     )
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     fig.savefig(out, dpi=90)
     print(f"wrote {out} ({len(keys)} cases, {len(entries)} runs)")
     return 0
