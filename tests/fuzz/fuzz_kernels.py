@@ -77,6 +77,21 @@ def _known_smoothing_overflow(X: np.ndarray, Y: Optional[np.ndarray], opts: Dict
         return any(np.isinf(A / alpha).any() for A in (X, Y) if A is not None)
 
 
+def _tolerance_args(
+    metric: str, dtype: Any, opts: Dict[str, Any], X: np.ndarray, Y: Optional[np.ndarray]
+) -> Dict[str, Any]:
+    """reference.tolerances' arguments. Found by this target (tests/reference.py, tolerances,
+    smoothed kl/jeffreys with alpha > 0): the allowance adds ln(max row sum + V alpha), which is
+    negative for rows summing to less than 1, so atol can turn negative (-4.9e-14 for rows of
+    1e-4 with alpha=1e-3) and even exact agreement fails. Until it is clamped there, the rows
+    are left out of the allowance when they would lower it below its data-free value."""
+    alpha = opts.get("alpha", 0.0)
+    full = R.tolerances(metric, dtype, alpha=alpha, X=X, Y=Y)[1]
+    if full < R.tolerances(metric, dtype, alpha=alpha)[1]:
+        return {"alpha": alpha}
+    return {"alpha": alpha, "X": X, "Y": Y}
+
+
 def one_input(data: bytes) -> None:
     d = Data(data)
     kinds: list = []
@@ -146,14 +161,13 @@ def one_input(data: bytes) -> None:
     cast = X.astype(dtype).astype(np.float64)
     cast_y = None if Y is None else Y.astype(dtype).astype(np.float64)
     ref = R.pairwise_ref(cast, cast_y, metric, normalize=normalize, **opts)
-    R.assert_matches(D, ref, metric, dtype, alpha=opts.get("alpha", 0.0), X=X, Y=Y)
+    R.assert_matches(D, ref, metric, dtype, **_tolerance_args(metric, dtype, opts, X, Y))
     if dtype is np.float64 and kind == GOOD:
         q = X[0] if Y is None else Y[0]
         v = divergence.divergence(X[0], q, metric, normalize=normalize, **opts)
         ref1 = R.pairwise_ref(X[:1], q[None, :], metric, normalize=normalize, **opts)
-        R.assert_matches(
-            np.array([[v]]), ref1, metric, np.float64, alpha=opts.get("alpha", 0.0), X=X
-        )
+        tol = _tolerance_args(metric, np.float64, opts, X, None)
+        R.assert_matches(np.array([[v]]), ref1, metric, np.float64, **tol)
 
 
 if __name__ == "__main__":

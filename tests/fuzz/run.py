@@ -49,18 +49,28 @@ def main() -> int:
                 os.path.join(HERE, "corpus", target),
             ]
             t0 = time.monotonic()
-            proc = subprocess.run(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            out = proc.stdout.decode("utf-8", "replace")
+            try:  # libFuzzer stops itself; this only catches a process that never exits
+                proc = subprocess.run(
+                    cmd,
+                    cwd=HERE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    timeout=args.seconds + 4 * args.timeout + 60,
+                )
+                out, code = proc.stdout.decode("utf-8", "replace"), proc.returncode
+            except subprocess.TimeoutExpired as e:
+                out = (e.stdout or b"").decode("utf-8", "replace") + "\nthe target did not exit"
+                code = -1
             lines = [x for x in out.splitlines() if not x.startswith("INFO: Instrumenting")]
             runs = next(
                 (x.split()[-1] for x in lines if x.startswith("stat::number_of_executed")), "?"
             )
             took = time.monotonic() - t0
-            if proc.returncode != 0:
+            if code != 0:
                 failed.append(target)
                 print("\n".join(lines[-80:]))
                 print(
-                    f"fuzz {target}: FINDING (exit {proc.returncode}) after {took:.0f} s; "
+                    f"fuzz {target}: FINDING (exit {code}) after {took:.0f} s; "
                     f"input kept in {artifacts}",
                     flush=True,
                 )
