@@ -500,3 +500,30 @@ def test_ungd_caucasus():
         c.sources[0]["sha256"] == "f54052a5b96dd8a86fab37cddd8162488785a62625d9f94afe49d190f17cd120"
     )
     assert len(c.filter(groups=["ARM", "AZE"], start=1992, end=2000).require_groups()) > 0
+
+
+def test_damaged_gzip_stream_is_a_corpus_error(tmp_path):
+    # Found by tests/fuzz/fuzz_readers.py: a damaged deflate stream raised zlib.error.
+    import gzip
+
+    good = gzip.compress(b"id,party,text\n1,A,peace talks\n", mtime=0)
+    bad = good[:10] + bytes(b ^ 0xFF for b in good[10:20]) + good[20:]
+    path = tmp_path / "in.csv.gz"
+    path.write_bytes(bad)
+    with pytest.raises(CorpusError, match="in.csv.gz"):
+        Corpus.read(path)
+
+
+def test_parquet_column_name_not_utf8_is_a_corpus_error(tmp_path):
+    # Found by tests/fuzz/fuzz_readers.py: a column name that is not valid UTF-8 raised
+    # UnicodeDecodeError from pyarrow's conversion, outside the reader's error handling.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"text": ["peace talks"], "party": ["A"]})
+    path = tmp_path / "in.parquet"
+    pq.write_table(table, path)
+    data = path.read_bytes().replace(b"party", b"p\xffrty")
+    path.write_bytes(data)
+    with pytest.raises(CorpusError, match="in.parquet"):
+        Corpus.read(path)

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, TypedDict, Union
@@ -401,9 +402,11 @@ def _read_parquet(data: bytes, origin: Origin, stem: str) -> RawTable:
         raise CorpusError(f"{origin.label}: the file is empty")
     try:
         table = pq.read_table(pa.BufferReader(data))
+        # Inside the try too: a column name that is not valid UTF-8 fails only on conversion.
+        frame = table.to_pandas()
     except Exception as e:  # pyarrow raises several types for a damaged file
         raise CorpusError(f"{origin.label}: cannot read it as Parquet ({e})") from None
-    df = frame_columns(table.to_pandas())
+    df = frame_columns(frame)
     if len(df) == 0:
         raise CorpusError(f"{origin.label}: has no rows")
     return raw_from_frame(df, origin, "parquet", stem, np.arange(1, len(df) + 1, dtype=np.int64))
@@ -474,7 +477,7 @@ def read_source(
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
+        except (OSError, EOFError, zlib.error) as e:
             raise CorpusError(f"{label}: cannot decompress gzip data ({e})") from None
         if name.lower().endswith(".gz"):
             name = name[:-3]
