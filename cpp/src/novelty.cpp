@@ -124,7 +124,7 @@ void novelty_sparse(const CsrView<double>& X, int64_t window, double alpha, doub
         for (int64_t k = X.indptr[i]; k < X.indptr[i + 1]; ++k) {
             const double p = (X.data[k] + alpha) / z;
             a += p * std::log(p);
-            const double l = std::log1p(X.data[k] / alpha);
+            const double l = smoothed_log_ratio(X.data[k], alpha);
             l1[static_cast<size_t>(k - base)] = l;
             s += l;
         }

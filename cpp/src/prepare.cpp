@@ -164,7 +164,7 @@ struct RowTransform {
                         const double x = it.value();
                         const double pp = (x + a) * invz;
                         A += pp * std::log(pp);
-                        const double L = std::log1p(x / a);
+                        const double L = smoothed_log_ratio(x, a);
                         S += L;
                         const T w = static_cast<T>(x / Z);
                         if (side == Side::left) {

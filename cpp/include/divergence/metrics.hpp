@@ -220,4 +220,11 @@ DIVERGENCE_INLINE T xlogx(T x) {
 // Precise x ln x for preparation passes (not in hot loops).
 inline double xlogx_precise(double x) { return x > 0.0 ? x * std::log(x) : 0.0; }
 
+// ln((x + a) / a) for a count x >= 0 smoothed by a > 0: log1p(x / a), or ln x - ln a where x / a
+// overflows (x > a * DBL_MAX), so that a huge count never turns the term into infinity.
+inline double smoothed_log_ratio(double x, double a) {
+    const double r = x / a;
+    return std::isfinite(r) ? std::log1p(r) : std::log(x) - std::log(a);
+}
+
 }  // namespace divergence
