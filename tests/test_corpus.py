@@ -527,3 +527,18 @@ def test_parquet_column_name_not_utf8_is_a_corpus_error(tmp_path):
     path.write_bytes(data)
     with pytest.raises(CorpusError, match="in.parquet"):
         Corpus.read(path)
+
+
+def test_parquet_string_value_not_utf8_is_a_corpus_error(tmp_path):
+    # Found by tests/fuzz/fuzz_readers.py: a string value that is not valid UTF-8 raised
+    # UnicodeDecodeError when the texts were read.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"text": ["peace talks zz"], "party": ["A"]})
+    path = tmp_path / "in.parquet"
+    pq.write_table(table, path, compression="NONE")
+    data = path.read_bytes().replace(b"peace talks zz", b"peace talks \xff\xfe")
+    path.write_bytes(data)
+    with pytest.raises(CorpusError, match="in.parquet"):
+        Corpus.read(path)

@@ -402,7 +402,10 @@ def _read_parquet(data: bytes, origin: Origin, stem: str) -> RawTable:
         raise CorpusError(f"{origin.label}: the file is empty")
     try:
         table = pq.read_table(pa.BufferReader(data))
-        # Inside the try too: a column name that is not valid UTF-8 fails only on conversion.
+        # Full validation checks that string columns hold valid UTF-8 (otherwise pandas' Arrow
+        # strings fail later, when a value is read); a column name that is not valid UTF-8
+        # fails in the conversion, hence inside the try too.
+        table.validate(full=True)
         frame = table.to_pandas()
     except Exception as e:  # pyarrow raises several types for a damaged file
         raise CorpusError(f"{origin.label}: cannot read it as Parquet ({e})") from None
