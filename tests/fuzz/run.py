@@ -28,6 +28,18 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=50.0, help="per target (default 50)")
     ap.add_argument("--timeout", type=int, default=20, help="seconds one input may take")
     ap.add_argument("--artifacts", help="where a finding's input is written")
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="libFuzzer's random seed (0: a new one each run; CI fixes it so runs repeat)",
+    )
+    ap.add_argument(
+        "--runs",
+        type=int,
+        default=-1,
+        help="stop a target after this many inputs (-1: only --seconds limits it)",
+    )
     args = ap.parse_args()
     unknown = sorted(set(args.targets) - set(TARGETS))
     if unknown:
@@ -41,6 +53,8 @@ def main() -> int:
                 sys.executable,
                 os.path.join(HERE, f"fuzz_{target}.py"),
                 f"-max_total_time={int(args.seconds)}",
+                f"-seed={args.seed}",
+                f"-runs={args.runs}",
                 f"-timeout={args.timeout}",
                 "-rss_limit_mb=4096",
                 f"-artifact_prefix={artifacts}/{target}-",
