@@ -31,14 +31,14 @@ import scipy.sparse as sp
 from ._corpus import Corpus
 from ._partisan import statement_counts
 from ._util.groups import group_sums
-from ._util.summary import Brief, number_text, summary_html, summary_text
+from ._util.summary import Brief, SummarisedResult, number_text
 from ._util.types import Counts, Labels, MatrixLike, VectorizerLike
 
 __all__ = ["JSDBias", "jsd_bias", "jsd_bias_from_group_counts", "jsd_bias_pairs"]
 
 
-@dataclass
-class JSDBias:
+@dataclass(repr=False)
+class JSDBias(SummarisedResult):
     """Size-weighted JSD of K groups with its analytic bias correction (see module docstring).
 
     jsd: plug-in sum_g (n_g/N) KL(p_g || pooled); g_statistic = 2 N jsd; df = (K-1)(V-1) with V
@@ -75,12 +75,6 @@ class JSDBias:
             ],
             more="All values: .as_dict()",
         )
-
-    def __repr__(self) -> str:
-        return summary_text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return summary_html(self._summary())
 
 
 def jsd_bias(counts_by_group: MatrixLike) -> JSDBias:

@@ -41,13 +41,12 @@ from ._util.operands import as_csr
 from ._util.replicates import summarise
 from ._util.summary import (
     Brief,
+    SummarisedResult,
     interval_text,
     names_text,
     notes_text,
     number_text,
     replicates_text,
-    summary_html,
-    summary_text,
 )
 from ._util.types import Counts, Labels, Progress, Seed, VectorizerLike
 from ._util.validation import (
@@ -70,8 +69,8 @@ if TYPE_CHECKING:
 __all__ = ["Comparison", "compare"]
 
 
-@dataclass
-class Comparison:
+@dataclass(repr=False)
+class Comparison(SummarisedResult):
     """Result of :func:`compare`. ``table`` is the tidy long table; ``matrix()`` gives K x K
     labelled matrices; ``terms`` the distinguishing terms (when computed)."""
 
@@ -156,12 +155,6 @@ class Comparison:
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
-
-    def __repr__(self) -> str:
-        return summary_text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return summary_html(self._summary())
 
 
 def compare(

@@ -50,13 +50,12 @@ from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import CI_METHODS, summarise
 from ._util.summary import (
     Brief,
+    SummarisedResult,
     interval_text,
     names_text,
     notes_text,
     number_text,
     replicates_text,
-    summary_html,
-    summary_text,
 )
 from ._util.types import Counts, Labels, Seed, VectorizerLike
 from ._util.validation import (
@@ -307,8 +306,8 @@ def check_speaker_groups(s: Speakers, unit: str) -> None:
 # Partisanship
 
 
-@dataclass
-class Partisanship:
+@dataclass(repr=False)
+class Partisanship(SummarisedResult):
     """Result of :func:`partisanship`.
 
     ``table``: one row per estimator (plug-in, leave-out) with value, ci_low, ci_high,
@@ -385,12 +384,6 @@ class Partisanship:
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
-
-    def __repr__(self) -> str:
-        return summary_text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return summary_html(self._summary())
 
 
 def _summarise(

@@ -25,13 +25,12 @@ from ._partisan import (
 )
 from ._util.summary import (
     Brief,
+    SummarisedResult,
     interval_text,
     names_text,
     notes_text,
     number_text,
     replicates_text,
-    summary_html,
-    summary_text,
 )
 from ._util.timeutil import (
     EMPTY_WINDOW,
@@ -142,8 +141,8 @@ OVER_TIME_COLUMNS = [
 ]
 
 
-@dataclass
-class PartisanshipOverTime:
+@dataclass(repr=False)
+class PartisanshipOverTime(SummarisedResult):
     """Result of :func:`partisanship_over_time`.
 
     ``table``: one row per window and estimator (plug-in, leave-out), every window of
@@ -199,12 +198,6 @@ class PartisanshipOverTime:
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
-
-    def __repr__(self) -> str:
-        return summary_text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return summary_html(self._summary())
 
 
 def partisanship_over_time(

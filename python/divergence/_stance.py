@@ -22,13 +22,12 @@ from ._util.groups import drop_absent, group_pairs, label_codes
 from ._util.replicates import Summary, summarise
 from ._util.summary import (
     Brief,
+    SummarisedResult,
     interval_text,
     names_text,
     notes_text,
     number_text,
     replicates_text,
-    summary_html,
-    summary_text,
 )
 from ._util.types import Seed
 from ._util.validation import (
@@ -45,8 +44,8 @@ from ._util.validation import (
 __all__ = ["SCORE_METRICS", "StanceDivergence", "stance_divergence"]
 
 
-@dataclass
-class StanceDivergence:
+@dataclass(repr=False)
+class StanceDivergence(SummarisedResult):
     """Result of :func:`stance_divergence`.
 
     ``distributions``: per target and group, the stance distribution (labels: count and share
@@ -99,12 +98,6 @@ class StanceDivergence:
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
-
-    def __repr__(self) -> str:
-        return summary_text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return summary_html(self._summary())
 
     def matrix(
         self, target: Optional[str] = None, metric: Optional[str] = None, what: str = "value"

@@ -26,13 +26,12 @@ from ._util.operands import as_csr
 from ._util.replicates import summarise
 from ._util.summary import (
     Brief,
+    SummarisedResult,
     interval_text,
     names_text,
     notes_text,
     number_text,
     replicates_text,
-    summary_html,
-    summary_text,
 )
 from ._util.types import Labels, Progress, VectorizerLike
 from ._util.validation import (
@@ -51,8 +50,8 @@ __all__ = ["TopicComparison", "compare_topics"]
 # Group comparison in topic space
 
 
-@dataclass
-class TopicComparison:
+@dataclass(repr=False)
+class TopicComparison(SummarisedResult):
     """Result of :func:`compare_topics`.
 
     - ``prevalence``: one row per (group, topic): ``prevalence`` (mean topic share of the
@@ -119,12 +118,6 @@ class TopicComparison:
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
-
-    def __repr__(self) -> str:
-        return summary_text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return summary_html(self._summary())
 
     def differing(self, group_a: str, group_b: str, n: Optional[int] = None) -> pd.DataFrame:
         """The pair's topics, most differing first (by share of the prevalence JSD)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
 __all__ = [
+    "SummarisedResult",
     "MAX_ROWS",
     "Brief",
     "interval_text",
@@ -140,3 +141,18 @@ def notes_text(notes: Sequence[str]) -> str:
     """The first note, cut to 100 characters, and how many there are."""
     first = notes[0] if len(notes[0]) <= 100 else notes[0][:97] + "..."
     return f"{len(notes)} (see .notes): {first}"
+
+
+class SummarisedResult:
+    """Mixin of the result classes: a short ``repr`` and a notebook table (``_repr_html_``),
+    both from the class's ``_summary()``. A dataclass that uses it says
+    ``@dataclass(repr=False)``, so that the generated field-by-field repr does not replace it."""
+
+    def _summary(self) -> Brief:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return summary_text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return summary_html(self._summary())
