@@ -40,12 +40,12 @@ from ._util.groups import drop_absent, group_pairs, group_sums, label_codes
 from ._util.operands import as_csr
 from ._util.replicates import summarise
 from ._util.summary import (
+    PAIR_COLUMNS,
     Brief,
     SummarisedResult,
-    interval_text,
     names_text,
     notes_text,
-    number_text,
+    pair_rows,
     replicates_text,
 )
 from ._util.types import Counts, Labels, Progress, Seed, VectorizerLike
@@ -134,19 +134,8 @@ class Comparison(SummarisedResult):
                 ),
                 ("replicates", replicates_text(st)),
             ],
-            ["group_a", "group_b", "metric", "value", "interval", "null mean", "p"],
-            [
-                [
-                    str(r["group_a"]),
-                    str(r["group_b"]),
-                    str(r["metric"]),
-                    number_text(r["value"]),
-                    interval_text(r["ci_low"], r["ci_high"]),
-                    number_text(r["null_mean"]),
-                    number_text(r["p_value"]),
-                ]
-                for r in t.to_dict("records")
-            ],
+            PAIR_COLUMNS,
+            pair_rows(t),
             "Full results: .table (per pair and metric), .matrix(metric, what), "
             + (".terms, " if self.terms is not None else "")
             + (".stances, " if self.stances is not None else "")

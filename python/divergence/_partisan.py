@@ -386,6 +386,14 @@ class Partisanship(SummarisedResult):
         return sm
 
 
+def speakers_setting(speakers: object) -> Optional[str]:
+    """How a run's settings record ``speakers=``: the column name, "given" for labels passed
+    as values, None without speakers."""
+    if isinstance(speakers, str):
+        return speakers
+    return "given" if speakers is not None else None
+
+
 def _summarise(
     obs: np.ndarray, boot: np.ndarray, perm: np.ndarray, ci: float, ci_method: str
 ) -> Tuple[List[Dict[str, Any]], int]:
@@ -469,9 +477,7 @@ def partisanship(
             ci_method=ci_method,
             seed=seed_v,
             n_jobs=threads,
-            speakers=speakers
-            if isinstance(speakers, str)
-            else ("given" if speakers is not None else None),
+            speakers=speakers_setting(speakers),
             speaker_group_policy=speaker_group_policy,
             n_terms=int(X.shape[1]),
         ),

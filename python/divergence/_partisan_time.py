@@ -21,6 +21,7 @@ from ._partisan import (
     multi_group_speakers,
     run_leave_out,
     speaker_labels,
+    speakers_setting,
     statement_counts,
 )
 from ._util.summary import (
@@ -379,9 +380,7 @@ def partisanship_over_time(
         ci_method=ci_method,
         seed=seed_v,
         n_jobs=threads,
-        speakers=speakers
-        if isinstance(speakers, str)
-        else ("given" if speakers is not None else None),
+        speakers=speakers_setting(speakers),
         speaker_group_policy=speaker_group_policy,
         unit=spunit,
         n_statements=int(n),

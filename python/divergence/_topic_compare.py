@@ -25,12 +25,12 @@ from ._topics import (
 from ._util.operands import as_csr
 from ._util.replicates import summarise
 from ._util.summary import (
+    PAIR_COLUMNS,
     Brief,
     SummarisedResult,
-    interval_text,
     names_text,
     notes_text,
-    number_text,
+    pair_rows,
     replicates_text,
 )
 from ._util.types import Labels, Progress, VectorizerLike
@@ -99,19 +99,8 @@ class TopicComparison(SummarisedResult):
                 ("topics", names_text(self.labels, 4)),
                 ("replicates", replicates_text(st)),
             ],
-            ["group_a", "group_b", "metric", "value", "interval", "null mean", "p"],
-            [
-                [
-                    str(r["group_a"]),
-                    str(r["group_b"]),
-                    str(r["metric"]),
-                    number_text(r["value"]),
-                    interval_text(r["ci_low"], r["ci_high"]),
-                    number_text(r["null_mean"]),
-                    number_text(r["p_value"]),
-                ]
-                for r in dt.to_dict("records")
-            ],
+            PAIR_COLUMNS,
+            pair_rows(dt),
             "Full results: .prevalence, .prevalence_matrix(), .divergence (a Comparison), "
             ".topics (per pair and topic), .matrix(metric), .theta, .model, .settings, .notes",
         )

@@ -14,7 +14,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Sequence, Tuple
 
+import pandas as pd
+
 __all__ = [
+    "PAIR_COLUMNS",
+    "pair_rows",
     "SummarisedResult",
     "MAX_ROWS",
     "Brief",
@@ -135,6 +139,26 @@ def replicates_text(settings: Dict[str, Any]) -> str:
     if "seed" in settings:
         parts.append(f"seed {settings['seed']}")
     return ", ".join(parts)
+
+
+PAIR_COLUMNS = ["group_a", "group_b", "metric", "value", "interval", "null mean", "p"]
+
+
+def pair_rows(table: pd.DataFrame) -> List[List[str]]:
+    """The summary rows of a tidy pair table (group_a, group_b, metric, value, ci_low,
+    ci_high, null_mean, p_value), in the order of :data:`PAIR_COLUMNS`."""
+    return [
+        [
+            str(r["group_a"]),
+            str(r["group_b"]),
+            str(r["metric"]),
+            number_text(r["value"]),
+            interval_text(r["ci_low"], r["ci_high"]),
+            number_text(r["null_mean"]),
+            number_text(r["p_value"]),
+        ]
+        for r in table.to_dict("records")
+    ]
 
 
 def notes_text(notes: Sequence[str]) -> str:
