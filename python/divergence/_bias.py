@@ -59,6 +59,7 @@ class JSDBias(SummarisedResult):
     share_small_expected: float
 
     def as_dict(self) -> Dict[str, float]:
+        """Every field as a dict (name to value)."""
         return dict(self.__dict__)
 
     def _summary(self) -> Brief:

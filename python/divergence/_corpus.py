@@ -422,6 +422,7 @@ class Corpus:
 
     @property
     def text(self) -> pd.Series:
+        """Each statement's text (strings)."""
         return self._frame["text"]
 
     @property
@@ -431,10 +432,12 @@ class Corpus:
 
     @property
     def time(self) -> pd.Series:
+        """Each statement's time (datetimes or numbers; missing where the input had none)."""
         return self._frame["time"]
 
     @property
     def id(self) -> pd.Series:
+        """Each statement's id (the id column, or generated row ids)."""
         return self._frame["id"]
 
     @property
@@ -474,6 +477,7 @@ class Corpus:
 
     @property
     def extra_columns(self) -> List[str]:
+        """The input columns kept beside id, group, time and text (stance, speaker, ...)."""
         return [c for c in self._frame.columns if c not in CANONICAL]
 
     @property

@@ -328,14 +328,17 @@ class Partisanship(SummarisedResult):
 
     @property
     def chance(self) -> float:
+        """Partisanship of speech that carries no information about the group: 1/K."""
         return 1.0 / len(self.groups)
 
     @property
     def plug_in(self) -> float:
+        """The plug-in estimate (the ``plug_in`` row of :attr:`table`; biased upward)."""
         return float(self.table["value"].iloc[0])
 
     @property
     def leave_out(self) -> float:
+        """The leave-out estimate (the ``leave_out`` row of :attr:`table`)."""
         return float(self.table["value"].iloc[1])
 
     def _summary(self) -> Brief:

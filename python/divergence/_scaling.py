@@ -338,6 +338,7 @@ class Wordfish:
         self.dispersion_floor = dispersion_floor
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
+        """The constructor's parameters as a dict (scikit-learn's estimator protocol)."""
         return {
             k: getattr(self, k)
             for k in (
@@ -355,6 +356,7 @@ class Wordfish:
         }
 
     def set_params(self, **params: Any) -> Wordfish:
+        """Set constructor parameters by name (scikit-learn's protocol); returns ``self``."""
         for k, v in params.items():
             if k not in self.get_params():
                 raise ValueError(f"unknown parameter {k!r}")
@@ -609,6 +611,8 @@ class Wordfish:
         return df
 
     def features(self) -> pd.DataFrame:
+        """One row per feature: ``feature``, ``beta`` (discrimination), ``psi`` (fixed effect),
+        ``phi`` (dispersion)."""
         self._check_fitted()
         return pd.DataFrame(
             {"feature": self.feature_names_, "beta": self.beta_, "psi": self.psi_, "phi": self.phi_}
@@ -718,6 +722,7 @@ class Wordscores:
         self.rescaling = rescaling
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
+        """The constructor's parameters as a dict (scikit-learn's estimator protocol)."""
         return {"smooth": self.smooth, "rescaling": self.rescaling}
 
     def __repr__(self) -> str:
@@ -731,6 +736,8 @@ class Wordscores:
         doc_names: Optional[Labels] = None,
         feature_names: Optional[Labels] = None,
     ) -> Wordscores:
+        """Word scores from the reference texts: ``y`` holds each document's reference
+        position, NaN (or None) for the documents to score later; returns ``self``."""
         M = _counts(X)
         N, V = M.shape
         yv = np.array([np.nan if v is None else v for v in y], dtype=np.float64)

@@ -102,6 +102,9 @@ class StanceDivergence(SummarisedResult):
     def matrix(
         self, target: Optional[str] = None, metric: Optional[str] = None, what: str = "value"
     ) -> pd.DataFrame:
+        """Groups by groups for one ``target`` and ``metric`` (default: the first of each):
+        ``what`` is a column of :attr:`table` (``value``, ``p_value``, ``ci_low``, ...); the
+        diagonal is 0 (NaN for p-values), pairs without data NaN."""
         target = self.targets[0] if target is None else target
         metric = self.metrics[0] if metric is None else metric
         if target not in self.targets:
