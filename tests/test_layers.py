@@ -42,6 +42,7 @@ ANALYSES = {
     "_partisan_time",
     "_bias",
     "_stance",
+    "_stance_ppi",
     "_topics",
     "_topic_select",
     "_topic_compare",

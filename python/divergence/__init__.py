@@ -28,6 +28,7 @@ from ._partisan import Partisanship, partisanship
 from ._partisan_time import PartisanshipOverTime, partisanship_over_time
 from ._scaling import ConvergenceWarning, ScalingCounts, Wordfish, Wordscores, residual_start
 from ._stance import StanceDivergence, stance_divergence
+from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
 from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
 from ._util.validation import METRICS
@@ -70,6 +71,7 @@ __all__ = [
     "PartisanshipOverTime",
     "ScalingCounts",
     "StanceDivergence",
+    "StanceShares",
     "TopicComparison",
     "TopicModel",
     "Vectorizer",
@@ -97,6 +99,7 @@ __all__ = [
     "novelty",
     "pairwise",
     "parse_window",
+    "partial_coding_example",
     "partisanship",
     "partisanship_over_time",
     "pdist",
@@ -104,6 +107,7 @@ __all__ = [
     "select_k",
     "series_key",
     "stance_divergence",
+    "stance_shares",
     "token_drift",
     "verify_manifest",
     "write_example",

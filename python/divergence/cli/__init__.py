@@ -17,6 +17,7 @@ from .drift import drift_cmd
 from .example import example_cmd
 from .partisanship import partisanship_cmd
 from .scale import scale_cmd
+from .stance import stance_cmd
 from .terms import terms_cmd
 from .topics import topics_cmd
 from .verify import verify_cmd
@@ -40,6 +41,7 @@ main.add_command(example_cmd)
 main.add_command(partisanship_cmd)
 main.add_command(topics_cmd)
 main.add_command(scale_cmd)
+main.add_command(stance_cmd)
 main.add_command(verify_cmd)
 
 __all__ = ["main"]

@@ -10,6 +10,7 @@ from ._drift import drift_plot, series_key
 from ._heatmap import cluster_order, heatmap
 from ._partisan import plot_partisanship, plot_stances
 from ._scaling import scaling_plot
+from ._stance import plot_stance_shares
 from ._style import figure_format, save
 from ._topics import prevalence_plot
 
@@ -19,6 +20,7 @@ __all__ = [
     "figure_format",
     "heatmap",
     "plot_partisanship",
+    "plot_stance_shares",
     "plot_stances",
     "prevalence_plot",
     "save",
