@@ -481,11 +481,13 @@ class OutputSet:
         seed: Optional[int] = None,
         sources: Optional[Iterable[Union[Mapping[str, object], PathLike]]] = None,
         n_jobs: Optional[int] = None,
+        options: Optional[Mapping[str, object]] = None,
+        resolved: Optional[Mapping[str, object]] = None,
     ) -> Path:
-        """Write a manifest to ``dest`` at commit (fields as :func:`write_manifest`, plus
+        """Write a manifest to ``dest`` at commit (fields as :func:`manifest_document`, plus
         ``outputs``: path relative to the manifest's folder, bytes and sha256 of each file)."""
         d = self._prepare(dest)
-        doc = manifest_document(command, params, seed, sources, n_jobs)
+        doc = manifest_document(command, params, seed, sources, n_jobs, options, resolved)
         self._manifest = (d, doc)
         return d
 
@@ -793,22 +795,35 @@ def manifest_document(
     seed: Optional[int] = None,
     sources: Optional[Iterable[Union[Mapping[str, object], PathLike]]] = None,
     n_jobs: Optional[int] = None,
+    options: Optional[Mapping[str, object]] = None,
+    resolved: Optional[Mapping[str, object]] = None,
 ) -> Dict[str, Any]:
-    """The fields of a manifest (see :func:`write_manifest`) as a dict of JSON values."""
+    """The fields of a manifest (see :func:`write_manifest`) as a dict of JSON values; with
+    ``options`` (a command line's options as given: value and source of each) and
+    ``resolved`` (what they resolved to), also ``options`` and ``resolved``, the latter
+    with the ``seed`` and ``threads`` used."""
     if not isinstance(command, str):
         raise TypeError(f"command: expected a string, got {type(command).__name__}")
     if not isinstance(params, Mapping):
         raise TypeError(f"params: expected a mapping, got {type(params).__name__}")
     from ._util.version import VERSION as __version__
 
-    return {
+    threads = _thread_count(n_jobs)
+    doc: Dict[str, Any] = {
         "version": __version__,
         "command": command,
         "parameters": jsonable(dict(params)),
+    }
+    if options is not None:
+        doc["options"] = jsonable(dict(options))
+    if resolved is not None:
+        doc["resolved"] = jsonable({**dict(resolved), "seed": seed, "threads": threads})
+    return {
+        **doc,
         "seed": jsonable(seed),
         "inputs": [_source_entry(s) for s in (sources or [])],
         "n_jobs": jsonable(n_jobs),
-        "threads": _thread_count(n_jobs),
+        "threads": threads,
         "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": platform.python_version(),
         "numpy": np.__version__,

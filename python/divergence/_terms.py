@@ -11,9 +11,13 @@ and b with term counts y_w, totals n, prior alpha_w = alpha0 * (background frequ
                              + 1/(n_b + alpha0 - y_w^b - alpha_w)       (variance="full")
     z_w = delta_w / sqrt(var)
 
-Positive z: the term is more typical of group a. Implementations disagree (ConvoKit uses a
-uniform prior of 0.1 per term; scattertext a prior of 0.001 and the four-term variance), so the
-prior and the variance form are options and are reported with every table.
+Positive z: the term is more typical of group a. Implementations differ in the prior they
+default to: ConvoKit uses a uniform prior of 0.1 per term; scattertext's small constant prior
+per term belongs to its *uninformative* class (LogOddsRatioUninformativeDirichletPrior), while
+its informative-prior class (LogOddsRatioInformativeDirichletPrior) takes a vector of prior
+counts, typically the pooled counts of the corpus, and gives exactly our z when that vector is
+the pooled counts scaled to sum to alpha0. The prior's total and the variance form are
+therefore options, and are reported with every table.
 """
 
 from __future__ import annotations

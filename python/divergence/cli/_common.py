@@ -13,7 +13,19 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any, Callable, Iterator, List, Mapping, Optional, Sequence, TypeVar, cast
+from typing import (
+    IO,
+    Any,
+    Callable,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    TypeVar,
+    cast,
+)
 
 import click
 import pandas as pd
@@ -213,11 +225,15 @@ def write_outputs(
     sources: Sequence[Mapping[str, object]],
     n_jobs: Optional[int],
     staged: Any,  # an OutputSet: the files are written when it commits
+    resolved: Optional[Mapping[str, object]] = None,
 ) -> List[str]:
     """Stage the main table for ``output``, the others beside it (``name.<table>.ext``) and
     the manifest (``output.manifest.json``) in ``staged``; json to stdout holds every table in
     one document, csv to stdout the main table (both written at once). Returns the staged
-    paths as the messages name them, the manifest last."""
+    paths as the messages name them, the manifest last. The manifest records ``params``,
+    every option of the running click command as given (:func:`given_options`) and
+    ``resolved`` (what the options resolved to: columns, stop words, vocabulary, solver...;
+    the seed and thread count are added)."""
     from .. import _output as io
 
     if output is None:
@@ -247,9 +263,45 @@ def write_outputs(
         staged.add_table(tables[k], p, fmt)
         written.append(str(p))
     man = io.manifest_path(out)
-    staged.manifest(man, command, params, seed=seed, sources=sources, n_jobs=n_jobs)
+    staged.manifest(
+        man,
+        command,
+        params,
+        seed=seed,
+        sources=sources,
+        n_jobs=n_jobs,
+        options=given_options(),
+        resolved=resolved or {},
+    )
     written.append(str(man))
     return written
+
+
+def option_label(param: click.Parameter) -> str:
+    """How the command line names a parameter: its longest option (``--min-df``), or the
+    argument's name in capitals (``CORPUS``)."""
+    if isinstance(param, click.Option) and param.opts:
+        return max(param.opts, key=len)
+    return (param.name or "").upper()
+
+
+def given_options() -> Dict[str, Dict[str, object]]:
+    """Every parameter of the running click command (none outside one): its value as click
+    parsed it and where it came from (``commandline``, ``environment``, ``default``...), keyed
+    by :func:`option_label`."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    out: Dict[str, Dict[str, object]] = {}
+    for param in ctx.command.params:
+        if param.name is None:
+            continue
+        source = ctx.get_parameter_source(param.name)
+        out[option_label(param)] = {
+            "value": ctx.params.get(param.name),
+            "source": source.name.lower() if source is not None else "default",
+        }
+    return out
 
 
 def sibling_stem(out: Path) -> str:

@@ -223,22 +223,40 @@ class VectorizerSpec:
     ngram: Tuple[int, int]
     normalize_text: str
 
-    def make(self, n_jobs: Optional[int], stop_words: Optional[str] = "given") -> Vectorizer:
-        """A :class:`divergence.Vectorizer`; ``stop_words`` replaces --stop-words ('english', a
-        file of stop words, or None)."""
-        stop = self.stop_words if stop_words == "given" else stop_words
-        words = None
+    def stop_word_list(self) -> Tuple[str, Optional[List[str]]]:
+        """(name, words) of --stop-words: ('english', scikit-learn's list), ('none', None) or
+        (the file's path, its words, one per line)."""
+        stop = self.stop_words or "none"
+        if stop.lower() == "none":
+            return "none", None
         if stop == "english":
             from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-            words = sorted(ENGLISH_STOP_WORDS)
-        elif stop:
-            p = Path(stop)
-            if not p.is_file():
-                raise click.BadParameter(
-                    f"not 'english' and not a file: {stop}", param_hint="--stop-words"
-                )
-            words = [w.strip() for w in p.read_text(encoding="utf-8").splitlines() if w.strip()]
+            return "english", sorted(ENGLISH_STOP_WORDS)
+        p = Path(stop)
+        if not p.is_file():
+            raise click.BadParameter(
+                f"not 'english', not 'none' and not a file: {stop}", param_hint="--stop-words"
+            )
+        return stop, [w.strip() for w in p.read_text(encoding="utf-8").splitlines() if w.strip()]
+
+    def stop_words_line(self) -> str:
+        """The report header's line on stop words, e.g. ``stop words: english (scikit-learn
+        list, 318 words; --stop-words none keeps them)``."""
+        name, words = self.stop_word_list()
+        if words is None:
+            return "stop words: none removed (--stop-words english removes scikit-learn's list)"
+        if name == "english":
+            return (
+                f"stop words: english (scikit-learn list, {len(words)} words removed;"
+                " --stop-words none keeps them)"
+            )
+        return f"stop words: {name} ({len(words)} words removed; --stop-words none keeps them)"
+
+    def make(self, n_jobs: Optional[int]) -> Vectorizer:
+        """A :class:`divergence.Vectorizer` with these settings (stop words as
+        :meth:`stop_word_list` reads them)."""
+        words = self.stop_word_list()[1]
         md = (
             int(self.min_df)
             if float(self.min_df).is_integer() and self.min_df >= 1
@@ -259,17 +277,34 @@ class VectorizerSpec:
             n_jobs=n_jobs,
         )
 
-    def manifest(self, **also: object) -> Dict[str, object]:
-        """The settings a manifest records; ``also`` (e.g. the stop words a command chose) in
-        its place after max_features."""
+    def manifest(self) -> Dict[str, object]:
+        """The settings a manifest records, stop words by name (the list's size is in the
+        manifest's ``resolved`` part, see :meth:`resolved`)."""
         return dict(
             min_df=self.min_df,
             max_df=self.max_df,
             max_features=self.max_features,
-            **also,
+            stop_words=self.stop_word_list()[0],
             ngram=list(self.ngram),
             normalize_text=self.normalize_text,
         )
+
+    def resolved(self, vectorizer: Optional[Vectorizer] = None) -> Dict[str, object]:
+        """What these settings resolve to, for the manifest: the stop word list (name, size),
+        and the vocabulary settings as the vectorizer took them (``vectorizer``: the fitted
+        one, whose vocabulary size is added)."""
+        name, words = self.stop_word_list()
+        vec = vectorizer if vectorizer is not None else self.make(None)
+        vocabulary: Dict[str, object] = dict(
+            min_df=vec.min_df,
+            max_df=vec.max_df,
+            max_features=vec.max_features,
+            ngram_range=list(vec.ngram_range),
+            normalize=vec.normalize,
+        )
+        if vectorizer is not None and hasattr(vectorizer, "fixed_vocabulary_"):
+            vocabulary["n_terms"] = len(vectorizer.get_feature_names_out())
+        return dict(stop_words=dict(name=name, size=len(words or [])), vocabulary=vocabulary)
 
 
 VECTORIZER_PARAMS = tuple(f.name for f in fields(VectorizerSpec))
@@ -307,8 +342,10 @@ vectorizer_options = _group(
             click.option,
             ("--stop-words",),
             dict(
-                default=None,
-                help="'english' (scikit-learn's list) or a file with one stop word per line.",
+                default="english",
+                show_default=True,
+                help="Stop words removed before counting: 'english' (scikit-learn's list),"
+                " 'none', or a file with one stop word per line.",
             ),
         ),
         (
@@ -517,16 +554,33 @@ class Outputs:
         params: Mapping[str, object],
         seed: Optional[int],
         sources: Sequence[Mapping[str, object]],
+        vectorizer: Optional[VectorizerSpec] = None,
+        resolved: Optional[Mapping[str, object]] = None,
     ) -> None:
-        """The readable report on stdout (--format table), or the tables staged as asked (and
-        named on stderr once written)."""
+        """The readable report on stdout (--format table; its first line says which stop
+        words ``vectorizer`` removed), or the tables staged as asked (and named on stderr once
+        written) with a manifest recording every option of the command as given and
+        ``resolved`` (plus the stop words and vocabulary settings of ``vectorizer``)."""
         if self.fmt == "table":
             if self.output not in (None, "-"):
                 raise click.UsageError("-o/--output needs --format csv, json or parquet")
-            write_stdout(report() + "\n")
+            head = vectorizer.stop_words_line() + "\n" if vectorizer is not None else ""
+            write_stdout(head + report() + "\n")
             return
+        res: Dict[str, object] = dict(resolved or {})
+        if vectorizer is not None:
+            res = {**vectorizer.resolved(), **res}
         names = write_outputs(
-            tables, self.fmt, self.output, command, params, seed, sources, self.jobs, self.staged
+            tables,
+            self.fmt,
+            self.output,
+            command,
+            params,
+            seed,
+            sources,
+            self.jobs,
+            self.staged,
+            resolved=res,
         )
         self.messages.extend(names[:-1])
         self.manifests.extend(names[-1:])

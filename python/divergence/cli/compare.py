@@ -261,7 +261,16 @@ def compare_cmd(
             text += "\n\n" + tables["nearest"].to_string(index=False, max_colwidth=60)
         return text
 
-    out.emit(report, tables, "compare", params, result.settings["seed"], c.sources)
+    out.emit(
+        report,
+        tables,
+        "compare",
+        params,
+        result.settings["seed"],
+        c.sources,
+        vectorizer=vectorizer,
+        resolved=dict(columns=c.columns, metrics=metric_list, n_terms=result.settings["n_terms"]),
+    )
     from ..plot import heatmap, plot_stances
 
     out.draw(lambda path: heatmap(result, path))

@@ -211,7 +211,16 @@ def drift_cmd(
         columns=c.columns,
     )
     tables = {"drift": table, "changepoints": changes if len(changes) else None}
-    out.emit(lambda: render(table, changes), tables, "drift", params, rep.seed, c.sources)
+    out.emit(
+        lambda: render(table, changes),
+        tables,
+        "drift",
+        params,
+        rep.seed,
+        c.sources,
+        vectorizer=vectorizer,
+        resolved=dict(columns=c.columns, metric=metric_list[0]),
+    )
     from ..plot import drift_plot
 
     out.draw(lambda path: drift_plot(table, path, changes))

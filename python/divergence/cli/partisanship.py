@@ -299,7 +299,16 @@ def partisanship_cmd(
     def report() -> str:
         return render(result) + ("" if stances is None else "\n\n" + render_stances(stances))
 
-    out.emit(report, tables, "partisanship", params, result.settings["seed"], c.sources)
+    out.emit(
+        report,
+        tables,
+        "partisanship",
+        params,
+        result.settings["seed"],
+        c.sources,
+        vectorizer=vectorizer,
+        resolved=dict(columns=c.columns),
+    )
     out.draw(lambda path: plot_partisanship(result, path))
     if stances is not None:
         out.draw(lambda path: plot_stances(stances, path), "stances")

@@ -171,6 +171,7 @@ def scale_cmd(
     tables: Dict[str, Optional[pd.DataFrame]] = {}
     features = None
     group_table = dist_table = None
+    fitted: Dict[str, object] = {}  # what the manifest records as resolved
     params: Dict[str, object] = dict(
         corpus=corpus.names,
         method=method,
@@ -190,6 +191,13 @@ def scale_cmd(
             dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed
         )
         m.fit(X, doc_names=ids, feature_names=data.features, bootstrap=rep.bootstrap)
+        fitted = dict(
+            solver=solver,
+            dispersion=dispersion,
+            n_iter=int(m.n_iter_),
+            converged=bool(m.converged_),
+            direction=[str(m.doc_names_[m.dir_[0]]), str(m.doc_names_[m.dir_[1]])],
+        )
         progress.done()
         docs = m.documents(rep.ci)
         docs.insert(1, "group", group_list)
@@ -250,6 +258,7 @@ def scale_cmd(
             f"{X.shape[0]} documents, {int((~np.isnan(ws.wordscores_)).sum())} scored words"
         )
         params.update(ref_col=ref_col, rescaling=rescaling, smooth=smooth)
+        fitted = dict(rescaling=resc, smooth=smooth, n_reference=int((~np.isnan(y)).sum()))
         words = pd.DataFrame({"feature": data.features, "score": ws.wordscores_}).dropna()
         tables = {"documents": docs, "groups": group_table, "wordscores": words}
 
@@ -260,6 +269,8 @@ def scale_cmd(
         params,
         rep.seed,
         c.sources,
+        vectorizer=vectorizer,
+        resolved=dict(columns=c.columns, n_features=X.shape[1], **fitted),
     )
     from ..plot import scaling_plot
 

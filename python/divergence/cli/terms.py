@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Tuple
+
 import click
 import pandas as pd
 
@@ -38,6 +40,15 @@ from ._options import (
     show_default=True,
     help="Ignore terms used fewer times in the pair.",
 )
+@click.option(
+    "--plot-pair",
+    "plot_pairs",
+    nargs=2,
+    multiple=True,
+    metavar="A B",
+    help="With --plot: a panel for this pair only (repeatable; B may be 'rest' with --pairs"
+    " rest). Default: every pair, at most 12.",
+)
 @vectorizer_options
 @output_options
 @handle_errors
@@ -48,14 +59,21 @@ def terms_cmd(
     prior: float,
     variance: str,
     min_count: int,
+    plot_pairs: Tuple[Tuple[str, str], ...],
     vectorizer: VectorizerSpec,
     out: Outputs,
 ) -> None:
     """Distinguishing terms between groups: log-odds with an informative Dirichlet prior
-    (Monroe, Colaresi and Quinn 2008), z-scores, counts and each term's share of the JSD."""
+    (Monroe, Colaresi and Quinn 2008), z-scores, counts and each term's share of the JSD.
+
+    With --plot, one panel per pair: each term's z against how often the pair uses it (log
+    scale), the --top terms of each side in colour, at most 10 of them named, the other terms
+    in grey."""
     from .. import distinguishing_terms
 
-    out.check(plot_supported=False)  # before any work
+    out.check()  # before any work
+    if plot_pairs and not out.plot:
+        raise click.UsageError("--plot-pair needs --plot FILE")
     progress = out.progress()
     c = corpus.load()
     c.require_groups(2)
@@ -73,6 +91,27 @@ def terms_cmd(
         variance=variance,
         min_count=min_count,
     )
+    cloud = None
+    if out.plot:  # every term of every pair, grey behind the top ones
+        progress.step("every term's z for the figure")
+        cloud = distinguishing_terms(
+            X,
+            c.group_codes,
+            c.group_names,
+            list(vec.get_feature_names_out()),
+            pairs=pairs,
+            top=max(X.shape[1], 1),
+            alpha0=prior,
+            variance=variance,
+            min_count=min_count,
+        )
+        chosen = [(a, b) for a, b in plot_pairs] or None
+        from ..plot import term_panels, terms_plot
+
+        try:
+            term_panels(table, chosen)
+        except ValueError as e:
+            raise click.UsageError(f"--plot: {e}: --plot-pair A B, or --pairs rest") from None
     progress.done()
     params = dict(
         corpus=corpus.names,
@@ -81,10 +120,23 @@ def terms_cmd(
         prior=prior,
         variance=variance,
         min_count=min_count,
+        plot_pairs=[list(p) for p in plot_pairs],
+        **vectorizer.manifest(),
+        columns=c.columns,
     )
     out.emit(
-        lambda: render(table, prior, variance), {"terms": table}, "terms", params, None, c.sources
+        lambda: render(table, prior, variance),
+        {"terms": table},
+        "terms",
+        params,
+        None,
+        c.sources,
+        vectorizer=vectorizer,
+        resolved=dict(columns=c.columns, **vectorizer.resolved(vec)),
     )
+
+    if out.plot:
+        out.draw(lambda path: terms_plot(table, path, cloud=cloud, pairs=chosen))
 
 
 def render(table: pd.DataFrame, prior: float, variance: str) -> str:

@@ -264,7 +264,8 @@ def topics_cmd(
     each group's topic prevalence with bootstrap intervals, the group-by-group divergence of
     prevalence with a permutation null, and per pair the topics that carry the gap (share of
     the divergence, prevalence difference, and how differently each group words the topic).
-    English stop words are removed unless --stop-words says otherwise ('none' keeps them).
+    English stop words are removed unless --stop-words says otherwise ('none' keeps them), as
+    in every command.
     """
     from .. import METRICS, TopicModel, compare_topics, select_k
 
@@ -295,11 +296,6 @@ def topics_cmd(
                     f"no group {g!r} in the corpus (groups: {', '.join(sorted(known))})",
                     param_hint="--pair",
                 )
-    sw = (
-        "english"
-        if vectorizer.stop_words is None
-        else (None if vectorizer.stop_words.lower() == "none" else vectorizer.stop_words)
-    )
     rep = replicates
     texts = list(c.text)
     selection = None
@@ -321,7 +317,7 @@ def topics_cmd(
                 " drop --method or refit"
             )
         if given_on_command_line(*VECTORIZER_PARAMS):
-            vec = vectorizer.make(out.jobs, stop_words=sw)
+            vec = vectorizer.make(out.jobs)
             progress.step("checking the vocabulary against the loaded model")
             vec.fit(texts)
             model.check_vocabulary(
@@ -334,7 +330,7 @@ def topics_cmd(
             err=True,
         )
     else:
-        vec = vectorizer.make(out.jobs, stop_words=sw)
+        vec = vectorizer.make(out.jobs)
         k = ks[0]
         if len(ks) > 1:
             progress.step(
@@ -405,7 +401,7 @@ def topics_cmd(
         tolerance=tolerance,
         load=load_path,
         save=save_path,
-        **vectorizer.manifest(stop_words=sw),
+        **vectorizer.manifest(),
         plot=out.plot,
         columns=c.columns,
     )
@@ -414,7 +410,16 @@ def topics_cmd(
         text = render(result, pairs=[(pair[0], pair[1])] if pair else None, top=top_topics)
         return text if selection is None else render_selection(selection, model.k) + "\n\n" + text
 
-    out.emit(report, tables, "topics", params, rep.seed, c.sources)
+    out.emit(
+        report,
+        tables,
+        "topics",
+        params,
+        rep.seed,
+        c.sources,
+        vectorizer=vectorizer,
+        resolved=dict(columns=c.columns, k=model.k, method=model.method),
+    )
     from ..plot import prevalence_plot
 
     out.draw(lambda path: prevalence_plot(result, path))
