@@ -48,6 +48,7 @@ ANALYSES = {
     "_topic_compare",
     "_scaling",
     "_neighbours",
+    "_report",
 }
 LAYER_NAMES = ["util", "foundation", "analysis", "face", "plot", "cli"]
 # The rooms above the public face: they reach the library through public names only.

@@ -26,6 +26,7 @@ from ._novelty import novelty, token_drift
 from ._output import example_path, verify_manifest, write_example
 from ._partisan import Partisanship, partisanship
 from ._partisan_time import PartisanshipOverTime, partisanship_over_time
+from ._report import Report, report
 from ._scaling import ConvergenceWarning, ScalingCounts, Wordfish, Wordscores, residual_start
 from ._stance import StanceDivergence, stance_divergence
 from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
@@ -69,6 +70,7 @@ __all__ = [
     "JSDBias",
     "Partisanship",
     "PartisanshipOverTime",
+    "Report",
     "ScalingCounts",
     "StanceDivergence",
     "StanceShares",
@@ -103,6 +105,7 @@ __all__ = [
     "partisanship",
     "partisanship_over_time",
     "pdist",
+    "report",
     "residual_start",
     "select_k",
     "series_key",

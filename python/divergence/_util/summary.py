@@ -33,6 +33,9 @@ __all__ = [
 
 MAX_ROWS = 10
 MAX_NAMES = 8
+# to_html(): the result tables it shows (those a result has), and at most how many rows each.
+HTML_TABLES = ("table", "distributions", "prevalence", "topics", "terms", "speakers")
+HTML_TABLE_ROWS = 2000
 
 
 def number_text(v: Any, digits: int = 4) -> str:
@@ -180,3 +183,22 @@ class SummarisedResult:
 
     def _repr_html_(self) -> str:
         return summary_html(self._summary())
+
+    def to_html(self) -> str:
+        """A self-contained HTML page (no script, no network) with the summary and the full
+        result tables (each cut at :data:`HTML_TABLE_ROWS` rows, the rest counted). The
+        full explorer of a corpus is :func:`divergence.report`."""
+        from .htmlpage import render_page, table_html
+
+        s = self._summary()
+        parts = [table_html(["", ""], s.facts, numeric_from=99)] if s.facts else []
+        for name in HTML_TABLES:
+            df = getattr(self, name, None)
+            if not isinstance(df, pd.DataFrame) or not len(df.columns):
+                continue
+            shown = df.head(HTML_TABLE_ROWS)
+            rows = [[number_text(v) for v in r] for r in shown.itertuples(index=False)]
+            parts.append(table_html([str(c) for c in df.columns], rows, f".{name}"))
+            if len(df) > len(shown):
+                parts.append(f"<p>... {len(df) - len(shown)} more row(s)</p>")
+        return render_page(s.title, [("summary", s.title, "".join(parts))])

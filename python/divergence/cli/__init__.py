@@ -16,6 +16,7 @@ from .compare import compare_cmd
 from .drift import drift_cmd
 from .example import example_cmd
 from .partisanship import partisanship_cmd
+from .report import report_cmd
 from .scale import scale_cmd
 from .stance import stance_cmd
 from .terms import terms_cmd
@@ -42,6 +43,7 @@ main.add_command(partisanship_cmd)
 main.add_command(topics_cmd)
 main.add_command(scale_cmd)
 main.add_command(stance_cmd)
+main.add_command(report_cmd)
 main.add_command(verify_cmd)
 
 __all__ = ["main"]
