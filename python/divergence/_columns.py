@@ -4,6 +4,7 @@ assemble one input's :class:`Part` of the corpus."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -103,6 +104,13 @@ def _find_column(raw: RawTable, role: str, wanted: Optional[str], required: bool
 def _as_strings(raw: RawTable, col: str, what: str, strip: bool, opts: ReadOptions) -> np.ndarray:
     """Object array of str (None where missing); NUL characters are an error."""
     values = raw.values[col]
+    if (
+        isinstance(values, np.ndarray)
+        and values.dtype == object
+        and pd.api.types.infer_dtype(values, skipna=False) == "string"
+        and not any("\x00" in v for v in values)
+    ):  # all strings (the CSV reader's columns): no value needs a rule of its own
+        return np.array([v.strip() for v in values], dtype=object) if strip else values.copy()
     out = np.empty(len(raw.pos), dtype=object)
     for i, v in enumerate(values):
         if v is None:
@@ -198,6 +206,29 @@ def _extra_series(raw: RawTable, col: str) -> pd.Series:
     return pd.Series(arr, dtype=object).infer_objects()
 
 
+_NUMBER = re.compile(
+    r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:inf|nan)", re.I
+)
+
+
+def _refuse_numeric_text(texts: np.ndarray, label: str, col: str, fmt: str) -> None:
+    """CorpusError naming the file when every statement of the text column is a number (a
+    numeric column taken for the statements: the tokeniser would find no words in it)."""
+    first = next((t for t in texts if t is not None and t.strip()), None)
+    if first is None or not _NUMBER.fullmatch(first.strip()):
+        return
+    if all(t is None or not t.strip() or _NUMBER.fullmatch(t.strip()) for t in texts):
+        hint = (
+            ""
+            if fmt == "text"
+            else "; name the column of statements with text_col= (CLI --text-col)"
+        )
+        raise CorpusError(
+            f"{label}: the text column {col!r} holds only numbers (e.g. {first.strip()!r}),"
+            f" no words{hint}"
+        )
+
+
 def assemble(
     raw: RawTable, src_index: int, opts: ReadOptions, notes: List[str], group: Optional[str]
 ) -> Part:
@@ -231,6 +262,7 @@ def assemble(
         )
     assert text_col is not None
     texts = _as_strings(raw, text_col, "text", strip=False, opts=opts)
+    _refuse_numeric_text(texts, label, text_col, raw.fmt)
     if group_col is not None:
         groups = _as_strings(raw, group_col, "group", strip=True, opts=opts)
         groups[groups == ""] = None

@@ -329,6 +329,165 @@ def _read_delimited(text: str, origin: Origin, fmt: str, stem: str) -> RawTable:
     )
 
 
+def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
+    """Offsets of ``byte`` in ``arr``, 16 MB at a time (the boolean mask stays small)."""
+    step = 1 << 24
+    found = [np.flatnonzero(arr[lo : lo + step] == byte) + lo for lo in range(0, len(arr), step)]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _record_lines(data: Union[bytes, memoryview], delimiter: int) -> Optional[np.ndarray]:
+    """The line (1-based, within ``data``) on which each record starts, when every quoted field
+    is one the standard library's strict CSV reader accepts (opened at the start of a field,
+    closed, followed by the delimiter, a newline or the end) and no line is blank; else
+    ``None``. pyarrow's reader is laxer (it reads ``"ab"c`` as ``abc``, an unclosed quote to
+    the end of the file) and skips blank lines without counting them: such files take the
+    standard library's path, with its messages."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    n = len(arr)
+    q = _positions(arr, 34).tolist()
+    opens: List[int] = []
+    closes: List[int] = []
+    i = 0
+    while i < len(q):
+        p = q[i]
+        i += 1
+        if p > 0 and arr[p - 1] != delimiter and arr[p - 1] != 10:
+            continue  # a quote inside an unquoted field is a character
+        while True:  # inside a quoted field
+            if i >= len(q):
+                return None  # never closed
+            p2 = q[i]
+            i += 1
+            if i < len(q) and q[i] == p2 + 1:
+                i += 1  # "" is an escaped quote
+                continue
+            if p2 + 1 < n and arr[p2 + 1] != delimiter and arr[p2 + 1] != 10:
+                return None  # characters after the closing quote
+            opens.append(p)
+            closes.append(p2)
+            break
+    nl = _positions(arr, 10)
+    if opens:  # newlines inside quoted fields end no record
+        o = np.asarray(opens, dtype=np.int64)
+        c = np.asarray(closes, dtype=np.int64)
+        k = np.searchsorted(o, nl, side="right") - 1
+        inside = (k >= 0) & (nl < c[np.maximum(k, 0)])
+        ends = np.flatnonzero(~inside)
+    else:
+        ends = np.arange(len(nl))
+    starts = np.concatenate([[0], nl[ends] + 1])  # offset where each record starts
+    lines = np.concatenate([[1], ends + 2])
+    keep = starts < n
+    starts, lines = starts[keep], lines[keep]
+    if len(starts) == 0 or bool(np.any(arr[starts] == 10)):
+        return None  # a blank line
+    return lines.astype(np.int64)
+
+
+def _read_delimited_arrow(
+    data: bytes, opts: ReadOptions, notes: List[str], origin: Origin, fmt: str
+) -> Optional[_ArrowParsed]:
+    """CSV/TSV through pyarrow's reader when the file is plain (UTF-8, one header line, quoting
+    the strict reader accepts, no blank lines, no carriage returns); the same table as
+    :func:`_read_delimited`, ~10x faster and in less memory. ``None`` sends the file to the
+    standard library's reader, whose messages name the line of each problem."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    label = origin.label
+    view = memoryview(data)
+    local_notes: List[str] = []
+    if data.startswith(_BOM):
+        if opts.strict:
+            return None
+        view = view[len(_BOM) :]
+        local_notes.append(
+            f"{label}: removed a UTF-8 byte-order mark (BOM) at the start of the file"
+        )
+    if b"\x00" in data or b"\r" in data:
+        return None
+    nl = data.find(b"\n", len(data) - len(view))
+    if nl < 0:
+        return None
+    head_bytes = bytes(view[: nl - (len(data) - len(view))])
+    try:
+        head_text = head_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not head_text.strip() or '"' in head_text:
+        return None
+    delimiter = "\t" if fmt == "tsv" else ","
+    names = head_text.split(delimiter)
+    if len(names) == 1 and not names[0].strip():
+        return None
+    body = view[len(head_bytes) + 1 :]
+    if not len(body):
+        return None
+    body_lines = _record_lines(body, ord(delimiter))
+    if body_lines is None:
+        return None
+    try:
+        header = _header_names(names, label)
+    except CorpusError:
+        return None
+    keys = [f"c{j}" for j in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(column_names=keys),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={k: pa.string() for k in keys},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None  # invalid UTF-8, a row of another width, ...: the standard library says where
+    if table.num_rows != len(body_lines):
+        return None  # the two readers count records differently: the standard library decides
+    lines = body_lines + 1  # the header is line 1
+    notes.extend(local_notes)
+    return _ArrowParsed(table, header, keys, lines)
+
+
+@dataclass
+class _ArrowParsed:
+    """pyarrow's table of a delimited file, before its columns become Python strings."""
+
+    table: object  # pyarrow.Table
+    header: List[str]
+    keys: List[str]
+    lines: np.ndarray
+
+    def raw(self, origin: Origin, fmt: str, stem: str) -> RawTable:
+        """Column by column, block by block, each block freed once converted: the peak is the
+        Python strings plus one block, not the strings plus the whole Arrow table."""
+        import pyarrow as pa
+
+        table = self.table
+        self.table = None
+        rows = len(self.lines)
+        values: Dict[str, Column] = {}
+        for name, k in zip(self.header, self.keys):
+            chunks = table.column(k).chunks  # type: ignore[attr-defined]
+            table = table.drop_columns([k])  # type: ignore[attr-defined]
+            out = np.empty(rows, dtype=object)
+            at = 0
+            for i in range(len(chunks)):
+                block = chunks[i].to_numpy(zero_copy_only=False)
+                out[at : at + len(block)] = block
+                at += len(block)
+                chunks[i] = None
+                del block
+            values[name] = out
+            pa.default_memory_pool().release_unused()
+        return RawTable(origin, fmt, stem, self.header, values, self.lines, blank_missing=True)
+
+
 def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
     label = origin.label
     records: List[Dict[str, object]] = []
@@ -491,14 +650,21 @@ def read_source(
     if fmt == "parquet":
         raw = _read_parquet(data, Origin(label, "row"), stem)
     else:
-        text = _decode(data, label, opts, notes)
         origin = Origin(label, "line")
-        if fmt in ("csv", "tsv"):
-            raw = _read_delimited(text, origin, fmt, stem)
-        elif fmt == "jsonl":
-            raw = _read_jsonl(text, origin, stem)
+        fast = (
+            _read_delimited_arrow(data, opts, notes, origin, fmt) if fmt in ("csv", "tsv") else None
+        )
+        if fast is not None:
+            del data  # the bytes are not needed while the strings are made
+            raw = fast.raw(origin, fmt, stem)
         else:
-            raw = _read_text(text, origin, stem)
+            text = _decode(data, label, opts, notes)
+            if fmt in ("csv", "tsv"):
+                raw = _read_delimited(text, origin, fmt, stem)
+            elif fmt == "jsonl":
+                raw = _read_jsonl(text, origin, stem)
+            else:
+                raw = _read_text(text, origin, stem)
     source: SourceInfo = {
         "path": "-" if is_stdin else label,
         "sha256": digest,
