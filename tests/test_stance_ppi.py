@@ -296,6 +296,8 @@ def test_cli_outputs_and_bad_input(tmp_path: Path, data: pd.DataFrame) -> None:
             "csv",
             "-o",
             str(out),
+            "--plot",
+            str(tmp_path / "shares.png"),
         ],
     )
     assert r.exit_code == 0, r.output
@@ -303,6 +305,7 @@ def test_cli_outputs_and_bad_input(tmp_path: Path, data: pd.DataFrame) -> None:
     assert set(shares["estimator"]) == {"ppi", "classical", "naive"}
     for name in ("divergence", "agreement", "confusion"):
         assert (tmp_path / f"shares.{name}.csv").exists()
+    assert (tmp_path / "shares.png").stat().st_size > 0
     manifest = json.loads((tmp_path / "shares.csv.manifest.json").read_text())
     assert manifest["command"] == "stance"
     bad = data.assign(text="w")

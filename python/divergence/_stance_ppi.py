@@ -779,12 +779,14 @@ def stance_shares(
         n_statements=int(len(frame)),
         n_labelled=int(labelled.sum()),
     )
+    # every column the replicate summary gives (read by name); the listed ones when empty
+    divergence = pd.DataFrame(div_rows) if div_rows else pd.DataFrame(columns=DIVERGENCE_COLUMNS)
     return StanceShares(
         targets=targets,
         groups=group_names,
         stances=stances,
         table=pd.DataFrame(share_rows, columns=SHARE_COLUMNS),
-        divergence=pd.DataFrame(div_rows, columns=DIVERGENCE_COLUMNS),
+        divergence=divergence,
         agreement=pd.DataFrame(agree_rows, columns=AGREEMENT_COLUMNS),
         confusion=pd.DataFrame(
             conf_rows, columns=["target", "group", "stance", "predicted", "count"]
