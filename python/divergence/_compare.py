@@ -36,9 +36,21 @@ import scipy.sparse as sp
 
 from ._corpus import Corpus
 from ._measures import group_matrix
-from ._util.groups import drop_absent, group_pairs, group_sums, label_codes
+from ._util.groups import (
+    drop_absent,
+    group_pairs,
+    group_sums,
+    label_codes,
+    require_groups_with_tokens,
+)
 from ._util.operands import as_csr
-from ._util.replicates import summarise
+from ._util.replicates import (
+    HAPAX_LIMIT,
+    hapax_share,
+    jackknife_blocks,
+    summarise,
+    undersampled_reasons,
+)
 from ._util.summary import (
     PAIR_COLUMNS,
     Brief,
@@ -98,14 +110,24 @@ class Comparison(SummarisedResult):
             raise ValueError(
                 f"metric: {metric!r} was not computed; computed: {', '.join(self.metrics)}"
             )
-        cols = ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
+        cols = (
+            "value",
+            "corrected",
+            "ci_low",
+            "ci_high",
+            "boot_mean",
+            "null_mean",
+            "excess",
+            "p_value",
+        )
         check_choice(what, "what", cols)
         K = len(self.groups)
         M = np.full((K, K), np.nan)
         np.fill_diagonal(
             M,
             0.0
-            if what in ("value", "ci_low", "ci_high", "boot_mean", "null_mean", "excess")
+            if what
+            in ("value", "corrected", "ci_low", "ci_high", "boot_mean", "null_mean", "excess")
             else np.nan,
         )
         t = self.table[self.table["metric"] == metric]
@@ -146,6 +168,42 @@ class Comparison(SummarisedResult):
         return sm
 
 
+def group_jackknife(
+    X: sp.csr_matrix,
+    labels: np.ndarray,
+    K: int,
+    metrics: Sequence[str],
+    alpha: float,
+    base: Optional[float],
+    seed: int,
+    threads: int,
+) -> tuple[np.ndarray, int]:
+    """Block-jackknife values (G, m, K, K) of the group divergences: each block of statements
+    (:func:`divergence._util.replicates.jackknife_blocks`, stratified by group) left out in
+    turn; NaN for a pair with a group that the block empties. Returns (values, G)."""
+    blocks = jackknife_blocks(labels, seed)
+    n_blocks = int(blocks.max()) + 1 if blocks.size else 0
+    out = np.full((n_blocks, len(metrics), K, K), np.nan)
+    for b in range(n_blocks):
+        keep = blocks != b
+        present = np.flatnonzero(np.bincount(labels[keep], minlength=K) > 0)
+        if len(present) < 2:
+            continue
+        remap = np.full(K, -1, dtype=np.int64)
+        remap[present] = np.arange(len(present))
+        o, _, _ = group_matrix(
+            X[keep],
+            remap[labels[keep]],
+            len(present),
+            metrics,
+            alpha=alpha,
+            base=base,
+            n_jobs=threads,
+        )
+        out[b][np.ix_(np.arange(len(metrics)), present, present)] = o
+    return out, n_blocks
+
+
 def compare(
     data: Union[Corpus, Counts],
     groups: Optional[Labels] = None,
@@ -156,7 +214,7 @@ def compare(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "percentile",
+    ci_method: str = "corrected",
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     terms: bool = True,
@@ -259,13 +317,13 @@ def compare(
         codes = codes[~empty]
         ntok = ntok[~empty]
         ids = ids[~empty]
-    names, labels = drop_absent(names, codes)  # groups left with no statement are dropped
+    # Fewer than two groups with tokens is an error (the check every analysis of groups
+    # makes); groups left with no statement are dropped.
+    require_groups_with_tokens(
+        names, np.bincount(codes, weights=ntok, minlength=len(names)), "comparing"
+    )
+    names, labels = drop_absent(names, codes)
     K = len(names)
-    if K < 2:
-        raise ValueError(
-            f"groups: comparing needs at least two groups with statements, found {K}"
-            + (f" ({names[0]})" if K else "")
-        )
 
     obs, boot, perm = group_matrix(
         X,
@@ -282,8 +340,20 @@ def compare(
     )
     n_stat = np.bincount(labels, minlength=K)
     n_tok = np.bincount(labels, weights=ntok, minlength=K)
+    # Summed counts per group, once, for the undersampling check, the analytic correction and
+    # the term table.
+    G = group_sums(X, labels, K)
+    jack, n_blocks = group_jackknife(X, labels, K, metrics, alpha, base, seed_v, threads)
+    reasons = undersampled_reasons(hapax_share(G), names)
     summary = summarise(
-        obs, boot if bootstrap else None, perm if permutations else None, ci=ci, method=ci_method
+        obs,
+        boot if bootstrap else None,
+        perm if permutations else None,
+        ci=ci,
+        method=ci_method,
+        jackknife=jack,
+        lower=0.0,
+        withhold=np.broadcast_to(reasons, obs.shape),
     )
 
     rows = []
@@ -304,9 +374,16 @@ def compare(
             )
             rows.append(row)
     table = pd.DataFrame(rows)
+    withheld = int((table["ci_note"] != "").sum()) if bootstrap else 0
+    if withheld:
+        notes.append(
+            f"no interval for {withheld} of {len(table)} pair(s): a group's vocabulary is "
+            f"undersampled (over {100 * HAPAX_LIMIT:.0f}% of its tokens are words it uses once), "
+            "where the bias correction is unreliable and no bootstrap interval covers "
+            "(docs/intervals.md); the corrected estimate is still biased upward there: read excess "
+            "and p"
+        )
 
-    # Summed counts per group, once, for the analytic correction and the term table.
-    G = group_sums(X, labels, K)
     if "jsd" in metrics:
         from ._bias import jsd_bias_from_group_counts
 
@@ -365,6 +442,8 @@ def compare(
         "permutations": permutations,
         "ci": ci,
         "ci_method": ci_method,
+        "ci_for": summary.ci_for,
+        "corrected": f"block jackknife over statements ({n_blocks} blocks within groups)",
         "seed": seed_v,
         "n_jobs": threads,
         "prior_alpha0": prior,

@@ -45,7 +45,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._corpus import Corpus
-from ._util.groups import drop_absent, label_codes
+from ._util.groups import drop_absent, label_codes, require_groups_with_tokens
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import CI_METHODS, summarise
 from ._util.summary import (
@@ -288,11 +288,8 @@ def by_speaker(
 
 def check_speaker_groups(s: Speakers, unit: str) -> None:
     G = len(s.groups)
-    if G < 2:
-        raise ValueError(
-            f"groups: partisanship needs at least two groups with tokens, found {G}"
-            + (f" ({s.groups[0]!r})" if G else "")
-        )
+    tokens = np.bincount(s.codes, weights=np.asarray(s.X.sum(axis=1)).ravel(), minlength=G)
+    require_groups_with_tokens(s.groups, tokens, "partisanship")
     counts = np.bincount(s.codes, minlength=G)
     few = [f"{s.groups[g]!r} has {counts[g]}" for g in range(G) if counts[g] < 2]
     if few:

@@ -22,6 +22,7 @@ from ._topics import (
     order_desc,
     texts_of,
 )
+from ._util.groups import require_groups_with_tokens
 from ._util.operands import as_csr
 from ._util.replicates import summarise
 from ._util.summary import (
@@ -302,6 +303,12 @@ def compare_topics(
         raise ValueError(
             "empty corpus after filtering: no statement has a token in the model's vocabulary"
         )
+    every, every_code = np.unique(labels_raw, return_inverse=True)
+    require_groups_with_tokens(
+        [str(n) for n in every],
+        np.bincount(every_code, weights=ntok, minlength=len(every)),
+        "comparing topics",
+    )
     if rows.size < X.shape[0]:
         notes.append(
             f"dropped {X.shape[0] - rows.size} statement(s) with no tokens in the model's "
@@ -327,11 +334,6 @@ def compare_topics(
     names_arr, labels = np.unique(labels_raw, return_inverse=True)
     names = [str(n) for n in names_arr]
     K = len(names)
-    if K < 2:
-        raise ValueError(
-            f"groups: comparing needs at least two groups with statements, found {K}"
-            + (f" ({names[0]})" if K else "")
-        )
     labels = labels.astype(np.int64)
     n_stat = np.bincount(labels, minlength=K)
     topic_labels = list(model.labels_)

@@ -8,7 +8,7 @@ them alike. A :class:`~divergence.Corpus` computes its codes once (``Corpus.grou
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,7 @@ def drop_absent(names: Sequence[str], codes: np.ndarray) -> Tuple[List[str], np.
 
 
 def require_groups_with_tokens(
-    names: Sequence[str], tokens: Sequence[float], what: str
+    names: Sequence[str], tokens: Union[Sequence[float], np.ndarray], what: str
 ) -> np.ndarray:
     """The indices of the groups with tokens (``tokens``: each group's token total); ValueError
     ``groups: <what> needs at least two groups with tokens, found K ('A')`` when fewer than two

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 import threading
@@ -144,7 +145,7 @@ def handle_errors(fn: F) -> F:
         except (ValueError, TypeError) as e:
             if debug:
                 traceback.print_exc()
-            raise DataError(str(e)) from e
+            raise DataError(cli_message(str(e))) from e
         except OSError as e:
             if debug:
                 traceback.print_exc()
@@ -153,6 +154,63 @@ def handle_errors(fn: F) -> F:
             ) from e
 
     return cast(F, wrapper)
+
+
+# Library keywords that a command's option names differently (the others are the option's own
+# name with "-" for "_": speaker_group_policy is --speaker-group-policy).
+KEYWORD_OPTIONS = {
+    "speakers": "--speaker-col",
+    "alpha0": "--prior",
+    "n_jobs": "--jobs",
+    "ngram_range": "--ngram",
+    "normalize": "--normalize-text",
+    "top_terms": "--top-terms",
+    "k": "--k",
+}
+# Keywords that also name data in messages ("groups: ... needs two groups with tokens"): only
+# translated where written as keyword=value.
+DATA_WORDS = frozenset({"groups", "group", "corpus", "text", "k"})
+
+
+def keyword_options(command: Optional[click.Command] = None) -> Dict[str, str]:
+    """Python keyword -> CLI option of ``command`` (default: the running one): every option
+    by its parameter name, and :data:`KEYWORD_OPTIONS` where the command has that option."""
+    if command is None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is None:
+            return {}
+        command = ctx.command
+    options = {
+        p.name: option_label(p) for p in command.params if isinstance(p, click.Option) and p.name
+    }
+    labels = set(options.values())
+    options.update({kw: opt for kw, opt in KEYWORD_OPTIONS.items() if opt in labels})
+    return options
+
+
+def cli_message(message: str, command: Optional[click.Command] = None) -> str:
+    """A library error message as the command line says it: a Python keyword of an option of
+    ``command`` (default: the running one) becomes the option. ``name='x'`` (or ``name=x``)
+    becomes ``--name x``; a message starting ``name:`` starts ``--name:``; an underscored
+    keyword anywhere (``speaker_group_policy``) becomes its option. A keyword whose option the
+    message already names (``time_col= (CLI --time-col)``) is left alone."""
+    for kw, opt in sorted(keyword_options(command).items(), key=lambda x: -len(x[0])):
+        if opt in message:
+            continue
+        word = re.escape(kw)
+
+        def as_option(m: re.Match[str], opt: str = opt) -> str:
+            return f"{opt} {m.group(1) or m.group(2) or m.group(3) or ''}".rstrip()
+
+        message = re.sub(
+            rf"(?<![\w.-]){word}=(?:'([^']*)'|\"([^\"]*)\"|([^\s,;)]*))", as_option, message
+        )
+        if kw in DATA_WORDS:
+            continue
+        message = re.sub(rf"^{word}:", f"{opt}:", message)
+        if "_" in kw:
+            message = re.sub(rf"(?<![\w.-]){word}(?![\w(])", opt, message)
+    return message
 
 
 class Progress:
