@@ -37,7 +37,7 @@ import scipy.sparse as sp
 
 from ._compare import Comparison, compare
 from ._corpus import Corpus
-from ._output import OutputSet, jsonable, manifest_path
+from ._output import OutputSet, manifest_path
 from ._terms import terms_from_group_counts
 from ._util.groups import group_sums
 from ._util.htmlpage import (
@@ -87,11 +87,14 @@ class Report(SummarisedResult):
         *,
         sources: Optional[Sequence[Any]] = None,
         protect: Sequence[PathLike] = (),
+        options: Optional[Dict[str, Any]] = None,
+        resolved: Optional[Dict[str, Any]] = None,
     ) -> Path:
         """Write the page to ``path`` and ``path.manifest.json`` beside it, atomically (both or
         neither; see :class:`divergence._output.OutputSet`); ``sources`` (default: the
-        corpus's) are recorded in the manifest; a ``path`` that is one of ``protect`` (the
-        inputs) is refused with ValueError. Returns ``path``."""
+        corpus's) are recorded in the manifest, and ``options`` / ``resolved`` (a command
+        line's options as given and what they resolved to) when given; a ``path`` that is one
+        of ``protect`` (the inputs) is refused with ValueError. Returns ``path``."""
         dest = Path(path)
         with OutputSet(protect) as out:
             out.add(dest, self.to_html().encode("utf-8"))
@@ -102,6 +105,8 @@ class Report(SummarisedResult):
                 seed=self.settings.get("seed"),
                 sources=sources if sources is not None else self.settings.get("sources", []),
                 n_jobs=self.settings.get("n_jobs"),
+                options=options,
+                resolved=resolved,
             )
         return dest
 
@@ -146,10 +151,19 @@ def _u16(s: str) -> int:
     return len(s.encode("utf-16-le")) // 2
 
 
-def _hit(text: str, term: str) -> Tuple[int, int]:
-    """(start, end) of the term's first use in ``text`` (code points), or (-1, -1)."""
-    m = _term_pattern(term).search(text)
-    return (m.start(), m.end()) if m else (-1, -1)
+_WORD = re.compile(r"\w+")
+
+
+def _hit(text: str, term: str, pattern: Optional[re.Pattern[str]]) -> Tuple[int, int]:
+    """(start, end) of the term's first use in ``text`` (code points), or (-1, -1); a one-word
+    term is matched word by word (no pattern to compile), an n-gram by its ``pattern``."""
+    if pattern is None:
+        for m in _WORD.finditer(text):
+            if m.group().lower() == term:
+                return m.start(), m.end()
+        return -1, -1
+    found = pattern.search(text)
+    return (found.start(), found.end()) if found else (-1, -1)
 
 
 def _snippet(text: str, a: int, b: int, context: int) -> Tuple[int, int, str]:
@@ -214,7 +228,6 @@ def _kwic(
     terms: np.ndarray,
     vocab: List[str],
     texts: Sequence[str],
-    meta: List[List[Any]],
     per_group: int,
     context: int,
     seed: int,
@@ -224,8 +237,8 @@ def _kwic(
     ``[statement, hit start, hit length]`` (UTF-16 offsets into the statement's text) when
     the statement is short (at most ``8 * context`` characters: its whole text is embedded once,
     as the fifth item of its ``meta`` row), else ``[statement, hit start, hit length,
-    snippet]``; the statements' ``meta`` rows (group, date, speaker, id) once each; and how many
-    statements use each term."""
+    snippet]``; the rows of the statements used, each once (the fifth item: its text, when
+    short, else None); and how many statements use each term."""
     short = 8 * context
     n = X.shape[0]
     rng = np.random.default_rng(seed)
@@ -249,19 +262,53 @@ def _kwic(
         ends = np.r_[starts[1:], gs.size]
         pick = np.concatenate([order[s : min(s + per_group, e)] for s, e in zip(starts, ends)])
         entries: List[List[Any]] = []
+        term = vocab[v]
+        pattern = _term_pattern(term) if " " in term else None
         for r in np.sort(pick):  # visiting order: the seeded sample
             row = int(perm[rows[r]])
             text = texts[row]
-            a, b = _hit(text, vocab[v])
+            a, b = _hit(text, term, pattern)
             if row not in st_index:
                 st_index[row] = len(st)
-                st.append(meta[row] + ([text] if len(text) <= short else []))
+                st.append([row, text if len(text) <= short else None])
             if len(text) <= short:
                 entries.append([st_index[row], _u16(text[:a]) if a >= 0 else -1, _u16(text[a:b])])
             else:
                 entries.append([st_index[row], *_snippet(text, a, b, context)])
         kw[str(int(v))] = entries
     return kw, st, used
+
+
+def _statement_rows(
+    corpus: Corpus, used: List[List[Any]], codes: np.ndarray, speaker_col: Optional[str]
+) -> List[List[Any]]:
+    """The page's statement rows: group (index), date, speaker, id and, when short, the text,
+    for the ``used`` [row, text or None] pairs of :func:`_kwic` (formatted in one go)."""
+    rows = np.array([u[0] for u in used], dtype=np.int64)
+    n = rows.size
+    if corpus.has_time and n:
+        t = corpus.time.iloc[rows]
+        if pd.api.types.is_datetime64_any_dtype(t):
+            whole_days = bool((t.dropna() == t.dropna().dt.normalize()).all())
+            dates = t.dt.strftime("%Y-%m-%d" if whole_days else "%Y-%m-%dT%H:%M:%S").fillna("")
+        else:
+            dates = t.map(_when)
+        date_list = [str(d) for d in dates]
+    else:
+        date_list = [""] * n
+    if speaker_col is not None and n:
+        spk = corpus.frame[speaker_col].iloc[rows]
+        speakers = ["" if pd.isna(v) else str(v) for v in spk]
+    else:
+        speakers = [""] * n
+    ids = [str(v) for v in corpus.id.iloc[rows]] if n else []
+    out: List[List[Any]] = []
+    for i, (row, text) in enumerate(used):
+        r: List[Any] = [int(codes[row]), date_list[i], speakers[i], ids[i]]
+        if text is not None:
+            r.append(text)
+        out.append(r)
+    return out
 
 
 def _summary_section(
@@ -571,17 +618,11 @@ def report(
 
     frame = corpus.frame
     has_speaker = speaker_col is not None and speaker_col in frame.columns
-    dates = [_when(v) for v in corpus.time] if corpus.has_time else [""] * len(corpus)
-    speakers = (
-        ["" if pd.isna(v) else str(v) for v in frame[speaker_col]]
-        if has_speaker
-        else [""] * len(corpus)
-    )
-    ids = [str(v) for v in corpus.id]
-    meta = [[int(codes[i]), dates[i], speakers[i], ids[i]] for i in range(len(corpus))]
+
     # Statements of a group that compare dropped (no tokens) are never sampled.
     Xk = X if keep.all() else sp.csr_matrix(sp.diags(keep.astype(X.dtype)) @ X)
-    kw_raw, st, used = _kwic(Xk, codes, shown, vocab, texts, meta, per_group, context, seed_v)
+    kw_raw, used_rows, used = _kwic(Xk, codes, shown, vocab, texts, per_group, context, seed_v)
+    st = _statement_rows(corpus, used_rows, codes, speaker_col if has_speaker else None)
     kw = [kw_raw.get(str(int(v)), []) for v in shown]
     kn = [used.get(str(int(v)), 0) for v in shown]
 
@@ -717,7 +758,7 @@ def report(
     return Report(
         title=title or f"divergence report: {', '.join(names)}",
         comparison=cmp,
-        data=jsonable(data_),  # type: ignore[arg-type]
+        data=data_,
         sections=sections,
         settings=settings,
         drift=drift_table,

@@ -1,0 +1,135 @@
+"""The HTML report at scale: size and time of ``divergence.report`` on N synthetic statements.
+
+Targets (issue 14): on 1 million statements the page is under 15 MB and is made (analyses,
+page, written with its manifest) in under 60 s on 2 cores; the example report is under 1 MB
+(checked by tests/test_report.py). Scattertext's users report 50 MB to 572 MB for corpora of
+this size (its issues #11, #110).
+
+The corpus: K groups (default 4), 8-30 words per statement drawn from a Zipf(1.1) vocabulary of
+V words (default 20000), each group with its own tilt on 5% of the words; dates over two years
+(so the drift section is in). Run alone::
+
+    PYTHONPATH=python python benchmarks/bench_report.py --n 1000000 --jobs 2
+
+Not part of ``run.py --quick`` (a full-size run takes about a minute); ``run.py`` without
+--quick runs the 1M case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+import pandas as pd
+
+SIZE_TARGET = 15_000_000
+TIME_TARGET = 60.0
+
+
+def synthetic(n: int, k: int = 4, vocab: int = 20000, seed: int = 0) -> pd.DataFrame:
+    """``n`` statements: party, date, speaker, text (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    words = np.array([f"w{i}" for i in range(vocab)], dtype=object)
+    base = 1.0 / np.arange(1, vocab + 1) ** 1.1
+    groups = rng.integers(0, k, n)
+    lengths = rng.integers(8, 31, n)
+    total = int(lengths.sum())
+    tokens = np.empty(total, dtype=np.int64)
+    owner = np.repeat(groups, lengths)
+    for g in range(k):
+        p = base.copy()
+        tilt = rng.choice(vocab, vocab // 20, replace=False)
+        p[tilt] *= 3.0
+        p /= p.sum()
+        m = owner == g
+        tokens[m] = rng.choice(vocab, int(m.sum()), p=p)
+    toks = words[tokens]
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    texts = [" ".join(toks[a:b]) for a, b in zip(starts, ends)]
+    days = rng.integers(0, 730, n)
+    return pd.DataFrame(
+        {
+            "party": [f"party {chr(65 + g)}" for g in groups],
+            "date": pd.Timestamp("2022-01-01") + pd.to_timedelta(days, unit="D"),
+            "speaker": [f"speaker {g}-{s}" for g, s in zip(groups, rng.integers(0, 50, n))],
+            "text": texts,
+        }
+    )
+
+
+def measure(n: int, n_jobs: int = 2, k: int = 4, bootstrap: int = 200) -> Dict[str, Any]:
+    import divergence as dv
+
+    t0 = time.perf_counter()
+    frame = synthetic(n, k)
+    c = dv.Corpus.from_frame(frame)
+    t1 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.html"
+        r = dv.report(c, bootstrap=bootstrap, permutations=bootstrap, n_jobs=n_jobs)
+        t2 = time.perf_counter()
+        r.write(out)
+        t3 = time.perf_counter()
+        size = out.stat().st_size
+    data = r.data
+    return {
+        "n": n,
+        "groups": k,
+        "jobs": n_jobs,
+        "bootstrap": bootstrap,
+        "corpus_s": round(t1 - t0, 2),
+        "analyses_s": round(t2 - t1, 2),
+        "page_and_write_s": round(t3 - t2, 2),
+        "report_s": round(t3 - t1, 2),
+        "bytes": size,
+        "pairs": len(data["pairs"]),
+        "terms": len(data["vocab"]),
+        "statements_embedded": len(data["st"]),
+        "sections": [s[0] for s in r.sections],
+    }
+
+
+def cases(quick: bool) -> List[Dict[str, Any]]:
+    if quick:
+        return []  # a full-size run takes about a minute: not part of the quick CI check
+
+    def run(n_jobs: int = 2) -> Dict[str, Any]:
+        m = measure(1_000_000, n_jobs)
+        ok = m["bytes"] < SIZE_TARGET and m["report_s"] < TIME_TARGET
+        return {
+            "name": "report 1M statements",
+            "ours_s": m["report_s"],
+            "baselines": {},
+            "ratios": {},
+            "target": f"< {SIZE_TARGET / 1e6:.0f} MB and < {TIME_TARGET:.0f} s",
+            "passed": ok,
+            "extra": {"notes": [json.dumps(m)]},
+        }
+
+    return [{"name": "report 1M statements", "run": run}]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--groups", type=int, default=4)
+    ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--bootstrap", type=int, default=200)
+    a = ap.parse_args()
+    m = measure(a.n, a.jobs, a.groups, a.bootstrap)
+    m["size_target_met"] = m["bytes"] < SIZE_TARGET
+    m["time_target_met"] = m["report_s"] < TIME_TARGET
+    json.dump(m, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
