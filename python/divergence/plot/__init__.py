@@ -12,9 +12,11 @@ from ._partisan import plot_partisanship, plot_stances
 from ._scaling import scaling_plot
 from ._stance import plot_stance_shares
 from ._style import figure_format, save
+from ._terms import MAX_TERM_PANELS, term_panels, terms_plot
 from ._topics import prevalence_plot
 
 __all__ = [
+    "MAX_TERM_PANELS",
     "cluster_order",
     "drift_plot",
     "figure_format",
@@ -26,4 +28,6 @@ __all__ = [
     "save",
     "scaling_plot",
     "series_key",
+    "term_panels",
+    "terms_plot",
 ]

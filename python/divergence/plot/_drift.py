@@ -15,6 +15,8 @@ from ._style import FONT_SMALL, SHADE, WIDE, colours, figure, save
 
 __all__ = ["drift_plot", "series_key"]
 
+_LEGEND_ROWS = 22  # legend entries per column
+
 
 def _x(sub: pd.DataFrame) -> Any:
     s = sub["window_start"]
@@ -36,17 +38,22 @@ def drift_plot(
     :func:`divergence.drift_changepoints` returns them) as dotted vertical lines."""
     keys = series_key(table)
     curves = pd.unique(keys)
-    with figure(path, figsize=WIDE) as (fig, ax):
+    n_col = -(-len(curves) // _LEGEND_ROWS)  # legend columns beside the axes
+    size = (WIDE[0] + 2.2 * n_col, WIDE[1])
+    band = mean = False
+    with figure(path, figsize=size) as (fig, ax):
         for k, c in zip(curves, colours(len(curves))):
             sub = table[keys == k]
             x = _x(sub)
             ax.plot(x, sub["value"].to_numpy(), marker="o", ms=3, lw=1.5, color=c, label=str(k))
             lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
             if np.isfinite(lo).any():
-                ax.fill_between(x, lo, hi, color=c, alpha=SHADE, lw=0, label=f"{k}: bootstrap band")
+                ax.fill_between(x, lo, hi, color=c, alpha=SHADE, lw=0)
+                band = True
             nm = sub["null_mean"].to_numpy(dtype=float)
             if np.isfinite(nm).any():
-                ax.plot(x, nm, ls="--", lw=1, color=c, label=f"{k}: null mean")
+                ax.plot(x, nm, ls="--", lw=1, color=c)
+                mean = True
             if changepoints is not None and len(changepoints):
                 cps = changepoints[changepoints["series"] == k]
                 xs = np.asarray(x)
@@ -54,6 +61,10 @@ def drift_plot(
                     j = int(pos)
                     if 0 <= j < len(xs):
                         ax.axvline(xs[j], color=c, ls=":", lw=1.2)
+        if band:  # one entry for the style of every curve's band and null mean
+            ax.fill_between([], [], [], color="grey", alpha=SHADE, lw=0, label="bootstrap band")
+        if mean:
+            ax.plot([], [], color="grey", ls="--", lw=1, label="null mean")
         if changepoints is not None and len(changepoints):
             ax.plot([], [], color="grey", ls=":", label="change point")
         st = table.attrs or {}
@@ -70,6 +81,12 @@ def drift_plot(
             title or f"drift ({mode}, window {st.get('window', '?')}, step {st.get('step', '?')})"
         )
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=FONT_SMALL, loc="best")
-        fig.autofmt_xdate()
+        fig.legend(fontsize=FONT_SMALL, loc="outside right upper", ncols=n_col)
+        if pd.api.types.is_datetime64_any_dtype(table["window_start"]):
+            from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+            # few horizontal date labels: rotated ones run into each other on narrow axes
+            locator = AutoDateLocator(minticks=3, maxticks=7)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         return save(fig, path)

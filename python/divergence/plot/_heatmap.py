@@ -46,6 +46,6 @@ def heatmap(result: Comparison, path: PathLike, metric: Optional[str] = None) ->
         matrix_panel(fig, ax, M, names, names, digits=3, marks=marks)
         units = result.settings.get("units", "nats")
         ax.set_title(f"{metric} between groups ({units})")
-        if result.settings.get("permutations"):  # below the tick labels, however long they are
+        if (marks != "").any():  # the axis label sits below the tick labels, however long
             ax.set_xlabel("† permutation p >= 0.05", fontsize=FONT, loc="left")
         return save(fig, path)

@@ -91,7 +91,7 @@ def plot_partisanship(result: Union[Partisanship, PartisanshipOverTime], path: P
                     label="1/G (no difference)",
                 )
             ax.set_xticks(x)
-            ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=FONT)
+            ax.set_xticklabels(labels, rotation=90, fontsize=FONT)
             for tick, ok in zip(ax.get_xticklabels(), lo["scored"]):
                 if not ok:
                     tick.set_color("grey")
@@ -133,7 +133,6 @@ def plot_partisanship(result: Union[Partisanship, PartisanshipOverTime], path: P
             )
         else:
             ax.legend(fontsize=FONT, loc="best")
-        fig.tight_layout()
         return save(fig, path)
 
 
@@ -164,5 +163,4 @@ def plot_stances(result: StanceDivergence, path: PathLike, metric: Optional[str]
         for ax in panels[n:]:
             ax.set_axis_off()
         fig.suptitle(f"stance divergence ({metric})", fontsize=FONT_TITLE)
-        fig.tight_layout()
         return save(fig, path)

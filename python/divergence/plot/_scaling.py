@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.types import PathLike
-from ._style import FONT_SMALL, FONT_TINY, colours, figure, save
+from ._style import FONT_SMALL, FONT_TINY, colours, figure, place_labels, save
 
 __all__ = ["scaling_plot"]
 
@@ -65,9 +65,14 @@ def scaling_plot(
             top = features.reindex(features["beta"].abs().sort_values(ascending=False).index).head(
                 20
             )
-            for r in top.itertuples():
-                ax2.annotate(str(r.feature), (r.beta, r.psi), fontsize=FONT_TINY)
             ax2.set_xlabel("beta (discrimination)")
             ax2.set_ylabel("psi (frequency)")
-            ax2.set_title("features")
+            ax2.set_title("features (20 most discriminating named where room)")
+            place_labels(
+                ax2,
+                top["beta"].to_numpy(),
+                top["psi"].to_numpy(),
+                [str(f) for f in top["feature"]],
+                fontsize=FONT_TINY,
+            )
         return save(fig, path)
