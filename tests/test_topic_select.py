@@ -130,24 +130,88 @@ def test_completion_perplexity_below_uniform_and_uniform_scores_v():
 # select_k on planted topics
 
 
-# Measured with the default settings (seed=0, holdout 0.2) on planted(k, seed=s), s = 0..5:
-# NMF picks k=8 for all six corpora and k=16 for s = 1, 2, 3 (s = 0, 4: 32); LDA picks k=8
-# for s = 1, 4 and k=16 for s = 0 only, else 2k. Every miss is a fit stuck in a local optimum
-# at the planted k (two planted topics merged, one split; the completion perplexity is then
-# 10-20% above that of a fit that finds the planted topics, e.g. 48.4 vs 42.5 for LDA, k=8,
-# s=0, where 1 of 5 LDA seeds finds them), which the 2k fit avoids with spare topics; where
-# the fit at k finds the planted topics, the rule picks it. The corpora below are such cases.
+# The success rate over corpus seeds fixed in advance (0..4), for both methods and k = 8, 16:
+# select_k must pick the planted k among {k/2, k, 2k} in at least 9 of the 10 trials of each
+# method. Measured: 10/10 for each (benchmarks/topic_select_planted.py, which also runs more
+# seeds; with scikit-learn's random LDA start instead of anchor words it was about 1 in 3).
+PLANTED_SEEDS = range(5)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    ("method", "k", "corpus_seed"), [("nmf", 8, 0), ("nmf", 16, 1), ("lda", 8, 1), ("lda", 16, 0)]
-)
-def test_select_k_picks_the_planted_k(method, k, corpus_seed):
-    X, _ = planted(k, seed=corpus_seed)
-    V = X.shape[1]
-    table, chosen = select_k(X, [k // 2, k, 2 * k], method=method, seed=0, n_jobs=1)
-    assert chosen == k, table.to_string()
-    score = dict(zip(table["k"], table["heldout"]))
-    assert (table["heldout_metric"] == "completion_perplexity").all()
-    assert max(score.values()) < V / 5  # far below the uniform guess
-    assert score[k // 2] > 1.5 * score[k]  # too few topics: much worse
-    assert score[2 * k] > 0.95 * score[k]  # too many: no real gain
+@pytest.mark.parametrize("method", ["lda", "nmf"])
+def test_select_k_picks_the_planted_k(method):
+    picked = {}
+    for k in (8, 16):
+        for s in PLANTED_SEEDS:
+            X, _ = planted(k, seed=s)
+            table, chosen = select_k(X, [k // 2, k, 2 * k], method=method, seed=0, n_jobs=1)
+            picked[k, s] = chosen
+            assert (table["heldout_metric"] == "completion_perplexity").all()
+            ll = dict(zip(table["k"], table["heldout_loglik"]))
+            score = dict(zip(table["k"], table["heldout"]))
+            np.testing.assert_allclose(table["heldout"], np.exp(-table["heldout_loglik"]))
+            assert max(score.values()) < X.shape[1] / 5  # far below the uniform guess
+            assert ll[k // 2] < ll[k] - 5 * table["heldout_se"].max()  # too few: much worse
+    hits = sum(picked[k, s] == k for k, s in picked)
+    assert hits >= 9, picked
+
+
+def test_select_k_rule_is_the_smallest_k_within_the_margin():
+    X, _ = planted(4, n_docs=150, words_per_topic=20, seed=3)
+    table, chosen = select_k(X, [2, 4, 6], seed=1, n_jobs=1, max_iter=10)
+    assert table.attrs["unit"] == "nats per held-out token"
+    best = table["heldout_loglik"].idxmax()
+    floor = table["heldout_loglik"][best] - table["heldout_se"][best]
+    np.testing.assert_array_equal(table["within_margin"], table["heldout_loglik"] >= floor)
+    assert chosen == table.loc[table["within_margin"], "k"].min()
+    assert table["chosen"].sum() == 1 and table.loc[table["chosen"], "k"].item() == chosen
+    assert (table["heldout_se"] > 0).all()
+    # no margin: the best held-out fit; a huge margin: the smallest candidate
+    t0, k0 = select_k(X, [2, 4, 6], seed=1, n_jobs=1, max_iter=10, se_margin=0)
+    assert k0 == table.loc[best, "k"]
+    _, k_big = select_k(X, [6, 4, 2], seed=1, n_jobs=1, max_iter=10, se_margin=1e9)
+    assert k_big == 2
+    with pytest.raises(ValueError, match="^se_margin"):
+        select_k(X, [2, 4], se_margin=-1)
+
+
+def test_standard_error_of_ratio_matches_a_bootstrap():
+    from divergence._topic_select import standard_error_of_ratio
+
+    rng = np.random.default_rng(0)
+    n = rng.integers(20, 200, size=400).astype(float)
+    v = -3.5 * n + rng.normal(0, 0.4, size=n.size) * n
+    r, se = standard_error_of_ratio(v, n)
+    assert r == pytest.approx(v.sum() / n.sum())
+    boot = []
+    for _ in range(2000):
+        i = rng.integers(0, n.size, n.size)
+        boot.append(v[i].sum() / n[i].sum())
+    assert se == pytest.approx(np.std(boot), rel=0.1)
+    assert np.isnan(standard_error_of_ratio(v[:1], n[:1])[1])
+
+
+def test_anchor_start_is_used_and_finds_planted_topics():
+    from divergence._topics import anchor_topics
+
+    X, beta = planted(6, n_docs=300, words_per_topic=30, seed=2)
+    topics, anchors = anchor_topics(X, 6)
+    assert topics.shape == (6, X.shape[1])
+    np.testing.assert_allclose(topics.sum(axis=1), 1.0)
+    assert sorted(anchors // 30) == list(range(6))  # one anchor in each planted block
+    again = anchor_topics(X, 6)
+    np.testing.assert_array_equal(again[1], anchors)
+    m = TopicModel(k=6, seed=0, n_jobs=1).fit(X)
+    assert m.model_.initialised_from_anchors_  # scikit-learn still calls the start hook
+    assert not hasattr(m.model_, "initial_components")  # dropped once used (smaller files)
+    block = m.components_.reshape(6, 6, 30).sum(axis=2)
+    assert sorted(block.argmax(axis=1)) == list(range(6)) and block.max(axis=1).min() > 0.9
+    for method in ("lda", "nmf"):
+        old = TopicModel(k=6, method=method, seed=0, n_jobs=1, init="sklearn").fit(X)
+        assert not getattr(old.model_, "initialised_from_anchors_", False)
+    with pytest.raises(ValueError, match="^init"):
+        TopicModel(k=2, init="kmeans").fit(X)
+    # more topics than candidate anchors: the remaining starts are the most frequent terms
+    small = sp.csr_matrix(np.array([[3, 1, 0, 0], [0, 2, 2, 0], [1, 0, 0, 1.0]]))
+    t, a = anchor_topics(small, 4)
+    assert sorted(a) == [0, 1, 2, 3] and np.allclose(t.sum(axis=1), 1.0)

@@ -58,6 +58,25 @@ Held-out fit: document completion (:meth:`TopicModel.completion_perplexity`; Wal
     fit better. :meth:`TopicModel.perplexity` and :meth:`TopicModel.reconstruction_error` remain
     for other uses.
 
+Initialisation (``init="anchors"``, the default; :func:`anchor_topics`): the fit starts from
+    k topics built on anchor words, a term that (nearly) only one topic uses (Arora, Ge,
+    Halpern, Mimno, Moitra, Sontag, Wu and Zhu 2013, "A practical algorithm for topic modeling
+    with provable guarantees", ICML). For each candidate term a (the up to 2,000 terms found in
+    the most statements, among those in at least 0.5% of them and at least 2), its
+    co-occurrence row is the distribution of the other token of a pair of different tokens
+    drawn from one statement given that one is a (pairs weighted 1 / (n_d (n_d - 1)) in a
+    statement of n_d tokens). Anchors are picked greedily: the row of largest norm, then each
+    time the row of largest norm after projecting out the rows already picked (Gram-Schmidt;
+    the farthest point from their span). Each starting topic is its anchor's co-occurrence row
+    over all V terms, mixed with 10% of the uniform distribution. LDA starts from variational
+    topic-word parameters ``prior + (tokens / k) * topic`` (as if an M-step had given each
+    topic an equal share of the tokens; through scikit-learn's ``_init_latent_vars``, see
+    :class:`AnchoredLDA`), NMF from H = the topics and W = each statement's tokens / k. The
+    start is deterministic (``seed`` still drives LDA's E-step start); it makes fits at the
+    right k find topics that random starts merge (two in one) and split, which matters when k
+    is chosen by held-out fit (:func:`divergence.select_k`). ``init="sklearn"``: scikit-learn's
+    start (LDA: random values; NMF: NNDSVDa), the behaviour before.
+
 Threads: scikit-learn's own ``n_jobs`` for LDA splits the E-step over processes, which changes
 the order of floating-point sums (and, during ``fit``, the random initial values): results then
 differ between thread counts. So scikit-learn always runs with ``n_jobs=1``; ``n_jobs`` here
@@ -88,7 +107,9 @@ from typing import (
 
 import numpy as np
 import pandas as pd
+from scipy.special import digamma
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.decomposition import LatentDirichletAllocation
 
 from . import _core
 from ._corpus import Corpus
@@ -125,6 +146,14 @@ TAG_COMPLETION = 104
 # Weight of the uniform distribution mixed into the completion probabilities (see the module
 # docstring): a term that the topics give probability 0 costs a finite amount.
 COMPLETION_SMOOTHING = 1e-6
+INITS = ("anchors", "sklearn")
+# Anchor-word initialisation (see "Initialisation" in the module docstring): candidate anchors
+# are the ANCHOR_CANDIDATES terms in the most statements among those in at least
+# ANCHOR_MIN_DF_SHARE of them (and at least 2); each initial topic mixes this share of the
+# uniform distribution into its anchor's co-occurrence row, so no term starts at 0.
+ANCHOR_CANDIDATES = 2000
+ANCHOR_MIN_DF_SHARE = 0.005
+ANCHOR_UNIFORM_SHARE = 0.1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -328,6 +357,93 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return est._validate_data(X, **kw)
 
 
+def anchor_topics(X: MatrixLike, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Initial topics from k anchor words (see "Initialisation" in the module docstring).
+
+    Returns ``(topics, anchors)``: a (k, V) array of word distributions (rows sum to 1) and the
+    k anchor column ids. Deterministic: the same counts give the same topics."""
+    import scipy.sparse as sp
+
+    A = as_csr(X, drop_zeros=True).astype(np.float64)
+    n, V = A.shape
+    k = int(k)
+    if not 1 <= k <= V:
+        raise ValueError(f"k: needs 1 <= k <= {V} (the vocabulary size), got {k}")
+    n_tok = np.asarray(A.sum(axis=1)).ravel()
+    df = np.bincount(A.indices, minlength=V)
+    by_df = np.argsort(-df, kind="stable")
+    min_df = max(2, int(np.ceil(ANCHOR_MIN_DF_SHARE * n)))
+    n_cand = min(ANCHOR_CANDIDATES, max(int(np.sum(df >= min_df)), min(V, 2 * k)))
+    cand = by_df[:n_cand]
+    # Co-occurrence of candidate a with term w: sum over statements of x_da (x_dw - [a = w]) /
+    # (n_d (n_d - 1)), i.e. the chance that two different tokens drawn from statement d are a, w.
+    w = np.divide(1.0, n_tok * (n_tok - 1), out=np.zeros(n), where=n_tok > 1)
+    Aw = sp.csr_matrix(sp.diags(w) @ A)
+    Ac = Aw[:, cand]
+    self_pairs = np.asarray(Ac.multiply(A[:, cand]).sum(axis=0)).ravel()
+
+    def rows_of(ids_in_cand: np.ndarray, cols: Optional[np.ndarray]) -> np.ndarray:
+        target = A if cols is None else A[:, cols]
+        Q = np.asarray((Ac[:, ids_in_cand].T @ target).todense(), dtype=np.float64)
+        diag_col = cand[ids_in_cand] if cols is None else ids_in_cand
+        Q[np.arange(ids_in_cand.size), diag_col] -= self_pairs[ids_in_cand]
+        Q = np.maximum(Q, 0.0)
+        tot = Q.sum(axis=1, keepdims=True)
+        return np.divide(Q, tot, out=np.zeros_like(Q), where=tot > 0)
+
+    # The geometry on the candidates' own columns (n_cand x n_cand): greedy farthest point with
+    # Gram-Schmidt (the anchor search of Arora et al. 2013): take the row of largest residual
+    # norm, project it out of all rows, repeat.
+    R = rows_of(np.arange(n_cand), cand)
+    chosen: List[int] = []
+    for _ in range(min(k, n_cand)):
+        norms = np.einsum("ij,ij->i", R, R)
+        norms[chosen] = -1.0
+        j = int(np.argmax(norms))
+        if norms[j] <= 1e-300:
+            break
+        chosen.append(j)
+        v = R[j] / np.sqrt(norms[j])
+        R -= np.outer(R @ v, v)
+    rest = [j for j in range(n_cand) if j not in set(chosen)]
+    chosen += rest[: k - len(chosen)]  # degenerate data: the most frequent remaining terms
+    ids = np.asarray(chosen, dtype=np.int64)
+    anchors = cand[ids]
+    topics = rows_of(ids, None)
+    missing = topics.sum(axis=1) <= 0  # an anchor that never shares a statement
+    topics[missing, anchors[missing]] = 1.0
+    topics = (1.0 - ANCHOR_UNIFORM_SHARE) * topics + ANCHOR_UNIFORM_SHARE / V
+    if len(anchors) < k:  # fewer candidates than topics (k > V is refused before)
+        extra = np.setdiff1d(by_df, anchors, assume_unique=True)[: k - len(anchors)]
+        onehot = np.full((extra.size, V), ANCHOR_UNIFORM_SHARE / V)
+        onehot[np.arange(extra.size), extra] += 1.0 - ANCHOR_UNIFORM_SHARE
+        topics = np.vstack([topics, onehot])
+        anchors = np.concatenate([anchors, extra])
+    return topics, anchors
+
+
+class AnchoredLDA(LatentDirichletAllocation):
+    """scikit-learn's batch LDA whose variational topic-word parameters start at
+    ``initial_components`` (an attribute set before ``fit``, dropped once used) instead of
+    random values. Relies on scikit-learn's ``_init_latent_vars`` (>= 0.19, still in 1.9);
+    ``initialised_from_anchors_`` records that the start was used (checked by the tests)."""
+
+    def _init_latent_vars(self, n_features: int, dtype: Any = np.float64) -> None:
+        super()._init_latent_vars(n_features, dtype=dtype)
+        lam = self.__dict__.pop("initial_components", None)
+        if lam is None:
+            return
+        lam = np.asarray(lam, dtype=np.float64)
+        expected = (int(self.n_components), int(n_features))
+        if lam.shape != expected:
+            raise ValueError(f"initial_components: shape {lam.shape}, expected {expected}")
+        self.components_ = lam.astype(dtype, copy=False)
+        self.exp_dirichlet_component_ = np.exp(
+            digamma(lam) - digamma(lam.sum(axis=1))[:, None]
+        ).astype(dtype, copy=False)
+        self.initialised_from_anchors_ = True
+
+
 # ---------------------------------------------------------------------------------------------
 # The estimator
 
@@ -363,6 +479,12 @@ class TopicModel(TransformerMixin, BaseEstimator):
         Words per topic for ``top_words_``, ``coherence_`` and the tables.
     frex_weight : float, default 0.5
         Weight on exclusivity in FREX.
+    init : {"anchors", "sklearn"}, default "anchors"
+        Starting topics: ``"anchors"`` from k anchor words of the counts (see
+        "Initialisation" in the module docstring; deterministic), ``"sklearn"`` scikit-learn's
+        own start (LDA: random values from ``seed``; NMF: NNDSVDa). The anchor start avoids
+        most local optima in which a fit merges two topics and splits another, which otherwise
+        mislead the choice of k (:func:`divergence.select_k`).
 
     Attributes
     ----------
@@ -391,6 +513,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         vectorizer: Optional[VectorizerLike] = None,
         n_top_words: int = 10,
         frex_weight: float = 0.5,
+        init: str = "anchors",
     ) -> None:
         self.k = k
         self.method = method
@@ -404,6 +527,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         self.vectorizer = vectorizer
         self.n_top_words = n_top_words
         self.frex_weight = frex_weight
+        self.init = init
 
     # -- scikit-learn tags ----------------------------------------------------------------------
 
@@ -438,6 +562,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         if mi is None:
             mi = DEFAULT_MAX_ITER[self.method]
         check_choice(self.beta_loss, "beta_loss", BETA_LOSSES)
+        check_choice(self.init, "init", INITS)
         check_int(self.n_top_words, "n_top_words", minimum=2)
         check_real(self.frex_weight, "frex_weight", low=0, high=1)
         for name in ("doc_topic_prior", "topic_word_prior", "tol"):
@@ -456,7 +581,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
             kw: Dict[str, Any] = {}
             if self.tol is not None:
                 kw["mean_change_tol"] = float(self.tol)
-            return LatentDirichletAllocation(
+            lda = AnchoredLDA if self.init == "anchors" else LatentDirichletAllocation
+            return lda(
                 n_components=s["k"],
                 learning_method="batch",
                 max_iter=s["max_iter"],
@@ -473,7 +599,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         kw = {} if self.tol is None else {"tol": float(self.tol)}
         return NMF(
             n_components=s["k"],
-            init="nndsvda",
+            init="custom" if self.init == "anchors" else "nndsvda",
             solver="mu" if kl else "cd",
             beta_loss=self.beta_loss,
             max_iter=s["max_iter"],
@@ -546,9 +672,21 @@ class TopicModel(TransformerMixin, BaseEstimator):
         est = self._sk_estimator(s)
         from sklearn.exceptions import ConvergenceWarning
 
+        fit_kw: Dict[str, Any] = {}
+        if self.init == "anchors":
+            start, _ = anchor_topics(X, s["k"])
+            if self.method == "lda":
+                # as if an M-step had given each topic an equal share of the tokens
+                est.initial_components = (est.topic_word_prior or 1.0 / s["k"]) + start * (
+                    mass.sum() / s["k"]
+                )
+            else:
+                dt = X.dtype
+                fit_kw["H"] = start.astype(dt)
+                fit_kw["W"] = np.repeat(mass[:, None] / s["k"], s["k"], axis=1).astype(dt)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
-            est.fit(X)
+            est.fit(X, **fit_kw)
         converged = True
         for w in caught:
             if issubclass(w.category, ConvergenceWarning):
@@ -719,11 +857,14 @@ class TopicModel(TransformerMixin, BaseEstimator):
         """Document-completion perplexity of held-out statements X (LDA and NMF); lower is
         better, the uniform guess over V terms scores V. See "Held-out fit" in the module
         docstring. ``seed`` fixes the split of each statement's tokens into two halves."""
-        ll, tokens = self._completion_loglik(self._counts(X), seed)
-        return float(np.exp(-ll / tokens))
+        ll, tokens = self.completion_logliks(X, seed)
+        return float(np.exp(-ll.sum() / tokens.sum()))
 
-    def _completion_loglik(self, X: Counts, seed: int) -> Tuple[float, float]:
-        first, second, _ = split_halves(X, sklearn_seed(seed))
+    def completion_logliks(self, X: TextsOrCounts, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+        """Per held-out statement (those with >= 2 tokens, in order): the log-likelihood (nats)
+        of its second half given its first, and the second half's token count; the terms of
+        :meth:`completion_perplexity` = exp(-sum(loglik) / sum(tokens))."""
+        first, second, _ = split_halves(self._counts(X), sklearn_seed(seed))
         if first.shape[0] == 0:
             raise ValueError("X: no statement has 2 or more tokens to split in halves")
         theta = self._mixtures(first)
@@ -731,7 +872,9 @@ class TopicModel(TransformerMixin, BaseEstimator):
         p = np.einsum("ij,ij->i", theta[rows], self.components_[:, second.indices].T)
         eps = COMPLETION_SMOOTHING
         p = (1.0 - eps) * p + eps / self.components_.shape[1]
-        return float(second.data @ np.log(p)), float(second.data.sum())
+        n = second.shape[0]
+        ll = np.bincount(rows, weights=second.data * np.log(p), minlength=n)
+        return ll, np.asarray(second.sum(axis=1), dtype=np.float64).ravel()
 
     def heldout_score(self, X: TextsOrCounts, seed: int = 0) -> Tuple[str, float]:
         """``("completion_perplexity", value)`` (:meth:`completion_perplexity`), for LDA and
@@ -850,6 +993,8 @@ class TopicModel(TransformerMixin, BaseEstimator):
                 f"{p}: written by a newer divergence (format {doc['format_version']}); upgrade"
             )
         model = doc["model"]
+        if "init" not in model.__dict__:  # saved before the init parameter: scikit-learn's start
+            model.init = "sklearn"
         if vocabulary is not None:
             model.check_vocabulary(vocabulary)
         return model

@@ -47,22 +47,30 @@ def parse_k(text: str) -> List[int]:
 
 
 def render_selection(table: pd.DataFrame, chosen: int) -> str:
-    metric = table["heldout_metric"].iloc[0].replace("_", " ")
+    """The candidates' held-out fit (document completion) and the rule's choice."""
+    a = table.attrs
     lines = [
-        f"choosing k: {table.attrs.get('n_train')} training"
-        f" / {table.attrs.get('n_heldout')} held-out statements"
+        f"choosing k: fitted on {a.get('n_train')} training statements, scored on"
+        f" {a.get('n_scored', a.get('n_heldout'))} held-out statements by document completion"
+        " (each statement's topic shares fitted on a random half of its tokens, the other"
+        " half scored)",
+        "held-out log-likelihood in nats per token (higher is better) with its standard error;"
+        " perplexity = exp(-log-likelihood) (lower is better; the uniform guess over the"
+        f" {a.get('n_terms')} terms scores {a.get('n_terms')})",
     ]
-    lines.append(f"{'k':>4} {'held-out ' + metric:>28} {'coherence (NPMI)':>17} {'min':>7}")
+    lines.append(
+        f"{'k':>4} {'log-lik/token':>14} {'SE':>7} {'perplexity':>11}"
+        f" {'coherence (NPMI)':>17} {'min':>7}"
+    )
     for r in table.itertuples():
         mark = (
-            "  <- chosen"
-            if r.k == chosen
-            else ("" if r.within_tolerance else "  (held-out fit outside tolerance)")
+            "  <- chosen" if r.k == chosen else ("  (within the margin)" if r.within_margin else "")
         )
         lines.append(
-            f"{r.k:>4} {r.heldout:>28.4f} {r.coherence:>17.3f} {r.coherence_min:>7.3f}{mark}"
+            f"{r.k:>4} {r.heldout_loglik:>14.4f} {r.heldout_se:>7.4f} {r.heldout:>11.2f}"
+            f" {r.coherence:>17.3f} {r.coherence_min:>7.3f}{mark}"
         )
-    lines.append(f"rule: {table.attrs.get('rule')}; picks k={chosen}")
+    lines.append(f"rule: {a.get('rule')}; picks k={chosen} (coherence is shown, not used)")
     return "\n".join(lines)
 
 
@@ -214,12 +222,12 @@ def render(
     help="With several --k: share of statements held out to score each k.",
 )
 @click.option(
-    "--tolerance",
+    "--se-margin",
     type=click.FloatRange(min=0),
-    default=0.05,
+    default=1.0,
     show_default=True,
-    help="With several --k: held-out scores within this share of the best count as equal;"
-    " coherence decides.",
+    help="With several --k: pick the smallest k whose held-out log-likelihood is within this"
+    " many standard errors of the best (the one-standard-error rule).",
 )
 @click.option(
     "--save",
@@ -252,7 +260,7 @@ def topics_cmd(
     top_topics: int,
     pair: Optional[Tuple[str, str]],
     holdout: float,
-    tolerance: float,
+    se_margin: float,
     save_path: Optional[str],
     load_path: Optional[str],
     vectorizer: VectorizerSpec,
@@ -342,7 +350,7 @@ def topics_cmd(
                 method=method,
                 seed=rep.seed,
                 holdout=holdout,
-                tolerance=tolerance,
+                se_margin=se_margin,
                 n_jobs=out.jobs,
                 vectorizer=vec,
                 max_iter=max_iter,
@@ -398,7 +406,7 @@ def topics_cmd(
         **rep.manifest(),
         top_words=top_words,
         holdout=holdout,
-        tolerance=tolerance,
+        se_margin=se_margin,
         load=load_path,
         save=save_path,
         **vectorizer.manifest(),
