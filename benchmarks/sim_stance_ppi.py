@@ -19,6 +19,20 @@ predictor's accuracy still 0.9 / 0.8 / 0.7).
 Not part of the quick benchmark run (it takes minutes); the tests run a bounded version
 (tests/test_stance_ppi.py). Full run: ``python benchmarks/sim_stance_ppi.py --datasets 500
 --bootstrap 200 --boot-datasets 200``.
+
+Measured (2026-12-07, seed 0; 2 shared cores under load ~12: 274 s for the 500 share data sets,
+324 s for the 200 divergence data sets with 200 bootstrap and 200 permutation replicates):
+
+- share intervals, 500 data sets x 18 shares = 9000 per estimator, coverage of the true share
+  (of the data set's realised share): PPI++ 94.4% (95.5%), hand codes only 94.2% (94.7%),
+  predictions as truth 24.4% (24.0%);
+- mean interval width, groups A / B / C (accuracy 0.9 / 0.8 / 0.7): PPI++ 0.096 / 0.129 /
+  0.141, hand codes only 0.170 / 0.176 / 0.165, naive 0.030 / 0.031 / 0.031; PPI++ / hand
+  codes only: 0.57 / 0.73 / 0.86 (43% narrower at 90% accuracy);
+- group differences, 200 data sets x 6 pairs, percentile bootstrap (200 replicates): coverage
+  of the true JSD 93.8%, TV 91.2%, share differences 93.6% (18 per data set);
+- permutation test at 5% under the null (equal shares in every group, accuracy still 0.9 /
+  0.8 / 0.7), 200 data sets x 6 pairs: rejects JSD 5.0%, TV 4.25%, share differences 5.0%.
 """
 
 from __future__ import annotations
@@ -35,7 +49,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
-import divergence as dv  # noqa: E402
+import divergence as dv
 
 GROUPS = ("A", "B", "C")
 TARGETS = ("corridor", "mediation")

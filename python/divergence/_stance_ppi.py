@@ -32,6 +32,15 @@ statements (each group keeps its numbers of each). Both loops are vectorised in 
 per-cell sums (a replicate is a table of a few sums per cell, so the core is not needed); one
 NumPy generator per target and kind, spawned from ``seed``: same seed, same numbers.
 
+Measured by simulation with known truth (``benchmarks/sim_stance_ppi.py``: 3 groups, 2 targets,
+3 stances, 20000 statements, 600 hand-coded at random, a predictor 90 / 80 / 70% accurate by
+group; 500 data sets): 95% PPI++ share intervals cover the true share in 94.4% of 9000 cases
+(hand codes only 94.2%, predictions as truth 24.4%), and are 43% narrower than the hand-codes-
+only ones in the 90%-accurate group (27% and 14% in the others). Over 200 data sets the 95%
+percentile bootstrap intervals of the group differences cover 93.8% (JSD), 91.2% (TV, a little
+short) and 93.6% (share differences), and the permutation test at 5% under equal shares (the
+predictor still erring more for some groups) rejects 5.0% / 4.25% / 5.0%.
+
 Predictions: ``pred_col`` (labels from any model), ``prob_cols`` (class probabilities), or,
 without either, a logistic regression (scikit-learn) on the core tokeniser's counts plus one
 indicator per target, cross-fitted over ``folds`` folds of the hand-coded statements: each
