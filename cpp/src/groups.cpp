@@ -27,6 +27,33 @@ void group_sums(const CsrView<double>& X, const int32_t* labels, int32_t K, cons
     }
 }
 
+void poisson_group_sums(const CsrView<double>& X, const int32_t* labels, int32_t K,
+                        const uint64_t* keys, uint64_t seed, int64_t r0, int64_t n_rep,
+                        const RunOptions& run, double* out) {
+    if (n_rep <= 0) return;
+    const int64_t V = X.cols, N = X.rows;
+    const int64_t base = X.indptr[0];
+    ParallelConfig pc{run.n_threads, run.stop};
+    pc.progress = run.progress;
+    parallel_for(n_rep, balanced_chunk(n_rep, run.n_threads, 1, 32), pc,
+                 [&](int64_t a, int64_t b, int) {
+                     for (int64_t r = a; r < b; ++r) {
+                         double* G = out + r * static_cast<int64_t>(K) * V;
+                         const auto rep = static_cast<uint64_t>(r0 + r);
+                         for (int64_t i = 0; i < N; ++i) {
+                             const uint64_t key = keys ? keys[i] : static_cast<uint64_t>(i);
+                             const int32_t w = poisson_weight(seed, key, rep);
+                             if (w == 0) continue;
+                             double* g = G + static_cast<int64_t>(labels[i]) * V;
+                             const double f = static_cast<double>(w);
+                             for (int64_t k = X.indptr[i] - base; k < X.indptr[i + 1] - base; ++k) {
+                                 g[X.indices[base + k]] += f * X.data[base + k];
+                             }
+                         }
+                     }
+                 });
+}
+
 namespace {
 
 // K x K matrices of every metric for one group count matrix G (serial).
@@ -94,7 +121,18 @@ void group_divergence(const CsrView<double>& X, const int32_t* labels, int32_t K
                      Scratch& s = scratch[static_cast<size_t>(tid)];
                      s.G.resize(static_cast<size_t>(K * V));
                      for (int64_t r = r0; r < r1; ++r) {
-                         if (r < opt.n_bootstrap) {
+                         if (r < opt.n_bootstrap && opt.scheme == BootstrapScheme::poisson) {
+                             // Poisson(1) weight per statement, keyed by the statement.
+                             s.w.resize(static_cast<size_t>(N));
+                             for (int64_t i = 0; i < N; ++i) {
+                                 const uint64_t key =
+                                     opt.keys ? opt.keys[i] : static_cast<uint64_t>(i);
+                                 s.w[static_cast<size_t>(i)] =
+                                     poisson_weight(opt.seed, key, static_cast<uint64_t>(r));
+                             }
+                             group_sums(X, labels, K, s.w.data(), s.G.data());
+                             matrices(s.G.data(), K, V, opt, boot + r * per);
+                         } else if (r < opt.n_bootstrap) {
                              // Resample statements within each group, with replacement.
                              Stream rng(opt.seed, kTagBootstrap, static_cast<uint64_t>(r));
                              s.w.assign(static_cast<size_t>(N), 0);

@@ -2,10 +2,12 @@
 // formed here, replicates that do not depend on the thread count, and bad input.
 #include "divergence/groups.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "check.hpp"
+#include "divergence/random.hpp"
 #include "reference.hpp"
 
 using namespace divergence;
@@ -96,6 +98,53 @@ void replicates(const ref::Csr& S, const std::vector<int32_t>& labels) {
     CHECK(b2 != b1 && p2 != p1 && o3 == o1);
 }
 
+void poisson_replicates(const ref::Csr& S, const std::vector<int32_t>& labels) {
+    // The Poisson scheme: the same bits for 1 and 3 threads; replicate r equals the matrices of
+    // the group sums weighted by poisson_weight(seed, key, r); poisson_group_sums adds up over
+    // a split of the statements.
+    GroupOptions go;
+    go.metrics = {options(Metric::jsd)};
+    go.n_bootstrap = 8;
+    go.seed = 21;
+    go.scheme = BootstrapScheme::poisson;
+    std::vector<double> o(K * K), b1(8 * K * K), b3(8 * K * K);
+    RunOptions r1, r3;
+    r3.n_threads = 3;
+    group_divergence(S.view(), labels.data(), K, go, r1, o.data(), b1.data(), nullptr);
+    group_divergence(S.view(), labels.data(), K, go, r3, o.data(), b3.data(), nullptr);
+    CHECK(b1 == b3);
+    const int64_t V = S.cols;
+    std::vector<double> whole(static_cast<size_t>(8 * K * V), 0.0);
+    poisson_group_sums(S.view(), labels.data(), K, nullptr, 21, 0, 8, r3, whole.data());
+    std::vector<int32_t> w(static_cast<size_t>(S.rows()));
+    std::vector<double> G(static_cast<size_t>(K * V)), m(K * K);
+    for (int64_t r = 0; r < 8; ++r) {
+        for (int64_t i = 0; i < S.rows(); ++i) {
+            w[static_cast<size_t>(i)] =
+                poisson_weight(21, static_cast<uint64_t>(i), static_cast<uint64_t>(r));
+        }
+        group_sums(S.view(), labels.data(), K, w.data(), G.data());
+        CHECK(std::equal(G.begin(), G.end(), whole.begin() + r * K * V));
+        GroupOptions one;
+        one.metrics = go.metrics;
+        std::vector<int32_t> lab{0, 1, 2};
+        ref::Csr gs;  // the K group sums as a K-row CSR matrix
+        gs.cols = V;
+        for (int32_t g = 0; g < K; ++g) {
+            for (int64_t c = 0; c < V; ++c) {
+                const double x = G[static_cast<size_t>(g * V + c)];
+                if (x != 0.0) {
+                    gs.indices.push_back(static_cast<int32_t>(c));
+                    gs.data.push_back(x);
+                }
+            }
+            gs.indptr.push_back(static_cast<int64_t>(gs.data.size()));
+        }
+        group_divergence(gs.view(), lab.data(), K, one, r1, m.data(), nullptr, nullptr);
+        CHECK(std::equal(m.begin(), m.end(), b1.begin() + r * K * K));
+    }
+}
+
 void bad_input(const ref::Csr& S, std::vector<int32_t> labels) {
     GroupOptions go;
     go.metrics = {options(Metric::jsd)};
@@ -128,6 +177,7 @@ int main() {
     for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>((i * 7) % K);
     observed_against_definitions(S, labels);
     replicates(S, labels);
+    poisson_replicates(S, labels);
     bad_input(S, labels);
     return check::report("groups_test");
 }

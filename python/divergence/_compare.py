@@ -45,7 +45,6 @@ from ._util.groups import (
 )
 from ._util.operands import as_csr
 from ._util.replicates import (
-    HAPAX_LIMIT,
     hapax_share,
     jackknife_blocks,
     summarise,
@@ -65,6 +64,7 @@ from ._util.validation import (
     ALPHA_METRICS,
     ASYMMETRIC_METRICS,
     LOG_METRICS,
+    check_bootstrap_scheme,
     check_choice,
     check_ci,
     check_ci_method,
@@ -155,6 +155,7 @@ class Comparison(SummarisedResult):
                     names_text([f"{g} ({sizes.get(g, '?')})" for g in self.groups]),
                 ),
                 ("replicates", replicates_text(st)),
+                *withheld_rows(t),
             ],
             PAIR_COLUMNS,
             pair_rows(t),
@@ -166,6 +167,16 @@ class Comparison(SummarisedResult):
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
+
+
+def withheld_rows(t: pd.DataFrame) -> List[Any]:
+    """A summary line saying for how many pairs no interval is given, and why (the first)."""
+    if "ci_note" not in t.columns:
+        return []
+    notes = [n for n in t["ci_note"] if n]
+    if not notes:
+        return []
+    return [("no interval", f"{len(notes)} of {len(t)} pairs: {notes[0]}")]
 
 
 def group_jackknife(
@@ -216,6 +227,7 @@ def compare(
     ci: float = 0.95,
     ci_method: str = "corrected",
     seed: Seed = 0,
+    bootstrap_scheme: str = "resample",
     n_jobs: Optional[int] = None,
     terms: bool = True,
     top_terms: int = 15,
@@ -240,6 +252,10 @@ def compare(
     ci : interval coverage; ``ci_method``: "percentile" or "basic" (see module docstring).
     seed : makes every random step reproducible (None draws a fresh one, reported in
         ``settings``).
+    bootstrap_scheme : "resample" (statements drawn with replacement within each group) or
+        "poisson" (each statement weighted by a Poisson(1) draw keyed by (seed, its position in
+        the corpus or matrix, replicate): the same replicates for any partitioning, as the
+        stream and Dask engines compute them; group sizes vary between replicates).
     terms, top_terms, term_pairs, prior, variance : distinguishing terms (log-odds with an
         informative Dirichlet prior of total ``prior``; see :mod:`divergence.terms`).
     vectorizer : a fitted-or-not :class:`divergence.Vectorizer` (or any object with
@@ -279,6 +295,7 @@ def compare(
     check_ci(ci)
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
+    scheme = check_bootstrap_scheme(bootstrap_scheme)
     threads = resolve_n_jobs(n_jobs)
     notes: List[str] = []
 
@@ -311,6 +328,7 @@ def compare(
     # Statements without any token have no distribution: drop them, and say so.
     ntok = np.asarray(X.sum(axis=1)).ravel()
     empty = ntok == 0
+    keys = np.flatnonzero(~empty)  # positions: the Poisson bootstrap's statement keys
     if empty.any():
         notes.append(f"dropped {int(empty.sum())} statement(s) with no tokens after tokenising")
         X = X[~empty]
@@ -337,6 +355,8 @@ def compare(
         seed=seed_v,
         n_jobs=threads,
         progress=progress,
+        bootstrap_scheme=scheme,
+        keys=keys,
     )
     n_stat = np.bincount(labels, minlength=K)
     n_tok = np.bincount(labels, weights=ntok, minlength=K)
@@ -374,16 +394,6 @@ def compare(
             )
             rows.append(row)
     table = pd.DataFrame(rows)
-    withheld = int((table["ci_note"] != "").sum()) if bootstrap else 0
-    if withheld:
-        notes.append(
-            f"no interval for {withheld} of {len(table)} pair(s): a group's vocabulary is "
-            f"undersampled (over {100 * HAPAX_LIMIT:.0f}% of its tokens are words it uses once), "
-            "where the bias correction is unreliable and no bootstrap interval covers "
-            "(docs/intervals.md); the corrected estimate is still biased upward there: read excess "
-            "and p"
-        )
-
     if "jsd" in metrics:
         from ._bias import jsd_bias_from_group_counts
 
@@ -439,6 +449,7 @@ def compare(
         "base": base,
         "alpha": alpha,
         "bootstrap": bootstrap,
+        "bootstrap_scheme": scheme,
         "permutations": permutations,
         "ci": ci,
         "ci_method": ci_method,

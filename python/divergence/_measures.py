@@ -44,12 +44,14 @@ from ._util.validation import (
     ASYMMETRIC_METRICS,
     INT32_MAX,
     METRICS,
+    check_bootstrap_scheme,
     check_count,
     check_int,
     check_metric,
     check_options,
     resolve_n_jobs,
     seed_value,
+    statement_keys,
 )
 
 __all__ = [
@@ -547,13 +549,22 @@ def group_matrix(
     seed: int = 0,
     n_jobs: Optional[int] = None,
     progress: Progress = None,
+    bootstrap_scheme: str = "resample",
+    keys: Optional[ArrayLike] = None,
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Low-level: observed (m, K, K), bootstrap (B, m, K, K) and permutation (P, m, K, K)
-    matrices from statement counts (CSR) and integer group codes. See :func:`compare`."""
+    matrices from statement counts (CSR) and integer group codes. See :func:`compare`.
+
+    ``bootstrap_scheme``: ``"resample"`` (each group's statements drawn with replacement) or
+    ``"poisson"`` (statement i weighted by a Poisson(1) draw that is a pure function of
+    ``(seed, keys[i], replicate)``, ``keys`` = positions by default: the same replicates
+    however the statements are ordered or partitioned)."""
     X = as_csr(
         counts, drop_zeros=True, invalid="counts: must be finite and non-negative", name="counts"
     )
     lab = np.ascontiguousarray(labels, dtype=np.int32)
+    scheme = check_bootstrap_scheme(bootstrap_scheme)
+    key_arr = None if keys is None else statement_keys(keys, X.shape[0])
     return _core.group_divergence(
         csr_tuple(X, "counts"),
         lab,
@@ -566,4 +577,6 @@ def group_matrix(
         seed_value(seed, allow_none=False),
         resolve_n_jobs(n_jobs),
         progress,
+        scheme,
+        key_arr,
     )

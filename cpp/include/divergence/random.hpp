@@ -64,6 +64,50 @@ enum StreamTag : uint64_t {
     kTagPermutation = 2,
     kTagTokens = 3,
     kTagParametric = 4,
+    kTagPoisson = 5,
 };
+
+// Counter-based draws: a uniform in [0, 1) that is a pure function of (seed, tag, key, index),
+// so a statement's draw in replicate `index` does not depend on which other statements are
+// processed, in what order or in which partition.
+inline double keyed_uniform(uint64_t seed, uint64_t tag, uint64_t key, uint64_t index) {
+    uint64_t sm = seed;
+    uint64_t h = splitmix64(sm);
+    sm = h ^ (tag * 0xD1B54A32D192ED03ULL);
+    h = splitmix64(sm);
+    sm = h ^ (key * 0x8CB92BA72F3D8DD7ULL + 0x632BE59BD9B4E019ULL);
+    h = splitmix64(sm);
+    sm = h ^ (index * 0x9E6C63D0676A9A99ULL + 0xB5AD4ECEDA1CE2A9ULL);
+    return static_cast<double>(splitmix64(sm) >> 11) * 0x1.0p-53;
+}
+
+// Poisson(1) by inversion of u in [0, 1): the smallest k with u < P(X <= k). The cumulative
+// table is built with IEEE operations only (no libm), so it is the same everywhere; k stops at
+// 20 (P(X > 20) < 1e-19, below the 2^-53 resolution of u).
+inline int32_t poisson1_from_uniform(double u) {
+    struct Table {
+        double cdf[21];
+        Table() {
+            double p = 0.36787944117144233;  // e^-1, correctly rounded
+            double c = p;
+            cdf[0] = c;
+            for (int k = 1; k < 21; ++k) {
+                p /= static_cast<double>(k);
+                c += p;
+                cdf[k] = c;
+            }
+        }
+    };
+    static const Table table;
+    for (int32_t k = 0; k < 20; ++k) {
+        if (u < table.cdf[k]) return k;
+    }
+    return 20;
+}
+
+// Weight of the statement with key `key` in Poisson-bootstrap replicate r (seeded by `seed`).
+inline int32_t poisson_weight(uint64_t seed, uint64_t key, uint64_t r) {
+    return poisson1_from_uniform(keyed_uniform(seed, kTagPoisson, key, r));
+}
 
 }  // namespace divergence

@@ -311,3 +311,25 @@ def sklearn_seed(seed: object) -> int:
     """A seed that scikit-learn's ``random_state`` takes (0 .. 2**32 - 1): a non-negative
     integer (None is refused: a topic model's seed is part of the model), modulo 2**32."""
     return seed_value(seed, allow_none=False, modulus=2**32)
+
+
+BOOTSTRAP_SCHEMES = ("resample", "poisson")
+
+
+def check_bootstrap_scheme(scheme: object) -> str:
+    """``resample`` (statements drawn with replacement within each group) or ``poisson``
+    (each statement weighted by a Poisson(1) draw keyed by the statement: the same replicates
+    for any ordering or partitioning of the corpus)."""
+    return check_choice(scheme, "bootstrap_scheme", BOOTSTRAP_SCHEMES)
+
+
+def statement_keys(keys: object, n: int) -> np.ndarray:
+    """One non-negative integer key per statement (uint64, contiguous) for keyed draws."""
+    arr = np.asarray(keys)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"keys: expected {n} keys (one per statement), got shape {arr.shape}")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"keys: expected integers, got dtype {arr.dtype}")
+    if arr.dtype.kind == "i" and arr.size and int(arr.min()) < 0:
+        raise ValueError("keys: must be non-negative")
+    return np.ascontiguousarray(arr, dtype=np.uint64)
