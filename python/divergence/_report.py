@@ -343,8 +343,12 @@ def _summary_section(
         ]
         out.append(table_html(["", *cmp.groups], rows, f"{m} ({units}), rows vs columns"))
         sub = t[t["metric"] == m]
-        extra = [c for c in ("estimate", "value_corrected", "bias_corrected") if c in sub.columns]
+        # the bias-corrected estimate the interval belongs to, and why an interval is missing,
+        # where the table has them
+        extra = [c for c in ("corrected", "estimate") if c in sub.columns]
+        notes = "ci_note" in sub.columns and bool(sub["ci_note"].fillna("").astype(str).any())
         header = ["pair", "value", *extra, "interval", "null mean", "excess", "p"]
+        header += ["interval note"] if notes else []
         body = []
         for r in sub.to_dict("records"):
             body.append(
@@ -357,6 +361,7 @@ def _summary_section(
                     number_text(r.get("excess")),
                     number_text(r.get("p_value")),
                 ]
+                + ([str(r.get("ci_note") or "")] if notes else [])
             )
         out.append(table_html(header, body, f"Pairs: {m} ({units})"))
     b, p = settings.get("bootstrap", 0), settings.get("permutations", 0)
@@ -370,8 +375,8 @@ def _summary_section(
         )
         + f"; null mean and p: {p} permutations of the group labels"
         " (p = (1 + #null \u2265 value) / (1 + permutations)); excess = value \u2212 null mean."
-        " The coverage of these intervals and the size of these tests were measured by"
-        " simulation with known truth (README, Methods).</p>"
+        " How often these intervals cover, measured by simulation with known truth, and"
+        " when no interval is given: docs/intervals.md.</p>"
     )
     params = [[k, str(v)] for k, v in settings.items() if k not in ("sources",)]
     out.append(table_html(["parameter", "value"], params, "Parameters", numeric_from=99))

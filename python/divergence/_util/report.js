@@ -70,7 +70,7 @@ function show(i){var p=cur;if(picked>=0)mark(picked,false);picked=i;mark(i,true)
  var rows=(D.kw[v]||[]).filter(function(r){return want(D.st[r[0]][0]);});
  if(!rows.length)box.appendChild(el("p",{"class":"note"},"No statement of this pair is embedded for this term."));
  rows.forEach(function(r){var s=D.st[r[0]],d=el("div",{"class":"st"});
-  d.style.borderLeftColor=D.colors[s[0]%D.colors.length];
+  d.style.borderLeftColor=s[0]===p.a?"#D55E00":"#0072B2";
   d.appendChild(el("div",{"class":"meta"},[D.groups[s[0]],s[2],s[1],s[3]].filter(function(x){return x;}).join(" \u00b7 ")));
   var q=el("div"),txt=r.length>3?r[3]:s[4],h=r[1],c=D.context;
   if(r.length<=3){if(h<0){txt=txt.slice(0,2*c);}else{var lo=Math.max(0,h-c),hi=Math.min(txt.length,h+r[2]+c);
