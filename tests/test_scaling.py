@@ -391,3 +391,195 @@ def test_converged_meets_the_constrained_optimality_conditions():
     # And its objective is at least the default's (both with theta standardised).
     q = fit_quiet(Wordfish(n_jobs=1), X)
     assert m.logpost_ >= q.logpost_ - 1e-6 * abs(q.logpost_)
+
+
+# ----------------------------------------------------------------------------------------------
+# A corpus with one document in another language (issue 12 point 2): the example corpus plus a
+# Spanish statement (our translation of the example corpus's s001). The residual start singles
+# it out, the default procedure stops after one iteration, and the converged solver used to
+# overflow within two.
+
+SPANISH = (
+    "El gobierno ha dicho muchas veces que está dispuesto a sentarse con los representantes de "
+    "los residentes armenios de la región. Esa conversación es un asunto interno y no necesita "
+    "acompañantes extranjeros. Cuanto antes traten directamente con la capital, antes se podrán "
+    "resolver las cuestiones cotidianas de sus vidas. No tenemos ninguna objeción a que las "
+    "fuerzas de paz ayuden con la logística, pero el fondo de la conversación pertenece a "
+    "nuestro país y a sus ciudadanos. Pedimos a todas las partes que respeten los acuerdos "
+    "firmados y que eviten declaraciones que alimenten la desconfianza entre las comunidades."
+)
+
+
+def spanish_frame():
+    from divergence import example_path
+
+    d = pd.read_csv(example_path())
+    row = d.iloc[[0]].copy()
+    row["id"], row["text"] = "s171", SPANISH
+    return pd.concat([d, row], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def spanish():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from divergence import Corpus, ScalingCounts, Vectorizer
+
+    c = Corpus.from_frame(spanish_frame(), group_col="party")
+    return ScalingCounts.from_corpus(c, Vectorizer(stop_words=sorted(ENGLISH_STOP_WORDS)))
+
+
+def caught_messages(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn()
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+def test_default_stopping_early_warns_and_its_bootstrap_varies(spanish):
+    from divergence import ScalingWarning
+
+    X, docs, groups = spanish.counts, spanish.documents, spanish.groups
+    m, msgs = caught_messages(
+        lambda: Wordfish(dir=spanish.default_dir(), n_jobs=2).fit(X, doc_names=docs)
+    )
+    assert m.n_iter_ == 1
+    early = [t for c, t in msgs if c is ConvergenceWarning]
+    assert len(early) == 1 and "after 1 iteration" in early[0] and "converged" in early[0]
+    assert any(c is ScalingWarning and "'s171'" in t for c, t in msgs)
+    assert m.outlier_ == docs.index("s171")
+    tb, _ = caught_messages(lambda: m.bootstrap(10, seed=3))
+    # Replicates run past their start (they all stopped after one iteration, near the fit).
+    assert m.boot_n_iter_.max() > 1
+    sd = tb.std(axis=0, ddof=1)
+    assert (sd > 1e-6).all()
+    ratio = np.median(sd) / np.median(m.se_theta_)
+    assert 0.5 <= ratio <= 2, ratio
+    d = m.documents()
+    assert (d["boot_high"] - d["boot_low"] > 1e-6).all()
+    gp, gd = m.group_positions(groups), m.group_distances(groups)
+    assert (gp["boot_high"] - gp["boot_low"] > 1e-6).all()
+    assert (gd["boot_high"] - gd["boot_low"] > 1e-6).all()
+
+
+def test_converged_solver_survives_a_document_in_another_language(spanish):
+    from divergence import ScalingWarning
+
+    X, docs = spanish.counts, spanish.documents
+    m, msgs = caught_messages(
+        lambda: Wordfish(solver="converged", dir=spanish.default_dir(), n_jobs=2).fit(
+            X, doc_names=docs
+        )
+    )
+    assert m.converged_
+    for a in (m.theta_, m.alpha_, m.beta_, m.psi_, m.se_theta_):
+        assert np.isfinite(a).all()
+    assert np.isfinite(m.logpost_)
+    assert abs(m.theta_.mean()) < 1e-9 and abs(m.theta_.std(ddof=1) - 1) < 1e-9
+    # The Spanish statement is named as dominating; without it nothing is.
+    assert m.outlier_ == docs.index("s171")
+    assert [t for c, t in msgs if c is ScalingWarning and "'s171'" in t]
+    keep = [i for i, d in enumerate(docs) if d != "s171"]
+    Xk = X[keep]
+    Xk = Xk[:, np.flatnonzero(np.asarray(Xk.sum(axis=0)).ravel() > 0)]
+    m2 = Wordfish(solver="converged", n_jobs=2).fit(Xk)
+    assert m2.outlier_ is None
+    # Same bits for any number of threads with the step control.
+    m1 = Wordfish(solver="converged", dir=spanish.default_dir(), n_jobs=1)
+    m1, _ = caught_messages(lambda: m1.fit(X, doc_names=docs))
+    assert np.array_equal(m1.theta_, m.theta_) and m1.n_iter_ == m.n_iter_
+
+
+def test_numerical_failure_names_the_document(monkeypatch, sim):
+    from divergence import _core
+
+    X, _ = sim
+    names = [f"d{i}" for i in range(X.shape[0])]
+    real = _core.wordfish_fit
+
+    def some_nan(*a, **k):
+        res = real(*a, **k)
+        res["se_theta"][3] = np.nan
+        return res
+
+    monkeypatch.setattr(_core, "wordfish_fit", some_nan)
+    with pytest.raises(FloatingPointError, match="document.*'d3'"):
+        fit_quiet(Wordfish(), X, doc_names=names)
+
+    def all_nan(*a, **k):
+        res = real(*a, **k)
+        res["theta"][:] = np.nan
+        return res
+
+    monkeypatch.setattr(_core, "wordfish_fit", all_nan)
+    u = residual_start(X)
+    r = np.asarray(X.sum(axis=1)).ravel()
+    start = u / np.sqrt(r / r.sum())
+    k = int(np.argmax(np.abs(start - start.mean())))
+    with pytest.raises(FloatingPointError, match=f"single out document 'd{k}'"):
+        fit_quiet(Wordfish(), X, doc_names=names)
+
+
+def test_outlier_rule():
+    from divergence._scaling import _outlier
+
+    rng = np.random.default_rng(0)
+    t = rng.standard_normal(200)
+    assert _outlier(t) is None
+    t[17] = 40.0
+    assert _outlier(t) == 17
+    t[18] = -39.0  # two far documents: neither dominates alone
+    assert _outlier(t) is None
+
+
+def test_default_dir_contrasts_two_groups():
+    import scipy.sparse as sps
+
+    from divergence import ScalingCounts
+
+    def counts(groups):
+        n = len(groups)
+        return ScalingCounts(
+            counts=sps.csr_matrix(np.ones((n, 2))),
+            documents=[f"d{i}" for i in range(n)],
+            groups=groups,
+            features=["a", "b"],
+            rows=np.arange(n),
+            frame=pd.DataFrame(index=range(n)),
+        )
+
+    assert counts(["D", "D", "D", "R", "D"]).default_dir() == (0, 3)
+    assert counts(["D", "D", "D"]).default_dir() == (0, 1)
+
+
+def test_cli_scale_notes_direction_and_numerical_failure(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from divergence import _core
+    from divergence.cli import main
+
+    src = tmp_path / "es.csv"
+    spanish_frame().to_csv(src, index=False)
+    runner = CliRunner()
+    r = runner.invoke(main, ["scale", str(src), "--group-col", "party", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    err = r.stderr
+    # The library's warnings as one-line notes, no Python source line.
+    assert "note: Wordfish (default procedure) stopped after 1 iteration(s)" in err
+    assert "--solver converged" in err and "solver='converged'" not in err
+    assert "note: Wordfish: document 's171' dominates the dimension" in err
+    assert "Warning" not in err and "warnings.warn" not in err and ".py:" not in err
+    # Default direction: documents of two different groups, printed.
+    assert "note: direction: s001 (Azerbaijan) < s002 (Karabakh Armenians)" in err
+    assert "direction s001 (Azerbaijan) < s002 (Karabakh Armenians)" in r.stdout
+    real = _core.wordfish_fit
+
+    def some_nan(*a, **k):
+        res = real(*a, **k)
+        res["se_theta"][170] = np.nan
+        return res
+
+    monkeypatch.setattr(_core, "wordfish_fit", some_nan)
+    r = runner.invoke(main, ["scale", str(src), "--group-col", "party", "--no-progress"])
+    assert r.exit_code == 1, r.output
+    assert "numerical failure" in r.stderr and "'s171'" in r.stderr

@@ -198,9 +198,19 @@ struct Scratch {
 
 // Newton on (alpha_i, theta_i) with psi, beta, phi fixed (w = 1/phi, wb = beta/phi,
 // wbb = beta^2/phi). Returns the number of steps; *cc_out the last step size.
+// guarded (the converged solver): a step is taken only if it does not lower the document's
+// penalised objective f = alpha sy + theta sby - T_0 - pa alpha^2/2 - pt theta^2/2 (concave), else
+// it is halved (at most kMaxHalvings times); the quanteda procedure takes every finite step.
+constexpr int kMaxHalvings = 40;
+
+// Accept a candidate of a guarded step: not below the current objective beyond rounding.
+DIVERGENCE_INLINE bool not_lower(double f_new, double f_old) {
+    return std::isfinite(f_new) && f_new >= f_old - 1e-12 * (1.0 + std::fabs(f_old));
+}
+
 int doc_newton(const Problem& P, int64_t i, const State& s, const Scratch& sc, double pa, double pt,
                double step, int max_inner, double inner_tol, double& alpha, double& theta,
-               double* cc_out) {
+               double* cc_out, bool guarded = false) {
     double sy = 0.0, sby = 0.0;
     for (int64_t q = P.row_begin(i); q < P.row_end(i); ++q) {
         const auto k = static_cast<size_t>(P.ri[q]);
@@ -209,21 +219,57 @@ int doc_newton(const Problem& P, int64_t i, const State& s, const Scratch& sc, d
     }
     double cc = std::numeric_limits<double>::infinity();
     int it = 0;
+    auto objective = [&](double a, double t, const double* Tm) {
+        return a * sy + t * sby - Tm[0] - 0.5 * pa * a * a - 0.5 * pt * t * t;
+    };
+    double T[3];
+    bool have_T = false;  // T holds the sums at (alpha, theta)
+    double f = 0.0;
     while (it < max_inner) {
         ++it;
-        double T[3];
-        expsum3(s.psi.data(), s.beta.data(), sc.w.data(), sc.wb.data(), sc.wbb.data(), alpha, theta,
-                P.V, T);
+        if (!have_T) {
+            expsum3(s.psi.data(), s.beta.data(), sc.w.data(), sc.wb.data(), sc.wbb.data(), alpha,
+                    theta, P.V, T);
+            have_T = true;
+            if (guarded) f = objective(alpha, theta, T);
+        }
         const double g0 = sy - T[0] - alpha * pa;
         const double g1 = sby - T[1] - theta * pt;
         const double h00 = -T[0] - pa, h01 = -T[1], h11 = -T[2] - pt;
         const double det = h00 * h11 - h01 * h01;
-        const double na = alpha - step * (h11 * g0 - h01 * g1) / det;
-        const double nt = theta - step * (h00 * g1 - h01 * g0) / det;
-        if (!std::isfinite(na) || !std::isfinite(nt)) break;
-        cc = std::max(std::fabs(na - alpha), std::fabs(nt - theta));
-        alpha = na;
-        theta = nt;
+        const double da = -(h11 * g0 - h01 * g1) / det;
+        const double dt = -(h00 * g1 - h01 * g0) / det;
+        double na = alpha + step * da, nt = theta + step * dt;
+        if (guarded) {
+            double Tn[3];
+            bool ok = false;
+            for (int h = 0; h <= kMaxHalvings; ++h) {
+                if (std::isfinite(na) && std::isfinite(nt)) {
+                    expsum3(s.psi.data(), s.beta.data(), sc.w.data(), sc.wb.data(), sc.wbb.data(),
+                            na, nt, P.V, Tn);
+                    const double fn = objective(na, nt, Tn);
+                    if (not_lower(fn, f)) {
+                        ok = true;
+                        f = fn;
+                        break;
+                    }
+                }
+                step *= 0.5;
+                na = alpha + step * da;
+                nt = theta + step * dt;
+            }
+            if (!ok) break;
+            cc = std::max(std::fabs(na - alpha), std::fabs(nt - theta));
+            alpha = na;
+            theta = nt;
+            std::copy(Tn, Tn + 3, T);
+        } else {
+            if (!std::isfinite(na) || !std::isfinite(nt)) break;
+            cc = std::max(std::fabs(na - alpha), std::fabs(nt - theta));
+            alpha = na;
+            theta = nt;
+            have_T = false;
+        }
         step = 1.0;
         if (!(cc > inner_tol)) break;
     }
@@ -265,8 +311,11 @@ struct RunResult {
 };
 
 // The outer loop from the current state (start values or a warm start).
+// warm (bootstrap replicates, started from the fit to other counts): the quanteda stopping rule
+// does not compare the first iteration with the start, whose log-posterior belongs to a fit of
+// other counts; the replicate runs to its own stopping point.
 RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool update_phi,
-                  const ParallelConfig& pc, std::vector<double>* trace) {
+                  const ParallelConfig& pc, std::vector<double>* trace, bool warm = false) {
     const int64_t N = P.N, V = P.V;
     Scratch sc;
     sc.ones_n.assign(static_cast<size_t>(N), 1.0);
@@ -274,6 +323,10 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
     sc.per_feat.resize(static_cast<size_t>(V));
     const double pa = opt.prec_alpha, pp = opt.prec_psi, pb = opt.prec_beta, pt = opt.prec_theta;
     const bool quanteda = opt.solver == WordfishSolver::quanteda;
+    // The converged solver takes only steps that do not lower a block's objective (step
+    // halving), so an outlying document cannot throw the expected counts out of range; the
+    // quanteda procedure takes full Newton steps, as quanteda does.
+    const bool guarded = !quanteda;
     const int64_t fchunk = balanced_chunk(V, pc.n_threads, 1, 8);
     const int64_t dchunk = balanced_chunk(N, pc.n_threads, 1, 8);
 
@@ -301,17 +354,52 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
                 }
                 const double ph = s.phi[kk];
                 double psi = s.psi[kk], beta = s.beta[kk], step = first_step;
+                // The feature's penalised objective (concave in psi, beta), for guarded steps.
+                auto objective = [&](double p, double b, const double* Sm) {
+                    return (sy * p + sty * b - Sm[0]) / ph - 0.5 * pp * p * p - 0.5 * pb * b * b;
+                };
+                double S[3];
+                bool have_S = false;  // S holds the sums at (psi, beta)
+                double f = 0.0;
                 for (int it = 0; it < opt.max_inner; ++it) {
-                    double S[3];
-                    expsum3(s.alpha.data(), s.theta.data(), sc.ones_n.data(), s.theta.data(),
-                            sc.theta2.data(), psi, beta, N, S);
+                    if (!have_S) {
+                        expsum3(s.alpha.data(), s.theta.data(), sc.ones_n.data(), s.theta.data(),
+                                sc.theta2.data(), psi, beta, N, S);
+                        have_S = true;
+                        if (guarded) f = objective(psi, beta, S);
+                    }
                     const double g0 = (sy - S[0]) / ph - psi * pp;
                     const double g1 = (sty - S[1]) / ph - beta * pb;
                     const double h00 = -S[0] / ph - pp, h01 = -S[1] / ph, h11 = -S[2] / ph - pb;
                     const double det = h00 * h11 - h01 * h01;
-                    const double np = psi - step * (h11 * g0 - h01 * g1) / det;
-                    const double nb = beta - step * (h00 * g1 - h01 * g0) / det;
-                    if (!std::isfinite(np) || !std::isfinite(nb)) break;
+                    const double dp = -(h11 * g0 - h01 * g1) / det;
+                    const double db = -(h00 * g1 - h01 * g0) / det;
+                    double np = psi + step * dp, nb = beta + step * db;
+                    if (guarded) {
+                        // Halve the step until the objective does not fall.
+                        double Sn[3];
+                        bool ok = false;
+                        for (int h = 0; h <= kMaxHalvings; ++h) {
+                            if (std::isfinite(np) && std::isfinite(nb)) {
+                                expsum3(s.alpha.data(), s.theta.data(), sc.ones_n.data(),
+                                        s.theta.data(), sc.theta2.data(), np, nb, N, Sn);
+                                const double fn = objective(np, nb, Sn);
+                                if (not_lower(fn, f)) {
+                                    ok = true;
+                                    f = fn;
+                                    break;
+                                }
+                            }
+                            step *= 0.5;
+                            np = psi + step * dp;
+                            nb = beta + step * db;
+                        }
+                        if (!ok) break;
+                        std::copy(Sn, Sn + 3, S);
+                    } else {
+                        if (!std::isfinite(np) || !std::isfinite(nb)) break;
+                        have_S = false;
+                    }
                     const double cc = std::max(std::fabs(np - psi), std::fabs(nb - beta));
                     psi = np;
                     beta = nb;
@@ -339,7 +427,7 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
             for (int64_t i = i0; i < i1; ++i) {
                 double a = s.alpha[static_cast<size_t>(i)], t = s.theta[static_cast<size_t>(i)];
                 doc_newton(P, i, s, sc, pa, pt_doc, first_step, opt.max_inner, opt.inner_tol, a, t,
-                           nullptr);
+                           nullptr, guarded);
                 s.alpha[static_cast<size_t>(i)] = a;
                 s.theta[static_cast<size_t>(i)] = t;
             }
@@ -404,7 +492,7 @@ RunResult run_fit(const Problem& P, State& s, const WordfishOptions& opt, bool u
             lastlp = lp;
             lp = log_posterior(P, s, opt, pc, sc.per_doc);
             if (trace) trace->push_back(lp);
-            err = lp - lastlp;
+            err = (warm && iter == 1) ? std::numeric_limits<double>::infinity() : lp - lastlp;
             if (!std::isfinite(lp)) break;
         }
     } else {
@@ -733,7 +821,7 @@ void wordfish_bootstrap(const WordfishFit& fit, const WordfishOptions& opt, int6
         P.build_columns();
 
         State s{fit.alpha, fit.theta, fit.psi, fit.beta, fit.phi};
-        const RunResult res = run_fit(P, s, opt, false, inner_pc, nullptr);
+        const RunResult res = run_fit(P, s, opt, false, inner_pc, nullptr, true);
         double dot = 0.0;
         for (int64_t i = 0; i < N; ++i)
             dot += s.theta[static_cast<size_t>(i)] * fit.theta[static_cast<size_t>(i)];

@@ -27,7 +27,14 @@ from ._output import example_path, verify_manifest, write_example
 from ._partisan import Partisanship, partisanship
 from ._partisan_time import PartisanshipOverTime, partisanship_over_time
 from ._report import Report, report
-from ._scaling import ConvergenceWarning, ScalingCounts, Wordfish, Wordscores, residual_start
+from ._scaling import (
+    ConvergenceWarning,
+    ScalingCounts,
+    ScalingWarning,
+    Wordfish,
+    Wordscores,
+    residual_start,
+)
 from ._stance import StanceDivergence, stance_divergence
 from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
 from ._terms import distinguishing_terms, log_odds
@@ -72,6 +79,7 @@ __all__ = [
     "PartisanshipOverTime",
     "Report",
     "ScalingCounts",
+    "ScalingWarning",
     "StanceDivergence",
     "StanceShares",
     "TopicComparison",

@@ -47,6 +47,16 @@ scale invariance requires). Outer iterations are accelerated with SQUAREM (schem
 only when it does not lower the objective) and run until no theta moves by more than ``tol``
 (default at most 1000 iterations); ``logpost_`` is the penalised log-posterior there.
 
+Step control: the "converged" solver takes a Newton step of a feature's (psi_j, beta_j) or a
+document's (alpha_i, theta_i) only when it does not lower that block's penalised objective
+(concave), halving it otherwise, so every block update is an ascent step; an outlying document (a
+text in another language, sharing few words with the rest) used to throw the expected counts out
+of floating-point range within two iterations. The "quanteda" procedure takes full steps, as
+quanteda does. After the fit, a document more than 4 standard deviations from the mean position
+and 1.5 times further than any other is named in a :class:`ScalingWarning` (``outlier_``): the
+dimension is then mostly that document against the rest. A fit or bootstrap that still ends with
+non-finite values raises FloatingPointError naming the document(s).
+
 Why the two differ: the default re-standardises theta without compensating beta and psi, which
 changes every expected count after the Newton steps, and it stops at the first outer iteration
 whose (signed) gain is <= tol, often a decrease caused by that re-standardisation. Its positions
@@ -63,10 +73,14 @@ Uncertainty: ``se_theta_`` (Hessian) and a parametric bootstrap (``fit(..., boot
 the fitted parameters (replicate r, document i from its own seeded stream, so the draws do not
 depend on ``n_jobs``), the model is refitted from the fitted parameters with the same solver (phi
 held at its fitted values; quasi-Poisson fits are still simulated as Poisson), and each replicate
-is oriented to correlate positively with the fit. Intervals are centred on the estimate:
-estimate + percentiles of (replicate - replicate mean), because a warm-started refit with the
-"quanteda" procedure (which stops before a fixed point) lands systematically a little away from the
-fit started at the SVD values, and raw percentiles would show that offset rather than noise.
+is oriented to correlate positively with the fit. Each replicate runs to its own stopping point:
+with the "quanteda" procedure its first iteration is not compared with the start (whose
+log-posterior belongs to the fit of other counts; comparing them stopped every replicate after
+one iteration, near the start, when the fit itself had stopped there). Intervals are centred on
+the estimate: estimate + percentiles of (replicate - replicate mean), because a warm-started
+refit with the "quanteda" procedure (which stops before a fixed point) lands systematically a
+little away from the fit started at the SVD values, and raw percentiles would show that offset
+rather than noise.
 
 Wordscores (Laver, Benoit and Garry 2003): see :class:`Wordscores`.
 
@@ -104,7 +118,14 @@ from ._util.validation import (
     seed_value,
 )
 
-__all__ = ["ConvergenceWarning", "ScalingCounts", "Wordfish", "Wordscores", "residual_start"]
+__all__ = [
+    "ConvergenceWarning",
+    "ScalingCounts",
+    "ScalingWarning",
+    "Wordfish",
+    "Wordscores",
+    "residual_start",
+]
 
 PriorsArg = Union[Sequence[float], Mapping[str, float]]
 # A documents x features count matrix: dense, sparse or a DataFrame.
@@ -114,8 +135,20 @@ DocumentRef = Union[int, str]
 _PRIOR_NAMES = ("alpha", "psi", "beta", "theta")
 
 
-class ConvergenceWarning(UserWarning):
-    """The Wordfish iterations stopped at ``max_iter`` before meeting the stopping rule."""
+class ScalingWarning(UserWarning):
+    """A Wordfish fit whose positions need a second look: it stopped early or at ``max_iter``
+    (:class:`ConvergenceWarning`), or one document dominates the dimension."""
+
+
+class ConvergenceWarning(ScalingWarning):
+    """The Wordfish iterations stopped at ``max_iter`` before meeting the stopping rule, or the
+    default procedure stopped within 2 iterations (near its start values)."""
+
+
+# A document further than this (in standard deviations of theta) from the mean position, and
+# OUTLIER_RATIO times further than any other, dominates the dimension (see Wordfish.fit).
+OUTLIER_SD = 4.0
+OUTLIER_RATIO = 1.5
 
 
 # ----------------------------------------------------------------------------------------------
@@ -216,6 +249,42 @@ def residual_start(X: CountsArg) -> np.ndarray:
     return np.ascontiguousarray(u)
 
 
+def _outlier(theta: np.ndarray) -> Optional[int]:
+    """The index of a document that dominates the dimension (more than OUTLIER_SD standard
+    deviations from the mean position and OUTLIER_RATIO times further than any other), or
+    None."""
+    z = np.abs(theta - theta.mean()) / theta.std(ddof=1)
+    order = np.argsort(z)
+    top, nxt = z[order[-1]], z[order[-2]]
+    return int(order[-1]) if top > OUTLIER_SD and top > OUTLIER_RATIO * nxt else None
+
+
+def _check_finite(res: Dict[str, Any], docs: List[str], M: sp.csr_matrix, u: np.ndarray) -> None:
+    """A FloatingPointError naming the document(s) when the fit left non-finite parameters
+    (a numerical failure, not invalid input): the documents with a non-finite position or
+    standard error, or, when every document has one, the document the start values single out
+    (largest |theta| at the start)."""
+    bad_feats = ~np.isfinite(res["psi"]) | ~np.isfinite(res["beta"])
+    bad = ~np.isfinite(res["theta"]) | ~np.isfinite(res["alpha"]) | ~np.isfinite(res["se_theta"])
+    if not bad.any() and not bad_feats.any():
+        return
+    it = res["n_iter"]
+    if bad.any() and not bad.all():
+        idx = np.flatnonzero(bad)
+        raise FloatingPointError(
+            f"Wordfish: numerical failure after {it} iteration(s): non-finite position or "
+            f"standard error for document(s) {_show(docs, idx)}; drop or check them and refit"
+        )
+    r = np.asarray(M.sum(axis=1)).ravel()
+    start = u / np.sqrt(r / r.sum())
+    k = int(np.argmax(np.abs(start - start.mean())))
+    raise FloatingPointError(
+        f"Wordfish: numerical failure after {it} iteration(s): non-finite parameters for "
+        f"{int(bad.sum())} document(s) and {int(bad_feats.sum())} feature(s); the start values "
+        f"single out document {docs[k]!r}: check it, or drop it and refit"
+    )
+
+
 def _priors(priors: PriorsArg) -> Tuple[float, float, float, float]:
     if isinstance(priors, Mapping):
         unknown = set(priors) - set(_PRIOR_NAMES)
@@ -309,8 +378,15 @@ class Wordfish:
 
     Attributes after :meth:`fit`: ``theta_``, ``alpha_`` (documents), ``beta_``, ``psi_``, ``phi_``
     (features), ``se_theta_``, ``n_iter_``, ``converged_``, ``logpost_``, ``trace_``,
-    ``doc_names_``, ``feature_names_``, ``dir_`` (indices), ``start_`` (the singular vector), and
-    after a bootstrap ``theta_boot_`` (B x N).
+    ``doc_names_``, ``feature_names_``, ``dir_`` (indices), ``start_`` (the singular vector),
+    ``outlier_`` (index of a document that dominates the dimension, or None), and after a
+    bootstrap ``theta_boot_`` (B x N).
+
+    Warnings: :class:`ConvergenceWarning` when the default procedure stops within 2 iterations
+    (its first iteration lowered the log-posterior: positions near the start values) or at
+    ``max_iter``; :class:`ScalingWarning` naming a document that dominates the dimension.
+    FloatingPointError (a numerical failure, not invalid input) names the document(s) when the
+    fit ends with non-finite values.
     """
 
     def __init__(
@@ -457,14 +533,7 @@ class Wordfish:
         threads = resolve_n_jobs(self.n_jobs)
         u = residual_start(M)
         res = _core.wordfish_fit(csr_tuple(M), u, opts, threads)
-        for key in ("theta", "alpha", "psi", "beta", "se_theta"):
-            bad = np.flatnonzero(~np.isfinite(res[key]))
-            if bad.size:
-                raise ValueError(
-                    f"Wordfish: the fit produced non-finite {key} after {res['n_iter']} "
-                    f"iteration(s) (at {bad.size} position(s)); check for near-empty documents or "
-                    "features, or use stronger priors"
-                )
+        _check_finite(res, docs, M, u)
         self.theta_ = res["theta"]
         self.alpha_ = res["alpha"]
         self.psi_ = res["psi"]
@@ -493,6 +562,24 @@ class Wordfish:
                 f"before the stopping rule ({rule}, tol={self.tol:g}) was met; positions may still "
                 "move. Raise max_iter or check the data.",
                 ConvergenceWarning,
+                stacklevel=2,
+            )
+        if self.solver == "quanteda" and self.converged_ and self.n_iter_ <= 2:
+            warnings.warn(
+                f"Wordfish (default procedure) stopped after {self.n_iter_} iteration(s) because "
+                "the log-posterior fell: the positions are close to the start values, not a fitted "
+                "maximum; solver='converged' (--solver converged) runs to the maximum",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        self.outlier_ = _outlier(self.theta_)
+        if self.outlier_ is not None:
+            a = np.sort(np.abs(self.theta_))
+            warnings.warn(
+                f"Wordfish: document {docs[self.outlier_]!r} dominates the dimension: it lies "
+                f"{a[-1]:.2f} sd from the mean position, the next document {a[-2]:.2f} sd (often "
+                "a text in another language or of another kind); check it, or drop it and refit",
+                ScalingWarning,
                 stacklevel=2,
             )
         if bootstrap:
@@ -530,8 +617,13 @@ class Wordfish:
         theta, n_iter, conv = _core.wordfish_bootstrap(
             self._fit_dict(), self._options_used, B, seed_v, resolve_n_jobs(self.n_jobs)
         )
-        if not np.all(np.isfinite(theta)):
-            raise ValueError("Wordfish bootstrap: a replicate produced non-finite positions")
+        bad = np.flatnonzero(~np.isfinite(theta).all(axis=0))
+        if bad.size:
+            raise FloatingPointError(
+                f"Wordfish bootstrap: numerical failure: non-finite positions in "
+                f"{int((~np.isfinite(theta).all(axis=1)).sum())} of {B} replicate(s) for "
+                f"document(s) {_show(self.doc_names_, bad)}"
+            )
         self.theta_boot_ = theta
         self.boot_converged_ = conv
         self.boot_n_iter_ = n_iter
@@ -976,6 +1068,16 @@ class ScalingCounts:
             frame=corpus.frame.iloc[keep],
             notes=notes,
         )
+
+    def default_dir(self) -> Tuple[int, int]:
+        """Wordfish's direction when none is given: the first document and the first one of
+        another group, so that ``dir`` contrasts two groups (quanteda's first two documents may
+        share a group). (0, 1) when every document has the same group."""
+        first = self.groups[0]
+        for i, g in enumerate(self.groups):
+            if g != first:
+                return 0, i
+        return 0, 1
 
     @property
     def n_groups(self) -> int:

@@ -3,13 +3,14 @@ Wordscores."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Dict, List, Optional, Tuple, Union
 
 import click
 import numpy as np
 import pandas as pd
 
-from ._common import echo_notes, handle_errors
+from ._common import Failure, echo_notes, handle_errors
 from ._options import (
     CorpusSpec,
     Outputs,
@@ -34,6 +35,10 @@ def _resolve_doc(value: str, ids: List[str]) -> Union[str, int]:
             f"document index {i} outside the {len(ids)} documents", param_hint="--dir"
         )
     return i
+
+
+def _doc_label(names: List[str], groups: List[str], i: int, use_groups: bool) -> str:
+    return f"{names[i]} ({groups[i]})" if use_groups else str(names[i])
 
 
 def render(
@@ -186,11 +191,37 @@ def scale_cmd(
         dir_ab: Optional[Tuple[Union[str, int], Union[str, int]]] = None
         if dir_docs:
             dir_ab = (_resolve_doc(dir_docs[0], ids), _resolve_doc(dir_docs[1], ids))
+        elif use_groups:
+            dir_ab = data.default_dir()
         progress.step(f"Wordfish on {X.shape[0]} documents x {X.shape[1]} features")
         m = Wordfish(
             dir=dir_ab, solver=solver, dispersion=dispersion, n_jobs=out.jobs, seed=rep.seed
         )
-        m.fit(X, doc_names=ids, feature_names=data.features, bootstrap=rep.bootstrap)
+        # The library's warnings in our words: one note each on stderr, no Python source line.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                m.fit(X, doc_names=ids, feature_names=data.features, bootstrap=rep.bootstrap)
+            except FloatingPointError as e:
+                raise Failure(str(e)) from e
+        echo_notes(
+            [
+                str(w.message).replace(
+                    "solver='converged' (--solver converged)", "--solver converged"
+                )
+                for w in caught
+            ]
+        )
+        if not dir_docs:
+            a, b = m.dir_
+            echo_notes(
+                [
+                    f"direction: {_doc_label(ids, group_list, a, use_groups)} < "
+                    f"{_doc_label(ids, group_list, b, use_groups)}"
+                    + (" (the first documents of two groups)" if use_groups else "")
+                    + "; --dir A B chooses it"
+                ]
+            )
         fitted = dict(
             solver=solver,
             dispersion=dispersion,
@@ -210,7 +241,8 @@ def scale_cmd(
         header = (
             f"Wordfish ({solver}, {dispersion}): {X.shape[0]} documents, {X.shape[1]} features; "
             f"{m.n_iter_} iterations, {'converged' if m.converged_ else 'NOT converged'}; "
-            f"direction {m.doc_names_[m.dir_[0]]} < {m.doc_names_[m.dir_[1]]}; intervals: "
+            f"direction {_doc_label(m.doc_names_, group_list, m.dir_[0], use_groups)} < "
+            f"{_doc_label(m.doc_names_, group_list, m.dir_[1], use_groups)}; intervals: "
             + (
                 f"parametric bootstrap ({rep.bootstrap}, seed {rep.seed})"
                 if rep.bootstrap
