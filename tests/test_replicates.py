@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from scipy.stats import norm
 
 from divergence._util.replicates import CI_METHODS, ci_percentiles, summarise
 
 FIELDS = ("ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
 
 
-@np.errstate(invalid="ignore")
-def reference_cell(v, bs, ns, ci, method, two_sided=False, tol=0.0):
+@np.errstate(invalid="ignore", divide="ignore")
+def reference_cell(v, bs, ns, ci, method, two_sided=False, tol=0.0, jk=None):
     """One cell, the obvious way."""
     out = dict.fromkeys(FIELDS, math.nan)
     if math.isnan(v):
@@ -27,12 +28,37 @@ def reference_cell(v, bs, ns, ci, method, two_sided=False, tol=0.0):
         ok = [x for x in bs if not math.isnan(x)]
         if ok:
             ok = np.array(ok)
+            mean = float(ok.mean())
             lo_q, hi_q = 100 * (1 - ci) / 2, 100 * (1 + ci) / 2
             kind = "linear" if np.all(np.isfinite(ok)) else "nearest"
             ql, qh = (float(q) for q in np.percentile(ok, [lo_q, hi_q], method=kind))
+            corrected = 2 * v - mean if math.isfinite(v) else v
+            accel = 0.0
+            if jk is not None and all(math.isfinite(x) for x in jk) and math.isfinite(v):
+                G = len(jk)
+                jm = sum(jk) / G
+                corrected = G * v - (G - 1) * float(np.mean(jk))
+                U = [(G - 1) * (float(np.mean(jk)) - x) for x in jk]
+                ss = sum(u * u for u in U)
+                accel = sum(u**3 for u in U) / (6 * ss**1.5) if ss > 0 else 0.0
+                del jm
             if method == "basic":
                 ql, qh = 2 * v - qh, 2 * v - ql
-            out.update(ci_low=ql, ci_high=qh, boot_mean=float(ok.mean()))
+            elif method == "corrected":
+                if np.all(np.isfinite(ok)):
+                    ql, qh = corrected - max(mean - ql, 0.0), corrected + max(qh - mean, 0.0)
+                else:  # an infinite replicate: no interval around the corrected estimate
+                    ql = qh = math.nan
+            elif method == "bca":
+                n = len(ok)
+                share = (sum(x < v for x in ok) + 0.5 * sum(x == v for x in ok)) / n
+                z0 = norm.ppf(min(max(share, 0.5 / n), 1 - 0.5 / n))
+                probs = []
+                for q in (lo_q, hi_q):
+                    z = norm.ppf(q / 100)
+                    probs.append(100 * norm.cdf(z0 + (z0 + z) / (1 - accel * (z0 + z))))
+                ql, qh = (float(q) for q in np.percentile(ok, probs, method=kind))
+            out.update(ci_low=ql, ci_high=qh, boot_mean=mean)
     if ns is not None:
         ok = [x for x in ns if not math.isnan(x)]
         if ok:
@@ -47,7 +73,7 @@ def reference_cell(v, bs, ns, ci, method, two_sided=False, tol=0.0):
     return out
 
 
-def assert_cells(s, obs, boot, null, ci, method, axis=0, two_sided=None, tol=0.0):
+def assert_cells(s, obs, boot, null, ci, method, axis=0, two_sided=None, tol=0.0, jack=None):
     obs = np.asarray(obs, dtype=float)
     B = None if boot is None else np.moveaxis(np.asarray(boot, dtype=float), axis, 0)
     P = None if null is None else np.moveaxis(np.asarray(null, dtype=float), axis, 0)
@@ -55,7 +81,8 @@ def assert_cells(s, obs, boot, null, ci, method, axis=0, two_sided=None, tol=0.0
         sides = bool(two_sided[idx]) if two_sided is not None else False
         bs = None if B is None or not len(B) else list(B[(slice(None),) + idx])
         ns = None if P is None or not len(P) else list(P[(slice(None),) + idx])
-        want = reference_cell(float(obs[idx]), bs, ns, ci, method, sides, tol)
+        jk = None if jack is None else list(jack[(slice(None),) + idx])
+        want = reference_cell(float(obs[idx]), bs, ns, ci, method, sides, tol, jk)
         for f in FIELDS:
             got = float(getattr(s, f)[idx])
             same = got == want[f] or (math.isnan(got) and math.isnan(want[f]))
@@ -72,6 +99,71 @@ def test_matches_the_per_cell_reference_bit_for_bit(method, R):
     s = summarise(obs, boot, null, ci=0.9, method=method)
     assert_cells(s, obs, boot, null, 0.9, method)
     assert s.ci_low.shape == obs.shape and s.p_value.dtype == np.float64
+
+
+@pytest.mark.parametrize("method", CI_METHODS)
+@pytest.mark.parametrize("G", [2, 5, 20])
+def test_with_jackknife_values_matches_the_reference(method, G):
+    rng = np.random.default_rng(G)
+    obs = rng.random((3, 4))
+    boot = obs + 0.1 + rng.normal(size=(150, 3, 4)) * 0.05
+    jack = obs + 0.01 + rng.normal(size=(G, 3, 4)) * 0.01
+    jack[0, 0, 0] = np.nan  # no jackknife value: the bootstrap's correction there
+    s = summarise(obs, boot, None, ci=0.9, method=method, jackknife=jack)
+    assert_cells(s, obs, boot, None, 0.9, method, jack=jack)
+    want = G * obs - (G - 1) * jack.mean(axis=0)
+    want[0, 0] = 2 * obs[0, 0] - boot[:, 0, 0].mean()
+    np.testing.assert_allclose(s.corrected, want, rtol=0, atol=1e-12)
+    assert s.ci_for == {"corrected": "corrected", "basic": "2*value-boot_mean"}.get(method, "value")
+
+
+def test_corrected_interval_holds_its_estimate_and_is_clipped():
+    rng = np.random.default_rng(3)
+    obs = np.array([0.001, 0.05, 0.3])
+    boot = obs + 0.02 + rng.normal(size=(200, 3)) * 0.004  # shifted up, as resampling does
+    jack = obs + 0.001 + rng.normal(size=(20, 3)) * 0.0003
+    s = summarise(obs, boot, None, jackknife=jack, lower=0.0)
+    assert (s.ci_low <= s.corrected).all() and (s.corrected <= s.ci_high).all()
+    assert (s.corrected >= 0).all() and (s.ci_low >= 0).all()
+    assert s.corrected[0] == 0.0  # 20 * 0.001 - 19 * ~0.002 < 0: clipped to the bound
+    # the percentile interval of the same replicates excludes the plug-in value: the finding
+    p = summarise(obs, boot, None, jackknife=jack, method="percentile")
+    assert (p.ci_low > obs).all()
+
+
+def test_withheld_cells_have_no_interval_and_say_why():
+    obs = np.array([0.1, 0.2])
+    boot = np.tile(obs, (50, 1)) + np.linspace(0, 0.01, 50)[:, None]
+    s = summarise(obs, boot, None, withhold=np.array(["", "undersampled"]))
+    assert np.isfinite(s.ci_low[0]) and np.isnan(s.ci_low[1]) and np.isnan(s.ci_high[1])
+    assert list(s.ci_note) == ["", "undersampled"]
+    assert s.at(1)["ci_note"] == "undersampled" and np.isfinite(s.corrected[1])
+
+
+def test_jackknife_blocks_are_stratified_and_seeded():
+    from divergence._util.replicates import jackknife_blocks
+
+    codes = np.repeat([0, 1, 2], [45, 200, 31])
+    b = jackknife_blocks(codes, seed=7)
+    assert b.max() + 1 == 20
+    for g in range(3):
+        counts = np.bincount(b[codes == g], minlength=20)
+        assert counts.max() - counts.min() <= 1  # each block about 1/G of each group
+    assert (jackknife_blocks(codes, seed=7) == b).all()
+    assert not (jackknife_blocks(codes, seed=8) == b).all()
+    small = jackknife_blocks(np.repeat([0, 1], [3, 50]), seed=0)
+    assert small.max() + 1 == 3  # the smallest group sets G
+
+
+def test_hapax_share_and_reasons():
+    from divergence._util.replicates import HAPAX_LIMIT, hapax_share, undersampled_reasons
+
+    G = np.array([[1, 1, 8, 0], [50, 50, 0, 0]])
+    h = hapax_share(G)
+    assert h[0] == 0.2 and h[1] == 0.0
+    r = undersampled_reasons(h, ["A", "B"])
+    assert r[0, 1] == r[1, 0] and "20% of A's tokens" in r[0, 1] and r[1, 1] == ""
+    assert HAPAX_LIMIT < 0.2
 
 
 def test_nan_replicates_are_dropped_and_counted():
@@ -97,7 +189,7 @@ def test_nan_replicates_are_dropped_and_counted():
 
 def test_infinite_replicates_are_values_with_nearest_rank_quantiles():
     bs = np.array([0.1, 0.2, np.inf, 0.4, 0.3, np.inf, 0.25, 0.15, 0.35, 0.05])
-    s = summarise(0.2, bs, ci=0.8)
+    s = summarise(0.2, bs, ci=0.8, method="percentile")
     ql, qh = np.percentile(bs, [10, 90], method="nearest")
     assert (s.ci_low, s.ci_high) == (ql, qh)
     assert s.boot_mean == np.inf
@@ -109,7 +201,7 @@ def test_infinite_replicates_are_values_with_nearest_rank_quantiles():
 
 def test_nan_observed_has_no_summary():
     obs = np.array([np.nan, 0.5])
-    s = summarise(obs, np.ones((5, 2)), np.ones((5, 2)))
+    s = summarise(obs, np.ones((5, 2)), np.ones((5, 2)), method="percentile")
     for f in FIELDS:
         assert np.isnan(getattr(s, f)[0]), f
     assert s.ci_low[1] == 1.0 and s.p_value[1] == 1.0
@@ -150,8 +242,11 @@ def test_two_sided_per_cell_and_tolerance():
 
 def test_scalar_observed():
     bs = np.array([0.4, 0.6, 0.5])
-    s = summarise(0.5, bs, np.array([0.1, 0.7]))
-    assert s.ci_low.shape == () and s.at(()) == pytest.approx(
+    s = summarise(0.5, bs, np.array([0.1, 0.7]), method="percentile")
+    row = s.at(())
+    assert row.pop("ci_for") == "value" and row.pop("ci_note") == ""
+    assert row.pop("corrected") == 2 * 0.5 - 0.5
+    assert s.ci_low.shape == () and row == pytest.approx(
         dict(
             ci_low=np.percentile(bs, 2.5),
             ci_high=np.percentile(bs, 97.5),
@@ -208,6 +303,8 @@ def test_properties(data, cells, ci, method, infinite):
                 assert lo <= hi  # ordered
             if method == "percentile":
                 assert bs.min() <= lo <= hi <= bs.max()  # within the replicates' range
+            if method == "corrected" and not np.isnan(lo):
+                assert lo <= s.corrected[c] <= hi  # the interval holds its estimate
         if len(ns) == 0:
             assert np.isnan(s.p_value[c])
         else:

@@ -63,6 +63,7 @@ def _results(c: dv.Corpus):
         "Partisanship": dv.partisanship(c, speakers="speaker", **r),
         "PartisanshipOverTime": dv.partisanship_over_time(c, speakers="speaker", window="3M", **r),
         "StanceDivergence": dv.stance_divergence(c, "stance", "target", **r),
+        "StanceShares": dv.stance_shares(c, "stance", "target", **r),
         "JSDBias": dv.jsd_bias(np.array([[3, 4, 5], [6, 1, 2]])),
         "TopicComparison": dv.compare_topics(data=c, k=4, max_iter=10, **r),
     }
@@ -89,6 +90,7 @@ def test_every_result_class_is_covered(results):
         "Partisanship",
         "PartisanshipOverTime",
         "StanceDivergence",
+        "StanceShares",
         "JSDBias",
         "TopicComparison",
     ],
@@ -118,7 +120,14 @@ def test_headline_numbers_are_shown(results):
 
 @pytest.mark.parametrize(
     "name",
-    ["Comparison", "Partisanship", "PartisanshipOverTime", "StanceDivergence", "TopicComparison"],
+    [
+        "Comparison",
+        "Partisanship",
+        "PartisanshipOverTime",
+        "StanceDivergence",
+        "StanceShares",
+        "TopicComparison",
+    ],
 )
 def test_html_escapes_hostile_labels(hostile_results, name):
     r = hostile_results[name]

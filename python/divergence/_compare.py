@@ -45,7 +45,6 @@ from ._util.groups import (
 )
 from ._util.operands import as_csr
 from ._util.replicates import (
-    HAPAX_LIMIT,
     hapax_share,
     jackknife_blocks,
     summarise,
@@ -156,6 +155,7 @@ class Comparison(SummarisedResult):
                     names_text([f"{g} ({sizes.get(g, '?')})" for g in self.groups]),
                 ),
                 ("replicates", replicates_text(st)),
+                *withheld_rows(t),
             ],
             PAIR_COLUMNS,
             pair_rows(t),
@@ -167,6 +167,16 @@ class Comparison(SummarisedResult):
         if self.notes:
             sm.facts.append(("notes", notes_text(self.notes)))
         return sm
+
+
+def withheld_rows(t: pd.DataFrame) -> List[Any]:
+    """A summary line saying for how many pairs no interval is given, and why (the first)."""
+    if "ci_note" not in t.columns:
+        return []
+    notes = [n for n in t["ci_note"] if n]
+    if not notes:
+        return []
+    return [("no interval", f"{len(notes)} of {len(t)} pairs: {notes[0]}")]
 
 
 def group_jackknife(
@@ -384,16 +394,6 @@ def compare(
             )
             rows.append(row)
     table = pd.DataFrame(rows)
-    withheld = int((table["ci_note"] != "").sum()) if bootstrap else 0
-    if withheld:
-        notes.append(
-            f"no interval for {withheld} of {len(table)} pair(s): a group's vocabulary is "
-            f"undersampled (over {100 * HAPAX_LIMIT:.0f}% of its tokens are words it uses once), "
-            "where the bias correction is unreliable and no bootstrap interval covers "
-            "(docs/intervals.md); the corrected estimate is still biased upward there: read excess "
-            "and p"
-        )
-
     if "jsd" in metrics:
         from ._bias import jsd_bias_from_group_counts
 

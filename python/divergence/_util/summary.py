@@ -144,18 +144,20 @@ def replicates_text(settings: Dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-PAIR_COLUMNS = ["group_a", "group_b", "metric", "value", "interval", "null mean", "p"]
+PAIR_COLUMNS = ["group_a", "group_b", "metric", "value", "corrected", "interval", "null mean", "p"]
 
 
 def pair_rows(table: pd.DataFrame) -> List[List[str]]:
-    """The summary rows of a tidy pair table (group_a, group_b, metric, value, ci_low,
-    ci_high, null_mean, p_value), in the order of :data:`PAIR_COLUMNS`."""
+    """The summary rows of a tidy pair table (group_a, group_b, metric, value, corrected,
+    ci_low, ci_high, null_mean, p_value; "-" for a column it lacks), in the order of
+    :data:`PAIR_COLUMNS`."""
     return [
         [
             str(r["group_a"]),
             str(r["group_b"]),
             str(r["metric"]),
             number_text(r["value"]),
+            number_text(r["corrected"]) if "corrected" in r else "-",
             interval_text(r["ci_low"], r["ci_high"]),
             number_text(r["null_mean"]),
             number_text(r["p_value"]),

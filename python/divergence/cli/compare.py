@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import click
 
@@ -23,8 +23,9 @@ from ._options import (
 )
 
 
-def render(result: Comparison, top: int = 8, width: int = 100) -> str:
-    """The readable report: matrix, pairs with intervals and p-values, top terms."""
+def render(result: Comparison, top: int = 15, width: int = 100) -> str:
+    """The readable report: matrix, pairs with intervals and p-values, ``top`` terms per side
+    of each pair (compare's --top-terms)."""
     s = result.settings
     lines: List[str] = []
     ci = f"{int(round(s['ci'] * 100))}% {s['ci_method']}"
@@ -51,31 +52,23 @@ def render(result: Comparison, top: int = 8, width: int = 100) -> str:
         lines.append("")
         corr = "jsd_corrected" in t.columns and t["jsd_corrected"].notna().any()
         lines.append(
-            f"{'pair':<{pw}} {'value':>8} {'interval':>19} {'null mean':>9} {'excess':>8}"
-            f" {'p':>7}" + (f" {'analytic corr.':>14}" if corr else "")
+            f"{'pair':<{pw}} {'plug-in':>8} {'corrected':>9} {'interval':>19} {'null mean':>9}"
+            f" {'excess':>8} {'p':>7}" + (f" {'analytic corr.':>14}" if corr else "")
         )
         for pair, r in zip(pairs, t.itertuples()):
             interval = fmt_interval(r.ci_low, r.ci_high)
             lines.append(
-                f"{pair:<{pw}} {fmt_value(r.value):>8} {interval:>19}"
-                f" {fmt_value(r.null_mean):>9} "
+                f"{pair:<{pw}} {fmt_value(r.value):>8} {fmt_value(r.corrected):>9}"
+                f" {interval:>19} {fmt_value(r.null_mean):>9} "
                 f"{fmt_value(r.excess):>8} {fmt_value(r.p_value, 4):>7}"
                 + (f" {fmt_value(r.jsd_corrected):>14}" if corr else "")
             )
+        lines.extend(interval_legend(s, t))
         if corr:
             lines.append(
                 "analytic corr.: value minus (V-1)/8 (1/n_a + 1/n_b), the JSD expected with no"
                 " difference (chi-square approximation; with sparse vocabularies trust the"
                 " permutation null instead)"
-            )
-        above = t["ci_low"].to_numpy() > t["value"].to_numpy()
-        if s["bootstrap"] and s["ci_method"] == "percentile" and above.any():
-            lines.append(
-                f"note: {int(above.sum())} of {len(t)} percentile intervals lie above their"
-                " value: a plug-in divergence is biased upward and resampling (which repeats"
-                " statements) adds more; --ci-method basic corrects for this shift. 'null mean'"
-                " is what noise alone gives groups of these sizes, 'excess' the divergence"
-                " beyond it."
             )
     stances = result.stances
     if stances is not None:
@@ -94,6 +87,29 @@ def render(result: Comparison, top: int = 8, width: int = 100) -> str:
                 words = ", ".join(f"{t} ({abs(z):.1f})" for t, z in zip(part["term"], part["z"]))
                 lines.append(f"    {side}: {words}" if words else f"    {side}: -")
     return "\n".join(lines)
+
+
+def interval_legend(settings: Dict[str, Any], t: Any) -> List[str]:
+    """What the plug-in, corrected and interval columns are, and why an interval is missing."""
+    if not settings.get("bootstrap"):
+        return []
+    pct = f"{int(round(settings['ci'] * 100))}%"
+    of = {
+        "corrected": "around the corrected estimate (the bootstrap's spread)",
+        "value": f"of the plug-in value ({settings['ci_method']})",
+        "2*value-boot_mean": "basic: reflected around the plug-in value",
+    }.get(str(settings.get("ci_for")), "")
+    out = [
+        f"plug-in: the divergence of the groups' summed counts (biased upward); corrected: "
+        f"{settings.get('corrected', 'bias-corrected')}; interval: {pct} {of}. null mean: what "
+        "noise alone gives groups of these sizes; excess: plug-in minus null mean."
+    ]
+    notes = [n for n in t["ci_note"] if n] if "ci_note" in t.columns else []
+    if notes:
+        out.append(
+            f"interval '-': {notes[0]}" + (f" ({len(notes)} pairs)" if len(notes) > 1 else "")
+        )
+    return out
 
 
 def render_stances(st: StanceDivergence) -> List[str]:
@@ -256,7 +272,7 @@ def compare_cmd(
     )
 
     def report() -> str:
-        text = render(result)
+        text = render(result, top=top_terms)
         if level == "statement":
             text += "\n\n" + tables["nearest"].to_string(index=False, max_colwidth=60)
         return text

@@ -1,0 +1,184 @@
+"""Coverage of the bootstrap intervals of a group divergence, by simulation with known truth.
+
+Two groups of statements, each statement a multinomial draw (100-300 tokens) from its group's
+word distribution over V = 5000 terms (Zipf-like), the two distributions at a known JSD
+(0 to 0.3 nats). For each data set the groups' JSD is estimated by the core (``group_matrix``,
+statements resampled within groups, as ``compare`` does) and every interval method is checked
+for whether it holds the true JSD. ``--mixing`` adds statement-level heterogeneity: each
+statement mixes its group's distribution with one of a few shared topics (the case in which
+statements are not exchangeable bags of tokens).
+
+Printed: per (statements per group, true JSD) the coverage of each method's nominal 95% interval
+and the bias of the plug-in and of the corrected estimates. Not part of the quick benchmark run
+(it takes minutes): ``python benchmarks/sim_coverage.py --datasets 200``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+import scipy.sparse as sp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+
+import divergence as dv
+from divergence._compare import group_jackknife
+from divergence._util.groups import group_sums
+from divergence._util.replicates import (
+    CI_METHODS,
+    hapax_share,
+    summarise,
+    undersampled_reasons,
+)
+
+
+def jsd(p: np.ndarray, q: np.ndarray) -> float:
+    m = (p + q) / 2
+
+    def kl(a: np.ndarray) -> float:
+        nz = a > 0
+        return float(np.sum(a[nz] * np.log(a[nz] / m[nz])))
+
+    return 0.5 * kl(p) + 0.5 * kl(q)
+
+
+def zipf(V: int, rng: np.random.Generator) -> np.ndarray:
+    w = 1.0 / (np.arange(V) + 2.7)
+    return w / w.sum()
+
+
+def pair_at(p: np.ndarray, target: float, rng: np.random.Generator) -> np.ndarray:
+    """q = (1 - t) p + t r with r a shuffled Zipf, t chosen so that JSD(p, q) = target."""
+    if target == 0:
+        return p.copy()
+    r = p[rng.permutation(p.size)]
+    lo, hi = 0.0, 1.0
+    if jsd(p, r) < target:
+        raise ValueError(f"target {target} beyond JSD(p, r) = {jsd(p, r):.3f}")
+    for _ in range(60):
+        t = (lo + hi) / 2
+        if jsd(p, (1 - t) * p + t * r) < target:
+            lo = t
+        else:
+            hi = t
+    t = (lo + hi) / 2
+    return (1 - t) * p + t * r
+
+
+def statements(
+    dist: np.ndarray, n: int, rng: np.random.Generator, topics: np.ndarray | None, mix: float
+) -> sp.csr_matrix:
+    lengths = rng.integers(100, 301, size=n)
+    V = dist.size
+    rows, cols = [], []
+    for i, L in enumerate(lengths):
+        d = dist
+        if topics is not None:
+            d = (1 - mix) * dist + mix * topics[rng.integers(len(topics))]
+        tok = rng.choice(V, size=L, p=d)
+        rows.append(np.full(L, i))
+        cols.append(tok)
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    X = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(n, V))
+    X.sum_duplicates()
+    return X
+
+
+def run(args: argparse.Namespace) -> Dict[str, object]:
+    rng = np.random.default_rng(args.seed)
+    V = args.vocabulary
+    p = zipf(V, rng)
+    topics = None
+    if args.mixing > 0:
+        topics = np.stack([p[rng.permutation(V)] for _ in range(5)])
+    cells: List[Dict[str, object]] = []
+    methods = list(CI_METHODS)
+    for n in args.sizes:
+        for target in args.jsd:
+            q = pair_at(p, target, np.random.default_rng(args.seed + 1))
+            # With mixing, the group distributions are the expected statement distributions.
+            if topics is not None:
+                tm = topics.mean(axis=0)
+                mix = args.mixing
+                truth = jsd((1 - mix) * p + mix * tm, (1 - mix) * q + mix * tm)
+            else:
+                truth = jsd(p, q)
+            hit = {m: 0 for m in methods}
+            width = {m: 0.0 for m in methods}
+            withheld = 0
+            est: Dict[str, List[float]] = {"value": [], "corrected": []}
+            t0 = time.perf_counter()
+            for d in range(args.datasets):
+                X = sp.vstack(
+                    [
+                        statements(p, n, rng, topics, args.mixing),
+                        statements(q, n, rng, topics, args.mixing),
+                    ]
+                ).tocsr()
+                labels = np.repeat([0, 1], n)
+                obs, boot, _ = dv.group_matrix(
+                    X, labels, 2, ["jsd"], bootstrap=args.bootstrap, seed=d, n_jobs=args.jobs
+                )
+                jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, d, args.jobs)
+                reasons = undersampled_reasons(hapax_share(group_sums(X, labels, 2)), ["a", "b"])
+                withheld += reasons[0, 1] != ""
+                for m in methods:
+                    # coverage of every method whether or not the tool would print it
+                    s = summarise(obs, boot, None, method=m, jackknife=jack, lower=0.0)
+                    lo, hi = float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1])
+                    hit[m] += lo <= truth <= hi
+                    width[m] += hi - lo
+                est["value"].append(float(obs[0, 0, 1]))
+                est["corrected"].append(float(s.corrected[0, 0, 1]))
+            cell = {
+                "statements_per_group": n,
+                "true_jsd": truth,
+                "datasets": args.datasets,
+                "coverage": {m: hit[m] / args.datasets for m in methods},
+                "mean_width": {m: width[m] / args.datasets for m in methods},
+                "withheld": withheld / args.datasets,
+                "bias_plugin": float(np.mean(est["value"]) - truth),
+                "bias_corrected": float(np.mean(est["corrected"]) - truth),
+                "seconds": time.perf_counter() - t0,
+            }
+            cells.append(cell)
+            cov = "  ".join(f"{m} {cell['coverage'][m]:.2f}" for m in methods)
+            print(
+                f"n={n:5d} jsd={truth:.3f}  {cov}  bias plug-in {cell['bias_plugin']:+.4f} "
+                f"corrected {cell['bias_corrected']:+.4f}  withheld {cell['withheld']:.2f}  "
+                f"({cell['seconds']:.0f} s)",
+                flush=True,
+            )
+    return {"settings": vars(args), "cells": cells}
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--datasets", type=int, default=200)
+    ap.add_argument("--bootstrap", type=int, default=200)
+    ap.add_argument("--vocabulary", type=int, default=5000)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000])
+    ap.add_argument("--jsd", type=float, nargs="+", default=[0.0, 0.02, 0.05, 0.1, 0.3])
+    ap.add_argument("--mixing", type=float, default=0.0)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--json", type=Path)
+    return ap
+
+
+def main() -> None:
+    args = parser().parse_args()
+    out = run(args)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
