@@ -39,7 +39,10 @@ group; 500 data sets): 95% PPI++ share intervals cover the true share in 94.4% o
 only ones in the 90%-accurate group (27% and 14% in the others). Over 200 data sets the 95%
 percentile bootstrap intervals of the group differences cover 93.8% (JSD), 91.2% (TV, a little
 short) and 93.6% (share differences), and the permutation test at 5% under equal shares (the
-predictor still erring more for some groups) rejects 5.0% / 4.25% / 5.0%.
+predictor still erring more for some groups) rejects 5.0% / 4.25% / 5.0%. The true shares
+there lie between 0.10 and 0.70 with about 100 hand codes per cell: the share intervals are
+normal (Wald) intervals, as in ``ppi_py``, and with few hand codes and a share near 0 or 1 they
+are too short (a cell whose hand codes all agree gets a zero-width hand-codes-only interval).
 
 Predictions: ``pred_col`` (labels from any model), ``prob_cols`` (class probabilities), or,
 without either, a logistic regression (scikit-learn) on the core tokeniser's counts plus one
@@ -69,6 +72,7 @@ from ._util.summary import (
     names_text,
     notes_text,
     number_text,
+    replicates_text,
 )
 from ._util.types import Seed
 from ._util.validation import (
@@ -168,6 +172,7 @@ class StanceShares(SummarisedResult):
                 ("stances", names_text(self.stances)),
                 ("predictions", str(st["predictions"])),
                 ("assumption", "hand codes a random sample of each cell"),
+                ("divergence", "group pairs per target: " + replicates_text(st)),
             ],
             ["target", "group", "stance", "ppi", "interval", "classical", "naive"],
             [
