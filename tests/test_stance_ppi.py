@@ -316,3 +316,38 @@ def test_cli_outputs_and_bad_input(tmp_path: Path, data: pd.DataFrame) -> None:
     )
     assert r.exit_code == 3
     assert "'pro'" in r.output
+
+
+@pytest.mark.parametrize(
+    "arg, value, exc",
+    [
+        ("seed", -1, ValueError),
+        ("seed", "1", TypeError),
+        ("bootstrap", -1, ValueError),
+        ("bootstrap", 2.0, TypeError),
+        ("permutations", True, TypeError),
+        ("ci", 1.0, ValueError),
+        ("ci", "0.9", TypeError),
+        ("ci_method", "studentized", ValueError),
+        ("folds", 1, ValueError),
+        ("min_labels", 2.5, TypeError),
+    ],
+)
+def test_arguments_checked_as_every_analysis(
+    data: pd.DataFrame, arg: str, value: object, exc: type
+) -> None:
+    with pytest.raises(exc, match=f"^{arg}"):
+        dv.stance_shares(data, "stance", "target", pred_col="pred", **{arg: value})
+
+
+def test_cli_missing_prediction_names_file_and_line(tmp_path: Path, data: pd.DataFrame) -> None:
+    bad = data.assign(text="w")
+    bad.loc[4, "pred"] = None
+    src = tmp_path / "gaps.csv"
+    bad.to_csv(src, index=False)
+    r = CliRunner().invoke(
+        main, ["stance", str(src), "--target-col", "target", "--pred-col", "pred"]
+    )
+    assert r.exit_code == 3
+    assert "--pred-col: 1 statement(s) without a prediction" in r.output
+    assert "gaps.csv line 6" in r.output  # header line 1, row 4 of the frame
