@@ -30,7 +30,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "python" / "divergence"
 
-FOUNDATION = {"_measures", "_text", "_output"}
+FOUNDATION = {"_measures", "_text", "_output", "_engine"}
 FOUNDATION_PREFIXES = ("_corpus", "_readers", "_columns")
 ANALYSES = {
     "_compare",
@@ -49,6 +49,7 @@ ANALYSES = {
     "_scaling",
     "_neighbours",
     "_report",
+    "_stream",
 }
 LAYER_NAMES = ["util", "foundation", "analysis", "face", "plot", "cli"]
 # The rooms above the public face: they reach the library through public names only.

@@ -36,6 +36,7 @@ from ._scaling import (
     residual_start,
 )
 from ._stance import StanceDivergence, stance_divergence
+from ._stream import stream_compare, stream_terms
 from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
 from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
@@ -118,6 +119,8 @@ __all__ = [
     "select_k",
     "series_key",
     "stance_divergence",
+    "stream_compare",
+    "stream_terms",
     "stance_shares",
     "token_drift",
     "verify_manifest",

@@ -1,0 +1,211 @@
+"""Corpora larger than memory, one partition at a time (issue 13): the partitions of an input
+(files given or matched by a glob), the vocabulary pass (per-partition document frequencies and
+total counts merged, then min_df / max_df / max_features applied exactly as
+:class:`divergence.Vectorizer` applies them: the same vocabulary in the same order) and the
+counting pass (the core's tokeniser per partition against the fixed vocabulary).
+
+Each partition is read by the ordinary readers (:meth:`Corpus.read`: every check, errors naming
+the file and line) and dropped before the next one is read, so the peak memory is one partition
+plus what the caller accumulates (group sums: K x V).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from . import _core
+from ._corpus import Corpus
+from ._text import Vectorizer
+from ._util.types import PathLike
+from ._util.validation import is_int, resolve_n_jobs
+
+__all__ = [
+    "ENGINES",
+    "Partitions",
+    "Vocabulary",
+    "check_engine",
+    "count_partitions",
+    "vocabulary_pass",
+]
+
+ENGINES = ("memory", "stream")
+
+Inputs = Union[PathLike, Sequence[PathLike]]
+# progress(done, total) after each partition; None: a line on stderr when there are several.
+PartitionProgress = Optional[Callable[[int, int], None]]
+
+
+def check_engine(engine: object) -> str:
+    if not isinstance(engine, str):
+        raise TypeError(f"engine: expected a string, got {type(engine).__name__}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine: must be one of {', '.join(ENGINES)}, got {engine!r}")
+    return engine
+
+
+@dataclass
+class Partitions:
+    """The files of an input, in order: paths as given, a glob pattern (``'shards/*.parquet'``,
+    matches sorted by name) or a list of either. ``read`` holds :meth:`Corpus.read`'s keyword
+    arguments (text_col, group_col, input_format, ...)."""
+
+    paths: List[str]
+    read: Dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, inputs: Inputs, read: Optional[Dict[str, Any]] = None) -> Partitions:
+        items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
+        if not items:
+            raise ValueError("inputs: no files given")
+        paths: List[str] = []
+        for item in items:
+            if not isinstance(item, (str, os.PathLike)):
+                raise TypeError(
+                    f"inputs: expected paths or glob patterns, got {type(item).__name__}"
+                )
+            p = os.fspath(item)
+            if p == "-":
+                raise ValueError("inputs: the stream engine reads files, not standard input")
+            if glob.has_magic(p):
+                found = sorted(glob.glob(p))
+                if not found:
+                    raise ValueError(f"inputs: no file matches {p!r}")
+                paths.extend(found)
+            else:
+                paths.append(p)
+        return cls(paths, dict(read or {}))
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def corpora(self, progress: PartitionProgress = None, what: str = "") -> Iterator[Corpus]:
+        """Each partition as a Corpus, one at a time; progress after each."""
+        total = len(self.paths)
+        for k, path in enumerate(self.paths):
+            yield Corpus.read(path, **self.read)
+            if progress is not None:
+                progress(k + 1, total)
+            elif total > 1:
+                print(f"{what}partitions {k + 1}/{total}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Vocabulary:
+    """The vocabulary of all partitions (column order), the corpus' sorted group names and its
+    number of statements."""
+
+    terms: List[str]
+    groups: List[str]
+    n_statements: int
+
+
+def _vectorizer(vectorizer: Optional[Vectorizer]) -> Vectorizer:
+    if vectorizer is None:
+        return Vectorizer()
+    if not isinstance(vectorizer, Vectorizer):
+        raise TypeError(
+            "vectorizer: the stream engine tokenises with divergence.Vectorizer, got "
+            f"{type(vectorizer).__name__}"
+        )
+    return vectorizer
+
+
+def _partition_terms(vec: Vectorizer, docs: List[str]) -> Tuple[List[str], np.ndarray, np.ndarray]:
+    """Every term of one partition (sorted), its document frequency and its total count."""
+    every = Vectorizer(**{**vec.get_params(), "min_df": 1, "max_df": 1.0, "max_features": None})
+    try:
+        X = every.fit_transform(docs)
+    except ValueError as e:
+        if str(e).startswith("empty vocabulary"):
+            return [], np.zeros(0, np.int64), np.zeros(0, np.int64)
+        raise
+    X = sp.csr_matrix(X)
+    df = np.bincount(X.indices, minlength=X.shape[1]).astype(np.int64)
+    tf = np.asarray(X.sum(axis=0)).ravel().astype(np.int64)
+    return list(every.get_feature_names_out()), df, tf
+
+
+def vocabulary_pass(
+    parts: Partitions, vectorizer: Optional[Vectorizer] = None, progress: PartitionProgress = None
+) -> Vocabulary:
+    """Document frequencies and total counts per partition, merged; then the Vectorizer's
+    rules: keep min_df <= df <= max_df (ints: statements; floats: shares of all statements),
+    then at most max_features by total count (document frequency when binary), ties to the term
+    first in vocabulary order; columns in code point order. The same errors as fit_transform."""
+    vec = _vectorizer(vectorizer)
+    acc: Optional[pd.DataFrame] = None
+    groups: set = set()
+    n = 0
+    for c in parts.corpora(progress, "vocabulary: "):
+        terms, df, tf = _partition_terms(vec, list(c.text))
+        n += len(c)
+        groups.update(c.group_names)
+        part = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
+        acc = part if acc is None else acc.add(part, fill_value=0).astype(np.int64)
+    assert acc is not None
+    if len(acc) == 0:
+        raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+    order = sorted(acc.index)  # code point order: the core's byte order of UTF-8
+    acc = acc.loc[order]
+    max_doc = float(vec.max_df) if is_int(vec.max_df) else float(vec.max_df) * n
+    min_doc = float(vec.min_df) if is_int(vec.min_df) else float(vec.min_df) * n
+    if max_doc < min_doc:
+        raise ValueError("max_df corresponds to < documents than min_df")
+    df = acc["df"].to_numpy().astype(np.float64)
+    kept = np.flatnonzero((df >= min_doc) & (df <= max_doc))
+    if vec.max_features is not None and len(kept) > int(vec.max_features):
+        rank = acc["df" if vec.binary else "tf"].to_numpy()[kept]
+        top = np.lexsort((kept, -rank))[: int(vec.max_features)]
+        kept = np.sort(kept[top])
+    if len(kept) == 0:
+        raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
+    return Vocabulary([order[j] for j in kept], sorted(groups), n)
+
+
+class FixedVocabulary:
+    """The core's tokeniser against a fixed vocabulary, with a Vectorizer's options."""
+
+    def __init__(self, vec: Vectorizer, terms: Sequence[str]) -> None:
+        self.vec = vec
+        self.opts = vec._options()
+        encoded = [t.encode("utf-8", "surrogatepass") for t in terms]
+        self.terms = b"".join(encoded)
+        self.offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum([len(e) for e in encoded], out=self.offsets[1:])
+
+    def counts(self, docs: List[str]) -> sp.csr_matrix:
+        csr = _core.tokenize_count(
+            self.vec._documents(docs),
+            terms=self.terms,
+            term_offsets=self.offsets,
+            binary=bool(self.vec.binary),
+            n_jobs=resolve_n_jobs(self.vec.n_jobs),
+            **self.opts,
+        )
+        return sp.csr_matrix(self.vec._matrix(csr))
+
+
+def count_partitions(
+    parts: Partitions,
+    vocab: Vocabulary,
+    vectorizer: Optional[Vectorizer] = None,
+    progress: PartitionProgress = None,
+) -> Iterator[Tuple[int, Corpus, sp.csr_matrix, np.ndarray]]:
+    """The counting pass: (offset of the partition's first statement in the corpus, its
+    Corpus, its statements x terms counts, its group codes into ``vocab.groups``)."""
+    fixed = FixedVocabulary(_vectorizer(vectorizer), vocab.terms)
+    code = {g: k for k, g in enumerate(vocab.groups)}
+    offset = 0
+    for c in parts.corpora(progress, "counting: "):
+        X = fixed.counts(list(c.text))
+        labels = np.array([code[g] for g in c.group_names], dtype=np.int64)[c.group_codes]
+        yield offset, c, X, labels
+        offset += len(c)

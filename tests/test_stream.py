@@ -1,0 +1,103 @@
+"""The stream engine (issue 13, points 1 and 3): the example corpus split into 1, 3 and 17
+files gives the in-memory vocabulary, counts, terms and comparison bit for bit (replicates too,
+with the partition-independent Poisson bootstrap); the vocabulary rules (min_df, max_df,
+max_features) give the Vectorizer's vocabulary in its order; a bad partition names its file and
+line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+import divergence as dv
+from divergence._engine import Partitions, count_partitions, vocabulary_pass
+from divergence._stream import stream_compare, stream_terms
+
+
+def _split(tmp_path: Path, k: int, fmt: str = "csv") -> List[Path]:
+    frame = dv.Corpus.example().frame.reset_index(drop=True)
+    edges = np.linspace(0, len(frame), k + 1).astype(int)
+    paths = []
+    for j in range(k):
+        part = frame.iloc[edges[j] : edges[j + 1]]
+        p = tmp_path / f"part{j:02d}.{fmt}"
+        if fmt == "parquet":
+            part.to_parquet(p, index=False)
+        else:
+            part.to_csv(p, index=False)
+        paths.append(p)
+    return paths
+
+
+VECTORIZERS = [
+    dv.Vectorizer(),
+    dv.Vectorizer(min_df=2, max_df=0.5),
+    dv.Vectorizer(max_features=300, stop_words="english"),
+    dv.Vectorizer(ngram_range=(1, 2), min_df=0.01, max_features=1000, binary=True),
+]
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+@pytest.mark.parametrize("vi", range(len(VECTORIZERS)))
+def test_vocabulary_and_counts_equal_in_memory(tmp_path, k, vi):
+    vec = VECTORIZERS[vi]
+    c = dv.Corpus.example()
+    X = vec.fit_transform(list(c.text))
+    parts = Partitions.of(sorted(_split(tmp_path, k)))
+    vocab = vocabulary_pass(parts, vec, progress=lambda d, t: None)
+    assert vocab.terms == list(vec.get_feature_names_out())
+    assert vocab.groups == c.group_names and vocab.n_statements == len(c)
+    rows = [Xp for _, _, Xp, _ in count_partitions(parts, vocab, vec, lambda d, t: None)]
+    Y = sp.vstack(rows, format="csr")
+    assert (Y != X).nnz == 0 and Y.dtype == X.dtype
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+def test_terms_equal_in_memory(tmp_path, k):
+    c = dv.Corpus.example()
+    vec = dv.Vectorizer()
+    X = vec.fit_transform(list(c.text))
+    want = dv.distinguishing_terms(
+        X, c.group_codes, c.group_names, list(vec.get_feature_names_out()), top=10
+    )
+    _split(tmp_path, k)
+    got = stream_terms(str(tmp_path / "part*.csv"), top=10)  # a glob pattern
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+def test_compare_equal_in_memory(tmp_path, k):
+    opts = dict(bootstrap=30, permutations=20, seed=4, bootstrap_scheme="poisson", n_jobs=1)
+    want = dv.compare(dv.Corpus.example(), **opts)
+    got = stream_compare(_split(tmp_path, k, "parquet" if k == 3 else "csv"), **opts)
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    pd.testing.assert_frame_equal(got.terms, want.terms, check_exact=True)
+    for m in want.metrics:
+        np.testing.assert_array_equal(got.observed[m], want.observed[m])
+        np.testing.assert_array_equal(got.bootstrap[m], want.bootstrap[m])
+        np.testing.assert_array_equal(got.null[m], want.null[m])
+    assert list(got.statement_ids) == list(want.statement_ids)
+
+
+def test_bad_partition_names_file_and_line(tmp_path):
+    paths = _split(tmp_path, 3)
+    with open(paths[1], "a") as f:
+        f.write('x1,Armenia,2020-01-01,"never closed\n')
+    with pytest.raises(dv.CorpusError, match=r"part01\.csv line \d+"):
+        stream_terms(paths)
+
+
+def test_inputs_checked(tmp_path):
+    with pytest.raises(ValueError, match="inputs: no file matches"):
+        Partitions.of(str(tmp_path / "*.csv"))
+    with pytest.raises(ValueError, match="inputs: no files"):
+        Partitions.of([])
+    with pytest.raises(TypeError, match="inputs"):
+        Partitions.of([3])
+    with pytest.raises(ValueError, match="groups: not available"):
+        stream_compare(_split(tmp_path, 1), groups=[1])
