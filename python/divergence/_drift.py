@@ -251,17 +251,18 @@ def drift(
 
     Returns
     -------
-    DataFrame, one row per (group or pair, window): ``group`` (adjacent/baseline) or
-    ``group_a``/``group_b`` (between), ``window`` (index), ``window_start``, ``window_end``
-    (time windows: the half-open span; count windows: the first and last statement's time, or
-    row positions ``[start, end)`` without times), ``n_statements``, ``n_tokens``, ``value``,
-    ``ci_low``, ``ci_high``, ``null_mean`` (NaN unless computed), for between mode ``n_a``,
-    ``n_b``, ``boot_mean``, ``excess`` and ``p_value``, then ``anchored_end`` (True for the last
-    window when it is anchored at the end of the data rather than on the step's grid) and
-    ``reason`` ("" for a scored row; else why it has no value: ``"empty window"``,
-    ``"only one group present (X)"``, ``"no statements of group Y"``, ``"no tokens in the
-    window"``, ``"first window: no previous window to compare with"``, ``"previous window
-    empty"``, ...). Settings are in ``df.attrs`` (``n_outside``: statements in no window).
+    DataFrame
+        One row per (group or pair, window): ``group`` (adjacent/baseline) or
+        ``group_a``/``group_b`` (between), ``window`` (index), ``window_start``, ``window_end``
+        (time windows: the half-open span; count windows: the first and last statement's time, or
+        row positions ``[start, end)`` without times), ``n_statements``, ``n_tokens``, ``value``,
+        ``ci_low``, ``ci_high``, ``null_mean`` (NaN unless computed), for between mode ``n_a``,
+        ``n_b``, ``boot_mean``, ``excess`` and ``p_value``, then ``anchored_end`` (True for the last
+        window when it is anchored at the end of the data rather than on the step's grid) and
+        ``reason`` ("" for a scored row; else why it has no value: ``"empty window"``,
+        ``"only one group present (X)"``, ``"no statements of group Y"``, ``"no tokens in the
+        window"``, ``"first window: no previous window to compare with"``, ``"previous window
+        empty"``, ...). Settings are in ``df.attrs`` (``n_outside``: statements in no window).
 
     Raises
     ------
