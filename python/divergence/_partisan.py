@@ -444,7 +444,7 @@ def partisanship(
     ci : interval coverage (percentile intervals).
     seed : makes every random step reproducible for any ``n_jobs`` (None draws one, reported in
         ``settings``).
-    vectorizer : used for a Corpus (default :class:`divergence.Vectorizer`()).
+    vectorizer : used for a Corpus (default: a :class:`divergence.Vectorizer` with its defaults).
     speaker_group_policy : a speaker found in several groups is an error ("error", default
         naming the speakers and groups), counted in the group of their first statement
         ("first"), or counted as one speaker per group ("split").

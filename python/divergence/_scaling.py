@@ -349,6 +349,8 @@ class Wordfish:
     n_jobs : threads (None = all usable CPUs); results do not depend on it.
     seed : seed of the parametric bootstrap.
 
+    Notes
+    -----
     How far ``solver="converged"`` lands from the default (defaults otherwise, ``n_jobs=2``, a
     shared 2-core machine; corr = correlation of the two thetas, max|d| = largest absolute theta
     difference, log-posteriors as reported in ``logpost_``, iterations, seconds; see
