@@ -1,7 +1,8 @@
 // Wordfish (scaling.hpp) on a tiny count matrix drawn from known positions: both solvers give
 // finite parameters that do not depend on the thread count, the converged solver converges to
 // standardised positions that recover the true order, predict() puts the fitted documents back
-// where the fit put them, the Poisson draws have the right mean, the parametric bootstrap does
+// where the fit put them, the converged solver survives a document in another language, the
+// Poisson draws have the right mean, the parametric bootstrap does
 // not depend on the thread count, and bad input is refused.
 #include "divergence/scaling.hpp"
 
@@ -157,6 +158,60 @@ void fit_both_solvers(const ref::Csr& Y, const std::vector<double>& u0,
     }
 }
 
+// One document in another language: the counts of tiny_counts (N documents, V features) repeated
+// 14 times over (168 documents) plus a document whose words (60 features, counts 1-3) appear
+// nowhere else. The start singles it out; the converged solver used to throw the expected counts
+// out of range (non-finite log-posterior and standard errors after 11 iterations). With step
+// control it converges, finite, the same bits for any thread count, and that document is the
+// furthest from the mean.
+void outlier_document() {
+    std::vector<double> theta_true;
+    const ref::Csr base = tiny_counts(theta_true);
+    constexpr int64_t kCopies = 14, kForeign = 60;
+    const int64_t n = kCopies * N + 1;
+    ref::Csr Y;
+    Y.cols = V + kForeign;
+    Stream rng(23, 1, 0);
+    for (int64_t c = 0; c < kCopies; ++c) {
+        for (int64_t i = 0; i < N; ++i) {
+            for (int64_t q = base.indptr[static_cast<size_t>(i)];
+                 q < base.indptr[static_cast<size_t>(i) + 1]; ++q) {
+                Y.indices.push_back(base.indices[static_cast<size_t>(q)]);
+                // Copies differ a little: +0..2 on each count.
+                Y.data.push_back(base.data[static_cast<size_t>(q)] +
+                                 static_cast<double>(poisson_draw(rng, 1.0) % 3));
+            }
+            Y.indptr.push_back(static_cast<int64_t>(Y.indices.size()));
+        }
+    }
+    for (int64_t j = 0; j < kForeign; ++j) {
+        Y.indices.push_back(static_cast<int32_t>(V + j));
+        Y.data.push_back(static_cast<double>(1 + poisson_draw(rng, 0.5)));
+    }
+    Y.indptr.push_back(static_cast<int64_t>(Y.indices.size()));
+    // Start vector: the residual start singles the foreign document out (its theta far from the
+    // rest), as the SVD does on such data.
+    std::vector<double> u0(static_cast<size_t>(n), -0.02);
+    u0[static_cast<size_t>(n - 1)] = 0.99;
+    WordfishOptions opt;
+    opt.solver = WordfishSolver::converged;
+    opt.max_iter = 1000;  // as Python's default for this solver
+    RunOptions r1, r3;
+    r3.n_threads = 3;
+    WordfishFit f1, f3;
+    wordfish_fit(Y.view(), u0.data(), opt, r1, f1);
+    wordfish_fit(Y.view(), u0.data(), opt, r3, f3);
+    CHECK(all_finite(f1.theta) && all_finite(f1.alpha) && all_finite(f1.beta) &&
+          all_finite(f1.psi) && all_finite(f1.se_theta) && std::isfinite(f1.logpost));
+    CHECK(f1.converged);
+    CHECK(f1.theta == f3.theta && f1.se_theta == f3.se_theta && f1.n_iter == f3.n_iter);
+    size_t far = 0;
+    for (size_t i = 0; i < f1.theta.size(); ++i) {
+        if (std::fabs(f1.theta[i]) > std::fabs(f1.theta[far])) far = i;
+    }
+    CHECK(far == static_cast<size_t>(n - 1));
+}
+
 void poisson_mean() {
     for (double lam : {0.5, 4.0, 80.0}) {
         Stream rng(3, 2, static_cast<uint64_t>(lam));
@@ -268,6 +323,7 @@ int main() {
     const ref::Csr Y = tiny_counts(theta_true);
     const std::vector<double> u0 = start_vector(Y);
     fit_both_solvers(Y, u0, theta_true);
+    outlier_document();
     poisson_mean();
     bootstrap_threads(Y, u0);
     bad_input(Y, u0);
