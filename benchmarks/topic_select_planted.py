@@ -5,8 +5,8 @@ planted topics (``planted`` of tests/test_topic_select.py: disjoint 60-term bloc
 within each block, 600 statements of 100-300 tokens mixing 1-3 topics), then
 ``select_k(X, [k // 2, k, 2 * k], method=..., seed=0)`` with every other setting at its
 default. A trial succeeds when the chosen k is the planted one. Prints, per method and k, the
-successes, the choices, and the held-out log-likelihood gaps (nats per token) of k/2 and 2k to
-k in units of k's... of the best fit's standard error.
+successes, the choices, and the held-out log-likelihood gaps (nats per token) between k/2, k
+and 2k in units of the best candidate's standard error (the rule's margin is 1).
 
     PYTHONPATH=python python benchmarks/topic_select_planted.py --seeds 20 --jobs 2
     PYTHONPATH=python python benchmarks/topic_select_planted.py --init sklearn   # former start
