@@ -25,9 +25,12 @@ COMMANDS = {
     "topics": ["--k", "2", *FAST, "--max-iter", "5"],
     "partisanship": FAST,
     "scale": [],
+    "stance": FAST,
 }
 # Commands without result tables, so without a manifest.
 NO_TABLES = {"example", "verify"}
+# The HTML report: one page (-o required, no --format) and its manifest.
+REPORT = ["report", "--example", *FAST, "--top-terms", "3"]
 
 
 def _invoke(args):
@@ -40,8 +43,8 @@ def test_every_command_with_outputs_is_checked():
         for name, cmd in main.commands.items()
         if any(isinstance(p, click.Option) and "--output" in p.opts for p in cmd.params)
     }
-    assert with_output == set(COMMANDS)
-    assert set(main.commands) == set(COMMANDS) | NO_TABLES
+    assert with_output == set(COMMANDS) | {"report"}
+    assert set(main.commands) == set(COMMANDS) | NO_TABLES | {"report"}
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -70,10 +73,24 @@ def test_the_manifest_records_every_option(tmp_path, command):
     assert resolved["stop_words"] == {"name": "none", "size": 0}
     assert resolved["vocabulary"]["min_df"] == 1  # the count it means, not the share 1.0
     assert resolved["vocabulary"]["ngram_range"] == [1, 1]
-    assert resolved["columns"]["group"] == "party" and resolved["columns"]["text"] == "text"
+    assert resolved["columns"]["text"] == "text"
+    assert resolved["columns"]["group"] == ("group" if command == "stance" else "party")
     assert isinstance(resolved["threads"], int) and resolved["threads"] >= 1
     assert "seed" in resolved
     assert doc["parameters"]["stop_words"] == "none"
+
+
+def test_the_report_manifest_records_every_option(tmp_path):
+    out = tmp_path / "r.html"
+    res = _invoke([*REPORT, "--stop-words", "none", "-o", out])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "r.html.manifest.json").read_text())
+    for param in main.commands["report"].params:
+        assert option_label(param) in doc["options"], option_label(param)
+    assert doc["options"]["--stop-words"] == {"value": "none", "source": "commandline"}
+    assert doc["options"]["--top-terms"] == {"value": 3, "source": "commandline"}
+    assert doc["resolved"]["stop_words"] == {"name": "none", "size": 0}
+    assert doc["resolved"]["columns"]["group"] == "party"
 
 
 def test_the_manifest_resolves_the_default_stop_words_and_a_file(tmp_path):

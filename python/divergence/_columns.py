@@ -187,6 +187,14 @@ def _time_column(raw: RawTable, col: str, notes: List[str]) -> Tuple[np.ndarray,
         notes.append(
             f"{label}: the time column {col!r} mixes years and dates; years are read as 1 January"
         )
+    offsets = timeutil.utc_offsets(values) if resolution == "date" else []
+    if len(offsets) > 1:
+        notes.append(
+            f"{label}: the times in column {col!r} carry different UTC offsets"
+            f" ({', '.join(offsets)}); each time is read as its local wall time (the offset is"
+            " dropped), so 10:00+04:00 and 10:00Z count as the same time. Convert the times to"
+            " one offset first to compare instants"
+        )
     return parsed.values, resolution
 
 

@@ -228,8 +228,14 @@ class Corpus:
     _pos: np.ndarray  # line / row / index position of each statement in its input
     _group_codes: Optional[Tuple[List[str], np.ndarray]]  # (group_names, group_codes) once computed
 
-    def __init__(self) -> None:
-        raise TypeError("Corpus: use Corpus.read(...), Corpus.from_frame(...) or Corpus.example()")
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        what = type(args[0]).__name__ if args else None
+        raise TypeError(
+            "Corpus: not made by calling Corpus(...)"
+            + (f" (got a {what})" if what else "")
+            + "; use Corpus.from_frame(df, text_col=..., group_col=...) for a DataFrame,"
+            " Corpus.read(path, ...) for files, or Corpus.example()"
+        )
 
     @classmethod
     def _make(

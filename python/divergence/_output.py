@@ -203,6 +203,14 @@ def _create_temp(dest: Path, kind: str = "part", keep_suffix: bool = False) -> T
             return os.open(tmp, flags, 0o600), tmp
         except FileExistsError:  # pragma: no cover - 32 random bits collided
             continue
+        except OSError as e:
+            raise _naming(e, dest) from e
+
+
+def _naming(e: OSError, dest: Path) -> OSError:
+    """The same error naming the file the user asked for (``dest``), not its temporary: a
+    read-only folder says 'Permission denied: out/r.csv'."""
+    return type(e)(e.errno, e.strerror or str(e), os.fspath(dest))
 
 
 def _new_permissions(path: Path) -> int:
@@ -517,7 +525,10 @@ class OutputSet:
         self._staged = []
         self._manifest = None
         for tmp, dest in staged:
-            os.replace(tmp, dest)
+            try:
+                os.replace(tmp, dest)
+            except OSError as e:
+                raise _naming(e, dest) from e
         for folder in {d.parent for _, d in staged}:
             _fsync_dir(folder)
         for j in journals:

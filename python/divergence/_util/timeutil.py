@@ -53,6 +53,7 @@ __all__ = [
     "RowWindows",
     "Window",
     "YEAR",
+    "utc_offsets",
     "as_ns",
     "check_sorted",
     "check_window_args",
@@ -294,6 +295,53 @@ def parse_times(values: TimesLike) -> ParsedTimes:
     if k == "b":
         return ParsedTimes(np.full(len(arr), _NAT), np.full(len(arr), BAD, dtype=np.int8))
     return _from_objects(arr if k == "O" else arr.astype(object))
+
+
+_TIME_OFFSET_RE = re.compile(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _offset_text(off: object) -> str:
+    """A UTC offset as ``+04:00`` (``Z`` and ``+0400`` alike)."""
+    if isinstance(off, str):
+        if off == "Z":
+            return "+00:00"
+        return off if ":" in off else f"{off[:3]}:{off[3:]}"
+    assert isinstance(off, pd.Timedelta)
+    minutes = int(off.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def utc_offsets(values: TimesLike) -> List[str]:
+    """The distinct UTC offsets (``+04:00``; ``Z`` is ``+00:00``) written on the times of
+    ``values`` (ISO strings with a time of day and an offset, timezone-aware datetimes), sorted.
+    More than one means that the reading rule (local wall time, offset dropped) treats times of
+    different instants as one (``10:00+04:00`` and ``10:00Z``)."""
+    if isinstance(values, (pd.Series, pd.Index)) and pd.api.types.is_datetime64_any_dtype(
+        values.dtype
+    ):
+        tz = getattr(values.dtype, "tz", None)
+        if tz is None or len(values) == 0:
+            return []
+        found = {
+            _offset_text(pd.Timedelta(pd.Timestamp(t).utcoffset()))
+            for t in values
+            if t is not pd.NaT
+        }
+        return sorted(found)
+    found = set()
+    for v in pd.unique(
+        pd.Series(list(values) if not isinstance(values, np.ndarray) else values, dtype=object)
+    ):
+        if isinstance(v, str):
+            m = _TIME_OFFSET_RE.search(v.strip())
+            if m:
+                found.add(_offset_text(m.group(1)))
+        elif isinstance(v, (datetime, pd.Timestamp)) and v.tzinfo is not None:
+            off = pd.Timestamp(v).utcoffset()
+            if off is not None:
+                found.add(_offset_text(pd.Timedelta(off)))
+    return sorted(found)
 
 
 def item_at(values: TimesLike, i: int) -> object:

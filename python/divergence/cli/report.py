@@ -7,7 +7,7 @@ from typing import Optional, Tuple
 
 import click
 
-from ._common import check_metrics, echo_notes, handle_errors
+from ._common import check_metrics, echo_notes, given_options, handle_errors
 from ._options import (
     CorpusSpec,
     Replicates,
@@ -156,6 +156,12 @@ def report_cmd(
         title=title,
     )
     echo_notes(res.notes)
-    res.write(out, sources=c.sources, protect=[p for p in corpus.paths if p != "-"])
+    res.write(
+        out,
+        sources=c.sources,
+        protect=[p for p in corpus.paths if p != "-"],
+        options=given_options(),
+        resolved={**vectorizer.resolved(), "columns": c.columns},
+    )
     click.echo(f"wrote {out}", err=True)
     click.echo(f"wrote {manifest_path(out)}", err=True)
