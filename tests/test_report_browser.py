@@ -35,8 +35,7 @@ if BROWSER is None or DRIVER is None:
     )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def start_browser(javascript: bool = True) -> Any:
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -55,8 +54,18 @@ def browser() -> Iterator[Any]:
         opts.add_argument(a)
     opts.binary_location = str(BROWSER)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    if not javascript:
+        opts.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
     d = webdriver.Chrome(service=Service(str(DRIVER)), options=opts)
     d.set_page_load_timeout(60)
+    return d
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    d = start_browser()
     try:
         yield d
     finally:
@@ -200,3 +209,19 @@ def test_hostile_statements_render_as_text(browser: Any, tmp_path: Path) -> None
         assert probe[:6] in text, probe
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [] and browser.title == "hostile"
+
+
+def test_summary_is_readable_with_javascript_off(example_page: Path) -> None:
+    d = start_browser(javascript=False)
+    try:
+        d.get(example_page.resolve().as_uri())
+        summary = d.find_element(By.ID, "summary")
+        assert summary.is_displayed()
+        text = summary.text
+        assert "Armenia vs Azerbaijan" in text and "null mean" in text and "Manifest" in text
+        assert "needs JavaScript" in d.find_element(By.ID, "terms").text  # the noscript note
+        assert not d.find_element(By.ID, "explorer-wrap").is_displayed()
+        assert d.find_elements(By.CSS_SELECTOR, "#plot circle") == []
+        assert d.find_element(By.ID, "drift").find_elements(By.TAG_NAME, "svg")
+    finally:
+        d.quit()

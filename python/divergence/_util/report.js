@@ -97,5 +97,6 @@ function listKeys(ev){var b=ev.target;if(b.tagName!=="BUTTON")return;var li=b.pa
  if(n){ev.preventDefault();n.firstChild.focus();}}
 [0,1].forEach(function(s){var ul=$("list"+s);ul.addEventListener("keydown",listKeys);
  ul.addEventListener("click",function(ev){var b=ev.target;if(b.tagName==="BUTTON")show(+b.dataset.i);});});
-$("explorer-wrap").hidden=false;draw();
+if(D.pairs.length){$("explorer-wrap").hidden=false;draw();}
+else{$("explorer-wrap").parentNode.appendChild(el("p",{"class":"note"},"No pair of groups has terms to show."));}
 })();
