@@ -572,6 +572,7 @@ def test_cli_scale_notes_direction_and_numerical_failure(tmp_path, monkeypatch):
     # Default direction: documents of two different groups, printed.
     assert "note: direction: s001 (Azerbaijan) < s002 (Karabakh Armenians)" in err
     assert "direction s001 (Azerbaijan) < s002 (Karabakh Armenians)" in r.stdout
+    assert "1 iteration(s), stopped early (the log-posterior fell; see the note)" in r.stdout
     real = _core.wordfish_fit
 
     def some_nan(*a, **k):

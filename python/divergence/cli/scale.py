@@ -37,6 +37,14 @@ def _resolve_doc(value: str, ids: List[str]) -> Union[str, int]:
     return i
 
 
+def _fit_status(converged: bool, n_iter: int, solver: str) -> str:
+    if not converged:
+        return "NOT converged"
+    if solver == "quanteda" and n_iter <= 2:
+        return "stopped early (the log-posterior fell; see the note)"
+    return "converged"
+
+
 def _doc_label(names: List[str], groups: List[str], i: int, use_groups: bool) -> str:
     return f"{names[i]} ({groups[i]})" if use_groups else str(names[i])
 
@@ -240,7 +248,7 @@ def scale_cmd(
             dist_table = m.group_distances(group_list, rep.ci)
         header = (
             f"Wordfish ({solver}, {dispersion}): {X.shape[0]} documents, {X.shape[1]} features; "
-            f"{m.n_iter_} iterations, {'converged' if m.converged_ else 'NOT converged'}; "
+            f"{m.n_iter_} iteration(s), {_fit_status(m.converged_, m.n_iter_, solver)}; "
             f"direction {_doc_label(m.doc_names_, group_list, m.dir_[0], use_groups)} < "
             f"{_doc_label(m.doc_names_, group_list, m.dir_[1], use_groups)}; intervals: "
             + (
