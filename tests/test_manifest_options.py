@@ -153,3 +153,19 @@ def test_the_default_removes_english_stop_words_from_the_terms():
 def test_a_stop_word_setting_that_is_neither_a_name_nor_a_file_is_a_usage_error(tmp_path):
     res = CliRunner().invoke(main, ["terms", "--example", "--stop-words", str(tmp_path / "no")])
     assert res.exit_code == 2 and "--stop-words" in res.output
+
+
+def test_a_loaded_topic_model_states_its_own_stop_words(tmp_path):
+    model = tmp_path / "m.joblib"
+    args = ["topics", "--example", "--k", "2", "--max-iter", "5", *FAST]
+    assert _invoke([*args, "--stop-words", "none", "--save", model]).exit_code == 0
+    load = ["topics", "--example", "--load", model, *FAST]
+    res = _invoke(load)  # --stop-words at its default, english: the model's own words count
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == (
+        "stop words: none removed (by the loaded model's vectorizer)"
+    )
+    assert _invoke([*load, "--format", "csv", "-o", tmp_path / "t.csv"]).exit_code == 0
+    doc = json.loads((tmp_path / "t.csv.manifest.json").read_text())
+    assert doc["resolved"]["stop_words"] == {"name": "none", "size": 0}
+    assert doc["parameters"]["stop_words"] == "none"

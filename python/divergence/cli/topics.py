@@ -9,7 +9,7 @@ import click
 import numpy as np
 import pandas as pd
 
-from .. import TopicComparison
+from .. import TopicComparison, TopicModel
 from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
     VECTORIZER_PARAMS,
@@ -71,6 +71,20 @@ def render_selection(table: pd.DataFrame, chosen: int) -> str:
         )
     lines.append(f"rule: {a.get('rule')}; picks k={chosen} (coherence is shown, not used)")
     return "\n".join(lines)
+
+
+def loaded_stop_words(model: TopicModel) -> Tuple[str, int]:
+    """(name, size) of the stop words of a loaded model's vectorizer: 'english' (scikit-learn's
+    list), 'none', or "the loaded model's list"."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    sw = getattr(model.vectorizer_, "stop_words", None)
+    if sw is None:
+        return "none", 0
+    words = set(ENGLISH_STOP_WORDS) if isinstance(sw, str) else set(sw)
+    if words == set(ENGLISH_STOP_WORDS):
+        return "english", len(words)
+    return ("none", 0) if not words else ("the loaded model's list", len(words))
 
 
 def render(
@@ -413,20 +427,26 @@ def topics_cmd(
         columns=c.columns,
     )
 
+    spec: Optional[VectorizerSpec] = vectorizer
+    resolved: Dict[str, object] = dict(columns=c.columns, k=model.k, method=model.method)
+    head = ""
+    if load_path:  # the loaded model's vectorizer counted the statements: its stop words
+        name, n_words = loaded_stop_words(model)
+        params["stop_words"] = name
+        resolved["stop_words"] = dict(name=name, size=n_words)
+        spec = None
+        head = (
+            f"stop words: {name} ({n_words} words removed by the loaded model's vectorizer)\n"
+            if n_words
+            else "stop words: none removed (by the loaded model's vectorizer)\n"
+        )
+
     def report() -> str:
         text = render(result, pairs=[(pair[0], pair[1])] if pair else None, top=top_topics)
-        return text if selection is None else render_selection(selection, model.k) + "\n\n" + text
+        text = text if selection is None else render_selection(selection, model.k) + "\n\n" + text
+        return head + text
 
-    out.emit(
-        report,
-        tables,
-        "topics",
-        params,
-        rep.seed,
-        c.sources,
-        vectorizer=vectorizer,
-        resolved=dict(columns=c.columns, k=model.k, method=model.method),
-    )
+    out.emit(report, tables, "topics", params, rep.seed, c.sources, spec, resolved)
     from ..plot import prevalence_plot
 
     out.draw(lambda path: prevalence_plot(result, path))
