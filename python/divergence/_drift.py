@@ -45,9 +45,9 @@ import scipy.sparse as sp
 from . import _core
 from ._corpus import Corpus
 from ._util import timeutil
-from ._util.groups import group_pairs, label_codes
+from ._util.groups import group_pairs, group_sums, label_codes
 from ._util.operands import as_csr, csr_tuple
-from ._util.replicates import summarise
+from ._util.replicates import hapax_share, jackknife_blocks, summarise, undersampled_reasons
 from ._util.timeutil import (
     EMPTY_WINDOW,
     Window,
@@ -204,7 +204,7 @@ def drift(
     bootstrap: int = 0,
     permutations: int = 0,
     ci: float = 0.95,
-    ci_method: str = "percentile",
+    ci_method: str = "corrected",
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     reference: Reference = None,
@@ -238,9 +238,10 @@ def drift(
     mode : ``"adjacent"``, ``"baseline"`` or ``"between"`` (see the module docstring).
     metric, alpha, base : as in :func:`divergence.pairwise` (jsd in nats by default).
     bootstrap, permutations, ci : replicates per window for ``mode="between"`` (0: none) and
-        the interval's coverage; ``ci_method``: ``"percentile"`` or ``"basic"`` (2 value - q,
-        which corrects the upward shift that resampling adds to a plug-in divergence: with few
-        statements per window percentile intervals can sit above ``value``).
+        the interval's coverage; ``ci_method``: ``"corrected"`` (default: around the window's
+        block-jackknife bias-corrected estimate, column ``corrected``), ``"percentile"``,
+        ``"basic"`` or ``"bca"`` (see :func:`divergence.compare`); a window whose groups'
+        vocabularies are undersampled gets no interval, and says why in ``reason``.
     seed : random seed; the same seed gives the same numbers for any ``n_jobs``.
     reference : ``mode="baseline"`` only: an int (the window index to compare against) or a
         ``(start, end)`` period (inclusive; a year or a date stands for its whole span, as in
@@ -430,9 +431,10 @@ def _between_reasons(
     names: List[str],
     bootstrap: int,
     ci_low: np.ndarray,
+    ci_note: np.ndarray,
 ) -> np.ndarray:
     """Why each window of the pair (i, j) has no value, or no interval when one was asked for
-    ("" where it has both)."""
+    ("" where it has both); ``ci_note``: the summariser's reason for withholding an interval."""
     out = np.full(len(v), "", dtype=object)
     no_ci = ~np.isnan(v) & np.isnan(ci_low) if bootstrap else np.zeros(len(v), dtype=bool)
     for w in np.flatnonzero(np.isnan(v) | no_ci):
@@ -451,6 +453,8 @@ def _between_reasons(
                 out[w] = "no tokens in group " + " or ".join(empty_tok)
             else:
                 out[w] = "value not defined for this window"
+        elif ci_note[w]:
+            out[w] = f"no interval: {ci_note[w]}"
         else:
             few = [names[k] for k in (i, j) if counts[k] < 2]
             out[w] = (
@@ -459,6 +463,48 @@ def _between_reasons(
                 else "no interval for this window"
             )
     return out
+
+
+def _between_jackknife(
+    X: sp.csr_matrix,
+    lab: np.ndarray,
+    K: int,
+    b: np.ndarray,
+    e: np.ndarray,
+    metric: str,
+    alpha: float,
+    base_v: float,
+    seed: int,
+    incremental: bool,
+    threads: int,
+) -> np.ndarray:
+    """Block-jackknife values (G, W, K, K) of every window's group divergences: each block of
+    statements (stratified by group, :func:`jackknife_blocks`) left out in turn, the windows'
+    row ranges mapped onto the rows kept; NaN where a block empties a group of a window."""
+    blocks = jackknife_blocks(lab, seed)
+    G = int(blocks.max()) + 1 if blocks.size else 0
+    out = []
+    for blk in range(G):
+        keep = blocks != blk
+        at = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
+        o, _, _ = _core.window_between(
+            csr_tuple(X[keep]),
+            np.ascontiguousarray(lab[keep]),
+            K,
+            np.ascontiguousarray(at[b]),
+            np.ascontiguousarray(at[e]),
+            metric,
+            alpha,
+            base_v,
+            0,
+            0,
+            seed,
+            incremental,
+            threads,
+            None,
+        )
+        out.append(o)
+    return np.stack(out) if out else np.zeros((0,) + (len(b), K, K))
 
 
 def _self(
@@ -651,6 +697,22 @@ def _between(
     tokens_group = ctok[e] - ctok[b]  # W x K
     W = len(b)
     pairs = group_pairs(K, metric)
+    jack = None
+    withhold = None
+    if bootstrap:
+        jack = _between_jackknife(
+            X, lab, K, b, e, metric, float(alpha), base_v, seed, bool(incremental), threads
+        )
+        withhold = (
+            np.stack(
+                [
+                    undersampled_reasons(hapax_share(group_sums(X[lo:hi], lab[lo:hi], K)), names)
+                    for lo, hi in zip(b, e)
+                ]
+            )
+            if W
+            else None
+        )
     # Replicates are W x R x K x K: the replicate axis is 1.
     sm = summarise(
         obs,
@@ -659,7 +721,11 @@ def _between(
         ci=ci,
         method=ci_method,
         axis=1,
+        jackknife=jack,
+        lower=0.0,
+        withhold=withhold,
     )
+    settings["ci_for"] = sm.ci_for
     frames = []
     for i, j in pairs:
         v = obs[:, i, j].copy()
@@ -676,6 +742,7 @@ def _between(
                     "n_a": per_group[:, i],
                     "n_b": per_group[:, j],
                     "value": v,
+                    "corrected": sm.corrected[:, i, j],
                     "ci_low": sm.ci_low[:, i, j],
                     "ci_high": sm.ci_high[:, i, j],
                     "boot_mean": sm.boot_mean[:, i, j],
@@ -683,8 +750,17 @@ def _between(
                     "excess": sm.excess[:, i, j],
                     "p_value": sm.p_value[:, i, j],
                     "anchored_end": anchored,
+                    "ci_for": sm.ci_for,
                     "reason": _between_reasons(
-                        v, per_group, tokens_group, i, j, names, bootstrap, sm.ci_low[:, i, j]
+                        v,
+                        per_group,
+                        tokens_group,
+                        i,
+                        j,
+                        names,
+                        bootstrap,
+                        sm.ci_low[:, i, j],
+                        sm.ci_note[:, i, j],
                     ),
                 }
             )
