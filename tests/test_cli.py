@@ -641,7 +641,7 @@ def test_statements_without_tokens_are_dropped_with_a_note(tmp_path):
         (["compare", "--example", *FAST, "-o", "r.csv"], ["-o/--output needs --format"]),
         (["compare", "-", *FAST], ["--input-format"]),
         (["compare", "--example", "--stop-words", "no-such-list.txt"], ["--stop-words"]),
-        (["terms", "--example", "--plot", "x.png"], ["--plot"]),
+        (["terms", "--example", "--plot-pair", "Armenia", "Azerbaijan"], ["--plot-pair"]),
         (["nosuchcommand"], ["No such command"]),
     ],
 )

@@ -126,11 +126,9 @@ def plot_partisanship(result: Union[Partisanship, PartisanshipOverTime], path: P
             ax.set_xticks(x)
             ax.set_xticklabels(list(t["estimator"]))
             ax.set_xlim(-0.6, len(t) - 0.4)
-        ax.set_ylabel("partisanship (posterior on the true group)")
+        ax.set_ylabel("partisanship\n(posterior on the true group)")
         if isinstance(result, PartisanshipOverTime):
-            ax.legend(
-                fontsize=FONT, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0
-            )
+            fig.legend(fontsize=FONT, loc="outside right upper")
         else:
             ax.legend(fontsize=FONT, loc="best")
         return save(fig, path)
@@ -142,7 +140,12 @@ def plot_stances(result: StanceDivergence, path: PathLike, metric: Optional[str]
     n = len(result.targets)
     cols = min(3, n)
     rws = (n + cols - 1) // cols
-    with figure(path, rws, cols, figsize=(4.2 * cols, 3.8 * rws), squeeze=False) as (fig, axes):
+    g = max([len(result.matrix(t, metric)) for t in result.targets] + [1])
+    side = max(4.2, 0.5 * g + 2.2)  # a cell wide enough for its value
+    with figure(path, rws, cols, figsize=(side * cols, 0.9 * side * rws), squeeze=False) as (
+        fig,
+        axes,
+    ):
         panels = axes.ravel()
         for ax, target in zip(panels, result.targets):
             M = result.matrix(target, metric)

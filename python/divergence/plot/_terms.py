@@ -3,6 +3,7 @@ groups, each term's log-odds z against how often the pair uses it, the top terms
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._util.types import PathLike
-from ._style import FONT, FONT_SMALL, FONT_TITLE, figure, figure_format, place_labels, save
+from ._style import FONT, FONT_SMALL, figure, figure_format, place_labels, save
 
 __all__ = ["terms_plot", "term_panels", "MAX_TERM_PANELS"]
 
@@ -104,9 +105,10 @@ def terms_plot(
             ax.axhline(0.0, color="0.4", lw=0.8, zorder=0)
             for level in (_Z, -_Z):
                 ax.axhline(level, color="0.6", lw=0.6, ls=":", zorder=0)
-            ax.set_title(f"{a} vs {b}", fontsize=FONT_TITLE)
+            side = textwrap.fill(f"z above 0: typical of {a}; below 0: of {b}", 70)
+            ax.set_title(f"{a} vs {b}\n{side}", fontsize=FONT)
             ax.set_xlabel("uses in the pair (log scale)", fontsize=FONT)
-            ax.set_ylabel(f"log-odds z\nabove 0: {a}; below 0: {b}", fontsize=FONT)
+            ax.set_ylabel("log-odds z", fontsize=FONT)
             ax.tick_params(labelsize=FONT_SMALL)
             if len(z):
                 span = max(float(np.max(np.abs(z))), _Z) * 1.25
