@@ -101,3 +101,43 @@ def test_inputs_checked(tmp_path):
         Partitions.of([3])
     with pytest.raises(ValueError, match="groups: not available"):
         stream_compare(_split(tmp_path, 1), groups=[1])
+
+
+def _cli(*args, env=None):
+    from click.testing import CliRunner
+
+    from divergence.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], env=env)
+
+
+def test_cli_engine_stream_equals_memory(tmp_path):
+    paths = _split(tmp_path, 3)
+    for cmd, extra in (("terms", ["--top", "5"]), ("compare", ["--bootstrap", "20"])):
+        outs = []
+        for engine in ("memory", "stream"):
+            out = tmp_path / f"{cmd}_{engine}.csv"
+            res = _cli(cmd, *paths, "--engine", engine, "--format", "csv", "-o", out, *extra)
+            assert res.exit_code == 0, res.output
+            outs.append(out)
+        if cmd == "terms":
+            assert outs[0].read_bytes() == outs[1].read_bytes()
+        else:
+            pd.testing.assert_frame_equal(
+                pd.read_csv(tmp_path / "compare_stream.csv"),
+                pd.read_csv(tmp_path / "compare_memory.csv"),
+            )
+    res = _cli("terms", "--example", "--engine", "stream")
+    assert res.exit_code == 2 and "--engine stream reads CORPUS files" in res.output
+
+
+def test_memory_guard_exits_4_before_reading(tmp_path, monkeypatch):
+    paths = _split(tmp_path, 3)
+    res = _cli("compare", *paths, env={"DIVERGENCE_MEMORY_AVAILABLE": str(10 * 2**20)})
+    assert res.exit_code == 4
+    assert "would need about" in res.output and "--engine stream" in res.output
+    res = _cli("terms", *paths, "--engine", "stream", env={"DIVERGENCE_MEMORY_AVAILABLE": "1000"})
+    assert res.exit_code == 0, res.output  # the stream engine is not guarded
+    monkeypatch.setenv("DIVERGENCE_MEMORY_AVAILABLE", "1")
+    with pytest.raises(MemoryError, match="GiB available"):
+        dv.check_memory([str(p) for p in paths])

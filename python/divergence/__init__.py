@@ -20,6 +20,7 @@ from ._changepoints import changepoints, drift_changepoints, series_key
 from ._compare import Comparison, compare
 from ._corpus import Corpus, CorpusError
 from ._drift import drift, parse_window
+from ._engine import check_memory
 from ._measures import cdist, contributions, divergence, group_matrix, nearest, pairwise, pdist
 from ._neighbours import nearest_statements
 from ._novelty import novelty, token_drift
@@ -91,6 +92,7 @@ __all__ = [
     "__version__",
     "cdist",
     "changepoints",
+    "check_memory",
     "coherence",
     "compare",
     "compare_topics",

@@ -31,8 +31,11 @@ __all__ = [
     "ENGINES",
     "Partitions",
     "Vocabulary",
+    "available_memory",
     "check_engine",
+    "check_memory",
     "count_partitions",
+    "text_bytes",
     "vocabulary_pass",
 ]
 
@@ -59,6 +62,7 @@ class Partitions:
 
     paths: List[str]
     read: Dict[str, Any] = field(default_factory=dict)
+    sources: List[Dict[str, Any]] = field(default_factory=list)  # of the last pass, per file
 
     @classmethod
     def of(cls, inputs: Inputs, read: Optional[Dict[str, Any]] = None) -> Partitions:
@@ -89,8 +93,11 @@ class Partitions:
     def corpora(self, progress: PartitionProgress = None, what: str = "") -> Iterator[Corpus]:
         """Each partition as a Corpus, one at a time; progress after each."""
         total = len(self.paths)
+        self.sources = []
         for k, path in enumerate(self.paths):
-            yield Corpus.read(path, **self.read)
+            c = Corpus.read(path, **self.read)
+            self.sources.extend(dict(s) for s in c.sources)
+            yield c
             if progress is not None:
                 progress(k + 1, total)
             elif total > 1:
@@ -209,3 +216,74 @@ def count_partitions(
         labels = np.array([code[g] for g in c.group_names], dtype=np.int64)[c.group_codes]
         yield offset, c, X, labels
         offset += len(c)
+
+
+# --------------------------------------------------------------------------------------------
+# The in-memory engine's memory guard (issue 13, point 7)
+
+#: Bytes the in-memory engine needs per byte of statement text, measured on the 214 MB CSV of
+#: benchmarks/bench_read.py (read: 2.7x the file above the interpreter) plus the tokeniser's
+#: count matrix (about 12 bytes per distinct term of a statement, ~1.5x the text): 4.5x, and
+#: the interpreter with its imports (about 250 MB).
+BYTES_PER_TEXT_BYTE = 4.5
+BASE_BYTES = 250 * 2**20
+
+
+def text_bytes(path: str) -> int:
+    """Bytes of statement text an input holds, about: a Parquet file's uncompressed size (from
+    its metadata), a gzip file's size times 4 (a typical ratio for text), else the file size."""
+    size = os.path.getsize(path)
+    if path.lower().endswith((".parquet", ".pq")):
+        try:
+            import pyarrow.parquet as pq
+
+            meta = pq.ParquetFile(path).metadata
+            return int(sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups)))
+        except Exception:  # not readable as Parquet: the reader will say why
+            return size
+    if path.lower().endswith(".gz"):
+        return 4 * size
+    return size
+
+
+def available_memory() -> Optional[int]:
+    """Memory this process may still use: MemAvailable, or the cgroup's limit when lower;
+    ``DIVERGENCE_MEMORY_AVAILABLE`` (bytes) overrides both. None where unknown."""
+    override = os.environ.get("DIVERGENCE_MEMORY_AVAILABLE")
+    if override:
+        return int(override)
+    found: List[int] = []
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+    except OSError:
+        pass
+    try:
+        with open("/sys/fs/cgroup/memory.max") as f:
+            v = f.read().strip()
+        if v.isdigit():
+            with open("/sys/fs/cgroup/memory.current") as f:
+                found.append(int(v) - int(f.read().strip()))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def check_memory(paths: Sequence[str], what: str = "statement-level") -> None:
+    """MemoryError (the CLI exits with code 4) before any reading when the in-memory engine's
+    estimate for these inputs exceeds the available memory; the message names the estimate
+    and the engines that fit."""
+    files = [p for p in paths if p != "-" and os.path.isfile(p)]
+    text = sum(text_bytes(p) for p in files)
+    need = int(BASE_BYTES + BYTES_PER_TEXT_BYTE * text)
+    have = available_memory()
+    if have is not None and need > have:
+        raise MemoryError(
+            f"the in-memory engine would need about {need / 2**30:.1f} GiB for these inputs "
+            f"({text / 2**30:.1f} GiB of text x {BYTES_PER_TEXT_BYTE} + "
+            f"{BASE_BYTES / 2**20:.0f} MiB), more than the {have / 2**30:.1f} GiB available; "
+            "use --engine stream (engine='stream'), which reads one file at a time "
+            "(split a large file into shards), or a machine with more memory"
+        )

@@ -50,7 +50,7 @@ def stream_terms(
     G = np.zeros((K, len(vocab.terms)))
     for _, _, X, labels in count_partitions(parts, vocab, vectorizer, progress):
         G += group_sums(X, labels, K)
-    return terms_from_group_counts(
+    table = terms_from_group_counts(
         G,
         vocab.groups,
         vocab.terms,
@@ -60,6 +60,8 @@ def stream_terms(
         variance=variance,
         min_count=min_count,
     )
+    table.attrs["sources"] = parts.sources  # the files read (path, sha256, format, rows)
+    return table
 
 
 def stream_compare(
@@ -72,7 +74,8 @@ def stream_compare(
 ) -> Comparison:
     """:func:`divergence.compare` of a corpus given as files, read and tokenised one file at a
     time; ``options`` are compare's (metric, bootstrap, bootstrap_scheme, permutations, seed,
-    ...). The result equals ``compare(Corpus.read(files), vectorizer=...)``."""
+    ...). The result equals ``compare(Corpus.read(files), vectorizer=...)``, with
+    ``settings["engine"]`` and ``settings["sources"]`` (the files read) added."""
     for name in ("groups", "vocabulary", "stance_col", "target_col"):
         if name in options:
             raise ValueError(f"{name}: not available with the stream engine")
@@ -91,4 +94,6 @@ def stream_compare(
     # compare numbered the statements (a matrix has no ids): the corpus' ids, less the
     # statements without tokens that compare dropped
     result.statement_ids = np.concatenate(ids)[np.asarray(X.sum(axis=1)).ravel() > 0]
+    result.settings["engine"] = "stream"
+    result.settings["sources"] = parts.sources
     return result

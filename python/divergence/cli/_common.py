@@ -135,9 +135,11 @@ def handle_errors(fn: F) -> F:
             if debug:
                 traceback.print_exc()
             raise DataError(str(e)) from e
-        except MemoryError:
+        except MemoryError as e:
             click.echo(
-                "error: out of memory; try fewer replicates or a smaller vocabulary"
+                f"error: {e}"
+                if str(e)
+                else "error: out of memory; try fewer replicates or a smaller vocabulary"
                 " (--max-features)",
                 err=True,
             )

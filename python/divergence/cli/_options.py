@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import click
 import pandas as pd
 
-from .. import Corpus, Vectorizer
+from .. import Corpus, Vectorizer, check_memory
 from .._output import OutputSet, manifest_path, same_file, write_stdout
 from ._common import (
     FORMATS,
@@ -83,6 +83,7 @@ class CorpusSpec:
     encoding_errors: str
     drop_empty: bool
     strict: bool
+    engine: str = "memory"
 
     @property
     def names(self) -> List[str]:
@@ -109,21 +110,37 @@ class CorpusSpec:
                     "reading standard input ('-') needs --input-format"
                     " (csv, tsv, jsonl, parquet or text)"
                 )
-            c = Corpus.read(
-                list(self.paths),
-                input_format=self.input_format,
-                text_col=self.text_col,
-                group_col=self.group_col,
-                time_col=self.time_col,
-                id_col=self.id_col,
-                group=self.group_name,
-                encoding_errors=self.encoding_errors,
-                drop_empty=self.drop_empty,
-                strict=self.strict,
-            )
+            check_memory(list(self.paths))  # MemoryError (exit 4) before reading
+            c = Corpus.read(list(self.paths), **self.read_options())
         for note in getattr(c, "notes", []):
             click.echo(f"note: {note}", err=True)
         return c
+
+    def read_options(self) -> Dict[str, Any]:
+        """Corpus.read's keyword arguments (for the stream engine: per file)."""
+        return dict(
+            input_format=self.input_format,
+            text_col=self.text_col,
+            group_col=self.group_col,
+            time_col=self.time_col,
+            id_col=self.id_col,
+            group=self.group_name,
+            encoding_errors=self.encoding_errors,
+            drop_empty=self.drop_empty,
+            strict=self.strict,
+        )
+
+    def stream_paths(self) -> List[str]:
+        """The files for ``--engine stream`` (usage errors for --example, stdin, a
+        missing file)."""
+        if self.example or not self.paths:
+            raise click.UsageError("--engine stream reads CORPUS files (not --example)")
+        for p in self.paths:
+            if p == "-":
+                raise click.UsageError("--engine stream reads files, not standard input ('-')")
+            if not Path(p).exists():
+                raise click.UsageError(f"CORPUS: file not found: {p}")
+        return list(self.paths)
 
 
 def _corpus_spec(corpus: Tuple[str, ...], **options: Any) -> CorpusSpec:
@@ -202,6 +219,18 @@ corpus_options = _group(
             dict(
                 is_flag=True,
                 help="Treat a BOM or CRLF line endings as errors instead of fixing them.",
+            ),
+        ),
+        (
+            click.option,
+            ("--engine",),
+            dict(
+                type=click.Choice(["memory", "stream"]),
+                default="memory",
+                show_default=True,
+                help="memory: read the whole corpus (stops with exit code 4 when the estimate"
+                " exceeds the available memory); stream: one CORPUS file at a time"
+                " (compare, terms).",
             ),
         ),
     ],

@@ -214,19 +214,8 @@ def compare_cmd(
     progress = out.progress()
     metric_list = check_metrics(metrics)
     out.check()  # before any work
-    progress.step("reading the corpus")
-    c = corpus.load()
-    c.require_groups(2)
-    if corpus.example and stance_col is None and "stance" in c.frame.columns:
-        stance_col = "stance"
-        target_col = target_col or ("target" if "target" in c.frame.columns else None)
     rep = replicates
-    progress.step(
-        f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap"
-        f" + {rep.permutations} permutation replicates"
-    )
-    result = compare(
-        c,
+    common: Dict[str, Any] = dict(
         metric=metric_list,
         base=base,
         alpha=alpha,
@@ -238,10 +227,31 @@ def compare_cmd(
         prior=prior,
         variance=variance,
         vectorizer=vectorizer.make(out.jobs),
-        progress=progress.bar,
-        stance_col=stance_col,
-        target_col=target_col,
     )
+    if corpus.engine == "stream":
+        from .. import stream_compare
+
+        if stance_col is not None or target_col is not None:
+            raise click.UsageError("--stance-col needs --engine memory")
+        progress.step("reading and tokenising the corpus one file at a time")
+        result = stream_compare(corpus.stream_paths(), read=corpus.read_options(), **common)
+        columns: Dict[str, Any] = {}
+        sources = result.settings["sources"]
+    else:
+        progress.step("reading the corpus")
+        c = corpus.load()
+        c.require_groups(2)
+        if corpus.example and stance_col is None and "stance" in c.frame.columns:
+            stance_col = "stance"
+            target_col = target_col or ("target" if "target" in c.frame.columns else None)
+        progress.step(
+            f"tokenising {len(c)} statements, {rep.bootstrap} bootstrap"
+            f" + {rep.permutations} permutation replicates"
+        )
+        result = compare(
+            c, **common, progress=progress.bar, stance_col=stance_col, target_col=target_col
+        )
+        columns, sources = c.columns, c.sources
     progress.done()
     echo_notes(result.notes)
     tables = {"divergence": result.table, "terms": result.terms}
@@ -268,7 +278,8 @@ def compare_cmd(
         k=k,
         **vectorizer.manifest(),
         plot=out.plot,
-        columns=c.columns,
+        columns=columns,
+        engine=corpus.engine,
     )
 
     def report() -> str:
@@ -283,9 +294,9 @@ def compare_cmd(
         "compare",
         params,
         result.settings["seed"],
-        c.sources,
+        sources,
         vectorizer=vectorizer,
-        resolved=dict(columns=c.columns, metrics=metric_list, n_terms=result.settings["n_terms"]),
+        resolved=dict(columns=columns, metrics=metric_list, n_terms=result.settings["n_terms"]),
     )
     from ..plot import heatmap, plot_stances
 

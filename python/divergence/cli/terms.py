@@ -75,6 +75,42 @@ def terms_cmd(
     if plot_pairs and not out.plot:
         raise click.UsageError("--plot-pair needs --plot FILE")
     progress = out.progress()
+    if corpus.engine == "stream":
+        from .. import stream_terms
+
+        if out.plot:
+            raise click.UsageError("--plot needs --engine memory")
+        table = stream_terms(
+            corpus.stream_paths(),
+            vectorizer=vectorizer.make(out.jobs),
+            read=corpus.read_options(),
+            pairs=pairs,
+            top=top,
+            alpha0=prior,
+            variance=variance,
+            min_count=min_count,
+        )
+        progress.done()
+        out.emit(
+            lambda: render(table, prior, variance),
+            {"terms": table},
+            "terms",
+            dict(
+                corpus=corpus.names,
+                top=top,
+                pairs=pairs,
+                prior=prior,
+                variance=variance,
+                min_count=min_count,
+                engine="stream",
+                **vectorizer.manifest(),
+            ),
+            None,
+            table.attrs["sources"],
+            vectorizer=vectorizer,
+            resolved=dict(engine="stream"),
+        )
+        return
     c = corpus.load()
     c.require_groups(2)
     vec = vectorizer.make(out.jobs)

@@ -1,0 +1,155 @@
+"""Benchmark (issue 13): does the stream engine's memory stay flat as the corpus grows?
+
+Writes a synthetic corpus as Parquet shards (Zipf vocabulary of 50,000 words, 4 groups, about
+50 tokens per statement, ``--per-shard`` statements per shard; cached in a temporary folder)
+and, each in a fresh subprocess with its peak resident memory (``ru_maxrss``):
+
+* ``stream_terms`` (the stream engine; memory: one shard + K x V group sums);
+* ``stream_compare`` with ``--bootstrap`` Poisson replicates (keeps the statements' CSR
+  counts: its memory grows with the corpus, about 12 bytes per distinct term of a statement);
+* the baseline: pandas.read_parquet of every shard + scikit-learn's CountVectorizer, on the
+  same corpus (the in-memory way, as far as it fits);
+* the in-memory engine's memory guard (``divergence compare`` on all shards with
+  ``DIVERGENCE_MEMORY_AVAILABLE`` set below its estimate: exit code 4 expected).
+
+    python benchmarks/bench_scale.py --statements 200000 1000000 [--per-shard 100000]
+
+The issue's target run is 10 million statements (~500M tokens) with 100 bootstrap replicates;
+on the 2-core development VM only sizes of a few million are practical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = ["A", "B", "C", "D"]
+
+
+def make_shards(folder: Path, n: int, per_shard: int, seed: int = 0) -> List[Path]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("etaoinshrdlucmfwypvbgkjqxz"))
+    vocab = np.array(
+        ["".join(rng.choice(letters, rng.integers(3, 10))) for _ in range(50_000)], dtype=object
+    )
+    p = 1.0 / np.arange(1, len(vocab) + 1)
+    p /= p.sum()
+    paths = []
+    for s, lo in enumerate(range(0, n, per_shard)):
+        path = folder / f"shard{s:05d}.parquet"
+        paths.append(path)
+        if path.exists():
+            continue
+        m = min(per_shard, n - lo)
+        words = vocab[rng.choice(len(vocab), size=(m, 50), p=p)]
+        text = [" ".join(row) for row in words]
+        table = pa.table(
+            {
+                "id": [f"s{lo + i}" for i in range(m)],
+                "party": [GROUPS[(lo + i) % 4] for i in range(m)],
+                "text": text,
+            }
+        )
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(table, tmp)
+        os.replace(tmp, path)
+    return paths
+
+
+CHILD = """
+import resource, sys, time, glob
+sys.path.insert(0, {python!r})
+import divergence as dv
+paths = sorted(glob.glob({pattern!r}))
+t0 = time.perf_counter()
+{body}
+dt = time.perf_counter() - t0
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+BODIES = {
+    "stream_terms": "t = dv.stream_terms(paths, progress=lambda d, n: None)",
+    "stream_compare": (
+        "r = dv.stream_compare(paths, bootstrap={boot}, permutations=0, "
+        "bootstrap_scheme='poisson', terms=False, progress=lambda d, n: None)"
+    ),
+    "pandas + CountVectorizer": (
+        "import pandas as pd\n"
+        "from sklearn.feature_extraction.text import CountVectorizer\n"
+        "d = pd.concat([pd.read_parquet(p) for p in paths])\n"
+        "X = CountVectorizer().fit_transform(d['text'])"
+    ),
+}
+
+
+def run(name: str, pattern: str, boot: int) -> Dict[str, float]:
+    code = CHILD.format(
+        python=str(ROOT / "python"), pattern=pattern, body=BODIES[name].format(boot=boot)
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return {"seconds": float(out[0]), "peak_bytes": float(out[1])}
+
+
+def guard(paths: List[Path]) -> int:
+    env = dict(os.environ, DIVERGENCE_MEMORY_AVAILABLE=str(2**30), PYTHONPATH=str(ROOT / "python"))
+    res = subprocess.run(
+        [sys.executable, "-m", "divergence", "compare", *map(str, paths)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return res.returncode
+
+
+def main(argv: Optional[List[str]] = None) -> Dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--statements", type=int, nargs="+", default=[200_000, 1_000_000])
+    ap.add_argument("--per-shard", type=int, default=100_000)
+    ap.add_argument("--bootstrap", type=int, default=100)
+    ap.add_argument("--skip", nargs="*", default=[])
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args(argv)
+    base = Path(tempfile.gettempdir()) / "divergence-bench-scale"
+    results: Dict[str, Any] = {}
+    for n in args.statements:
+        folder = base / f"n{n}_s{args.per_shard}"
+        paths = make_shards(folder, n, args.per_shard)
+        size = sum(p.stat().st_size for p in paths)
+        tokens = 50 * n
+        print(
+            f"{n} statements, {tokens / 1e6:.0f}M words, {len(paths)} shards, {size / 1e6:.0f} MB"
+        )
+        row: Dict[str, Any] = {"files_bytes": size, "tokens": tokens}
+        for name in BODIES:
+            if name in args.skip:
+                continue
+            r = run(name, str(folder / "shard*.parquet"), args.bootstrap)
+            row[name] = r
+            print(
+                f"  {name:28s} {r['seconds']:7.1f} s  peak {r['peak_bytes'] / 2**30:5.2f} GiB"
+                f"  {tokens / r['seconds'] / 1e6:5.2f}M tokens/s"
+            )
+        row["guard_exit_code"] = guard(paths)
+        print(f"  memory guard (1 GiB available): exit code {row['guard_exit_code']}")
+        results[str(n)] = row
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()
