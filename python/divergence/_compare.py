@@ -274,6 +274,18 @@ def compare(
     of the likelihood-ratio (G) test of the 2 x V table, chi-square with V-1 degrees of freedom.
     The chi-square approximation needs most expected cell counts >= 5, which sparse vocabularies
     break (``share_small_expected`` says how far): trust the permutation null there.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> result = dv.compare(corpus, bootstrap=20, permutations=20, seed=1, terms=False)
+    >>> result.groups
+    ['Armenia', 'Azerbaijan', 'Karabakh Armenians', 'Mediators']
+    >>> float(result.matrix().loc["Armenia", "Azerbaijan"]) > 0
+    True
+    >>> sorted({"value", "null_mean", "excess", "p_value"} - set(result.table.columns))
+    []
     """
     metrics = [metric] if isinstance(metric, str) else list(metric)
     if not metrics:
