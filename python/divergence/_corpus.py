@@ -216,6 +216,15 @@ class Corpus:
       the file, before ``drop_empty``), for run manifests;
     - ``time_resolution``: ``"year"``, ``"date"`` or None (no time);
     - ``columns``: which input column became id / group / time / text (None: generated or absent).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> len(corpus), corpus.groups
+    (170, ['Armenia', 'Azerbaijan', 'Karabakh Armenians', 'Mediators'])
+    >>> corpus.group_counts.to_dict()
+    {'Armenia': 43, 'Azerbaijan': 48, 'Karabakh Armenians': 47, 'Mediators': 32}
     """
 
     time_resolution: Optional[str]
