@@ -144,6 +144,16 @@ class Vectorizer:
     Returns of ``fit_transform``/``transform``: a ``scipy.sparse.csr_matrix`` (or ``csr_array``
     when scikit-learn's ``sparse_interface`` config says "sparray") of shape
     (statements, terms), sorted column indices, int64 counts.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> vec = dv.Vectorizer(stop_words="english")
+    >>> X = vec.fit_transform(["Talks in Baku.", "Talks in Brussels, then Baku."])
+    >>> vec.get_feature_names_out().tolist()
+    ['baku', 'brussels', 'talks']
+    >>> X.toarray().tolist()
+    [[1, 0, 1], [1, 1, 1]]
     """
 
     def __init__(
