@@ -97,7 +97,16 @@ Reference = Union[int, Tuple[TimeBound, TimeBound], None]
 
 def parse_window(value: WindowSpec, name: str = "window") -> Window:
     """``50`` or ``"50"`` -> 50 statements; ``"90D"``, ``"6M"``, ``"1Y"``, ``"2W"`` -> (n, unit)
-    (the window grammar of :func:`drift`; a ValueError or TypeError names ``name``)."""
+    (the window grammar of :func:`drift`; a ValueError or TypeError names ``name``).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> dv.parse_window("90D")
+    (90, 'D')
+    >>> dv.parse_window(50)
+    50
+    """
     return timeutil.parse_window(value, name)
 
 
@@ -271,6 +280,17 @@ def drift(
         Naming the argument: a window or step narrower than the data's time resolution (e.g.
         ``"30D"`` on yearly data), a step of 0, a window longer than the data, unsorted or
         missing times, an unknown mode or metric.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> table = dv.drift(corpus, window="6M", mode="adjacent")
+    >>> table[["window", "window_start", "value"]].round(3).head(3)
+       window window_start  value
+    0       0   2022-09-08    NaN
+    1       1   2023-03-08  0.237
+    2       2   2023-05-29  0.103
     """
     check_choice(mode, "mode", MODES)
     metric = check_metric(metric)
