@@ -91,6 +91,12 @@ def test_the_report_manifest_records_every_option(tmp_path):
     assert doc["options"]["--top-terms"] == {"value": 3, "source": "commandline"}
     assert doc["resolved"]["stop_words"] == {"name": "none", "size": 0}
     assert doc["resolved"]["columns"]["group"] == "party"
+    html = out.read_text(encoding="utf-8")  # the page's parameters state the stop words
+    assert "stop_words</th><td>none removed</td>" in html.replace("\n", "")
+    res = _invoke([*REPORT, "-o", tmp_path / "d.html"])
+    html = (tmp_path / "d.html").read_text(encoding="utf-8").replace("\n", "")
+    n = len(ENGLISH_STOP_WORDS)
+    assert f"stop_words</th><td>english (scikit-learn list, {n} words removed)</td>" in html
 
 
 def test_the_manifest_resolves_the_default_stop_words_and_a_file(tmp_path):

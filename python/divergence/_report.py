@@ -311,6 +311,19 @@ def _statement_rows(
     return out
 
 
+def stop_words_text(stop_words: Any) -> str:
+    """What a vectorizer's ``stop_words`` removes, for the page's parameters: ``english
+    (scikit-learn list, 318 words removed)``, ``none removed`` or ``a list of N words``."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    if stop_words is None:
+        return "none removed"
+    words = set(ENGLISH_STOP_WORDS) if isinstance(stop_words, str) else set(stop_words)
+    if words == set(ENGLISH_STOP_WORDS):
+        return f"english (scikit-learn list, {len(words)} words removed)"
+    return f"a list of {len(words)} words removed" if words else "none removed"
+
+
 def _summary_section(
     cmp: Comparison, settings: Dict[str, Any], sources: List[Dict[str, Any]]
 ) -> str:
@@ -643,6 +656,7 @@ def report(
         "context": context,
         "prior_alpha0": prior,
         "variance": variance,
+        "stop_words": stop_words_text(getattr(vec, "stop_words", None)),
     }
     sources = [dict(s) for s in getattr(corpus, "sources", [])]
     notes = list(cmp.notes)
