@@ -69,6 +69,19 @@ def changepoints(
     of the first value after the change), ``time`` (``times[position]``, or the series' index
     label), ``mean_before``, ``mean_after`` (the adjacent segments' means), ``gain``
     (gain / sigma^2), ``p_value``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> y = np.r_[np.zeros(20), np.ones(20)] + np.random.default_rng(0).normal(0, 0.1, 40)
+    >>> cp = dv.changepoints(y, permutations=99, seed=1)
+    >>> cp[["position", "p_value"]]
+       position  p_value
+    0         8     0.24
+    1        18     0.10
+    2        20     0.01
+    3        38     0.18
     """
     if isinstance(series, pd.Series):
         labels_all = series.index.to_numpy() if times is None else np.asarray(times)
