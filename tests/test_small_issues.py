@@ -134,6 +134,11 @@ def test_calling_corpus_says_to_use_from_frame():
         Corpus()
 
 
+def test_help_documents_exit_code_4():
+    res = _invoke(["--help"])
+    assert res.exit_code == 0 and "4 out of memory" in " ".join(res.output.split())
+
+
 def test_readme_documents_exit_code_4_and_starts_use_with_the_example():
     text = README.read_text(encoding="utf-8")
     assert "4 out of memory" in text

@@ -32,6 +32,9 @@ def main() -> None:
     Compare groups of statements (party, date, text): divergence matrices with bootstrap
     intervals and permutation nulls, the words that carry the gap, and more.
     Try: divergence compare --example
+
+    Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 invalid input data, 4 out of memory,
+    130 interrupted.
     """
 
 
