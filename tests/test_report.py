@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -192,3 +193,18 @@ def test_result_to_html_is_a_safe_static_page(make: object) -> None:
     assert "script-src 'none'" in page
     assert "<table>" in page
     assert res._repr_html_().startswith("<div>")  # the notebook summary stays compact
+
+
+def test_scaling_to_html_is_a_safe_static_page() -> None:
+    c = dv.Corpus.example()
+    data = dv.ScalingCounts.from_corpus(c)
+    wf = dv.Wordfish(seed=0).fit(data.counts, doc_names=data.documents)
+    page = wf.to_html(groups=data.groups)
+    assert "<script" not in page and ".group_positions" in page and ".documents" in page
+    for g in c.group_names:
+        assert html.escape(g) in page
+    y = np.full(data.counts.shape[0], np.nan)
+    y[:10] = np.linspace(-1, 1, 10)  # ten reference texts
+    ws = dv.Wordscores().fit(data.counts, y, doc_names=data.documents)
+    page = ws.to_html(groups=data.groups)
+    assert "<script" not in page and ".scores" in page and ".group_positions" in page

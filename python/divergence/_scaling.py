@@ -107,6 +107,7 @@ from ._corpus import Corpus
 from ._util.groups import label_codes
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import ci_percentiles
+from ._util.summary import tables_page
 from ._util.types import Counts, Labels, VectorizerLike
 from ._util.validation import (
     check_choice,
@@ -715,6 +716,18 @@ class Wordfish:
     def _group_codes(self, groups: Labels) -> Tuple[List[str], np.ndarray]:
         return _document_groups(groups, len(self.theta_))
 
+    def to_html(self, groups: Optional[Labels] = None, ci: float = 0.95) -> str:
+        """A self-contained HTML page (no script, no network) of the fit: group positions
+        (with ``groups``, one label per document), documents and features."""
+        self._check_fitted()
+        tables = {
+            "group_positions": self.group_positions(groups, ci) if groups is not None else None,
+            "documents": self.documents(ci),
+            "features": self.features(),
+        }
+        facts = [("iterations", str(self.n_iter_)), ("converged", str(self.converged_))]
+        return tables_page(f"Wordfish: {len(self.theta_)} documents", facts, tables)
+
     def group_positions(self, groups: Labels, ci: float = 0.95) -> pd.DataFrame:
         """Mean theta per group with intervals: from the bootstrap replicates when available
         (percentile), otherwise from the Hessian standard errors (normal, documents independent)."""
@@ -892,6 +905,15 @@ class Wordscores:
             var = np.maximum(m2 - raw * raw, 0.0)
             se = np.sqrt(var) / np.sqrt(n)
         return raw, se, n
+
+    def to_html(self, groups: Optional[Labels] = None, ci: float = 0.95) -> str:
+        """A self-contained HTML page (no script, no network) of the fitted texts' scores and,
+        with ``groups`` (one label per fitted text), the group positions."""
+        tables = {
+            "group_positions": self.group_positions(groups, ci) if groups is not None else None,
+            "scores": self.scores(None, "default", ci),
+        }
+        return tables_page(f"Wordscores: {len(self.doc_names_)} texts", [], tables)
 
     def scores(
         self, X: Optional[CountsArg] = None, rescaling: Optional[str] = "default", ci: float = 0.95

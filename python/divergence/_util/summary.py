@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import math
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pandas as pd
 
@@ -29,6 +29,7 @@ __all__ = [
     "replicates_text",
     "summary_html",
     "summary_text",
+    "tables_page",
 ]
 
 MAX_ROWS = 10
@@ -190,17 +191,26 @@ class SummarisedResult:
         """A self-contained HTML page (no script, no network) with the summary and the full
         result tables (each cut at :data:`HTML_TABLE_ROWS` rows, the rest counted). The
         full explorer of a corpus is :func:`divergence.report`."""
-        from .htmlpage import render_page, table_html
-
         s = self._summary()
-        parts = [table_html(["", ""], s.facts, numeric_from=99)] if s.facts else []
-        for name in HTML_TABLES:
-            df = getattr(self, name, None)
-            if not isinstance(df, pd.DataFrame) or not len(df.columns):
-                continue
-            shown = df.head(HTML_TABLE_ROWS)
-            rows = [[number_text(v) for v in r] for r in shown.itertuples(index=False)]
-            parts.append(table_html([str(c) for c in df.columns], rows, f".{name}"))
-            if len(df) > len(shown):
-                parts.append(f"<p>... {len(df) - len(shown)} more row(s)</p>")
-        return render_page(s.title, [("summary", s.title, "".join(parts))])
+        tables = {name: getattr(self, name, None) for name in HTML_TABLES}
+        return tables_page(s.title, s.facts, tables)
+
+
+def tables_page(
+    title: str, facts: Sequence[Tuple[str, str]], tables: Mapping[str, Optional[pd.DataFrame]]
+) -> str:
+    """A self-contained HTML page (no script, no network): ``facts`` as (name, value) rows, then
+    each table of ``tables`` that is a DataFrame with columns, captioned ``.name`` and cut at
+    :data:`HTML_TABLE_ROWS` rows (the rest counted); every text escaped."""
+    from .htmlpage import render_page, table_html
+
+    parts = [table_html(["", ""], facts, numeric_from=99)] if facts else []
+    for name, df in tables.items():
+        if not isinstance(df, pd.DataFrame) or not len(df.columns):
+            continue
+        shown = df.head(HTML_TABLE_ROWS)
+        rows = [[number_text(v) for v in r] for r in shown.itertuples(index=False)]
+        parts.append(table_html([str(c) for c in df.columns], rows, f".{name}"))
+        if len(df) > len(shown):
+            parts.append(f"<p>... {len(df) - len(shown)} more row(s)</p>")
+    return render_page(title, [("summary", title, "".join(parts))])
