@@ -448,6 +448,14 @@ def partisanship(
     speaker_group_policy : a speaker found in several groups is an error ("error", default
         naming the speakers and groups), counted in the group of their first statement
         ("first"), or counted as one speaker per group ("split").
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> res = dv.partisanship(corpus, speakers="speaker", bootstrap=20, permutations=20, seed=1)
+    >>> res.chance, res.leave_out > res.chance
+    (0.25, True)
     """
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
