@@ -66,6 +66,14 @@ def log_odds(
     variance : "monroe" (two-term, the paper's) or "full" (four-term).
 
     Returns a DataFrame with columns delta, var, z (one row per term, in column order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> t = dv.log_odds(np.array([40, 10, 5]), np.array([10, 40, 5]))
+    >>> t["z"].round(2).tolist()
+    [2.45, -2.45, 0.0]
     """
     _check_prior(alpha0, variance)
     ya = np.asarray(y_a, dtype=np.float64).ravel()
