@@ -214,6 +214,16 @@ def stance_divergence(
     bootstrap, permutations, ci, seed, n_jobs : as in :func:`divergence.compare` (statements
         resampled within groups; group labels shuffled across each target's statements).
     missing : statements without a stance: "error" (default, naming them) or "drop" (noted).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> st = dv.stance_divergence(corpus, "stance", "target", bootstrap=20, permutations=20)
+    >>> st.targets[:2]
+    ['Lachin corridor', 'mediation']
+    >>> round(float(st.matrix("reintegration").loc["Armenia", "Azerbaijan"]), 4)
+    0.6931
     """
     check_choice(kind, "kind", ("auto", "label", "score"))
     check_choice(missing, "missing", ("error", "drop"))
