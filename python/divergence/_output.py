@@ -121,6 +121,12 @@ def example_path() -> Path:
 
     An invented, illustrative corpus (170 statements by 4 parties, 2022-09 to 2023-11; columns
     id, date, party, speaker, text, target, stance); see ``data/README.md``. Not real quotations.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> dv.example_path().name
+    'karabakh_statements.csv'
     """
     global _extracted_example
     ref = _example_resource()
@@ -140,6 +146,15 @@ def write_example(folder: PathLike, *, overwrite: bool = True) -> Path:
 
     The copy is written atomically. With ``overwrite=False`` an existing file is left alone and
     FileExistsError is raised.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import divergence as dv
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = dv.write_example(folder)
+    ...     print(path.name)
+    karabakh_statements.csv
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
