@@ -212,7 +212,7 @@ def partisanship_over_time(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "percentile",
+    ci_method: str = "corrected",
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[VectorizerLike] = None,
@@ -314,7 +314,18 @@ def partisanship_over_time(
                     s, bootstrap, permutations, seed_v, threads
                 )
                 res = assemble_partisanship(
-                    s, obs, by_g, per_sp, boot, perm, ci, ci_method, settings_extra={}, unit=spunit
+                    s,
+                    obs,
+                    by_g,
+                    per_sp,
+                    boot,
+                    perm,
+                    ci,
+                    ci_method,
+                    settings_extra={},
+                    unit=spunit,
+                    jackknife_seed=seed_v,
+                    threads=threads,
                 )
                 results[w] = res
                 notes.extend(f"{label}: {nt}" for nt in res.notes)
@@ -327,6 +338,7 @@ def partisanship_over_time(
                         **base,
                         "estimator": est,
                         "value": np.nan,
+                        "corrected": np.nan,
                         "ci_low": np.nan,
                         "ci_high": np.nan,
                         "boot_mean": np.nan,
