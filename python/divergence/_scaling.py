@@ -390,6 +390,18 @@ class Wordfish:
     ``max_iter``; :class:`ScalingWarning` naming a document that dominates the dimension.
     FloatingPointError (a numerical failure, not invalid input) names the document(s) when the
     fit ends with non-finite values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> rng = np.random.default_rng(0)
+    >>> theta = np.linspace(-1, 1, 8)
+    >>> beta = rng.normal(0, 1, 60)
+    >>> X = rng.poisson(np.exp(1.5 + np.outer(theta, beta)))
+    >>> wf = dv.Wordfish(dir=(0, 7)).fit(X)
+    >>> bool(np.corrcoef(wf.theta_, theta)[0, 1] > 0.9)
+    True
     """
 
     def __init__(
@@ -822,6 +834,15 @@ class Wordscores:
 
     ``fit(X, y)``: y holds a position for each reference row and NaN (or None) for the others,
     so ``predict()`` without arguments scores every fitted row, as quanteda does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> X = np.array([[8, 2, 0], [0, 2, 8], [4, 2, 4]])
+    >>> ws = dv.Wordscores().fit(X, [-1.0, 1.0, np.nan])
+    >>> ws.predict().round(3)
+    array([-0.8,  0.8,  0. ])
     """
 
     def __init__(self, smooth: float = 0.0, rescaling: Optional[str] = None) -> None:
