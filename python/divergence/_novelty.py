@@ -46,6 +46,13 @@ def token_drift(
     a token moving changes at most three types' terms. S is kept as an exact fixed-point integer
     sum (2^-64 units), so the curve equals the one recomputed from scratch at every boundary
     (``incremental=False``, O(window) per boundary) exactly.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> t = dv.token_drift(list("aaaabbbb"), window=2)
+    >>> t["value"].round(4).tolist()
+    [0.0, 0.2158, 0.6931, 0.2158, 0.0]
     """
     window = check_int(window, "window", minimum=1, hint=" (a number of tokens)")
     step = check_int(step, "step", minimum=1, hint=" (a number of tokens)")
