@@ -286,11 +286,10 @@ def drift(
     >>> import divergence as dv
     >>> corpus = dv.Corpus.read(dv.example_path())
     >>> table = dv.drift(corpus, window="6M", mode="adjacent")
-    >>> table[["window", "window_start", "value"]].round(3).head(3)
-       window window_start  value
-    0       0   2022-09-08    NaN
-    1       1   2023-03-08  0.237
-    2       2   2023-05-29  0.103
+    >>> table["window_start"].dt.strftime("%Y-%m-%d").tolist()[:3]
+    ['2022-09-08', '2023-03-08', '2023-05-29']
+    >>> table["value"].round(3).tolist()[:3]  # the first window has no previous one
+    [nan, 0.237, 0.103]
     """
     check_choice(mode, "mode", MODES)
     metric = check_metric(metric)
