@@ -208,3 +208,18 @@ def test_scaling_to_html_is_a_safe_static_page() -> None:
     ws = dv.Wordscores().fit(data.counts, y, doc_names=data.documents)
     page = ws.to_html(groups=data.groups)
     assert "<script" not in page and ".scores" in page and ".group_positions" in page
+
+
+def test_drift_windows_follow_yearly_data() -> None:
+    rows = [
+        {"party": "ab"[i % 2], "year": 1990 + i // 4, "text": f"tax jobs w{i % 5}"}
+        if i % 2
+        else {"party": "ab"[i % 2], "year": 1990 + i // 4, "text": f"health care w{i % 3}"}
+        for i in range(80)
+    ]
+    c = dv.Corpus.from_frame(pd.DataFrame(rows), time_col="year")
+    r = dv.report(c, **FAST)
+    assert (r.settings["window"], r.settings["step"]) == ("3Y", "1Y")
+    assert r.drift is not None and '<section id="drift"' in r.to_html()
+    with pytest.raises(ValueError, match="^drift"):
+        dv.report(dv.Corpus.from_frame(pd.DataFrame(rows).drop(columns="year")), drift=True)

@@ -148,6 +148,21 @@ def test_search_marks_the_term_and_click_lists_its_statements(
     assert browser.find_elements(By.CSS_SELECTOR, "#plot circle.hit") == []
 
 
+def test_hover_shows_counts_z_and_contribution(browser: Any, example_page: Path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    open_page(browser, example_page)
+    browser.find_element(By.ID, "search").send_keys("corridor")
+    dot = browser.find_element(By.CSS_SELECTOR, "#plot circle.hit")
+    ActionChains(browser).move_to_element(dot).perform()
+    tip = browser.find_element(By.ID, "tip")
+    assert tip.is_displayed()
+    lines = tip.text.splitlines()
+    assert lines[0] == "corridor" and "per 1000" in lines[1] and "per 1000" in lines[2]
+    assert lines[3].startswith("log-odds z: ") and lines[4].startswith("JSD contribution: ")
+    assert lines[4].endswith(" nats")
+
+
 def test_keyboard_reaches_selector_search_and_lists(browser: Any, example_page: Path) -> None:
     open_page(browser, example_page)
     sel = browser.find_element(By.ID, "pair")

@@ -529,10 +529,16 @@ def _scale_section(pos: pd.DataFrame, method: str, est: str, lo: str, hi: str) -
     return out
 
 
-def _auto_window(times: pd.Series) -> str:
+def _auto_window(times: pd.Series, resolution: Optional[str]) -> Tuple[str, str]:
+    """Window and step for the drift section: about a sixth of the time span, step half of it;
+    whole years for yearly data."""
     t = pd.to_datetime(times)
-    days = max(1, int(round((t.max() - t.min()).days / 6)))
-    return f"{days}D"
+    days = (t.max() - t.min()).days
+    if resolution == "year":
+        years = max(1, int(round(days / 365.25 / 6)))
+        return f"{years}Y", f"{max(1, years // 2)}Y"
+    w = max(2, int(round(days / 6)))
+    return f"{w}D", f"{max(1, w // 2)}D"
 
 
 def report(
@@ -683,9 +689,11 @@ def report(
         from ._changepoints import drift_changepoints
         from ._drift import drift as run_drift
 
-        w = window or _auto_window(corpus.time)
-        if step is None and window is None:
-            step = f"{max(1, int(w[:-1]) // 2)}D"
+        if window is None:
+            w, auto_step = _auto_window(corpus.time, getattr(corpus, "time_resolution", None))
+            step = step or auto_step
+        else:
+            w = window
         drift_table = run_drift(
             corpus,
             window=w,
