@@ -215,3 +215,19 @@ def test_anchor_start_is_used_and_finds_planted_topics():
     small = sp.csr_matrix(np.array([[3, 1, 0, 0], [0, 2, 2, 0], [1, 0, 0, 1.0]]))
     t, a = anchor_topics(small, 4)
     assert sorted(a) == [0, 1, 2, 3] and np.allclose(t.sum(axis=1), 1.0)
+
+
+def test_model_saved_before_init_loads_with_the_former_start(tmp_path):
+    import joblib
+
+    X, _ = planted(3, n_docs=60, words_per_topic=10, seed=4)
+    m = TopicModel(k=3, seed=0, n_jobs=1, max_iter=3).fit(X)
+    assert m.get_params()["init"] == "anchors"
+    path = m.save(tmp_path / "new.joblib")
+    assert TopicModel.load(path).init == "anchors"
+    doc = joblib.load(path)
+    del doc["model"].__dict__["init"]  # as written before the parameter existed
+    joblib.dump(doc, tmp_path / "old.joblib")
+    old = TopicModel.load(tmp_path / "old.joblib")
+    assert old.init == "sklearn" and old.get_params()["init"] == "sklearn"
+    np.testing.assert_array_equal(old.transform(X), m.transform(X))
