@@ -50,6 +50,7 @@ ANALYSES = {
     "_neighbours",
     "_report",
     "_stream",
+    "_dask",
 }
 LAYER_NAMES = ["util", "foundation", "analysis", "face", "plot", "cli"]
 # The rooms above the public face: they reach the library through public names only.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ._bias import JSDBias, jsd_bias, jsd_bias_pairs
 from ._changepoints import changepoints, drift_changepoints, series_key
 from ._compare import Comparison, compare
+from ._dask import dask_compare, dask_terms
 from ._corpus import Corpus, CorpusError
 from ._drift import drift, parse_window
 from ._engine import check_memory
@@ -97,6 +98,8 @@ __all__ = [
     "compare",
     "compare_topics",
     "contributions",
+    "dask_compare",
+    "dask_terms",
     "distinguishing_terms",
     "divergence",
     "drift",

@@ -34,7 +34,12 @@ __all__ = [
     "available_memory",
     "check_engine",
     "check_memory",
+    "FixedVocabulary",
+    "TermStats",
+    "as_vectorizer",
     "count_partitions",
+    "finish_vocabulary",
+    "partition_counts",
     "text_bytes",
     "vocabulary_pass",
 ]
@@ -114,7 +119,7 @@ class Vocabulary:
     n_statements: int
 
 
-def _vectorizer(vectorizer: Optional[Vectorizer]) -> Vectorizer:
+def as_vectorizer(vectorizer: Optional[Vectorizer]) -> Vectorizer:
     if vectorizer is None:
         return Vectorizer()
     if not isinstance(vectorizer, Vectorizer):
@@ -140,24 +145,34 @@ def _partition_terms(vec: Vectorizer, docs: List[str]) -> Tuple[List[str], np.nd
     return list(every.get_feature_names_out()), df, tf
 
 
-def vocabulary_pass(
-    parts: Partitions, vectorizer: Optional[Vectorizer] = None, progress: PartitionProgress = None
-) -> Vocabulary:
-    """Document frequencies and total counts per partition, merged; then the Vectorizer's
-    rules: keep min_df <= df <= max_df (ints: statements; floats: shares of all statements),
-    then at most max_features by total count (document frequency when binary), ties to the term
-    first in vocabulary order; columns in code point order. The same errors as fit_transform."""
-    vec = _vectorizer(vectorizer)
-    acc: Optional[pd.DataFrame] = None
-    groups: set = set()
-    n = 0
-    for c in parts.corpora(progress, "vocabulary: "):
-        terms, df, tf = _partition_terms(vec, list(c.text))
-        n += len(c)
-        groups.update(c.group_names)
-        part = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
-        acc = part if acc is None else acc.add(part, fill_value=0).astype(np.int64)
-    assert acc is not None
+@dataclass
+class TermStats:
+    """What the vocabulary pass keeps of some partitions: each term's document frequency and
+    total count, the statements and the group names. Merged by :meth:`add` in any order or
+    tree (integer sums: the same result)."""
+
+    counts: pd.DataFrame  # index: terms; columns df, tf (int64)
+    n: int
+    groups: frozenset
+
+    @classmethod
+    def of(cls, corpus: Corpus, vec: Vectorizer) -> TermStats:
+        terms, df, tf = _partition_terms(vec, list(corpus.text))
+        frame = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
+        return cls(frame, len(corpus), frozenset(corpus.group_names))
+
+    def add(self, other: TermStats) -> TermStats:
+        both = self.counts.add(other.counts, fill_value=0).astype(np.int64)
+        return TermStats(both, self.n + other.n, self.groups | other.groups)
+
+
+def finish_vocabulary(stats: TermStats, vectorizer: Optional[Vectorizer] = None) -> Vocabulary:
+    """The Vectorizer's rules on merged statistics: keep min_df <= df <= max_df (ints:
+    statements; floats: shares of all statements), then at most max_features by total count
+    (document frequency when binary), ties to the term first in vocabulary order; columns in
+    code point order. The same errors as fit_transform."""
+    vec = as_vectorizer(vectorizer)
+    acc, n = stats.counts, stats.n
     if len(acc) == 0:
         raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
     order = sorted(acc.index)  # code point order: the core's byte order of UTF-8
@@ -174,7 +189,21 @@ def vocabulary_pass(
         kept = np.sort(kept[top])
     if len(kept) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
-    return Vocabulary([order[j] for j in kept], sorted(groups), n)
+    return Vocabulary([order[j] for j in kept], sorted(stats.groups), n)
+
+
+def vocabulary_pass(
+    parts: Partitions, vectorizer: Optional[Vectorizer] = None, progress: PartitionProgress = None
+) -> Vocabulary:
+    """Document frequencies and total counts per partition, merged one after another, then
+    :func:`finish_vocabulary`."""
+    vec = as_vectorizer(vectorizer)
+    acc: Optional[TermStats] = None
+    for c in parts.corpora(progress, "vocabulary: "):
+        part = TermStats.of(c, vec)
+        acc = part if acc is None else acc.add(part)
+    assert acc is not None
+    return finish_vocabulary(acc, vec)
 
 
 class FixedVocabulary:
@@ -200,6 +229,16 @@ class FixedVocabulary:
         return sp.csr_matrix(self.vec._matrix(csr))
 
 
+def partition_counts(
+    corpus: Corpus, fixed: FixedVocabulary, groups: Sequence[str]
+) -> Tuple[sp.csr_matrix, np.ndarray]:
+    """One partition's statements x terms counts and group codes into ``groups``."""
+    X = fixed.counts(list(corpus.text))
+    code = {g: k for k, g in enumerate(groups)}
+    labels = np.array([code[g] for g in corpus.group_names], dtype=np.int64)[corpus.group_codes]
+    return X, labels
+
+
 def count_partitions(
     parts: Partitions,
     vocab: Vocabulary,
@@ -208,12 +247,10 @@ def count_partitions(
 ) -> Iterator[Tuple[int, Corpus, sp.csr_matrix, np.ndarray]]:
     """The counting pass: (offset of the partition's first statement in the corpus, its
     Corpus, its statements x terms counts, its group codes into ``vocab.groups``)."""
-    fixed = FixedVocabulary(_vectorizer(vectorizer), vocab.terms)
-    code = {g: k for k, g in enumerate(vocab.groups)}
+    fixed = FixedVocabulary(as_vectorizer(vectorizer), vocab.terms)
     offset = 0
     for c in parts.corpora(progress, "counting: "):
-        X = fixed.counts(list(c.text))
-        labels = np.array([code[g] for g in c.group_names], dtype=np.int64)[c.group_codes]
+        X, labels = partition_counts(c, fixed, vocab.groups)
         yield offset, c, X, labels
         offset += len(c)
 

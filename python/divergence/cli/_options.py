@@ -84,6 +84,7 @@ class CorpusSpec:
     drop_empty: bool
     strict: bool
     engine: str = "memory"
+    scheduler: Optional[str] = None
 
     @property
     def names(self) -> List[str]:
@@ -93,6 +94,11 @@ class CorpusSpec:
     def load(self) -> Corpus:
         """Read the corpus (usage errors for missing or conflicting sources); its notes go to
         stderr."""
+        if self.engine != "memory":
+            raise click.UsageError(
+                f"--engine {self.engine}: only compare and terms run on it so far; "
+                "this command reads the corpus into memory (--engine memory)"
+            )
         if self.example:
             if self.paths:
                 raise click.UsageError("give CORPUS files or --example, not both")
@@ -110,6 +116,8 @@ class CorpusSpec:
                     "reading standard input ('-') needs --input-format"
                     " (csv, tsv, jsonl, parquet or text)"
                 )
+            if self.scheduler is not None:
+                raise click.UsageError("--scheduler needs --engine dask")
             check_memory(list(self.paths))  # MemoryError (exit 4) before reading
             c = Corpus.read(list(self.paths), **self.read_options())
         for note in getattr(c, "notes", []):
@@ -130,14 +138,22 @@ class CorpusSpec:
             strict=self.strict,
         )
 
+    def engine_options(self) -> Dict[str, Any]:
+        """The engine's own keyword arguments (the scheduler address for dask)."""
+        return {"scheduler": self.scheduler} if self.engine == "dask" else {}
+
     def stream_paths(self) -> List[str]:
-        """The files for ``--engine stream`` (usage errors for --example, stdin, a
+        """The files for ``--engine stream`` or ``dask`` (usage errors for --example, stdin, a
         missing file)."""
+        if self.scheduler is not None and self.engine != "dask":
+            raise click.UsageError("--scheduler needs --engine dask")
         if self.example or not self.paths:
-            raise click.UsageError("--engine stream reads CORPUS files (not --example)")
+            raise click.UsageError(f"--engine {self.engine} reads CORPUS files (not --example)")
         for p in self.paths:
             if p == "-":
-                raise click.UsageError("--engine stream reads files, not standard input ('-')")
+                raise click.UsageError(
+                    f"--engine {self.engine} reads files, not standard input ('-')"
+                )
             if not Path(p).exists():
                 raise click.UsageError(f"CORPUS: file not found: {p}")
         return list(self.paths)
@@ -225,12 +241,22 @@ corpus_options = _group(
             click.option,
             ("--engine",),
             dict(
-                type=click.Choice(["memory", "stream"]),
+                type=click.Choice(["memory", "stream", "dask"]),
                 default="memory",
                 show_default=True,
                 help="memory: read the whole corpus (stops with exit code 4 when the estimate"
-                " exceeds the available memory); stream: one CORPUS file at a time"
-                " (compare, terms).",
+                " exceeds the available memory); stream: one CORPUS file at a time; dask: one"
+                " task per file on a Dask cluster (--scheduler; compare, terms).",
+            ),
+        ),
+        (
+            click.option,
+            ("--scheduler",),
+            dict(
+                default=None,
+                metavar="ADDRESS",
+                help="With --engine dask: the Dask scheduler (e.g. tcp://10.0.0.5:8786);"
+                " default: a local cluster of 2 worker processes.",
             ),
         ),
     ],

@@ -228,13 +228,18 @@ def compare_cmd(
         variance=variance,
         vectorizer=vectorizer.make(out.jobs),
     )
-    if corpus.engine == "stream":
-        from .. import stream_compare
+    if corpus.engine != "memory":
+        from .. import dask_compare, stream_compare
 
         if stance_col is not None or target_col is not None:
             raise click.UsageError("--stance-col needs --engine memory")
         progress.step("reading and tokenising the corpus one file at a time")
-        result = stream_compare(corpus.stream_paths(), read=corpus.read_options(), **common)
+        result = (dask_compare if corpus.engine == "dask" else stream_compare)(
+            corpus.stream_paths(),
+            **corpus.engine_options(),
+            read=corpus.read_options(),
+            **common,
+        )
         columns: Dict[str, Any] = {}
         sources = result.settings["sources"]
     else:

@@ -75,13 +75,14 @@ def terms_cmd(
     if plot_pairs and not out.plot:
         raise click.UsageError("--plot-pair needs --plot FILE")
     progress = out.progress()
-    if corpus.engine == "stream":
-        from .. import stream_terms
+    if corpus.engine != "memory":
+        from .. import dask_terms, stream_terms
 
         if out.plot:
             raise click.UsageError("--plot needs --engine memory")
-        table = stream_terms(
+        table = (dask_terms if corpus.engine == "dask" else stream_terms)(
             corpus.stream_paths(),
+            **corpus.engine_options(),
             vectorizer=vectorizer.make(out.jobs),
             read=corpus.read_options(),
             pairs=pairs,
@@ -102,13 +103,13 @@ def terms_cmd(
                 prior=prior,
                 variance=variance,
                 min_count=min_count,
-                engine="stream",
+                engine=corpus.engine,
                 **vectorizer.manifest(),
             ),
             None,
             table.attrs["sources"],
             vectorizer=vectorizer,
-            resolved=dict(engine="stream"),
+            resolved=dict(engine=corpus.engine),
         )
         return
     c = corpus.load()

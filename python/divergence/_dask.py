@@ -1,0 +1,228 @@
+"""The Dask engine (issue 13, point 4): the stream engine's passes as tasks on a
+``distributed`` cluster, one task per partition (file), partition results reduced in a tree.
+
+* :func:`dask_terms`: vocabulary statistics per file (merged in a tree), then K x V group sums
+  per file (added in a tree): the answer of :func:`divergence.distinguishing_terms` on the whole
+  corpus, bit for bit (integer sums, exact in any order).
+* :func:`dask_compare`: the vocabulary as above, then each file's counts gathered in file order
+  and :func:`divergence.compare` run on them (as :func:`divergence.stream_compare` does).
+
+Every task is a pure function of its file, so a task lost with a worker is recomputed with the
+same result. Needs the ``dask`` extra (``pip install stance-divergence[dask]``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ._compare import Comparison, compare
+from ._corpus import Corpus
+from ._engine import (
+    FixedVocabulary,
+    Inputs,
+    Partitions,
+    TermStats,
+    Vocabulary,
+    as_vectorizer,
+    finish_vocabulary,
+    partition_counts,
+)
+from ._terms import terms_from_group_counts
+from ._text import Vectorizer
+from ._util.groups import group_sums
+
+__all__ = ["dask_compare", "dask_terms"]
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks (module-level functions: workers import them by name)
+
+
+def _stats_task(path: str, read: Dict[str, Any], params: Dict[str, Any]) -> TermStats:
+    return TermStats.of(Corpus.read(path, **read), Vectorizer(**params))
+
+
+def _add_stats(a: TermStats, b: TermStats) -> TermStats:
+    return a.add(b)
+
+
+def _count_task(
+    path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
+) -> Tuple[sp.csr_matrix, np.ndarray, np.ndarray, List[Dict[str, Any]]]:
+    c = Corpus.read(path, **read)
+    X, labels = partition_counts(
+        c, FixedVocabulary(Vectorizer(**params), vocab.terms), vocab.groups
+    )
+    return X, labels, np.asarray(c.id.astype(str)), [dict(s) for s in c.sources]
+
+
+def _sums_task(
+    path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
+) -> Tuple[np.ndarray, List[Dict[str, Any]]]:
+    X, labels, _, sources = _count_task(path, read, params, vocab)
+    return group_sums(X, labels, len(vocab.groups)), sources
+
+
+def _add_sums(
+    a: Tuple[np.ndarray, List[Dict[str, Any]]], b: Tuple[np.ndarray, List[Dict[str, Any]]]
+) -> Tuple[np.ndarray, List[Dict[str, Any]]]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Driving the cluster
+
+
+class _Session:
+    """A distributed Client: the one given, one connected to ``scheduler``, or a LocalCluster
+    on this machine (2 worker processes, bound to 127.0.0.1), closed at the end."""
+
+    def __init__(self, client: Any = None, scheduler: Optional[str] = None) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise ImportError(
+                "engine 'dask' needs the dask and distributed packages: "
+                "pip install 'stance-divergence[dask]'"
+            ) from None
+        if client is not None and scheduler is not None:
+            raise ValueError("scheduler: give a client or a scheduler address, not both")
+        self.owned: List[Any] = []
+        if client is not None:
+            if not isinstance(client, distributed.Client):
+                raise TypeError(
+                    f"client: expected a distributed.Client, got {type(client).__name__}"
+                )
+            self.client = client
+        elif scheduler is not None:
+            if not isinstance(scheduler, str):
+                raise TypeError(f"scheduler: expected an address (str), got {type(scheduler)}")
+            self.client = distributed.Client(scheduler)
+            self.owned.append(self.client)
+        else:
+            cluster = distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self.client = distributed.Client(cluster)
+            self.owned += [self.client, cluster]
+
+    def __enter__(self) -> _Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for obj in self.owned:
+            obj.close()
+
+    def per_file(
+        self, fn: Callable[..., Any], paths: Sequence[str], *args: Any, what: str
+    ) -> List[Any]:
+        """One task per file (futures in file order), with 'partitions k/n' on stderr."""
+        import distributed
+
+        shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
+        futures = [self.client.submit(fn, p, *shared) for p in paths]
+        for k, _ in enumerate(distributed.as_completed(futures), 1):
+            print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
+        return futures
+
+    def tree(self, fn: Callable[[Any, Any], Any], futures: List[Any]) -> Any:
+        """Pairs combined level by level (a binary tree), the result gathered."""
+        while len(futures) > 1:
+            level = [
+                self.client.submit(fn, futures[i], futures[i + 1])
+                for i in range(0, len(futures) - 1, 2)
+            ]
+            if len(futures) % 2:
+                level.append(futures[-1])
+            futures = level
+        return futures[0].result()
+
+
+def _big(obj: object) -> bool:
+    return isinstance(obj, Vocabulary)
+
+
+def _vocabulary(
+    s: _Session, parts: Partitions, params: Dict[str, Any], vec: Vectorizer
+) -> Vocabulary:
+    futures = s.per_file(_stats_task, parts.paths, parts.read, params, what="vocabulary")
+    return finish_vocabulary(s.tree(_add_stats, futures), vec)
+
+
+def dask_terms(
+    inputs: Inputs,
+    *,
+    client: Any = None,
+    scheduler: Optional[str] = None,
+    vectorizer: Optional[Vectorizer] = None,
+    pairs: str = "all",
+    top: int = 20,
+    alpha0: float = 500.0,
+    variance: str = "monroe",
+    min_count: int = 1,
+    read: Optional[Dict[str, Any]] = None,
+) -> pd.DataFrame:
+    """:func:`divergence.stream_terms` on a Dask cluster: ``client`` (a
+    ``distributed.Client``), ``scheduler`` (an address), or neither (a LocalCluster of 2
+    worker processes on 127.0.0.1). The same table, bit for bit."""
+    parts = Partitions.of(inputs, read)
+    vec = as_vectorizer(vectorizer)
+    params = vec.get_params()
+    with _Session(client, scheduler) as s:
+        vocab = _vocabulary(s, parts, params, vec)
+        futures = s.per_file(_sums_task, parts.paths, parts.read, params, vocab, what="counting")
+        G, sources = s.tree(_add_sums, futures)
+    table = terms_from_group_counts(
+        G,
+        vocab.groups,
+        vocab.terms,
+        pairs=pairs,
+        top=top,
+        alpha0=alpha0,
+        variance=variance,
+        min_count=min_count,
+    )
+    table.attrs["sources"] = sources
+    return table
+
+
+def dask_compare(
+    inputs: Inputs,
+    *,
+    client: Any = None,
+    scheduler: Optional[str] = None,
+    vectorizer: Optional[Vectorizer] = None,
+    read: Optional[Dict[str, Any]] = None,
+    **options: Any,
+) -> Comparison:
+    """:func:`divergence.stream_compare` on a Dask cluster (see :func:`dask_terms` for
+    ``client`` and ``scheduler``): the same result, bit for bit."""
+    for name in ("groups", "vocabulary", "stance_col", "target_col"):
+        if name in options:
+            raise ValueError(f"{name}: not available with the dask engine")
+    parts = Partitions.of(inputs, read)
+    vec = as_vectorizer(vectorizer)
+    params = vec.get_params()
+    with _Session(client, scheduler) as s:
+        vocab = _vocabulary(s, parts, params, vec)
+        futures = s.per_file(_count_task, parts.paths, parts.read, params, vocab, what="counting")
+        results = s.client.gather(futures)
+    X = sp.vstack([r[0] for r in results], format="csr")
+    names = np.asarray(vocab.groups, dtype=object)
+    result = compare(
+        X, names[np.concatenate([r[1] for r in results])], vocabulary=vocab.terms, **options
+    )
+    ids = np.concatenate([r[2] for r in results])
+    result.statement_ids = ids[np.asarray(X.sum(axis=1)).ravel() > 0]
+    result.settings["engine"] = "dask"
+    result.settings["sources"] = [s for r in results for s in r[3]]
+    return result

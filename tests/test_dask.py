@@ -1,0 +1,125 @@
+"""The Dask engine (issue 13, point 4) on a LocalCluster of 2 worker processes bound to
+127.0.0.1: the example corpus split into 1, 3 and 17 files gives the in-memory terms and
+comparison bit for bit; a worker killed mid-run (the nanny restarts it) changes nothing; a bad
+partition raises the CorpusError naming its file and line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import divergence as dv
+
+distributed = pytest.importorskip("distributed")
+
+from divergence._dask import dask_compare, dask_terms  # noqa: E402
+from test_stream import _split  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    )
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+def _terms_in_memory(top: int = 10) -> pd.DataFrame:
+    c = dv.Corpus.example()
+    vec = dv.Vectorizer()
+    X = vec.fit_transform(list(c.text))
+    return dv.distinguishing_terms(
+        X, c.group_codes, c.group_names, list(vec.get_feature_names_out()), top=top
+    )
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+def test_terms_equal_in_memory(tmp_path, client, k):
+    got = dask_terms(_split(tmp_path, k), client=client, top=10)
+    pd.testing.assert_frame_equal(got, _terms_in_memory(), check_exact=True)
+
+
+OPTS = dict(bootstrap=30, permutations=20, seed=4, bootstrap_scheme="poisson", n_jobs=1)
+
+
+def _same(got: dv.Comparison, want: dv.Comparison) -> None:
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    pd.testing.assert_frame_equal(got.terms, want.terms, check_exact=True)
+    for m in want.metrics:
+        np.testing.assert_array_equal(got.bootstrap[m], want.bootstrap[m])
+        np.testing.assert_array_equal(got.null[m], want.null[m])
+    assert list(got.statement_ids) == list(want.statement_ids)
+
+
+@pytest.mark.parametrize("k", [3, 17])
+def test_compare_equal_in_memory(tmp_path, client, k):
+    _same(
+        dask_compare(_split(tmp_path, k), client=client, **OPTS),
+        dv.compare(dv.Corpus.example(), **OPTS),
+    )
+
+
+def test_killed_worker_changes_nothing(tmp_path, client):
+    paths = _split(tmp_path, 17)
+    before = set(client.run(os.getpid).values())
+    out = {}
+    run = threading.Thread(
+        target=lambda: out.setdefault("r", dask_compare(paths, client=client, **OPTS))
+    )
+    run.start()
+    time.sleep(1.0)
+    alive_at_kill = run.is_alive()
+    os.kill(sorted(before)[0], signal.SIGKILL)
+    run.join(timeout=240)
+    assert not run.is_alive()
+    _same(out["r"], dv.compare(dv.Corpus.example(), **OPTS))
+    client.wait_for_workers(2, timeout=60)
+    after = set(client.run(os.getpid).values())
+    assert after != before  # the nanny started a new worker process
+    if not alive_at_kill:
+        pytest.skip("the run ended before the kill (machine fast): result checked, kill not")
+
+
+def test_bad_partition_names_file_and_line(tmp_path, client):
+    paths = _split(tmp_path, 3)
+    with open(paths[2], "a") as f:
+        f.write('x1,Armenia,2020-01-01,"never closed\n')
+    with pytest.raises(dv.CorpusError, match=r"part02\.csv line \d+"):
+        dask_terms(paths, client=client)
+
+
+def test_arguments(tmp_path):
+    with pytest.raises(TypeError, match="client"):
+        dask_terms(_split(tmp_path, 1), client=object())
+    with pytest.raises(ValueError, match="scheduler"):
+        dask_terms(_split(tmp_path, 1), client=object(), scheduler="tcp://127.0.0.1:1")
+
+
+def test_cli_engine_dask_local_cluster(tmp_path):
+    from click.testing import CliRunner
+
+    from divergence.cli import main
+
+    paths = [str(p) for p in _split(tmp_path, 3)]
+    outs = []
+    for engine in ("memory", "dask"):
+        out = tmp_path / f"terms_{engine}.csv"
+        res = CliRunner().invoke(
+            main, ["terms", *paths, "--engine", engine, "--format", "csv", "-o", str(out)]
+        )
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    res = CliRunner().invoke(main, ["drift", *paths, "--window", "90D", "--engine", "stream"])
+    assert res.exit_code == 2 and "only compare and terms" in res.output
+    res = CliRunner().invoke(main, ["terms", *paths, "--scheduler", "tcp://127.0.0.1:1"])
+    assert res.exit_code == 2 and "--scheduler needs --engine dask" in res.output
