@@ -231,3 +231,24 @@ def test_model_saved_before_init_loads_with_the_former_start(tmp_path):
     old = TopicModel.load(tmp_path / "old.joblib")
     assert old.init == "sklearn" and old.get_params()["init"] == "sklearn"
     np.testing.assert_array_equal(old.transform(X), m.transform(X))
+
+
+def test_anchor_rows_are_the_distribution_of_the_other_token_of_a_pair():
+    from divergence._topics import ANCHOR_UNIFORM_SHARE, anchor_topics
+
+    rng = np.random.default_rng(5)
+    C = rng.poisson(1.2, size=(30, 8)).astype(np.float64)
+    topics, anchors = anchor_topics(sp.csr_matrix(C), 3)
+    V = C.shape[1]
+    for row, a in zip(topics, anchors):
+        want = np.zeros(V)  # ordered pairs of different tokens, weight 1 / (n (n - 1))
+        for c in C:
+            tokens = np.repeat(np.arange(V), c.astype(int))
+            n = tokens.size
+            for i in range(n):
+                for j in range(n):
+                    if i != j and tokens[i] == a:
+                        want[tokens[j]] += 1.0 / (n * (n - 1))
+        want /= want.sum()
+        got = (row - ANCHOR_UNIFORM_SHARE / V) / (1 - ANCHOR_UNIFORM_SHARE)
+        np.testing.assert_allclose(got, want, atol=1e-12)

@@ -380,7 +380,7 @@ def anchor_topics(X: MatrixLike, k: int) -> Tuple[np.ndarray, np.ndarray]:
     w = np.divide(1.0, n_tok * (n_tok - 1), out=np.zeros(n), where=n_tok > 1)
     Aw = sp.csr_matrix(sp.diags(w) @ A)
     Ac = Aw[:, cand]
-    self_pairs = np.asarray(Ac.multiply(A[:, cand]).sum(axis=0)).ravel()
+    self_pairs = np.asarray(Ac.sum(axis=0)).ravel()  # x_da (x_da - 1) = x_da^2 - x_da
 
     def rows_of(ids_in_cand: np.ndarray, cols: Optional[np.ndarray]) -> np.ndarray:
         target = A if cols is None else A[:, cols]
@@ -405,20 +405,16 @@ def anchor_topics(X: MatrixLike, k: int) -> Tuple[np.ndarray, np.ndarray]:
         chosen.append(j)
         v = R[j] / np.sqrt(norms[j])
         R -= np.outer(R @ v, v)
-    rest = [j for j in range(n_cand) if j not in set(chosen)]
-    chosen += rest[: k - len(chosen)]  # degenerate data: the most frequent remaining terms
+    taken = set(chosen)
+    # degenerate data (rows that are combinations of those picked): the most frequent others;
+    # n_cand >= min(V, 2k) >= k, so there are enough
+    chosen += [j for j in range(n_cand) if j not in taken][: k - len(chosen)]
     ids = np.asarray(chosen, dtype=np.int64)
     anchors = cand[ids]
     topics = rows_of(ids, None)
     missing = topics.sum(axis=1) <= 0  # an anchor that never shares a statement
     topics[missing, anchors[missing]] = 1.0
     topics = (1.0 - ANCHOR_UNIFORM_SHARE) * topics + ANCHOR_UNIFORM_SHARE / V
-    if len(anchors) < k:  # fewer candidates than topics (k > V is refused before)
-        extra = np.setdiff1d(by_df, anchors, assume_unique=True)[: k - len(anchors)]
-        onehot = np.full((extra.size, V), ANCHOR_UNIFORM_SHARE / V)
-        onehot[np.arange(extra.size), extra] += 1.0 - ANCHOR_UNIFORM_SHARE
-        topics = np.vstack([topics, onehot])
-        anchors = np.concatenate([anchors, extra])
     return topics, anchors
 
 
