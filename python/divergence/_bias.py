@@ -149,6 +149,16 @@ def jsd_bias_pairs(
     ((V-1)/8 (1/n_a + 1/n_b), V the terms either group used, n token totals), corrected,
     jsd_weighted (size weights), expected_weighted ((V-1)/(2N)), corrected_weighted,
     g_statistic, df, p_value (chi-square), share_small_expected, tokens_a, tokens_b, v_observed.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> t = dv.jsd_bias_pairs(corpus, vectorizer=dv.Vectorizer(stop_words="english"))
+    >>> t[["group_a", "group_b"]].head(2).values.tolist()
+    [['Armenia', 'Azerbaijan'], ['Armenia', 'Karabakh Armenians']]
+    >>> bool((t["expected"] > 0).all() and (t["corrected"] < t["jsd"]).all())
+    True
     """
     X, names, codes, _ = statement_counts(data, groups, vectorizer)
     K = len(names)
