@@ -138,6 +138,16 @@ def distinguishing_terms(
     Returns a tidy DataFrame: group_a, group_b, side (the group the term favours), rank, term,
     z, delta, count_a, count_b, freq_a, freq_b (per 1000 tokens), jsd_contribution (nats; the
     terms of a pair sum to its JSD over the whole vocabulary), alpha0, variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> counts = np.array([[5, 0, 1], [4, 1, 1], [0, 6, 1], [1, 5, 1]])
+    >>> vocabulary = ["talks", "blockade", "peace"]
+    >>> t = dv.distinguishing_terms(counts, [0, 0, 1, 1], ["A", "B"], vocabulary, top=1)
+    >>> t[["side", "term"]].values.tolist()
+    [['A', 'talks'], ['B', 'blockade']]
     """
     _check_term_args(alpha0, variance, pairs, top)
     labels = np.asarray(labels)
