@@ -107,6 +107,15 @@ def novelty(
     alpha : additive smoothing s = (x + alpha) / (sum x + D alpha); default 0 for dense rows,
         1.0 for counts (KL needs every entry > 0).
     base : log base (None: nats; the paper uses bits, base=2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> mix = np.array([[0.8, 0.2], [0.8, 0.2], [0.2, 0.8], [0.2, 0.8], [0.2, 0.8]])
+    >>> t = dv.novelty(mix, window=1)
+    >>> t["novelty"].round(3).tolist()
+    [nan, 0.0, 0.832, 0.0, 0.0]
     """
     window = check_int(window, "window", minimum=1, hint=" (a number of statements)")
     base_v = check_options("kl", base, 0.0 if alpha is None else alpha)
