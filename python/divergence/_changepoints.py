@@ -172,7 +172,16 @@ def changepoints(
 
 def series_key(table: pd.DataFrame) -> pd.Series:
     """The curve each row of a :func:`divergence.drift` table belongs to: its group, or
-    ``"A vs B"`` for a pair of groups (mode ``"between"``)."""
+    ``"A vs B"`` for a pair of groups (mode ``"between"``).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> table = dv.drift(corpus, window="6M", mode="between")
+    >>> dv.series_key(table).unique()[:2].tolist()
+    ['Armenia vs Azerbaijan', 'Armenia vs Karabakh Armenians']
+    """
     if "group_a" in table.columns:
         return table["group_a"].astype(str) + " vs " + table["group_b"].astype(str)
     return table["group"].astype(str)
@@ -208,7 +217,17 @@ def drift_changepoints(
 
     ``block`` (permutation blocks) defaults to ceil(window / step) from the table's settings:
     overlapping windows make successive values of a curve share statements. ``penalty``,
-    ``min_size``, ``max_changes`` and ``n_jobs`` are those of :func:`changepoints`."""
+    ``min_size``, ``max_changes`` and ``n_jobs`` are those of :func:`changepoints`.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> table = dv.drift(corpus, window=20, step=10, mode="adjacent")
+    >>> cps = dv.drift_changepoints(table, permutations=19, seed=1)
+    >>> list(cps.columns)
+    ['series', 'position', 'time', 'mean_before', 'mean_after', 'gain', 'p_value']
+    """
     if block is None:
         block = _overlap(table.attrs or {})
     keys = series_key(table)
