@@ -586,6 +586,22 @@ def verify_manifest(path: PathLike) -> List[str]:
     with the recorded size and sha256; a problem names the file ("r.csv: sha256 differs",
     "r.terms.csv: missing"). A manifest without ``outputs`` (written before they were
     recorded) is a problem too. Raises OSError / ValueError when the manifest cannot be read.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import divergence as dv
+    >>> from click.testing import CliRunner
+    >>> from divergence.cli import main
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     out = str(Path(folder) / "terms.csv")
+    ...     _ = CliRunner().invoke(main, ["terms", "--example", "--format", "csv", "-o", out])
+    ...     print(dv.verify_manifest(out + ".manifest.json"))
+    ...     _ = Path(out).write_text("changed")
+    ...     print([p.replace(folder, "DIR") for p in dv.verify_manifest(out + ".manifest.json")])
+    []
+    ['DIR/terms.csv: size differs from the manifest']
     """
     path = Path(path)
     doc = json.loads(path.read_text(encoding="utf-8"))
