@@ -45,9 +45,15 @@ import scipy.sparse as sp
 
 from . import _core
 from ._corpus import Corpus
-from ._util.groups import drop_absent, label_codes, require_groups_with_tokens
+from ._util.groups import drop_absent, group_sums, label_codes, require_groups_with_tokens
 from ._util.operands import as_csr, csr_tuple
-from ._util.replicates import CI_METHODS, jackknife_blocks, summarise
+from ._util.replicates import (
+    CI_METHODS,
+    HAPAX_LIMIT,
+    hapax_share,
+    jackknife_blocks,
+    summarise,
+)
 from ._util.summary import (
     Brief,
     SummarisedResult,
@@ -401,6 +407,7 @@ def _summarise(
     ci: float,
     ci_method: str,
     jack: Optional[np.ndarray] = None,
+    withhold: Optional[np.ndarray] = None,
 ) -> Tuple[List[Dict[str, Any]], int]:
     """Table rows per estimator, and how many bootstrap replicates had no leave-out value."""
     E = len(ESTIMATORS)
@@ -412,6 +419,7 @@ def _summarise(
         method=ci_method,
         jackknife=jack,
         lower=0.0,
+        withhold=withhold,
     )
     rows = [
         {"estimator": name, "value": float(obs[e]), **sm.at(e)} for e, name in enumerate(ESTIMATORS)
@@ -550,7 +558,19 @@ def assemble_partisanship(
     G = len(s.groups)
     notes = list(s.notes)
     jack = speaker_jackknife(s, jackknife_seed, threads) if len(boot) else None
-    rows, dropped = _summarise(obs, boot, perm, ci, ci_method, jack)
+    # The plug-in estimator of an undersampled vocabulary keeps a bias that the jackknife does
+    # not remove (as for compare): no interval for it there; the leave-out estimator is the
+    # answer to that bias and keeps its interval.
+    shares = hapax_share(group_sums(s.X, s.codes, G))
+    worst = int(np.nanargmax(shares)) if np.isfinite(shares).any() else 0
+    withhold = np.array(["", ""], dtype=object)
+    if shares.size and shares[worst] > HAPAX_LIMIT:
+        withhold[0] = (
+            f"undersampled: {100 * shares[worst]:.0f}% of {s.groups[worst]}'s tokens are words "
+            f"it uses once (limit {100 * HAPAX_LIMIT:.0f}%): the plug-in's bias is not removed "
+            "there; read the leave-out estimator"
+        )
+    rows, dropped = _summarise(obs, boot, perm, ci, ci_method, jack, withhold)
     if dropped:
         notes.append(
             f"{dropped} of {len(boot)} bootstrap replicates drew a single {unit} for some group "

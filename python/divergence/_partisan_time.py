@@ -130,6 +130,7 @@ OVER_TIME_COLUMNS = [
     "groups",
     "estimator",
     "value",
+    "corrected",
     "ci_low",
     "ci_high",
     "boot_mean",
@@ -360,6 +361,7 @@ def partisanship_over_time(
                             for k in (
                                 "estimator",
                                 "value",
+                                "corrected",
                                 "ci_low",
                                 "ci_high",
                                 "boot_mean",
@@ -370,7 +372,7 @@ def partisanship_over_time(
                             )
                         },
                         "scored": True,
-                        "reason": "",
+                        "reason": r["ci_note"] and f"no interval: {r['ci_note']}",
                     }
                 )
     table = pd.DataFrame(rows, columns=OVER_TIME_COLUMNS)

@@ -24,14 +24,25 @@ from ._options import (
 
 def _estimator_lines(t: pd.DataFrame) -> List[str]:
     lines = [
-        f"{'estimator':<10} {'value':>7} {'interval':>17} {'shuffled':>8} {'excess':>7} {'p':>7}"
+        f"{'estimator':<10} {'value':>7} {'corrected':>9} {'interval':>17} {'shuffled':>8}"
+        f" {'excess':>7} {'p':>7}"
     ]
     for r in t.itertuples():
         interval = fmt_interval(r.ci_low, r.ci_high)
         lines.append(
-            f"{r.estimator:<10} {fmt_value(r.value):>7} {interval:>17}"
-            f" {fmt_value(r.null_mean):>8} {fmt_value(r.excess):>7} {fmt_value(r.p_value, 4):>7}"
+            f"{r.estimator:<10} {fmt_value(r.value):>7} {fmt_value(r.corrected):>9}"
+            f" {interval:>17} {fmt_value(r.null_mean):>8} {fmt_value(r.excess):>7}"
+            f" {fmt_value(r.p_value, 4):>7}"
         )
+    if len(t) and "ci_for" in t.columns and t["ci_for"].iloc[0] == "corrected":
+        lines.append(
+            "value: the estimator on the data; corrected: its block-jackknife bias correction "
+            "(blocks of speakers); interval: around the corrected value"
+        )
+    for r in t.itertuples():
+        note = getattr(r, "ci_note", "")
+        if isinstance(note, str) and note:
+            lines.append(f"{r.estimator} interval '-': {note}")
     return lines
 
 
@@ -57,7 +68,7 @@ def render(result: Union[Partisanship, PartisanshipOverTime]) -> str:
         if len(t):
             lines.append(
                 f"{'start':>10} {'end':>10} {'stmts':>6} {'speakers':>8} {'plug-in':>7}"
-                f" {'leave-out':>9} "
+                f" {'leave-out':>9} {'corrected':>9} "
                 f"{'interval':>17} {'shuffled':>8} {'1/G':>5}"
             )
             for _, sub in t.groupby("window", sort=True):
@@ -68,7 +79,7 @@ def render(result: Union[Partisanship, PartisanshipOverTime]) -> str:
                     f"{when_text(lo['window_start'], res):>10}"
                     f" {when_text(lo['window_end'], res):>10} {int(lo['n_statements']):>6} "
                     f"{int(lo['n_speakers']):>8} {fmt_value(pi['value']):>7}"
-                    f" {fmt_value(lo['value']):>9} "
+                    f" {fmt_value(lo['value']):>9} {fmt_value(lo['corrected']):>9} "
                     f"{interval:>17} {fmt_value(lo['null_mean']):>8}"
                     f" {fmt_value(lo['chance'], 2):>5}"
                 )
