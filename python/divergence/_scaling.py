@@ -201,7 +201,17 @@ def _show(names: Sequence[str], idx: np.ndarray, limit: int = 10) -> str:
 def residual_start(X: CountsArg) -> np.ndarray:
     """First left singular vector u of the standardised (chi-square) residual matrix
     C_ij = (y_ij - r_i c_j / T) / sqrt(r_i c_j / T), computed without forming C (see the module
-    docstring). The sign is normalised so that the largest component is positive."""
+    docstring). The sign is normalised so that the largest component is positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> X = np.array([[9, 1, 5], [5, 5, 5], [1, 9, 5]])
+    >>> u = dv.residual_start(X)
+    >>> bool(u[0] * u[2] < 0)
+    True
+    """
     M = _counts(X)
     N, V = M.shape
     r = np.asarray(M.sum(axis=1)).ravel()
