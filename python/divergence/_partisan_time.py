@@ -241,6 +241,15 @@ def partisanship_over_time(
     reported with NaN values and its ``reason``. Each window uses ``seed`` (a window's numbers
     equal :func:`partisanship` on its statements). Other parameters as in :func:`partisanship`
     (``times=``: one time per statement for a matrix; a Corpus carries its times).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> pot = dv.partisanship_over_time(corpus, speakers="speaker", window="6M", bootstrap=10,
+    ...                                 permutations=10, seed=1)
+    >>> sorted(set(pot.table["estimator"]))
+    ['leave-out', 'plug-in']
     """
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
