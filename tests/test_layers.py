@@ -30,7 +30,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "python" / "divergence"
 
-FOUNDATION = {"_measures", "_text", "_output", "_engine"}
+FOUNDATION = {"_measures", "_text", "_output", "_engine", "_tiled"}
 FOUNDATION_PREFIXES = ("_corpus", "_readers", "_columns")
 ANALYSES = {
     "_compare",

@@ -42,6 +42,7 @@ from ._stream import stream_compare, stream_terms
 from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
 from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
+from ._tiled import nearest_tiled, pairwise_zarr
 from ._util.validation import METRICS
 from ._util.version import VERSION as __version__
 
@@ -112,8 +113,10 @@ __all__ = [
     "log_odds",
     "nearest",
     "nearest_statements",
+    "nearest_tiled",
     "novelty",
     "pairwise",
+    "pairwise_zarr",
     "parse_window",
     "partial_coding_example",
     "partisanship",
