@@ -110,7 +110,7 @@ COLUMNS: Dict[Any, str] = {
     "mean_after": "Mean after the change.",
     "gain": "Reduction in squared error from splitting here.",
     # partisanship
-    "estimator": "``plug_in`` or ``leave_out`` (Gentzkow, Shapiro and Taddy 2019).",
+    "estimator": "``plug-in`` or ``leave-out`` (Gentzkow, Shapiro and Taddy 2019).",
     "chance": "Partisanship of random speech, 1/K for K groups.",
     "n_groups": "Number of groups.",
     "n_speakers": "Number of speakers.",
