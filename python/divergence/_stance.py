@@ -19,7 +19,7 @@ from . import _core
 from ._corpus import Corpus
 from ._partisan import is_corpus, missing_values, where_rows
 from ._util.groups import drop_absent, group_pairs, label_codes
-from ._util.replicates import Summary, summarise
+from ._util.replicates import Summary, jackknife_blocks, summarise
 from ._util.summary import (
     Brief,
     SummarisedResult,
@@ -195,7 +195,7 @@ def stance_divergence(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "percentile",
+    ci_method: str = "corrected",
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     missing: str = "error",
@@ -327,6 +327,13 @@ def stance_divergence(
         seed_v,
         threads,
     )
+    jack = (
+        _jackknife(
+            df, gnames, targets, None if is_score else stances, mlist, alpha, seed_v, threads
+        )
+        if bootstrap
+        else {}
+    )
     dist_rows: List[Dict[str, Any]] = []
     rows: List[Dict[str, Any]] = []
     for target in targets:
@@ -370,6 +377,7 @@ def stance_divergence(
                     permutations,
                     ci,
                     ci_method,
+                    jack.get(target),
                 )
             )
         else:
@@ -396,6 +404,8 @@ def stance_divergence(
                 perm if permutations else None,
                 ci=ci,
                 method=ci_method,
+                jackknife=jack.get(target),
+                lower=0.0,
             )
             for mi, m in enumerate(mlist):
                 pairs = group_pairs(K, m)
@@ -420,6 +430,7 @@ def stance_divergence(
             "group_b",
             "metric",
             "value",
+            "corrected",
             "ci_low",
             "ci_high",
             "boot_mean",
@@ -428,6 +439,8 @@ def stance_divergence(
             "p_value",
             "n_a",
             "n_b",
+            "ci_for",
+            "ci_note",
         ],
     )
     settings = dict(
@@ -477,6 +490,39 @@ def _row(
         n_a=n_a,
         n_b=n_b,
     )
+
+
+def _jackknife(
+    df: pd.DataFrame,
+    gnames: List[str],
+    targets: Sequence[str],
+    stances: Optional[Sequence[str]],
+    metrics: Sequence[str],
+    alpha: float,
+    seed: int,
+    n_jobs: int,
+) -> Dict[str, np.ndarray]:
+    """{target: block-jackknife values (G, m, K, K)}: blocks of statements (stratified by
+    group, :func:`jackknife_blocks`) left out in turn; NaN for a block that removes a target's
+    group entirely."""
+    blocks = jackknife_blocks(df["gcode"].to_numpy(), seed)
+    G = int(blocks.max()) + 1 if blocks.size else 0
+    full = {
+        t: tuple(np.unique(df["gcode"].to_numpy()[df["target"].to_numpy() == t])) for t in targets
+    }
+    vals: Dict[str, List[np.ndarray]] = {}
+    for b in range(G):
+        sub = df[blocks != b]
+        reps = _replicates(sub, gnames, targets, stances, metrics, alpha, 0, 0, seed, n_jobs)
+        tv, gv = sub["target"].to_numpy(), sub["gcode"].to_numpy()
+        for t in targets:
+            K = len(full[t])
+            if K < 2:
+                continue
+            same = tuple(np.unique(gv[tv == t])) == full[t]
+            obs = reps[t][0] if same and t in reps else np.full((len(metrics), K, K), np.nan)
+            vals.setdefault(t, []).append(obs)
+    return {t: np.stack(v) for t, v in vals.items()}
 
 
 def _replicates(
@@ -546,6 +592,7 @@ def _score_pairs(
     permutations: int,
     ci: float,
     ci_method: str,
+    jack: Optional[np.ndarray] = None,
 ) -> List[Dict[str, Any]]:
     K = len(present)
     n_g = np.bincount(codes, minlength=K)
@@ -559,6 +606,9 @@ def _score_pairs(
         ci=ci,
         method=ci_method,
         two_sided=two_sided,
+        jackknife=jack,
+        # a divergence is at least 0; a mean difference has no bound
+        lower=None if "mean_difference" in metrics else 0.0,
     )
     rows = []
     for mi, m in enumerate(metrics):

@@ -438,7 +438,10 @@ def _jackknife(
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Per cell (flattened): the bias-corrected estimate and the BCa acceleration."""
     with np.errstate(invalid="ignore"):
-        fallback = np.where(np.isfinite(v), 2 * v - boot_mean, v)
+        # an infinite bootstrap mean says nothing of the bias: no corrected value
+        fallback = np.where(
+            np.isfinite(v), np.where(np.isinf(boot_mean), np.nan, 2 * v - boot_mean), v
+        )
     accel = np.zeros(v.size)
     if jackknife is None or np.shape(jackknife)[axis] == 0:
         return fallback, accel
