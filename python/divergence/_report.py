@@ -441,10 +441,18 @@ def _drift_section(table: pd.DataFrame, changes: pd.DataFrame, units: str) -> st
                 )
         series.append(s)
     html_ = svg_series(series, labels, f"divergence ({units})", "drift between groups")
+    banded = any("lo" in s for s in series)
     html_ += (
         '<p class="note">Each line: the divergence between two groups in sliding windows of time'
-        " (window midpoints); shaded: bootstrap interval per window; dashed: change points"
-        " (binary segmentation, BIC penalty, block-permutation p-values).</p>"
+        " (window midpoints); "
+        + (
+            "shaded: bootstrap interval per window"
+            if banded
+            else "no bootstrap interval in any window (too few statements or an undersampled"
+            " vocabulary per window: docs/intervals.md)"
+        )
+        + "; dashed: change points (binary segmentation, BIC penalty, block-permutation"
+        " p-values).</p>"
     )
     if rows_out:
         html_ += table_html(
@@ -496,7 +504,7 @@ def _topic_section(tc: Any) -> str:
         for r in sub.to_dict("records"):
             rows.append(
                 (
-                    f"{label[:26]} | {r['group']}",
+                    f"{str(label).split(':')[0]} | {r['group']}",
                     float(r["prevalence"]),
                     float(r.get("ci_low", float("nan"))),
                     float(r.get("ci_high", float("nan"))),
@@ -506,7 +514,10 @@ def _topic_section(tc: Any) -> str:
     out = svg_intervals(rows, "prevalence (mean topic share), bootstrap interval", "topics")
     words = tc.model.top_words(10)
     out += table_html(
-        ["topic", "top words"], [[lab, ", ".join(w)] for lab, w in zip(tc.labels, words)], "Topics"
+        ["topic", "top words"],
+        [[lab, ", ".join(w)] for lab, w in zip(tc.labels, words)],
+        "Topics",
+        numeric_from=99,
     )
     return out
 
@@ -739,6 +750,7 @@ def report(
         tc = compare_topics(
             data=corpus,
             k=topics,
+            vectorizer=vec,
             bootstrap=bootstrap,
             permutations=permutations,
             ci=ci,
@@ -752,7 +764,7 @@ def report(
     if scale is not None:
         from ._scaling import ScalingCounts, Wordfish, Wordscores
 
-        data = ScalingCounts.from_corpus(corpus, Vectorizer(n_jobs=threads))
+        data = ScalingCounts.from_corpus(corpus, vec)
         if scale == "wordfish":
             wf = Wordfish(n_jobs=threads, seed=seed_v)
             wf.fit(data.counts, doc_names=data.documents, feature_names=data.features)

@@ -21,6 +21,7 @@ import hashlib
 import html
 import json
 import math
+import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 e = html.escape
+_NUMERIC = re.compile(r"^(-|[-+]?(inf|nan)|[\[\]0-9eE.,+\- %]+)$")
 
 
 def json_for_script(obj: Any) -> str:
@@ -57,7 +59,8 @@ def table_html(
     caption: str = "",
     numeric_from: int = 1,
 ) -> str:
-    """A static table, every cell escaped; columns from ``numeric_from`` on are right-aligned."""
+    """A static table, every cell escaped; from column ``numeric_from`` on, a cell that is a
+    number or an interval is right-aligned."""
     out = ["<table>"]
     if caption:
         out.append(f"<caption>{e(caption)}</caption>")
@@ -73,7 +76,8 @@ def table_html(
             if i == 0:
                 cells.append(f'<th scope="row">{e(str(c))}</th>')
             else:
-                cls = ' class="num"' if i >= numeric_from else ""
+                num = i >= numeric_from and _NUMERIC.match(str(c)) is not None
+                cls = ' class="num"' if num else ""
                 cells.append(f"<td{cls}>{e(str(c))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
