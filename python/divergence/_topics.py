@@ -205,7 +205,16 @@ def frex(components: ArrayLike, weight: float = 0.5) -> np.ndarray:
     """FREX scores (K x V) of topic-word distributions (see the module docstring).
 
     ``weight`` is the weight on exclusivity, in [0, 1]; 0 ranks by frequency alone, 1 by
-    exclusivity alone."""
+    exclusivity alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> topics = np.array([[0.6, 0.3, 0.1], [0.1, 0.3, 0.6]])
+    >>> dv.frex(topics).argmax(axis=1).tolist()
+    [0, 2]
+    """
     B = np.asarray(components, dtype=np.float64)
     if B.ndim != 2:
         raise ValueError(f"components: expected a 2-d array (topics x terms), got shape {B.shape}")
@@ -258,7 +267,16 @@ def coherence(
     which entries are non-zero matters). Computed in the compiled core; see the module docstring.
 
     Returns a float64 array (one value per topic), or with ``pairs=True`` also the list of
-    per-topic arrays of pair NPMI values (pairs (i, j), i < j, in row-major order)."""
+    per-topic arrays of pair NPMI values (pairs (i, j), i < j, in row-major order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> X = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]])
+    >>> dv.coherence(X, [[0, 1], [0, 2]]).round(3)
+    array([ 0.415, -0.292])
+    """
     A = as_csr(X, drop_zeros=True)  # which entries are non-zero matters
     if A.shape[0] == 0:
         raise ValueError("X: the reference corpus has no statements")
