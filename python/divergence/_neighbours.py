@@ -31,6 +31,15 @@ def nearest_statements(
     Returns a table with one row per (statement, other group, rank): ``id``, ``group``,
     ``other_group``, ``rank`` (1 = nearest), ``nearest_id`` and its divergence ``value``; in
     the order of group, other group, statement (as in the data) and rank.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> result = dv.compare(corpus, bootstrap=0, permutations=0, terms=False)
+    >>> nn = dv.nearest_statements(result, k=1)
+    >>> len(nn) == len(corpus) * 3  # one neighbour in each of the 3 other groups
+    True
     """
     X = result.statements
     if X is None or result.statement_groups is None or result.statement_ids is None:
