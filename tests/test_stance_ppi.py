@@ -272,6 +272,7 @@ def test_cli_example_prints_three_estimates() -> None:
     assert "too few labels" in out
     assert "57 of 170 statements hand-coded" in out
     assert "predictions: built-in logistic regression, cross-fitted over 5 folds" in out
+    assert "3 group x target cell(s) have fewer than 40 hand codes" in r.output  # a note
 
 
 def test_cli_outputs_and_bad_input(tmp_path: Path, data: pd.DataFrame) -> None:
