@@ -25,7 +25,7 @@ from test_stream import _split  # noqa: E402
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
     )
     c = distributed.Client(cluster)
     yield c
@@ -123,3 +123,15 @@ def test_cli_engine_dask_local_cluster(tmp_path):
     assert res.exit_code == 2 and "only compare and terms" in res.output
     res = CliRunner().invoke(main, ["terms", *paths, "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2 and "--scheduler needs --engine dask" in res.output
+
+
+def test_duplicate_ids_across_files(tmp_path, client):
+    paths = _split(tmp_path, 3)
+    frame = pd.read_csv(paths[1])
+    frame.loc[2, "id"] = pd.read_csv(paths[0]).loc[0, "id"]
+    frame.to_csv(paths[1], index=False)
+    with pytest.raises(dv.CorpusError) as want:
+        dv.Corpus.read(paths)
+    with pytest.raises(dv.CorpusError) as got:
+        dask_terms(paths, client=client)
+    assert str(got.value) == str(want.value)

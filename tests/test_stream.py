@@ -141,3 +141,18 @@ def test_memory_guard_exits_4_before_reading(tmp_path, monkeypatch):
     monkeypatch.setenv("DIVERGENCE_MEMORY_AVAILABLE", "1")
     with pytest.raises(MemoryError, match="GiB available"):
         dv.check_memory([str(p) for p in paths])
+
+
+def test_duplicate_ids_across_files_as_in_memory(tmp_path):
+    paths = _split(tmp_path, 3)
+    frame = pd.read_csv(paths[2])
+    first = pd.read_csv(paths[0])
+    frame.loc[4, "id"] = first.loc[1, "id"]
+    frame.loc[6, "id"] = first.loc[2, "id"]
+    frame.to_csv(paths[2], index=False)
+    with pytest.raises(dv.CorpusError) as want:
+        dv.Corpus.read(paths)
+    with pytest.raises(dv.CorpusError) as got:
+        stream_terms(paths)
+    assert str(got.value) == str(want.value)
+    assert "part00.csv line 3 and " in str(got.value) and "(1 more duplicate)" in str(got.value)

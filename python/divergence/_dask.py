@@ -29,6 +29,7 @@ from ._engine import (
     TermStats,
     Vocabulary,
     as_vectorizer,
+    check_unique_ids,
     finish_vocabulary,
     partition_counts,
 )
@@ -43,8 +44,8 @@ __all__ = ["dask_compare", "dask_terms"]
 # Tasks (module-level functions: workers import them by name)
 
 
-def _stats_task(path: str, read: Dict[str, Any], params: Dict[str, Any]) -> TermStats:
-    return TermStats.of(Corpus.read(path, **read), Vectorizer(**params))
+def _stats_task(path: str, read: Dict[str, Any], params: Dict[str, Any], part: int) -> TermStats:
+    return TermStats.of(Corpus.read(path, **read), Vectorizer(**params), part)
 
 
 def _add_stats(a: TermStats, b: TermStats) -> TermStats:
@@ -110,7 +111,7 @@ class _Session:
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",
-                dashboard_address=None,
+                dashboard_address=":0",
             )
             self.client = distributed.Client(cluster)
             self.owned += [self.client, cluster]
@@ -129,7 +130,10 @@ class _Session:
         import distributed
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
-        futures = [self.client.submit(fn, p, *shared) for p in paths]
+        futures = [
+            self.client.submit(fn, p, *shared, **({"part": k} if fn is _stats_task else {}))
+            for k, p in enumerate(paths)
+        ]
         for k, _ in enumerate(distributed.as_completed(futures), 1):
             print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
         return futures
@@ -155,7 +159,9 @@ def _vocabulary(
     s: _Session, parts: Partitions, params: Dict[str, Any], vec: Vectorizer
 ) -> Vocabulary:
     futures = s.per_file(_stats_task, parts.paths, parts.read, params, what="vocabulary")
-    return finish_vocabulary(s.tree(_add_stats, futures), vec)
+    stats = s.tree(_add_stats, futures)
+    check_unique_ids(stats, parts)
+    return finish_vocabulary(stats, vec)
 
 
 def dask_terms(

@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._corpus import Corpus
+from ._corpus import Corpus, CorpusError
 from ._text import Vectorizer
 from ._util.types import PathLike
 from ._util.validation import is_int, resolve_n_jobs
@@ -32,6 +32,7 @@ __all__ = [
     "Partitions",
     "Vocabulary",
     "available_memory",
+    "check_unique_ids",
     "check_engine",
     "check_memory",
     "FixedVocabulary",
@@ -154,16 +155,60 @@ class TermStats:
     counts: pd.DataFrame  # index: terms; columns df, tf (int64)
     n: int
     groups: frozenset
+    # (partition, 64-bit hashes of its ids, whether the ids were made from file and line)
+    ids: List[Tuple[int, np.ndarray, bool]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, corpus: Corpus, vec: Vectorizer) -> TermStats:
+    def of(cls, corpus: Corpus, vec: Vectorizer, part: int = 0) -> TermStats:
         terms, df, tf = _partition_terms(vec, list(corpus.text))
         frame = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
-        return cls(frame, len(corpus), frozenset(corpus.group_names))
+        hashes = pd.util.hash_array(np.asarray(corpus.id.astype(str), dtype=object))
+        made = corpus.columns.get("id") is None
+        return cls(frame, len(corpus), frozenset(corpus.group_names), [(part, hashes, made)])
 
     def add(self, other: TermStats) -> TermStats:
         both = self.counts.add(other.counts, fill_value=0).astype(np.int64)
-        return TermStats(both, self.n + other.n, self.groups | other.groups)
+        ids = sorted(self.ids + other.ids, key=lambda t: t[0])
+        return TermStats(both, self.n + other.n, self.groups | other.groups, ids)
+
+
+def check_unique_ids(stats: TermStats, parts: Partitions) -> None:
+    """The in-memory reader's duplicate-id error across partitions (each file checks its own):
+    ids compared by 64-bit hashes, the first duplicate in corpus order confirmed on the ids
+    themselves and reported with both locations, as Corpus.read reports it."""
+    if len(stats.ids) < 2:
+        return
+    h = np.concatenate([a for _, a, _ in stats.ids])
+    part = np.concatenate([np.full(len(a), k, dtype=np.int64) for k, a, _ in stats.ids])
+    row = np.concatenate([np.arange(len(a), dtype=np.int64) for _, a, _ in stats.ids])
+    order = np.lexsort((row, part, h))  # by hash, then corpus order
+    hs = h[order]
+    later = np.flatnonzero(hs[1:] == hs[:-1]) + 1  # not the first of its hash
+    if not len(later):
+        return
+    first_of = np.searchsorted(hs, hs[later], side="left")
+    k_pos, j_pos = order[later], order[first_of]
+    pick = int(np.argmin(k_pos))  # the first statement whose id was seen before
+    k, j = int(k_pos[pick]), int(j_pos[pick])
+    corpora: Dict[int, Corpus] = {}
+    for p in {int(part[j]), int(part[k])}:
+        corpora[p] = Corpus.read(parts.paths[p], **parts.read)
+    cj, ck = corpora[int(part[j])], corpora[int(part[k])]
+    ident = str(ck.id.iloc[int(row[k])])
+    if str(cj.id.iloc[int(row[j])]) != ident:
+        return  # a 64-bit hash collision, not a duplicate
+    n_dups = len(later)
+    more = f" ({n_dups - 1} more duplicate{'s' if n_dups > 2 else ''})" if n_dups > 1 else ""
+    hint = ""
+    if any(made for _, _, made in stats.ids):
+        hint = (
+            "; ids without an id column are '<file stem>:<line>', so files with the same "
+            "name in different folders collide: rename them or pass id_col="
+        )
+    raise CorpusError(
+        f"duplicate id {ident!r}: {cj.location(int(row[j]))} and "
+        f"{ck.location(int(row[k]))}{more}{hint}"
+    )
 
 
 def finish_vocabulary(stats: TermStats, vectorizer: Optional[Vectorizer] = None) -> Vocabulary:
@@ -199,10 +244,11 @@ def vocabulary_pass(
     :func:`finish_vocabulary`."""
     vec = as_vectorizer(vectorizer)
     acc: Optional[TermStats] = None
-    for c in parts.corpora(progress, "vocabulary: "):
-        part = TermStats.of(c, vec)
+    for k, c in enumerate(parts.corpora(progress, "vocabulary: ")):
+        part = TermStats.of(c, vec, k)
         acc = part if acc is None else acc.add(part)
     assert acc is not None
+    check_unique_ids(acc, parts)
     return finish_vocabulary(acc, vec)
 
 
