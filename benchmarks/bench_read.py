@@ -100,6 +100,12 @@ def run_one(name: str, path: Path) -> Dict[str, float]:
     return {"seconds": float(out[0]), "peak_bytes": float(out[1]), "rows": float(out[2])}
 
 
+def cases(quick: bool) -> List[Dict[str, Any]]:
+    """No tracked cases: this benchmark generates hundreds of MB and runs standalone (minutes),
+    outside benchmarks/run.py's ratio tracking."""
+    return []
+
+
 def main(argv: List[str] | None = None) -> Dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=400_000)
