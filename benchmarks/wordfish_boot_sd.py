@@ -14,9 +14,11 @@ solvers, this fits Wordfish, runs a parametric bootstrap of B replicates and pri
 
 Data (../shared/data, third-party, never committed; a set whose file is missing is skipped):
 UK manifestos, Con and Lab national 1945-2005 (32 documents, groups = party); Irish budget 2010
-(14 speeches, groups = party); the bundled example corpus (170 statements, groups = party).
-Vectorizer(min_df=2) throughout. Not part of the test suite (minutes: the converged solver's
-replicates run hundreds of iterations); the figures are in docs/scaling.md.
+(14 speeches, groups = party); the bundled example corpus (170 statements, groups = party); the
+same plus one Spanish statement (``spanish_frame()`` of tests/test_scaling.py).
+Vectorizer(min_df=2) (min_df=1 for the Spanish set, whose Spanish words all occur in one
+document). Not part of the test suite (tens of minutes: the converged solver's replicates run
+hundreds of iterations); the figures are in docs/scaling.md.
 
     PYTHONPATH=python python benchmarks/wordfish_boot_sd.py [--boot 50] [--jobs 2] [--quick]
 """
@@ -24,6 +26,7 @@ replicates run hundreds of iterations); the figures are in docs/scaling.md.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import time
 import warnings
@@ -38,19 +41,28 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared", "data")
 
 
-def data_sets() -> Iterator[Tuple[str, List[str], List[str], List[str]]]:
-    """(name, texts, document ids, groups) of every data set present."""
+def data_sets() -> Iterator[Tuple[str, List[str], List[str], List[str], int]]:
+    """(name, texts, document ids, groups, min_df) of every data set present."""
     uk = os.path.join(SHARED, "uk_manifestos.csv")
     if os.path.exists(uk):
         u = pd.read_csv(uk)
         s = u[(u.type == "natl") & u.party.isin(["Con", "Lab"])].reset_index(drop=True)
-        yield "UK manifestos Con+Lab 1945-2005", list(s.text), list(s.doc_id), list(s.party)
+        yield "UK manifestos Con+Lab 1945-2005", list(s.text), list(s.doc_id), list(s.party), 2
     ib = os.path.join(SHARED, "irishbudget2010.csv")
     if os.path.exists(ib):
         b = pd.read_csv(ib)
-        yield "Irish budget 2010", list(b.text), list(b.doc_id), list(b.party)
+        yield "Irish budget 2010", list(b.text), list(b.doc_id), list(b.party), 2
     c = divergence.Corpus.example()
-    yield "example corpus", list(c.text), [str(x) for x in c.id], [str(g) for g in c.group]
+    yield "example corpus", list(c.text), [str(x) for x in c.id], [str(g) for g in c.group], 2
+    # The tests' corpus with one Spanish statement; min_df=1, as its words all occur once.
+    spec = importlib.util.spec_from_file_location(
+        "test_scaling", os.path.join(HERE, "..", "tests", "test_scaling.py")
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    d = mod.spanish_frame()
+    yield "example + 1 Spanish statement", list(d.text), list(d.id), list(d.party), 1
 
 
 def zero_width(low: np.ndarray, high: np.ndarray) -> int:
@@ -60,15 +72,15 @@ def zero_width(low: np.ndarray, high: np.ndarray) -> int:
 def run(boot: int, jobs: int, quick: bool) -> None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    print(f"B = {boot} replicates, n_jobs = {jobs}, Vectorizer(min_df=2)")
+    print(f"B = {boot} replicates, n_jobs = {jobs}, Vectorizer(min_df=2; 1 for the Spanish set)")
     print(
         f"{'data':<32} {'stop words':<10} {'solver':<9} {'n_iter':>6} {'boot iters':>14} "
         f"{'median SD':>9} {'median SE':>9} {'ratio':>6} {'zero-width':>10} {'s':>6}  outlier"
     )
-    for name, texts, ids, groups in data_sets():
+    for name, texts, ids, groups, min_df in data_sets():
         for stop in ("removed", "kept"):
             vec = divergence.Vectorizer(
-                min_df=2, stop_words=sorted(ENGLISH_STOP_WORDS) if stop == "removed" else None
+                min_df=min_df, stop_words=sorted(ENGLISH_STOP_WORDS) if stop == "removed" else None
             )
             X = vec.fit_transform(texts)
             keep = np.flatnonzero(np.asarray(X.sum(axis=1)).ravel() > 0)
