@@ -32,20 +32,28 @@ def drift_plot(
     changepoints: Optional[pd.DataFrame] = None,
     title: Optional[str] = None,
 ) -> Path:
-    """Line chart of ``value`` per curve over window midpoints (or window index), the bootstrap
-    band (``ci_low``..``ci_high``) shaded, the null mean dashed, and change points (a frame with
-    ``series`` and ``position`` columns, position = index of the window within its curve, as
-    :func:`divergence.drift_changepoints` returns them) as dotted vertical lines."""
+    """Line chart of ``value`` per curve over window midpoints (or window index) -- of
+    ``corrected`` where the table has it, the plug-in ``value`` then dotted --, the bootstrap
+    band (``ci_low``..``ci_high``, the interval of the solid line) shaded, the null mean
+    dashed, and change points (a frame with ``series`` and ``position`` columns, position =
+    index of the window within its curve, as :func:`divergence.drift_changepoints` returns
+    them) as dotted vertical lines."""
     keys = series_key(table)
     curves = pd.unique(keys)
     n_col = -(-len(curves) // _LEGEND_ROWS)  # legend columns beside the axes
     size = (WIDE[0] + 2.2 * n_col, WIDE[1])
     band = mean = False
+    # With a bias-corrected estimate (drift between groups) the solid line is that estimate,
+    # the one the band belongs to, and the plug-in value is dotted.
+    corrected = "corrected" in table.columns and bool(table["corrected"].notna().any())
     with figure(path, figsize=size) as (fig, ax):
         for k, c in zip(curves, colours(len(curves))):
             sub = table[keys == k]
             x = _x(sub)
-            ax.plot(x, sub["value"].to_numpy(), marker="o", ms=3, lw=1.5, color=c, label=str(k))
+            y = sub["corrected" if corrected else "value"].to_numpy(dtype=float)
+            ax.plot(x, y, marker="o", ms=3, lw=1.5, color=c, label=str(k))
+            if corrected:
+                ax.plot(x, sub["value"].to_numpy(dtype=float), ls=":", lw=1, color=c)
             lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
             if np.isfinite(lo).any():
                 ax.fill_between(x, lo, hi, color=c, alpha=SHADE, lw=0)
@@ -61,8 +69,17 @@ def drift_plot(
                     j = int(pos)
                     if 0 <= j < len(xs):
                         ax.axvline(xs[j], color=c, ls=":", lw=1.2)
+        if corrected:
+            ax.plot([], [], color="grey", marker="o", ms=3, lw=1.5, label="bias-corrected")
+            ax.plot([], [], color="grey", ls=":", lw=1, label="plug-in")
+        withheld = "reason" in table.columns and bool(
+            table["reason"].astype(str).str.contains("undersampled").any()
+        )
+        if withheld:  # intervals not given for some windows: say why where the eye looks
+            ax.plot([], [], ls="none", label="no band: undersampled\n(see the reason column)")
         if band:  # one entry for the style of every curve's band and null mean
-            ax.fill_between([], [], [], color="grey", alpha=SHADE, lw=0, label="bootstrap band")
+            what = "interval of bias-corrected" if corrected else "bootstrap band"
+            ax.fill_between([], [], [], color="grey", alpha=SHADE, lw=0, label=what)
         if mean:
             ax.plot([], [], color="grey", ls="--", lw=1, label="null mean")
         if changepoints is not None and len(changepoints):

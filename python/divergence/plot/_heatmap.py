@@ -45,7 +45,7 @@ def heatmap(result: Comparison, path: PathLike, metric: Optional[str] = None) ->
     with figure(path, figsize=(size, size * 0.85)) as (fig, ax):
         matrix_panel(fig, ax, M, names, names, digits=3, marks=marks)
         units = result.settings.get("units", "nats")
-        ax.set_title(f"{metric} between groups ({units})")
+        ax.set_title(f"{metric}, plug-in ({units})")
         if (marks != "").any():  # the axis label sits below the tick labels, however long
             ax.set_xlabel("† permutation p >= 0.05", fontsize=FONT, loc="left")
         return save(fig, path)
