@@ -50,8 +50,9 @@ only when it does not lower the objective) and run until no theta moves by more 
 Step control: the "converged" solver takes a Newton step of a feature's (psi_j, beta_j) or a
 document's (alpha_i, theta_i) only when it does not lower that block's penalised objective
 (concave), halving it otherwise, so every block update is an ascent step; an outlying document (a
-text in another language, sharing few words with the rest) used to throw the expected counts out
-of floating-point range within two iterations. The "quanteda" procedure takes full steps, as
+text in another language, sharing few words with the rest) used to drive the expected counts to
+about 1e51 within two iterations and to non-finite values later. The "quanteda" procedure takes
+full steps, as
 quanteda does. After the fit, a document more than 4 standard deviations from the mean position
 and 1.5 times further than any other is named in a :class:`ScalingWarning` (``outlier_``): the
 dimension is then mostly that document against the rest. A fit or bootstrap that still ends with
