@@ -137,7 +137,7 @@ AFTER_PACK = {("topics", "load_path"), ("example", "force")}
 # Options of the pack a command cannot take (given in its solo run instead, or not at all).
 NOT_IN_PACK = {("stance", "target_col")}
 # Listed but not working, each with a strict xfail below that turns red once it is fixed.
-KNOWN_BROKEN = {"group_name"}
+KNOWN_BROKEN: set = set()
 
 
 def options(command: click.Command) -> List[click.Option]:
@@ -231,11 +231,6 @@ def test_every_option_runs(folder, cmd):
             (folder / "fig.png").unlink()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--group names every statement of every input (CSV included) one group, so no"
-    " command that compares groups can run with it; left to the corpus owner",
-)
 def test_group_option_names_text_files(folder):
     """--group for plain text input next to a CSV with its party column: two groups."""
     res = CliRunner().invoke(

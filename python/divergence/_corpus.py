@@ -282,7 +282,7 @@ class Corpus:
         group_col: Optional[str] = None,
         time_col: Union[str, bool, None] = None,
         id_col: Optional[str] = None,
-        group: Optional[Union[str, Sequence[str]]] = None,
+        group: Optional[Union[str, Sequence[Optional[str]]]] = None,
         encoding_errors: str = "strict",
         drop_empty: bool = False,
         strict: bool = False,
@@ -305,7 +305,8 @@ class Corpus:
             Ignored for plain text files.
         group
             One group name for every statement (instead of a group column), or one name per
-            path. Plain text files without ``group`` take their file stem as the group.
+            path (None for a path whose group column gives the groups). Plain text files
+            without ``group`` take their file stem as the group.
         encoding_errors
             ``"strict"`` (invalid UTF-8 is an error) or ``"replace"`` (U+FFFD, with a note).
         drop_empty
@@ -342,9 +343,12 @@ class Corpus:
             group_list: List[Optional[str]] = [group] * len(paths)
         else:
             group_list = list(group)
-            if len(group_list) != len(paths) or not all(isinstance(g, str) for g in group_list):
+            if len(group_list) != len(paths) or not all(
+                g is None or isinstance(g, str) for g in group_list
+            ):
                 raise ValueError(
-                    f"group: expected one name, or one name per path ({len(paths)}), got {group!r}"
+                    f"group: expected one name, or one name per path ({len(paths)}; None: the "
+                    f"file's group column or stem), got {group!r}"
                 )
         for g in group_list:
             if g is not None and not g.strip():

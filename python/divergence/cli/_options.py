@@ -11,13 +11,26 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypedDict, cast
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+    Union,
+    cast,
+)
 
 import click
 import pandas as pd
 
 from .. import Corpus, Vectorizer, check_memory
 from .._output import OutputSet, manifest_path, same_file, write_stdout
+from .._readers import detect_format
 from ._common import (
     FORMATS,
     Progress,
@@ -132,11 +145,30 @@ class CorpusSpec:
             group_col=self.group_col,
             time_col=self.time_col,
             id_col=self.id_col,
-            group=self.group_name,
+            group=self.text_group(),
             encoding_errors=self.encoding_errors,
             drop_empty=self.drop_empty,
             strict=self.strict,
         )
+
+    def text_group(self) -> Union[None, str, List[Optional[str]]]:
+        """--group names the statements of plain text inputs only: the name when every input
+        is text, None when none is, else one entry per input (None for a table, whose group
+        column gives the groups)."""
+        if self.group_name is None:
+            return None
+        is_text = []
+        for p in self.paths:
+            try:
+                fmt = detect_format(str(p), b"", self.input_format, is_stdin=str(p) == "-")
+            except (ValueError, TypeError):
+                fmt = ""
+            is_text.append(fmt == "text")
+        if all(is_text):
+            return self.group_name
+        if not any(is_text):
+            return None
+        return [self.group_name if t else None for t in is_text]
 
     def engine_options(self) -> Dict[str, Any]:
         """The engine's own keyword arguments (the scheduler address for dask)."""
