@@ -95,3 +95,9 @@ def test_cli_message_translates_keywords_of_the_command_only():
     m = "pass time_col= (CLI --time-col) to choose another column"
     assert cli_message(m, main.commands["drift"]) == m
     assert cli_message("plain text", None) == "plain text"  # no command running
+    # a keyword inside a path or file name stays; at the end of a sentence it is translated
+    compare = main.commands["compare"]
+    m = "output: out/top_terms.csv and top_terms.json are inputs; see top_terms."
+    assert cli_message(m, compare) == (
+        "--output: out/top_terms.csv and top_terms.json are inputs; see --top-terms."
+    )

@@ -205,13 +205,14 @@ def cli_message(message: str, command: Optional[click.Command] = None) -> str:
             return f"{opt} {m.group(1) or m.group(2) or m.group(3) or ''}".rstrip()
 
         message = re.sub(
-            rf"(?<![\w.-]){word}=(?:'([^']*)'|\"([^\"]*)\"|([^\s,;)]*))", as_option, message
+            rf"(?<![\w./\\-]){word}=(?:'([^']*)'|\"([^\"]*)\"|([^\s,;)]*))", as_option, message
         )
         if kw in DATA_WORDS:
             continue
         message = re.sub(rf"^{word}:", f"{opt}:", message)
         if "_" in kw:
-            message = re.sub(rf"(?<![\w.-]){word}(?![\w(])", opt, message)
+            # not inside a path or a file name (out/top_terms.csv)
+            message = re.sub(rf"(?<![\w./\\-]){word}(?![\w(/\\-]|\.\w)", opt, message)
     return message
 
 
