@@ -120,7 +120,7 @@ def hapax_share(group_counts: ArrayLike) -> np.ndarray:
     tokens that are terms it uses exactly once (NaN for a group without tokens)."""
     G = group_counts
     if hasattr(G, "toarray"):
-        G = G.toarray()  # type: ignore[union-attr]
+        G = G.toarray()
     A = np.asarray(G, dtype=np.float64)
     tokens = A.sum(axis=1)
     once = np.count_nonzero(A == 1, axis=1)
@@ -216,8 +216,10 @@ class _Cells:
             if not np.isfinite(p).all():
                 continue
             r = self.T[row, : self.used[row]]
-            kind = "nearest" if np.isinf(r).any() else "linear"
-            out[:, j] = np.percentile(r, list(100 * p), method=kind)
+            if np.isinf(r).any():
+                out[:, j] = np.percentile(r, list(100 * p), method="nearest")
+            else:
+                out[:, j] = np.percentile(r, list(100 * p), method="linear")
         return out
 
     def below(self, sel: np.ndarray, value: np.ndarray) -> np.ndarray:
