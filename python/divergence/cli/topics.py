@@ -52,10 +52,12 @@ def render_selection(table: pd.DataFrame, chosen: int) -> str:
     lines = [
         f"choosing k: fitted on {a.get('n_train')} training statements, scored by document"
         f" completion on {a.get('n_scored', a.get('n_heldout'))} held-out statements",
-        "(topic shares fitted on a random half of each statement's tokens, the other half"
-        " scored); log-lik/token: held-out log-likelihood in nats per token (higher is better),",
-        "SE: its standard error over statements; perplexity = exp(-log-lik/token) (lower is"
-        f" better; the uniform guess over the {a.get('n_terms')} terms scores {a.get('n_terms')})",
+        "  (topic shares fitted on a random half of each statement's tokens, the other half"
+        " scored);",
+        "  log-lik/token: held-out log-likelihood in nats per token (higher is better), SE its"
+        " standard error;",
+        "  perplexity = exp(-log-lik/token) (lower is better; the uniform guess over the"
+        f" {a.get('n_terms')} terms scores {a.get('n_terms')})",
     ]
     lines.append(
         f"{'k':>4} {'log-lik/token':>14} {'SE':>7} {'perplexity':>11}"
