@@ -127,9 +127,21 @@ def test_write_is_atomic_with_a_manifest(tmp_path: Path, example_report: dv.Repo
     assert [o["path"] for o in man["outputs"]] == ["r.html"]
     assert dv.verify_manifest(tmp_path / "r.html.manifest.json") == []
     assert out.read_text(encoding="utf-8") == example_report.to_html()
-    assert [p.name for p in tmp_path.iterdir()] == sorted(["r.html", "r.html.manifest.json"]) or (
-        sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.html.manifest.json"]
-    )
+    # nothing else is left beside them (no temporary)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.html.manifest.json"]
+    # a failure while writing leaves the previous page and manifest as they were
+    before = out.read_bytes()
+
+    class Broken(dv.Report):
+        def to_html(self) -> str:
+            raise RuntimeError("disk on fire")
+
+    broken = Broken(**{f: getattr(example_report, f) for f in example_report.__dataclass_fields__})
+    with pytest.raises(RuntimeError):
+        broken.write(out)
+    assert out.read_bytes() == before
+    assert dv.verify_manifest(tmp_path / "r.html.manifest.json") == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.html.manifest.json"]
 
 
 def test_bad_arguments_name_themselves() -> None:
