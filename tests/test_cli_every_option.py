@@ -24,6 +24,7 @@ REP = ["--bootstrap", "5", "--permutations", "5"]
 # Values by click's parameter name; "{dir}" is the run's folder, "{corpus}" the example CSV.
 VALUES: Dict[str, List[str]] = {
     "input_format": ["csv"],
+    "group_name": ["Text files"],  # names plain-text inputs only: the CSV keeps its groups
     "text_col": ["text"],
     "group_col": ["party"],
     "time_col": ["date"],
@@ -108,6 +109,9 @@ COMMAND_VALUES: Dict[Tuple[str, str], List[str]] = {
 # Options run on their own (they exclude another option of the pack), with what they need.
 SOLO: Dict[Tuple[str, str], List[str]] = {
     ("compare", "example"): ["--example", *REP],
+    # the Dask engine on a local cluster (2 worker processes)
+    ("compare", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local", *REP],
+    ("terms", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local"],
     ("drift", "reference"): [
         "{corpus}",
         "--mode",
