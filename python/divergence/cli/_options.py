@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import (
     Any,
@@ -170,9 +170,16 @@ class CorpusSpec:
             return None
         return [self.group_name if t else None for t in is_text]
 
+    def with_scheduler(self, scheduler: Optional[str]) -> CorpusSpec:
+        """This spec with ``--scheduler`` (given to compare and terms only)."""
+        return replace(self, scheduler=scheduler)
+
     def engine_options(self) -> Dict[str, Any]:
-        """The engine's own keyword arguments (the scheduler address for dask)."""
-        return {"scheduler": self.scheduler} if self.engine == "dask" else {}
+        """The engine's own keyword arguments (the scheduler address for dask; 'local': a
+        local cluster)."""
+        if self.engine != "dask":
+            return {}
+        return {"scheduler": None if self.scheduler in (None, "local") else self.scheduler}
 
     def stream_paths(self) -> List[str]:
         """The files for ``--engine stream`` or ``dask`` (usage errors for --example, stdin, a
@@ -281,17 +288,16 @@ corpus_options = _group(
                 " task per file on a Dask cluster (--scheduler; compare, terms).",
             ),
         ),
-        (
-            click.option,
-            ("--scheduler",),
-            dict(
-                default=None,
-                metavar="ADDRESS",
-                help="With --engine dask: the Dask scheduler (e.g. tcp://10.0.0.5:8786);"
-                " default: a local cluster of 2 worker processes.",
-            ),
-        ),
     ],
+)
+
+#: ``--scheduler`` of the commands the Dask engine runs (compare, terms).
+scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="With --engine dask: the Dask scheduler (e.g. tcp://10.0.0.5:8786), or 'local' (the"
+    " default): a local cluster of 2 worker processes.",
 )
 
 

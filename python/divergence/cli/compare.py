@@ -18,6 +18,7 @@ from ._options import (
     metric_options,
     output_options,
     replicate_options,
+    scheduler_option,
     term_options,
     vectorizer_options,
 )
@@ -138,6 +139,7 @@ def render_stances(st: StanceDivergence) -> List[str]:
 
 @click.command("compare")
 @corpus_options
+@scheduler_option
 @metric_options(
     "Metric(s): jsd, jensenshannon, kl, jeffreys, hellinger, bhattacharyya, tv, cosine"
     " (repeat or comma-separate).",
@@ -188,6 +190,7 @@ def render_stances(st: StanceDivergence) -> List[str]:
 @handle_errors
 def compare_cmd(
     corpus: CorpusSpec,
+    scheduler: Optional[str],
     metrics: Tuple[str, ...],
     base: Optional[float],
     alpha: float,
@@ -209,6 +212,7 @@ def compare_cmd(
     Prints the group-by-group divergence matrix, each pair's bootstrap interval, permutation
     null mean, excess over it and p-value, then the terms that distinguish each pair.
     """
+    corpus = corpus.with_scheduler(scheduler)
     from .. import compare, nearest_statements
 
     progress = out.progress()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import click
 import pandas as pd
@@ -14,6 +14,7 @@ from ._options import (
     VectorizerSpec,
     corpus_options,
     output_options,
+    scheduler_option,
     term_options,
     vectorizer_options,
 )
@@ -21,6 +22,7 @@ from ._options import (
 
 @click.command("terms")
 @corpus_options
+@scheduler_option
 @click.option(
     "--top",
     type=click.IntRange(min=1),
@@ -54,6 +56,7 @@ from ._options import (
 @handle_errors
 def terms_cmd(
     corpus: CorpusSpec,
+    scheduler: Optional[str],
     top: int,
     pairs: str,
     prior: float,
@@ -69,6 +72,7 @@ def terms_cmd(
     With --plot, one panel per pair: each term's z against how often the pair uses it (log
     scale), the --top terms of each side in colour, at most 10 of them named, the other terms
     in grey."""
+    corpus = corpus.with_scheduler(scheduler)
     from .. import distinguishing_terms
 
     out.check()  # before any work
