@@ -112,9 +112,6 @@ SOLO: Dict[Tuple[str, str], List[str]] = {
     # the Dask engine on a local cluster (2 worker processes)
     ("compare", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local", *REP],
     ("terms", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local"],
-    # the Dask engine on a local cluster (2 worker processes)
-    ("compare", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local", *REP],
-    ("terms", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local"],
     ("drift", "reference"): [
         "{corpus}",
         "--mode",
