@@ -26,6 +26,7 @@ HOSTILE = [
     "quotes ' \" and back\\slashes \\u003c\\ pwnword four <!-- <![CDATA[",
     "\u202eright-to-left override \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 pwnword",
     "an emoji \U0001f600 before pwnword and \u2028 separators \u2029 here",
+    "words that name object internals: __proto__ constructor hasOwnProperty pwnword",
 ]
 HOSTILE_GROUPS = [
     "A <b>bold</b>",
@@ -44,7 +45,10 @@ def hostile_corpus() -> dv.Corpus:
                 "party": g,
                 "date": f"2022-{1 + i % 12:02d}-01",
                 "speaker": "<img src=x onerror=\"document.title='pwned'\">",
-                "text": HOSTILE[i % len(HOSTILE)] + f" filler{i % 7} common words here",
+                # group A uses pwnword and the object-internal words more: they carry z != 0
+                "text": HOSTILE[i % len(HOSTILE)]
+                + f" filler{i % 7} common words here"
+                + (" pwnword __proto__ constructor hasOwnProperty" if i % 3 == 0 else ""),
             }
         )
     return dv.Corpus.from_frame(pd.DataFrame(rows))

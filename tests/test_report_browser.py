@@ -222,6 +222,14 @@ def test_hostile_statements_render_as_text(browser: Any, tmp_path: Path) -> None
     for h in HOSTILE:
         probe = h.split(" pwnword")[0][:12].replace("\u2028", "").strip()
         assert probe[:6] in text, probe
+    # terms that name object internals are terms like any other
+    for word in ("__proto__", "constructor", "hasownproperty"):
+        box = browser.find_element(By.ID, "search")
+        box.clear()
+        box.send_keys(word, Keys.ENTER)
+        assert browser.find_element(By.CSS_SELECTOR, "#kwic h3").text == f"\u201c{word}\u201d"
+        marks = browser.find_elements(By.CSS_SELECTOR, "#kwic mark")
+        assert marks and all(m.text.lower() == word for m in marks)
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [] and browser.title == "hostile"
 

@@ -11,14 +11,14 @@ function f3(v){return (Math.abs(v)>=100||v===0)?String(Math.round(v*10)/10):v.to
 var sel=$("pair"),scale=$("scale"),search=$("search"),plot=$("plot"),tip=$("tip");
 var W=600,H=600,L=52,B=44,T=12,R=12;
 D.pairs.forEach(function(p,i){sel.appendChild(el("option",{value:String(i)},p.label));});
-var cur=null,picked=-1,dots={};
+var cur=null,picked=-1,dots=[];
 function sideName(p,s){return s===0?D.groups[p.a]:(p.b<0?"rest":D.groups[p.b]);}
 function color(z,zmax){var t=Math.max(-1,Math.min(1,z/zmax));
  var a=[187,187,187],c=t>0?[213,94,0]:[0,114,178],u=Math.abs(t);
  return "rgb("+[0,1,2].map(function(i){return Math.round(a[i]+(c[i]-a[i])*u);}).join(",")+")";}
 function ranks(v){var u=v.slice().sort(function(x,y){return x-y;}).filter(function(x,i,a){return i===0||x!==a[i-1];});
  var pos={};u.forEach(function(x,i){pos[x]=i/Math.max(1,u.length-1);});return v.map(function(x){return pos[x];});}
-function draw(){var p=D.pairs[+sel.value];cur=p;dots={};clear(plot);
+function draw(){var p=D.pairs[+sel.value];cur=p;dots=[];clear(plot);
  plot.setAttribute("viewBox","0 0 "+W+" "+H);
  var n=p.t.length,log=scale.value==="log",xa,ya;
  if(log){var mx=0;for(var i=0;i<n;i++)mx=Math.max(mx,p.ca[i],p.cb[i]);
@@ -37,7 +37,7 @@ function draw(){var p=D.pairs[+sel.value];cur=p;dots={};clear(plot);
  order.sort(function(x,y){return Math.abs(p.z[x])-Math.abs(p.z[y]);});
  order.forEach(function(i){var c=sv("circle",{cx:(L+xa[i]*pw).toFixed(1),cy:(T+ph-ya[i]*ph).toFixed(1),
   r:3.2,fill:color(p.z[i],zmax),"fill-opacity":"0.85"});c.dataset.i=String(i);
-  dots[D.vocab[p.t[i]]]=c;plot.appendChild(c);});
+  dots[i]=c;plot.appendChild(c);});
  var top=order.slice(-12);top.forEach(function(i){plot.appendChild(sv("text",
   {x:(L+xa[i]*pw+5).toFixed(1),y:(T+ph-ya[i]*ph+3).toFixed(1)},D.vocab[p.t[i]]));});
  $("legend").textContent="";var lg=$("legend");lg.appendChild(document.createTextNode("log-odds z: "+sideName(p,1)+" "));
@@ -60,7 +60,7 @@ plot.addEventListener("mousemove",function(ev){var t=ev.target;if(t.tagName!=="c
  tip.style.top=(ev.clientY+10)+"px";});
 plot.addEventListener("mouseleave",function(){tip.style.display="none";});
 plot.addEventListener("click",function(ev){var t=ev.target;if(t.tagName==="circle")show(+t.dataset.i);});
-function mark(i,on){var c=dots[D.vocab[cur.t[i]]];if(!c)return;
+function mark(i,on){var c=dots[i];if(!c)return;
  if(on){c.classList.add("hit");c.setAttribute("r","7");plot.appendChild(c);}
  else{c.classList.remove("hit");c.setAttribute("r","3.2");}}
 function show(i){var p=cur;if(picked>=0)mark(picked,false);picked=i;mark(i,true);
@@ -84,7 +84,7 @@ function show(i){var p=cur;if(picked>=0)mark(picked,false);picked=i;mark(i,true)
   b.classList.toggle("sel",+b.dataset.i===i);});}
 function find(){var q=search.value.trim().toLowerCase(),p=cur,hit=-1;
  if(picked>=0)mark(picked,false);
- if(!q){$("found").textContent="";return;}
+ if(!q){$("found").textContent="";picked=-1;return;}
  for(var i=0;i<p.t.length;i++){if(D.vocab[p.t[i]]===q){hit=i;break;}}
  if(hit<0)for(i=0;i<p.t.length;i++){if(D.vocab[p.t[i]].indexOf(q)===0){hit=i;break;}}
  if(hit<0){$("found").textContent="not among this pair's terms";picked=-1;return;}
