@@ -156,3 +156,16 @@ def test_duplicate_ids_across_files_as_in_memory(tmp_path):
         stream_terms(paths)
     assert str(got.value) == str(want.value)
     assert "part00.csv line 3 and " in str(got.value) and "(1 more duplicate)" in str(got.value)
+
+
+def test_cli_bad_partition_exits_3_and_writes_nothing(tmp_path):
+    paths = _split(tmp_path, 3)
+    with open(paths[1], "a") as f:
+        f.write('x1,Armenia,2020-01-01,"never closed\n')
+    out = tmp_path / "out" / "terms.csv"
+    out.parent.mkdir()
+    for cmd in ("terms", "compare"):
+        res = _cli(cmd, *paths, "--engine", "stream", "--format", "csv", "-o", out)
+        assert res.exit_code == 3, res.output
+        assert "part01.csv line" in res.output
+        assert list(out.parent.iterdir()) == []
