@@ -169,3 +169,38 @@ def test_cli_bad_partition_exits_3_and_writes_nothing(tmp_path):
         assert res.exit_code == 3, res.output
         assert "part01.csv line" in res.output
         assert list(out.parent.iterdir()) == []
+
+
+UNGD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ungd_caucasus.csv"
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not UNGD.is_file(), reason="../shared/data/ungd_caucasus.csv not present")
+@pytest.mark.parametrize("k", [3, 17])
+def test_un_corpus_split_equals_in_memory(tmp_path, k):
+    """The UN General Debate statements (Caucasus) split into k CSV files."""
+    frame = pd.read_csv(UNGD)
+    edges = np.linspace(0, len(frame), k + 1).astype(int)
+    paths = []
+    for j in range(k):
+        p = tmp_path / f"un{j:02d}.csv"
+        frame.iloc[edges[j] : edges[j + 1]].to_csv(p, index=False)
+        paths.append(p)
+    read = dict(group_col="country", time_col="year")
+    c = dv.Corpus.read(paths, **read)
+    opts = dict(bootstrap=10, permutations=10, seed=2, bootstrap_scheme="poisson", n_jobs=2)
+    want = dv.compare(c, **opts)
+    got = stream_compare(paths, read=read, **opts)
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    pd.testing.assert_frame_equal(got.terms, want.terms, check_exact=True)
+    np.testing.assert_array_equal(got.bootstrap["jsd"], want.bootstrap["jsd"])
+    terms = stream_terms(paths, read=read, top=10)
+    vec = dv.Vectorizer()
+    X = vec.fit_transform(list(c.text))
+    pd.testing.assert_frame_equal(
+        terms,
+        dv.distinguishing_terms(
+            X, c.group_codes, c.group_names, list(vec.get_feature_names_out()), top=10
+        ),
+        check_exact=True,
+    )
