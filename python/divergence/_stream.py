@@ -8,6 +8,13 @@ the in-memory functions on the whole corpus read at once.
   (about 12 bytes per distinct term of each statement) plus one partition's text, not the text
   of the corpus. Replicates with ``bootstrap_scheme="poisson"`` are keyed by each statement's
   position in the corpus, so they are the same for any partitioning.
+
+The permutation null is compare's: an exact relabelling with the group sizes fixed (a
+Fisher-Yates shuffle of the labels of all statements, one stream per replicate). It is the same
+for any partitioning because both engines assemble the statements in corpus order (file order,
+then row order) before it runs; it is not yet computed per partition. (A relabelling that could
+be, each statement's label drawn from the group proportions by a keyed generator, would let
+group sizes vary between replicates, which changes the null of small groups; not done.)
 """
 
 from __future__ import annotations
