@@ -202,3 +202,18 @@ def test_valid_sparse_inputs_pass():
         (np.append(M.data, 7.0), np.append(M.indices, 0), M.indptr.copy()), shape=M.shape
     )
     assert np.allclose(divergence.pairwise(M2), divergence.pairwise(X))
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_negative_entry_lost_in_float32_is_refused(sparse):
+    """Found by the kernels fuzzer: -1e-50 became -0.0 in float32 and was accepted."""
+    import scipy.sparse as sp
+
+    import divergence as dv
+
+    X = np.array([[1.0, -1e-50], [1.0, 0.0]])
+    A = sp.csr_matrix(X) if sparse else X
+    with pytest.raises(ValueError, match=r"X: row 0, column 1 is negative \(-1e-50\)"):
+        dv.pairwise(A, dtype=np.float32)
+    # -0.0 itself is zero, not negative
+    assert (dv.pairwise(np.array([[1.0, -0.0], [1.0, 0.0]]), dtype=np.float32) == 0).all()

@@ -100,9 +100,34 @@ def _sparse_operand(X: Any, name: str, dt: np.dtype) -> _Operand:
         raise TypeError(f"{name}: expected a numeric sparse matrix, got dtype {X.dtype}")
     if X.ndim != 2:
         raise ValueError(f"{name}: expected a 2-d sparse matrix, got {X.ndim}-d")
+    _refuse_negative_before_cast(X, name, dt)
     A = as_csr(X, dtype=dt, drop_zeros=True, name=name)
     n, v = A.shape
     return _Operand(None, csr_tuple(A, name), (int(n), int(v)))
+
+
+def _refuse_negative_before_cast(X: Any, name: str, dt: np.dtype) -> None:
+    """A negative entry that the conversion to ``dt`` would round to -0.0 (say -1e-50 in
+    float32) is refused as the core refuses any negative one, before it is lost."""
+    if X.dtype == dt or not np.issubdtype(X.dtype, np.floating):
+        return
+    if sp.issparse(X):
+        C = X.tocoo()
+        neg = np.flatnonzero(C.data < 0)
+        if neg.size:
+            i, j, v = int(C.row[neg[0]]), int(C.col[neg[0]]), C.data[neg[0]]
+        else:
+            return
+    else:
+        where = np.argwhere(X < 0)
+        if not where.size:
+            return
+        i, j = (int(k) for k in where[0])
+        v = X[i, j]
+    raise ValueError(
+        f"{name}: row {i}, column {j} is negative ({float(v)!r}); divergences need non-negative "
+        "counts or probabilities"
+    )
 
 
 def _operand(X: Any, name: str, dt: np.dtype) -> _Operand:
@@ -127,6 +152,7 @@ def _operand(X: Any, name: str, dt: np.dtype) -> _Operand:
             )
         # Used in place when it already has the dtype and unit column stride (C order or a
         # row slice of a C-order array); otherwise one converted copy.
+        _refuse_negative_before_cast(arr, name, dt)
         if (
             arr.dtype != dt
             or (arr.shape[1] > 1 and arr.strides[1] != dt.itemsize)
