@@ -45,6 +45,7 @@ from ._util.groups import (
 )
 from ._util.operands import as_csr
 from ._util.replicates import (
+    SUMMARY_COLUMNS,
     hapax_share,
     jackknife_blocks,
     summarise,
@@ -110,16 +111,7 @@ class Comparison(SummarisedResult):
             raise ValueError(
                 f"metric: {metric!r} was not computed; computed: {', '.join(self.metrics)}"
             )
-        cols = (
-            "value",
-            "corrected",
-            "ci_low",
-            "ci_high",
-            "boot_mean",
-            "null_mean",
-            "excess",
-            "p_value",
-        )
+        cols = SUMMARY_COLUMNS
         check_choice(what, "what", cols)
         K = len(self.groups)
         M = np.full((K, K), np.nan)

@@ -24,6 +24,7 @@ from ._partisan import (
     speakers_setting,
     statement_counts,
 )
+from ._util.replicates import SUMMARY_COLUMNS
 from ._util.summary import (
     Brief,
     SummarisedResult,
@@ -129,14 +130,7 @@ OVER_TIME_COLUMNS = [
     "n_groups",
     "groups",
     "estimator",
-    "value",
-    "corrected",
-    "ci_low",
-    "ci_high",
-    "boot_mean",
-    "null_mean",
-    "excess",
-    "p_value",
+    *SUMMARY_COLUMNS,
     "chance",
     "scored",
     "reason",

@@ -19,7 +19,7 @@ from . import _core
 from ._corpus import Corpus
 from ._partisan import is_corpus, missing_values, where_rows
 from ._util.groups import drop_absent, group_pairs, label_codes
-from ._util.replicates import Summary, jackknife_blocks, summarise
+from ._util.replicates import SUMMARY_COLUMNS, Summary, jackknife_blocks, summarise
 from ._util.summary import (
     Brief,
     SummarisedResult,
@@ -429,14 +429,7 @@ def stance_divergence(
             "group_a",
             "group_b",
             "metric",
-            "value",
-            "corrected",
-            "ci_low",
-            "ci_high",
-            "boot_mean",
-            "null_mean",
-            "excess",
-            "p_value",
+            *SUMMARY_COLUMNS,
             "n_a",
             "n_b",
             "ci_for",

@@ -77,6 +77,7 @@ from scipy.special import ndtr, ndtri
 from .types import ArrayLike
 
 __all__ = [
+    "SUMMARY_COLUMNS",
     "CI_METHODS",
     "HAPAX_LIMIT",
     "JACKKNIFE_BLOCKS",
@@ -88,6 +89,17 @@ __all__ = [
     "undersampled_reasons",
 ]
 
+#: The columns of a summarised cell in the analyses' tables, in their order.
+SUMMARY_COLUMNS = (
+    "value",
+    "corrected",
+    "ci_low",
+    "ci_high",
+    "boot_mean",
+    "null_mean",
+    "excess",
+    "p_value",
+)
 #: Blocks of the block jackknife (fewer where a group has fewer resampling units).
 JACKKNIFE_BLOCKS = 20
 #: Above this share of a group's tokens being words it uses once (the Good-Turing estimate of
