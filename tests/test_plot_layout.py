@@ -151,8 +151,10 @@ def test_every_plot_is_readable(tmp_path, corpora, checked, command, corpus):
 def test_heatmap_footnote_only_when_marked(tmp_path, corpora, checked):
     """Two groups with different words: p < 0.05, nothing marked, no footnote; the example's
     groups with few permutations: some pair has p >= 0.05, marked and explained."""
+    # (40 permutations: with 10 the smallest p-value is 1/11, never below 0.05)
+    rep = ["--bootstrap", "10", "--permutations", "40"]
     res = CliRunner().invoke(
-        main, ["compare", *corpora["2 groups"], *REP, "--plot", str(tmp_path / "a.png")]
+        main, ["compare", *corpora["2 groups"], *rep, "--plot", str(tmp_path / "a.png")]
     )
     assert res.exit_code == 0, res.output
     texts = checked[-1][0]
