@@ -15,7 +15,9 @@ costliest part). Run alone::
 Measured (2 cores shared with other work, load average 13-16, so wall times are stretched;
 CPU time counts all threads): 1M statements without dates: 6.26 MB, 20.8 s CPU (wall 124 s
 under that load), so at most about 21 s on 2 free cores; with --dates: 6.67 MB, 179 s CPU
-(wall 1069 s under load), about 90 s or more on 2 free cores, over the 60 s target.
+(wall 1069 s under load), about 90 s or more on 2 free cores, over the 60 s target; with
+--dates --bootstrap 50 (50 bootstrap and 50 permutation replicates): 6.67 MB, 54.5 s CPU
+(wall 227 s under load), at most about 55 s on 2 free cores.
 
 Not part of ``run.py --quick`` (a full-size run takes about a minute); ``run.py`` without
 --quick runs the 1M case.
