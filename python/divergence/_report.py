@@ -381,7 +381,7 @@ def _summary_section(
     out.append(
         '<p class="note">interval: '
         + (
-            f"{settings.get('ci', 0.95):.0%} bootstrap {settings.get('ci_method', 'percentile')}"
+            f"{settings.get('ci', 0.95):.0%} bootstrap {settings.get('ci_method', 'corrected')}"
             f" interval from {b} resamples of statements within groups"
             if b
             else "none (no bootstrap)"
@@ -559,7 +559,7 @@ def report(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "percentile",
+    ci_method: str = "corrected",
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[VectorizerLike] = None,
