@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from ._bias import JSDBias, jsd_bias, jsd_bias_pairs
 from ._changepoints import changepoints, drift_changepoints, series_key
 from ._compare import Comparison, compare
-from ._dask import dask_compare, dask_terms
 from ._corpus import Corpus, CorpusError
+from ._dask import dask_compare, dask_terms
 from ._drift import drift, parse_window
 from ._engine import check_memory
 from ._measures import cdist, contributions, divergence, group_matrix, nearest, pairwise, pdist
@@ -38,8 +38,8 @@ from ._scaling import (
     residual_start,
 )
 from ._stance import StanceDivergence, stance_divergence
-from ._stream import stream_compare, stream_terms
 from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
+from ._stream import stream_compare, stream_terms
 from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
 from ._tiled import nearest_tiled, pairwise_zarr
