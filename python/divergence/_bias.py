@@ -45,7 +45,16 @@ class JSDBias(SummarisedResult):
     the terms used; expected = df / (2N), the plug-in's expectation under no difference;
     corrected = jsd - expected (may be negative: no evidence of a difference); p_value: the
     chi-square tail of g_statistic; share_small_expected: share of cells with expected count
-    below 5 (high: do not trust the chi-square values, use a permutation null)."""
+    below 5 (high: do not trust the chi-square values, use a permutation null).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> b = dv.jsd_bias(np.array([[30, 10, 5], [25, 15, 5]]))
+    >>> b.df, b.n_groups, round(b.corrected, 5), round(b.p_value, 3)
+    (2, 2, -0.00299, 0.481)
+    """
 
     jsd: float
     expected: float
