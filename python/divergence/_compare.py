@@ -85,7 +85,19 @@ __all__ = ["Comparison", "compare"]
 @dataclass(repr=False)
 class Comparison(SummarisedResult):
     """Result of :func:`compare`. ``table`` is the tidy long table; ``matrix()`` gives K x K
-    labelled matrices; ``terms`` the distinguishing terms (when computed)."""
+    labelled matrices; ``terms`` the distinguishing terms (when computed).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> res = dv.compare(corpus, bootstrap=20, permutations=20, seed=1, terms=False)
+    >>> type(res).__name__, res.metrics
+    ('Comparison', ['jsd'])
+    >>> row = res.table.iloc[0]
+    >>> row["group_a"], row["group_b"], round(float(row["value"]), 3)
+    ('Armenia', 'Azerbaijan', 0.221)
+    """
 
     groups: List[str]
     metrics: List[str]
@@ -105,7 +117,19 @@ class Comparison(SummarisedResult):
     statement_ids: Optional[np.ndarray] = field(default=None, repr=False)
 
     def matrix(self, metric: Optional[str] = None, what: str = "value") -> pd.DataFrame:
-        """K x K matrix of ``what`` (value, ci_low, ci_high, null_mean, excess, p_value)."""
+        """K x K matrix of ``what`` (value, ci_low, ci_high, null_mean, excess, p_value).
+
+        Examples
+        --------
+        >>> import divergence as dv
+        >>> corpus = dv.Corpus.read(dv.example_path())
+        >>> res = dv.compare(corpus, bootstrap=20, permutations=20, seed=1, terms=False)
+        >>> m = res.matrix()  # metric: the first of res.metrics; what: "value"
+        >>> m.round(3).loc["Armenia", ["Azerbaijan", "Mediators"]].tolist()
+        [0.221, 0.236]
+        >>> res.matrix(what="p_value").shape
+        (4, 4)
+        """
         metric = metric or self.metrics[0]
         if metric not in self.metrics:
             raise ValueError(
