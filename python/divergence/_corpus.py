@@ -319,6 +319,13 @@ class Corpus:
         ------
         CorpusError
             For bad data; the message names the file and line.
+
+        Examples
+        --------
+        >>> import divergence as dv
+        >>> corpus = dv.Corpus.read(dv.example_path())
+        >>> len(corpus), corpus.groups
+        (170, ['Armenia', 'Azerbaijan', 'Karabakh Armenians', 'Mediators'])
         """
         if isinstance(path_or_paths, (str, os.PathLike)):
             paths: List[PathArg] = [path_or_paths]
@@ -395,6 +402,18 @@ class Corpus:
         their index label (``data frame index 3``); without an id column the index labels, as
         strings, are the ids.
         The frame is not modified.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import divergence as dv
+        >>> df = pd.DataFrame({"party": ["A", "A", "B"],
+        ...                    "text": ["tax cuts now", "lower taxes", "more welfare"]})
+        >>> corpus = dv.Corpus.from_frame(df)
+        >>> len(corpus), corpus.groups
+        (3, ['A', 'B'])
+        >>> corpus.frame.columns.tolist()
+        ['id', 'group', 'time', 'text']
         """
         if not isinstance(df, pd.DataFrame):
             to_pandas = getattr(df, "to_pandas", None)
