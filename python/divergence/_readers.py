@@ -75,7 +75,18 @@ class SourceInfo(TypedDict):
 
 
 class CorpusError(ValueError):
-    """Invalid input data: the message names the file and line. The CLI exits with code 3."""
+    """Invalid input data: the message names the file and line. The CLI exits with code 3.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import divergence as dv
+    >>> try:
+    ...     dv.Corpus.from_frame(pd.DataFrame({"party": ["A"], "text": [""]}))
+    ... except dv.CorpusError as err:
+    ...     print(str(err).split(";")[0])
+    empty or missing text in 1 statement: data frame index 0
+    """
 
 
 # --------------------------------------------------------------------------------------------
