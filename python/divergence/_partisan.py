@@ -318,6 +318,18 @@ class Partisanship(SummarisedResult):
     ((1 + #{null >= value}) / (1 + permutations)), chance (1/G) and sizes. ``by_group``: each
     group's q^g . rho_g and mean leave-out score; ``speakers``: each speaker's leave-out score
     q_i . rho_{g,-i}. ``bootstrap`` (B x 2) and ``null`` (P x 2) hold the replicates.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> res = dv.partisanship(corpus, speakers="speaker", bootstrap=20, permutations=20, seed=1)
+    >>> res.table.set_index("estimator")["p_value"].round(3).to_dict()
+    {'plug-in': 0.048, 'leave-out': 0.048}
+    >>> res.bootstrap.shape, res.null.shape
+    ((20, 2), (20, 2))
+    >>> res.by_group["group"].tolist()[:2]
+    ['Armenia', 'Azerbaijan']
     """
 
     groups: List[str]
