@@ -151,7 +151,19 @@ class PartisanshipOverTime(SummarisedResult):
     and ``groups`` (present with tokens), then the columns of :attr:`Partisanship.table`
     (value, ci_low, ci_high, boot_mean, null_mean = shuffled-label mean, excess, p_value,
     chance = 1/G), ``scored`` and ``reason`` (why a window has no value: NaN values, never
-    dropped). ``results``: the full :class:`Partisanship` of each scored window."""
+    dropped). ``results``: the full :class:`Partisanship` of each scored window.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> pot = dv.partisanship_over_time(corpus, speakers="speaker", window="6M", bootstrap=10,
+    ...                                 permutations=10, seed=1)
+    >>> pot.table[["window", "estimator", "scored"]].head(2).to_dict("list")
+    {'window': [0, 0], 'estimator': ['plug-in', 'leave-out'], 'scored': [True, True]}
+    >>> type(pot.results[0]).__name__
+    'Partisanship'
+    """
 
     groups: List[str]
     table: pd.DataFrame
