@@ -52,6 +52,17 @@ class StanceDivergence(SummarisedResult):
     per stance; scores: n, mean, sd, median). ``table``: per target, pair of groups and metric,
     value, ci_low, ci_high, boot_mean, null_mean, excess, p_value, n_a, n_b (the tidy
     group x group x target stance-divergence matrix). ``matrix(target, metric)``: K x K.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> st = dv.stance_divergence(corpus, "stance", "target", bootstrap=20, permutations=20)
+    >>> st.kind, st.stances
+    ('label', ['against', 'favour', 'neutral'])
+    >>> d = st.distributions
+    >>> d[(d["target"] == "Lachin corridor") & (d["group"] == "Armenia")]["count"].tolist()
+    [0, 11, 0]
     """
 
     kind: str  # "label" or "score"
