@@ -152,6 +152,19 @@ class StanceShares(SummarisedResult):
     per group. ``agreement``: predictions against hand codes per target and group (group
     "(all)": every group of the target): accuracy, Cohen's kappa, Krippendorff's alpha
     (nominal). ``confusion``: per target and group, counts of (stance, predicted).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.partial_coding_example()
+    >>> sh = dv.stance_shares(corpus, "stance", "target", pooled=True, bootstrap=20,
+    ...                       permutations=20, seed=1)
+    >>> sorted(set(sh.table["estimator"])), sh.groups
+    (['classical', 'naive', 'ppi'], ['(all)'])
+    >>> t = sh.table
+    >>> ppi = t[(t["estimator"] == "ppi") & (t["target"] == "Lachin corridor")]
+    >>> ppi["estimate"].round(2).tolist(), ppi["status"].tolist()
+    ([0.24, 0.62, 0.14], ['ok', 'ok', 'ok'])
     """
 
     targets: List[str]
@@ -519,7 +532,15 @@ def _builtin_predictions(
 def partial_coding_example(fraction: float = 1 / 3, seed: int = 17) -> Corpus:
     """The bundled example corpus with its hand codes (``stance``) kept for a random
     ``fraction`` of the statements (chosen with ``seed``; the default: a third, seed 17) and
-    emptied for the others: a partial-coding setup for :func:`stance_shares`."""
+    emptied for the others: a partial-coding setup for :func:`stance_shares`.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.partial_coding_example()
+    >>> len(corpus), int(corpus.frame["stance"].notna().sum())
+    (170, 57)
+    """
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction: must be in (0, 1], got {fraction!r}")
     seed_v = seed_value(seed, allow_none=False)
@@ -576,6 +597,15 @@ def stance_shares(
         docstring); ``ci`` is also the coverage of the share intervals.
 
     The hand-coded statements must be a random sample of each cell (see :data:`ASSUMPTION`).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.partial_coding_example()  # hand codes on a third of the statements
+    >>> sh = dv.stance_shares(corpus, "stance", "target", pooled=True, bootstrap=20,
+    ...                       permutations=20, seed=1)
+    >>> sh.agreement[["target", "n_labelled"]].head(2).to_dict("list")
+    {'target': ['Lachin corridor', 'mediation'], 'n_labelled': [17, 7]}
     """
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
