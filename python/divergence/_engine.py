@@ -357,7 +357,13 @@ def available_memory() -> Optional[int]:
 def check_memory(paths: Sequence[str], what: str = "statement-level") -> None:
     """MemoryError (the CLI exits with code 4) before any reading when the in-memory engine's
     estimate for these inputs exceeds the available memory; the message names the estimate
-    and the engines that fit."""
+    and the engines that fit.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> dv.check_memory([str(dv.example_path())])  # small: returns None, no error
+    """
     files = [p for p in paths if p != "-" and os.path.isfile(p)]
     text = sum(text_bytes(p) for p in files)
     need = int(BASE_BYTES + BYTES_PER_TEXT_BYTE * text)
