@@ -139,12 +139,42 @@ _PRIOR_NAMES = ("alpha", "psi", "beta", "theta")
 
 class ScalingWarning(UserWarning):
     """A Wordfish fit whose positions need a second look: it stopped early or at ``max_iter``
-    (:class:`ConvergenceWarning`), or one document dominates the dimension."""
+    (:class:`ConvergenceWarning`), or one document dominates the dimension.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.poisson(np.exp(1.5 + np.outer(np.linspace(-1, 1, 8), rng.normal(0, 1, 60))))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     wf = dv.Wordfish(dir=(0, 7), max_iter=1).fit(X)
+    >>> [issubclass(w.category, dv.ScalingWarning) for w in caught]
+    [True]
+    """
 
 
 class ConvergenceWarning(ScalingWarning):
     """The Wordfish iterations stopped at ``max_iter`` before meeting the stopping rule, or the
-    default procedure stopped within 2 iterations (near its start values)."""
+    default procedure stopped within 2 iterations (near its start values).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.poisson(np.exp(1.5 + np.outer(np.linspace(-1, 1, 8), rng.normal(0, 1, 60))))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     wf = dv.Wordfish(dir=(0, 7), max_iter=1).fit(X)
+    >>> caught[0].category.__name__, wf.converged_
+    ('ConvergenceWarning', False)
+    >>> str(caught[0].message)[:26]
+    'Wordfish did not converge:'
+    """
 
 
 # A document further than this (in standard deviations of theta) from the mean position, and
@@ -1085,6 +1115,13 @@ class ScalingCounts:
     Fields: ``counts`` (documents x features, CSR), ``documents`` (their ids, as text),
     ``groups`` (their groups, as text), ``features`` (the vocabulary, as text), ``rows`` (their
     positions in the corpus), ``frame`` (their rows of ``Corpus.frame``), ``notes``.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> sc = dv.ScalingCounts.from_corpus(dv.Corpus.read(dv.example_path()))
+    >>> sc.counts.shape, sc.documents[:2], sc.groups[:2]
+    ((170, 1794), ['s001', 's002'], ['Azerbaijan', 'Karabakh Armenians'])
     """
 
     counts: sp.csr_matrix
