@@ -35,7 +35,20 @@ def pairwise_zarr(
 ) -> Any:
     """The matrix of :func:`divergence.pairwise` written into a new Zarr array at ``store`` (a
     path or a Zarr store) with chunks of ``chunk`` x ``chunk``, one tile in memory at a time;
-    returns the zarr array. ``kwargs``: pairwise's (base, alpha, normalize, dtype, n_jobs)."""
+    returns the zarr array. ``kwargs``: pairwise's (base, alpha, normalize, dtype, n_jobs).
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> X = np.array([[4.0, 1.0, 0.0], [0.0, 1.0, 4.0], [3.0, 1.0, 1.0]])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     z = dv.pairwise_zarr(X, os.path.join(d, "jsd.zarr"), chunk=2)
+    ...     print(z.shape, z.chunks, np.asarray(z[:]).round(4).tolist())
+    (3, 3) (2, 2) [[0.0, 0.5545, 0.0765], [0.5545, 0.0, 0.3043], [0.0765, 0.3043, 0.0]]
+    """
     try:
         import zarr
     except ImportError:
@@ -72,7 +85,17 @@ def nearest_tiled(
     **kwargs: Any,
 ) -> Tuple[np.ndarray, np.ndarray]:
     """:func:`divergence.nearest` computed over column tiles of ``chunk`` rows of Y (or X) and
-    merged: the same indices and values, ties to the smaller index."""
+    merged: the same indices and values, ties to the smaller index.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import divergence as dv
+    >>> X = np.array([[4.0, 1.0, 0.0], [0.0, 1.0, 4.0], [3.0, 1.0, 1.0]])
+    >>> idx, val = dv.nearest_tiled(X, k=1, chunk=2)
+    >>> idx.ravel().tolist(), val.ravel().round(4).tolist()
+    ([2, 2, 0], [0.0765, 0.3043, 0.0765])
+    """
     chunk = check_int(chunk, "chunk", minimum=1)
     k = check_int(k, "k", minimum=1)
     n = X.shape[0]  # type: ignore[union-attr]
