@@ -50,7 +50,15 @@ def stream_terms(
     pattern or a list of them), counted one file at a time: two passes (vocabulary, counts),
     the K x V group sums added over partitions. ``read``: keyword arguments of
     :meth:`Corpus.read` (text_col, group_col, ...). The same table as reading every file at
-    once and calling ``distinguishing_terms`` with ``vectorizer``'s counts."""
+    once and calling ``distinguishing_terms`` with ``vectorizer``'s counts.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> terms = dv.stream_terms(str(dv.example_path()), top=3)
+    >>> terms[["group_a", "group_b", "side"]].iloc[0].tolist(), terms["rank"].tolist()[:4]
+    (['Armenia', 'Azerbaijan', 'Armenia'], [1, 2, 3, 1])
+    """
     parts = Partitions.of(inputs, read)
     vocab = vocabulary_pass(parts, vectorizer, progress)
     K = len(vocab.groups)
@@ -82,7 +90,18 @@ def stream_compare(
     """:func:`divergence.compare` of a corpus given as files, read and tokenised one file at a
     time; ``options`` are compare's (metric, bootstrap, bootstrap_scheme, permutations, seed,
     ...). The result equals ``compare(Corpus.read(files), vectorizer=...)``, with
-    ``settings["engine"]`` and ``settings["sources"]`` (the files read) added."""
+    ``settings["engine"]`` and ``settings["sources"]`` (the files read) added.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> res = dv.stream_compare([str(dv.example_path())], bootstrap=20, permutations=20,
+    ...                         seed=1, terms=False)
+    >>> res.settings["engine"], [s["rows"] for s in res.settings["sources"]]
+    ('stream', [170])
+    >>> round(float(res.matrix().loc["Armenia", "Azerbaijan"]), 3)
+    0.221
+    """
     for name in ("groups", "vocabulary", "stance_col", "target_col"):
         if name in options:
             raise ValueError(f"{name}: not available with the stream engine")
