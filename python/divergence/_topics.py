@@ -510,6 +510,17 @@ class TopicModel(TransformerMixin, BaseEstimator):
     top_words_, frex_words_ : lists of the top ``n_top_words`` terms per topic.
     labels_ : topic labels from the top FREX words. ``coherence_`` : NPMI per topic on the
     fitted corpus. ``notes_`` : remarks about the fit.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> texts = ["tax cut tax cut budget", "tax cut budget deficit", "budget deficit tax",
+    ...          "school teacher school", "teacher school pupil", "pupil teacher school class"]
+    >>> tm = dv.TopicModel(k=2, seed=0).fit(texts)
+    >>> tm.labels_
+    ['topic0: school, teacher, pupil', 'topic1: tax, cut, budget']
+    >>> tm.components_.shape
+    (2, 8)
     """
 
     def __init__(
@@ -633,7 +644,17 @@ class TopicModel(TransformerMixin, BaseEstimator):
         a :class:`~divergence.Corpus`, tokenised with a clone of the ``vectorizer`` given to the
         constructor (an already configured :class:`~divergence.Vectorizer`; default
         ``Vectorizer()``), kept fitted as ``vectorizer_``. ``vocabulary`` names the columns of
-        a count matrix (a DataFrame's columns are used otherwise)."""
+        a count matrix (a DataFrame's columns are used otherwise).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import divergence as dv
+        >>> X = np.array([[5, 3, 0, 0], [4, 4, 1, 0], [0, 0, 5, 3], [0, 1, 4, 4]])
+        >>> tm = dv.TopicModel(k=2, seed=0).fit(X, vocabulary=["tax", "cut", "school", "pupil"])
+        >>> [words[:2] for words in tm.top_words_]
+        [['school', 'pupil'], ['tax', 'cut']]
+        """
         if is_texts(X):
             from sklearn.base import clone
 
@@ -790,7 +811,18 @@ class TopicModel(TransformerMixin, BaseEstimator):
 
     def transform(self, X: TextsOrCounts) -> np.ndarray:
         """Topic shares of each statement (N x k, rows sum to 1, float64). X: counts with the
-        fitted columns, or texts / a Corpus when the model was fitted on texts."""
+        fitted columns, or texts / a Corpus when the model was fitted on texts.
+
+        Examples
+        --------
+        >>> import divergence as dv
+        >>> texts = ["tax cut tax cut budget", "tax cut budget deficit", "budget deficit tax",
+        ...          "school teacher school", "teacher school pupil", "pupil teacher school class"]
+        >>> tm = dv.TopicModel(k=2, seed=0).fit(texts)
+        >>> theta = tm.transform(["school pupil class", "tax budget"])
+        >>> theta.shape, theta.argmax(axis=1).tolist()
+        ((2, 2), [0, 1])
+        """
         return self._mixtures(self._counts(X))
 
     def fit_transform(
