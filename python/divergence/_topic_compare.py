@@ -65,6 +65,18 @@ class TopicComparison(SummarisedResult):
       topic; ``words_a``/``words_b``: the words that carry that within-topic divergence;
     - ``theta``: statement mixtures (N x k) of the statements kept (``rows`` into the input);
     - ``model``: the fitted :class:`TopicModel`.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> texts = ["tax cut tax cut budget", "tax cut budget deficit", "budget deficit tax",
+    ...          "school teacher school", "teacher school pupil", "pupil teacher school class"]
+    >>> tc = dv.compare_topics(None, texts, ["A", "A", "A", "B", "B", "B"], k=2,
+    ...                        bootstrap=20, permutations=20)
+    >>> tc.groups, tc.theta.shape, type(tc.divergence).__name__
+    (['A', 'B'], (6, 2), 'Comparison')
+    >>> tc.prevalence[["group", "topic", "n"]].head(2).to_dict("list")
+    {'group': ['A', 'A'], 'topic': [0, 1], 'n': [3, 3]}
     """
 
     groups: List[str]
@@ -218,6 +230,18 @@ def compare_topics(
     the statement's counts, normalised; ``within_<metric>`` compares the two groups' such
     distributions (no null: large for small groups too), and ``words_a``/``words_b`` list the
     terms with the largest JSD contributions where that group's share is the larger.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> texts = ["tax cut tax cut budget", "tax cut budget deficit", "budget deficit tax",
+    ...          "school teacher school", "teacher school pupil", "pupil teacher school class"]
+    >>> groups = ["A", "A", "A", "B", "B", "B"]
+    >>> tc = dv.compare_topics(None, texts, groups, k=2, bootstrap=20, permutations=20)
+    >>> tc.labels
+    ['topic0: school, teacher, pupil', 'topic1: tax, cut, budget']
+    >>> round(float(tc.topics["share"].sum()), 6)  # the topics' shares of the pair's JSD
+    1.0
     """
     metrics = (
         list(METRICS)
