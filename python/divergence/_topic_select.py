@@ -99,7 +99,16 @@ def select_k(
     among {k/2, k, 2k} (measured success rates: docs/topics.md). ``coherence`` (mean NPMI of
     the topics' top words on all statements; higher is more coherent) is reported, not used.
     ``params`` go to :class:`TopicModel`. X: counts, or texts / a Corpus (counted once with
-    ``vectorizer``)."""
+    ``vectorizer``).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> table, k = dv.select_k(corpus, [2, 3])
+    >>> table[["k", "within_margin", "chosen"]].to_dict("list"), k
+    ({'k': [2, 3], 'within_margin': [True, True], 'chosen': [True, False]}, 2)
+    """
     ks = [int(k) for k in ks]
     if not ks:
         raise ValueError("k: give at least one candidate")
