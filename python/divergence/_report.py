@@ -63,7 +63,18 @@ class Report(SummarisedResult):
     """Result of :func:`report`: the analyses (``comparison``, ``drift``, ``changepoints``,
     ``stances``, ``topics``, ``positions``: None where not run), the explorer's data
     (``data``), the page's static ``sections`` and ``settings``. :meth:`to_html` gives the page,
-    :meth:`write` writes it with its manifest."""
+    :meth:`write` writes it with its manifest.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> rep = dv.report(corpus, bootstrap=10, permutations=10, drift=False)
+    >>> rep.comparison.metrics, rep.drift is None, [s[0] for s in rep.sections]
+    (['jsd'], True, ['summary', 'terms'])
+    >>> rep.to_html().startswith("<!DOCTYPE html>")
+    True
+    """
 
     title: str
     comparison: Comparison
@@ -599,6 +610,20 @@ def report(
     title : the page's title (default: the groups compared).
 
     Returns a :class:`Report`; ``.write(path)`` writes the page and its manifest.
+
+    Examples
+    --------
+    >>> import os
+    >>> import tempfile
+    >>> import divergence as dv
+    >>> corpus = dv.Corpus.read(dv.example_path())
+    >>> rep = dv.report(corpus, bootstrap=10, permutations=10, drift=False)
+    >>> rep.title
+    'divergence report: Armenia, Azerbaijan, Karabakh Armenians, Mediators'
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     page = rep.write(os.path.join(d, "report.html"))
+    ...     print(page.name, page.stat().st_size > 0)
+    report.html True
     """
     if not isinstance(corpus, Corpus):
         raise TypeError(f"corpus: expected a Corpus, got {type(corpus).__name__}")
