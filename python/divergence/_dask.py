@@ -179,7 +179,18 @@ def dask_terms(
 ) -> pd.DataFrame:
     """:func:`divergence.stream_terms` on a Dask cluster: ``client`` (a
     ``distributed.Client``), ``scheduler`` (an address), or neither (a LocalCluster of 2
-    worker processes on 127.0.0.1). The same table, bit for bit."""
+    worker processes on 127.0.0.1). The same table, bit for bit.
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> import divergence as dv
+    >>> path = str(dv.example_path())
+    >>> with Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     terms = dv.dask_terms(path, client=client, top=3)
+    >>> terms.equals(dv.stream_terms(path, top=3))
+    True
+    """
     parts = Partitions.of(inputs, read)
     vec = as_vectorizer(vectorizer)
     params = vec.get_params()
@@ -211,7 +222,18 @@ def dask_compare(
     **options: Any,
 ) -> Comparison:
     """:func:`divergence.stream_compare` on a Dask cluster (see :func:`dask_terms` for
-    ``client`` and ``scheduler``): the same result, bit for bit."""
+    ``client`` and ``scheduler``): the same result, bit for bit.
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> import divergence as dv
+    >>> with Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     res = dv.dask_compare(str(dv.example_path()), client=client, bootstrap=20,
+    ...                           permutations=20, seed=1, terms=False)
+    >>> res.settings["engine"], round(float(res.matrix().loc["Armenia", "Azerbaijan"]), 3)
+    ('dask', 0.221)
+    """
     for name in ("groups", "vocabulary", "stance_col", "target_col"):
         if name in options:
             raise ValueError(f"{name}: not available with the dask engine")
