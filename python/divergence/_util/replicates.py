@@ -152,8 +152,9 @@ def undersampled_reasons(shares: ArrayLike, names: Sequence[str]) -> np.ndarray:
             if worst[0] > HAPAX_LIMIT:
                 out[a, b] = (
                     f"undersampled: {100 * worst[0]:.0f}% of {names[worst[1]]}'s tokens are words "
-                    f"it uses once (limit {100 * HAPAX_LIMIT:.0f}%); no interval covers there "
-                    "(docs/intervals.md): read excess and p"
+                    f"it uses once (limit {100 * HAPAX_LIMIT:.0f}%): the bias correction is not "
+                    "reliable there, so no interval is given (docs/intervals.md); read excess "
+                    "and p"
                 )
     return out
 
