@@ -92,8 +92,6 @@ def test_an_output_that_is_an_input_is_refused(tmp_path, corpus, command, how, m
         inp, out = "res.csv.manifest.json", "res.csv"
         extra = ["--input-format", "csv"]
     elif how == "plot":
-        if command == "terms":
-            pytest.skip("terms draws no figure")
         os.replace(corpus, tmp_path / "fig.png")
         inp, out = "fig.png", "res.csv"
         extra = ["--input-format", "csv", "--plot", "fig.png"]
