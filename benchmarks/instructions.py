@@ -25,6 +25,7 @@ Usage: ``python benchmarks/instructions.py [--quick] [KEY ...]`` prints the coun
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import platform
@@ -263,12 +264,19 @@ def child(keys: List[str]) -> int:
             t0 = time.perf_counter()
             size, call, warm = CASES[key]()
             warm()  # first-call set-up, not counted
+            # No garbage collection inside the counted call: when the collector runs depends
+            # on what the cases before this one allocated, not on this call's code.
+            gc.collect()
+            gc.disable()
             t1 = time.perf_counter()
             req(START_INSTRUMENTATION)
             req(ZERO_STATS)
-            call()
-            req.dump(key)
-            req(STOP_INSTRUMENTATION)
+            try:
+                call()
+            finally:
+                req.dump(key)
+                req(STOP_INSTRUMENTATION)
+                gc.enable()
             out["sizes"][key] = size
             out["seconds"][key] = [t1 - t0, time.perf_counter() - t1]
         except Exception as e:  # a broken case does not stop the others
