@@ -53,6 +53,7 @@ from ._util.replicates import (
     hapax_share,
     jackknife_blocks,
     summarise,
+    undersampled_text,
 )
 from ._util.summary import (
     Brief,
@@ -578,9 +579,8 @@ def assemble_partisanship(
     withhold = np.array(["", ""], dtype=object)
     if shares.size and shares[worst] > HAPAX_LIMIT:
         withhold[0] = (
-            f"undersampled: {100 * shares[worst]:.0f}% of {s.groups[worst]}'s tokens are words "
-            f"it uses once (limit {100 * HAPAX_LIMIT:.0f}%): the plug-in's bias is not removed "
-            "there; read the leave-out estimator"
+            undersampled_text(float(shares[worst]), s.groups[worst])
+            + ": the plug-in's bias is not removed there; read the leave-out estimator"
         )
     rows, dropped = _summarise(obs, boot, perm, ci, ci_method, jack, withhold)
     if dropped:

@@ -87,6 +87,7 @@ __all__ = [
     "jackknife_blocks",
     "summarise",
     "undersampled_reasons",
+    "undersampled_text",
 ]
 
 #: The columns of a summarised cell in the analyses' tables, in their order.
@@ -151,12 +152,19 @@ def undersampled_reasons(shares: ArrayLike, names: Sequence[str]) -> np.ndarray:
             worst = max((h[a], a), (h[b], b)) if a != b else (h[a], a)
             if worst[0] > HAPAX_LIMIT:
                 out[a, b] = (
-                    f"undersampled: {100 * worst[0]:.0f}% of {names[worst[1]]}'s tokens are words "
-                    f"it uses once (limit {100 * HAPAX_LIMIT:.0f}%): the bias correction is not "
-                    "reliable there, so no interval is given (docs/intervals.md); read excess "
-                    "and p"
+                    undersampled_text(worst[0], names[worst[1]])
+                    + ": the bias correction is not reliable there, so no interval is given "
+                    "(docs/intervals.md); read excess and p"
                 )
     return out
+
+
+def undersampled_text(share: float, name: str) -> str:
+    """The start of every undersampling reason: whose tokens, what share, the limit."""
+    return (
+        f"undersampled: {100 * share:.0f}% of {name}'s tokens are words it uses once "
+        f"(limit {100 * HAPAX_LIMIT:.0f}%)"
+    )
 
 
 def ci_percentiles(ci: float) -> Tuple[float, float]:
@@ -269,7 +277,7 @@ def _corrected(
     value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra
 ) -> _Bounds:
     lo, hi = _percentile(value, boot, sel, ci)
-    m = boot.means(sel)
+    m = extra.boot_mean[sel]  # the summary's boot_mean, computed once
     c = extra.corrected[sel]
     with np.errstate(invalid="ignore"):  # a spread that rounding (or skew) makes negative: 0
         return c - np.maximum(m - lo, 0.0), c + np.maximum(hi - m, 0.0)
@@ -294,6 +302,7 @@ class _Extra:
 
     corrected: np.ndarray
     acceleration: np.ndarray
+    boot_mean: np.ndarray
 
 
 # Interval methods: f(observed values of the cells, bootstrap replicates, cells, ci, extra)
@@ -407,7 +416,7 @@ def summarise(
                 "corrected estimate; ci_method='percentile' gives one by nearest rank"
             )
         sel = np.flatnonzero(has & (bc.used > 0) & (note == ""))
-        extra = _Extra(corrected=corrected, acceleration=accel)
+        extra = _Extra(corrected=corrected, acceleration=accel, boot_mean=bmean)
         lo[sel], hi[sel] = _INTERVALS[method](v[sel], bc, sel, ci, extra)
         if lower is not None and method == "corrected":
             lo = np.where(lo < lower, lower, lo)
