@@ -36,7 +36,7 @@ Results are identical for every ``n_jobs``: replicate r of window w uses its own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -291,6 +291,48 @@ def drift(
     >>> table["value"].round(3).tolist()[:3]  # the first window has no previous one
     [nan, 0.237, 0.103]
     """
+    return drift_of_rows(
+        lambda: prepare_rows(data, times, groups, vectorizer, sort=True),
+        window=window,
+        step=step,
+        mode=mode,
+        metric=metric,
+        alpha=alpha,
+        base=base,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        n_jobs=n_jobs,
+        reference=reference,
+        incremental=incremental,
+        progress=progress,
+    )
+
+
+def drift_of_rows(
+    rows: Callable[[], Rows],
+    *,
+    window: WindowSpec,
+    step: Optional[WindowSpec],
+    mode: str,
+    metric: str,
+    alpha: float,
+    base: Optional[float],
+    bootstrap: int,
+    permutations: int,
+    ci: float,
+    ci_method: str,
+    seed: Seed,
+    n_jobs: Optional[int],
+    reference: Reference,
+    incremental: bool,
+    progress: Progress,
+) -> pd.DataFrame:
+    """:func:`drift` of the statements ``rows()`` gives (:class:`Rows`, called once the options
+    are checked): the in-memory engine tokenises a Corpus or takes a matrix
+    (:func:`prepare_rows`); the stream and Dask engines assemble partitions' counts."""
     check_choice(mode, "mode", MODES)
     metric = check_metric(metric)
     base_v = check_options(metric, base, alpha)
@@ -306,7 +348,7 @@ def drift(
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
 
-    d = prepare_rows(data, times, groups, vectorizer, sort=True)
+    d = rows()
     X = d.X
     t = d.times
     check_window_args(win, stp, d.resolution, t is not None)

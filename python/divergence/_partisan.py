@@ -37,7 +37,7 @@ sit slightly below 1/G for small groups (rho is concave in the left-out group's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -228,20 +228,24 @@ def by_speaker(
     spk: Optional[SpeakerIds],
     policy: str,
     threads: int = 1,
+    statements: Optional[np.ndarray] = None,
 ) -> Speakers:
     """Sum statements per speaker; resolve speakers found in several groups; drop empty ones.
     ``gcode``: each statement's index into ``gnames_all`` (groups without statements here are
-    left out of the result)."""
+    left out of the result). ``statements``: how many statements each row of ``X`` stands for
+    (default one each; the stream engine passes rows already summed per speaker and group, in
+    the order of each pair's first statement, which gives the same result)."""
     check_choice(policy, "speaker_group_policy", SPEAKER_GROUP_POLICIES)
     notes: List[str] = []
     gcode = np.asarray(gcode, dtype=np.int64)
     G_all = len(gnames_all)
     n = X.shape[0]
+    weight = np.ones(n, dtype=np.int64) if statements is None else np.asarray(statements)
     if spk is None:
         S = as_csr(X)
         sp_gcode = gcode
         names: List[str] = [f"statement {i}" for i in range(n)]
-        n_stat = np.ones(n, dtype=np.int64)
+        n_stat = weight.astype(np.int64)
     else:
         multi = multi_group_speakers(
             spk.codes, gcode, G_all, spk.names, [str(g) for g in gnames_all], policy == "error"
@@ -272,14 +276,14 @@ def by_speaker(
                 for nm, k, g in zip(names, base, sp_gcode)
             ]
         if policy == "first" and len(multi):
-            moved = int(np.count_nonzero(gcode != sp_gcode[sp_idx]))
+            moved = int(weight[gcode != sp_gcode[sp_idx]].sum())
             notes.append(
                 f"speaker_group_policy='first': {len(multi)} speaker(s) in several groups counted "
                 f"in the group of their first statement ({moved} statement(s) reassigned)"
             )
         ip, ix, dt = _core.sum_rows_by(csr_tuple(as_csr(X)), sp_idx, n_sp, threads)
         S = sp.csr_matrix((dt, ix, ip), shape=(n_sp, X.shape[1]))
-        n_stat = np.bincount(sp_idx, minlength=n_sp)
+        n_stat = np.bincount(sp_idx, weights=weight, minlength=n_sp).astype(np.int64)
     tok = np.asarray(S.sum(axis=1)).ravel()
     keep = tok > 0
     if not keep.all():
@@ -516,16 +520,49 @@ def partisanship(
     >>> res.chance, res.leave_out > res.chance
     (0.25, True)
     """
+
+    def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
+        X, gnames, gcodes, _ = statement_counts(data, groups, vectorizer)
+        spk = speaker_labels(data, speakers, X.shape[0])
+        s = by_speaker(X, gnames, gcodes, spk, speaker_group_policy, threads)
+        return s, "statement" if spk is None else "speaker", int(X.shape[1])
+
+    return partisanship_of_speakers(
+        speakers_of,
+        speakers=speakers_setting(speakers),
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        n_jobs=n_jobs,
+        speaker_group_policy=speaker_group_policy,
+    )
+
+
+def partisanship_of_speakers(
+    speakers_of: Callable[[int], Tuple[Speakers, str, int]],
+    *,
+    speakers: Optional[str],
+    bootstrap: int,
+    permutations: int,
+    ci: float,
+    ci_method: str,
+    seed: Seed,
+    n_jobs: Optional[int],
+    speaker_group_policy: str,
+) -> Partisanship:
+    """:func:`partisanship` once the options are checked: ``speakers_of(threads)`` gives the
+    speakers' summed counts, the unit ("speaker" or "statement") and the number of terms (the
+    in-memory engine sums a Corpus's statements; the stream and Dask engines add partitions'
+    sums). ``speakers``: the setting recorded (:func:`speakers_setting`)."""
     bootstrap = check_count(bootstrap, "bootstrap")
     permutations = check_count(permutations, "permutations")
     check_ci(ci)
     check_ci_method(ci_method)
     seed_v = seed_value(seed)
     threads = resolve_n_jobs(n_jobs)
-    X, gnames, gcodes, vocab = statement_counts(data, groups, vectorizer)
-    spk = speaker_labels(data, speakers, X.shape[0])
-    s = by_speaker(X, gnames, gcodes, spk, speaker_group_policy, threads)
-    unit = "statement" if spk is None else "speaker"
+    s, unit, n_terms = speakers_of(threads)
     check_speaker_groups(s, unit)
     obs, by_g, per_sp, boot, perm = run_leave_out(s, bootstrap, permutations, seed_v, threads)
     return assemble_partisanship(
@@ -546,9 +583,9 @@ def partisanship(
             ci_method=ci_method,
             seed=seed_v,
             n_jobs=threads,
-            speakers=speakers_setting(speakers),
+            speakers=speakers,
             speaker_group_policy=speaker_group_policy,
-            n_terms=int(X.shape[1]),
+            n_terms=n_terms,
         ),
         unit=unit,
     )
