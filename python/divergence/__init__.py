@@ -19,7 +19,7 @@ from ._bias import JSDBias, jsd_bias, jsd_bias_pairs
 from ._changepoints import changepoints, drift_changepoints, series_key
 from ._compare import Comparison, compare
 from ._corpus import Corpus, CorpusError
-from ._dask import dask_compare, dask_terms
+from ._dask import dask_compare, dask_drift, dask_partisanship, dask_terms
 from ._drift import drift, parse_window
 from ._engine import check_memory
 from ._measures import cdist, contributions, divergence, group_matrix, nearest, pairwise, pdist
@@ -39,7 +39,7 @@ from ._scaling import (
 )
 from ._stance import StanceDivergence, stance_divergence
 from ._stance_ppi import StanceShares, partial_coding_example, stance_shares
-from ._stream import stream_compare, stream_terms
+from ._stream import stream_compare, stream_drift, stream_partisanship, stream_terms
 from ._terms import distinguishing_terms, log_odds
 from ._text import Vectorizer
 from ._tiled import nearest_tiled, pairwise_zarr
@@ -100,6 +100,8 @@ __all__ = [
     "compare_topics",
     "contributions",
     "dask_compare",
+    "dask_drift",
+    "dask_partisanship",
     "dask_terms",
     "distinguishing_terms",
     "divergence",
@@ -128,6 +130,8 @@ __all__ = [
     "series_key",
     "stance_divergence",
     "stream_compare",
+    "stream_drift",
+    "stream_partisanship",
     "stream_terms",
     "stance_shares",
     "token_drift",

@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from ._compare import Comparison, compare
 from ._corpus import Corpus
+from ._drift import Reference, Rows, drift_of_rows
 from ._engine import (
     FixedVocabulary,
     Inputs,
@@ -33,11 +34,14 @@ from ._engine import (
     finish_vocabulary,
     partition_counts,
 )
+from ._partisan import Partisanship, Speakers, partisanship_of_speakers
+from ._stream import SpeakerSums, TimedCounts, check_speakers_option
 from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
+from ._util.types import Seed, WindowSpec
 
-__all__ = ["dask_compare", "dask_terms"]
+__all__ = ["dask_compare", "dask_drift", "dask_partisanship", "dask_terms"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,3 +258,187 @@ def dask_compare(
     result.settings["engine"] = "dask"
     result.settings["sources"] = [s for r in results for s in r[3]]
     return result
+
+
+# --------------------------------------------------------------------------------------------
+# Partisanship and drift (issue 13, point 5)
+
+Sourced = Tuple[Any, List[Dict[str, Any]], int]  # (a partition's result, its sources, K)
+
+
+def _read_counts(
+    path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
+) -> Tuple[Corpus, sp.csr_matrix, np.ndarray]:
+    c = Corpus.read(path, **read)
+    fixed = FixedVocabulary(Vectorizer(**params), vocab.terms)
+    X, labels = partition_counts(c, fixed, vocab.groups)
+    return c, X, labels
+
+
+def _speaker_sums_task(
+    path: str,
+    read: Dict[str, Any],
+    params: Dict[str, Any],
+    vocab: Vocabulary,
+    speakers: Optional[str],
+) -> Sourced:
+    c, X, labels = _read_counts(path, read, params, vocab)
+    K = len(vocab.groups)
+    return SpeakerSums.of(c, X, labels, speakers, K), [dict(s) for s in c.sources], K
+
+
+def _join_speaker_sums(a: Sourced, b: Sourced) -> Sourced:
+    return SpeakerSums.join([a[0], b[0]], a[2]), a[1] + b[1], a[2]
+
+
+def _timed_task(
+    path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
+) -> Tuple[TimedCounts, List[Dict[str, Any]]]:
+    c, X, labels = _read_counts(path, read, params, vocab)
+    return TimedCounts.of(c, X, labels), [dict(s) for s in c.sources]
+
+
+def dask_partisanship(
+    inputs: Inputs,
+    speakers: Optional[str] = None,
+    *,
+    client: Any = None,
+    scheduler: Optional[str] = None,
+    bootstrap: int = 200,
+    permutations: int = 200,
+    ci: float = 0.95,
+    ci_method: str = "corrected",
+    seed: Seed = 0,
+    n_jobs: Optional[int] = None,
+    vectorizer: Optional[Vectorizer] = None,
+    speaker_group_policy: str = "error",
+    read: Optional[Dict[str, Any]] = None,
+) -> Partisanship:
+    """:func:`divergence.stream_partisanship` on a Dask cluster (see :func:`dask_terms` for
+    ``client`` and ``scheduler``): each file's counts summed per (speaker, group) pair in its
+    task, the files' sums added in a tree (in file order: speakers keep the order of their
+    first statement), then the leave-out, its bootstrap and shuffled labels run here. The same
+    result, bit for bit; the memory bound of :func:`divergence.stream_partisanship`, on this
+    machine (the pairs' sums, or the statements' counts without ``speakers``).
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> import divergence as dv
+    >>> with Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     res = dv.dask_partisanship(str(dv.example_path()), speakers="speaker",
+    ...                                client=client, bootstrap=20, permutations=20, seed=1)
+    >>> res.settings["engine"], res.table.set_index("estimator")["p_value"].round(3).to_dict()
+    ('dask', {'plug-in': 0.048, 'leave-out': 0.048})
+    """
+    check_speakers_option(speakers, speaker_group_policy, "dask")
+    parts = Partitions.of(inputs, read)
+    vec = as_vectorizer(vectorizer)
+    params = vec.get_params()
+    sources: List[Dict[str, Any]] = []
+
+    def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
+        with _Session(client, scheduler) as s:
+            vocab = _vocabulary(s, parts, params, vec)
+            futures = s.per_file(
+                _speaker_sums_task,
+                parts.paths,
+                parts.read,
+                params,
+                vocab,
+                speakers,
+                what="counting",
+            )
+            sums, found, _ = s.tree(_join_speaker_sums, futures)
+        sources.extend(found)
+        sp_ = sums.to_speakers(vocab.groups, speaker_group_policy, threads)
+        return sp_, "statement" if speakers is None else "speaker", len(vocab.terms)
+
+    result = partisanship_of_speakers(
+        speakers_of,
+        speakers=speakers,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        n_jobs=n_jobs,
+        speaker_group_policy=speaker_group_policy,
+    )
+    result.settings["engine"] = "dask"
+    result.settings["sources"] = sources
+    return result
+
+
+def dask_drift(
+    inputs: Inputs,
+    *,
+    client: Any = None,
+    scheduler: Optional[str] = None,
+    window: WindowSpec,
+    step: Optional[WindowSpec] = None,
+    mode: str = "adjacent",
+    metric: str = "jsd",
+    alpha: float = 0.0,
+    base: Optional[float] = None,
+    bootstrap: int = 0,
+    permutations: int = 0,
+    ci: float = 0.95,
+    ci_method: str = "corrected",
+    seed: Seed = 0,
+    n_jobs: Optional[int] = None,
+    reference: Reference = None,
+    vectorizer: Optional[Vectorizer] = None,
+    read: Optional[Dict[str, Any]] = None,
+) -> pd.DataFrame:
+    """:func:`divergence.stream_drift` on a Dask cluster (see :func:`dask_terms` for
+    ``client`` and ``scheduler``): each file's counts, times and groups from its task,
+    gathered in file order, then the windows and their replicates run here. The same table,
+    bit for bit; the memory bound of :func:`divergence.stream_drift` (every statement's counts,
+    not its text), on this machine.
+
+    Examples
+    --------
+    >>> from distributed import Client
+    >>> import divergence as dv
+    >>> with Client(processes=False, n_workers=1, dashboard_address=None) as client:
+    ...     table = dv.dask_drift(str(dv.example_path()), client=client, window="6M")
+    >>> table.attrs["engine"], table["value"].round(3).tolist()[:3]
+    ('dask', [nan, 0.237, 0.103])
+    """
+    parts = Partitions.of(inputs, read)
+    vec = as_vectorizer(vectorizer)
+    params = vec.get_params()
+    sources: List[Dict[str, Any]] = []
+
+    def rows() -> Rows:
+        with _Session(client, scheduler) as s:
+            vocab = _vocabulary(s, parts, params, vec)
+            futures = s.per_file(
+                _timed_task, parts.paths, parts.read, params, vocab, what="counting"
+            )
+            results = s.client.gather(futures)
+        sources.extend(x for r in results for x in r[1])
+        return TimedCounts.join([r[0] for r in results]).rows(vocab.groups, vocab.terms)
+
+    table = drift_of_rows(
+        rows,
+        window=window,
+        step=step,
+        mode=mode,
+        metric=metric,
+        alpha=alpha,
+        base=base,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        n_jobs=n_jobs,
+        reference=reference,
+        incremental=True,
+        progress=None,
+    )
+    table.attrs["engine"] = "dask"
+    table.attrs["sources"] = sources
+    return table

@@ -19,19 +19,35 @@ group sizes vary between replicates, which changes the null of small groups; not
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import _core
 from ._compare import Comparison, compare
+from ._corpus import Corpus
+from ._drift import Reference, Rows, drift_of_rows
 from ._engine import Inputs, PartitionProgress, Partitions, count_partitions, vocabulary_pass
+from ._partisan import (
+    SPEAKER_GROUP_POLICIES,
+    Partisanship,
+    SpeakerIds,
+    Speakers,
+    by_speaker,
+    partisanship_of_speakers,
+    speaker_labels,
+)
 from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
+from ._util.operands import as_csr, csr_tuple
+from ._util.types import Seed, WindowSpec
+from ._util.validation import check_choice
 
-__all__ = ["stream_compare", "stream_terms"]
+__all__ = ["stream_compare", "stream_drift", "stream_partisanship", "stream_terms"]
 
 
 def stream_terms(
@@ -123,3 +139,305 @@ def stream_compare(
     result.settings["engine"] = "stream"
     result.settings["sources"] = parts.sources
     return result
+
+
+# --------------------------------------------------------------------------------------------
+# Partisanship and drift (issue 13, point 5)
+
+
+@dataclass
+class SpeakerSums:
+    """What partisanship keeps of some partitions: the counts summed per (speaker, group)
+    pair, one row per pair in the order of the pair's first statement, with the pair's speaker
+    name, group code and number of statements. Without speakers (each statement its own
+    speaker) the rows are the statements themselves. :meth:`join` of consecutive partitions'
+    sums, in corpus order, gives the sums of their union (integer counts: exact in any
+    grouping), so a speaker's first statement, and with it their group under
+    ``speaker_group_policy="first"`` and the speakers' order, are those of the whole corpus."""
+
+    X: sp.csr_matrix  # rows x terms, float64
+    speakers: Optional[np.ndarray]  # speaker name (str) per row; None: rows are statements
+    groups: np.ndarray  # int64 group code per row (into the vocabulary's groups)
+    statements: np.ndarray  # int64 statements per row
+
+    @classmethod
+    def of(
+        cls,
+        corpus: Corpus,
+        X: sp.csr_matrix,
+        labels: np.ndarray,
+        speakers: Optional[str],
+        n_groups: int,
+        threads: int = 1,
+    ) -> SpeakerSums:
+        """One partition's sums (its statements' counts ``X`` and group codes ``labels``);
+        speakers read from the column ``speakers`` as :func:`divergence.partisanship` reads
+        them (a statement without a speaker is an error naming its file and line)."""
+        X = as_csr(X, drop_zeros=True, invalid="counts: must be finite and non-negative")
+        labels = np.asarray(labels, dtype=np.int64)
+        ones = np.ones(X.shape[0], dtype=np.int64)
+        if speakers is None:
+            return cls(X, None, labels, ones)
+        if speakers not in corpus.frame.columns:
+            where = ", ".join(str(s.get("path", "?")) for s in corpus.sources)
+            cols = ", ".join(repr(c) for c in corpus.frame.columns)
+            raise ValueError(f"speakers: no column {speakers!r} in {where}; columns: {cols}")
+        spk = cast(SpeakerIds, speaker_labels(corpus, speakers, X.shape[0]))  # not None: a column
+        names = np.asarray(spk.names, dtype=object)[spk.codes]
+        return cls(X, names, labels, ones).collapsed(n_groups, threads)
+
+    def collapsed(self, n_groups: int, threads: int = 1) -> SpeakerSums:
+        """The rows of each (speaker, group) pair summed into one, in order of first row."""
+        if self.speakers is None:
+            return self
+        name_code, _ = pd.factorize(self.speakers, sort=False)
+        key = np.asarray(name_code, dtype=np.int64) * n_groups + self.groups
+        idx, uniq = pd.factorize(key, sort=False)
+        idx = np.asarray(idx, dtype=np.int64)
+        n = len(uniq)
+        if n == len(key):
+            return self  # every row its own pair already
+        first = np.full(n, -1, dtype=np.int64)
+        rev = np.arange(len(idx))[::-1]
+        first[idx[rev]] = rev  # the first row of each pair
+        ip, ix, dt = _core.sum_rows_by(csr_tuple(self.X), idx, n, threads)
+        X = sp.csr_matrix((dt, ix, ip), shape=(n, self.X.shape[1]))
+        statements = np.bincount(idx, weights=self.statements, minlength=n).astype(np.int64)
+        return SpeakerSums(X, self.speakers[first], self.groups[first], statements)
+
+    @staticmethod
+    def join(parts: Sequence[SpeakerSums], n_groups: int, threads: int = 1) -> SpeakerSums:
+        """The sums of consecutive partitions (in corpus order) as one."""
+        if len(parts) == 1:
+            return parts[0]
+        X = sp.vstack([p.X for p in parts], format="csr")
+        groups = np.concatenate([p.groups for p in parts])
+        statements = np.concatenate([p.statements for p in parts])
+        if parts[0].speakers is None:
+            return SpeakerSums(X, None, groups, statements)
+        names = np.concatenate([cast(np.ndarray, p.speakers) for p in parts])
+        return SpeakerSums(X, names, groups, statements).collapsed(n_groups, threads)
+
+    def to_speakers(self, groups: Sequence[str], policy: str, threads: int = 1) -> Speakers:
+        """:func:`by_speaker` of these sums: the speakers partisanship scores."""
+        if self.speakers is None:
+            return by_speaker(self.X, groups, self.groups, None, policy, threads)
+        codes, names = pd.factorize(self.speakers, sort=False)
+        spk = SpeakerIds(np.asarray(codes, dtype=np.int64), [str(x) for x in names])
+        return by_speaker(
+            self.X, groups, self.groups, spk, policy, threads, statements=self.statements
+        )
+
+
+def check_speakers_option(speakers: object, speaker_group_policy: object, engine: str) -> None:
+    if speakers is not None and not isinstance(speakers, str):
+        raise TypeError(
+            f"speakers: the {engine} engine reads speakers from a column of the files; pass "
+            f"its name, got {type(speakers).__name__}"
+        )
+    check_choice(speaker_group_policy, "speaker_group_policy", SPEAKER_GROUP_POLICIES)
+
+
+def stream_partisanship(
+    inputs: Inputs,
+    speakers: Optional[str] = None,
+    *,
+    bootstrap: int = 200,
+    permutations: int = 200,
+    ci: float = 0.95,
+    ci_method: str = "corrected",
+    seed: Seed = 0,
+    n_jobs: Optional[int] = None,
+    vectorizer: Optional[Vectorizer] = None,
+    speaker_group_policy: str = "error",
+    read: Optional[Dict[str, Any]] = None,
+    progress: PartitionProgress = None,
+) -> Partisanship:
+    """:func:`divergence.partisanship` of a corpus given as files, read and tokenised one file
+    at a time (see :func:`stream_terms` for ``inputs`` and ``read``); ``speakers``: the name
+    of the speaker column (None: each statement is its own speaker). The result equals
+    ``partisanship(Corpus.read(files), speakers=...)`` (values, intervals, bootstrap and
+    shuffled-label replicates, per-speaker scores), with ``settings["engine"]`` and
+    ``settings["sources"]`` added.
+
+    Partisanship, its speaker bootstrap, shuffled labels and speaker jackknife depend on the
+    statements only through each speaker's summed counts (and the order of the speakers' first
+    statements), so this keeps the counts summed per (speaker, group) pair (a
+    :class:`SpeakerSums`), added partition by partition: memory is one partition plus the
+    pairs' sums (a CSR matrix, about 12 bytes per distinct term of each speaker, held twice
+    while a partition is added), not the statements. Without ``speakers`` each statement is a
+    speaker, so the statements' counts are kept (about 12 bytes per distinct term of each
+    statement, as :func:`stream_compare` keeps them). A speaker missing in some statement is
+    an error naming its file and line; a file without the speaker column is an error naming
+    the file.
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> res = dv.stream_partisanship(str(dv.example_path()), speakers="speaker",
+    ...                              bootstrap=20, permutations=20, seed=1)
+    >>> res.settings["engine"], res.table.set_index("estimator")["p_value"].round(3).to_dict()
+    ('stream', {'plug-in': 0.048, 'leave-out': 0.048})
+    """
+    check_speakers_option(speakers, speaker_group_policy, "stream")
+    parts = Partitions.of(inputs, read)
+
+    def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
+        vocab = vocabulary_pass(parts, vectorizer, progress)
+        K = len(vocab.groups)
+        acc: List[SpeakerSums] = []
+        pending: List[SpeakerSums] = []
+        for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
+            pending.append(SpeakerSums.of(c, X, lab, speakers, K, threads))
+            # join when the partitions waiting hold as much as the sums so far (amortised:
+            # each row is copied O(log n) times); statements (no speakers) only at the end
+            if speakers is not None and sum(p.X.nnz for p in pending) >= sum(a.X.nnz for a in acc):
+                acc = [SpeakerSums.join(acc + pending, K, threads)]
+                pending = []
+        sums = SpeakerSums.join(acc + pending, K, threads)
+        s = sums.to_speakers(vocab.groups, speaker_group_policy, threads)
+        return s, "statement" if speakers is None else "speaker", len(vocab.terms)
+
+    result = partisanship_of_speakers(
+        speakers_of,
+        speakers=speakers,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        n_jobs=n_jobs,
+        speaker_group_policy=speaker_group_policy,
+    )
+    result.settings["engine"] = "stream"
+    result.settings["sources"] = parts.sources
+    return result
+
+
+@dataclass
+class TimedCounts:
+    """What drift keeps of some partitions: the statements' counts (CSR) with their times,
+    group codes and ids, in corpus order, and the time resolutions read."""
+
+    X: sp.csr_matrix
+    times: np.ndarray  # datetime64[ns]
+    labels: np.ndarray  # int64 group codes (into the vocabulary's groups)
+    ids: np.ndarray  # str
+    resolutions: frozenset
+
+    @classmethod
+    def of(cls, corpus: Corpus, X: sp.csr_matrix, labels: np.ndarray) -> TimedCounts:
+        """One partition's (its times checked as :meth:`Corpus.require_time` checks them)."""
+        corpus.require_time()
+        res = frozenset([corpus.time_resolution]) if corpus.time_resolution else frozenset()
+        return cls(
+            as_csr(X),
+            corpus.time.to_numpy().astype("datetime64[ns]"),
+            np.asarray(labels, dtype=np.int64),
+            np.asarray(corpus.id.astype(str), dtype=object),
+            res,
+        )
+
+    @staticmethod
+    def join(parts: Sequence[TimedCounts]) -> TimedCounts:
+        return TimedCounts(
+            sp.vstack([p.X for p in parts], format="csr"),
+            np.concatenate([p.times for p in parts]),
+            np.concatenate([p.labels for p in parts]),
+            np.concatenate([p.ids for p in parts]),
+            frozenset().union(*(p.resolutions for p in parts)),
+        )
+
+    def rows(self, groups: Sequence[str], terms: Sequence[str]) -> Rows:
+        """:func:`prepare_rows` of the corpus these partitions make: statements in time order
+        (a stable sort of corpus order), the corpus' time resolution (dates when any file
+        gives dates, else years)."""
+        if self.X.shape[0] == 0:
+            raise ValueError("data: no statements")
+        order = np.argsort(self.times, kind="stable")
+        res = "date" if "date" in self.resolutions else ("year" if self.resolutions else None)
+        codes = self.labels[order]
+        return Rows(
+            X=as_csr(self.X[order]),
+            times=pd.DatetimeIndex(self.times[order]),
+            resolution=res,
+            labels=np.asarray(groups, dtype=object)[codes].astype(str),
+            names=list(groups),
+            codes=codes.astype(np.int32),
+            ids=self.ids[order].astype(str),
+            notes=[],
+            vocab=np.asarray(terms, dtype=object),
+        )
+
+
+def stream_drift(
+    inputs: Inputs,
+    *,
+    window: WindowSpec,
+    step: Optional[WindowSpec] = None,
+    mode: str = "adjacent",
+    metric: str = "jsd",
+    alpha: float = 0.0,
+    base: Optional[float] = None,
+    bootstrap: int = 0,
+    permutations: int = 0,
+    ci: float = 0.95,
+    ci_method: str = "corrected",
+    seed: Seed = 0,
+    n_jobs: Optional[int] = None,
+    reference: Reference = None,
+    vectorizer: Optional[Vectorizer] = None,
+    read: Optional[Dict[str, Any]] = None,
+    progress: PartitionProgress = None,
+) -> pd.DataFrame:
+    """:func:`divergence.drift` of a corpus given as files, read and tokenised one file at a
+    time (see :func:`stream_terms` for ``inputs`` and ``read``; ``progress`` reports
+    partitions). The table equals ``drift(Corpus.read(files), ...)``: windows, values,
+    intervals and replicates' summaries, with ``attrs["engine"]`` and ``attrs["sources"]``
+    added.
+
+    Memory: windows are sums of time buckets, but the statement bootstrap and the
+    permutations of ``mode="between"`` resample statements, so this keeps every statement's
+    counts (a CSR matrix, about 12 bytes per distinct term of each statement) with its time,
+    group and id, as :func:`stream_compare` keeps them: one partition's text at a time, not
+    the corpus' text. Every file needs times (an error names the file and line of a
+    statement without one).
+
+    Examples
+    --------
+    >>> import divergence as dv
+    >>> table = dv.stream_drift(str(dv.example_path()), window="6M", mode="adjacent")
+    >>> table.attrs["engine"], table["value"].round(3).tolist()[:3]
+    ('stream', [nan, 0.237, 0.103])
+    """
+    parts = Partitions.of(inputs, read)
+
+    def rows() -> Rows:
+        vocab = vocabulary_pass(parts, vectorizer, progress)
+        got = [
+            TimedCounts.of(c, X, lab)
+            for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress)
+        ]
+        return TimedCounts.join(got).rows(vocab.groups, vocab.terms)
+
+    table = drift_of_rows(
+        rows,
+        window=window,
+        step=step,
+        mode=mode,
+        metric=metric,
+        alpha=alpha,
+        base=base,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        n_jobs=n_jobs,
+        reference=reference,
+        incremental=True,
+        progress=None,
+    )
+    table.attrs["engine"] = "stream"
+    table.attrs["sources"] = parts.sources
+    return table
