@@ -1,15 +1,17 @@
-"""CSV/TSV through pyarrow (issue 13, point 2): the fast reader gives the standard library's
-table (values and the line of each record) whenever it answers, and leaves every file the
-standard library would refuse or read differently to it (so its messages, with file and line,
-are kept)."""
+"""CSV/TSV and JSON Lines through pyarrow (issue 13, point 2): the fast reader gives the
+standard library's table (values and the line of each record) whenever it answers, and leaves
+every file the standard library would refuse or read differently to it (so its messages, with
+file and line, are kept)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import List
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -129,3 +131,176 @@ def test_fast_equals_slow_on_random_files(rows, quote_all, fmt):
         return
     if fast is not None:
         _same(fast, slow)
+
+
+# --------------------------------------------------------------------------------------------
+# JSON Lines
+
+
+def _slow_jsonl(data: bytes, opts: R.ReadOptions | None = None) -> R.RawTable:
+    text = R._decode(data, "x.jsonl", opts or R.ReadOptions(), [])
+    return R._read_jsonl(text, R.Origin("x.jsonl", "line"), "x")
+
+
+def _fast_jsonl(
+    data: bytes,
+    opts: R.ReadOptions | None = None,
+    notes: List[str] | None = None,
+    prefix: int = 1 << 20,
+) -> R.RawTable | None:
+    origin = R.Origin("x.jsonl", "line")
+    parsed = R._read_jsonl_arrow(
+        data, opts or R.ReadOptions(), [] if notes is None else notes, origin, prefix
+    )
+    return None if parsed is None else parsed.raw(origin, "jsonl", "x")
+
+
+def _same_values(a: R.RawTable, b: R.RawTable) -> None:
+    """The same columns, lines and values, each of the same Python type (NaN equal to NaN)."""
+    assert a.columns == b.columns
+    np.testing.assert_array_equal(a.pos, b.pos)
+    assert a.blank_missing == b.blank_missing
+    for c in a.columns:
+        got, want = list(a.values[c]), list(b.values[c])
+        assert [type(v) for v in got] == [type(v) for v in want], c
+        assert [repr(v) for v in got] == [repr(v) for v in want], c
+
+
+def test_plain_jsonl_takes_the_fast_path_and_matches():
+    lines = []
+    for i in range(60):
+        rec = {"id": i, "party": ["A", "B", None][i % 3], "date": f"2020-01-{1 + i % 28:02d}"}
+        if i % 4:
+            rec["text"] = f'statement {i}, "quoted"\nand é \u2028 {i}'
+        if i % 7 == 0:
+            rec["flag"] = i % 2 == 0
+        if i % 5 == 0:
+            rec["score"] = i + 0.5
+        lines.append(json.dumps(rec, ensure_ascii=i % 2 == 0))
+        if i % 9 == 0:
+            lines.append("   ")  # blank lines are skipped and counted
+    data = ("\n".join(lines) + "\n").encode()
+    fast = _fast_jsonl(data)
+    assert fast is not None
+    _same_values(fast, _slow_jsonl(data))
+    assert fast.columns == ["id", "party", "date", "flag", "score", "text"]  # first seen
+    assert list(fast.pos[:3]) == [1, 3, 4]
+    assert fast.values["date"][0] == "2020-01-01"  # not a pyarrow timestamp
+    assert not fast.blank_missing
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": 1}\n{"a": 2.5}\n',  # 1 is an int for the json module, 1.0 for pyarrow
+        b'{"a": 99999999999999999999}\n',  # beyond int64
+        b'{"a": 1}\n{"a": "x"}\n',  # a column of two types
+        b'{"a": {"b": 1}}\n',  # an object value
+        b'{"a": [1]}\n',  # an array value
+        b'{"a": 1} {"a": 2}\n',  # two objects on one line
+        b'{"a": 1}\n[1]\n',  # not an object
+        b'{"a": 1}\r\n',  # CRLF
+        b'{"a": "\x00"}\n',  # NUL
+        b'{"a": "\\ud800"}\n',  # a lone surrogate (the json module reads it)
+        b'{"a": "\xed\xa0\x80"}\n',  # invalid UTF-8 (pyarrow's JSON reader does not check)
+        b'{"a": "\xff"}\n',
+        b'{"a": 1, "a": 2}\n',  # a key twice
+        b'{"a": 1}\n{"a": \n',  # invalid JSON
+        b'{"a": 1}\n\xc2\xa0\n',  # a line of Unicode white space (blank for the json module)
+        b'{"a": 1e400}\n',
+        b"  \n\n",  # no records
+        b'{"a ": 1, "a": 2}\n',  # the same column name once stripped
+    ],
+)
+def test_unusual_jsonl_goes_to_the_json_module(data):
+    assert _fast_jsonl(data) is None
+
+
+@pytest.mark.parametrize("prefix", [1, 30, 1 << 20])
+def test_jsonl_types_guessed_from_the_first_lines(prefix):
+    """A date column parsed as strings, a column first seen later after the guessed ones, a
+    guess that fails further down (int then float, null then string): the same table."""
+    lines = [
+        '{"b": 1, "a": "2020-01-01", "n": null}',
+        '{"a": "2020-01-02", "b": 2, "n": null}',
+        '{"a": "x", "c": "2021-05-06", "b": 3}',
+        '{"d": true, "a": "y", "n": "now a string", "b": 4}',
+    ]
+    data = "\n".join(lines).encode()
+    fast = _fast_jsonl(data, prefix=prefix)
+    assert fast is not None
+    _same_values(fast, _slow_jsonl(data))
+    assert fast.columns == ["b", "a", "n", "c", "d"]
+    with_float = data + b'\n{"a": "z", "b": 4.5}\n'
+    assert _fast_jsonl(with_float, prefix=prefix) is None  # 1 and 1.0 not told apart
+
+
+def test_jsonl_bom_note_and_strict():
+    data = b'\xef\xbb\xbf{"party": "A", "text": "x"}\n'
+    notes: List[str] = []
+    assert _fast_jsonl(data, notes=notes) is not None
+    assert notes == ["x.jsonl: removed a UTF-8 byte-order mark (BOM) at the start of the file"]
+    assert _fast_jsonl(data, R.ReadOptions(strict=True)) is None
+
+
+def test_jsonl_errors_keep_file_and_line(tmp_path):
+    p = tmp_path / "bad.jsonl"
+    p.write_bytes(b'{"party": "A", "text": "fine"}\n\n{"party": "B", "text": }\n')
+    with pytest.raises(dv.CorpusError, match=r"bad\.jsonl line 3: invalid JSON"):
+        dv.Corpus.read(p)
+    p.write_bytes(b'{"party": "A", "text": "fine"}\n{"party": "B", "text": ["x"]}\n')
+    with pytest.raises(dv.CorpusError, match=r"bad\.jsonl line 2: the text column 'text' holds"):
+        dv.Corpus.read(p)
+
+
+def test_jsonl_corpus_equals_the_json_module(tmp_path, monkeypatch):
+    frame = dv.Corpus.example().frame.reset_index(drop=True)
+    p = tmp_path / "example.jsonl"
+    frame.assign(time=frame["time"].dt.strftime("%Y-%m-%d")).to_json(
+        p, orient="records", lines=True, force_ascii=False
+    )
+    fast = dv.Corpus.read(p)
+    monkeypatch.setattr(R, "_read_jsonl_arrow", lambda *a, **k: None)
+    slow = dv.Corpus.read(p)
+    pd.testing.assert_frame_equal(fast.frame, slow.frame)
+    assert fast.sources == slow.sources
+
+
+_json_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=["a", " ", '"', "\\", "é", "\n", "\t", "\u2028", "1", "-", ":"], max_size=8),
+    st.sampled_from(["2020-01-02", "2020-01-02T10:00:00", "1999"]),
+    st.lists(st.integers(), max_size=2),
+)
+_json_line = st.one_of(
+    st.dictionaries(st.sampled_from(["a", "b", " a", "é", ""]), _json_value, max_size=3).map(
+        json.dumps
+    ),
+    st.text(
+        alphabet=["{", "}", '"', ":", ",", " ", "\t", "a", "1", "\\", "é", "\r", "["], max_size=10
+    ),
+    st.just(""),
+    st.just('{"a": 1}'),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_json_line, min_size=1, max_size=8), st.booleans(), st.sampled_from([1, 20, 1 << 20])
+)
+def test_fast_jsonl_equals_the_json_module_on_random_files(lines, final_newline, prefix):
+    """Where the fast path answers, the json module reads the same table (values and their
+    types, lines); where the json module refuses the file, the fast path does not answer. The
+    types guessed from the first ``prefix`` bytes change nothing."""
+    data = ("\n".join(lines) + ("\n" if final_newline else "")).encode()
+    fast = _fast_jsonl(data, prefix=prefix)
+    try:
+        slow = _slow_jsonl(data)
+    except R.CorpusError:
+        assert fast is None
+        return
+    if fast is not None:
+        _same_values(fast, slow)

@@ -20,7 +20,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, TypedDict, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict, Union
 
 import numpy as np
 import pandas as pd
@@ -396,6 +396,19 @@ def _record_lines(data: Union[bytes, memoryview], delimiter: int) -> Optional[np
     return lines.astype(np.int64)
 
 
+def _without_bom(
+    data: bytes, opts: ReadOptions, label: str
+) -> Optional[Tuple[memoryview, List[str]]]:
+    """The bytes after a UTF-8 byte-order mark, with the note the standard path writes; None
+    in strict mode when there is one (the standard path refuses it, naming the file)."""
+    if not data.startswith(_BOM):
+        return memoryview(data), []
+    if opts.strict:
+        return None
+    note = f"{label}: removed a UTF-8 byte-order mark (BOM) at the start of the file"
+    return memoryview(data)[len(_BOM) :], [note]
+
+
 def _read_delimited_arrow(
     data: bytes, opts: ReadOptions, notes: List[str], origin: Origin, fmt: str
 ) -> Optional[_ArrowParsed]:
@@ -407,15 +420,10 @@ def _read_delimited_arrow(
     import pyarrow.csv as pacsv
 
     label = origin.label
-    view = memoryview(data)
-    local_notes: List[str] = []
-    if data.startswith(_BOM):
-        if opts.strict:
-            return None
-        view = view[len(_BOM) :]
-        local_notes.append(
-            f"{label}: removed a UTF-8 byte-order mark (BOM) at the start of the file"
-        )
+    unmarked = _without_bom(data, opts, label)
+    if unmarked is None:
+        return None
+    view, local_notes = unmarked
     if b"\x00" in data or b"\r" in data:
         return None
     nl = data.find(b"\n", len(data) - len(view))
@@ -473,6 +481,7 @@ class _ArrowParsed:
     header: List[str]
     keys: List[str]
     lines: np.ndarray
+    blank_missing: bool = True  # CSV/TSV: an empty field is missing; JSON Lines: null is
 
     def raw(self, origin: Origin, fmt: str, stem: str) -> RawTable:
         """Column by column, block by block, each block freed once converted: the peak is the
@@ -489,14 +498,134 @@ class _ArrowParsed:
             out = np.empty(rows, dtype=object)
             at = 0
             for i in range(len(chunks)):
-                block = chunks[i].to_numpy(zero_copy_only=False)
+                chunk = chunks[i]
+                # strings: an object array of str (None where null); numbers and booleans:
+                # Python objects, as the json module gives them
+                block = (
+                    chunk.to_numpy(zero_copy_only=False)
+                    if pa.types.is_string(chunk.type)
+                    else chunk.to_pylist()
+                )
+                del chunk
                 out[at : at + len(block)] = block
                 at += len(block)
                 chunks[i] = None
                 del block
             values[name] = out
             pa.default_memory_pool().release_unused()
-        return RawTable(origin, fmt, stem, self.header, values, self.lines, blank_missing=True)
+        return RawTable(
+            origin, fmt, stem, self.header, values, self.lines, blank_missing=self.blank_missing
+        )
+
+
+def _jsonl_record_lines(arr: np.ndarray, nl: np.ndarray) -> Optional[np.ndarray]:
+    """The line (1-based) of each record of a JSON Lines body, when every line is blank (spaces
+    and tabs) or starts with ``{`` and ends with ``}`` (spaces and tabs aside) and no control
+    character other than newline and tab occurs; else ``None``. Such a line holds one object
+    or more (an object cannot span lines ending in ``}`` and starting with ``{``), so a table
+    with one row per such line has read one object per line."""
+    step = 1 << 24
+    for lo in range(0, len(arr), step):
+        block = arr[lo : lo + step]
+        controls = np.count_nonzero(block < 32)
+        if controls != np.count_nonzero(block == 10) + np.count_nonzero(block == 9):
+            return None  # CR, NUL, other controls: the standard path notes or refuses them
+    starts = np.concatenate([[0], nl + 1])
+    ends = np.concatenate([nl, [len(arr)]])
+    filled = np.flatnonzero(ends > starts)
+    odd = filled[(arr[starts[filled]] != 123) | (arr[ends[filled] - 1] != 125)]  # { and }
+    blank = []
+    for k in odd.tolist():
+        line = bytes(arr[starts[k] : ends[k]]).strip(b" \t")
+        if not line:
+            blank.append(k)
+        elif not (line.startswith(b"{") and line.endswith(b"}")):
+            return None  # not an object on its own line: the standard path says where
+    records = np.setdiff1d(filled, np.asarray(blank, dtype=np.int64), assume_unique=True)
+    return (records + 1).astype(np.int64)
+
+
+_JSON_TYPES = ("string", "int64", "double", "bool", "null")
+
+
+def _read_jsonl_arrow(
+    data: bytes, opts: ReadOptions, notes: List[str], origin: Origin, prefix: int = 1 << 20
+) -> Optional[_ArrowParsed]:
+    """JSON Lines through pyarrow's reader when the file is plain (valid UTF-8, one object per
+    line, no carriage returns or other control characters but tab and newline, every value a
+    string, number, boolean or null, no number that the json module would read as an int
+    while pyarrow reads a float); the same table as :func:`_read_jsonl` (values as the json
+    module gives them, columns in order of first appearance), several times faster and in less
+    memory. Strings pyarrow would take for timestamps are read as the strings they are.
+    ``None`` sends the file to the json module's reader, whose messages name the line."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pajson
+
+    unmarked = _without_bom(data, opts, origin.label)
+    if unmarked is None:
+        return None
+    body, local_notes = unmarked
+    arr = np.frombuffer(body, dtype=np.uint8)
+    nl = _positions(arr, 10)
+    lines = _jsonl_record_lines(arr, nl)
+    if lines is None or not len(lines):
+        return None
+    # a block holds whole lines: at least the longest one
+    longest = int(np.max(np.diff(np.concatenate([[-1], nl, [len(arr)]]))))
+    if longest >= 1 << 30:
+        return None
+    read_options = pajson.ReadOptions(block_size=max(1 << 20, longest + 1))
+
+    def parse(schema: Any = None, unexpected: str = "infer", upto: Optional[int] = None) -> Any:
+        source = body if upto is None else body[:upto]
+        options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior=unexpected)
+        return pajson.read_json(
+            pa.BufferReader(pa.py_buffer(source)), read_options=read_options, parse_options=options
+        )
+
+    def as_read(schema: Any) -> Any:  # the strings pyarrow takes for timestamps, as strings
+        fields = [
+            pa.field(f.name, pa.string()) if pa.types.is_temporal(f.type) else f for f in schema
+        ]
+        return pa.schema(fields)
+
+    try:
+        # The types guessed from the first lines (up to ``prefix`` bytes), timestamps as
+        # strings, so that a file with a date column is parsed once; columns first seen later
+        # are inferred and come after them (their order of first appearance, as the json
+        # module's). A guess that does not hold for the rest (a null column, an int column
+        # with a float further down) costs one more parse.
+        table = None
+        k = int(np.searchsorted(nl, prefix))
+        if k < len(nl) and int(nl[k]) + 1 < len(body):
+            guess = parse(upto=int(nl[k]) + 1).schema
+            if not any(pa.types.is_null(f.type) for f in guess):
+                try:
+                    table = parse(as_read(guess))
+                except pa.ArrowException:
+                    table = None
+        if table is None:
+            table = parse()
+        if any(pa.types.is_temporal(f.type) for f in table.schema):
+            schema = as_read(table.schema)
+            del table
+            table = parse(schema, "error")
+        if table.num_rows != len(lines):
+            return None
+        for f in table.schema:
+            if str(f.type) not in _JSON_TYPES:
+                return None  # objects and arrays: the standard path keeps them as Python values
+            col = table.column(f.name)
+            if f.type == pa.float64() and pc.any(pc.equal(pc.floor(col), col)).as_py():
+                return None  # 3 and 3.0 both read as 3.0: the json module tells them apart
+        table.validate(full=True)  # the JSON reader does not check UTF-8 in strings
+        header = _header_names(table.column_names, origin.label)
+    except (pa.ArrowException, ValueError, CorpusError):
+        return None  # invalid JSON, a value of another type, ...: the json module says where
+    keys = list(table.column_names)
+    notes.extend(local_notes)
+    return _ArrowParsed(table, header, keys, lines, blank_missing=False)
 
 
 def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
@@ -662,9 +791,11 @@ def read_source(
         raw = _read_parquet(data, Origin(label, "row"), stem)
     else:
         origin = Origin(label, "line")
-        fast = (
-            _read_delimited_arrow(data, opts, notes, origin, fmt) if fmt in ("csv", "tsv") else None
-        )
+        fast: Optional[_ArrowParsed] = None
+        if fmt in ("csv", "tsv"):
+            fast = _read_delimited_arrow(data, opts, notes, origin, fmt)
+        elif fmt == "jsonl":
+            fast = _read_jsonl_arrow(data, opts, notes, origin)
         if fast is not None:
             del data  # the bytes are not needed while the strings are made
             raw = fast.raw(origin, fmt, stem)
