@@ -112,6 +112,19 @@ SOLO: Dict[Tuple[str, str], List[str]] = {
     # the Dask engine on a local cluster (2 worker processes)
     ("compare", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local", *REP],
     ("terms", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local"],
+    ("partisanship", "scheduler"): ["{corpus}", "--engine", "dask", "--scheduler", "local", *REP],
+    ("drift", "scheduler"): [
+        "{corpus}",
+        "--engine",
+        "dask",
+        "--scheduler",
+        "local",
+        "--window",
+        "120D",
+        "--mode",
+        "between",
+        *REP,
+    ],
     ("drift", "reference"): [
         "{corpus}",
         "--mode",

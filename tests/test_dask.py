@@ -119,8 +119,8 @@ def test_cli_engine_dask_local_cluster(tmp_path):
         assert res.exit_code == 0, res.output
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
-    res = CliRunner().invoke(main, ["drift", *paths, "--window", "90D", "--engine", "stream"])
-    assert res.exit_code == 2 and "only compare and terms" in res.output
+    res = CliRunner().invoke(main, ["topics", *paths, "--k", "2", "--engine", "stream"])
+    assert res.exit_code == 2 and "only compare, terms, partisanship and drift" in res.output
     res = CliRunner().invoke(main, ["terms", *paths, "--scheduler", "tcp://127.0.0.1:1"])
     assert res.exit_code == 2 and "--scheduler needs --engine dask" in res.output
 

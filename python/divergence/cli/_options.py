@@ -109,7 +109,8 @@ class CorpusSpec:
         stderr."""
         if self.engine != "memory":
             raise click.UsageError(
-                f"--engine {self.engine}: only compare and terms run on it so far; "
+                f"--engine {self.engine}: only compare, terms, partisanship and drift run on "
+                "it so far; "
                 "this command reads the corpus into memory (--engine memory)"
             )
         if self.example:
@@ -171,7 +172,7 @@ class CorpusSpec:
         return [self.group_name if t else None for t in is_text]
 
     def with_scheduler(self, scheduler: Optional[str]) -> CorpusSpec:
-        """This spec with ``--scheduler`` (given to compare and terms only)."""
+        """This spec with ``--scheduler`` (given to the commands the Dask engine runs)."""
         return replace(self, scheduler=scheduler)
 
     def engine_options(self) -> Dict[str, Any]:
@@ -285,13 +286,14 @@ corpus_options = _group(
                 show_default=True,
                 help="memory: read the whole corpus (stops with exit code 4 when the estimate"
                 " exceeds the available memory); stream: one CORPUS file at a time; dask: one"
-                " task per file on a Dask cluster (--scheduler; compare, terms).",
+                " task per file on a Dask cluster (--scheduler; compare, terms, partisanship,"
+                " drift).",
             ),
         ),
     ],
 )
 
-#: ``--scheduler`` of the commands the Dask engine runs (compare, terms).
+#: ``--scheduler`` of the commands the Dask engine runs (compare, terms, partisanship, drift).
 scheduler_option = click.option(
     "--scheduler",
     default=None,

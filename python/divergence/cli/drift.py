@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import click
 import pandas as pd
@@ -18,6 +18,7 @@ from ._options import (
     metric_options,
     output_options,
     replicate_options,
+    scheduler_option,
     vectorizer_options,
 )
 
@@ -75,6 +76,7 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
 
 @click.command("drift")
 @corpus_options
+@scheduler_option
 @click.option(
     "--window", required=True, help="Window: statements (50) or a span of time (90D, 2W, 6M, 1Y)."
 )
@@ -122,6 +124,7 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
 @handle_errors
 def drift_cmd(
     corpus: CorpusSpec,
+    scheduler: Optional[str],
     window: str,
     step: Optional[str],
     mode: str,
@@ -141,7 +144,8 @@ def drift_cmd(
     intervals and permutation null means per window in between mode, and the change points
     found on each curve.
     """
-    from .. import drift, drift_changepoints, parse_window
+    corpus = corpus.with_scheduler(scheduler)
+    from .. import dask_drift, drift, drift_changepoints, parse_window, stream_drift
 
     progress = out.progress()
     metric_list = check_metrics(metrics)
@@ -149,14 +153,9 @@ def drift_cmd(
         raise click.BadParameter("drift takes one metric", param_hint="--metric")
     parse_window(window, "window")
     parse_window(step if step is not None else window, "step")
-    progress.step("reading the corpus")
-    c = corpus.load()
     keep = None
     if groups_filter:
         keep = [g.strip() for g in groups_filter.split(",") if g.strip()]
-        c = c.filter(groups=keep)
-    if mode == "between":
-        c.require_groups(2)
     ref: Any = None
     if reference is not None:
         if reference.strip().lstrip("-").isdigit():
@@ -170,9 +169,7 @@ def drift_cmd(
             )
     rep = replicates
     between = mode == "between"
-    progress.step(f"windows over {len(c)} statements")
-    table = drift(
-        c,
+    options: Dict[str, Any] = dict(  # drift's keyword arguments, of several types
         window=window,
         step=step,
         mode=mode,
@@ -187,8 +184,30 @@ def drift_cmd(
         n_jobs=out.jobs,
         reference=ref,
         vectorizer=vectorizer.make(out.jobs),
-        progress=progress.bar,
     )
+    if corpus.engine != "memory":
+        if keep:
+            raise click.UsageError("--groups needs --engine memory")
+        paths = corpus.stream_paths()
+        progress.step("reading and tokenising the corpus one file at a time")
+        if corpus.engine == "dask":
+            table = dask_drift(
+                paths, **corpus.engine_options(), read=corpus.read_options(), **options
+            )
+        else:
+            table = stream_drift(paths, read=corpus.read_options(), **options)
+        columns: Dict[str, Any] = {}
+        sources = table.attrs["sources"]
+    else:
+        progress.step("reading the corpus")
+        c = corpus.load()
+        if keep:
+            c = c.filter(groups=keep)
+        if mode == "between":
+            c.require_groups(2)
+        progress.step(f"windows over {len(c)} statements")
+        table = drift(c, **options, progress=progress.bar)
+        columns, sources = c.columns, c.sources
     progress.done()
     echo_notes(table.attrs.get("notes", []))
     changes = pd.DataFrame()
@@ -208,7 +227,8 @@ def drift_cmd(
         change_permutations=change_permutations,
         **vectorizer.manifest(),
         plot=out.plot,
-        columns=c.columns,
+        columns=columns,
+        engine=corpus.engine,
     )
     tables = {"drift": table, "changepoints": changes if len(changes) else None}
     out.emit(
@@ -217,9 +237,9 @@ def drift_cmd(
         "drift",
         params,
         rep.seed,
-        c.sources,
+        sources,
         vectorizer=vectorizer,
-        resolved=dict(columns=c.columns, metric=metric_list[0]),
+        resolved=dict(columns=columns, metric=metric_list[0]),
     )
     from ..plot import drift_plot
 

@@ -18,6 +18,7 @@ from ._options import (
     corpus_options,
     output_options,
     replicate_options,
+    scheduler_option,
     vectorizer_options,
 )
 
@@ -149,8 +150,70 @@ def render_stances(st: StanceDivergence) -> str:
     return "\n".join(lines)
 
 
+def by_files(
+    corpus: CorpusSpec,
+    speaker_col: Optional[str],
+    speaker_group_policy: str,
+    stance_kind: str,
+    rep: Replicates,
+    vectorizer: VectorizerSpec,
+    out: Outputs,
+) -> None:
+    """``--engine stream`` or ``dask``: partisanship of CORPUS files read one at a time."""
+    from .. import dask_partisanship, stream_partisanship
+    from ..plot import plot_partisanship
+
+    progress = out.progress()
+    progress.step("reading and tokenising the corpus one file at a time")
+    result = (dask_partisanship if corpus.engine == "dask" else stream_partisanship)(
+        corpus.stream_paths(),
+        **corpus.engine_options(),
+        read=corpus.read_options(),
+        speakers=speaker_col,
+        **rep.kwargs(),
+        n_jobs=out.jobs,
+        vectorizer=vectorizer.make(out.jobs),
+        speaker_group_policy=speaker_group_policy,
+    )
+    progress.done()
+    echo_notes(result.notes)
+    tables: Dict[str, Optional[pd.DataFrame]] = {
+        "partisanship": result.table,
+        "groups": result.by_group,
+        "speakers": result.speakers,
+    }
+    params = dict(
+        corpus=corpus.names,
+        speaker_col=speaker_col,
+        groups=None,
+        speaker_group_policy=speaker_group_policy,
+        window=None,
+        step=None,
+        **rep.manifest(),
+        stance_col=None,
+        target_col=None,
+        stance_kind=stance_kind,
+        **vectorizer.manifest(),
+        plot=out.plot,
+        columns={},
+        engine=corpus.engine,
+    )
+    out.emit(
+        lambda: render(result),
+        tables,
+        "partisanship",
+        params,
+        result.settings["seed"],
+        result.settings["sources"],
+        vectorizer=vectorizer,
+        resolved=dict(columns={}, engine=corpus.engine),
+    )
+    out.draw(lambda path: plot_partisanship(result, path))
+
+
 @click.command("partisanship")
 @corpus_options
+@scheduler_option
 @click.option(
     "--speaker-col",
     default=None,
@@ -208,6 +271,7 @@ def render_stances(st: StanceDivergence) -> str:
 @handle_errors
 def partisanship_cmd(
     corpus: CorpusSpec,
+    scheduler: Optional[str],
     speaker_col: Optional[str],
     only_groups: Tuple[str, ...],
     speaker_group_policy: str,
@@ -227,10 +291,25 @@ def partisanship_cmd(
     speaker-bootstrap intervals and the shuffled-label baseline; with --window, one row per
     time window; with --stance-col, the divergence of hand-coded stances per target.
     """
+    corpus = corpus.with_scheduler(scheduler)
     from .. import partisanship, partisanship_over_time, stance_divergence
     from ..plot import plot_partisanship, plot_stances
 
     progress = out.progress()
+    if corpus.engine != "memory":
+        for given, flag in (
+            (only_groups, "--groups"),
+            (window, "--window"),
+            (step, "--step"),
+            (stance_col, "--stance-col"),
+            (target_col, "--target-col"),
+        ):
+            if given:
+                raise click.UsageError(f"{flag} needs --engine memory")
+        by_files(
+            corpus, speaker_col, speaker_group_policy, stance_kind, replicates, vectorizer, out
+        )
+        return
     if window is not None:  # the window specification of divergence drift, checked before reading
         from .. import parse_window
 
@@ -305,6 +384,7 @@ def partisanship_cmd(
         **vectorizer.manifest(),
         plot=out.plot,
         columns=c.columns,
+        engine=corpus.engine,
     )
 
     def report() -> str:
