@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from . import _core
 from ._compare import Comparison, compare
-from ._corpus import Corpus
+from ._corpus import Corpus, CorpusError
 from ._drift import Reference, Rows, drift_of_rows
 from ._engine import Inputs, PartitionProgress, Partitions, count_partitions, vocabulary_pass
 from ._partisan import (
@@ -327,8 +327,15 @@ class TimedCounts:
 
     @classmethod
     def of(cls, corpus: Corpus, X: sp.csr_matrix, labels: np.ndarray) -> TimedCounts:
-        """One partition's (its times checked as :meth:`Corpus.require_time` checks them)."""
-        corpus.require_time()
+        """One partition's (its times checked as :meth:`Corpus.require_time` checks them; a
+        file without a time column is named)."""
+        try:
+            corpus.require_time()
+        except CorpusError as e:
+            if corpus.columns.get("time") is not None:
+                raise  # the message names the file and line of each statement without a time
+            where = ", ".join(str(s.get("path", "?")) for s in corpus.sources)
+            raise CorpusError(f"{where}: {e}") from None
         res = frozenset([corpus.time_resolution]) if corpus.time_resolution else frozenset()
         return cls(
             as_csr(X),

@@ -164,6 +164,7 @@ def by_files(
     from ..plot import plot_partisanship
 
     progress = out.progress()
+    out.check()  # before any work
     progress.step("reading and tokenising the corpus one file at a time")
     result = (dask_partisanship if corpus.engine == "dask" else stream_partisanship)(
         corpus.stream_paths(),

@@ -1,0 +1,295 @@
+"""Issue 13, point 5: partisanship (counts summed per speaker, added over partitions) and drift
+(statements' counts, times and groups gathered in corpus order) by the stream engine and by Dask
+on a LocalCluster of 2 worker processes bound to 127.0.0.1. The example corpus (rows shuffled, a
+speaker given statements in two groups) and the UN corpus, split into 1, 3 and 17 files, give
+the in-memory tables bit for bit: values, intervals, per-speaker scores, bootstrap and
+shuffled-label replicates. Bad partitions name their file (and line), and the CLI exits 3 with
+nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import divergence as dv
+
+UNGD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ungd_caucasus.csv"
+
+
+def _example_frame() -> pd.DataFrame:
+    """The example corpus with its rows shuffled (speakers' statements spread over files, ties
+    in time out of file order) and one speaker given statements in a second, later group."""
+    frame = dv.Corpus.example().frame.reset_index(drop=True)
+    frame = frame.iloc[np.random.default_rng(7).permutation(len(frame))].reset_index(drop=True)
+    first = frame.loc[0]
+    later = np.flatnonzero(frame["group"].to_numpy() != first["group"])[-3:]
+    frame.loc[later, "speaker"] = first["speaker"]
+    return frame
+
+
+def _write(tmp_path: Path, frame: pd.DataFrame, k: int, fmt: str = "csv") -> List[Path]:
+    edges = np.linspace(0, len(frame), k + 1).astype(int)
+    paths = []
+    for j in range(k):
+        part = frame.iloc[edges[j] : edges[j + 1]]
+        p = tmp_path / f"part{j:02d}.{fmt}"
+        if fmt == "parquet":
+            part.to_parquet(p, index=False)
+        else:
+            part.to_csv(p, index=False)
+        paths.append(p)
+    return paths
+
+
+def _same_partisanship(
+    got: dv.Partisanship, want: dv.Partisanship, engine: str, paths: List[Path]
+) -> None:
+    for name in ("table", "by_group", "speakers"):
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), check_exact=True)
+    np.testing.assert_array_equal(got.bootstrap, want.bootstrap)
+    np.testing.assert_array_equal(got.null, want.null)
+    assert got.notes == want.notes
+    settings = dict(got.settings)
+    assert settings.pop("engine") == engine
+    assert [s["path"] for s in settings.pop("sources")] == [str(p) for p in paths]
+    assert settings == want.settings
+
+
+def _same_drift(got: pd.DataFrame, want: pd.DataFrame, engine: str, paths: List[Path]) -> None:
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    attrs = dict(got.attrs)
+    assert attrs.pop("engine") == engine
+    assert [s["path"] for s in attrs.pop("sources")] == [str(p) for p in paths]
+    assert attrs == want.attrs
+
+
+P_OPTS = dict(bootstrap=30, permutations=20, seed=3, n_jobs=1)
+DRIFTS: List[Dict[str, Any]] = [
+    dict(window="6M", mode="adjacent"),
+    dict(window="6M", step="2M", mode="baseline"),
+    dict(window="6M", mode="between", bootstrap=20, permutations=20, seed=2),
+    dict(window=30, step=10, mode="between", bootstrap=15, permutations=10, seed=5),
+]
+
+
+def _in_memory(paths: List[Path], **read: Any) -> dv.Corpus:
+    return dv.Corpus.read([str(p) for p in paths], **read)
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+@pytest.mark.parametrize("speakers", ["speaker", None])
+@pytest.mark.parametrize("policy", ["first", "split"])
+def test_stream_partisanship_equals_in_memory(tmp_path, k, speakers, policy):
+    paths = _write(tmp_path, _example_frame(), k, "parquet" if k == 3 else "csv")
+    opts = dict(P_OPTS, speaker_group_policy=policy)
+    want = dv.partisanship(_in_memory(paths), speakers=speakers, **opts)
+    if speakers is not None:
+        assert any("several groups" in n for n in want.notes)  # the policy was exercised
+    got = dv.stream_partisanship(paths, speakers=speakers, progress=lambda d, t: None, **opts)
+    _same_partisanship(got, want, "stream", paths)
+
+
+def test_stream_partisanship_speaker_errors_as_in_memory(tmp_path):
+    frame = _example_frame()
+    paths = _write(tmp_path, frame, 3)
+    with pytest.raises(ValueError) as want:
+        dv.partisanship(_in_memory(paths), speakers="speaker", bootstrap=0, permutations=0)
+    with pytest.raises(ValueError) as got:
+        dv.stream_partisanship(paths, speakers="speaker", bootstrap=0, permutations=0)
+    assert "belong to more than one group" in str(got.value)
+    assert str(got.value) == str(want.value)
+    # a statement without a speaker: its file and line
+    frame.loc[100, "speaker"] = np.nan
+    paths = _write(tmp_path, frame, 3)
+    with pytest.raises(ValueError, match=r"without a speaker: \S*part01\.csv line \d+"):
+        dv.stream_partisanship(paths, speakers="speaker", speaker_group_policy="first")
+    # a file without the speaker column: named
+    frame.drop(columns="speaker").iloc[:10].to_csv(paths[0], index=False)
+    with pytest.raises(ValueError, match=r"speakers: no column 'speaker' in .*part00\.csv"):
+        dv.stream_partisanship(paths, speakers="speaker", speaker_group_policy="first")
+    with pytest.raises(TypeError, match="speakers: the stream engine reads"):
+        dv.stream_partisanship(paths, speakers=["a"] * 170)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="speaker_group_policy"):
+        dv.stream_partisanship(paths, speaker_group_policy="any")
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+@pytest.mark.parametrize("di", range(len(DRIFTS)))
+def test_stream_drift_equals_in_memory(tmp_path, k, di):
+    paths = _write(tmp_path, _example_frame(), k)
+    want = dv.drift(_in_memory(paths), **DRIFTS[di])
+    got = dv.stream_drift(paths, progress=lambda d, t: None, **DRIFTS[di])
+    _same_drift(got, want, "stream", paths)
+
+
+def test_stream_drift_needs_times_naming_the_file(tmp_path):
+    frame = _example_frame()
+    paths = _write(tmp_path, frame, 3)
+    frame.drop(columns="time").iloc[60:70].to_csv(paths[1], index=False)  # part01's rows
+    with pytest.raises(dv.CorpusError, match=r"part01\.csv: this needs times"):
+        dv.stream_drift(paths, window="6M")
+    frame.loc[[3, 4], "time"] = None
+    paths = _write(tmp_path, frame, 3)
+    with pytest.raises(dv.CorpusError, match=r"2 statements have none: \S*part00\.csv lines 5, 6"):
+        dv.stream_drift(paths, window="6M")
+    with pytest.raises(ValueError, match="mode"):
+        dv.stream_drift(paths, window="6M", mode="sideways")
+
+
+def test_bad_partition_names_file_and_line(tmp_path):
+    paths = _write(tmp_path, _example_frame(), 3)
+    with open(paths[2], "a") as f:
+        f.write('x1,Armenia,2020-01-01,"never closed\n')
+    with pytest.raises(dv.CorpusError, match=r"part02\.csv line \d+"):
+        dv.stream_partisanship(paths)
+    with pytest.raises(dv.CorpusError, match=r"part02\.csv line \d+"):
+        dv.stream_drift(paths, window="6M")
+
+
+# --------------------------------------------------------------------------------------------
+# The CLI
+
+
+def _cli(*args: Any):
+    from click.testing import CliRunner
+
+    from divergence.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+REP = ["--bootstrap", "20", "--permutations", "10", "--format", "csv"]
+CLI_RUNS = {
+    "partisanship": ["--speaker-col", "speaker", "--speaker-group-policy", "split", *REP],
+    "drift": ["--window", "120D", "--mode", "between", *REP],
+}
+
+
+@pytest.mark.parametrize("command", list(CLI_RUNS))
+def test_cli_engine_stream_writes_the_in_memory_tables(tmp_path, command):
+    paths = _write(tmp_path, _example_frame(), 3)
+    files = {}
+    for engine in ("memory", "stream"):
+        out = tmp_path / engine / "r.csv"
+        out.parent.mkdir()
+        res = _cli(command, *paths, *CLI_RUNS[command], "--engine", engine, "-o", out)
+        assert res.exit_code == 0, res.output
+        files[engine] = sorted(p.name for p in out.parent.iterdir())
+        manifest = json.loads((out.parent / "r.csv.manifest.json").read_text())
+        assert manifest["parameters"]["engine"] == engine
+        assert manifest["options"]["--engine"]["value"] == engine
+        assert [s["path"] for s in manifest["inputs"]] == [str(p) for p in paths]
+    assert files["memory"] == files["stream"]
+    for name in files["memory"]:
+        if not name.endswith(".json"):
+            assert (tmp_path / "stream" / name).read_bytes() == (
+                tmp_path / "memory" / name
+            ).read_bytes(), name
+
+
+def test_cli_bad_partition_exits_3_and_writes_nothing(tmp_path):
+    paths = _write(tmp_path, _example_frame(), 3)
+    with open(paths[1], "a") as f:
+        f.write('x1,Armenia,2020-01-01,"never closed\n')
+    out = tmp_path / "out" / "r.csv"
+    out.parent.mkdir()
+    for command in CLI_RUNS:
+        res = _cli(command, *paths, *CLI_RUNS[command], "--engine", "stream", "-o", out)
+        assert res.exit_code == 3, res.output
+        assert "part01.csv line" in res.output
+        assert list(out.parent.iterdir()) == []
+
+
+def test_cli_memory_only_options(tmp_path):
+    paths = _write(tmp_path, _example_frame(), 3)
+    for args, flag in (
+        (["partisanship", "--window", "90D"], "--window"),
+        (["partisanship", "--groups", "Armenia,Azerbaijan"], "--groups"),
+        (["partisanship", "--stance-col", "stance"], "--stance-col"),
+        (["drift", "--window", "90D", "--groups", "Armenia,Azerbaijan"], "--groups"),
+    ):
+        res = _cli(*args, *paths, "--engine", "stream")
+        assert res.exit_code == 2 and f"{flag} needs --engine memory" in res.output
+    res = _cli("drift", *paths, "--window", "90D", "--scheduler", "local")
+    assert res.exit_code == 2 and "--scheduler needs --engine dask" in res.output
+
+
+# --------------------------------------------------------------------------------------------
+# Dask
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    )
+    c = distributed.Client(cluster)
+    yield c
+    c.close()
+    cluster.close()
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
+def test_dask_partisanship_and_drift_equal_in_memory(tmp_path, client, k):
+    paths = _write(tmp_path, _example_frame(), k)
+    c = _in_memory(paths)
+    for speakers in ("speaker", None):
+        opts = dict(P_OPTS, speaker_group_policy="first")
+        _same_partisanship(
+            dv.dask_partisanship(paths, speakers=speakers, client=client, **opts),
+            dv.partisanship(c, speakers=speakers, **opts),
+            "dask",
+            paths,
+        )
+    for kw in (DRIFTS[0], DRIFTS[2]):
+        _same_drift(dv.dask_drift(paths, client=client, **kw), dv.drift(c, **kw), "dask", paths)
+
+
+def test_dask_bad_partition_names_file_and_line(tmp_path, client):
+    paths = _write(tmp_path, _example_frame(), 3)
+    with open(paths[0], "a") as f:
+        f.write('x1,Armenia,2020-01-01,"never closed\n')
+    with pytest.raises(dv.CorpusError, match=r"part00\.csv line \d+"):
+        dv.dask_partisanship(paths, client=client)
+    with pytest.raises(dv.CorpusError, match=r"part00\.csv line \d+"):
+        dv.dask_drift(paths, client=client, window="6M")
+
+
+# --------------------------------------------------------------------------------------------
+# The UN corpus
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not UNGD.is_file(), reason="../shared/data/ungd_caucasus.csv not present")
+@pytest.mark.parametrize("k", [1, 3, 17])
+def test_un_corpus_split_equals_in_memory(tmp_path, client, k):
+    """UN General Debate statements (8 countries, 1946-2024; speakers in up to two countries),
+    split into k CSV files; the one statement without a speaker is left out."""
+    frame = pd.read_csv(UNGD).dropna(subset=["speaker"])
+    paths = _write(tmp_path, frame, k)
+    read = dict(group_col="country", time_col="year")
+    c = _in_memory(paths, **read)
+    p_opts = dict(bootstrap=20, permutations=10, seed=2, n_jobs=2, speaker_group_policy="first")
+    want = dv.partisanship(c, speakers="speaker", **p_opts)
+    _same_partisanship(
+        dv.stream_partisanship(paths, speakers="speaker", read=read, **p_opts),
+        want,
+        "stream",
+        paths,
+    )
+    _same_partisanship(
+        dv.dask_partisanship(paths, speakers="speaker", client=client, read=read, **p_opts),
+        want,
+        "dask",
+        paths,
+    )
+    d_opts = dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1)
+    want_d = dv.drift(c, **d_opts)
+    _same_drift(dv.stream_drift(paths, read=read, **d_opts), want_d, "stream", paths)
+    _same_drift(dv.dask_drift(paths, client=client, read=read, **d_opts), want_d, "dask", paths)
