@@ -135,3 +135,67 @@ def test_duplicate_ids_across_files(tmp_path, client):
     with pytest.raises(dv.CorpusError) as got:
         dask_terms(paths, client=client)
     assert str(got.value) == str(want.value)
+
+
+def _example_frame(k: int):
+    import dask.dataframe as dd
+
+    frame = dv.Corpus.example().frame.reset_index(drop=True)
+    return dd.from_pandas(frame, npartitions=k, sort=False)
+
+
+def _same_result(got: object, want: object) -> None:
+    if isinstance(want, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+    else:
+        pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    for m in getattr(want, "metrics", []):
+        for f in ("bootstrap", "null"):
+            np.testing.assert_array_equal(getattr(got, f)[m], getattr(want, f)[m])
+
+
+def test_dask_dataframe_equals_the_same_rows_as_files(tmp_path, client):
+    """A dask DataFrame's partitions are the partitions: every Dask function gives the result
+    of the same rows written as files (the example corpus in 3 partitions, 3 files)."""
+    from divergence._dask import dask_drift, dask_partisanship
+
+    ddf = _example_frame(3)
+    assert ddf.npartitions == 3
+    paths = _split(tmp_path, 3)
+    calls = [
+        (dask_terms, dict(top=10)),
+        (dask_compare, OPTS),
+        (dask_partisanship, dict(speakers="speaker", bootstrap=20, permutations=20, n_jobs=1)),
+        (dask_drift, dict(window="180D")),
+    ]
+    for fn, kw in calls:
+        _same_result(fn(ddf, client=client, **kw), fn(paths, client=client, **kw))
+    got = dask_compare(ddf, client=client, **OPTS)
+    assert list(got.statement_ids) == list(dv.compare(dv.Corpus.example(), **OPTS).statement_ids)
+
+
+def test_dask_dataframe_errors_name_the_partition(client):
+    import dask.dataframe as dd
+
+    frame = dv.Corpus.example().frame.reset_index(drop=True)
+    frame.loc[150, "text"] = "  "
+    with pytest.raises(dv.CorpusError, match=r"dask partition 2 index 150"):
+        dask_terms(dd.from_pandas(frame, npartitions=3, sort=False), client=client)
+    with pytest.raises(ValueError, match=r"read: input_format do not apply"):
+        dask_terms(_example_frame(3), client=client, read={"input_format": "csv"})
+    # the column rules of Corpus.read: a text column named by text_col
+    frame = frame.drop(index=150)
+    renamed = dd.from_pandas(frame.rename(columns={"text": "said"}), npartitions=3)
+    pd.testing.assert_frame_equal(
+        dask_terms(renamed, client=client, read={"text_col": "said"}),
+        dask_terms(dd.from_pandas(frame, npartitions=3), client=client),
+        check_exact=True,
+    )
+
+
+def test_stream_engine_reads_a_dask_dataframe(tmp_path):
+    pd.testing.assert_frame_equal(
+        dv.stream_terms(_example_frame(3), top=10),
+        dv.stream_terms(_split(tmp_path, 3), top=10),
+        check_exact=True,
+    )

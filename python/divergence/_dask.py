@@ -33,6 +33,7 @@ from ._engine import (
     check_unique_ids,
     finish_vocabulary,
     partition_counts,
+    read_partition,
 )
 from ._partisan import Partisanship, Speakers, partisanship_of_speakers
 from ._stream import SpeakerSums, TimedCounts, check_speakers_option
@@ -49,7 +50,7 @@ __all__ = ["dask_compare", "dask_drift", "dask_partisanship", "dask_terms"]
 
 
 def _stats_task(path: str, read: Dict[str, Any], params: Dict[str, Any], part: int) -> TermStats:
-    return TermStats.of(Corpus.read(path, **read), Vectorizer(**params), part)
+    return TermStats.of(read_partition(path, read), Vectorizer(**params), part)
 
 
 def _add_stats(a: TermStats, b: TermStats) -> TermStats:
@@ -59,7 +60,7 @@ def _add_stats(a: TermStats, b: TermStats) -> TermStats:
 def _count_task(
     path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
 ) -> Tuple[sp.csr_matrix, np.ndarray, np.ndarray, List[Dict[str, Any]]]:
-    c = Corpus.read(path, **read)
+    c = read_partition(path, read)
     X, labels = partition_counts(
         c, FixedVocabulary(Vectorizer(**params), vocab.terms), vocab.groups
     )
@@ -128,9 +129,11 @@ class _Session:
             obj.close()
 
     def per_file(
-        self, fn: Callable[..., Any], paths: Sequence[str], *args: Any, what: str
+        self, fn: Callable[..., Any], paths: Sequence[Any], *args: Any, what: str
     ) -> List[Any]:
-        """One task per file (futures in file order), with 'partitions k/n' on stderr."""
+        """One task per partition (futures in partition order), with 'partitions k/n' on
+        stderr; ``paths``: :meth:`Partitions.task_inputs` (paths, or futures of a dask
+        DataFrame's partitions)."""
         import distributed
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
@@ -162,7 +165,9 @@ def _big(obj: object) -> bool:
 def _vocabulary(
     s: _Session, parts: Partitions, params: Dict[str, Any], vec: Vectorizer
 ) -> Vocabulary:
-    futures = s.per_file(_stats_task, parts.paths, parts.read, params, what="vocabulary")
+    futures = s.per_file(
+        _stats_task, parts.task_inputs(s.client), parts.read, params, what="vocabulary"
+    )
     stats = s.tree(_add_stats, futures)
     check_unique_ids(stats, parts)
     return finish_vocabulary(stats, vec)
@@ -200,7 +205,9 @@ def dask_terms(
     params = vec.get_params()
     with _Session(client, scheduler) as s:
         vocab = _vocabulary(s, parts, params, vec)
-        futures = s.per_file(_sums_task, parts.paths, parts.read, params, vocab, what="counting")
+        futures = s.per_file(
+            _sums_task, parts.task_inputs(s.client), parts.read, params, vocab, what="counting"
+        )
         G, sources = s.tree(_add_sums, futures)
     table = terms_from_group_counts(
         G,
@@ -246,7 +253,9 @@ def dask_compare(
     params = vec.get_params()
     with _Session(client, scheduler) as s:
         vocab = _vocabulary(s, parts, params, vec)
-        futures = s.per_file(_count_task, parts.paths, parts.read, params, vocab, what="counting")
+        futures = s.per_file(
+            _count_task, parts.task_inputs(s.client), parts.read, params, vocab, what="counting"
+        )
         results = s.client.gather(futures)
     X = sp.vstack([r[0] for r in results], format="csr")
     names = np.asarray(vocab.groups, dtype=object)
@@ -269,7 +278,7 @@ Sourced = Tuple[Any, List[Dict[str, Any]], int]  # (a partition's result, its so
 def _read_counts(
     path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
 ) -> Tuple[Corpus, sp.csr_matrix, np.ndarray]:
-    c = Corpus.read(path, **read)
+    c = read_partition(path, read)
     fixed = FixedVocabulary(Vectorizer(**params), vocab.terms)
     X, labels = partition_counts(c, fixed, vocab.groups)
     return c, X, labels
@@ -342,7 +351,7 @@ def dask_partisanship(
             vocab = _vocabulary(s, parts, params, vec)
             futures = s.per_file(
                 _speaker_sums_task,
-                parts.paths,
+                parts.task_inputs(s.client),
                 parts.read,
                 params,
                 vocab,
@@ -415,7 +424,7 @@ def dask_drift(
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
             futures = s.per_file(
-                _timed_task, parts.paths, parts.read, params, vocab, what="counting"
+                _timed_task, parts.task_inputs(s.client), parts.read, params, vocab, what="counting"
             )
             results = s.client.gather(futures)
         sources.extend(x for r in results for x in r[1])

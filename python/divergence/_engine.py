@@ -35,12 +35,16 @@ __all__ = [
     "check_unique_ids",
     "check_engine",
     "check_memory",
+    "FRAME_READ",
     "FixedVocabulary",
+    "FramePart",
     "TermStats",
     "as_vectorizer",
     "count_partitions",
     "finish_vocabulary",
+    "is_dask_frame",
     "partition_counts",
+    "read_partition",
     "text_bytes",
     "vocabulary_pass",
 ]
@@ -60,18 +64,61 @@ def check_engine(engine: object) -> str:
     return engine
 
 
+def is_dask_frame(obj: object) -> bool:
+    """Whether ``obj`` is a ``dask.dataframe.DataFrame`` (without importing dask otherwise)."""
+    if not type(obj).__module__.startswith("dask"):
+        return False
+    import dask.dataframe as dd
+
+    return isinstance(obj, dd.DataFrame)
+
+
+#: Corpus.read's keyword arguments that also apply to a data frame (Corpus.from_frame's).
+FRAME_READ = ("text_col", "group_col", "time_col", "id_col", "group", "drop_empty")
+
+
+@dataclass
+class FramePart:
+    """Partition ``k`` of a dask DataFrame, as a pandas DataFrame (made by a task)."""
+
+    k: int
+    frame: pd.DataFrame
+
+
+def read_partition(source: Union[str, FramePart], read: Dict[str, Any]) -> Corpus:
+    """One partition as a Corpus: a file by :meth:`Corpus.read`, a dask DataFrame's partition
+    by :meth:`Corpus.from_frame` (the same column rules; rows named ``dask partition K index
+    I`` in messages)."""
+    if isinstance(source, FramePart):
+        return Corpus.from_frame(source.frame, name=f"dask partition {source.k}", **read)
+    return Corpus.read(source, **read)
+
+
 @dataclass
 class Partitions:
-    """The files of an input, in order: paths as given, a glob pattern (``'shards/*.parquet'``,
-    matches sorted by name) or a list of either. ``read`` holds :meth:`Corpus.read`'s keyword
-    arguments (text_col, group_col, input_format, ...)."""
+    """The partitions of an input, in order: files (paths as given, a glob pattern
+    (``'shards/*.parquet'``, matches sorted by name) or a list of either) or the partitions of
+    a ``dask.dataframe.DataFrame`` (``frame``; ``paths`` is then empty). ``read`` holds
+    :meth:`Corpus.read`'s keyword arguments (text_col, group_col, input_format, ...; for a
+    data frame only those of :data:`FRAME_READ`)."""
 
     paths: List[str]
     read: Dict[str, Any] = field(default_factory=dict)
     sources: List[Dict[str, Any]] = field(default_factory=list)  # of the last pass, per file
+    frame: Any = None  # a dask DataFrame
 
     @classmethod
     def of(cls, inputs: Inputs, read: Optional[Dict[str, Any]] = None) -> Partitions:
+        if is_dask_frame(inputs):
+            other = sorted(set(read or {}) - set(FRAME_READ))
+            if other:
+                raise ValueError(
+                    f"read: {', '.join(other)} do not apply to a dask DataFrame (only "
+                    f"{', '.join(FRAME_READ)})"
+                )
+            if inputs.npartitions < 1:  # type: ignore[union-attr]
+                raise ValueError("inputs: the dask DataFrame has no partitions")
+            return cls([], dict(read or {}), frame=inputs)
         items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
         if not items:
             raise ValueError("inputs: no files given")
@@ -94,14 +141,31 @@ class Partitions:
         return cls(paths, dict(read or {}))
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.paths) if self.frame is None else int(self.frame.npartitions)
+
+    def corpus(self, k: int) -> Corpus:
+        """Partition ``k`` as a Corpus (a dask DataFrame's partition computed here)."""
+        if self.frame is None:
+            return Corpus.read(self.paths[k], **self.read)
+        return read_partition(FramePart(k, self.frame.get_partition(k).compute()), self.read)
+
+    def task_inputs(self, client: Any) -> List[Any]:
+        """What each partition's task reads, in order: the paths, or futures of a dask
+        DataFrame's partitions as :class:`FramePart` (computed on the cluster, each pass anew,
+        so a lost one is recomputed)."""
+        if self.frame is None:
+            return list(self.paths)
+        import dask
+
+        parts = self.frame.to_delayed()
+        return list(client.compute([dask.delayed(FramePart)(k, p) for k, p in enumerate(parts)]))
 
     def corpora(self, progress: PartitionProgress = None, what: str = "") -> Iterator[Corpus]:
         """Each partition as a Corpus, one at a time; progress after each."""
-        total = len(self.paths)
+        total = len(self)
         self.sources = []
-        for k, path in enumerate(self.paths):
-            c = Corpus.read(path, **self.read)
+        for k in range(total):
+            c = self.corpus(k)
             self.sources.extend(dict(s) for s in c.sources)
             yield c
             if progress is not None:
@@ -192,7 +256,7 @@ def check_unique_ids(stats: TermStats, parts: Partitions) -> None:
     k, j = int(k_pos[pick]), int(j_pos[pick])
     corpora: Dict[int, Corpus] = {}
     for p in {int(part[j]), int(part[k])}:
-        corpora[p] = Corpus.read(parts.paths[p], **parts.read)
+        corpora[p] = parts.corpus(p)
     cj, ck = corpora[int(part[j])], corpora[int(part[k])]
     ident = str(ck.id.iloc[int(row[k])])
     if str(cj.id.iloc[int(row[j])]) != ident:
