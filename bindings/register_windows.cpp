@@ -1,5 +1,6 @@
 // Bindings for sliding windows: window pairs, between-group windows with replicates,
 // token-stream drift, novelty / transience.
+#include <algorithm>
 #include <type_traits>
 
 #include "divergence/windows.hpp"
@@ -130,7 +131,10 @@ void register_windows(py::module_& m) {
             double* pbo = boot.mutable_data();
             double* pp = perm.mutable_data();
             std::atomic<int64_t> done{0};
-            const StopCheck stop = make_stop_check(done, W, progress);
+            // Progress: the windows' observed matrices, then their replicates.
+            const int64_t total =
+                W * (1 + std::max<int64_t>(n_bootstrap, 0) + std::max<int64_t>(n_permutations, 0));
+            const StopCheck stop = make_stop_check(done, total, progress);
             const RunOptions ro = run_options(n_jobs, &stop, &done);
             run_without_gil([&] { window_between(xv, lab, K, pb, pe, W, opt, ro, po, pbo, pp); });
             return py::make_tuple(observed, boot, perm);
@@ -141,6 +145,60 @@ void register_windows(py::module_& m) {
         py::arg("progress") = py::none(),
         "Per window, observed (W,K,K), bootstrap (W,B,K,K) and permutation (W,P,K,K) group "
         "divergence matrices; NaN where a group is absent from a window.");
+
+    m.def(
+        "window_between_jackknife",
+        [](const py::tuple& X, const py::array& labels, int32_t K, const py::array& begins,
+           const py::array& ends, const py::array& blocks, const std::string& metric, double alpha,
+           double base, bool incremental, int n_jobs) {
+            check_jobs(n_jobs);
+            const CsrView<double> xv = csr_tuple<double>(X, "X", n_jobs);
+            const int64_t W = window_arrays(begins, ends);
+            require_rows<int32_t>(labels, "labels", 1);
+            require_rows<int32_t>(blocks, "blocks", 1);
+            if (labels.shape(0) != xv.rows) {
+                throw py::value_error("labels: length " + std::to_string(labels.shape(0)) +
+                                      " does not match the " + std::to_string(xv.rows) +
+                                      " statements");
+            }
+            if (blocks.shape(0) != xv.rows) {
+                throw py::value_error("blocks: length " + std::to_string(blocks.shape(0)) +
+                                      " does not match the " + std::to_string(xv.rows) +
+                                      " statements");
+            }
+            if (K < 2) throw py::value_error("K: at least two groups are needed");
+            const auto* pk = static_cast<const int32_t*>(blocks.data());
+            int32_t G = 0;
+            for (py::ssize_t i = 0; i < blocks.shape(0); ++i) {
+                if (pk[i] < 0) {
+                    throw py::value_error("blocks: statement " + std::to_string(i) +
+                                          " has a negative block");
+                }
+                G = std::max(G, pk[i] + 1);
+            }
+            WindowOptions opt;
+            opt.metric = metric_options(metric, alpha, base);
+            opt.incremental = incremental;
+            const auto k = static_cast<py::ssize_t>(K);
+            py::array_t<double> out(
+                {static_cast<py::ssize_t>(G), static_cast<py::ssize_t>(W), k, k});
+            const auto* lab = static_cast<const int32_t*>(labels.data());
+            const auto* pb = static_cast<const int64_t*>(begins.data());
+            const auto* pe = static_cast<const int64_t*>(ends.data());
+            double* po = out.mutable_data();
+            if (G == 0) return out;
+            const StopCheck stop = make_stop_check();
+            const RunOptions ro = run_options(n_jobs, &stop);
+            run_without_gil(
+                [&] { window_between_jackknife(xv, lab, K, pb, pe, W, pk, G, opt, ro, po); });
+            return out;
+        },
+        py::arg("X"), py::arg("labels"), py::arg("K"), py::arg("begins"), py::arg("ends"),
+        py::arg("blocks"), py::arg("metric"), py::arg("alpha"), py::arg("base"),
+        py::arg("incremental"), py::arg("n_jobs"),
+        "Block jackknife of window_between's observed matrices: (G, W, K, K), block j's "
+        "statements left out (G = blocks.max() + 1); the same bits as window_between on the rows "
+        "kept.");
 
     m.def(
         "token_drift",

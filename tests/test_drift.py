@@ -372,6 +372,131 @@ def test_window_pairs_property_any_pair_sequence(data):
     assert np.all(inc[same] == 0.0)  # a window against itself: exactly 0
 
 
+def _rows_kept_observed(X, lab, K, b, e, keep, metric, alpha):
+    """window_between's observed matrices on the rows kept, the windows mapped onto them."""
+    at = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
+    obs, _, _ = _core.window_between(
+        _csr_tuple(sp.csr_matrix(X[keep])),
+        np.ascontiguousarray(lab[keep]),
+        K,
+        at[b],
+        at[e],
+        metric,
+        alpha,
+        0.0,
+        0,
+        0,
+        0,
+        True,
+        1,
+    )
+    return obs
+
+
+def test_between_jackknife_matches_reference():
+    # Each block left out: every window's group divergences from window sums formed here (slow
+    # reference), and bit for bit window_between on the rows kept (the values the jackknife
+    # used to be computed from, one call per block).
+    n, K = 150, 3
+    X = sparse_counts(n, 30, 8)
+    rng = np.random.default_rng(8)
+    lab = rng.integers(0, K, size=n).astype(np.int32)
+    blocks = rng.integers(0, 5, size=n).astype(np.int32)
+    b = np.array([0, 10, 40, 40, 100, 149, 7], dtype=np.int64)
+    e = np.array([60, 70, 45, 150, 150, 150, 7], dtype=np.int64)
+    for metric in ("jsd", "hellinger", "kl"):
+        alpha = 0.5 if metric == "kl" else 0.0
+        csr = _csr_tuple(X)
+        jack = _core.window_between_jackknife(
+            csr, lab, K, b, e, blocks, metric, alpha, 0.0, True, 2
+        )
+        assert jack.shape == (5, len(b), K, K)
+        for j in range(5):
+            keep = blocks != j
+            exact = _rows_kept_observed(X, lab, K, b, e, keep, metric, alpha)
+            assert np.array_equal(jack[j], exact, equal_nan=True), (metric, j)
+            for w in range(len(b)):
+                rows = np.arange(b[w], e[w])
+                rows = rows[keep[rows]]
+                sums = [window_sum(X, rows[lab[rows] == g]) for g in range(K)]
+                for g in range(K):
+                    for h in range(K):
+                        want = (
+                            (0.0 if sums[g].sum() > 0 else np.nan)
+                            if g == h
+                            else ref_div(sums[g], sums[h], metric, alpha)
+                        )
+                        close(jack[j, w, g, h], want)
+
+
+def test_between_bootstrap_integer_and_real_paths_agree():
+    # Integer counts: a replicate adds each drawn statement once times its multiplicity; other
+    # values: the draws one by one. Scaling the counts by 0.37 takes the second path with the
+    # same draws, and these metrics do not change under scaling: the replicates agree (to
+    # rounding), and each path is bit-identical for 1 and 2 threads.
+    n, K = 200, 3
+    X = sparse_counts(n, 40, 9, density=0.2)
+    rng = np.random.default_rng(9)
+    lab = rng.integers(0, K, size=n).astype(np.int32)
+    b = np.array([0, 50, 120, 3], dtype=np.int64)
+    e = np.array([100, 200, 200, 3], dtype=np.int64)
+    for metric in ("jsd", "hellinger", "tv"):
+        out = {}
+        for name, M in (("int", X), ("real", X * 0.37)):
+            csr = _csr_tuple(sp.csr_matrix(M))
+            one = _core.window_between(csr, lab, K, b, e, metric, 0.0, 0.0, 30, 10, 4, True, 1)
+            two = _core.window_between(csr, lab, K, b, e, metric, 0.0, 0.0, 30, 10, 4, True, 2)
+            for x, y in zip(one, two):
+                assert np.array_equal(x, y, equal_nan=True), (metric, name)
+            out[name] = one
+        for x, y in zip(out["int"], out["real"]):
+            close(x, y, tol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_between_replicates_and_jackknife_property(data):
+    # Random integer counts (some rows empty, some explicit zeros), labels, windows (some
+    # empty) and blocks: window_between's replicates and the block jackknife are bit-identical
+    # for 1 and 2 threads, the jackknife equals window_between on the rows kept bit for bit,
+    # incremental or not.
+    seed = data.draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n = data.draw(st.integers(1, 60))
+    V = data.draw(st.integers(1, 40))
+    K = data.draw(st.integers(2, 4))
+    D = rng.integers(0, 6, size=(n, V)).astype(float)
+    D[rng.random((n, V)) > data.draw(st.sampled_from([0.1, 0.4, 0.9]))] = 0.0
+    X = sp.csr_matrix(D)
+    if X.nnz:
+        X.data[rng.random(X.nnz) < 0.1] = 0.0
+    lab = rng.integers(0, K, size=n).astype(np.int32)
+    W = data.draw(st.integers(1, 8))
+    b = rng.integers(0, n + 1, size=W).astype(np.int64)
+    e = np.minimum(n, b + rng.integers(0, n + 1, size=W)).astype(np.int64)
+    G = data.draw(st.integers(1, 6))
+    blocks = rng.integers(0, G, size=n).astype(np.int32)
+    metric = data.draw(st.sampled_from(["jsd", "hellinger", "tv", "cosine"]))
+    csr = _csr_tuple(X)
+    reps = [
+        _core.window_between(csr, lab, K, b, e, metric, 0.0, 0.0, 7, 5, seed, True, t)
+        for t in (1, 2)
+    ]
+    for x, y in zip(*reps):
+        assert np.array_equal(x, y, equal_nan=True)
+    jacks = [
+        _core.window_between_jackknife(csr, lab, K, b, e, blocks, metric, 0.0, 0.0, inc, t)
+        for inc, t in ((True, 1), (True, 2), (False, 2))
+    ]
+    G_seen = int(blocks.max()) + 1
+    for other in jacks[1:]:
+        assert np.array_equal(jacks[0], other, equal_nan=True)
+    assert jacks[0].shape == (G_seen, W, K, K)
+    for j in range(G_seen):
+        exact = _rows_kept_observed(X, lab, K, b, e, blocks != j, metric, 0.0)
+        assert np.array_equal(jacks[0][j], exact, equal_nan=True)
+
+
 def test_drift_incremental_and_threads_identical():
     n = 300
     X = sparse_counts(n, 80, 7, density=0.08)

@@ -360,19 +360,14 @@ bool group_matrix_of(std::vector<CountVec>& g, int32_t K, int64_t V, const Metri
 
 }  // namespace
 
-void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
-                    const int64_t* begins, const int64_t* ends, int64_t n_windows,
-                    const BetweenOptions& opt, const RunOptions& run, double* observed,
-                    double* boot, double* perm) {
+namespace {
+
+// Checks shared by window_between and window_between_jackknife.
+void check_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
+                   const int64_t* begins, const int64_t* ends, int64_t n_windows,
+                   const MetricOptions& metric) {
     if (K < 2) throw InputError("groups: at least two groups are needed, got " + std::to_string(K));
-    check_metric_options(opt.window.metric);
-    if (opt.n_bootstrap < 0 || opt.n_permutations < 0) {
-        throw InputError("bootstrap/permutations: counts must be >= 0");
-    }
-    if (opt.n_bootstrap >= (int64_t(1) << 32) || opt.n_permutations >= (int64_t(1) << 32)) {
-        throw InputError("bootstrap/permutations: at most 2^32 - 1 replicates");
-    }
-    const RowScan scan = scan_rows(X, "X", run);
+    check_metric_options(metric);
     check_windows(begins, ends, n_windows, X.rows);
     for (int64_t i = 0; i < X.rows; ++i) {
         if (labels[i] < 0 || labels[i] >= K) {
@@ -380,84 +375,213 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
                              std::to_string(labels[i]) + " outside [0, " + std::to_string(K) + ")");
         }
     }
+}
+
+// Keeps the smallest index at which a support violation was seen.
+void note_violation(std::atomic<int64_t>& violation, int64_t at) {
+    int64_t cur = violation.load();
+    while ((cur < 0 || at < cur) && !violation.compare_exchange_weak(cur, at)) {
+    }
+}
+
+void throw_violation(const MetricOptions& m, int64_t w) {
+    throw InputError(metric_name(m.metric) + " with alpha=0: in window " + std::to_string(w) +
+                     " one group uses terms another lacks, so the divergence is infinite; "
+                     "pass alpha > 0 to smooth");
+}
+
+}  // namespace
+
+void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
+                    const int64_t* begins, const int64_t* ends, int64_t n_windows,
+                    const BetweenOptions& opt, const RunOptions& run, double* observed,
+                    double* boot, double* perm) {
+    if (opt.n_bootstrap < 0 || opt.n_permutations < 0) {
+        throw InputError("bootstrap/permutations: counts must be >= 0");
+    }
+    if (opt.n_bootstrap >= (int64_t(1) << 32) || opt.n_permutations >= (int64_t(1) << 32)) {
+        throw InputError("bootstrap/permutations: at most 2^32 - 1 replicates");
+    }
+    const RowScan scan = scan_rows(X, "X", run);
+    check_between(X, labels, K, begins, ends, n_windows, opt.window.metric);
     const bool incremental = opt.window.incremental && scan.integer;
-    const std::vector<double>& rs = scan.rowsum;
+    const double* rs = scan.rowsum.data();
     const int64_t V = X.cols, KK = static_cast<int64_t>(K) * K;
-    const int64_t B = opt.n_bootstrap, P = opt.n_permutations;
-    struct Scratch {
-        WindowState obs, rep;
-        std::vector<int32_t> cols, lab;
-        std::vector<std::vector<int64_t>> members;
-        bool ready = false;
-    };
+    const int64_t B = opt.n_bootstrap, P = opt.n_permutations, R = B + P;
     const int nt = std::max(1, run.n_threads);
+    std::atomic<int64_t> violation{-1};
+    ParallelConfig pc{run.n_threads, run.stop};
+    pc.progress = run.progress;
+    // Observed matrices: windows in chunks, each window moved on from the previous one.
+    {
+        std::vector<WindowState> obs(static_cast<size_t>(nt));
+        std::vector<std::vector<int32_t>> cols(static_cast<size_t>(nt));
+        parallel_for(n_windows, balanced_chunk(n_windows, run.n_threads, 1, 8), pc,
+                     [&](int64_t w0, int64_t w1, int tid) {
+                         WindowState& st = obs[static_cast<size_t>(tid)];
+                         if (st.g.empty()) st.init(K, V);
+                         st.clear();
+                         for (int64_t w = w0; w < w1; ++w) {
+                             st.move(X, rs, labels, begins[w], ends[w], incremental);
+                             if (group_matrix_of(st.g, K, V, opt.window.metric,
+                                                 cols[static_cast<size_t>(tid)],
+                                                 observed + w * KK)) {
+                                 note_violation(violation, w);
+                             }
+                         }
+                     });
+    }
+    if (violation.load() >= 0) throw_violation(opt.window.metric, violation.load());
+    if (R == 0) return;
+    // Replicates: task k is replicate k % R of window k / R, so that the work spreads over the
+    // threads however few the windows are. Each task draws from its own stream, so the results
+    // do not depend on which thread ran it.
+    struct Scratch {
+        WindowState rep;
+        std::vector<int32_t> cols, lab, mult;
+        std::vector<std::vector<int64_t>> members;
+        int64_t window = -1;  // the window whose members are listed
+    };
+    std::vector<Scratch> scratch(static_cast<size_t>(nt));
+    const bool integer = scan.integer;
+    parallel_for(n_windows * R, balanced_chunk(n_windows * R, run.n_threads, 1, 32), pc,
+                 [&](int64_t k0, int64_t k1, int tid) {
+                     Scratch& S = scratch[static_cast<size_t>(tid)];
+                     if (S.rep.g.empty()) {
+                         S.rep.init(K, V);
+                         S.members.resize(static_cast<size_t>(K));
+                     }
+                     for (int64_t k = k0; k < k1; ++k) {
+                         const int64_t w = k / R, r = k % R;
+                         const int64_t b = begins[w], e = ends[w];
+                         if (S.window != w) {
+                             for (auto& mem : S.members) mem.clear();
+                             for (int64_t i = b; i < e; ++i)
+                                 S.members[static_cast<size_t>(labels[i])].push_back(i);
+                             S.mult.assign(static_cast<size_t>(e - b), 0);
+                             S.window = w;
+                         }
+                         const uint64_t wkey = static_cast<uint64_t>(w) << 32;
+                         S.rep.clear();
+                         if (r < B) {
+                             // Statements resampled with replacement within each group, within
+                             // the window.
+                             Stream rng(opt.seed, kTagBootstrap, wkey | static_cast<uint64_t>(r));
+                             for (int32_t g = 0; g < K; ++g) {
+                                 const auto& mem = S.members[static_cast<size_t>(g)];
+                                 const uint64_t n = mem.size();
+                                 CountVec& v = S.rep.g[static_cast<size_t>(g)];
+                                 for (uint64_t d = 0; d < n; ++d) {
+                                     const int64_t row = mem[rng.below(n)];
+                                     if (integer) {
+                                         ++S.mult[static_cast<size_t>(row - b)];
+                                     } else {
+                                         v.add_row(X, row, rs[row]);  // draw order: same bits
+                                     }
+                                 }
+                             }
+                             if (integer) {
+                                 // Integer counts: each drawn statement added once times its
+                                 // multiplicity, in row order (exact sums: the same vectors as
+                                 // adding the draws one by one, and rows read in memory order).
+                                 int32_t* mu = S.mult.data();
+                                 for (int64_t i = b; i < e; ++i) {
+                                     const int32_t m = mu[i - b];
+                                     if (m == 0) continue;
+                                     mu[i - b] = 0;
+                                     S.rep.g[static_cast<size_t>(labels[i])]
+                                         .add_row_times(X, i, static_cast<double>(m), rs[i]);
+                                 }
+                             }
+                             group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols,
+                                             boot + (w * B + r) * KK);
+                         } else {
+                             // Group labels shuffled across the window's statements (sizes
+                             // kept).
+                             const int64_t p = r - B;
+                             Stream rng(opt.seed, kTagPermutation, wkey | static_cast<uint64_t>(p));
+                             S.lab.assign(labels + b, labels + e);
+                             for (int64_t i = e - b - 1; i > 0; --i) {
+                                 const int64_t j =
+                                     static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
+                                 std::swap(S.lab[static_cast<size_t>(i)],
+                                           S.lab[static_cast<size_t>(j)]);
+                             }
+                             for (int64_t i = b; i < e; ++i) {
+                                 S.rep.g[static_cast<size_t>(S.lab[static_cast<size_t>(i - b)])]
+                                     .add_row(X, i, rs[i]);
+                             }
+                             group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols,
+                                             perm + (w * P + p) * KK);
+                         }
+                     }
+                 });
+}
+
+void window_between_jackknife(const CsrView<double>& X, const int32_t* labels, int32_t K,
+                              const int64_t* begins, const int64_t* ends, int64_t n_windows,
+                              const int32_t* blocks, int32_t n_blocks, const WindowOptions& opt,
+                              const RunOptions& run, double* out) {
+    if (n_blocks < 1) throw InputError("blocks: at least one block is needed");
+    const RowScan scan = scan_rows(X, "X", run);
+    check_between(X, labels, K, begins, ends, n_windows, opt.metric);
+    for (int64_t i = 0; i < X.rows; ++i) {
+        if (blocks[i] < 0 || blocks[i] >= n_blocks) {
+            throw InputError("blocks: statement " + std::to_string(i) + " has block " +
+                             std::to_string(blocks[i]) + " outside [0, " +
+                             std::to_string(n_blocks) + ")");
+        }
+    }
+    // Integer counts: the window's group vectors with the block's rows removed (then added
+    // back), every sum exact, so the same vectors as summing the rows kept. Otherwise the rows
+    // kept are summed from scratch in row order.
+    const bool subtract = opt.incremental && scan.integer;
+    const double* rs = scan.rowsum.data();
+    const int64_t V = X.cols, KK = static_cast<int64_t>(K) * K, G = n_blocks;
+    const int nt = std::max(1, run.n_threads);
+    struct Scratch {
+        WindowState st;
+        std::vector<int32_t> cols;
+    };
     std::vector<Scratch> scratch(static_cast<size_t>(nt));
     std::atomic<int64_t> violation{-1};
     ParallelConfig pc{run.n_threads, run.stop};
     pc.progress = run.progress;
-    const int64_t chunk = balanced_chunk(n_windows, run.n_threads, 1, (B + P) > 0 ? 32 : 8);
-    parallel_for(n_windows, chunk, pc, [&](int64_t w0, int64_t w1, int tid) {
-        Scratch& S = scratch[static_cast<size_t>(tid)];
-        if (!S.ready) {
-            S.obs.init(K, V);
-            if (B + P > 0) S.rep.init(K, V);
-            S.members.resize(static_cast<size_t>(K));
-            S.ready = true;
-        }
-        S.obs.clear();
-        for (int64_t w = w0; w < w1; ++w) {
-            const int64_t b = begins[w], e = ends[w];
-            S.obs.move(X, rs.data(), labels, b, e, incremental);
-            if (group_matrix_of(S.obs.g, K, V, opt.window.metric, S.cols, observed + w * KK)) {
-                int64_t cur = violation.load();
-                while ((cur < 0 || w < cur) && !violation.compare_exchange_weak(cur, w)) {
-                }
-            }
-            if (B + P == 0) continue;
-            for (auto& mem : S.members) mem.clear();
-            for (int64_t r = b; r < e; ++r) S.members[static_cast<size_t>(labels[r])].push_back(r);
-            const uint64_t wkey = static_cast<uint64_t>(w) << 32;
-            for (int64_t r = 0; r < B; ++r) {
-                // Statements resampled with replacement within each group, within the window.
-                Stream rng(opt.seed, kTagBootstrap, wkey | static_cast<uint64_t>(r));
-                S.rep.clear();
-                for (int32_t g = 0; g < K; ++g) {
-                    const auto& mem = S.members[static_cast<size_t>(g)];
-                    const uint64_t n = mem.size();
-                    for (uint64_t d = 0; d < n; ++d) {
-                        {
-                            const int64_t row = mem[rng.below(n)];
-                            S.rep.g[static_cast<size_t>(g)].add_row(X, row,
-                                                                    rs[static_cast<size_t>(row)]);
-                        }
-                    }
-                }
-                group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols, boot + (w * B + r) * KK);
-            }
-            for (int64_t r = 0; r < P; ++r) {
-                // Group labels shuffled across the window's statements (sizes kept).
-                Stream rng(opt.seed, kTagPermutation, wkey | static_cast<uint64_t>(r));
-                S.lab.assign(labels + b, labels + e);
-                for (int64_t i = e - b - 1; i > 0; --i) {
-                    const int64_t j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
-                    std::swap(S.lab[static_cast<size_t>(i)], S.lab[static_cast<size_t>(j)]);
-                }
-                S.rep.clear();
-                for (int64_t i = b; i < e; ++i) {
-                    S.rep.g[static_cast<size_t>(S.lab[static_cast<size_t>(i - b)])]
-                        .add_row(X, i, rs[static_cast<size_t>(i)]);
-                }
-                group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols, perm + (w * P + r) * KK);
-            }
-        }
-    });
-    const int64_t w = violation.load();
-    if (w >= 0) {
-        throw InputError(metric_name(opt.window.metric.metric) + " with alpha=0: in window " +
-                         std::to_string(w) +
-                         " one group uses terms another lacks, so the divergence is infinite; "
-                         "pass alpha > 0 to smooth");
-    }
+    // Task k: block k % G of window k / G; a chunk's tasks share their windows' vectors.
+    parallel_for(n_windows * G, balanced_chunk(n_windows * G, run.n_threads, 1, 16), pc,
+                 [&](int64_t k0, int64_t k1, int tid) {
+                     Scratch& S = scratch[static_cast<size_t>(tid)];
+                     if (S.st.g.empty()) S.st.init(K, V);
+                     S.st.clear();
+                     for (int64_t k = k0; k < k1; ++k) {
+                         const int64_t w = k / G;
+                         const int32_t j = static_cast<int32_t>(k % G);
+                         const int64_t b = begins[w], e = ends[w];
+                         double* M = out + (j * n_windows + w) * KK;
+                         bool bad;
+                         if (subtract) {
+                             S.st.move(X, rs, labels, b, e, true);
+                             for (int64_t i = b; i < e; ++i) {
+                                 if (blocks[i] == j)
+                                     S.st.g[static_cast<size_t>(labels[i])].remove_row(X, i, rs[i]);
+                             }
+                             bad = group_matrix_of(S.st.g, K, V, opt.metric, S.cols, M);
+                             for (int64_t i = b; i < e; ++i) {
+                                 if (blocks[i] == j)
+                                     S.st.g[static_cast<size_t>(labels[i])].add_row(X, i, rs[i]);
+                             }
+                         } else {
+                             S.st.clear();
+                             for (int64_t i = b; i < e; ++i) {
+                                 if (blocks[i] != j)
+                                     S.st.g[static_cast<size_t>(labels[i])].add_row(X, i, rs[i]);
+                             }
+                             bad = group_matrix_of(S.st.g, K, V, opt.metric, S.cols, M);
+                         }
+                         if (bad) note_violation(violation, w);
+                     }
+                 });
+    if (violation.load() >= 0) throw_violation(opt.metric, violation.load());
 }
 
 }  // namespace divergence

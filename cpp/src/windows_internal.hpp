@@ -106,6 +106,20 @@ struct CountVec {
         }
         total += rowsum;
     }
+    // Adds row r times mult (> 0) without `dirty`: the bootstrap's drawn statements, each once
+    // with its multiplicity. With integer counts mult * x and every sum are exact, so the vector
+    // equals row r added mult times, in any order.
+    void add_row_times(const CsrView<double>& X, int64_t r, double mult, double rowsum) {
+        const int64_t k0 = X.indptr[r], k1 = X.indptr[r + 1];
+        double* cv = c.data();
+        for (int64_t k = k0; k < k1; ++k) {
+            const int32_t t = X.indices[k];
+            cv[t] += mult * X.data[k];
+            if (track_bits)
+                bits[static_cast<size_t>(t >> 6)] |= uint64_t(X.data[k] != 0.0) << (t & 63);
+        }
+        total += mult * rowsum;
+    }
     // Removes row r (integer counts only: a column returns to exactly 0 when emptied, and its
     // bit is cleared).
     void remove_row(const CsrView<double>& X, int64_t r, double rowsum, uint64_t* dirty = nullptr) {

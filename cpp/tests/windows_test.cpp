@@ -1,7 +1,8 @@
 // Sliding windows (windows.hpp): window pairs and between-group windows against the
 // definitions on window sums formed here, incremental == from scratch == any thread count, exact
 // zeros and NaNs, token drift against the JSD of the two token windows counted here, novelty
-// and transience against direct KL sums, and bad input.
+// and transience against direct KL sums, between-group bootstrap and permutation replicates against
+// draws made here, the block jackknife against windows recomputed on the rows kept, and bad input.
 #include "divergence/windows.hpp"
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "divergence/random.hpp"
 #include "reference.hpp"
 
 using namespace divergence;
@@ -268,6 +270,148 @@ void novelty_against_sums() {
                  InputError);  // zeros without smoothing: KL is infinite
 }
 
+bool same_bits(const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (!(x[i] == y[i] || (std::isnan(x[i]) && std::isnan(y[i])))) return false;
+    }
+    return true;
+}
+
+// Bootstrap and permutation replicates against the definitions: for window w and replicate r,
+// the draws of Stream(seed, tag, w * 2^32 + r) made here (a group's members drawn with
+// replacement, group by group; labels shuffled by Fisher-Yates), the groups' vectors summed
+// here draw by draw, the divergence of the summed vectors. Integer and non-integer counts.
+void between_replicates_against_draws(const ref::Csr& S, const Windows& w) {
+    constexpr int32_t K = 3;
+    constexpr int64_t B = 4, P = 3;
+    std::vector<int32_t> labels(static_cast<size_t>(S.rows()));
+    for (size_t i = 0; i < labels.size(); ++i)
+        labels[i] = static_cast<int32_t>((i * 7 + i / 5) % K);
+    const int64_t nw = static_cast<int64_t>(w.begins.size());
+    const size_t kk = K * K;
+    for (Metric metric : {Metric::jsd, Metric::hellinger}) {
+        BetweenOptions opt;
+        opt.window.metric.metric = metric;
+        opt.n_bootstrap = B;
+        opt.n_permutations = P;
+        opt.seed = 17;
+        std::vector<double> obs(nw * kk), boot(nw * B * kk), perm(nw * P * kk);
+        RunOptions r2;
+        r2.n_threads = 2;
+        window_between(S.view(), labels.data(), K, w.begins.data(), w.ends.data(), nw, opt, r2,
+                       obs.data(), boot.data(), perm.data());
+        int bad = 0;
+        for (int64_t v = 0; v < nw; ++v) {
+            const int64_t b = w.begins[v], e = w.ends[v];
+            const uint64_t wkey = static_cast<uint64_t>(v) << 32;
+            std::vector<std::vector<int64_t>> members(K);
+            for (int64_t i = b; i < e; ++i) members[labels[i]].push_back(i);
+            for (int64_t r = 0; r < B + P; ++r) {
+                std::vector<std::vector<double>> g(K, std::vector<double>(S.cols, 0.0));
+                if (r < B) {
+                    Stream rng(opt.seed, kTagBootstrap, wkey | static_cast<uint64_t>(r));
+                    for (int32_t a = 0; a < K; ++a) {
+                        const uint64_t n = members[a].size();
+                        for (uint64_t d = 0; d < n; ++d)
+                            S.add_row_to(members[a][rng.below(n)], g[a]);
+                    }
+                } else {
+                    Stream rng(opt.seed, kTagPermutation, wkey | static_cast<uint64_t>(r - B));
+                    std::vector<int32_t> lab(labels.begin() + b, labels.begin() + e);
+                    for (int64_t i = e - b - 1; i > 0; --i) {
+                        const auto j =
+                            static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
+                        std::swap(lab[i], lab[j]);
+                    }
+                    for (int64_t i = b; i < e; ++i) S.add_row_to(i, g[lab[i - b]]);
+                }
+                const double* got = r < B ? &boot[(v * B + r) * kk] : &perm[(v * P + r - B) * kk];
+                for (int32_t a = 0; a < K; ++a) {
+                    for (int32_t c = 0; c < K; ++c) {
+                        const double want = a == c && total(g[a]) > 0.0
+                                                ? 0.0
+                                                : ref::divergence(g[a], g[c], metric, 0.5);
+                        bad += !check::close(got[a * K + c], want, 1e-11);
+                    }
+                }
+            }
+        }
+        CHECK(bad == 0);
+        if (bad) std::fprintf(stderr, "    replicates: %d cells off\n", bad);
+    }
+}
+
+// The block jackknife against window_between on the rows kept (the windows' row ranges mapped
+// onto them): the same bits, for 1 and 3 threads, incremental or not, integer counts or not.
+void jackknife_against_rows_kept(const ref::Csr& S, const Windows& w) {
+    constexpr int32_t K = 3, G = 4;
+    std::vector<int32_t> labels(static_cast<size_t>(S.rows())), blocks(labels.size());
+    ref::Lcg rng(9);
+    for (size_t i = 0; i < labels.size(); ++i) {
+        labels[i] = static_cast<int32_t>((i * 5 + i / 7) % K);
+        blocks[i] = static_cast<int32_t>(rng.below(G));
+    }
+    const int64_t nw = static_cast<int64_t>(w.begins.size());
+    const size_t kk = K * K;
+    for (Metric metric : {Metric::jsd, Metric::kl, Metric::hellinger}) {
+        for (bool incremental : {true, false}) {
+            WindowOptions opt;
+            opt.metric.metric = metric;
+            opt.metric.alpha = metric == Metric::kl ? 0.5 : 0.0;
+            opt.incremental = incremental;
+            std::vector<double> jack(G * nw * kk), jack3(jack.size());
+            RunOptions r1, r3;
+            r3.n_threads = 3;
+            window_between_jackknife(S.view(), labels.data(), K, w.begins.data(), w.ends.data(), nw,
+                                     blocks.data(), G, opt, r1, jack.data());
+            window_between_jackknife(S.view(), labels.data(), K, w.begins.data(), w.ends.data(), nw,
+                                     blocks.data(), G, opt, r3, jack3.data());
+            CHECK(same_bits(jack, jack3));
+            bool all_same = true;
+            for (int32_t j = 0; j < G; ++j) {
+                ref::Csr kept;
+                kept.cols = S.cols;
+                std::vector<int32_t> lab;
+                std::vector<int64_t> at{0};  // rows kept before each row
+                for (int64_t i = 0; i < S.rows(); ++i) {
+                    const bool keep = blocks[i] != j;
+                    at.push_back(at.back() + keep);
+                    if (!keep) continue;
+                    for (int64_t k = S.indptr[i]; k < S.indptr[i + 1]; ++k) {
+                        kept.indices.push_back(S.indices[k]);
+                        kept.data.push_back(S.data[k]);
+                    }
+                    kept.indptr.push_back(static_cast<int64_t>(kept.indices.size()));
+                    lab.push_back(labels[i]);
+                }
+                std::vector<int64_t> kb, ke;
+                for (int64_t v = 0; v < nw; ++v) {
+                    kb.push_back(at[w.begins[v]]);
+                    ke.push_back(at[w.ends[v]]);
+                }
+                BetweenOptions bo;
+                bo.window = opt;
+                std::vector<double> obs(nw * kk);
+                window_between(kept.view(), lab.data(), K, kb.data(), ke.data(), nw, bo, r1,
+                               obs.data(), nullptr, nullptr);
+                all_same = all_same &&
+                           same_bits(obs, std::vector<double>(jack.begin() + j * nw * kk,
+                                                              jack.begin() + (j + 1) * nw * kk));
+            }
+            CHECK(all_same);
+        }
+    }
+    // A block outside [0, n_blocks): refused.
+    std::vector<int32_t> bad_blocks(blocks);
+    bad_blocks[3] = G;
+    std::vector<double> out(G * nw * kk);
+    CHECK_THROWS(window_between_jackknife(S.view(), labels.data(), K, w.begins.data(),
+                                          w.ends.data(), nw, bad_blocks.data(), G, WindowOptions{},
+                                          RunOptions{}, out.data()),
+                 InputError);
+}
+
 void bad_input(const ref::Csr& S) {
     WindowOptions opt;
     RunOptions run;
@@ -295,6 +439,10 @@ int main() {
     for (double& v : R.data) v *= 0.37;
     pairs_against_definitions(R, w, 1.0);
     between_against_definitions(S, w);
+    between_replicates_against_draws(S, w);
+    between_replicates_against_draws(R, w);
+    jackknife_against_rows_kept(S, w);
+    jackknife_against_rows_kept(R, w);
     count_divergence_direct();
     token_drift_against_counts();
     novelty_against_sums();

@@ -540,32 +540,27 @@ def _between_jackknife(
     threads: int,
 ) -> np.ndarray:
     """Block-jackknife values (G, W, K, K) of every window's group divergences: each block of
-    statements (stratified by group, :func:`jackknife_blocks`) left out in turn, the windows'
-    row ranges mapped onto the rows kept; NaN where a block empties a group of a window."""
+    statements (stratified by group, :func:`jackknife_blocks`) left out in turn; NaN where a
+    block empties a group of a window. One core pass (each window's group vectors summed once,
+    a block's rows taken out and put back), the same numbers as the windows recomputed on the
+    rows kept."""
     blocks = jackknife_blocks(lab, seed)
-    G = int(blocks.max()) + 1 if blocks.size else 0
-    out = []
-    for blk in range(G):
-        keep = blocks != blk
-        at = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
-        o, _, _ = _core.window_between(
-            csr_tuple(X[keep]),
-            np.ascontiguousarray(lab[keep]),
+    return cast(
+        np.ndarray,
+        _core.window_between_jackknife(
+            csr_tuple(X),
+            np.ascontiguousarray(lab, dtype=np.int32),
             K,
-            np.ascontiguousarray(at[b]),
-            np.ascontiguousarray(at[e]),
+            np.ascontiguousarray(b, dtype=np.int64),
+            np.ascontiguousarray(e, dtype=np.int64),
+            np.ascontiguousarray(blocks, dtype=np.int32),
             metric,
             alpha,
             base_v,
-            0,
-            0,
-            seed,
             incremental,
             threads,
-            None,
-        )
-        out.append(o)
-    return np.stack(out) if out else np.zeros((0,) + (len(b), K, K))
+        ),
+    )
 
 
 def _self(

@@ -65,10 +65,27 @@ struct BetweenOptions {
 // counts (labels[i] in [0, K)): observed (n_windows x K x K), bootstrap (n_windows x B x K x K)
 // and permutation (n_windows x P x K x K) replicates. A cell whose group has no statements (or
 // no tokens) in the window is NaN; the diagonal is 0 where the group is present.
+// Replicate r of window w draws from its own stream; with integer counts a bootstrap replicate
+// adds each drawn statement once times its multiplicity, in row order (exact sums: the same
+// vectors as adding the draws one by one). Work is spread over (window, replicate) tasks, so
+// few long windows still use every thread. Progress counts windows, then replicates.
 void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
                     const int64_t* begins, const int64_t* ends, int64_t n_windows,
                     const BetweenOptions& opt, const RunOptions& run, double* observed,
                     double* boot, double* perm);
+
+// Block jackknife of window_between's observed matrices: out (n_blocks x n_windows x K x K)
+// holds, for block j (blocks[i] in [0, n_blocks)), every window's K x K matrix computed without
+// the statements of block j, equal bit for bit to window_between's observed matrices on the
+// rows kept (the windows' row ranges mapped onto them). With integer counts (and incremental)
+// each window's group vectors are summed once and the block's rows removed and added back
+// (exact sums); otherwise the rows kept are summed from scratch in row order. Cost: about two
+// passes over each window's rows plus n_blocks group matrices per window, instead of n_blocks
+// passes. Progress counts (window, block) tasks.
+void window_between_jackknife(const CsrView<double>& X, const int32_t* labels, int32_t K,
+                              const int64_t* begins, const int64_t* ends, int64_t n_windows,
+                              const int32_t* blocks, int32_t n_blocks, const WindowOptions& opt,
+                              const RunOptions& run, double* out);
 
 // Token-stream drift. For boundaries i = window, window + step, ... <= n - window, out holds
 // JSD(tokens[i - window, i), tokens[i, i + window)) (natural log, times `scale`), and
