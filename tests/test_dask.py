@@ -66,6 +66,20 @@ def test_compare_equal_in_memory(tmp_path, client, k):
     )
 
 
+@pytest.mark.parametrize("k", [1, 3, 17])
+def test_bounded_compare_equal_in_memory(tmp_path, client, k):
+    # Poisson bootstrap + keyed null: each file's sums added in a tree (no counts gathered)
+    opts = dict(OPTS, permutation_scheme="keyed", metric=["jsd", "tv"])
+    got = dask_compare(_split(tmp_path, k), client=client, **opts)
+    want = dv.compare(dv.Corpus.example(), **opts)
+    assert got.settings["memory"] == "bounded" and got.statements is None
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    pd.testing.assert_frame_equal(got.terms, want.terms, check_exact=True)
+    for m in want.metrics:
+        for f in ("observed", "bootstrap", "null"):
+            np.testing.assert_array_equal(getattr(got, f)[m], getattr(want, f)[m])
+
+
 def _kill_on_first_count(marker: str) -> distributed.WorkerPlugin:
     """A worker plugin that kills its worker process (SIGKILL) when a counting task starts
     executing on it, once in all: the first worker to create ``marker`` dies, the others (and

@@ -71,6 +71,36 @@ def test_terms_equal_in_memory(tmp_path, k):
 
 
 @pytest.mark.parametrize("k", [1, 3, 17])
+def test_bounded_compare_equal_in_memory(tmp_path, k):
+    # Poisson bootstrap + keyed null (+ keyed jackknife): only sums are kept, and the result is
+    # in-memory compare's with the same options, bit for bit
+    opts = dict(
+        bootstrap=30,
+        permutations=20,
+        seed=4,
+        bootstrap_scheme="poisson",
+        permutation_scheme="keyed",
+        n_jobs=1,
+        metric=["jsd", "tv"],
+    )
+    want = dv.compare(dv.Corpus.example(), **opts)
+    got = stream_compare(_split(tmp_path, k), progress=lambda d, t: None, **opts)
+    assert got.settings["memory"] == "bounded" and got.settings["engine"] == "stream"
+    assert got.statements is None and got.statement_ids is None
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    pd.testing.assert_frame_equal(got.terms, want.terms, check_exact=True)
+    for m in want.metrics:
+        for f in ("observed", "bootstrap", "null"):
+            np.testing.assert_array_equal(getattr(got, f)[m], getattr(want, f)[m])
+    assert {k: v for k, v in got.settings.items() if k not in ("engine", "memory", "sources")} == (
+        want.settings
+    )
+    # the resample scheme keeps the counts (and still equals in-memory)
+    held = stream_compare(_split(tmp_path, k), bootstrap=5, permutations=5, seed=1, terms=False)
+    assert held.settings["memory"] == "counts" and held.statements is not None
+
+
+@pytest.mark.parametrize("k", [1, 3, 17])
 def test_compare_equal_in_memory(tmp_path, k):
     opts = dict(bootstrap=30, permutations=20, seed=4, bootstrap_scheme="poisson", n_jobs=1)
     want = dv.compare(dv.Corpus.example(), **opts)

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from . import _core
 from ._corpus import Corpus
 from ._measures import group_matrix
 from ._util.groups import (
@@ -43,8 +44,9 @@ from ._util.groups import (
     label_codes,
     require_groups_with_tokens,
 )
-from ._util.operands import as_csr
+from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import (
+    JACKKNIFE_BLOCKS,
     SUMMARY_COLUMNS,
     hapax_share,
     jackknife_blocks,
@@ -79,7 +81,26 @@ from ._util.validation import (
 if TYPE_CHECKING:
     from ._stance import StanceDivergence
 
-__all__ = ["Comparison", "compare"]
+__all__ = [
+    "PERMUTATION_SCHEMES",
+    "Comparison",
+    "CompareOptions",
+    "ReplicateSums",
+    "compare",
+    "compare_from_sums",
+    "keyed_uniform",
+    "matrices_from_sums",
+]
+
+#: The permutation nulls: "exact" (the labels of all statements shuffled, group sizes fixed)
+#: or "keyed" (each statement's label drawn by a keyed generator with the groups' proportions:
+#: the same for any partitioning, computable one partition at a time).
+PERMUTATION_SCHEMES = ("exact", "keyed")
+
+#: Tags of the keyed draws made here (the core's random.hpp uses 1-5; 5 is the Poisson
+#: bootstrap), so that no two procedures with one seed share draws.
+TAG_RELABEL = 6
+TAG_BLOCKS = 7
 
 
 @dataclass(repr=False)
@@ -231,6 +252,379 @@ def group_jackknife(
     return out, n_blocks
 
 
+# --------------------------------------------------------------------------------------------
+# Replicates from sums: the partition-independent path (issue 13, point 6)
+
+_MASK = (1 << 64) - 1
+
+
+def _splitmix(state: Any) -> Any:
+    """SplitMix64 (random.hpp's splitmix64) of uint64 arrays or Python ints: (state, output)."""
+    if isinstance(state, int):
+        state = (state + 0x9E3779B97F4A7C15) & _MASK
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        return z ^ (z >> 31)
+    z = state + np.uint64(0x9E3779B97F4A7C15)  # uint64 arrays wrap modulo 2**64
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def keyed_state(seed: int, tag: int, keys: np.ndarray) -> np.ndarray:
+    """The part of :func:`keyed_uniform` that depends on the keys, not the replicate."""
+    h = _splitmix(int(seed) & _MASK)
+    h = _splitmix(h ^ ((tag * 0xD1B54A32D192ED03) & _MASK))
+    k = np.ascontiguousarray(keys, dtype=np.uint64)
+    return _splitmix(
+        np.uint64(h) ^ (k * np.uint64(0x8CB92BA72F3D8DD7) + np.uint64(0x632BE59BD9B4E019))
+    )
+
+
+def keyed_draw(state: np.ndarray, index: int) -> np.ndarray:
+    """Uniforms in [0, 1) of replicate ``index`` from :func:`keyed_state`."""
+    mix = np.uint64((index * 0x9E6C63D0676A9A99 + 0xB5AD4ECEDA1CE2A9) & _MASK)
+    return (_splitmix(state ^ mix) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def keyed_uniform(seed: int, tag: int, keys: np.ndarray, index: int) -> np.ndarray:
+    """The core's ``keyed_uniform(seed, tag, key, index)`` (random.hpp) for an array of keys:
+    a uniform in [0, 1) that is a pure function of its four arguments."""
+    return keyed_draw(keyed_state(seed, tag, keys), index)
+
+
+@dataclass
+class ReplicateSums:
+    """What the partition-independent replicates need of a corpus, summed over statements, so
+    that partitions can be counted apart and added (integer counts: exact in any order):
+
+    * ``sums``: the K x V group sums (the observed distributions, the term table);
+    * ``boot``: R x K x V Poisson-bootstrap group sums (the core's poisson_group_sums, statement
+      keyed by its position in the corpus: the replicates of ``bootstrap_scheme="poisson"``);
+    * ``perm``: P x K x V group sums under the keyed relabelling (``permutation_scheme="keyed"``:
+      each statement's label drawn from the groups' proportions ``sizes`` by
+      ``keyed_uniform(seed, 6, key, p)``);
+    * ``blocks``: 20 x K x V sums of the keyed jackknife blocks (statement in block
+      ``floor(20 keyed_uniform(seed, 7, key, 0))``; see :func:`compare`);
+    * ``statements``: each group's statements with tokens; ``empty``: those without.
+
+    Memory: (1 + R + P + 20) K V doubles, whatever the corpus size."""
+
+    seed: int
+    sizes: np.ndarray  # statements per group as read (K), for the keyed relabelling
+    sums: np.ndarray
+    boot: np.ndarray
+    perm: np.ndarray
+    blocks: np.ndarray
+    statements: np.ndarray
+    empty: int = 0
+
+    @classmethod
+    def zeros(
+        cls,
+        n_groups: int,
+        n_terms: int,
+        *,
+        seed: int,
+        sizes: Any,
+        bootstrap: int = 0,
+        permutations: int = 0,
+        blocks: bool = True,
+    ) -> ReplicateSums:
+        K, V = int(n_groups), int(n_terms)
+        sz = np.asarray(sizes, dtype=np.int64)
+        if sz.shape != (K,):
+            raise ValueError(f"sizes: {sz.shape[0] if sz.ndim else 0} sizes for {K} groups")
+        return cls(
+            seed=int(seed),
+            sizes=sz,
+            sums=np.zeros((K, V)),
+            boot=np.zeros((int(bootstrap), K, V)),
+            perm=np.zeros((int(permutations), K, V)),
+            blocks=np.zeros((JACKKNIFE_BLOCKS if blocks else 0, K, V)),
+            statements=np.zeros(K, dtype=np.int64),
+        )
+
+    def add_partition(
+        self,
+        X: sp.csr_matrix,
+        codes: np.ndarray,
+        offset: int = 0,
+        keys: Optional[np.ndarray] = None,
+        n_jobs: int = 1,
+    ) -> None:
+        """Add one partition: its counts, its statements' group codes (into the K groups) and
+        either the corpus position of its first statement (``offset``; statements without
+        tokens are counted in ``empty`` and skipped) or ``keys``, one per row, every row with
+        tokens."""
+        X = as_csr(X)
+        lab = np.asarray(codes, dtype=np.int64)
+        if keys is None:
+            has = np.asarray(X.sum(axis=1)).ravel() > 0
+            self.empty += int((~has).sum())
+            k = (int(offset) + np.flatnonzero(has)).astype(np.uint64)
+            if not has.all():
+                X, lab = X[has], lab[has]
+        else:
+            k = np.ascontiguousarray(keys, dtype=np.uint64)
+        if X.shape[0] == 0:
+            return
+        K, V = self.sums.shape
+        self.statements += np.bincount(lab, minlength=K)
+        self.sums += group_sums(X, lab, K)
+        if self.boot.shape[0]:
+            _core.poisson_group_sums(
+                csr_tuple(X, "X"), lab.astype(np.int32), K, k, self.seed, 0, self.boot, n_jobs
+            )
+        F = self.blocks.shape[0]
+        if F:
+            f = np.minimum((keyed_uniform(self.seed, TAG_BLOCKS, k, 0) * F).astype(np.int64), F - 1)
+            self.blocks += group_sums(X, f * K + lab, F * K).reshape(F, K, V)
+        if self.perm.shape[0]:
+            cum = np.cumsum(self.sizes) / float(self.sizes.sum())
+            state = keyed_state(self.seed, TAG_RELABEL, k)
+            n, P = X.shape[0], self.perm.shape[0]
+            step = max(1, min(P, 2**22 // max(1, K * V)))  # replicates per product (~32 MB)
+            for p0 in range(0, P, step):
+                p1 = min(P, p0 + step)
+                # one indicator row per (replicate, group): the relabelled group sums of
+                # replicates p0 .. p1-1 in one sparse product (integer sums: exact)
+                rows = np.concatenate(
+                    [
+                        (p - p0) * K
+                        + np.minimum(
+                            np.searchsorted(cum, keyed_draw(state, p), side="right"), K - 1
+                        )
+                        for p in range(p0, p1)
+                    ]
+                )
+                ind = sp.csr_matrix(
+                    (np.ones(rows.size), (rows, np.tile(np.arange(n), p1 - p0))),
+                    shape=((p1 - p0) * K, n),
+                )
+                self.perm[p0:p1] += np.asarray((ind @ X).toarray()).reshape(p1 - p0, K, V)
+
+    def add(self, other: ReplicateSums) -> ReplicateSums:
+        """The sums of both (partitions counted apart), a new object."""
+        return ReplicateSums(
+            self.seed,
+            self.sizes,
+            self.sums + other.sums,
+            self.boot + other.boot,
+            self.perm + other.perm,
+            self.blocks + other.blocks,
+            self.statements + other.statements,
+            self.empty + other.empty,
+        )
+
+
+def matrices_from_sums(
+    S: np.ndarray, metrics: Sequence[str], alpha: float = 0.0, base: Optional[float] = None
+) -> np.ndarray:
+    """(R, m, K, K) divergence matrices of R group-sum matrices (R, K, V), by the core's
+    finaliser (the one that gives compare's observed matrix); a group without mass in a
+    replicate gives NaN in its rows and columns."""
+    R, K = S.shape[0], S.shape[1]
+    m = len(metrics)
+    out = np.full((R, m, K, K), np.nan)
+    for r in range(R):
+        present = np.flatnonzero(S[r].sum(axis=1) > 0)
+        if present.size < 2:
+            continue
+        kp = int(present.size)
+        o, _, _ = group_matrix(
+            sp.csr_matrix(S[r][present]),
+            np.arange(kp),
+            kp,
+            list(metrics),
+            alpha=alpha,
+            base=base,
+            n_jobs=1,
+        )
+        out[r][np.ix_(np.arange(m), present, present)] = o
+    return out
+
+
+def jackknife_from_blocks(
+    sums: np.ndarray,
+    blocks: np.ndarray,
+    statements: np.ndarray,
+    metrics: Sequence[str],
+    alpha: float,
+    base: Optional[float],
+) -> tuple[np.ndarray, int]:
+    """Block-jackknife values (G, m, K, K) from keyed block sums: G = 20, or the smallest
+    group's statements where fewer (at least 2, as :func:`jackknife_blocks`), the 20 keyed
+    blocks merged as block f -> f mod G; each merged block left out in turn."""
+    F = blocks.shape[0]
+    G = int(max(2, min(F, int(statements.min()))))
+    merged = np.zeros((G,) + sums.shape)
+    for f in range(F):
+        merged[f % G] += blocks[f]
+    return matrices_from_sums(sums[None] - merged, metrics, alpha, base), G
+
+
+@dataclass
+class CompareOptions:
+    """compare's options, checked (see :func:`compare`)."""
+
+    metrics: List[str]
+    base: Optional[float]
+    alpha: float
+    bootstrap: int
+    permutations: int
+    ci: float
+    ci_method: str
+    seed: int
+    scheme: str
+    permutation_scheme: str
+    threads: int
+    terms: bool
+    top_terms: int
+    term_pairs: str
+    prior: float
+    variance: str
+    progress: Progress = None
+
+    @classmethod
+    def of(
+        cls,
+        metric: Union[str, Sequence[str]] = "jsd",
+        base: Optional[float] = None,
+        alpha: float = 0.0,
+        bootstrap: int = 200,
+        permutations: int = 200,
+        ci: float = 0.95,
+        ci_method: str = "corrected",
+        seed: Seed = 0,
+        bootstrap_scheme: str = "resample",
+        permutation_scheme: str = "exact",
+        n_jobs: Optional[int] = None,
+        terms: bool = True,
+        top_terms: int = 15,
+        term_pairs: str = "all",
+        prior: float = 500.0,
+        variance: str = "monroe",
+        progress: Progress = None,
+    ) -> CompareOptions:
+        metrics = [metric] if isinstance(metric, str) else list(metric)
+        if not metrics:
+            raise ValueError("metric: give at least one metric")
+        metrics = [check_metric(m) for m in metrics]
+        if alpha and not any(m in ALPHA_METRICS for m in metrics):
+            raise ValueError(
+                f"alpha: smoothing applies only to {' and '.join(ALPHA_METRICS)}, "
+                f"not {', '.join(metrics)}; use alpha=0"
+            )
+        if base is not None and not any(m in LOG_METRICS for m in metrics):
+            raise ValueError(
+                f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); "
+                "leave base=None"
+            )
+        if base is not None:
+            check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
+        check_ci(ci)
+        check_ci_method(ci_method)
+        return cls(
+            metrics=metrics,
+            base=base,
+            alpha=alpha,
+            bootstrap=check_count(bootstrap, "bootstrap"),
+            permutations=check_count(permutations, "permutations"),
+            ci=ci,
+            ci_method=ci_method,
+            seed=seed_value(seed),
+            scheme=check_bootstrap_scheme(bootstrap_scheme),
+            permutation_scheme=check_choice(
+                permutation_scheme, "permutation_scheme", PERMUTATION_SCHEMES
+            ),
+            threads=resolve_n_jobs(n_jobs),
+            terms=terms,
+            top_terms=top_terms,
+            term_pairs=term_pairs,
+            prior=prior,
+            variance=variance,
+            progress=progress,
+        )
+
+    @property
+    def from_sums(self) -> bool:
+        """Whether every replicate can be computed from :class:`ReplicateSums` (the
+        partition-independent schemes: Poisson bootstrap, keyed null or none)."""
+        return self.scheme == "poisson" and (
+            self.permutation_scheme == "keyed" or self.permutations == 0
+        )
+
+    def sums(self, n_groups: int, n_terms: int, sizes: Any) -> ReplicateSums:
+        """Empty :class:`ReplicateSums` for these options (the parts they use)."""
+        return ReplicateSums.zeros(
+            n_groups,
+            n_terms,
+            seed=self.seed,
+            sizes=sizes,
+            bootstrap=self.bootstrap if self.scheme == "poisson" else 0,
+            permutations=self.permutations if self.permutation_scheme == "keyed" else 0,
+            blocks=self.scheme == "poisson",
+        )
+
+
+def compare_from_sums(
+    sums: ReplicateSums,
+    groups: Sequence[str],
+    vocabulary: Sequence[str],
+    opts: CompareOptions,
+    notes: Optional[List[str]] = None,
+) -> Comparison:
+    """The :class:`Comparison` of a corpus counted into ``sums`` (over ``groups``, all of them,
+    in order) with ``opts.from_sums``: the result of :func:`compare` on the whole corpus with
+    the same options, without its statements (``statements`` is None)."""
+    notes = list(notes or [])
+    if sums.empty:
+        notes.append(f"dropped {sums.empty} statement(s) with no tokens after tokenising")
+    names_all = list(groups)
+    tok = sums.sums.sum(axis=1)
+    require_groups_with_tokens(names_all, tok, "comparing")
+    present = np.flatnonzero(sums.statements > 0)
+    names = [names_all[int(g)] for g in present]
+    obs, boot, perm, jack, n_blocks = _replicates_from_sums(sums, present, opts)
+    return _assemble(
+        names,
+        sums.sums[present],
+        sums.statements[present],
+        obs,
+        boot,
+        perm,
+        jack,
+        n_blocks,
+        opts,
+        notes,
+        list(vocabulary),
+        int(sums.statements.sum()),
+    )
+
+
+def _replicates_from_sums(
+    acc: ReplicateSums, present: np.ndarray, o: CompareOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], int]:
+    """observed, bootstrap, permutation and jackknife values of the groups ``present``, from
+    the parts of ``acc`` that were accumulated (the others empty)."""
+    obs = matrices_from_sums(acc.sums[present][None], o.metrics, o.alpha, o.base)[0]
+    boot = matrices_from_sums(acc.boot[:, present], o.metrics, o.alpha, o.base)
+    perm = matrices_from_sums(acc.perm[:, present], o.metrics, o.alpha, o.base)
+    if acc.blocks.shape[0]:
+        jack, n_blocks = jackknife_from_blocks(
+            acc.sums[present],
+            acc.blocks[:, present],
+            acc.statements[present],
+            o.metrics,
+            o.alpha,
+            o.base,
+        )
+        return obs, boot, perm, jack, n_blocks
+    return obs, boot, perm, None, 0
+
+
 def compare(
     data: Union[Corpus, Counts],
     groups: Optional[Labels] = None,
@@ -244,6 +638,7 @@ def compare(
     ci_method: str = "corrected",
     seed: Seed = 0,
     bootstrap_scheme: str = "resample",
+    permutation_scheme: str = "exact",
     n_jobs: Optional[int] = None,
     terms: bool = True,
     top_terms: int = 15,
@@ -271,7 +666,24 @@ def compare(
     bootstrap_scheme : "resample" (statements drawn with replacement within each group) or
         "poisson" (each statement weighted by a Poisson(1) draw keyed by (seed, its position in
         the corpus or matrix, replicate): the same replicates for any partitioning, as the
-        stream and Dask engines compute them; group sizes vary between replicates).
+        stream and Dask engines compute them; group sizes vary between replicates, and a group
+        empty in a replicate gives NaN there). With "poisson" the block jackknife behind
+        ``corrected`` is keyed too: statement i falls in block floor(20 u_i), u_i a keyed
+        uniform of (seed, i), the 20 blocks merged f -> f mod G where the smallest group has
+        G < 20 statements (random blocks of about equal size, not the exactly balanced blocks
+        of "resample"), so that it also is the same for any partitioning.
+    permutation_scheme : the permutation null. "exact" (default): the labels of all statements
+        shuffled (Fisher-Yates, one stream per replicate), group sizes fixed; it needs every
+        statement at once. "keyed": each statement's label drawn independently, group g with
+        probability n_g / N (the groups' shares of the statements given, before those without
+        tokens are dropped), by a uniform keyed by (seed, statement position, replicate): a
+        random relabelling with fixed proportions, so group sizes vary around n_g between
+        replicates. Each statement's draw depends on nothing else, so the null can be summed
+        one partition at a time and is the same for any partitioning (the stream and Dask
+        engines' bounded-memory path). Both are exchangeable relabellings under the null
+        hypothesis of no group difference; "keyed" adds the noise of varying group sizes, which
+        makes small groups' null slightly wider. Its size under a true null is measured by
+        ``benchmarks/sim_keyed_null.py`` (a bounded run in ``tests/test_keyed_null.py``).
     terms, top_terms, term_pairs, prior, variance : distinguishing terms (log-odds with an
         informative Dirichlet prior of total ``prior``; see :mod:`divergence.terms`).
     vectorizer : a fitted-or-not :class:`divergence.Vectorizer` (or any object with
@@ -303,28 +715,25 @@ def compare(
     >>> sorted({"value", "null_mean", "excess", "p_value"} - set(result.table.columns))
     []
     """
-    metrics = [metric] if isinstance(metric, str) else list(metric)
-    if not metrics:
-        raise ValueError("metric: give at least one metric")
-    metrics = [check_metric(m) for m in metrics]
-    if alpha and not any(m in ALPHA_METRICS for m in metrics):
-        raise ValueError(
-            f"alpha: smoothing applies only to {' and '.join(ALPHA_METRICS)}, "
-            f"not {', '.join(metrics)}; use alpha=0"
-        )
-    if base is not None and not any(m in LOG_METRICS for m in metrics):
-        raise ValueError(
-            f"base: applies only to log-based metrics ({', '.join(LOG_METRICS)}); leave base=None"
-        )
-    if base is not None:
-        check_options(next(m for m in metrics if m in LOG_METRICS), base, 0.0)
-    bootstrap = check_count(bootstrap, "bootstrap")
-    permutations = check_count(permutations, "permutations")
-    check_ci(ci)
-    check_ci_method(ci_method)
-    seed_v = seed_value(seed)
-    scheme = check_bootstrap_scheme(bootstrap_scheme)
-    threads = resolve_n_jobs(n_jobs)
+    o = CompareOptions.of(
+        metric=metric,
+        base=base,
+        alpha=alpha,
+        bootstrap=bootstrap,
+        permutations=permutations,
+        ci=ci,
+        ci_method=ci_method,
+        seed=seed,
+        bootstrap_scheme=bootstrap_scheme,
+        permutation_scheme=permutation_scheme,
+        n_jobs=n_jobs,
+        terms=terms,
+        top_terms=top_terms,
+        term_pairs=term_pairs,
+        prior=prior,
+        variance=variance,
+        progress=progress,
+    )
     notes: List[str] = []
 
     # Statements -> counts.
@@ -356,7 +765,8 @@ def compare(
     # Statements without any token have no distribution: drop them, and say so.
     ntok = np.asarray(X.sum(axis=1)).ravel()
     empty = ntok == 0
-    keys = np.flatnonzero(~empty)  # positions: the Poisson bootstrap's statement keys
+    keys = np.flatnonzero(~empty)  # positions: the keyed draws' statement keys
+    sizes = np.bincount(codes, minlength=len(names))  # as given: the keyed null's proportions
     if empty.any():
         notes.append(f"dropped {int(empty.sum())} statement(s) with no tokens after tokenising")
         X = X[~empty]
@@ -368,37 +778,108 @@ def compare(
     require_groups_with_tokens(
         names, np.bincount(codes, weights=ntok, minlength=len(names)), "comparing"
     )
+    present = np.flatnonzero(np.bincount(codes, minlength=len(names)) > 0)
+    acc: Optional[ReplicateSums] = None
+    if o.scheme == "poisson" or o.permutation_scheme == "keyed":
+        # The partition-independent parts, from sums (as the stream and Dask engines count
+        # them): the same numbers for any partitioning.
+        acc = o.sums(len(names), X.shape[1], sizes)
+        acc.add_partition(X, codes, keys=keys, n_jobs=o.threads)
     names, labels = drop_absent(names, codes)
     K = len(names)
 
+    # The rest (resample bootstrap, exact null, stratified jackknife) from the statements.
+    exact_perm = o.permutation_scheme == "exact" and o.permutations > 0
     obs, boot, perm = group_matrix(
         X,
         labels,
         K,
-        metrics,
-        alpha=alpha,
-        base=base,
-        bootstrap=bootstrap,
-        permutations=permutations,
-        seed=seed_v,
-        n_jobs=threads,
-        progress=progress,
-        bootstrap_scheme=scheme,
-        keys=keys,
+        o.metrics,
+        alpha=o.alpha,
+        base=o.base,
+        bootstrap=o.bootstrap if o.scheme == "resample" else 0,
+        permutations=o.permutations if exact_perm else 0,
+        seed=o.seed,
+        n_jobs=o.threads,
+        progress=o.progress,
     )
-    n_stat = np.bincount(labels, minlength=K)
-    n_tok = np.bincount(labels, weights=ntok, minlength=K)
-    # Summed counts per group, once, for the undersampling check, the analytic correction and
-    # the term table.
-    G = group_sums(X, labels, K)
-    jack, n_blocks = group_jackknife(X, labels, K, metrics, alpha, base, seed_v, threads)
+    jack: Optional[np.ndarray]
+    if acc is not None:
+        _, boot_s, perm_s, jack, n_blocks = _replicates_from_sums(acc, present, o)
+        boot = boot_s if o.scheme == "poisson" else boot
+        perm = perm if exact_perm else perm_s
+    if acc is None or o.scheme == "resample":
+        jack, n_blocks = group_jackknife(
+            X, labels, K, o.metrics, o.alpha, o.base, o.seed, o.threads
+        )
+    result = _assemble(
+        names,
+        group_sums(X, labels, K),
+        np.bincount(labels, minlength=K),
+        obs,
+        boot,
+        perm,
+        jack,
+        n_blocks,
+        o,
+        notes,
+        vocab if vocab is not None else [f"term_{j}" for j in range(X.shape[1])],
+        int(X.shape[0]),
+    )
+    result.statements = X
+    result.statement_groups = labels
+    result.statement_ids = ids
+
+    stances = None
+    if stance_col is not None:
+        if not isinstance(data, Corpus):
+            raise ValueError("stance_col: stances need a Corpus (with the stance column)")
+        from ._stance import stance_divergence
+
+        stances = stance_divergence(
+            data,
+            stance_col,
+            target_col,
+            bootstrap=o.bootstrap,
+            permutations=o.permutations,
+            ci=o.ci,
+            ci_method=o.ci_method,
+            seed=o.seed,
+            n_jobs=o.threads,
+        )
+    elif target_col is not None:
+        raise ValueError("target_col: give stance_col too")
+
+    result.stances = stances
+    return result
+
+
+def _assemble(
+    names: List[str],
+    G: np.ndarray,
+    n_stat: np.ndarray,
+    obs: np.ndarray,
+    boot: np.ndarray,
+    perm: np.ndarray,
+    jack: Optional[np.ndarray],
+    n_blocks: int,
+    o: CompareOptions,
+    notes: List[str],
+    vocab: List[str],
+    n_statements: int,
+) -> Comparison:
+    """The Comparison of K groups (their group sums ``G``, statements ``n_stat``) from the
+    observed, bootstrap, permutation and jackknife values: summaries, table, terms, settings."""
+    K = len(names)
+    metrics = o.metrics
+    n_tok = G.sum(axis=1)
     reasons = undersampled_reasons(hapax_share(G), names)
     summary = summarise(
         obs,
-        boot if bootstrap else None,
-        perm if permutations else None,
-        ci=ci,
-        method=ci_method,
+        boot if o.bootstrap else None,
+        perm if o.permutations else None,
+        ci=o.ci,
+        method=o.ci_method,
         jackknife=jack,
         lower=0.0,
         withhold=np.broadcast_to(reasons, obs.shape),
@@ -442,53 +923,41 @@ def compare(
         bias["metric"] = "jsd"
         table = table.merge(bias, on=["group_a", "group_b", "metric"], how="left")
 
-    stances = None
-    if stance_col is not None:
-        if not isinstance(data, Corpus):
-            raise ValueError("stance_col: stances need a Corpus (with the stance column)")
-        from ._stance import stance_divergence
-
-        stances = stance_divergence(
-            data,
-            stance_col,
-            target_col,
-            bootstrap=bootstrap,
-            permutations=permutations,
-            ci=ci,
-            ci_method=ci_method,
-            seed=seed_v,
-            n_jobs=threads,
-        )
-    elif target_col is not None:
-        raise ValueError("target_col: give stance_col too")
-
     term_table = None
-    if terms:
+    if o.terms:
         from ._terms import terms_from_group_counts
 
-        voc = vocab if vocab is not None else [f"term_{j}" for j in range(X.shape[1])]
         term_table = terms_from_group_counts(
-            G, names, voc, pairs=term_pairs, top=top_terms, alpha0=prior, variance=variance
+            G,
+            names,
+            vocab,
+            pairs=o.term_pairs,
+            top=o.top_terms,
+            alpha0=o.prior,
+            variance=o.variance,
         )
 
     settings = {
         "metrics": metrics,
-        "units": "nats" if base is None else f"log base {base}",
-        "base": base,
-        "alpha": alpha,
-        "bootstrap": bootstrap,
-        "bootstrap_scheme": scheme,
-        "permutations": permutations,
-        "ci": ci,
-        "ci_method": ci_method,
+        "units": "nats" if o.base is None else f"log base {o.base}",
+        "base": o.base,
+        "alpha": o.alpha,
+        "bootstrap": o.bootstrap,
+        "bootstrap_scheme": o.scheme,
+        "permutations": o.permutations,
+        "permutation_scheme": o.permutation_scheme,
+        "ci": o.ci,
+        "ci_method": o.ci_method,
         "ci_for": summary.ci_for,
-        "corrected": f"block jackknife over statements ({n_blocks} blocks within groups)",
-        "seed": seed_v,
-        "n_jobs": threads,
-        "prior_alpha0": prior,
-        "variance": variance,
-        "n_statements": int(X.shape[0]),
-        "n_terms": int(X.shape[1]),
+        "corrected": f"block jackknife over statements ({n_blocks} blocks"
+        + (", keyed" if o.scheme == "poisson" else " within groups")
+        + ")",
+        "seed": o.seed,
+        "n_jobs": o.threads,
+        "prior_alpha0": o.prior,
+        "variance": o.variance,
+        "n_statements": n_statements,
+        "n_terms": int(G.shape[1]),
     }
     return Comparison(
         groups=names,
@@ -500,8 +969,4 @@ def compare(
         terms=term_table,
         settings=settings,
         notes=notes,
-        stances=stances,
-        statements=X,
-        statement_groups=labels,
-        statement_ids=ids,
     )

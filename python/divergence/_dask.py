@@ -4,8 +4,12 @@
 * :func:`dask_terms`: vocabulary statistics per file (merged in a tree), then K x V group sums
   per file (added in a tree): the answer of :func:`divergence.distinguishing_terms` on the whole
   corpus, bit for bit (integer sums, exact in any order).
-* :func:`dask_compare`: the vocabulary as above, then each file's counts gathered in file order
-  and :func:`divergence.compare` run on them (as :func:`divergence.stream_compare` does).
+* :func:`dask_compare`: the vocabulary as above; with the partition-independent schemes
+  (``bootstrap_scheme="poisson"``, ``permutation_scheme="keyed"`` or no permutations) each
+  file's :class:`divergence._compare.ReplicateSums` (group, Poisson-bootstrap, keyed-null and
+  jackknife-block sums) added in a tree, so no task or client holds more than one file plus
+  the sums; otherwise each file's counts gathered in file order and :func:`divergence.compare`
+  run on them (as :func:`divergence.stream_compare` does).
 
 Every task is a pure function of its file, so a task lost with a worker is recomputed with the
 same result. Needs the ``dask`` extra (``pip install stance-divergence[dask]``).
@@ -14,13 +18,14 @@ same result. Needs the ``dask`` extra (``pip install stance-divergence[dask]``).
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._compare import Comparison, compare
+from ._compare import CompareOptions, Comparison, ReplicateSums, compare, compare_from_sums
 from ._corpus import Corpus
 from ._drift import Reference, Rows, drift_of_rows
 from ._engine import (
@@ -72,6 +77,26 @@ def _sums_task(
 ) -> Tuple[np.ndarray, List[Dict[str, Any]]]:
     X, labels, _, sources = _count_task(path, read, params, vocab)
     return group_sums(X, labels, len(vocab.groups)), sources
+
+
+def _replicate_sums_task(
+    path: str,
+    read: Dict[str, Any],
+    params: Dict[str, Any],
+    vocab: Vocabulary,
+    opts: CompareOptions,
+    part: int,
+) -> Tuple[ReplicateSums, List[Dict[str, Any]]]:
+    X, labels, _, sources = _count_task(path, read, params, vocab)
+    acc = opts.sums(len(vocab.groups), len(vocab.terms), vocab.group_sizes)
+    acc.add_partition(X, labels, sum(vocab.partition_sizes[:part]), n_jobs=opts.threads)
+    return acc, sources
+
+
+def _add_replicate_sums(
+    a: Tuple[ReplicateSums, List[Dict[str, Any]]], b: Tuple[ReplicateSums, List[Dict[str, Any]]]
+) -> Tuple[ReplicateSums, List[Dict[str, Any]]]:
+    return a[0].add(b[0]), a[1] + b[1]
 
 
 def _add_sums(
@@ -138,7 +163,9 @@ class _Session:
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
         futures = [
-            self.client.submit(fn, p, *shared, **({"part": k} if fn is _stats_task else {}))
+            self.client.submit(
+                fn, p, *shared, **({"part": k} if fn in (_stats_task, _replicate_sums_task) else {})
+            )
             for k, p in enumerate(paths)
         ]
         for k, _ in enumerate(distributed.as_completed(futures), 1):
@@ -233,7 +260,10 @@ def dask_compare(
     **options: Any,
 ) -> Comparison:
     """:func:`divergence.stream_compare` on a Dask cluster (see :func:`dask_terms` for
-    ``client`` and ``scheduler``): the same result, bit for bit.
+    ``client`` and ``scheduler``): the same result, bit for bit. With
+    ``bootstrap_scheme="poisson"`` and ``permutation_scheme="keyed"`` (or ``permutations=0``)
+    each file's sums are added in a tree (``settings["memory"] == "bounded"``, no
+    statement-level fields); otherwise every file's counts are gathered on the client.
 
     Examples
     --------
@@ -249,8 +279,26 @@ def dask_compare(
         if name in options:
             raise ValueError(f"{name}: not available with the dask engine")
     parts = Partitions.of(inputs, read)
+    opts = CompareOptions.of(**options)
     vec = as_vectorizer(vectorizer)
     params = vec.get_params()
+    if opts.from_sums:
+        task_opts = replace(opts, progress=None)
+        with _Session(client, scheduler) as s:
+            vocab = _vocabulary(s, parts, params, vec)
+            futures = s.per_file(
+                _replicate_sums_task,
+                parts.task_inputs(s.client),
+                parts.read,
+                params,
+                vocab,
+                task_opts,
+                what="counting",
+            )
+            acc, sources = s.tree(_add_replicate_sums, futures)
+        res = compare_from_sums(acc, vocab.groups, vocab.terms, opts)
+        res.settings.update(engine="dask", memory="bounded", sources=sources)
+        return res
     with _Session(client, scheduler) as s:
         vocab = _vocabulary(s, parts, params, vec)
         futures = s.per_file(
@@ -264,8 +312,9 @@ def dask_compare(
     )
     ids = np.concatenate([r[2] for r in results])
     result.statement_ids = ids[np.asarray(X.sum(axis=1)).ravel() > 0]
-    result.settings["engine"] = "dask"
-    result.settings["sources"] = [s for r in results for s in r[3]]
+    result.settings.update(
+        engine="dask", memory="counts", sources=[s for r in results for s in r[3]]
+    )
     return result
 
 

@@ -176,12 +176,15 @@ class Partitions:
 
 @dataclass
 class Vocabulary:
-    """The vocabulary of all partitions (column order), the corpus' sorted group names and its
-    number of statements."""
+    """The vocabulary of all partitions (column order), the corpus' sorted group names, its
+    number of statements, each group's (in ``groups`` order, statements as read) and each
+    partition's (in partition order)."""
 
     terms: List[str]
     groups: List[str]
     n_statements: int
+    group_sizes: List[int] = field(default_factory=list)
+    partition_sizes: List[int] = field(default_factory=list)
 
 
 def as_vectorizer(vectorizer: Optional[Vectorizer]) -> Vectorizer:
@@ -221,6 +224,7 @@ class TermStats:
     groups: frozenset
     # (partition, 64-bit hashes of its ids, whether the ids were made from file and line)
     ids: List[Tuple[int, np.ndarray, bool]] = field(default_factory=list)
+    sizes: Dict[str, int] = field(default_factory=dict)  # statements per group
 
     @classmethod
     def of(cls, corpus: Corpus, vec: Vectorizer, part: int = 0) -> TermStats:
@@ -228,12 +232,17 @@ class TermStats:
         frame = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
         hashes = pd.util.hash_array(np.asarray(corpus.id.astype(str), dtype=object))
         made = corpus.columns.get("id") is None
-        return cls(frame, len(corpus), frozenset(corpus.group_names), [(part, hashes, made)])
+        n_g = np.bincount(corpus.group_codes, minlength=len(corpus.group_names))
+        sizes = {g: int(k) for g, k in zip(corpus.group_names, n_g)}
+        return cls(frame, len(corpus), frozenset(corpus.group_names), [(part, hashes, made)], sizes)
 
     def add(self, other: TermStats) -> TermStats:
         both = self.counts.add(other.counts, fill_value=0).astype(np.int64)
         ids = sorted(self.ids + other.ids, key=lambda t: t[0])
-        return TermStats(both, self.n + other.n, self.groups | other.groups, ids)
+        sizes = dict(self.sizes)
+        for g, k in other.sizes.items():
+            sizes[g] = sizes.get(g, 0) + k
+        return TermStats(both, self.n + other.n, self.groups | other.groups, ids, sizes)
 
 
 def check_unique_ids(stats: TermStats, parts: Partitions) -> None:
@@ -298,7 +307,14 @@ def finish_vocabulary(stats: TermStats, vectorizer: Optional[Vectorizer] = None)
         kept = np.sort(kept[top])
     if len(kept) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
-    return Vocabulary([order[j] for j in kept], sorted(stats.groups), n)
+    groups = sorted(stats.groups)
+    return Vocabulary(
+        [order[j] for j in kept],
+        groups,
+        n,
+        [stats.sizes.get(g, 0) for g in groups],
+        [len(h) for _, h, _ in sorted(stats.ids, key=lambda t: t[0])],
+    )
 
 
 def vocabulary_pass(

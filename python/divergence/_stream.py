@@ -3,11 +3,18 @@ over partitions read one after another (:mod:`divergence._engine`), with results
 the in-memory functions on the whole corpus read at once.
 
 * ``stream_terms`` keeps only the K x V group sums: its memory is one partition plus K x V.
-* ``stream_compare`` keeps the statements' counts (a CSR matrix, not their text) with their
-  groups and ids, then runs :func:`divergence.compare` on them: its memory is the count matrix
-  (about 12 bytes per distinct term of each statement) plus one partition's text, not the text
-  of the corpus. Replicates with ``bootstrap_scheme="poisson"`` are keyed by each statement's
-  position in the corpus, so they are the same for any partitioning.
+* ``stream_compare`` with the partition-independent schemes (``bootstrap_scheme="poisson"``
+  and ``permutation_scheme="keyed"``, or ``permutations=0``) keeps only sums
+  (:class:`divergence._compare.ReplicateSums`): the K x V group sums, the R x K x V Poisson
+  bootstrap sums (the core's poisson_group_sums, each statement keyed by its position in the
+  corpus), the P x K x V sums of the keyed relabelling and 20 x K x V keyed jackknife block
+  sums. Its memory is one partition plus (21 + R + P) K x V doubles, not the corpus; the result
+  equals in-memory ``compare`` with the same options bit for bit (which computes these parts
+  from the same sums), without the statement-level fields (``statements`` is None).
+* With the other schemes (the default ``"resample"`` bootstrap or the ``"exact"`` null)
+  ``stream_compare`` keeps the statements' counts (a CSR matrix, not their text) with their
+  groups and ids, then runs :func:`divergence.compare` on them: its memory grows with the
+  corpus (about 12 bytes per distinct term of each statement) plus one partition's text.
 
 The permutation null is compare's: an exact relabelling with the group sizes fixed (a
 Fisher-Yates shuffle of the labels of all statements, one stream per replicate). It is the same
@@ -27,7 +34,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._compare import Comparison, compare
+from ._compare import CompareOptions, Comparison, compare, compare_from_sums
 from ._corpus import Corpus, CorpusError
 from ._drift import Reference, Rows, drift_of_rows
 from ._engine import Inputs, PartitionProgress, Partitions, count_partitions, vocabulary_pass
@@ -104,9 +111,17 @@ def stream_compare(
     **options: Any,
 ) -> Comparison:
     """:func:`divergence.compare` of a corpus given as files, read and tokenised one file at a
-    time; ``options`` are compare's (metric, bootstrap, bootstrap_scheme, permutations, seed,
-    ...). The result equals ``compare(Corpus.read(files), vectorizer=...)``, with
-    ``settings["engine"]`` and ``settings["sources"]`` (the files read) added.
+    time; ``options`` are compare's (metric, bootstrap, bootstrap_scheme, permutation_scheme,
+    permutations, seed, ...). The result equals ``compare(Corpus.read(files), vectorizer=...)``,
+    with ``settings["engine"]``, ``settings["memory"]`` and ``settings["sources"]`` (the files
+    read) added.
+
+    Memory: with ``bootstrap_scheme="poisson"`` and ``permutation_scheme="keyed"`` (or
+    ``permutations=0``) only sums are kept (``settings["memory"] == "bounded"``: one partition
+    plus (21 + bootstrap + permutations) x K x V doubles) and the result has no statement-level
+    fields (``statements``, ``statement_groups``, ``statement_ids`` are None). Otherwise
+    (``"resample"`` bootstrap, the default, or the ``"exact"`` null) the count matrix of every
+    statement is held (``settings["memory"] == "counts"``), growing with the corpus.
 
     Examples
     --------
@@ -122,7 +137,15 @@ def stream_compare(
         if name in options:
             raise ValueError(f"{name}: not available with the stream engine")
     parts = Partitions.of(inputs, read)
+    opts = CompareOptions.of(**options)
     vocab = vocabulary_pass(parts, vectorizer, progress)
+    if opts.from_sums:
+        acc = opts.sums(len(vocab.groups), len(vocab.terms), vocab.group_sizes)
+        for offset, _, Xp, lab in count_partitions(parts, vocab, vectorizer, progress):
+            acc.add_partition(Xp, lab, offset, n_jobs=opts.threads)
+        res = compare_from_sums(acc, vocab.groups, vocab.terms, opts)
+        res.settings.update(engine="stream", memory="bounded", sources=parts.sources)
+        return res
     blocks: List[sp.csr_matrix] = []
     labels: List[np.ndarray] = []
     ids: List[np.ndarray] = []
@@ -136,8 +159,7 @@ def stream_compare(
     # compare numbered the statements (a matrix has no ids): the corpus' ids, less the
     # statements without tokens that compare dropped
     result.statement_ids = np.concatenate(ids)[np.asarray(X.sum(axis=1)).ravel() > 0]
-    result.settings["engine"] = "stream"
-    result.settings["sources"] = parts.sources
+    result.settings.update(engine="stream", memory="counts", sources=parts.sources)
     return result
 
 
