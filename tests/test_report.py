@@ -239,3 +239,25 @@ def test_drift_windows_follow_yearly_data() -> None:
     assert r.drift is not None and '<section id="drift"' in r.to_html()
     with pytest.raises(ValueError, match="^drift"):
         dv.report(dv.Corpus.from_frame(pd.DataFrame(rows).drop(columns="year")), drift=True)
+
+
+@pytest.mark.parametrize("own_vectorizer", [True, False])
+def test_drift_section_is_drift_of_the_corpus(own_vectorizer: bool) -> None:
+    # The report reuses its counts (rows put in time order) rather than tokenising again when
+    # the vectorizer is ours; either way its table is dv.drift's on the corpus, exactly.
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    c = dv.Corpus.example()
+    vec = dv.Vectorizer() if own_vectorizer else CountVectorizer()
+    r = dv.report(c, vectorizer=vec, seed=3, **FAST)
+    assert r.drift is not None
+    want = dv.drift(
+        c,
+        window=r.settings["window"],
+        step=r.settings["step"],
+        mode="between",
+        bootstrap=FAST["bootstrap"],
+        seed=3,
+        vectorizer=dv.Vectorizer() if own_vectorizer else CountVectorizer(),
+    )
+    pd.testing.assert_frame_equal(r.drift, want, check_exact=True)

@@ -48,6 +48,7 @@ from ._util.htmlpage import (
     svg_series,
     table_html,
 )
+from ._util.operands import as_csr
 from ._util.summary import Brief, SummarisedResult, interval_text, names_text, number_text
 from ._util.types import Progress, Seed, VectorizerLike
 from ._util.validation import check_choice, check_count, check_int, resolve_n_jobs, seed_value
@@ -551,6 +552,27 @@ def _scale_section(pos: pd.DataFrame, method: str, est: str, lo: str, hi: str) -
     return out
 
 
+def _time_ordered_rows(corpus: Corpus, X: sp.csr_matrix, vocab: List[str]) -> Any:
+    """drift's rows (:func:`divergence._drift.prepare_rows` of the whole corpus) from the
+    report's counts X (one row per statement, corpus order) instead of tokenising again."""
+    from ._drift import Rows
+
+    corpus.require_time()
+    order = np.argsort(corpus.time.to_numpy(), kind="stable")
+    frame = corpus.frame
+    return Rows(
+        X=as_csr(X[order]),
+        times=pd.DatetimeIndex(frame["time"].iloc[order]),
+        resolution=corpus.time_resolution,
+        labels=np.asarray(frame["group"].astype(str))[order],
+        names=corpus.group_names,
+        codes=corpus.group_codes[order],
+        ids=np.asarray(frame["id"].astype(str))[order],
+        notes=[],
+        vocab=np.asarray(vocab, dtype=object),
+    )
+
+
 def _auto_window(times: pd.Series, resolution: Optional[str]) -> Tuple[str, str]:
     """Window and step for the drift section: about a sixth of the time span, step half of it;
     whole years for yearly data."""
@@ -723,26 +745,38 @@ def report(
         if not corpus.has_time:
             raise ValueError("drift: the corpus has no time column (give --time-col)")
         from ._changepoints import drift_changepoints
-        from ._drift import drift as run_drift
+        from ._drift import drift_of_rows, prepare_rows
 
         if window is None:
             w, auto_step = _auto_window(corpus.time, getattr(corpus, "time_resolution", None))
             step = step or auto_step
         else:
             w = window
-        drift_table = run_drift(
-            corpus,
+        # The statements in time order: our Vectorizer's vocabulary does not depend on the
+        # order of the texts, so the report's counts, rows reordered, are the matrix drift would
+        # tokenise again; another vectorizer is fitted again on the sorted texts, as drift does.
+        rows = (
+            (lambda: _time_ordered_rows(corpus, X, vocab))
+            if isinstance(vec, Vectorizer)
+            else (lambda: prepare_rows(corpus, None, None, vec, sort=True))
+        )
+        drift_table = drift_of_rows(
+            rows,
             window=w,
             step=step,
             mode="between",
             metric=cmp.metrics[0],
+            alpha=0.0,
+            base=None,
             bootstrap=min(bootstrap, 200),
             permutations=0,
             ci=ci,
             ci_method=ci_method,
             seed=seed_v,
             n_jobs=threads,
-            vectorizer=vec,
+            reference=None,
+            incremental=True,
+            progress=None,
         )
         changes = drift_changepoints(drift_table, permutations=199, seed=seed_v, n_jobs=threads)
         settings.update(window=w, step=step)
