@@ -230,3 +230,16 @@ def test_stream_engine_reads_a_dask_dataframe(tmp_path):
         dv.stream_terms(_split(tmp_path, 3), top=10),
         check_exact=True,
     )
+
+
+def test_dask_dataframe_without_ids(client):
+    """Without an id column the ids are 'part<K>:<index label>': a dask DataFrame whose
+    partitions each start their index at 0 (read_parquet, reset_index) has no duplicate ids."""
+    frame = dv.Corpus.example().frame.reset_index(drop=True).drop(columns=["id"])
+    ddf = _example_frame(3).drop(columns=["id"]).reset_index(drop=True)
+    assert list(ddf.get_partition(1).index.compute()[:2]) == [0, 1]
+    got = dask_compare(ddf, client=client, **OPTS)
+    want = dv.compare(dv.Corpus.from_frame(frame), **OPTS)
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    ids = list(got.statement_ids)
+    assert ids[0] == "part0:0" and "part1:0" in ids and len(set(ids)) == len(ids)

@@ -88,10 +88,18 @@ class FramePart:
 def read_partition(source: Union[str, FramePart], read: Dict[str, Any]) -> Corpus:
     """One partition as a Corpus: a file by :meth:`Corpus.read`, a dask DataFrame's partition
     by :meth:`Corpus.from_frame` (the same column rules; rows named ``dask partition K index
-    I`` in messages)."""
-    if isinstance(source, FramePart):
-        return Corpus.from_frame(source.frame, name=f"dask partition {source.k}", **read)
-    return Corpus.read(source, **read)
+    I`` in messages). Without an id column a frame's ids are its index labels, which repeat
+    across a dask DataFrame's partitions (read_parquet and reset_index start each at 0): the
+    ids are then ``part<K>:<index label>``."""
+    if not isinstance(source, FramePart):
+        return Corpus.read(source, **read)
+    name = f"dask partition {source.k}"
+    c = Corpus.from_frame(source.frame, name=name, **read)
+    frame = source.frame
+    if c.columns.get("id") is None and all(n is None for n in frame.index.names):
+        labels = [f"part{source.k}:{label}" for label in frame.index]
+        c = Corpus.from_frame(frame.set_axis(pd.Index(labels, dtype=object)), name=name, **read)
+    return c
 
 
 @dataclass
