@@ -75,6 +75,11 @@ def stream_terms(
     :meth:`Corpus.read` (text_col, group_col, ...). The same table as reading every file at
     once and calling ``distinguishing_terms`` with ``vectorizer``'s counts.
 
+    Every function of the stream and Dask engines also takes a ``dask.dataframe.DataFrame``
+    as ``inputs``: its partitions are the partitions, each read by :meth:`Corpus.from_frame`
+    (``read`` then takes only text_col, group_col, time_col, id_col, group, drop_empty); without
+    an id column the ids are ``part<K>:<index label>``.
+
     Examples
     --------
     >>> import divergence as dv
