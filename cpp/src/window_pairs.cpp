@@ -492,6 +492,7 @@ void window_between(const CsrView<double>& X, const int32_t* labels, int32_t K,
                                      S.rep.g[static_cast<size_t>(labels[i])]
                                          .add_row_times(X, i, static_cast<double>(m), rs[i]);
                                  }
+                                 for (auto& v : S.rep.g) v.set_bits_from_counts();
                              }
                              group_matrix_of(S.rep.g, K, V, opt.window.metric, S.cols,
                                              boot + (w * B + r) * KK);

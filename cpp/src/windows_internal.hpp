@@ -106,19 +106,25 @@ struct CountVec {
         }
         total += rowsum;
     }
-    // Adds row r times mult (> 0) without `dirty`: the bootstrap's drawn statements, each once
+    // Adds row r times mult (> 0) to the counts only, the bitset left as it is (call
+    // set_bits_from_counts once all rows are in): the bootstrap's drawn statements, each once
     // with its multiplicity. With integer counts mult * x and every sum are exact, so the vector
     // equals row r added mult times, in any order.
     void add_row_times(const CsrView<double>& X, int64_t r, double mult, double rowsum) {
         const int64_t k0 = X.indptr[r], k1 = X.indptr[r + 1];
         double* cv = c.data();
-        for (int64_t k = k0; k < k1; ++k) {
-            const int32_t t = X.indices[k];
-            cv[t] += mult * X.data[k];
-            if (track_bits)
-                bits[static_cast<size_t>(t >> 6)] |= uint64_t(X.data[k] != 0.0) << (t & 63);
-        }
+        for (int64_t k = k0; k < k1; ++k) cv[X.indices[k]] += mult * X.data[k];
         total += mult * rowsum;
+    }
+    // The bitset from the counts: bit set <=> count != 0 (one pass over the V counts).
+    void set_bits_from_counts() {
+        const size_t V = c.size();
+        for (size_t w = 0; w < bits.size(); ++w) {
+            uint64_t x = 0;
+            const size_t t0 = w * 64, t1 = std::min(V, t0 + 64);
+            for (size_t t = t0; t < t1; ++t) x |= uint64_t(c[t] != 0.0) << (t - t0);
+            bits[w] = x;
+        }
     }
     // Removes row r (integer counts only: a column returns to exactly 0 when emptied, and its
     // bit is cleared).
