@@ -120,8 +120,12 @@ def test_stream_partisanship_speaker_errors_as_in_memory(tmp_path):
 
 @pytest.mark.parametrize("k", [1, 3, 17])
 @pytest.mark.parametrize("di", range(len(DRIFTS)))
-def test_stream_drift_equals_in_memory(tmp_path, k, di):
-    paths = _write(tmp_path, _example_frame(), k)
+@pytest.mark.parametrize("by_time", [False, True])
+def test_stream_drift_equals_in_memory(tmp_path, k, di, by_time):
+    frame = _example_frame()
+    if by_time:  # files in time order: the counts are not sorted again
+        frame = frame.sort_values("time", kind="stable")
+    paths = _write(tmp_path, frame, k)
     want = dv.drift(_in_memory(paths), **DRIFTS[di])
     got = dv.stream_drift(paths, progress=lambda d, t: None, **DRIFTS[di])
     _same_drift(got, want, "stream", paths)

@@ -233,16 +233,19 @@ class SpeakerSums:
         return SpeakerSums(X, self.speakers[first], self.groups[first], statements)
 
     @staticmethod
-    def join(parts: Sequence[SpeakerSums], n_groups: int, threads: int = 1) -> SpeakerSums:
-        """The sums of consecutive partitions (in corpus order) as one."""
+    def join(parts: List[SpeakerSums], n_groups: int, threads: int = 1) -> SpeakerSums:
+        """The sums of consecutive partitions (in corpus order) as one; ``parts`` is emptied
+        once they are stacked, so that they can be freed before the pairs are summed."""
         if len(parts) == 1:
-            return parts[0]
+            return parts.pop()
         X = sp.vstack([p.X for p in parts], format="csr")
         groups = np.concatenate([p.groups for p in parts])
         statements = np.concatenate([p.statements for p in parts])
-        if parts[0].speakers is None:
-            return SpeakerSums(X, None, groups, statements)
-        names = np.concatenate([cast(np.ndarray, p.speakers) for p in parts])
+        with_speakers = parts[0].speakers is not None
+        names = (
+            np.concatenate([cast(np.ndarray, p.speakers) for p in parts]) if with_speakers else None
+        )
+        parts.clear()
         return SpeakerSums(X, names, groups, statements).collapsed(n_groups, threads)
 
     def to_speakers(self, groups: Sequence[str], policy: str, threads: int = 1) -> Speakers:
@@ -291,10 +294,13 @@ def stream_partisanship(
     statements only through each speaker's summed counts (and the order of the speakers' first
     statements), so this keeps the counts summed per (speaker, group) pair (a
     :class:`SpeakerSums`), added partition by partition: memory is one partition plus the
-    pairs' sums (a CSR matrix, about 12 bytes per distinct term of each speaker, held twice
-    while a partition is added), not the statements. Without ``speakers`` each statement is a
-    speaker, so the statements' counts are kept (about 12 bytes per distinct term of each
-    statement, as :func:`stream_compare` keeps them). A speaker missing in some statement is
+    pairs' sums (a CSR matrix, about 12 bytes per distinct term of each speaker: at most
+    speakers x V entries, whatever the number of statements), up to about three times that
+    while the partitions' sums are merged (they are merged when the partitions waiting hold as
+    many entries as the sums so far), then partisanship's own work on the speakers x V sums.
+    Without ``speakers`` each statement is a speaker, so the statements' counts are kept (about
+    12 bytes per distinct term of each statement, as :func:`stream_compare` keeps them). Measured
+    by ``benchmarks/bench_engines_memory.py``. A speaker missing in some statement is
     an error naming its file and line; a file without the speaker column is an error naming
     the file.
 
@@ -319,9 +325,10 @@ def stream_partisanship(
             # join when the partitions waiting hold as much as the sums so far (amortised:
             # each row is copied O(log n) times); statements (no speakers) only at the end
             if speakers is not None and sum(p.X.nnz for p in pending) >= sum(a.X.nnz for a in acc):
-                acc = [SpeakerSums.join(acc + pending, K, threads)]
-                pending = []
-        sums = SpeakerSums.join(acc + pending, K, threads)
+                batch, acc, pending = acc + pending, [], []
+                acc = [SpeakerSums.join(batch, K, threads)]
+        batch, acc, pending = acc + pending, [], []
+        sums = SpeakerSums.join(batch, K, threads)
         s = sums.to_speakers(vocab.groups, speaker_group_policy, threads)
         return s, "statement" if speakers is None else "speaker", len(vocab.terms)
 
@@ -373,14 +380,17 @@ class TimedCounts:
         )
 
     @staticmethod
-    def join(parts: Sequence[TimedCounts]) -> TimedCounts:
-        return TimedCounts(
+    def join(parts: List[TimedCounts]) -> TimedCounts:
+        """Consecutive partitions' (in corpus order) as one; ``parts`` is emptied."""
+        joined = TimedCounts(
             sp.vstack([p.X for p in parts], format="csr"),
             np.concatenate([p.times for p in parts]),
             np.concatenate([p.labels for p in parts]),
             np.concatenate([p.ids for p in parts]),
             frozenset().union(*(p.resolutions for p in parts)),
         )
+        parts.clear()
+        return joined
 
     def rows(self, groups: Sequence[str], terms: Sequence[str]) -> Rows:
         """:func:`prepare_rows` of the corpus these partitions make: statements in time order
@@ -388,12 +398,16 @@ class TimedCounts:
         gives dates, else years)."""
         if self.X.shape[0] == 0:
             raise ValueError("data: no statements")
-        order = np.argsort(self.times, kind="stable")
+        t = self.times
+        if bool(np.all(t[1:] >= t[:-1])):  # files in time order: no copy of the counts
+            order: Any = slice(None)
+        else:
+            order = np.argsort(t, kind="stable")
         res = "date" if "date" in self.resolutions else ("year" if self.resolutions else None)
         codes = self.labels[order]
         return Rows(
-            X=as_csr(self.X[order]),
-            times=pd.DatetimeIndex(self.times[order]),
+            X=as_csr(self.X if isinstance(order, slice) else self.X[order]),
+            times=pd.DatetimeIndex(t[order]),
             resolution=res,
             labels=np.asarray(groups, dtype=object)[codes].astype(str),
             names=list(groups),
@@ -434,8 +448,9 @@ def stream_drift(
     permutations of ``mode="between"`` resample statements, so this keeps every statement's
     counts (a CSR matrix, about 12 bytes per distinct term of each statement) with its time,
     group and id, as :func:`stream_compare` keeps them: one partition's text at a time, not
-    the corpus' text. Every file needs times (an error names the file and line of a
-    statement without one).
+    the corpus' text (the counts are held twice while the partitions are joined, and once more
+    when the files are not in time order, to sort them). Every file needs times (an error
+    names the file and line of a statement without one).
 
     Examples
     --------
