@@ -12,12 +12,23 @@ costliest part). Run alone::
 
     PYTHONPATH=python python benchmarks/bench_report.py --n 1000000 --jobs 2
 
-Measured (2 cores shared with other work, load average 13-16, so wall times are stretched;
-CPU time counts all threads): 1M statements without dates: 6.26 MB, 20.8 s CPU (wall 124 s
-under that load), so at most about 21 s on 2 free cores; with --dates: 6.67 MB, 179 s CPU
-(wall 1069 s under load), about 90 s or more on 2 free cores, over the 60 s target; with
---dates --bootstrap 50 (50 bootstrap and 50 permutation replicates): 6.67 MB, 54.5 s CPU
-(wall 227 s under load), at most about 55 s on 2 free cores.
+Measured (2 cores shared with other work, so wall times are stretched; CPU time counts all
+threads, user + sys of the process). Before the drift section's speed-ups (load average 13-16):
+1M statements without dates: 6.26 MB, 20.8 s CPU; with --dates: 6.67 MB, 179 s CPU (wall 1069 s
+under that load). Again at load average 1.7: with --dates 6.67 MB, 122.3 s CPU, 106.1 s wall.
+The drift section's bootstrap now adds each drawn statement once times its multiplicity, in
+row order, over (window, replicate) tasks, and its block jackknife is one core pass
+(``window_between_jackknife``) instead of one ``window_between`` per block on a copy of X; the
+report reuses its counts for the drift section instead of tokenising again. Same numbers bit for
+bit (tests/test_drift.py, tests/test_report.py). After, with --dates, default replicates (200
+bootstrap, 200 permutations): 6.67 MB, 34.6 s CPU, 48.9 s wall at load average 2.9 (other work
+holding about one of the two cores; on 2 free cores it would be about half the CPU time plus
+the serial parts, an estimate, not measured here); the drift
+``window_between`` alone (1M statements, 11 windows of ~167,000 statements, 200 replicates) went
+from 115.6 to 17.0 s CPU, its jackknife from 3.4 to 1.4 s CPU. What is left, per stage (CPU s,
+load average 4.6): compare (200 bootstrap and 200 permutation replicates over 1M statements, and
+its block jackknife) 15.2, drift window_between 15.0, tokenising 1.4, statements for the
+explorer 1.3, drift jackknife 1.3.
 
 Not part of ``run.py --quick`` (a full-size run takes about a minute); ``run.py`` without
 --quick runs the 1M case.
@@ -111,6 +122,7 @@ def measure(
         # the wall time; with 2 uncontended cores it is about report_cpu_s / 2 or more)
         "report_cpu_s": round(c3 - c1, 2),
         "load_average_before": load,
+        "load_average_after": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "bytes": size,
         "pairs": len(data["pairs"]),
         "terms": len(data["vocab"]),
