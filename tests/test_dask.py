@@ -243,3 +243,26 @@ def test_dask_dataframe_without_ids(client):
     pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
     ids = list(got.statement_ids)
     assert ids[0] == "part0:0" and "part1:0" in ids and len(set(ids)) == len(ids)
+
+
+def test_dask_dataframe_partitions_freed_as_read(client):
+    """Each computed partition is freed once its task has read it, not kept to the end of the
+    pass: when the last counting task finishes, at most its own partition is still held."""
+
+    class Watch(distributed.diagnostics.plugin.SchedulerPlugin):
+        def __init__(self, scheduler):
+            self.scheduler, self.held = scheduler, []
+
+        def transition(self, key, start, finish, *args, **kwargs):
+            if finish == "memory" and str(key).startswith("_sums_task-"):
+                tasks = self.scheduler.tasks.items()
+                n = sum(str(k).startswith("FramePart-") and t.state == "memory" for k, t in tasks)
+                self.held.append(n)
+
+    watch = Watch(client.cluster.scheduler)
+    client.cluster.scheduler.add_plugin(watch, name="watch-frame-parts")
+    try:
+        dask_terms(_example_frame(8), client=client)
+    finally:
+        client.cluster.scheduler.remove_plugin(name="watch-frame-parts")
+    assert len(watch.held) == 8 and watch.held[-1] <= 1, watch.held

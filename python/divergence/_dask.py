@@ -158,7 +158,8 @@ class _Session:
     ) -> List[Any]:
         """One task per partition (futures in partition order), with 'partitions k/n' on
         stderr; ``paths``: :meth:`Partitions.task_inputs` (paths, or futures of a dask
-        DataFrame's partitions)."""
+        DataFrame's partitions), emptied once the tasks are submitted so that the cluster
+        frees each partition when its task has read it (not at the end of the pass)."""
         import distributed
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
@@ -168,6 +169,8 @@ class _Session:
             )
             for k, p in enumerate(paths)
         ]
+        if isinstance(paths, list):
+            paths.clear()
         for k, _ in enumerate(distributed.as_completed(futures), 1):
             print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
         return futures
