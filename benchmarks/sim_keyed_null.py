@@ -1,7 +1,7 @@
 """Size of compare's permutation test under a true null, for both permutation schemes (issue 13,
-point 6): "exact" (all labels shuffled, group sizes fixed) and "keyed" (each statement's label
-drawn from the group proportions by a keyed generator: the partition-independent null of the
-stream and Dask engines' bounded-memory path, whose group sizes vary between replicates).
+point 6): "exact" (all labels shuffled by Fisher-Yates, group sizes fixed) and "keyed" (the
+statements ranked by a keyed uniform, the first n_0 group 0 and so on, group sizes fixed: the
+partition-independent null of the stream and Dask engines' bounded-memory path).
 
 Each data set: two groups of ``--sizes`` statements, every statement ``--length`` tokens drawn
 from its own distribution around one Zipf distribution over ``--terms`` terms (Dirichlet with

@@ -20,6 +20,7 @@ from divergence._compare import (
     TAG_BLOCKS,
     TAG_RELABEL,
     ReplicateSums,
+    keyed_order_statistics,
     keyed_uniform,
     matrices_from_sums,
 )
@@ -75,12 +76,12 @@ def test_sums_against_the_obvious_code():
     has = A.sum(axis=1) > 0
     pos = np.flatnonzero(has)
     assert acc.empty == 2 and list(acc.statements) == list(np.bincount(codes[has], minlength=3))
-    cum = np.cumsum(sizes) / sizes.sum()
     for p in range(5):
-        lab = np.full(len(codes), -1)
-        for i in pos:
-            u = _uniform_ref(9, TAG_RELABEL, int(i), p)
-            lab[i] = min(int(np.sum(cum <= u)), 2)  # the first group whose share passes u
+        # every statement given (empty ones too) ranked by its keyed uniform: the first
+        # sizes[0] are group 0, the next sizes[1] group 1, ...
+        u = [_uniform_ref(9, TAG_RELABEL, i, p) for i in range(len(codes))]
+        lab = np.empty(len(codes), dtype=int)
+        lab[np.argsort(u)] = np.repeat([0, 1, 2], sizes)
         want = np.stack([A[lab == g].sum(axis=0) for g in range(3)])
         np.testing.assert_array_equal(acc.perm[p], want)
     blk = np.full(len(codes), -1)
@@ -113,16 +114,24 @@ def test_sums_add_over_any_partitioning():
         assert total.empty == whole.empty
 
 
-def test_keyed_null_relabels_with_the_group_proportions():
+def test_keyed_null_keeps_group_sizes_and_mixes():
     n = 20_000
-    X = sp.csr_matrix(np.ones((n, 1)))
+    X = sp.csr_matrix(np.c_[np.ones(n), np.arange(n) < 2_000])  # term 1: group 0's statements
     codes = np.repeat([0, 1, 2], [2_000, 6_000, 12_000])
-    acc = ReplicateSums.zeros(3, 1, seed=1, sizes=np.bincount(codes), permutations=30)
+    acc = ReplicateSums.zeros(3, 2, seed=1, sizes=np.bincount(codes), permutations=30)
     acc.add_partition(X, codes, offset=0)
-    got = acc.perm[:, :, 0]  # statements per group in each replicate
-    assert (got.sum(axis=1) == n).all()
-    np.testing.assert_allclose(got.mean(axis=0), [2_000, 6_000, 12_000], rtol=0.02)
-    assert got[:, 0].std() > 10  # sizes vary between replicates (binomial: sd 42)
+    assert (acc.perm[:, :, 0] == [2_000, 6_000, 12_000]).all()  # sizes fixed in each replicate
+    # group 0's statements spread over the groups in proportion (hypergeometric)
+    np.testing.assert_allclose(acc.perm[:, :, 1].mean(axis=0), [200, 600, 1200], rtol=0.05)
+
+
+def test_order_statistics_in_chunks_are_exact():
+    ranks = np.array([0, 1, 4_999, 5_000, 31_337, 49_999])
+    small = keyed_order_statistics(3, TAG_RELABEL, 50_000, ranks, 7)
+    u = np.sort(keyed_uniform(3, TAG_RELABEL, np.arange(50_000, dtype=np.uint64), 7))
+    np.testing.assert_array_equal(small, u[ranks])
+    chunked = keyed_order_statistics(3, TAG_RELABEL, 50_000, ranks, 7, chunk=4_096)
+    np.testing.assert_array_equal(chunked, u[ranks])
 
 
 def test_matrices_from_sums_equal_the_core_and_mark_empty_groups():

@@ -6,6 +6,7 @@ line."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import List
 
@@ -159,6 +160,23 @@ def test_cli_engine_stream_equals_memory(tmp_path):
             )
     res = _cli("terms", "--example", "--engine", "stream")
     assert res.exit_code == 2 and "--engine stream reads CORPUS files" in res.output
+
+
+def test_cli_bounded_compare_equals_memory(tmp_path):
+    paths = _split(tmp_path, 3)
+    opts = ["--bootstrap", "20", "--permutations", "20"]
+    opts += ["--bootstrap-scheme", "poisson", "--permutation-scheme", "keyed"]
+    for engine in ("memory", "stream"):
+        out = tmp_path / f"bounded_{engine}.csv"
+        res = _cli("compare", *paths, "--engine", engine, "--format", "csv", "-o", out, *opts)
+        assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "bounded_stream.csv"), pd.read_csv(tmp_path / "bounded_memory.csv")
+    )
+    manifest = json.loads((tmp_path / "bounded_stream.csv.manifest.json").read_text())
+    assert "keyed" in json.dumps(manifest)
+    res = _cli("compare", *paths, "--engine", "stream", "--level", "statement", *opts)
+    assert res.exit_code == 2 and "--level statement needs" in res.output
 
 
 def test_memory_guard_exits_4_before_reading(tmp_path, monkeypatch):

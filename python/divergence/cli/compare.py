@@ -147,6 +147,23 @@ def render_stances(st: StanceDivergence) -> List[str]:
 )
 @replicate_options()
 @click.option(
+    "--bootstrap-scheme",
+    type=click.Choice(["resample", "poisson"]),
+    default="resample",
+    show_default=True,
+    help="resample: statements drawn with replacement within groups; poisson: each statement"
+    " weighted by a Poisson(1) draw keyed by its position (the same for any partitioning).",
+)
+@click.option(
+    "--permutation-scheme",
+    type=click.Choice(["exact", "keyed"]),
+    default="exact",
+    show_default=True,
+    help="exact: labels shuffled; keyed: statements ranked by a keyed uniform (group sizes"
+    " fixed, the same for any partitioning). With --engine stream/dask, poisson + keyed keep"
+    " only group sums (memory bounded by one file plus the sums, not by the corpus).",
+)
+@click.option(
     "--top-terms",
     type=click.IntRange(min=0),
     default=15,
@@ -195,6 +212,8 @@ def compare_cmd(
     base: Optional[float],
     alpha: float,
     replicates: Replicates,
+    bootstrap_scheme: str,
+    permutation_scheme: str,
     top_terms: int,
     term_pairs: str,
     prior: float,
@@ -224,6 +243,8 @@ def compare_cmd(
         base=base,
         alpha=alpha,
         **rep.kwargs(),
+        bootstrap_scheme=bootstrap_scheme,
+        permutation_scheme=permutation_scheme,
         n_jobs=out.jobs,
         terms=top_terms > 0,
         top_terms=max(top_terms, 1),
@@ -237,6 +258,15 @@ def compare_cmd(
 
         if stance_col is not None or target_col is not None:
             raise click.UsageError("--stance-col needs --engine memory")
+        bounded = bootstrap_scheme == "poisson" and (
+            permutation_scheme == "keyed" or rep.permutations == 0
+        )
+        if level == "statement" and bounded:
+            raise click.UsageError(
+                "--level statement needs every statement's counts, which --engine "
+                f"{corpus.engine} keeps only with --bootstrap-scheme resample or "
+                "--permutation-scheme exact"
+            )
         progress.step("reading and tokenising the corpus one file at a time")
         result = (dask_compare if corpus.engine == "dask" else stream_compare)(
             corpus.stream_paths(),
@@ -277,6 +307,8 @@ def compare_cmd(
         base=base,
         alpha=alpha,
         **rep.manifest(),
+        bootstrap_scheme=bootstrap_scheme,
+        permutation_scheme=permutation_scheme,
         top_terms=top_terms,
         term_pairs=term_pairs,
         prior=prior,
