@@ -11,9 +11,15 @@ both groups, so there is no difference to find. The rejection rate at ``--level`
 
     python benchmarks/sim_keyed_null.py --datasets 1000 --permutations 199
 
-``tests/test_keyed_null.py`` runs a bounded version. Measured (1000 data sets, 199
-replicates, groups of 15 and 60 statements of 30 tokens over 200 terms; 2-core VM, 2026-12-07):
-see the docstring of :func:`divergence.compare` (``permutation_scheme``).
+``tests/test_keyed_null.py`` runs a bounded version. Measured with the defaults (1000 data
+sets, 199 replicates, groups of 15 and 60 statements of 30 tokens over 200 terms; 2026-12-07):
+
+    keyed  rejection rate at 5%: 0.058 (binomial s.e. 0.007)
+    exact  rejection rate at 5%: 0.055 (binomial s.e. 0.007)
+
+(about 6 minutes on the loaded 2-core VM). A first "keyed" null that drew each label
+independently with the group proportions (sizes varying between replicates) rejected 0.000 on
+the same data sets: its null was about twice as wide for the group of 15.
 """
 
 from __future__ import annotations

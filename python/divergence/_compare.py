@@ -759,7 +759,10 @@ def compare(
         independently with the group proportions was tried first: its varying group sizes
         doubled the null's spread for a group of 15 statements and the test never rejected at
         5% in 1000 null data sets.) Size measured by ``benchmarks/sim_keyed_null.py`` (a
-        bounded run in ``tests/test_keyed_null.py``).
+        bounded run in ``tests/test_keyed_null.py``): 1000 data sets with no difference (two
+        groups of 15 and 60 statements of 30 tokens, each statement's distribution drawn
+        around one Zipf distribution over 200 terms), 199 replicates, JSD: rejection rate at
+        5% of 5.8% for "keyed" and 5.5% for "exact" (binomial standard error 0.7 points).
     terms, top_terms, term_pairs, prior, variance : distinguishing terms (log-odds with an
         informative Dirichlet prior of total ``prior``; see :mod:`divergence.terms`).
     vectorizer : a fitted-or-not :class:`divergence.Vectorizer` (or any object with
