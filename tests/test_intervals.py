@@ -95,6 +95,45 @@ def test_jackknife_is_the_same_for_any_thread_count():
     assert a.table[pd_cols].equals(b.table[pd_cols])
 
 
+@pytest.mark.parametrize("scale", [1.0, 0.37])
+def test_group_jackknife_is_the_statements_kept(scale):
+    # Integer counts: a block's group sums taken out of the groups' sums; other counts (scaled
+    # by 0.37): the rows kept. Either way each block's values are the divergences of the
+    # statements kept (slow reference), NaN where the block empties a group (group 2 has one
+    # statement), and the same bits as group_matrix on the rows kept.
+    from divergence._compare import group_jackknife
+    from divergence._measures import group_matrix
+
+    X, labels = _corpus(n=(40, 30, 1), V=30, length=20, seed=3)
+    X = sp.csr_matrix(X * scale)
+    metrics = ["jsd", "hellinger", "kl"]
+    jack, G = group_jackknife(X, labels, 3, metrics, 0.5, None, 5, 2)
+    blocks = jackknife_blocks(labels, seed=5)
+    assert G == blocks.max() + 1 == 2 and jack.shape == (G, 3, 3, 3)
+    D = X.toarray()
+    for b in range(G):
+        keep = blocks != b
+        present = [g for g in range(3) if (keep & (labels == g)).any()]
+        for m, metric in enumerate(metrics):
+            for g in range(3):
+                for h in range(3):
+                    got = jack[b, m, g, h]
+                    if g not in present or h not in present:
+                        assert np.isnan(got)
+                    elif g != h:
+                        want = divergence_ref(
+                            D[keep & (labels == g)].sum(axis=0),
+                            D[keep & (labels == h)].sum(axis=0),
+                            metric,
+                            alpha=0.5,
+                        )
+                        assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+        remap = np.full(3, -1)
+        remap[present] = np.arange(len(present))
+        rows, _, _ = group_matrix(X[keep], remap[labels[keep]], len(present), metrics, alpha=0.5)
+        assert np.array_equal(jack[b][np.ix_(range(3), present, present)], rows, equal_nan=True)
+
+
 @pytest.mark.slow
 def test_simulated_coverage_of_the_default_interval():
     """A small run of benchmarks/sim_coverage.py: two groups of 200 statements (100-300 tokens)
