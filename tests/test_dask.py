@@ -80,7 +80,7 @@ def test_bounded_compare_equal_in_memory(tmp_path, client, k):
             np.testing.assert_array_equal(getattr(got, f)[m], getattr(want, f)[m])
 
 
-def _kill_on_first_count(marker: str) -> distributed.WorkerPlugin:
+def _kill_on_first_count(marker: str, task: str = "_count_task-") -> distributed.WorkerPlugin:
     """A worker plugin that kills its worker process (SIGKILL) when a counting task starts
     executing on it, once in all: the first worker to create ``marker`` dies, the others (and
     the worker its nanny starts in its place, which gets the plugin too) find it there and go
@@ -89,7 +89,7 @@ def _kill_on_first_count(marker: str) -> distributed.WorkerPlugin:
 
     class KillOnFirstCount(distributed.WorkerPlugin):
         def transition(self, key, start, finish, **kwargs):
-            if finish != "executing" or not str(key).startswith("_count_task-"):
+            if finish != "executing" or not str(key).startswith(task):
                 return
             try:
                 os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -118,6 +118,30 @@ def test_killed_worker_changes_nothing(tmp_path, client):
     client.wait_for_workers(2, timeout=60)
     after = set(client.run(os.getpid).values())
     assert len(before - after) == 1  # the killed process is gone, its nanny started another
+
+
+def test_killed_worker_changes_nothing_bounded(tmp_path, client):
+    """The same for the bounded path (each file's sums, added as they come): a worker killed
+    while it counts a file loses its partial sums too; they are recomputed from their files."""
+    paths = _split(tmp_path, 17)
+    marker = tmp_path / "killed"
+    done = client.register_plugin(
+        _kill_on_first_count(str(marker), "_replicate_sums_task-"), name="kill-on-first-sums"
+    )
+    assert [r["status"] for r in done.values()] == ["OK", "OK"], done
+    opts = dict(OPTS, permutation_scheme="keyed")
+    try:
+        got = dask_compare(paths, client=client, **opts)
+    finally:
+        client.unregister_worker_plugin("kill-on-first-sums")
+    assert marker.exists() and got.settings["memory"] == "bounded"
+    want = dv.compare(dv.Corpus.example(), **opts)
+    pd.testing.assert_frame_equal(got.table, want.table, check_exact=True)
+    for m in want.metrics:
+        np.testing.assert_array_equal(got.bootstrap[m], want.bootstrap[m])
+        np.testing.assert_array_equal(got.null[m], want.null[m])
+    assert [s["path"] for s in got.settings["sources"]] == [str(p) for p in paths]
+    client.wait_for_workers(2, timeout=60)
 
 
 def test_bad_partition_names_file_and_line(tmp_path, client):

@@ -7,9 +7,10 @@
 * :func:`dask_compare`: the vocabulary as above; with the partition-independent schemes
   (``bootstrap_scheme="poisson"``, ``permutation_scheme="keyed"`` or no permutations) each
   file's :class:`divergence._compare.ReplicateSums` (group, Poisson-bootstrap, keyed-null and
-  jackknife-block sums) added in a tree, so no task or client holds more than one file plus
-  the sums; otherwise each file's counts gathered in file order and :func:`divergence.compare`
-  run on them (as :func:`divergence.stream_compare` does).
+  jackknife-block sums) added two at a time as the tasks finish, so the cluster holds about
+  one partition and one set of sums per worker, not one per partition; otherwise each file's
+  counts gathered in file order and :func:`divergence.compare` run on them (as
+  :func:`divergence.stream_compare` does).
 
 Every task is a pure function of its file, so a task lost with a worker is recomputed with the
 same result. Needs the ``dask`` extra (``pip install stance-divergence[dask]``).
@@ -79,6 +80,10 @@ def _sums_task(
     return group_sums(X, labels, len(vocab.groups)), sources
 
 
+# (sums of some partitions, [(partition, its sources)]): added in any order, sources sorted
+PartSums = Tuple[ReplicateSums, List[Tuple[int, List[Dict[str, Any]]]]]
+
+
 def _replicate_sums_task(
     path: str,
     read: Dict[str, Any],
@@ -86,16 +91,14 @@ def _replicate_sums_task(
     vocab: Vocabulary,
     opts: CompareOptions,
     part: int,
-) -> Tuple[ReplicateSums, List[Dict[str, Any]]]:
+) -> PartSums:
     X, labels, _, sources = _count_task(path, read, params, vocab)
     acc = opts.sums(len(vocab.groups), len(vocab.terms), vocab.group_sizes)
     acc.add_partition(X, labels, sum(vocab.partition_sizes[:part]), n_jobs=opts.threads)
-    return acc, sources
+    return acc, [(part, sources)]
 
 
-def _add_replicate_sums(
-    a: Tuple[ReplicateSums, List[Dict[str, Any]]], b: Tuple[ReplicateSums, List[Dict[str, Any]]]
-) -> Tuple[ReplicateSums, List[Dict[str, Any]]]:
+def _add_replicate_sums(a: PartSums, b: PartSums) -> PartSums:
     return a[0].add(b[0]), a[1] + b[1]
 
 
@@ -164,9 +167,7 @@ class _Session:
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
         futures = [
-            self.client.submit(
-                fn, p, *shared, **({"part": k} if fn in (_stats_task, _replicate_sums_task) else {})
-            )
+            self.client.submit(fn, p, *shared, **({"part": k} if fn is _stats_task else {}))
             for k, p in enumerate(paths)
         ]
         if isinstance(paths, list):
@@ -174,6 +175,35 @@ class _Session:
         for k, _ in enumerate(distributed.as_completed(futures), 1):
             print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
         return futures
+
+    def sum_as_completed(self, fn: Callable[..., Any], inputs: List[Any], *args: Any) -> Any:
+        """One task per partition (``inputs`` as for :meth:`per_file`, emptied), their results
+        combined by ``_add_replicate_sums`` two at a time as soon as both are done (combining
+        first), the client keeping no finished result: the cluster holds about one result per
+        worker plus a few partial sums, not one per partition. The additions' order follows
+        completion, so ``fn`` must be exact in any order (integer sums are)."""
+        import distributed
+
+        shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
+        leaves = [self.client.submit(fn, p, *shared, part=k) for k, p in enumerate(inputs)]
+        inputs.clear()
+        total, done = len(leaves), 0
+        keys = {f.key for f in leaves}
+        pending = distributed.as_completed(leaves)
+        del leaves
+        waiting = None
+        for f in pending:
+            if f.key in keys:
+                done += 1
+                print(f"counting: partitions {done}/{total}", file=sys.stderr, flush=True)
+            if waiting is None:
+                waiting = f
+            else:
+                pending.add(self.client.submit(_add_replicate_sums, waiting, f, priority=10))
+                waiting = None
+            del f
+        assert waiting is not None
+        return waiting.result()
 
     def tree(self, fn: Callable[[Any, Any], Any], futures: List[Any]) -> Any:
         """Pairs combined level by level (a binary tree), the result gathered."""
@@ -265,7 +295,7 @@ def dask_compare(
     """:func:`divergence.stream_compare` on a Dask cluster (see :func:`dask_terms` for
     ``client`` and ``scheduler``): the same result, bit for bit. With
     ``bootstrap_scheme="poisson"`` and ``permutation_scheme="keyed"`` (or ``permutations=0``)
-    each file's sums are added in a tree (``settings["memory"] == "bounded"``, no
+    each file's sums are added as they come (``settings["memory"] == "bounded"``, no
     statement-level fields); otherwise every file's counts are gathered on the client.
 
     Examples
@@ -289,17 +319,16 @@ def dask_compare(
         task_opts = replace(opts, progress=None)
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
-            futures = s.per_file(
+            acc, parted = s.sum_as_completed(
                 _replicate_sums_task,
                 parts.task_inputs(s.client),
                 parts.read,
                 params,
                 vocab,
                 task_opts,
-                what="counting",
             )
-            acc, sources = s.tree(_add_replicate_sums, futures)
         res = compare_from_sums(acc, vocab.groups, vocab.terms, opts)
+        sources = [x for _, src in sorted(parted, key=lambda t: t[0]) for x in src]
         res.settings.update(engine="dask", memory="bounded", sources=sources)
         return res
     with _Session(client, scheduler) as s:
