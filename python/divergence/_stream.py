@@ -295,7 +295,7 @@ def stream_partisanship(
     statements), so this keeps the counts summed per (speaker, group) pair (a
     :class:`SpeakerSums`), added partition by partition: memory is one partition plus the
     pairs' sums (a CSR matrix, about 12 bytes per distinct term of each speaker: at most
-    speakers x V entries, whatever the number of statements), up to about three times that
+    speakers x V entries, whatever the number of statements), up to about 3.5 times that
     while the partitions' sums are merged (they are merged when the partitions waiting hold as
     many entries as the sums so far), then partisanship's own work on the speakers x V sums.
     Without ``speakers`` each statement is a speaker, so the statements' counts are kept (about
