@@ -175,6 +175,21 @@ def test_small_groups_merge_blocks_and_empty_replicates_are_nan():
     assert np.isnan(b).any() and np.isfinite(b).sum() >= 20
 
 
+def test_in_memory_replicates_in_chunks_are_the_same(monkeypatch):
+    import divergence._compare as cmp
+
+    X, codes = _data(n=200, seed=4)
+    kw = dict(bootstrap=7, permutations=5, seed=3, bootstrap_scheme="poisson", terms=False)
+    kw.update(permutation_scheme="keyed", metric=["jsd", "hellinger"])
+    whole = dv.compare(X, codes, **kw)
+    monkeypatch.setattr(cmp, "CHUNK_SUMS", 2 * X.shape[1] * 3)  # 2 replicates at a time
+    chunked = dv.compare(X, codes, **kw)
+    for m in whole.metrics:
+        np.testing.assert_array_equal(chunked.bootstrap[m], whole.bootstrap[m])
+        np.testing.assert_array_equal(chunked.null[m], whole.null[m])
+    assert chunked.table.equals(whole.table)
+
+
 def test_permutation_scheme_checked():
     X, codes = _data()
     with pytest.raises(ValueError, match="permutation_scheme"):

@@ -102,6 +102,10 @@ PERMUTATION_SCHEMES = ("exact", "keyed")
 TAG_RELABEL = 6
 TAG_BLOCKS = 7
 
+#: In-memory compare holds at most this many summed counts of replicates at a time (K x V per
+#: replicate; 2**25 doubles = 256 MB).
+CHUNK_SUMS = 2**25
+
 
 @dataclass(repr=False)
 class Comparison(SummarisedResult):
@@ -355,17 +359,20 @@ def keyed_order_statistics(
     return vals[first + ranks - before]
 
 
-def relabel_thresholds(seed: int, sizes: np.ndarray, permutations: int) -> np.ndarray:
-    """(P, K-1) thresholds of the keyed relabelling: in replicate p statement i (of all N given,
-    in corpus order) has u_i = keyed_uniform(seed, 6, i, p); the n_0 smallest u are group 0,
-    the next n_1 group 1, ...; threshold c is the smallest u of group c + 1, so a statement's
-    null group is the number of thresholds <= its u."""
+def relabel_thresholds(
+    seed: int, sizes: np.ndarray, permutations: int, first: int = 0
+) -> np.ndarray:
+    """(P, K-1) thresholds of the keyed relabelling, replicates first .. first + P - 1: in
+    replicate p statement i (of all N given, in corpus order) has u_i = keyed_uniform(seed, 6,
+    i, p); the n_0 smallest u are group 0, the next n_1 group 1, ...; threshold c is the
+    smallest u of group c + 1, so a statement's null group is the number of thresholds <= its
+    u."""
     sz = np.asarray(sizes, dtype=np.int64)
     n = int(sz.sum())
     ranks = np.minimum(np.cumsum(sz)[:-1], max(n - 1, 0))
     out = np.empty((int(permutations), max(len(sz) - 1, 0)))
     for p in range(int(permutations)):
-        out[p] = keyed_order_statistics(seed, TAG_RELABEL, n, ranks, p) if n else 0.0
+        out[p] = keyed_order_statistics(seed, TAG_RELABEL, n, ranks, first + p) if n else 0.0
     return out
 
 
@@ -394,6 +401,8 @@ class ReplicateSums:
     blocks: np.ndarray
     statements: np.ndarray
     empty: int = 0
+    first_boot: int = 0  # the replicate numbers held: first_boot .. first_boot + R - 1
+    first_perm: int = 0
 
     @classmethod
     def zeros(
@@ -406,6 +415,8 @@ class ReplicateSums:
         bootstrap: int = 0,
         permutations: int = 0,
         blocks: bool = True,
+        first_boot: int = 0,
+        first_perm: int = 0,
     ) -> ReplicateSums:
         K, V = int(n_groups), int(n_terms)
         sz = np.asarray(sizes, dtype=np.int64)
@@ -413,12 +424,14 @@ class ReplicateSums:
             raise ValueError(f"sizes: {sz.shape[0] if sz.ndim else 0} sizes for {K} groups")
         return cls(
             seed=int(seed),
-            thresholds=relabel_thresholds(seed, sz, permutations),
+            thresholds=relabel_thresholds(seed, sz, permutations, first_perm),
             sums=np.zeros((K, V)),
             boot=np.zeros((int(bootstrap), K, V)),
             perm=np.zeros((int(permutations), K, V)),
             blocks=np.zeros((JACKKNIFE_BLOCKS if blocks else 0, K, V)),
             statements=np.zeros(K, dtype=np.int64),
+            first_boot=int(first_boot),
+            first_perm=int(first_perm),
         )
 
     def add_partition(
@@ -450,7 +463,14 @@ class ReplicateSums:
         self.sums += group_sums(X, lab, K)
         if self.boot.shape[0]:
             _core.poisson_group_sums(
-                csr_tuple(X, "X"), lab.astype(np.int32), K, k, self.seed, 0, self.boot, n_jobs
+                csr_tuple(X, "X"),
+                lab.astype(np.int32),
+                K,
+                k,
+                self.seed,
+                self.first_boot,
+                self.boot,
+                n_jobs,
             )
         F = self.blocks.shape[0]
         if F:
@@ -467,7 +487,9 @@ class ReplicateSums:
                 rows = np.concatenate(
                     [
                         (p - p0) * K
-                        + np.searchsorted(self.thresholds[p], keyed_draw(state, p), side="right")
+                        + np.searchsorted(
+                            self.thresholds[p], keyed_draw(state, self.first_perm + p), side="right"
+                        )
                         for p in range(p0, p1)
                     ]
                 )
@@ -488,6 +510,8 @@ class ReplicateSums:
             self.blocks + other.blocks,
             self.statements + other.statements,
             self.empty + other.empty,
+            self.first_boot,
+            self.first_perm,
         )
 
 
@@ -697,6 +721,56 @@ def _replicates_from_sums(
     return obs, boot, perm, None, 0
 
 
+def _replicates_in_chunks(
+    X: sp.csr_matrix,
+    codes: np.ndarray,
+    keys: np.ndarray,
+    sizes: np.ndarray,
+    present: np.ndarray,
+    o: CompareOptions,
+) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
+    """In memory: the replicates of :func:`_replicates_from_sums` (bootstrap, keyed null,
+    keyed jackknife), each replicate from its own sums exactly as the engines compute it, but
+    a bounded number of replicates' K x V sums at a time (about 256 MB), not R + P of them."""
+    K, V = len(sizes), X.shape[1]
+    step = max(1, CHUNK_SUMS // max(1, K * V))
+    base = ReplicateSums.zeros(K, V, seed=o.seed, sizes=sizes, blocks=o.scheme == "poisson")
+    base.add_partition(X, codes, keys=keys, n_jobs=o.threads)
+    jack, n_blocks = None, 0
+    if base.blocks.shape[0]:
+        jack, n_blocks = jackknife_from_blocks(
+            base.sums[present],
+            base.blocks[:, present],
+            base.statements[present],
+            o.metrics,
+            o.alpha,
+            o.base,
+        )
+    m, k = len(o.metrics), len(present)
+    boot = np.zeros((0, m, k, k))
+    perm = np.zeros((0, m, k, k))
+    R = o.bootstrap if o.scheme == "poisson" else 0
+    P = o.permutations if o.permutation_scheme == "keyed" else 0
+    parts_b, parts_p = [boot], [perm]
+    for first in range(0, max(R, P), step):
+        nb, np_ = max(0, min(step, R - first)), max(0, min(step, P - first))
+        acc = ReplicateSums.zeros(
+            K,
+            V,
+            seed=o.seed,
+            sizes=sizes,
+            bootstrap=nb,
+            permutations=np_,
+            blocks=False,
+            first_boot=first,
+            first_perm=first,
+        )
+        acc.add_partition(X, codes, keys=keys, n_jobs=o.threads)
+        parts_b.append(matrices_from_sums(acc.boot[:, present], o.metrics, o.alpha, o.base))
+        parts_p.append(matrices_from_sums(acc.perm[:, present], o.metrics, o.alpha, o.base))
+    return np.concatenate(parts_b), np.concatenate(parts_p), jack, n_blocks
+
+
 def compare(
     data: Union[Corpus, Counts],
     groups: Optional[Labels] = None,
@@ -858,12 +932,11 @@ def compare(
         names, np.bincount(codes, weights=ntok, minlength=len(names)), "comparing"
     )
     present = np.flatnonzero(np.bincount(codes, minlength=len(names)) > 0)
-    acc: Optional[ReplicateSums] = None
+    keyed = None
     if o.scheme == "poisson" or o.permutation_scheme == "keyed":
         # The partition-independent parts, from sums (as the stream and Dask engines count
         # them): the same numbers for any partitioning.
-        acc = o.sums(len(names), X.shape[1], sizes)
-        acc.add_partition(X, codes, keys=keys, n_jobs=o.threads)
+        keyed = _replicates_in_chunks(X, codes, keys, sizes, present, o)
     names, labels = drop_absent(names, codes)
     K = len(names)
 
@@ -883,11 +956,11 @@ def compare(
         progress=o.progress,
     )
     jack: Optional[np.ndarray]
-    if acc is not None:
-        _, boot_s, perm_s, jack, n_blocks = _replicates_from_sums(acc, present, o)
+    if keyed is not None:
+        boot_s, perm_s, jack, n_blocks = keyed
         boot = boot_s if o.scheme == "poisson" else boot
         perm = perm if exact_perm else perm_s
-    if acc is None or o.scheme == "resample":
+    if keyed is None or o.scheme == "resample":
         jack, n_blocks = group_jackknife(
             X, labels, K, o.metrics, o.alpha, o.base, o.seed, o.threads
         )
