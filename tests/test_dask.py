@@ -238,6 +238,9 @@ def test_dask_dataframe_errors_name_the_partition(client):
         dask_terms(dd.from_pandas(frame, npartitions=3, sort=False), client=client)
     with pytest.raises(ValueError, match=r"read: input_format do not apply"):
         dask_terms(_example_frame(3), client=client, read={"input_format": "csv"})
+    for wrong in (frame, _example_frame(3)["text"]):  # not read as a list of paths
+        with pytest.raises(TypeError, match=r"inputs: expected paths, glob patterns or a dask"):
+            dask_terms(wrong, client=client)
     # the column rules of Corpus.read: a text column named by text_col
     frame = frame.drop(index=150)
     renamed = dd.from_pandas(frame.rename(columns={"text": "said"}), npartitions=3)

@@ -127,6 +127,14 @@ class Partitions:
             if inputs.npartitions < 1:  # type: ignore[union-attr]
                 raise ValueError("inputs: the dask DataFrame has no partitions")
             return cls([], dict(read or {}), frame=inputs)
+        if isinstance(inputs, (pd.DataFrame, pd.Series)) or type(inputs).__module__.startswith(
+            "dask"
+        ):
+            raise TypeError(
+                "inputs: expected paths, glob patterns or a dask.dataframe.DataFrame, got "
+                f"{type(inputs).__module__.split('.')[0]} {type(inputs).__name__} (for a pandas "
+                "DataFrame: divergence.Corpus.from_frame, or dask.dataframe.from_pandas)"
+            )
         items = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
         if not items:
             raise ValueError("inputs: no files given")
