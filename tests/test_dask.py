@@ -220,6 +220,7 @@ def test_dask_dataframe_equals_the_same_rows_as_files(tmp_path, client):
     calls = [
         (dask_terms, dict(top=10)),
         (dask_compare, OPTS),
+        (dask_compare, dict(OPTS, permutation_scheme="keyed")),  # partition sums in a tree
         (dask_partisanship, dict(speakers="speaker", bootstrap=20, permutations=20, n_jobs=1)),
         (dask_drift, dict(window="180D")),
     ]
