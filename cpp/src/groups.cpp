@@ -2,6 +2,7 @@
 #include "divergence/groups.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <string>
 
@@ -55,6 +56,30 @@ void poisson_group_sums(const CsrView<double>& X, const int32_t* labels, int32_t
 }
 
 namespace {
+
+// group_sums for integer counts without adding the rows of group `skip`: its row of G is
+// col_total minus the other groups' rows (every sum exact, so the same vector).
+void group_sums_but(const CsrView<double>& X, const int32_t* labels, int32_t K, int32_t skip,
+                    const double* col_total, double* G) {
+    const int64_t V = X.cols;
+    std::fill(G, G + static_cast<int64_t>(K) * V, 0.0);
+    const int64_t base = X.indptr[0];
+    for (int64_t i = 0; i < X.rows; ++i) {
+        if (labels[i] == skip) continue;
+        double* g = G + static_cast<int64_t>(labels[i]) * V;
+        for (int64_t k = X.indptr[i] - base; k < X.indptr[i + 1] - base; ++k) {
+            g[X.indices[base + k]] += X.data[base + k];
+        }
+    }
+    double* gs = G + static_cast<int64_t>(skip) * V;
+    for (int64_t t = 0; t < V; ++t) {
+        double others = 0.0;
+        for (int32_t g = 0; g < K; ++g) {
+            if (g != skip) others += G[static_cast<int64_t>(g) * V + t];
+        }
+        gs[t] = col_total[t] - others;
+    }
+}
 
 // K x K matrices of every metric for one group count matrix G (serial).
 void matrices(const double* G, int32_t K, int64_t V, const GroupOptions& opt, double* out) {
@@ -111,6 +136,31 @@ void group_divergence(const CsrView<double>& X, const int32_t* labels, int32_t K
     pc.progress = run.progress;
     const int64_t total = opt.n_bootstrap + opt.n_permutations;
     if (total == 0) return;
+    // Integer counts (grand total of |x| below 2^53): every sum is exact, so a permutation's
+    // largest group (sizes are kept) is the column totals minus the other groups, the same
+    // vector as its rows summed, and its rows are never added.
+    int32_t skip = -1;
+    std::vector<double> col_total;
+    if (opt.n_permutations > 0) {
+        bool integer = true;
+        double mass = 0.0;
+        const int64_t nnz = X.indptr[N] - base;
+        for (int64_t k = 0; k < nnz; ++k) {
+            const double v = X.data[base + k];
+            integer = integer && v == std::floor(v);
+            mass += std::fabs(v);
+        }
+        if (integer && mass < 9007199254740992.0) {  // 2^53
+            size_t largest = 0;
+            for (size_t g = 1; g < members.size(); ++g) {
+                if (members[g].size() > members[largest].size()) largest = g;
+            }
+            skip = static_cast<int32_t>(largest);
+            col_total.assign(static_cast<size_t>(V), 0.0);
+            for (int64_t k = 0; k < nnz; ++k)
+                col_total[static_cast<size_t>(X.indices[base + k])] += X.data[base + k];
+        }
+    }
     struct Scratch {
         std::vector<double> G;
         std::vector<int32_t> w, lab;
@@ -155,7 +205,12 @@ void group_divergence(const CsrView<double>& X, const int32_t* labels, int32_t K
                                  std::swap(s.lab[static_cast<size_t>(i)],
                                            s.lab[static_cast<size_t>(j)]);
                              }
-                             group_sums(X, s.lab.data(), K, nullptr, s.G.data());
+                             if (skip >= 0) {
+                                 group_sums_but(X, s.lab.data(), K, skip, col_total.data(),
+                                                s.G.data());
+                             } else {
+                                 group_sums(X, s.lab.data(), K, nullptr, s.G.data());
+                             }
                              matrices(s.G.data(), K, V, opt, perm + p * per);
                          }
                      }

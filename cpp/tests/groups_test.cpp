@@ -1,5 +1,6 @@
 // Group comparison (groups.hpp): the observed matrices against the definitions on group sums
-// formed here, replicates that do not depend on the thread count, and bad input.
+// formed here, replicates that do not depend on the thread count, permutation replicates
+// against labels shuffled here, and bad input.
 #include "divergence/groups.hpp"
 
 #include <algorithm>
@@ -98,6 +99,48 @@ void replicates(const ref::Csr& S, const std::vector<int32_t>& labels) {
     CHECK(b2 != b1 && p2 != p1 && o3 == o1);
 }
 
+// Permutation replicates against the definition: labels shuffled here (Fisher-Yates with
+// Stream(seed, kTagPermutation, p)), groups summed here row by row, the divergence of the sums.
+// Unequal group sizes (the largest group of integer counts is found as the totals minus the
+// others in the core), integer and non-integer counts.
+void permutations_against_draws(const ref::Csr& S) {
+    std::vector<int32_t> labels(static_cast<size_t>(S.rows()));
+    for (size_t i = 0; i < labels.size(); ++i) labels[i] = i % 5 == 0 ? 0 : (i % 3 == 0 ? 1 : 2);
+    GroupOptions go;
+    go.metrics = {options(Metric::jsd), options(Metric::hellinger)};
+    constexpr int64_t P = 6;
+    go.n_permutations = P;
+    go.seed = 3;
+    const size_t per = go.metrics.size() * K * K;
+    std::vector<double> obs(per), perm(P * per), perm3(P * per);
+    RunOptions r1, r3;
+    r3.n_threads = 3;
+    group_divergence(S.view(), labels.data(), K, go, r1, obs.data(), nullptr, perm.data());
+    group_divergence(S.view(), labels.data(), K, go, r3, obs.data(), nullptr, perm3.data());
+    CHECK(perm == perm3);
+    int bad = 0;
+    for (int64_t p = 0; p < P; ++p) {
+        Stream rng(go.seed, kTagPermutation, static_cast<uint64_t>(p));
+        std::vector<int32_t> lab(labels);
+        for (int64_t i = S.rows() - 1; i > 0; --i) {
+            const auto j = static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)));
+            std::swap(lab[static_cast<size_t>(i)], lab[static_cast<size_t>(j)]);
+        }
+        std::vector<std::vector<double>> g(K, std::vector<double>(static_cast<size_t>(S.cols)));
+        for (int64_t i = 0; i < S.rows(); ++i) S.add_row_to(i, g[lab[static_cast<size_t>(i)]]);
+        for (size_t m = 0; m < go.metrics.size(); ++m) {
+            for (int32_t a = 0; a < K; ++a) {
+                for (int32_t b = 0; b < K; ++b) {
+                    const double want =
+                        a == b ? 0.0 : ref::divergence(g[a], g[b], go.metrics[m].metric, 0.0);
+                    bad += !check::close(perm[p * per + m * K * K + a * K + b], want, 1e-11);
+                }
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
 void poisson_replicates(const ref::Csr& S, const std::vector<int32_t>& labels) {
     // The Poisson scheme: the same bits for 1 and 3 threads; replicate r equals the matrices of
     // the group sums weighted by poisson_weight(seed, key, r); poisson_group_sums adds up over
@@ -178,6 +221,10 @@ int main() {
     observed_against_definitions(S, labels);
     replicates(S, labels);
     poisson_replicates(S, labels);
+    permutations_against_draws(S);
+    ref::Csr R = S;
+    for (double& v : R.data) v *= 0.37;
+    permutations_against_draws(R);
     bad_input(S, labels);
     return check::report("groups_test");
 }

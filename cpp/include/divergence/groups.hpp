@@ -34,6 +34,9 @@ struct GroupOptions {
 // X: statements x terms counts (CSR, every row with mass); labels[i] in [0, K).
 // observed: metrics x K x K. boot: n_bootstrap x metrics x K x K. perm: n_permutations x
 // metrics x K x K (row-major, caller-allocated; may be null when the count is 0).
+// With integer counts (grand total below 2^53) a permutation's largest group is the column
+// totals minus the other groups (exact: the same vector as its rows summed), so its rows are
+// never added.
 void group_divergence(const CsrView<double>& X, const int32_t* labels, int32_t K,
                       const GroupOptions& opt, const RunOptions& run, double* observed,
                       double* boot, double* perm);
