@@ -13,22 +13,24 @@ costliest part). Run alone::
     PYTHONPATH=python python benchmarks/bench_report.py --n 1000000 --jobs 2
 
 Measured (2 cores shared with other work, so wall times are stretched; CPU time counts all
-threads, user + sys of the process). Before the drift section's speed-ups (load average 13-16):
-1M statements without dates: 6.26 MB, 20.8 s CPU; with --dates: 6.67 MB, 179 s CPU (wall 1069 s
-under that load). Again at load average 1.7: with --dates 6.67 MB, 122.3 s CPU, 106.1 s wall.
-The drift section's bootstrap now adds each drawn statement once times its multiplicity, in
-row order, over (window, replicate) tasks, and its block jackknife is one core pass
-(``window_between_jackknife``) instead of one ``window_between`` per block on a copy of X; the
-report reuses its counts for the drift section instead of tokenising again. Same numbers bit for
-bit (tests/test_drift.py, tests/test_report.py). After, with --dates, default replicates (200
-bootstrap, 200 permutations): 6.67 MB, 34.6 s CPU, 48.9 s wall at load average 2.9 (other work
-holding about one of the two cores; on 2 free cores it would be about half the CPU time plus
-the serial parts, an estimate, not measured here); the drift
-``window_between`` alone (1M statements, 11 windows of ~167,000 statements, 200 replicates) went
-from 115.6 to 17.0 s CPU, its jackknife from 3.4 to 1.4 s CPU. What is left, per stage (CPU s,
-load average 4.6): compare (200 bootstrap and 200 permutation replicates over 1M statements, and
-its block jackknife) 15.2, drift window_between 15.0, tokenising 1.4, statements for the
-explorer 1.3, drift jackknife 1.3.
+threads, user + sys of the process). Before the speed-ups of issue 14's last point (load
+average 13-16): 1M statements without dates: 6.26 MB, 20.8 s CPU; with --dates: 6.67 MB, 179 s
+CPU (wall 1069 s under that load). Again at load average 1.7: with --dates 6.67 MB, 122.3 s CPU,
+106.1 s wall.
+
+Then: the drift section's bootstrap adds each drawn statement once times its multiplicity, in
+row order, over (window, replicate) tasks; its block jackknife is one core pass
+(``window_between_jackknife``) and compare's takes each block's sums out of the groups' sums,
+instead of recomputing on a copy of X per block; a permutation's largest group is the totals
+minus the others; the report reuses its counts for the drift section instead of tokenising
+again. Same numbers bit for bit (tests/test_drift.py, test_intervals.py, test_report.py, the C++
+tests). After, default replicates (200 bootstrap, 200 permutations), load average 3.7 (other
+work on the machine): with --dates 6.67 MB, 31.3 s CPU, 25.6 s wall; without dates 6.26 MB,
+16.3 s CPU, 16.1 s wall (load 3.3). Per stage with --dates (CPU s, load average 4.3): compare's
+replicates over 1M statements 11.6, drift's window_between (11 windows of ~167,000 statements,
+200 replicates; 115.6 s CPU before) 13.0, drift's jackknife 1.2 (3.4 before), tokenising 1.1
+(twice before), statements for the explorer 1.3, compare's jackknife 0.9 (2.9 before); about
+5 s of it runs on one thread, so on 2 free cores about 27 / 2 + 5 = 19 s (an estimate).
 
 Not part of ``run.py --quick`` (a full-size run takes about a minute); ``run.py`` without
 --quick runs the 1M case.
