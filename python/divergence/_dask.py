@@ -177,25 +177,38 @@ class _Session:
         return futures
 
     def sum_as_completed(self, fn: Callable[..., Any], inputs: List[Any], *args: Any) -> Any:
-        """One task per partition (``inputs`` as for :meth:`per_file`, emptied), their results
+        """One task per partition (``inputs`` as for :meth:`per_file`, emptied), at most two
+        per worker thread submitted at a time (the next when one finishes), their results
         combined by ``_add_replicate_sums`` two at a time as soon as both are done (combining
-        first), the client keeping no finished result: the cluster holds about one result per
-        worker plus a few partial sums, not one per partition. The additions' order follows
-        completion, so ``fn`` must be exact in any order (integer sums are)."""
+        first), the client keeping no finished result: the cluster holds a few results per
+        worker plus a few partial sums, however many partitions there are. The additions'
+        order follows completion, so ``fn`` must be exact in any order (integer sums are)."""
         import distributed
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
-        leaves = [self.client.submit(fn, p, *shared, part=k) for k, p in enumerate(inputs)]
+        todo = list(enumerate(inputs))
+        todo.reverse()  # popped from the end: partition order
         inputs.clear()
-        total, done = len(leaves), 0
-        keys = {f.key for f in leaves}
-        pending = distributed.as_completed(leaves)
-        del leaves
+        total, done = len(todo), 0
+        window = max(2, 2 * sum(self.client.nthreads().values()))
+        keys = set()
+        pending = distributed.as_completed()
+
+        def submit_next() -> None:
+            if todo:
+                k, p = todo.pop()
+                f = self.client.submit(fn, p, *shared, part=k)
+                keys.add(f.key)
+                pending.add(f)
+
+        for _ in range(window):
+            submit_next()
         waiting = None
         for f in pending:
             if f.key in keys:
                 done += 1
                 print(f"counting: partitions {done}/{total}", file=sys.stderr, flush=True)
+                submit_next()
             if waiting is None:
                 waiting = f
             else:
