@@ -248,6 +248,42 @@ class SpeakerSums:
         parts.clear()
         return SpeakerSums(X, names, groups, statements).collapsed(n_groups, threads)
 
+    def add(self, later: SpeakerSums, n_groups: int) -> SpeakerSums:
+        """These sums with those of later partitions (collapsed) added: a pair seen here gets
+        its row summed, a new pair a row after these (in ``later``'s order, which is the order
+        of first statements). The result is new; neither input is stacked, so the memory is
+        these sums, ``later`` twice and the result."""
+        if self.speakers is None or later.speakers is None:
+            raise ValueError("SpeakerSums.add: rows of statements are joined, not added")
+        n_here, V = self.X.shape
+        names, _ = pd.factorize(np.concatenate([self.speakers, later.speakers]), sort=False)
+        key = np.asarray(names, dtype=np.int64) * n_groups + np.concatenate(
+            [self.groups, later.groups]
+        )
+        where = pd.Index(key[:n_here]).get_indexer(key[n_here:])
+        new = where < 0
+        where[new] = n_here + np.arange(int(new.sum()))
+        n = n_here + int(new.sum())
+        moved = sp.csr_matrix(
+            (np.ones(len(where)), (where, np.arange(len(where)))), shape=(n, len(where))
+        )
+        delta = moved @ later.X  # later's rows at their places (each row copied as it is)
+        delta.sum_duplicates()  # in place: sorted indices, so the sum below is canonical
+        indptr = np.concatenate(
+            [self.X.indptr, np.full(n - n_here, self.X.indptr[-1], dtype=self.X.indptr.dtype)]
+        )
+        here = sp.csr_matrix((self.X.data, self.X.indices, indptr), shape=(n, V))
+        X = as_csr(here + delta)  # integer counts: exact sums; canonical already, no copy
+        del here, delta
+        statements = np.concatenate([self.statements, np.zeros(n - n_here, dtype=np.int64)])
+        np.add.at(statements, where, later.statements)
+        return SpeakerSums(
+            X,
+            np.concatenate([self.speakers, later.speakers[new]]),
+            np.concatenate([self.groups, later.groups[new]]),
+            statements,
+        )
+
     def to_speakers(self, groups: Sequence[str], policy: str, threads: int = 1) -> Speakers:
         """:func:`by_speaker` of these sums: the speakers partisanship scores."""
         if self.speakers is None:
@@ -257,6 +293,16 @@ class SpeakerSums:
         return by_speaker(
             self.X, groups, self.groups, spk, policy, threads, statements=self.statements
         )
+
+
+def _added(
+    acc: List[SpeakerSums], pending: List[SpeakerSums], n_groups: int, threads: int
+) -> List[SpeakerSums]:
+    """[the sums so far with the waiting partitions' added] (``pending`` is emptied)."""
+    if not pending:
+        return acc
+    batch = SpeakerSums.join(pending, n_groups, threads)
+    return [acc[0].add(batch, n_groups) if acc else batch]
 
 
 def check_speakers_option(speakers: object, speaker_group_policy: object, engine: str) -> None:
@@ -295,9 +341,10 @@ def stream_partisanship(
     statements), so this keeps the counts summed per (speaker, group) pair (a
     :class:`SpeakerSums`), added partition by partition: memory is one partition plus the
     pairs' sums (a CSR matrix, about 12 bytes per distinct term of each speaker: at most
-    speakers x V entries, whatever the number of statements), up to about 3.5 times that
-    while the partitions' sums are merged (they are merged when the partitions waiting hold as
-    many entries as the sums so far), then partisanship's own work on the speakers x V sums.
+    speakers x V entries, whatever the number of statements), about twice that while the
+    waiting partitions' sums are added to it (they are added when they hold half as many
+    entries as the sums so far: up to 3.5 times when they bring mostly new speakers), then
+    partisanship's own work on the speakers x V sums.
     Without ``speakers`` each statement is a speaker, so the statements' counts are kept (about
     12 bytes per distinct term of each statement, as :func:`stream_compare` keeps them). Measured
     by ``benchmarks/bench_engines_memory.py``. A speaker missing in some statement is
@@ -322,13 +369,18 @@ def stream_partisanship(
         pending: List[SpeakerSums] = []
         for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
             pending.append(SpeakerSums.of(c, X, lab, speakers, K, threads))
-            # join when the partitions waiting hold as much as the sums so far (amortised:
-            # each row is copied O(log n) times); statements (no speakers) only at the end
-            if speakers is not None and sum(p.X.nnz for p in pending) >= sum(a.X.nnz for a in acc):
-                batch, acc, pending = acc + pending, [], []
-                acc = [SpeakerSums.join(batch, K, threads)]
-        batch, acc, pending = acc + pending, [], []
-        sums = SpeakerSums.join(batch, K, threads)
+            # the partitions waiting are joined and added to the sums when they hold half as
+            # many entries (each addition copies the sums: amortised, O(corpus) in all);
+            # statements (no speakers) are joined once, at the end
+            if speakers is not None and 2 * sum(p.X.nnz for p in pending) >= sum(
+                a.X.nnz for a in acc
+            ):
+                acc = _added(acc, pending, K, threads)
+                pending = []
+        if speakers is None:
+            sums = SpeakerSums.join(pending, K, threads)
+        else:
+            sums = _added(acc, pending, K, threads)[0]
         s = sums.to_speakers(vocab.groups, speaker_group_policy, threads)
         return s, "statement" if speakers is None else "speaker", len(vocab.terms)
 
