@@ -37,6 +37,8 @@ VALUES: Dict[str, List[str]] = {
     "permutations": ["5"],
     "ci": ["0.9"],
     "ci_method": ["basic"],
+    "bootstrap_scheme": ["poisson"],
+    "permutation_scheme": ["keyed"],
     "seed": ["3"],
     "top_terms": ["4"],
     "term_pairs": ["rest"],
