@@ -25,27 +25,12 @@ from divergence._compare import (
     matrices_from_sums,
 )
 from divergence._measures import group_matrix
+from test_poisson_bootstrap import _keyed_uniform
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 M64 = (1 << 64) - 1
-
-
-def _splitmix(state: int) -> int:
-    state = (state + 0x9E3779B97F4A7C15) & M64
-    z = state
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
-    return z ^ (z >> 31)
-
-
-def _uniform_ref(seed: int, tag: int, key: int, index: int) -> float:
-    """random.hpp's keyed_uniform, one Python int at a time."""
-    h = _splitmix(seed)
-    h = _splitmix(h ^ ((tag * 0xD1B54A32D192ED03) & M64))
-    h = _splitmix(h ^ ((key * 0x8CB92BA72F3D8DD7 + 0x632BE59BD9B4E019) & M64))
-    h = _splitmix(h ^ ((index * 0x9E6C63D0676A9A99 + 0xB5AD4ECEDA1CE2A9) & M64))
-    return (h >> 11) * 2.0**-53
+_uniform_ref = _keyed_uniform  # random.hpp's keyed_uniform, one Python int at a time
 
 
 def _data(n=120, v=30, k=3, seed=0, empty=(5, 40)):
