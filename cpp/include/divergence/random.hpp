@@ -65,6 +65,13 @@ enum StreamTag : uint64_t {
     kTagTokens = 3,
     kTagParametric = 4,
     kTagPoisson = 5,
+    // Taken on the Python side (python/divergence/_compare.py), with keyed_uniform's formula
+    // computed in NumPy; do not reuse them here:
+    //   6  TAG_RELABEL  the keyed permutation null (permutation_scheme="keyed": statements
+    //                   ranked by keyed_uniform(seed, 6, key, p));
+    //   7  TAG_BLOCKS   the keyed jackknife (statement in block floor(20 keyed_uniform(seed,
+    //                   7, key, 0))).
+    // The next free tag is 8.
 };
 
 // Counter-based draws: a uniform in [0, 1) that is a pure function of (seed, tag, key, index),
