@@ -1,9 +1,11 @@
 """The Dask engine (issue 13, point 4): the stream engine's passes as tasks on a
 ``distributed`` cluster, one task per partition (file), partition results reduced in a tree.
 
-* :func:`dask_terms`: vocabulary statistics per file (merged in a tree), then K x V group sums
-  per file (added in a tree): the answer of :func:`divergence.distinguishing_terms` on the whole
-  corpus, bit for bit (integer sums, exact in any order).
+* :func:`dask_terms`: vocabulary statistics per file, then K x V group sums per file, each
+  added two at a time as the tasks finish (:meth:`_Session.sum_as_completed`; the ids' hashes
+  for the duplicate check go to the client apart, not through the additions): the answer of
+  :func:`divergence.distinguishing_terms` on the whole corpus, bit for bit (integer sums,
+  exact in any order).
 * :func:`dask_compare`: the vocabulary as above; with the partition-independent schemes
   (``bootstrap_scheme="poisson"``, ``permutation_scheme="keyed"`` or no permutations) each
   file's :class:`divergence._compare.ReplicateSums` (group, Poisson-bootstrap, keyed-null and
@@ -60,7 +62,13 @@ def _stats_task(path: str, read: Dict[str, Any], params: Dict[str, Any], part: i
 
 
 def _add_stats(a: TermStats, b: TermStats) -> TermStats:
-    return a.add(b)
+    """Merged without the ids' hashes (8 bytes a statement), which go to the client apart
+    (:func:`_ids_of`), so that no worker holds them for the whole corpus."""
+    return replace(a.add(b), ids=[])
+
+
+def _ids_of(stats: TermStats) -> List[Tuple[int, np.ndarray, bool]]:
+    return stats.ids
 
 
 def _count_task(
@@ -73,15 +81,22 @@ def _count_task(
     return X, labels, np.asarray(c.id.astype(str)), [dict(s) for s in c.sources]
 
 
-def _sums_task(
-    path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
-) -> Tuple[np.ndarray, List[Dict[str, Any]]]:
-    X, labels, _, sources = _count_task(path, read, params, vocab)
-    return group_sums(X, labels, len(vocab.groups)), sources
-
-
 # (sums of some partitions, [(partition, its sources)]): added in any order, sources sorted
-PartSums = Tuple[ReplicateSums, List[Tuple[int, List[Dict[str, Any]]]]]
+Parted = List[Tuple[int, List[Dict[str, Any]]]]
+
+
+def _sums_task(
+    path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary, part: int
+) -> Tuple[np.ndarray, Parted]:
+    X, labels, _, sources = _count_task(path, read, params, vocab)
+    return group_sums(X, labels, len(vocab.groups)), [(part, sources)]
+
+
+def _in_file_order(parted: Parted) -> List[Dict[str, Any]]:
+    return [x for _, src in sorted(parted, key=lambda t: t[0]) for x in src]
+
+
+PartSums = Tuple[ReplicateSums, Parted]
 
 
 def _replicate_sums_task(
@@ -103,8 +118,8 @@ def _add_replicate_sums(a: PartSums, b: PartSums) -> PartSums:
 
 
 def _add_sums(
-    a: Tuple[np.ndarray, List[Dict[str, Any]]], b: Tuple[np.ndarray, List[Dict[str, Any]]]
-) -> Tuple[np.ndarray, List[Dict[str, Any]]]:
+    a: Tuple[np.ndarray, Parted], b: Tuple[np.ndarray, Parted]
+) -> Tuple[np.ndarray, Parted]:
     return a[0] + b[0], a[1] + b[1]
 
 
@@ -166,32 +181,41 @@ class _Session:
         import distributed
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
-        futures = [
-            self.client.submit(fn, p, *shared, **({"part": k} if fn is _stats_task else {}))
-            for k, p in enumerate(paths)
-        ]
+        futures = [self.client.submit(fn, p, *shared) for p in paths]
         if isinstance(paths, list):
             paths.clear()
         for k, _ in enumerate(distributed.as_completed(futures), 1):
             print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
         return futures
 
-    def sum_as_completed(self, fn: Callable[..., Any], inputs: List[Any], *args: Any) -> Any:
+    def sum_as_completed(
+        self,
+        fn: Callable[..., Any],
+        inputs: List[Any],
+        *args: Any,
+        add: Optional[Callable[[Any, Any], Any]] = None,
+        keep: Optional[Callable[[Any], Any]] = None,
+        what: str = "counting",
+    ) -> Tuple[Any, List[Any]]:
         """One task per partition (``inputs`` as for :meth:`per_file`, emptied), at most two
         per worker thread submitted at a time (the next when one finishes), their results
-        combined by ``_add_replicate_sums`` two at a time as soon as both are done (combining
-        first), the client keeping no finished result: the cluster holds a few results per
-        worker plus a few partial sums, however many partitions there are. The additions'
-        order follows completion, so ``fn`` must be exact in any order (integer sums are)."""
+        combined by ``add`` (default ``_add_replicate_sums``) two at a time as soon as both are
+        done (combining first), the client keeping no finished result: the cluster holds a few
+        results per worker plus a few partial sums, however many partitions there are. The
+        additions' order follows completion, so ``add`` must be exact in any order (integer
+        sums are). ``keep``: run on each partition's result on the cluster, its (small) result
+        gathered by the client as it comes (a list, in completion order, returned with the
+        sum)."""
         import distributed
 
+        add = add or _add_replicate_sums
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
         todo = list(enumerate(inputs))
         todo.reverse()  # popped from the end: partition order
         inputs.clear()
         total, done = len(todo), 0
         window = max(2, 2 * sum(self.client.nthreads().values()))
-        keys = set()
+        keys, kept_keys, kept = set(), set(), []
         pending = distributed.as_completed()
 
         def submit_next() -> None:
@@ -205,18 +229,27 @@ class _Session:
             submit_next()
         waiting = None
         for f in pending:
+            if f.key in kept_keys:
+                kept.append(f.result())
+                del f
+                continue
             if f.key in keys:
                 done += 1
-                print(f"counting: partitions {done}/{total}", file=sys.stderr, flush=True)
+                print(f"{what}: partitions {done}/{total}", file=sys.stderr, flush=True)
                 submit_next()
+                if keep is not None:
+                    g = self.client.submit(keep, f, priority=10)
+                    kept_keys.add(g.key)
+                    pending.add(g)
+                    del g
             if waiting is None:
                 waiting = f
             else:
-                pending.add(self.client.submit(_add_replicate_sums, waiting, f, priority=10))
+                pending.add(self.client.submit(add, waiting, f, priority=10))
                 waiting = None
             del f
         assert waiting is not None
-        return waiting.result()
+        return waiting.result(), kept
 
     def tree(self, fn: Callable[[Any, Any], Any], futures: List[Any]) -> Any:
         """Pairs combined level by level (a binary tree), the result gathered."""
@@ -238,10 +271,17 @@ def _big(obj: object) -> bool:
 def _vocabulary(
     s: _Session, parts: Partitions, params: Dict[str, Any], vec: Vectorizer
 ) -> Vocabulary:
-    futures = s.per_file(
-        _stats_task, parts.task_inputs(s.client), parts.read, params, what="vocabulary"
+    stats, ids = s.sum_as_completed(
+        _stats_task,
+        parts.task_inputs(s.client),
+        parts.read,
+        params,
+        add=_add_stats,
+        keep=_ids_of,
+        what="vocabulary",
     )
-    stats = s.tree(_add_stats, futures)
+    stats.ids = sorted((t for part in ids for t in part), key=lambda t: t[0])
+    del ids
     check_unique_ids(stats, parts)
     return finish_vocabulary(stats, vec)
 
@@ -278,10 +318,9 @@ def dask_terms(
     params = vec.get_params()
     with _Session(client, scheduler) as s:
         vocab = _vocabulary(s, parts, params, vec)
-        futures = s.per_file(
-            _sums_task, parts.task_inputs(s.client), parts.read, params, vocab, what="counting"
+        (G, parted), _ = s.sum_as_completed(
+            _sums_task, parts.task_inputs(s.client), parts.read, params, vocab, add=_add_sums
         )
-        G, sources = s.tree(_add_sums, futures)
     table = terms_from_group_counts(
         G,
         vocab.groups,
@@ -292,7 +331,7 @@ def dask_terms(
         variance=variance,
         min_count=min_count,
     )
-    table.attrs["sources"] = sources
+    table.attrs["sources"] = _in_file_order(parted)
     return table
 
 
@@ -332,7 +371,7 @@ def dask_compare(
         task_opts = replace(opts, progress=None)
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
-            acc, parted = s.sum_as_completed(
+            (acc, parted), _ = s.sum_as_completed(
                 _replicate_sums_task,
                 parts.task_inputs(s.client),
                 parts.read,
@@ -341,8 +380,7 @@ def dask_compare(
                 task_opts,
             )
         res = compare_from_sums(acc, vocab.groups, vocab.terms, opts)
-        sources = [x for _, src in sorted(parted, key=lambda t: t[0]) for x in src]
-        res.settings.update(engine="dask", memory="bounded", sources=sources)
+        res.settings.update(engine="dask", memory="bounded", sources=_in_file_order(parted))
         return res
     with _Session(client, scheduler) as s:
         vocab = _vocabulary(s, parts, params, vec)
