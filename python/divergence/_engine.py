@@ -268,6 +268,10 @@ def check_unique_ids(stats: TermStats, parts: Partitions) -> None:
     if len(stats.ids) < 2:
         return
     h = np.concatenate([a for _, a, _ in stats.ids])
+    h.sort()  # no duplicate hash (the usual case): 9 bytes a statement besides the hashes
+    if not (h[1:] == h[:-1]).any():
+        return
+    h = np.concatenate([a for _, a, _ in stats.ids])
     part = np.concatenate([np.full(len(a), k, dtype=np.int64) for k, a, _ in stats.ids])
     row = np.concatenate([np.arange(len(a), dtype=np.int64) for _, a, _ in stats.ids])
     order = np.lexsort((row, part, h))  # by hash, then corpus order
