@@ -106,6 +106,39 @@ def test_explorer_data_respects_the_caps() -> None:
     assert other.data["kw"] != d["kw"]
 
 
+def test_page_budget_does_not_grow_with_the_number_of_groups() -> None:
+    from divergence._report import page_budget
+
+    assert page_budget(2, 2000, 3) == (2000, 3)
+    assert page_budget(4, 2000, 3) == (2000, 3)  # 6 pairs + 4 against the rest: the full caps
+    for K in (5, 8, 12, 30, 100):
+        terms, per = page_budget(K, 2000, 3)
+        n_pairs = K * (K - 1) // 2 + K
+        assert terms * n_pairs <= 10 * 2000 or terms == 2
+        assert per * K <= 4 * 3 or per == 1
+        assert per >= 1
+    assert page_budget(12, 2000, 0)[1] == 0
+    # a 12-group corpus: the page holds the budget, and says so
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(400)]
+    rows = []
+    for i in range(12 * 40):
+        g = i % 12
+        toks = rng.choice(words[g * 20 : g * 20 + 120], size=12)
+        rows.append({"party": f"party {g:02d}", "text": " ".join(toks)})
+    c = dv.Corpus.from_frame(pd.DataFrame(rows), text_col="text", group_col="party")
+    r = dv.report(c, top_terms=40, per_group=3, drift=False, bootstrap=0, permutations=0)
+    d = r.data
+    assert len(d["pairs"]) == 78
+    assert sum(len(p["t"]) for p in d["pairs"]) <= 10 * 40
+    assert d["per_group"] == 1
+    for entries in d["kw"]:
+        groups = [d["st"][e[0]][0] for e in entries]
+        assert all(groups.count(g) <= 1 for g in set(groups))
+    assert r.settings["terms_per_pair"] == 5 and r.settings["top_terms"] == 40
+    assert "shares a fixed budget" in r.to_html()
+
+
 def test_hostile_text_stays_text_in_the_raw_page() -> None:
     r = dv.report(hostile_corpus(), drift=False, **FAST)
     page = r.to_html()

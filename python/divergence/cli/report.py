@@ -41,14 +41,16 @@ from ._options import (
     type=click.IntRange(min=2),
     default=2000,
     show_default=True,
-    help="Terms per pair in the explorer (the most distinguishing, half per side).",
+    help="Terms per pair in the explorer (the most distinguishing, half per side); with more"
+    " than 4 groups the pairs share 10 times this many.",
 )
 @click.option(
     "--per-term",
     type=click.IntRange(min=0),
     default=3,
     show_default=True,
-    help="Statements embedded per term and group (a sample drawn with --seed).",
+    help="Statements embedded per term and group (a sample drawn with --seed); with K > 4"
+    " groups max(1, 4 x this // K).",
 )
 @click.option(
     "--context",
