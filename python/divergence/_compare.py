@@ -106,6 +106,11 @@ TAG_BLOCKS = 7
 #: replicate; 2**25 doubles = 256 MB).
 CHUNK_SUMS = 2**25
 
+#: The most values each of the keyed null's sparse products holds in its dense result (K x V
+#: per replicate) and in its indicator (n entries per replicate): 2**22, 32 MB of sums. (With
+#: only K x V counted, one partition of 1M statements took 21 replicates at a time: 0.8 GB.)
+PRODUCT_ENTRIES = 2**22
+
 
 @dataclass(repr=False)
 class Comparison(SummarisedResult):
@@ -479,7 +484,7 @@ class ReplicateSums:
         if self.perm.shape[0]:
             state = keyed_state(self.seed, TAG_RELABEL, k)
             n, P = X.shape[0], self.perm.shape[0]
-            step = max(1, min(P, 2**22 // max(1, K * V)))  # replicates per product (~32 MB)
+            step = max(1, min(P, PRODUCT_ENTRIES // max(1, K * V, n)))
             for p0 in range(0, P, step):
                 p1 = min(P, p0 + step)
                 # one indicator row per (replicate, group): the relabelled group sums of

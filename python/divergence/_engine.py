@@ -35,6 +35,7 @@ __all__ = [
     "check_unique_ids",
     "check_engine",
     "check_memory",
+    "memory_estimate",
     "FRAME_READ",
     "FixedVocabulary",
     "FramePart",
@@ -404,12 +405,30 @@ def count_partitions(
 # --------------------------------------------------------------------------------------------
 # The in-memory engine's memory guard (issue 13, point 7)
 
-#: Bytes the in-memory engine needs per byte of statement text, measured on the 214 MB CSV of
-#: benchmarks/bench_read.py (read: 2.7x the file above the interpreter) plus the tokeniser's
-#: count matrix (about 12 bytes per distinct term of a statement, ~1.5x the text): 4.5x, and
-#: the interpreter with its imports (about 250 MB).
-BYTES_PER_TEXT_BYTE = 4.5
-BASE_BYTES = 250 * 2**20
+#: The in-memory engine's peak memory, modelled from the bytes of statement text (issue 13,
+#: point 7), measured as the peak resident memory (ru_maxrss) of ``divergence compare`` in a
+#: child process on the synthetic Parquet shards of benchmarks/bench_scale.py (50 words of
+#: 7.3 bytes per statement; 100k to 2M statements; benchmarks/README.md, "Scale"):
+#:
+#: * ``BASE_BYTES``: the interpreter with its imports (~170 MiB) and what does not grow with
+#:   the corpus (the fitted intercept was ~370 MiB);
+#: * ``PEAK_PER_TEXT_BYTE``: tokenising, the peak of the default options: the corpus read
+#:   (its frame ~1.45x the text, with the reader's leftovers ~2.7x), the count matrix (int64
+#:   counts + int32 term indices, 12 bytes per distinct term of a statement: ~1.35x) and the
+#:   tokeniser's buffers; measured 5.4-6.0x (above the base), so 6;
+#: * ``RESIDENT_PER_TEXT_BYTE`` + ``REPLICATE_BYTES``: compare with ``bootstrap_scheme=
+#:   "poisson"`` or ``permutation_scheme="keyed"`` after tokenising: the corpus and its counts
+#:   (~4.1x) plus up to 2 x 256 MiB of replicate sums at a time (_compare.CHUNK_SUMS) and the
+#:   keyed products; the larger of the two terms counts (it is the larger below ~1M
+#:   statements);
+#: * ``SLOW_READ_PER_TEXT_BYTE``: a CSV/TSV file that pyarrow's reader does not take (a
+#:   quoted header or carriage returns: the standard library's reader, which names lines)
+#:   peaks while reading, at ~7.9x its text (500k statements).
+BASE_BYTES = 400 * 2**20
+PEAK_PER_TEXT_BYTE = 6.0
+RESIDENT_PER_TEXT_BYTE = 4.2
+REPLICATE_BYTES = 640 * 2**20
+SLOW_READ_PER_TEXT_BYTE = 8.0
 
 
 def text_bytes(path: str) -> int:
@@ -427,6 +446,34 @@ def text_bytes(path: str) -> int:
     if path.lower().endswith(".gz"):
         return 4 * size
     return size
+
+
+def slow_read(path: str) -> bool:
+    """Whether a CSV/TSV file will be read by the standard library's reader (its header line
+    quoted or ending in a carriage return), not pyarrow's: from its first line alone."""
+    if not path.lower().endswith((".csv", ".tsv")):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.readline(1 << 16)
+    except OSError:
+        return False
+    return b'"' in head or b"\r" in head
+
+
+def memory_estimate(paths: Sequence[str]) -> Tuple[int, int]:
+    """(bytes the in-memory engine will need at its peak, bytes of statement text) for these
+    inputs: the model above, the larger of its phases (read, tokenise, replicates)."""
+    files = [p for p in paths if p != "-" and os.path.isfile(p)]
+    sizes = [text_bytes(p) for p in files]
+    text = sum(sizes)
+    slow = sum(t for p, t in zip(files, sizes) if slow_read(p))
+    phases = (
+        SLOW_READ_PER_TEXT_BYTE * slow,
+        PEAK_PER_TEXT_BYTE * text,
+        RESIDENT_PER_TEXT_BYTE * text + REPLICATE_BYTES,
+    )
+    return int(BASE_BYTES + max(phases)), text
 
 
 def available_memory() -> Optional[int]:
@@ -464,15 +511,14 @@ def check_memory(paths: Sequence[str], what: str = "statement-level") -> None:
     >>> import divergence as dv
     >>> dv.check_memory([str(dv.example_path())])  # small: returns None, no error
     """
-    files = [p for p in paths if p != "-" and os.path.isfile(p)]
-    text = sum(text_bytes(p) for p in files)
-    need = int(BASE_BYTES + BYTES_PER_TEXT_BYTE * text)
+    need, text = memory_estimate(paths)
     have = available_memory()
     if have is not None and need > have:
         raise MemoryError(
             f"the in-memory engine would need about {need / 2**30:.1f} GiB for these inputs "
-            f"({text / 2**30:.1f} GiB of text x {BYTES_PER_TEXT_BYTE} + "
-            f"{BASE_BYTES / 2**20:.0f} MiB), more than the {have / 2**30:.1f} GiB available; "
+            f"(estimated from their {text / 2**30:.2f} GiB of statement text), more than the "
+            f"{have / 2**30:.1f} GiB available; "
             "use --engine stream (engine='stream'), which reads one file at a time "
-            "(split a large file into shards), or a machine with more memory"
+            "(split a large file into shards), or --engine dask (files as tasks on a Dask "
+            "cluster), or a machine with more memory"
         )
