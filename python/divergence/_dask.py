@@ -120,7 +120,29 @@ def _replicate_sums_task(
     else:
         acc, parted = copy.deepcopy(prev[0]), list(prev[1])
     acc.add_partition(X, labels, sum(vocab.partition_sizes[:part]), n_jobs=opts.threads)
+    del X, labels
+    _trim()
     return acc, parted + [(part, sources)]
+
+
+def _trim() -> None:
+    """Return the freed heap to the system (glibc's malloc_trim; nothing elsewhere): the
+    partition's arrays under glibc's mmap threshold (up to 32 MB) are freed into the heap,
+    which fragments task after task, so that a worker's resident memory grew with the number
+    of partitions it summed."""
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            import ctypes
+
+            _MALLOC_TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM: Any = None
 
 
 def _add_replicate_sums(a: PartSums, b: PartSums) -> PartSums:
