@@ -10,8 +10,8 @@ and, each in a fresh subprocess with its peak resident memory (``ru_maxrss``):
 * ``stream_compare`` with ``--bootstrap`` Poisson replicates and ``--permutations`` keyed
   relabellings (the bounded path: only K x V sums per replicate are kept, so its memory should
   not grow with the corpus);
-* ``dask_compare`` the same on a LocalCluster of 2 worker processes (each file's sums added in
-  a tree);
+* ``dask_compare`` the same on a LocalCluster of 2 worker processes (each file's sums added
+  along one chain of tasks per worker; the client's peak, each worker's to stderr);
 * the baseline: pandas.read_parquet of every shard + scikit-learn's CountVectorizer, on the
   same corpus (the in-memory way, as far as it fits);
 * the in-memory engine's memory guard (``divergence compare`` on all shards with
