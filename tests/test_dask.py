@@ -68,7 +68,8 @@ def test_compare_equal_in_memory(tmp_path, client, k):
 
 @pytest.mark.parametrize("k", [1, 3, 17])
 def test_bounded_compare_equal_in_memory(tmp_path, client, k):
-    # Poisson bootstrap + keyed null: each file's sums added in a tree (no counts gathered)
+    # Poisson bootstrap + keyed null: each file's sums added along a chain per worker thread
+    # (no counts gathered)
     opts = dict(OPTS, permutation_scheme="keyed", metric=["jsd", "tv"])
     got = dask_compare(_split(tmp_path, k), client=client, **opts)
     want = dv.compare(dv.Corpus.example(), **opts)
@@ -80,16 +81,24 @@ def test_bounded_compare_equal_in_memory(tmp_path, client, k):
             np.testing.assert_array_equal(getattr(got, f)[m], getattr(want, f)[m])
 
 
-def _kill_on_first_count(marker: str, task: str = "_count_task-") -> distributed.WorkerPlugin:
+def _kill_on_first_count(
+    marker: str, task: str = "_count_task-", after: int = 0
+) -> distributed.WorkerPlugin:
     """A worker plugin that kills its worker process (SIGKILL) when a counting task starts
-    executing on it, once in all: the first worker to create ``marker`` dies, the others (and
+    executing on it (the first, or the one after ``after`` such tasks on that worker), once in
+    all: the first worker to create ``marker`` dies, the others (and
     the worker its nanny starts in its place, which gets the plugin too) find it there and go
     on. (Defined in a function so that it is pickled by value: the workers cannot import the
     test module.)"""
 
     class KillOnFirstCount(distributed.WorkerPlugin):
+        seen = 0
+
         def transition(self, key, start, finish, **kwargs):
             if finish != "executing" or not str(key).startswith(task):
+                return
+            self.seen += 1
+            if self.seen <= after:
                 return
             try:
                 os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
@@ -121,12 +130,14 @@ def test_killed_worker_changes_nothing(tmp_path, client):
 
 
 def test_killed_worker_changes_nothing_bounded(tmp_path, client):
-    """The same for the bounded path (each file's sums, added as they come): a worker killed
-    while it counts a file loses its partial sums too; they are recomputed from their files."""
+    """The same for the bounded path (each file's sums added along a chain per worker): a
+    worker killed while it counts its fourth file loses its chain's sums so far too; they are
+    recomputed from the chain's files."""
     paths = _split(tmp_path, 17)
     marker = tmp_path / "killed"
     done = client.register_plugin(
-        _kill_on_first_count(str(marker), "_replicate_sums_task-"), name="kill-on-first-sums"
+        _kill_on_first_count(str(marker), "_replicate_sums_task-", after=3),
+        name="kill-on-first-sums",
     )
     assert [r["status"] for r in done.values()] == ["OK", "OK"], done
     opts = dict(OPTS, permutation_scheme="keyed")
