@@ -66,13 +66,30 @@ def test_plain_file_takes_the_fast_path_and_matches():
         b"a,b\n\n1,2\n",  # a blank line (skipped and counted by the strict reader)
         b"a,b\r\n1,2\r\n",  # CRLF
         b"a,b\n1,\x00\n",  # NUL
-        b'"a",b\n1,2\n',  # quoted header
+        b'"a,b\n1,2\n',  # a quoted header that does not close on its line
+        b'"a\nx",b\n1,2\n',  # a header spanning two lines
+        b'"a"x,b\n1,2\n',  # characters after a closing quote in the header
         b"a\n\nx\n",  # one column and an empty line
         b"a,b\n",  # a header and no statements
     ],
 )
 def test_unusual_files_go_to_the_standard_library(data):
     assert _fast(data) is None
+
+
+def test_quoted_header_takes_the_fast_path_and_matches():
+    """pandas' to_csv(quoting=QUOTE_ALL) and pyarrow's write_csv quote the header: the fast
+    path reads it with the strict reader itself (it went to the slow reader whole before)."""
+    rows = [["id", "party, with comma", 'say "text"']]
+    rows += [[str(i), "A" if i % 2 else "B", f"statement {i}\nsecond line"] for i in range(20)]
+    for fmt, delim in (("csv", ","), ("tsv", "\t")):
+        buf = io.StringIO()
+        csv.writer(buf, delimiter=delim, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        data = buf.getvalue().encode()
+        fast = _fast(data, fmt)
+        assert fast is not None
+        assert fast.columns == rows[0]
+        _same(fast, _slow(data, fmt))
 
 
 def test_errors_keep_file_and_line(tmp_path):
@@ -109,13 +126,21 @@ _cell = st.text(alphabet=["a", "b", " ", ",", '"', "\n", "\t", "é", "\r"], max_
     st.lists(st.lists(_cell, min_size=1, max_size=3), min_size=1, max_size=6),
     st.booleans(),
     st.sampled_from(["csv", "tsv"]),
+    st.one_of(st.none(), st.lists(_cell, min_size=1, max_size=3)),
 )
-def test_fast_equals_slow_on_random_files(rows, quote_all, fmt):
+def test_fast_equals_slow_on_random_files(rows, quote_all, fmt, names):
     """Written by csv.writer (valid quoting) or joined raw (any quoting): where the fast path
     answers, the strict reader reads the same table; where the strict reader refuses the file,
     the fast path does not answer."""
     delim = "\t" if fmt == "tsv" else ","
     header = delim.join(f"h{j}" for j in range(len(rows[0])))
+    if names is not None:  # a header of random names, written quoted or raw
+        if quote_all:
+            hb = io.StringIO()
+            csv.writer(hb, delimiter=delim, lineterminator="\n").writerow(names)
+            header = hb.getvalue()[:-1]
+        else:
+            header = delim.join(names)
     if quote_all:
         buf = io.StringIO()
         csv.writer(buf, delimiter=delim, lineterminator="\n").writerows(rows)

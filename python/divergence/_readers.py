@@ -434,10 +434,24 @@ def _read_delimited_arrow(
         head_text = head_bytes.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not head_text.strip() or '"' in head_text:
+    if not head_text.strip():
         return None
     delimiter = "\t" if fmt == "tsv" else ","
-    names = head_text.split(delimiter)
+    if '"' in head_text:
+        # A quoted header (pandas' QUOTE_ALL, pyarrow's write_csv): read by the strict reader
+        # itself, when its quotes close on the first line (else the header spans lines and
+        # the standard library's reader takes the file).
+        if head_text.count('"') % 2:
+            return None
+        try:
+            rows = list(csv.reader(io.StringIO(head_text), delimiter=delimiter, strict=True))
+        except csv.Error:
+            return None
+        if len(rows) != 1:
+            return None
+        names = rows[0]
+    else:
+        names = head_text.split(delimiter)
     if len(names) == 1 and not names[0].strip():
         return None
     body = view[len(head_bytes) + 1 :]
