@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import divergence as dv
+from parts import write_parts
 
 UNGD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ungd_caucasus.csv"
 
@@ -36,14 +37,7 @@ OPTS = dict(
 
 
 def _split(tmp_path: Path, k: int) -> List[Path]:
-    frame = pd.read_csv(UNGD)
-    edges = np.linspace(0, len(frame), k + 1).astype(int)
-    paths = []
-    for j in range(k):
-        p = tmp_path / f"un{j:02d}.csv"
-        frame.iloc[edges[j] : edges[j + 1]].to_csv(p, index=False)
-        paths.append(p)
-    return paths
+    return write_parts(pd.read_csv(UNGD), tmp_path, k, stem="un")
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import divergence as dv
+from parts import write_parts
 
 UNGD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ungd_caucasus.csv"
 
@@ -33,17 +34,7 @@ def _example_frame() -> pd.DataFrame:
 
 
 def _write(tmp_path: Path, frame: pd.DataFrame, k: int, fmt: str = "csv") -> List[Path]:
-    edges = np.linspace(0, len(frame), k + 1).astype(int)
-    paths = []
-    for j in range(k):
-        part = frame.iloc[edges[j] : edges[j + 1]]
-        p = tmp_path / f"part{j:02d}.{fmt}"
-        if fmt == "parquet":
-            part.to_parquet(p, index=False)
-        else:
-            part.to_csv(p, index=False)
-        paths.append(p)
-    return paths
+    return write_parts(frame, tmp_path, k, fmt)
 
 
 def _same_partisanship(

@@ -18,21 +18,11 @@ import scipy.sparse as sp
 import divergence as dv
 from divergence._engine import Partitions, count_partitions, vocabulary_pass
 from divergence._stream import stream_compare, stream_terms
+from parts import write_parts
 
 
 def _split(tmp_path: Path, k: int, fmt: str = "csv") -> List[Path]:
-    frame = dv.Corpus.example().frame.reset_index(drop=True)
-    edges = np.linspace(0, len(frame), k + 1).astype(int)
-    paths = []
-    for j in range(k):
-        part = frame.iloc[edges[j] : edges[j + 1]]
-        p = tmp_path / f"part{j:02d}.{fmt}"
-        if fmt == "parquet":
-            part.to_parquet(p, index=False)
-        else:
-            part.to_csv(p, index=False)
-        paths.append(p)
-    return paths
+    return write_parts(dv.Corpus.example().frame.reset_index(drop=True), tmp_path, k, fmt)
 
 
 VECTORIZERS = [
