@@ -20,13 +20,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scale import in_child  # noqa: E402  (the child process and its reading)
 
 
 def make_shards(folder: Path, n: int, per_shard: int, speakers: int, seed: int = 0) -> List[Path]:
@@ -68,17 +70,6 @@ def make_shards(folder: Path, n: int, per_shard: int, speakers: int, seed: int =
     return paths
 
 
-CHILD = """
-import resource, sys, time
-sys.path.insert(0, {python!r})
-import divergence as dv
-paths = {paths!r}
-t0 = time.perf_counter()
-{body}
-dt = time.perf_counter() - t0
-print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-"""
-
 P = "speakers='speaker', bootstrap={boot}, permutations={boot}, n_jobs=2"
 D = "window='1Y', mode='between', bootstrap={boot}, permutations={boot}, n_jobs=2"
 BODIES = {
@@ -90,12 +81,7 @@ BODIES = {
 
 
 def run(name: str, paths: List[str], boot: int) -> Dict[str, Any]:
-    code = CHILD.format(
-        python=str(ROOT / "python"), paths=paths, body=BODIES[name].format(boot=boot)
-    )
-    res = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    out = res.stdout.split()
-    return {"seconds": float(out[0]), "peak_bytes": float(out[1])}
+    return in_child(BODIES[name].format(boot=boot), paths)[0]
 
 
 def cases(quick: bool) -> List[Dict[str, Any]]:

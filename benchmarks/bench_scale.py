@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = ["A", "B", "C", "D"]
@@ -122,16 +122,18 @@ BODIES = {
 }
 
 
-def run(name: str, paths: List[str], boot: int, perm: int = 0) -> Dict[str, Any]:
-    code = CHILD.format(
-        python=str(ROOT / "python"),
-        paths=paths,
-        body=BODIES[name].format(boot=boot, perm=perm),
-    )
+def in_child(body: str, paths: List[str]) -> Tuple[Dict[str, Any], str]:
+    """Runs ``body`` (with ``dv`` and ``paths`` defined) in a fresh interpreter: its seconds
+    and peak resident memory (the child's ``ru_maxrss``), and its standard error."""
+    code = CHILD.format(python=str(ROOT / "python"), paths=paths, body=body)
     res = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     out = res.stdout.split()
-    row: Dict[str, Any] = {"seconds": float(out[0]), "peak_bytes": float(out[1])}
-    for line in res.stderr.splitlines():
+    return {"seconds": float(out[0]), "peak_bytes": float(out[1])}, res.stderr
+
+
+def run(name: str, paths: List[str], boot: int, perm: int = 0) -> Dict[str, Any]:
+    row, stderr = in_child(BODIES[name].format(boot=boot, perm=perm), paths)
+    for line in stderr.splitlines():
         if line.startswith("worker peaks"):
             row["worker_peak_bytes"] = max(float(x) * 1024 for x in line.split()[2:])
     return row
