@@ -285,9 +285,9 @@ corpus_options = _group(
                 default="memory",
                 show_default=True,
                 help="memory: read the whole corpus (stops with exit code 4 when the estimate"
-                " exceeds the available memory); stream: one CORPUS file at a time; dask: one"
-                " task per file on a Dask cluster (--scheduler; compare, terms, partisanship,"
-                " drift).",
+                " exceeds 90% of the available memory); stream: one CORPUS file at a time;"
+                " dask: one task per file on a Dask cluster (--scheduler; compare, terms,"
+                " partisanship, drift).",
             ),
         ),
     ],
