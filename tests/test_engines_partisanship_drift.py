@@ -9,6 +9,7 @@ nothing written."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -244,6 +245,41 @@ def test_dask_partisanship_and_drift_equal_in_memory(tmp_path, client, k):
         )
     for kw in (DRIFTS[0], DRIFTS[2]):
         _same_drift(dv.dask_drift(paths, client=client, **kw), dv.drift(c, **kw), "dask", paths)
+
+
+def test_dask_results_taken_in_file_order_and_released(client):
+    """dask_partisanship and dask_drift take each file's result in file order as it finishes
+    (_Session.in_file_order): the first file finishing last, the results still come in file
+    order, and the client holds fewer futures than files (two per worker thread ahead at
+    most, each released when consumed), none at the end."""
+    from divergence._dask import _Session
+
+    def task(k: int) -> int:
+        import time
+
+        time.sleep(1.0 if k == 0 else 0.01)
+        return k * 10
+
+    base = len(client.futures)
+    seen: List[int] = []
+    held: List[int] = []
+
+    def consume(r: int) -> None:
+        seen.append(r)
+        held.append(len(client.futures) - base)
+
+    inputs = list(range(12))
+    assert _Session(client).in_file_order(task, inputs, consume=consume, what="t") == 12
+    assert inputs == [] and seen == [10 * k for k in range(12)]
+    # (a dropped future is released on the client's event loop, soon after: the one being
+    # consumed may still count)
+    window = 2 * sum(client.nthreads().values())  # 4 on the 2 single-thread workers
+    assert 0 < max(held) <= window < len(seen)
+    for _ in range(100):
+        if len(client.futures) == base:
+            break
+        time.sleep(0.05)
+    assert len(client.futures) == base
 
 
 def test_dask_bad_partition_names_file_and_line(tmp_path, client):

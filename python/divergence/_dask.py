@@ -1,6 +1,7 @@
 """The Dask engine (issue 13, point 4): the stream engine's passes as tasks on a
 ``distributed`` cluster, one task per partition (file), partition results added as they finish
-(or along one chain per worker thread), or gathered in file order where order matters.
+(or along one chain per worker thread), or taken in file order where order matters (each as
+soon as the files before it are done, its future released: :meth:`_Session.in_file_order`).
 
 * :func:`dask_terms`: vocabulary statistics per file, then K x V group sums per file, each
   added two at a time as the tasks finish (:meth:`_Session.sum_as_completed`; the ids' hashes
@@ -48,7 +49,7 @@ from ._engine import (
     read_partition,
 )
 from ._partisan import Partisanship, Speakers, partisanship_of_speakers
-from ._stream import SpeakerSums, TimedCounts, check_speakers_option
+from ._stream import SpeakerSums, SpeakerSumsAdder, TimedCounts, check_speakers_option
 from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
@@ -220,6 +221,55 @@ class _Session:
             print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
         return futures
 
+    def in_file_order(
+        self,
+        fn: Callable[..., Any],
+        inputs: List[Any],
+        *args: Any,
+        consume: Callable[[Any], None],
+        what: str = "counting",
+    ) -> int:
+        """One task per partition (``fn(input, *args)``; ``inputs`` as for :meth:`per_file`,
+        emptied), each result handed to ``consume`` on the client in partition order as soon
+        as it and every result before it are done, its future released at once: the cluster
+        holds only the results still waiting for an earlier partition's. At most two tasks per
+        worker thread are ahead of the next result to consume (the next submitted when one is
+        consumed), so a slow partition holds back at most that many results, however many
+        partitions there are. Returns the number of partitions."""
+        import distributed
+
+        shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
+        todo = list(enumerate(inputs))
+        todo.reverse()  # popped from the end: partition order
+        inputs.clear()
+        total = len(todo)
+        window = max(2, 2 * sum(self.client.nthreads().values()))
+        index: Dict[Any, int] = {}
+        done: Dict[int, Any] = {}
+        pending = distributed.as_completed()
+        nxt = 0
+
+        def submit_next() -> None:
+            if todo:
+                k, p = todo.pop()
+                f = self.client.submit(fn, p, *shared)
+                index[f.key] = k
+                pending.add(f)
+
+        for _ in range(window):
+            submit_next()
+        for f in pending:
+            done[index.pop(f.key)] = f
+            del f
+            while nxt in done:
+                result = done.pop(nxt).result()  # the future dropped: released on the cluster
+                nxt += 1
+                print(f"{what}: partitions {nxt}/{total}", file=sys.stderr, flush=True)
+                consume(result)
+                del result
+                submit_next()
+        return total
+
     def sum_as_completed(
         self,
         fn: Callable[..., Any],
@@ -323,18 +373,6 @@ class _Session:
             futures = [self.client.submit(_add_replicate_sums, futures[0], futures[1])] + futures[
                 2:
             ]
-        return futures[0].result()
-
-    def tree(self, fn: Callable[[Any, Any], Any], futures: List[Any]) -> Any:
-        """Pairs combined level by level (a binary tree), the result gathered."""
-        while len(futures) > 1:
-            level = [
-                self.client.submit(fn, futures[i], futures[i + 1])
-                for i in range(0, len(futures) - 1, 2)
-            ]
-            if len(futures) % 2:
-                level.append(futures[-1])
-            futures = level
         return futures[0].result()
 
 
@@ -503,10 +541,6 @@ def _speaker_sums_task(
     return SpeakerSums.of(c, X, labels, speakers, K), [dict(s) for s in c.sources], K
 
 
-def _join_speaker_sums(a: Sourced, b: Sourced) -> Sourced:
-    return SpeakerSums.join([a[0], b[0]], a[2]), a[1] + b[1], a[2]
-
-
 def _timed_task(
     path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
 ) -> Tuple[TimedCounts, List[Dict[str, Any]]]:
@@ -532,10 +566,12 @@ def dask_partisanship(
 ) -> Partisanship:
     """:func:`divergence.stream_partisanship` on a Dask cluster (see :func:`dask_terms` for
     ``client`` and ``scheduler``): each file's counts summed per (speaker, group) pair in its
-    task, the files' sums added in a tree (in file order: speakers keep the order of their
-    first statement), then the leave-out, its bootstrap and shuffled labels run here. The same
-    result, bit for bit; the memory bound of :func:`divergence.stream_partisanship`, on this
-    machine (the pairs' sums, or the statements' counts without ``speakers``).
+    task, each file's sums added here as soon as it and the files before it are done (in file
+    order: speakers keep the order of their first statement; the cluster holds only the files
+    waiting for an earlier one, at most two per worker thread), then the leave-out, its
+    bootstrap and shuffled labels run here. The same result, bit for bit; the memory bound of
+    :func:`divergence.stream_partisanship`, on this machine (the pairs' sums, or the
+    statements' counts without ``speakers``).
 
     Examples
     --------
@@ -556,18 +592,22 @@ def dask_partisanship(
     def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
-            futures = s.per_file(
+            adder = SpeakerSumsAdder(speakers is not None, len(vocab.groups), threads)
+
+            def consume(r: Sourced) -> None:
+                adder.push(r[0])
+                sources.extend(r[1])
+
+            s.in_file_order(
                 _speaker_sums_task,
                 parts.task_inputs(s.client),
                 parts.read,
                 params,
                 vocab,
                 speakers,
-                what="counting",
+                consume=consume,
             )
-            sums, found, _ = s.tree(_join_speaker_sums, futures)
-        sources.extend(found)
-        sp_ = sums.to_speakers(vocab.groups, speaker_group_policy, threads)
+        sp_ = adder.result().to_speakers(vocab.groups, speaker_group_policy, threads)
         return sp_, "statement" if speakers is None else "speaker", len(vocab.terms)
 
     result = partisanship_of_speakers(
@@ -609,9 +649,9 @@ def dask_drift(
 ) -> pd.DataFrame:
     """:func:`divergence.stream_drift` on a Dask cluster (see :func:`dask_terms` for
     ``client`` and ``scheduler``): each file's counts, times and groups from its task,
-    gathered in file order, then the windows and their replicates run here. The same table,
-    bit for bit; the memory bound of :func:`divergence.stream_drift` (every statement's counts,
-    not its text), on this machine.
+    taken here in file order as the tasks finish, then the windows and their replicates run
+    here. The same table, bit for bit; the memory bound of :func:`divergence.stream_drift`
+    (every statement's counts, not its text), on this machine.
 
     Examples
     --------
@@ -630,12 +670,16 @@ def dask_drift(
     def rows() -> Rows:
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
-            futures = s.per_file(
-                _timed_task, parts.task_inputs(s.client), parts.read, params, vocab, what="counting"
+            got: List[TimedCounts] = []
+
+            def consume(r: Tuple[TimedCounts, List[Dict[str, Any]]]) -> None:
+                got.append(r[0])
+                sources.extend(r[1])
+
+            s.in_file_order(
+                _timed_task, parts.task_inputs(s.client), parts.read, params, vocab, consume=consume
             )
-            results = s.client.gather(futures)
-        sources.extend(x for r in results for x in r[1])
-        return TimedCounts.join([r[0] for r in results]).rows(vocab.groups, vocab.terms)
+        return TimedCounts.join(got).rows(vocab.groups, vocab.terms)
 
     table = drift_of_rows(
         rows,

@@ -295,14 +295,38 @@ class SpeakerSums:
         )
 
 
-def _added(
-    acc: List[SpeakerSums], pending: List[SpeakerSums], n_groups: int, threads: int
-) -> List[SpeakerSums]:
-    """[the sums so far with the waiting partitions' added] (``pending`` is emptied)."""
-    if not pending:
-        return acc
-    batch = SpeakerSums.join(pending, n_groups, threads)
-    return [acc[0].add(batch, n_groups) if acc else batch]
+class SpeakerSumsAdder:
+    """Partitions' :class:`SpeakerSums` given one at a time in corpus order (:meth:`push`),
+    their sums at the end (:meth:`result`). With speakers, the partitions waiting are joined
+    and added to the sums so far when they hold half as many entries (each addition copies the
+    sums: amortised, O(corpus) in all); statements (no speakers) are joined once, at the
+    end."""
+
+    def __init__(self, with_speakers: bool, n_groups: int, threads: int = 1) -> None:
+        self.with_speakers = with_speakers
+        self.n_groups = n_groups
+        self.threads = threads
+        self.acc: Optional[SpeakerSums] = None
+        self.pending: List[SpeakerSums] = []
+
+    def push(self, part: SpeakerSums) -> None:
+        self.pending.append(part)
+        if self.with_speakers and 2 * sum(p.X.nnz for p in self.pending) >= (
+            0 if self.acc is None else self.acc.X.nnz
+        ):
+            self._add()
+
+    def _add(self) -> None:
+        if self.pending:
+            batch = SpeakerSums.join(self.pending, self.n_groups, self.threads)
+            self.acc = batch if self.acc is None else self.acc.add(batch, self.n_groups)
+
+    def result(self) -> SpeakerSums:
+        if self.with_speakers:
+            self._add()
+            assert self.acc is not None
+            return self.acc
+        return SpeakerSums.join(self.pending, self.n_groups, self.threads)
 
 
 def check_speakers_option(speakers: object, speaker_group_policy: object, engine: str) -> None:
@@ -365,23 +389,10 @@ def stream_partisanship(
     def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
         vocab = vocabulary_pass(parts, vectorizer, progress)
         K = len(vocab.groups)
-        acc: List[SpeakerSums] = []
-        pending: List[SpeakerSums] = []
+        adder = SpeakerSumsAdder(speakers is not None, K, threads)
         for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
-            pending.append(SpeakerSums.of(c, X, lab, speakers, K, threads))
-            # the partitions waiting are joined and added to the sums when they hold half as
-            # many entries (each addition copies the sums: amortised, O(corpus) in all);
-            # statements (no speakers) are joined once, at the end
-            if speakers is not None and 2 * sum(p.X.nnz for p in pending) >= sum(
-                a.X.nnz for a in acc
-            ):
-                acc = _added(acc, pending, K, threads)
-                pending = []
-        if speakers is None:
-            sums = SpeakerSums.join(pending, K, threads)
-        else:
-            sums = _added(acc, pending, K, threads)[0]
-        s = sums.to_speakers(vocab.groups, speaker_group_policy, threads)
+            adder.push(SpeakerSums.of(c, X, lab, speakers, K, threads))
+        s = adder.result().to_speakers(vocab.groups, speaker_group_policy, threads)
         return s, "statement" if speakers is None else "speaker", len(vocab.terms)
 
     result = partisanship_of_speakers(
