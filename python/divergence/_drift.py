@@ -36,7 +36,7 @@ Results are identical for every ``n_jobs``: replicate r of window w uses its own
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union, cast
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -127,6 +127,10 @@ class Rows:
     ids: Optional[np.ndarray]  # a Corpus's statement ids (None for a matrix)
     notes: List[str]
     vocab: Optional[np.ndarray]  # a Corpus's terms (None for a matrix)
+    # Rows that are sums of statements (:class:`BucketSums`): the statements each row holds
+    # (None: one each) and the first and last time of the statements (the windows' grid)
+    weights: Optional[np.ndarray] = None
+    span: Optional[pd.DatetimeIndex] = None
 
 
 def prepare_rows(
@@ -193,6 +197,138 @@ def prepare_rows(
         notes=notes,
         vocab=None,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Bucket sums (the stream and Dask engines, issue 13)
+
+
+def bucket_edges(
+    window: WindowSpec,
+    step: Optional[WindowSpec],
+    mode: str,
+    bootstrap: int,
+    permutations: int,
+    reference: Reference,
+    span: Optional[Tuple[int, int]],
+    resolution: Optional[str],
+) -> Optional[np.ndarray]:
+    """The time buckets of :class:`BucketSums` (their edges, sorted int64 ns: every window's
+    start and end), or None where drift needs the statements themselves: windows counted in
+    statements, statement-level replicates (``mode="between"`` with a bootstrap or
+    permutations), a ``(start, end)`` reference period, a bucket in no window (a step longer
+    than the window: the statements outside are reported by time), or no times read (``span``
+    None: the statements path names the file without them). ``span``: the corpus' first and
+    last time (int64 ns); the options are :func:`drift`'s, already checked. The same errors as
+    :func:`drift` for a window narrower than the resolution or longer than the data."""
+    win, stp = parse_windows(window, step)
+    if not isinstance(win, tuple) or span is None:
+        return None
+    if mode == "between" and (bootstrap or permutations):
+        return None
+    if reference is not None and not is_int(reference):
+        return None
+    check_window_args(win, stp, resolution, True)
+    grid = window_grid(
+        pd.DatetimeIndex(np.array(span, dtype="datetime64[ns]")), win, stp, resolution
+    )
+    assert grid is not None
+    starts, ends = timeutil.as_ns(grid.starts), timeutil.as_ns(grid.ends)
+    edges = np.unique(np.concatenate([starts, ends]))
+    covered = np.zeros(len(edges), dtype=np.int64)  # windows over bucket k = [edges[k], edges[k+1])
+    np.add.at(covered, np.searchsorted(edges, starts), 1)
+    np.add.at(covered, np.searchsorted(edges, ends), -1)
+    if (np.cumsum(covered)[:-1] == 0).any():
+        return None
+    return edges.astype(np.int64)
+
+
+@dataclass
+class BucketSums:
+    """What drift keeps of a corpus when its windows are spans of time and it needs no
+    statement-level replicates (:func:`bucket_edges`): each (time bucket, group) cell's summed
+    counts and number of statements, a bucket being the span between two consecutive window
+    edges, so that every window is a run of whole buckets. Memory: at most buckets x K x V
+    counts (sparse: only the terms a cell uses), whatever the number of statements. A window's
+    vector is the sum of its buckets' rows: with integer counts every sum is exact in any
+    order, so the core's windows (and their values) are bit for bit those of the statements.
+    Added in any order (:meth:`add`)."""
+
+    edges: np.ndarray  # int64 ns, sorted: bucket k = [edges[k], edges[k + 1])
+    n_groups: int
+    sums: sp.csr_matrix  # (bucket, group) cells x terms, int64; cell = bucket * K + group
+    n: np.ndarray  # statements per cell (int64)
+
+    @classmethod
+    def empty(cls, edges: np.ndarray, n_groups: int, n_terms: int) -> BucketSums:
+        cells = (len(edges) - 1) * n_groups
+        return cls(
+            np.asarray(edges, dtype=np.int64),
+            n_groups,
+            sp.csr_matrix((cells, n_terms), dtype=np.int64),
+            np.zeros(cells, dtype=np.int64),
+        )
+
+    def add_statements(self, times: np.ndarray, X: sp.spmatrix, labels: np.ndarray) -> None:
+        """Adds statements: their times (datetime64[ns], none missing), counts (integers) and
+        group codes."""
+        t = np.asarray(times).astype("datetime64[ns]").astype(np.int64)
+        bucket = np.searchsorted(self.edges, t, side="right") - 1
+        if len(t) and (bucket.min() < 0 or bucket.max() >= len(self.edges) - 1):
+            raise RuntimeError(
+                "inputs: a statement's time is outside the times the vocabulary pass read "
+                "(did the files change between the passes?)"
+            )
+        cell = bucket * self.n_groups + np.asarray(labels, dtype=np.int64)
+        m = len(cell)
+        onto = sp.csr_matrix(
+            (np.ones(m, dtype=np.int64), (cell, np.arange(m))), shape=(len(self.n), m)
+        )
+        self.sums = as_int_csr(self.sums + onto @ as_int_csr(X))
+        self.n += np.bincount(cell, minlength=len(self.n))
+
+    def add(self, other: BucketSums) -> BucketSums:
+        return BucketSums(
+            self.edges, self.n_groups, as_int_csr(self.sums + other.sums), self.n + other.n
+        )
+
+    def rows(
+        self,
+        groups: Sequence[str],
+        terms: Sequence[str],
+        span: Tuple[int, int],
+        resolutions: frozenset,
+    ) -> Rows:
+        """The cells holding statements as :class:`Rows` in time order (bucket, then group),
+        each at its bucket's start time, with ``weights`` (statements per row) and ``span``
+        (the grid's first and last time); the resolution as the statements path reads it
+        (dates when any file gives dates, else years)."""
+        if int(self.n.sum()) == 0:
+            raise ValueError("data: no statements")
+        keep = np.flatnonzero(self.n > 0)
+        K = self.n_groups
+        codes = (keep % K).astype(np.int32)
+        res = "date" if "date" in resolutions else ("year" if resolutions else None)
+        return Rows(
+            X=as_csr(self.sums[keep]),
+            times=pd.DatetimeIndex(self.edges[keep // K].astype("datetime64[ns]")),
+            resolution=res,
+            labels=np.asarray(groups, dtype=object)[codes].astype(str),
+            names=list(groups),
+            codes=codes,
+            ids=None,
+            notes=[],
+            vocab=np.asarray(terms, dtype=object),
+            weights=self.n[keep].copy(),
+            span=pd.DatetimeIndex(np.array(span, dtype="datetime64[ns]")),
+        )
+
+
+def as_int_csr(X: sp.spmatrix) -> sp.csr_matrix:
+    """Canonical int64 CSR (sorted indices, duplicates summed)."""
+    out = sp.csr_matrix(X, dtype=np.int64)
+    out.sum_duplicates()
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -352,7 +488,9 @@ def drift_of_rows(
     X = d.X
     t = d.times
     check_window_args(win, stp, d.resolution, t is not None)
-    n = X.shape[0]
+    n = X.shape[0] if d.weights is None else int(d.weights.sum())
+    if d.weights is not None and (bootstrap or permutations or not is_int(reference or 0)):
+        raise AssertionError("bucket sums: replicates or a reference period need statements")
     names = d.names
     codes = d.codes
     settings: Dict[str, Any] = dict(
@@ -381,6 +519,7 @@ def drift_of_rows(
                 f"groups: mode='between' needs at least two groups, found {len(names)}"
             )
         table = _between(
+            d,
             X,
             t,
             codes,
@@ -403,6 +542,7 @@ def drift_of_rows(
         )
     else:
         table = _self(
+            d,
             X,
             t,
             codes,
@@ -564,6 +704,7 @@ def _between_jackknife(
 
 
 def _self(
+    d: Rows,
     X: sp.csr_matrix,
     t: Optional[pd.DatetimeIndex],
     labels: np.ndarray,
@@ -580,19 +721,21 @@ def _self(
     incremental: bool,
     settings: Dict[str, Any],
 ) -> pd.DataFrame:
-    grid = window_grid(t, win, stp, resolution)
+    grid = window_grid(t if d.span is None else d.span, win, stp, resolution)
     if len(labels) < 2 or bool(np.all(labels[1:] >= labels[:-1])):
         order = np.arange(len(labels))  # groups already contiguous: no copy of X
         Xo, sorted_labels = X, labels
     else:
         order = np.argsort(labels, kind="stable")  # labels: group codes; rows stay in time order
         Xo, sorted_labels = X[order], labels[order]
+    # statements before each row (of Xo): rows that are sums of statements hold several
+    cw = None if d.weights is None else np.concatenate([[0], np.cumsum(d.weights[order])])
     bounds = np.searchsorted(sorted_labels, np.arange(len(names) + 1))
     begins: List[np.ndarray] = []
     ends: List[np.ndarray] = []
     pa: List[np.ndarray] = []
     pb: List[np.ndarray] = []
-    meta: List[Tuple[np.ndarray, np.ndarray, Any, Any, np.ndarray, np.ndarray]] = []
+    meta: List[Tuple[np.ndarray, np.ndarray, Any, Any, np.ndarray, np.ndarray, np.ndarray]] = []
     outside: List[np.ndarray] = []
     offset = 0
     n_win = 0
@@ -604,6 +747,8 @@ def _self(
             tk, len(rows), win, stp, resolution, grid, f"group {g!r}"
         )
         outside.append(outside_rows(b, e, len(rows)) + offset)
+        if cw is not None and len(outside[-1]):
+            raise AssertionError("bucket sums: a bucket in no window")  # excluded by the engines
         m = len(b)
         ids = np.arange(n_win, n_win + m, dtype=np.int64)
         begins.append(b + offset)
@@ -623,7 +768,8 @@ def _self(
             pa.append(np.full(m, ref_id, dtype=np.int64))
             pb.append(ids)
             pair_of = np.arange(m)
-        meta.append((b + offset, e + offset, ws, we, pair_of, anchored))
+        n_st = (e - b) if cw is None else cw[e + offset] - cw[b + offset]
+        meta.append((b + offset, e + offset, ws, we, pair_of, anchored, n_st))
         offset += len(rows)
     if mode == "baseline":
         settings["reference"] = refs
@@ -648,7 +794,7 @@ def _self(
     }
     lengths: List[int] = []
     pos = pos_w = 0
-    for b, e, ws, we, pair_of, anchored in meta:
+    for b, _e, ws, we, pair_of, anchored, n_st in meta:
         m = len(b)
         lengths.append(m)
         tot = totals[pos_w : pos_w + m]
@@ -662,10 +808,10 @@ def _self(
         cols["ws"].append(ws)
         cols["we"].append(we)
         cols["anchored"].append(anchored)
-        cols["n_statements"].append((e - b).astype(np.int64))
+        cols["n_statements"].append(n_st.astype(np.int64))
         cols["n_tokens"].append(np.rint(tot).astype(np.int64))
         cols["value"].append(v)
-        cols["reason"].append(_self_reasons(v, e - b, tot, mode, ref_tot))
+        cols["reason"].append(_self_reasons(v, n_st, tot, mode, ref_tot))
 
     def joined(parts: List[Any]) -> Any:
         if isinstance(parts[0], pd.Index):
@@ -695,6 +841,7 @@ def _self(
 
 
 def _between(
+    d: Rows,
     X: sp.csr_matrix,
     t: Optional[pd.DatetimeIndex],
     labels: np.ndarray,
@@ -715,10 +862,12 @@ def _between(
     progress: Progress,
     settings: Dict[str, Any],
 ) -> pd.DataFrame:
-    grid = window_grid(t, win, stp, resolution)
+    grid = window_grid(t if d.span is None else d.span, win, stp, resolution)
     n = X.shape[0]
     b, e, ws, we, anchored = window_bounds(t, n, win, stp, resolution, grid, "the corpus")
     out_rows = outside_rows(b, e, n)
+    if d.weights is not None and len(out_rows):
+        raise AssertionError("bucket sums: a bucket in no window")  # excluded by the engines
     note = windows_note(out_rows, n, t, resolution)
     if note is not None:
         settings["notes"] = list(settings["notes"]) + [note]
@@ -744,9 +893,10 @@ def _between(
     csum = np.concatenate([[0.0], np.cumsum(np.asarray(X.sum(axis=1)).ravel())])
     # Statements per group per window.
     onehot = np.zeros((n + 1, K), dtype=np.int64)
-    onehot[np.arange(1, n + 1), lab] = 1
+    onehot[np.arange(1, n + 1), lab] = 1 if d.weights is None else d.weights
     cnt = np.cumsum(onehot, axis=0)
     per_group = cnt[e] - cnt[b]  # W x K
+    n_st = (e - b) if d.weights is None else per_group.sum(axis=1)
     tok = np.zeros((n + 1, K))
     tok[np.arange(1, n + 1), lab] = np.asarray(X.sum(axis=1)).ravel()
     ctok = np.cumsum(tok, axis=0)
@@ -793,7 +943,7 @@ def _between(
                     "window": np.arange(W),
                     "window_start": ws,
                     "window_end": we,
-                    "n_statements": (e - b).astype(np.int64),
+                    "n_statements": n_st.astype(np.int64),
                     "n_tokens": np.rint(csum[e] - csum[b]).astype(np.int64),
                     "n_a": per_group[:, i],
                     "n_b": per_group[:, j],
