@@ -52,23 +52,10 @@ def _same_partisanship(
     assert settings == want.settings
 
 
-def _drift_memory(kw: Dict[str, Any]) -> str:
-    """The path the engines take: bucket sums for time windows without statement-level
-    replicates and with every time in a window (no step longer than the window), else the
-    statements' counts."""
-    timed = isinstance(dv.parse_window(kw["window"]), tuple)
-    replicates = kw.get("mode") == "between" and (kw.get("bootstrap") or kw.get("permutations"))
-    gap = kw.get("step") == "90D" and kw["window"] == "60D"  # the one such case here
-    return "bucket sums" if timed and not replicates and not gap else "statement counts"
-
-
-def _same_drift(
-    got: pd.DataFrame, want: pd.DataFrame, engine: str, paths: List[Path], memory: str
-) -> None:
+def _same_drift(got: pd.DataFrame, want: pd.DataFrame, engine: str, paths: List[Path]) -> None:
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     attrs = dict(got.attrs)
     assert attrs.pop("engine") == engine
-    assert attrs.pop("memory") == memory
     assert [s["path"] for s in attrs.pop("sources")] == [str(p) for p in paths]
     assert attrs == want.attrs
 
@@ -79,11 +66,6 @@ DRIFTS: List[Dict[str, Any]] = [
     dict(window="6M", step="2M", mode="baseline"),
     dict(window="6M", mode="between", bootstrap=20, permutations=20, seed=2),
     dict(window=30, step=10, mode="between", bootstrap=15, permutations=10, seed=5),
-    # bucket sums: between without replicates, a window index as reference, another metric
-    dict(window="90D", step="30D", mode="between"),
-    dict(window="4M", step="1M", mode="baseline", reference=3, metric="hellinger"),
-    # a step longer than the window (statements in no window): the statements' counts
-    dict(window="60D", step="90D", mode="adjacent"),
 ]
 
 
@@ -138,43 +120,7 @@ def test_stream_drift_equals_in_memory(tmp_path, k, di, by_time):
     paths = _write(tmp_path, frame, k)
     want = dv.drift(_in_memory(paths), **DRIFTS[di])
     got = dv.stream_drift(paths, progress=lambda d, t: None, **DRIFTS[di])
-    _same_drift(got, want, "stream", paths, _drift_memory(DRIFTS[di]))
-    if di == len(DRIFTS) - 1:
-        assert want.attrs["n_outside"] > 0  # the gap case was exercised
-
-
-def test_stream_drift_bucket_sums_do_not_grow_with_the_statements(tmp_path, monkeypatch):
-    """The bounded path hands drift one row per (time bucket, group) cell, not one per
-    statement: the corpus with every statement written 4 times gives as many rows (the same
-    cells), each holding 4 times the statements, and the same values."""
-    import divergence._stream as stream
-
-    held: List[int] = []
-    real = stream.drift_of_rows
-
-    def spy(rows: Any, **kw: Any) -> pd.DataFrame:
-        r = rows()
-        held.append(r.X.shape[0])
-        return real(lambda: r, **kw)
-
-    monkeypatch.setattr(stream, "drift_of_rows", spy)
-    frame = _example_frame()
-    copies = pd.concat(
-        [frame.assign(id=frame["id"].astype(str) + f"-{j}") for j in range(4)], ignore_index=True
-    )
-    kw = dict(window="6M", step="2M", mode="between")
-    one = dv.stream_drift(_write(tmp_path, frame, 3), **kw)
-    (tmp_path / "x4").mkdir()
-    four = dv.stream_drift(write_parts(copies, tmp_path / "x4", 5), **kw)
-    assert one.attrs["memory"] == four.attrs["memory"] == "bucket sums"
-    n_groups = frame["group"].nunique()
-    assert held[0] == held[1] < len(frame)  # cells, not statements
-    assert held[0] <= 2 * len(one["window"].unique()) * n_groups  # at most buckets x K
-    np.testing.assert_array_equal(four["n_statements"], 4 * one["n_statements"])
-    np.testing.assert_allclose(four["value"], one["value"], rtol=1e-12)  # same proportions
-    # the statements' path on the same corpus holds one row per statement
-    dv.stream_drift(_write(tmp_path, frame, 3), **dict(kw, bootstrap=5))
-    assert held[2] == len(frame)
+    _same_drift(got, want, "stream", paths)
 
 
 def test_stream_drift_needs_times_naming_the_file(tmp_path):
@@ -255,13 +201,64 @@ def test_cli_bad_partition_exits_3_and_writes_nothing(tmp_path):
         assert list(out.parent.iterdir()) == []
 
 
+@pytest.mark.parametrize("engine", ["stream", "dask"])
+def test_cli_groups_with_the_engines_writes_the_in_memory_tables(tmp_path, engine):
+    """--groups with --engine stream / dask: the in-memory tables of the filtered corpus, byte
+    for byte (partisanship's speakers, groups and replicates; drift's windows); an unknown
+    group is the in-memory error (exit 3, the same message)."""
+    if engine == "dask":
+        pytest.importorskip("distributed")
+    paths = _write(tmp_path, _example_frame(), 3)
+    runs = {
+        "partisanship": [
+            *CLI_RUNS["partisanship"],
+            "--groups",
+            "Azerbaijan",
+            "--groups",
+            "Armenia",
+        ],
+        "drift": ["--window", "120D", "--groups", "Armenia,Mediators", "--format", "csv"],
+    }
+    for command, args in runs.items():
+        written = {}
+        for name in ("memory", engine):
+            out = tmp_path / command / name / "r.csv"
+            out.parent.mkdir(parents=True)
+            res = _cli(command, *paths, *args, "--engine", name, "-o", out)
+            assert res.exit_code == 0, res.output
+            manifest = json.loads((out.parent / "r.csv.manifest.json").read_text())
+            assert manifest["parameters"]["groups"] == (
+                ["Azerbaijan", "Armenia"] if command == "partisanship" else ["Armenia", "Mediators"]
+            )
+            written[name] = {
+                p.name: p.read_bytes() for p in out.parent.iterdir() if p.suffix != ".json"
+            }
+        assert written["memory"] and written["memory"] == written[engine]
+    res = {
+        name: _cli(
+            "drift",
+            *paths,
+            "--window",
+            "120D",
+            "--groups",
+            "Armenia,Nowhere",
+            "--engine",
+            name,
+            "-o",
+            tmp_path / f"x-{name}.csv",
+        )
+        for name in ("memory", engine)
+    }
+    assert res["memory"].exit_code == res[engine].exit_code == 3
+    assert "unknown group 'Nowhere'" in res[engine].output
+    assert res["memory"].output.splitlines()[-1] == res[engine].output.splitlines()[-1]
+
+
 def test_cli_memory_only_options(tmp_path):
     paths = _write(tmp_path, _example_frame(), 3)
     for args, flag in (
         (["partisanship", "--window", "90D"], "--window"),
-        (["partisanship", "--groups", "Armenia,Azerbaijan"], "--groups"),
         (["partisanship", "--stance-col", "stance"], "--stance-col"),
-        (["drift", "--window", "90D", "--groups", "Armenia,Azerbaijan"], "--groups"),
     ):
         res = _cli(*args, *paths, "--engine", "stream")
         assert res.exit_code == 2 and f"{flag} needs --engine memory" in res.output
@@ -297,9 +294,63 @@ def test_dask_partisanship_and_drift_equal_in_memory(tmp_path, client, k):
             "dask",
             paths,
         )
-    for kw in (DRIFTS[0], DRIFTS[2], DRIFTS[4]):
-        got = dv.dask_drift(paths, client=client, **kw)
-        _same_drift(got, dv.drift(c, **kw), "dask", paths, _drift_memory(kw))
+    for kw in (DRIFTS[0], DRIFTS[2]):
+        _same_drift(dv.dask_drift(paths, client=client, **kw), dv.drift(c, **kw), "dask", paths)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_engines_groups_equal_the_filtered_corpus(tmp_path, client, k):
+    """groups=: the statements of other groups dropped as each file is read, before the
+    vocabulary (max_features picks its terms from the groups kept), so the stream and Dask
+    engines give the in-memory results of the filtered corpus bit for bit; an unknown group is
+    Corpus.filter's error; a duplicate id among the dropped statements is still an error."""
+    frame = _example_frame()
+    paths = _write(tmp_path, frame, k)
+    keep = ["Mediators", "Armenia"]
+    c = _in_memory(paths).filter(groups=keep)
+    assert len(c) < len(frame) and c.groups == ["Armenia", "Mediators"]
+    vec = dv.Vectorizer(max_features=60)
+    opts = dict(P_OPTS, speaker_group_policy="first", vectorizer=vec)
+    want = dv.partisanship(c, speakers="speaker", **opts)
+    unfiltered = dv.partisanship(_in_memory(paths), speakers="speaker", **opts)
+    assert not want.table.equals(unfiltered.table)
+    for got, engine in (
+        (dv.stream_partisanship(paths, speakers="speaker", groups=keep, **opts), "stream"),
+        (dv.dask_partisanship(paths, "speaker", client=client, groups=keep, **opts), "dask"),
+    ):
+        _same_partisanship(got, want, engine, paths)
+    for kw in (dict(DRIFTS[0], vectorizer=vec), DRIFTS[2]):
+        want_d = dv.drift(c, **kw)
+        for got_d in (
+            dv.stream_drift(paths, groups=keep, **kw),
+            dv.dask_drift(paths, client=client, groups=keep, **kw),
+        ):
+            pd.testing.assert_frame_equal(got_d, want_d, check_exact=True)
+            assert [s["path"] for s in got_d.attrs["sources"]] == [str(p) for p in paths]
+    with pytest.raises(ValueError) as err:
+        _in_memory(paths).filter(groups=["Armenia", "Nowhere", "Atlantis"])
+    assert "unknown groups 'Atlantis', 'Nowhere'" in str(err.value)
+    for run in (
+        lambda: dv.stream_partisanship(paths, groups=["Armenia", "Nowhere", "Atlantis"]),
+        lambda: dv.dask_drift(
+            paths, client=client, window="6M", groups=("Nowhere", "Atlantis", "Armenia")
+        ),
+    ):
+        with pytest.raises(ValueError) as got_err:
+            run()
+        assert str(got_err.value) == str(err.value)
+    with pytest.raises(TypeError, match=r"groups: expected group names \(str\), got int"):
+        dv.stream_drift(paths, window="6M", groups=["Armenia", 3])  # type: ignore[list-item]
+    # a duplicate id in a group dropped: still the reader's error
+    dup = frame.copy()
+    other = np.flatnonzero(dup["group"].to_numpy() == "Azerbaijan")
+    dup.loc[other[-1], "id"] = dup.loc[other[0], "id"]
+    paths = _write(tmp_path, dup, k)
+    with pytest.raises(dv.CorpusError, match="duplicate id") as want_dup:
+        _in_memory(paths)
+    with pytest.raises(dv.CorpusError) as got_dup:
+        dv.stream_partisanship(paths, groups=keep)
+    assert str(got_dup.value) == str(want_dup.value)
 
 
 def test_dask_results_taken_in_file_order_and_released(client):
@@ -375,14 +426,7 @@ def test_un_corpus_split_equals_in_memory(tmp_path, client, k):
         "dask",
         paths,
     )
-    for d_opts in (
-        dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1),
-        dict(window="10Y", step="3Y", mode="between"),  # bucket sums
-        dict(window="6Y", step="2Y", mode="adjacent", metric="kl", alpha=0.5),  # bucket sums
-    ):
-        want_d = dv.drift(c, **d_opts)
-        memory = _drift_memory(d_opts)
-        got = dv.stream_drift(paths, read=read, **d_opts)
-        _same_drift(got, want_d, "stream", paths, memory)
-        got = dv.dask_drift(paths, client=client, read=read, **d_opts)
-        _same_drift(got, want_d, "dask", paths, memory)
+    d_opts = dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1)
+    want_d = dv.drift(c, **d_opts)
+    _same_drift(dv.stream_drift(paths, read=read, **d_opts), want_d, "stream", paths)
+    _same_drift(dv.dask_drift(paths, client=client, read=read, **d_opts), want_d, "dask", paths)

@@ -67,7 +67,30 @@ __all__ = [
     "CorpusError",
     "DEFAULT_COLUMNS",
     "INPUT_FORMATS",
+    "check_known_groups",
+    "group_names_arg",
 ]
+
+
+def group_names_arg(groups: Union[str, Iterable[str]]) -> List[str]:
+    """``groups`` of :meth:`Corpus.filter` (a name or names) as a list, checked."""
+    wanted = [groups] if isinstance(groups, str) else list(groups)
+    for g in wanted:
+        if not isinstance(g, str):
+            raise TypeError(f"groups: expected group names (str), got {type(g).__name__}")
+    return wanted
+
+
+def check_known_groups(wanted: Sequence[str], groups: Sequence[str]) -> None:
+    """The error of :meth:`Corpus.filter` for names in ``wanted`` that are not among the
+    corpus' ``groups`` (sorted), listing them."""
+    unknown = sorted(set(wanted) - set(groups))
+    if unknown:
+        raise ValueError(
+            f"groups: unknown group{'s' if len(unknown) != 1 else ''} "
+            f"{', '.join(repr(u) for u in unknown)}; "
+            f"the corpus has {', '.join(repr(g) for g in groups)}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,17 +600,8 @@ class Corpus:
         n = len(self)
         keep = np.ones(n, dtype=bool)
         if groups is not None:
-            wanted = [groups] if isinstance(groups, str) else list(groups)
-            for g in wanted:
-                if not isinstance(g, str):
-                    raise TypeError(f"groups: expected group names (str), got {type(g).__name__}")
-            unknown = sorted(set(wanted) - set(self.groups))
-            if unknown:
-                raise ValueError(
-                    f"groups: unknown group{'s' if len(unknown) != 1 else ''} "
-                    f"{', '.join(repr(u) for u in unknown)}; "
-                    f"the corpus has {', '.join(repr(g) for g in self.groups)}"
-                )
+            wanted = group_names_arg(groups)
+            check_known_groups(wanted, self.groups)
             keep &= self._frame["group"].isin(wanted).to_numpy()
         if start is not None or end is not None:
             if not self.has_time:

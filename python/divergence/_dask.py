@@ -27,7 +27,7 @@ from __future__ import annotations
 import copy
 import sys
 from dataclasses import replace
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from ._compare import CompareOptions, Comparison, ReplicateSums, compare, compare_from_sums
 from ._corpus import Corpus
-from ._drift import BucketSums, Reference, Rows, drift_of_rows
+from ._drift import Reference, Rows, drift_of_rows
 from ._engine import (
     FixedVocabulary,
     Inputs,
@@ -43,19 +43,15 @@ from ._engine import (
     TermStats,
     Vocabulary,
     as_vectorizer,
+    check_kept_groups,
     check_unique_ids,
     finish_vocabulary,
+    keep_groups,
     partition_counts,
     read_partition,
 )
 from ._partisan import Partisanship, Speakers, partisanship_of_speakers
-from ._stream import (
-    SpeakerSums,
-    SpeakerSumsAdder,
-    TimedCounts,
-    check_speakers_option,
-    drift_edges,
-)
+from ._stream import SpeakerSums, SpeakerSumsAdder, TimedCounts, check_speakers_option
 from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
@@ -68,8 +64,14 @@ __all__ = ["dask_compare", "dask_drift", "dask_partisanship", "dask_terms"]
 # Tasks (module-level functions: workers import them by name)
 
 
-def _stats_task(path: str, read: Dict[str, Any], params: Dict[str, Any], part: int) -> TermStats:
-    return TermStats.of(read_partition(path, read), Vectorizer(**params), part)
+def _stats_task(
+    path: str,
+    read: Dict[str, Any],
+    params: Dict[str, Any],
+    keep: Optional[List[str]],
+    part: int,
+) -> TermStats:
+    return TermStats.of(read_partition(path, read), Vectorizer(**params), part, keep)
 
 
 def _add_stats(a: TermStats, b: TermStats) -> TermStats:
@@ -85,7 +87,7 @@ def _ids_of(stats: TermStats) -> List[Tuple[int, np.ndarray, bool]]:
 def _count_task(
     path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
 ) -> Tuple[sp.csr_matrix, np.ndarray, np.ndarray, List[Dict[str, Any]]]:
-    c = read_partition(path, read)
+    c = keep_groups(read_partition(path, read), vocab.groups)
     X, labels = partition_counts(
         c, FixedVocabulary(Vectorizer(**params), vocab.terms), vocab.groups
     )
@@ -394,6 +396,7 @@ def _vocabulary(
         parts.task_inputs(s.client),
         parts.read,
         params,
+        parts.groups,
         add=_add_stats,
         keep=_ids_of,
         what="vocabulary",
@@ -401,6 +404,7 @@ def _vocabulary(
     stats.ids = sorted((t for part in ids for t in part), key=lambda t: t[0])
     del ids
     check_unique_ids(stats, parts)
+    check_kept_groups(stats, parts)
     return finish_vocabulary(stats, vec)
 
 
@@ -529,7 +533,7 @@ Sourced = Tuple[Any, List[Dict[str, Any]], int]  # (a partition's result, its so
 def _read_counts(
     path: str, read: Dict[str, Any], params: Dict[str, Any], vocab: Vocabulary
 ) -> Tuple[Corpus, sp.csr_matrix, np.ndarray]:
-    c = read_partition(path, read)
+    c = keep_groups(read_partition(path, read), vocab.groups)
     fixed = FixedVocabulary(Vectorizer(**params), vocab.terms)
     X, labels = partition_counts(c, fixed, vocab.groups)
     return c, X, labels
@@ -554,28 +558,6 @@ def _timed_task(
     return TimedCounts.of(c, X, labels), [dict(s) for s in c.sources]
 
 
-def _bucket_task(
-    path: str,
-    read: Dict[str, Any],
-    params: Dict[str, Any],
-    vocab: Vocabulary,
-    edges: np.ndarray,
-    part: int,
-) -> Tuple[BucketSums, Parted]:
-    """One file's drift bucket sums (its times checked as the statements path checks them)."""
-    c, X, labels = _read_counts(path, read, params, vocab)
-    timed = TimedCounts.of(c, X, labels)
-    acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms))
-    acc.add_statements(timed.times, timed.X, timed.labels)
-    return acc, [(part, [dict(s) for s in c.sources])]
-
-
-def _add_bucket_sums(
-    a: Tuple[BucketSums, Parted], b: Tuple[BucketSums, Parted]
-) -> Tuple[BucketSums, Parted]:
-    return a[0].add(b[0]), a[1] + b[1]
-
-
 def dask_partisanship(
     inputs: Inputs,
     speakers: Optional[str] = None,
@@ -590,6 +572,7 @@ def dask_partisanship(
     n_jobs: Optional[int] = None,
     vectorizer: Optional[Vectorizer] = None,
     speaker_group_policy: str = "error",
+    groups: Union[str, Sequence[str], None] = None,
     read: Optional[Dict[str, Any]] = None,
 ) -> Partisanship:
     """:func:`divergence.stream_partisanship` on a Dask cluster (see :func:`dask_terms` for
@@ -612,7 +595,7 @@ def dask_partisanship(
     ('dask', {'plug-in': 0.048, 'leave-out': 0.048})
     """
     check_speakers_option(speakers, speaker_group_policy, "dask")
-    parts = Partitions.of(inputs, read)
+    parts = Partitions.of(inputs, read, groups)
     vec = as_vectorizer(vectorizer)
     params = vec.get_params()
     sources: List[Dict[str, Any]] = []
@@ -673,15 +656,14 @@ def dask_drift(
     n_jobs: Optional[int] = None,
     reference: Reference = None,
     vectorizer: Optional[Vectorizer] = None,
+    groups: Union[str, Sequence[str], None] = None,
     read: Optional[Dict[str, Any]] = None,
 ) -> pd.DataFrame:
     """:func:`divergence.stream_drift` on a Dask cluster (see :func:`dask_terms` for
-    ``client`` and ``scheduler``): with the bounded path of :func:`divergence.stream_drift`
-    (``attrs["memory"] == "bucket sums"``), each file's (time bucket, group) sums from its
-    task, added two at a time as the tasks finish (at most buckets x K x V counts each, however
-    many statements); otherwise each file's counts, times and groups from its task, taken here
-    in file order as the tasks finish (every statement's counts, not its text, on this
-    machine). Then the windows and their replicates run here. The same table, bit for bit.
+    ``client`` and ``scheduler``): each file's counts, times and groups from its task,
+    taken here in file order as the tasks finish, then the windows and their replicates run
+    here. The same table, bit for bit; the memory bound of :func:`divergence.stream_drift`
+    (every statement's counts, not its text), on this machine.
 
     Examples
     --------
@@ -692,30 +674,14 @@ def dask_drift(
     >>> table.attrs["engine"], table["value"].round(3).tolist()[:3]
     ('dask', [nan, 0.237, 0.103])
     """
-    parts = Partitions.of(inputs, read)
+    parts = Partitions.of(inputs, read, groups)
     vec = as_vectorizer(vectorizer)
     params = vec.get_params()
     sources: List[Dict[str, Any]] = []
-    memory = ["statement counts"]
 
     def rows() -> Rows:
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
-            edges = drift_edges(vocab, window, step, mode, bootstrap, permutations, reference)
-            if edges is not None:  # bucket sums, added as the files finish
-                memory[0] = "bucket sums"
-                (acc, parted), _ = s.sum_as_completed(
-                    _bucket_task,
-                    parts.task_inputs(s.client),
-                    parts.read,
-                    params,
-                    vocab,
-                    edges,
-                    add=_add_bucket_sums,
-                )
-                sources.extend(_in_file_order(parted))
-                assert vocab.span is not None
-                return acc.rows(vocab.groups, vocab.terms, vocab.span, vocab.resolutions)
             got: List[TimedCounts] = []
 
             def consume(r: Tuple[TimedCounts, List[Dict[str, Any]]]) -> None:
@@ -746,6 +712,5 @@ def dask_drift(
         progress=None,
     )
     table.attrs["engine"] = "dask"
-    table.attrs["memory"] = memory[0]
     table.attrs["sources"] = sources
     return table

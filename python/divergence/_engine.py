@@ -22,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._corpus import Corpus, CorpusError
+from ._corpus import Corpus, CorpusError, check_known_groups, group_names_arg
 from ._text import Vectorizer
 from ._util.types import PathLike
 from ._util.validation import is_int, resolve_n_jobs
@@ -32,6 +32,7 @@ __all__ = [
     "Partitions",
     "Vocabulary",
     "available_memory",
+    "check_kept_groups",
     "check_unique_ids",
     "check_engine",
     "check_memory",
@@ -44,6 +45,7 @@ __all__ = [
     "count_partitions",
     "finish_vocabulary",
     "is_dask_frame",
+    "keep_groups",
     "partition_counts",
     "read_partition",
     "text_bytes",
@@ -109,15 +111,30 @@ class Partitions:
     (``'shards/*.parquet'``, matches sorted by name) or a list of either) or the partitions of
     a ``dask.dataframe.DataFrame`` (``frame``; ``paths`` is then empty). ``read`` holds
     :meth:`Corpus.read`'s keyword arguments (text_col, group_col, input_format, ...; for a
-    data frame only those of :data:`FRAME_READ`)."""
+    data frame only those of :data:`FRAME_READ`). ``groups``: the groups kept (as
+    :meth:`Corpus.filter` keeps them; None: all), the statements of others dropped as each
+    partition is read: after the ids' duplicate check, before the vocabulary and the counts
+    (:func:`keep_groups`)."""
 
     paths: List[str]
     read: Dict[str, Any] = field(default_factory=dict)
     sources: List[Dict[str, Any]] = field(default_factory=list)  # of the last pass, per file
     frame: Any = None  # a dask DataFrame
+    groups: Optional[List[str]] = None
 
     @classmethod
-    def of(cls, inputs: Inputs, read: Optional[Dict[str, Any]] = None) -> Partitions:
+    def of(
+        cls,
+        inputs: Inputs,
+        read: Optional[Dict[str, Any]] = None,
+        groups: Union[str, Sequence[str], None] = None,
+    ) -> Partitions:
+        parts = cls._of(inputs, read)
+        parts.groups = None if groups is None else group_names_arg(groups)
+        return parts
+
+    @classmethod
+    def _of(cls, inputs: Inputs, read: Optional[Dict[str, Any]] = None) -> Partitions:
         if is_dask_frame(inputs):
             other = sorted(set(read or {}) - set(FRAME_READ))
             if other:
@@ -195,7 +212,8 @@ class Partitions:
 class Vocabulary:
     """The vocabulary of all partitions (column order), the corpus' sorted group names, its
     number of statements, each group's (in ``groups`` order, statements as read) and each
-    partition's (in partition order)."""
+    partition's (in partition order: the statements read, before a group filter; the
+    engines' compare takes no filter)."""
 
     terms: List[str]
     groups: List[str]
@@ -237,7 +255,9 @@ def _partition_terms(vec: Vectorizer, docs: List[str]) -> Tuple[List[str], np.nd
 class TermStats:
     """What the vocabulary pass keeps of some partitions: each term's document frequency and
     total count, the statements and the group names. Merged by :meth:`add` in any order or
-    tree (integer sums: the same result)."""
+    tree (integer sums: the same result). With a group filter, ``groups`` and ``ids`` are
+    those of every statement read (the unknown-group and duplicate-id checks), the rest those
+    of the statements kept (``sizes``: of the groups kept)."""
 
     counts: pd.DataFrame  # index: terms; columns df, tf (int64)
     n: int
@@ -251,11 +271,19 @@ class TermStats:
     resolutions: frozenset = frozenset()
 
     @classmethod
-    def of(cls, corpus: Corpus, vec: Vectorizer, part: int = 0) -> TermStats:
-        terms, df, tf = _partition_terms(vec, list(corpus.text))
-        frame = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
+    def of(
+        cls, corpus: Corpus, vec: Vectorizer, part: int = 0, keep: Optional[Sequence[str]] = None
+    ) -> TermStats:
+        """One partition's; ``keep``: the groups kept (:attr:`Partitions.groups`): the ids
+        and group names are those of every statement read, the rest those of the groups
+        kept."""
         hashes = pd.util.hash_array(np.asarray(corpus.id.astype(str), dtype=object))
         made = corpus.columns.get("id") is None
+        every = frozenset(corpus.group_names)
+        if keep is not None:
+            corpus = keep_groups(corpus, keep)
+        terms, df, tf = _partition_terms(vec, list(corpus.text))
+        frame = pd.DataFrame({"df": df, "tf": tf}, index=pd.Index(terms, dtype=object))
         n_g = np.bincount(corpus.group_codes, minlength=len(corpus.group_names))
         sizes = {g: int(k) for g, k in zip(corpus.group_names, n_g)}
         span: Optional[Tuple[int, int]] = None
@@ -267,7 +295,7 @@ class TermStats:
         return cls(
             frame,
             len(corpus),
-            frozenset(corpus.group_names),
+            every,
             [(part, hashes, made)],
             sizes,
             span,
@@ -336,6 +364,21 @@ def check_unique_ids(stats: TermStats, parts: Partitions) -> None:
     )
 
 
+def check_kept_groups(stats: TermStats, parts: Partitions) -> None:
+    """The error of :meth:`Corpus.filter` for groups to keep that no partition has."""
+    if parts.groups is not None:
+        check_known_groups(parts.groups, sorted(stats.groups))
+
+
+def keep_groups(corpus: Corpus, groups: Sequence[str]) -> Corpus:
+    """The statements of ``corpus`` in ``groups`` (the corpus itself when it has no other),
+    as :meth:`Corpus.filter` keeps them (a partition need not have every group)."""
+    kept = set(groups)
+    if all(g in kept for g in corpus.group_names):
+        return corpus
+    return corpus.filter(groups=[g for g in corpus.group_names if g in kept])
+
+
 def finish_vocabulary(stats: TermStats, vectorizer: Optional[Vectorizer] = None) -> Vocabulary:
     """The Vectorizer's rules on merged statistics: keep min_df <= df <= max_df (ints:
     statements; floats: shares of all statements), then at most max_features by total count
@@ -359,7 +402,7 @@ def finish_vocabulary(stats: TermStats, vectorizer: Optional[Vectorizer] = None)
         kept = np.sort(kept[top])
     if len(kept) == 0:
         raise ValueError("After pruning, no terms remain. Try a lower min_df or a higher max_df.")
-    groups = sorted(stats.groups)
+    groups = sorted(stats.sizes)  # the groups kept: all read, without a filter
     return Vocabulary(
         [order[j] for j in kept],
         groups,
@@ -379,10 +422,11 @@ def vocabulary_pass(
     vec = as_vectorizer(vectorizer)
     acc: Optional[TermStats] = None
     for k, c in enumerate(parts.corpora(progress, "vocabulary: ")):
-        part = TermStats.of(c, vec, k)
+        part = TermStats.of(c, vec, k, parts.groups)
         acc = part if acc is None else acc.add(part)
     assert acc is not None
     check_unique_ids(acc, parts)
+    check_kept_groups(acc, parts)
     return finish_vocabulary(acc, vec)
 
 
@@ -426,10 +470,12 @@ def count_partitions(
     progress: PartitionProgress = None,
 ) -> Iterator[Tuple[int, Corpus, sp.csr_matrix, np.ndarray]]:
     """The counting pass: (offset of the partition's first statement in the corpus, its
-    Corpus, its statements x terms counts, its group codes into ``vocab.groups``)."""
+    Corpus, its statements x terms counts, its group codes into ``vocab.groups``). The
+    statements of groups not in ``vocab.groups`` (dropped by a group filter) are left out."""
     fixed = FixedVocabulary(as_vectorizer(vectorizer), vocab.terms)
     offset = 0
     for c in parts.corpora(progress, "counting: "):
+        c = keep_groups(c, vocab.groups)
         X, labels = partition_counts(c, fixed, vocab.groups)
         yield offset, c, X, labels
         offset += len(c)

@@ -27,7 +27,7 @@ group sizes vary between replicates, which changes the null of small groups; not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 import pandas as pd
@@ -36,15 +36,8 @@ import scipy.sparse as sp
 from . import _core
 from ._compare import CompareOptions, Comparison, compare, compare_from_sums
 from ._corpus import Corpus, CorpusError
-from ._drift import BucketSums, Reference, Rows, bucket_edges, drift_of_rows
-from ._engine import (
-    Inputs,
-    PartitionProgress,
-    Partitions,
-    Vocabulary,
-    count_partitions,
-    vocabulary_pass,
-)
+from ._drift import Reference, Rows, drift_of_rows
+from ._engine import Inputs, PartitionProgress, Partitions, count_partitions, vocabulary_pass
 from ._partisan import (
     SPEAKER_GROUP_POLICIES,
     Partisanship,
@@ -357,6 +350,7 @@ def stream_partisanship(
     n_jobs: Optional[int] = None,
     vectorizer: Optional[Vectorizer] = None,
     speaker_group_policy: str = "error",
+    groups: Union[str, Sequence[str], None] = None,
     read: Optional[Dict[str, Any]] = None,
     progress: PartitionProgress = None,
 ) -> Partisanship:
@@ -365,7 +359,9 @@ def stream_partisanship(
     of the speaker column (None: each statement is its own speaker). The result equals
     ``partisanship(Corpus.read(files), speakers=...)`` (values, intervals, bootstrap and
     shuffled-label replicates, per-speaker scores), with ``settings["engine"]`` and
-    ``settings["sources"]`` added.
+    ``settings["sources"]`` added. ``groups``: only these groups (a name or names, as
+    :meth:`Corpus.filter` keeps them), the others' statements dropped as each file is read,
+    before the vocabulary: the result of ``partisanship(Corpus.read(files).filter(groups=...))``.
 
     Partisanship, its speaker bootstrap, shuffled labels and speaker jackknife depend on the
     statements only through each speaker's summed counts (and the order of the speakers' first
@@ -391,7 +387,7 @@ def stream_partisanship(
     ('stream', {'plug-in': 0.048, 'leave-out': 0.048})
     """
     check_speakers_option(speakers, speaker_group_policy, "stream")
-    parts = Partitions.of(inputs, read)
+    parts = Partitions.of(inputs, read, groups)
 
     def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
         vocab = vocabulary_pass(parts, vectorizer, progress)
@@ -505,6 +501,7 @@ def stream_drift(
     n_jobs: Optional[int] = None,
     reference: Reference = None,
     vectorizer: Optional[Vectorizer] = None,
+    groups: Union[str, Sequence[str], None] = None,
     read: Optional[Dict[str, Any]] = None,
     progress: PartitionProgress = None,
 ) -> pd.DataFrame:
@@ -512,23 +509,16 @@ def stream_drift(
     time (see :func:`stream_terms` for ``inputs`` and ``read``; ``progress`` reports
     partitions). The table equals ``drift(Corpus.read(files), ...)``: windows, values,
     intervals and replicates' summaries, with ``attrs["engine"]`` and ``attrs["sources"]``
-    added.
+    added. ``groups``: only these groups, as for :func:`stream_partisanship` (the table of
+    ``drift(Corpus.read(files).filter(groups=...), ...)``).
 
-    Memory (``attrs["memory"]`` says which): with windows in time units (``"6M"``, ``"10Y"``)
-    and no statement-level replicates (modes adjacent and baseline, or between with
-    ``bootstrap=0`` and ``permutations=0``), only ``"bucket sums"`` are kept: each (time
-    bucket, group) cell's summed counts and number of statements, a bucket being the span
-    between two consecutive window edges (the vocabulary pass reads the first and last time,
-    which place the windows), so memory is one partition plus at most buckets x K x V counts
-    (sparse), whatever the number of statements; every window is a sum of whole buckets, exact
-    for integer counts, so the table is bit for bit the statements'. Otherwise (windows counted
-    in statements, the bootstrap or permutations of ``mode="between"``, which resample
-    statements, a ``(start, end)`` reference period, a step longer than the window) this keeps
-    ``"statement counts"``: every statement's counts (a CSR matrix, about 12 bytes per distinct
-    term of each statement) with its time, group and id, as :func:`stream_compare` keeps them:
-    one partition's text at a time, not the corpus' text (the counts are held twice while the
-    partitions are joined, and once more when the files are not in time order, to sort them).
-    Every file needs times (an error names the file and line of a statement without one).
+    Memory: windows are sums of time buckets, but the statement bootstrap and the
+    permutations of ``mode="between"`` resample statements, so this keeps every statement's
+    counts (a CSR matrix, about 12 bytes per distinct term of each statement) with its time,
+    group and id, as :func:`stream_compare` keeps them: one partition's text at a time, not
+    the corpus' text (the counts are held twice while the partitions are joined, and once more
+    when the files are not in time order, to sort them). Every file needs times (an error
+    names the file and line of a statement without one).
 
     Examples
     --------
@@ -537,21 +527,10 @@ def stream_drift(
     >>> table.attrs["engine"], table["value"].round(3).tolist()[:3]
     ('stream', [nan, 0.237, 0.103])
     """
-    parts = Partitions.of(inputs, read)
-    memory = ["statement counts"]
+    parts = Partitions.of(inputs, read, groups)
 
     def rows() -> Rows:
         vocab = vocabulary_pass(parts, vectorizer, progress)
-        edges = drift_edges(vocab, window, step, mode, bootstrap, permutations, reference)
-        if edges is not None:
-            memory[0] = "bucket sums"
-            acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms))
-            for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
-                timed = TimedCounts.of(c, X, lab)  # times checked, a file without them named
-                acc.add_statements(timed.times, timed.X, timed.labels)
-                del timed, X
-            assert vocab.span is not None
-            return acc.rows(vocab.groups, vocab.terms, vocab.span, vocab.resolutions)
         got = [
             TimedCounts.of(c, X, lab)
             for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress)
@@ -577,21 +556,5 @@ def stream_drift(
         progress=None,
     )
     table.attrs["engine"] = "stream"
-    table.attrs["memory"] = memory[0]
     table.attrs["sources"] = parts.sources
     return table
-
-
-def drift_edges(
-    vocab: Vocabulary,
-    window: WindowSpec,
-    step: Optional[WindowSpec],
-    mode: str,
-    bootstrap: int,
-    permutations: int,
-    reference: Reference,
-) -> Optional[np.ndarray]:
-    """:func:`divergence._drift.bucket_edges` over the times the vocabulary pass read (None:
-    the statements' counts are kept)."""
-    res = "date" if "date" in vocab.resolutions else ("year" if vocab.resolutions else None)
-    return bucket_edges(window, step, mode, bootstrap, permutations, reference, vocab.span, res)

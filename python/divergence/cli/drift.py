@@ -186,8 +186,7 @@ def drift_cmd(
         vectorizer=vectorizer.make(out.jobs),
     )
     if corpus.engine != "memory":
-        if keep:
-            raise click.UsageError("--groups needs --engine memory")
+        options["groups"] = keep or None
         paths = corpus.stream_paths()
         progress.step("reading and tokenising the corpus one file at a time")
         if corpus.engine == "dask":

@@ -158,8 +158,10 @@ def by_files(
     rep: Replicates,
     vectorizer: VectorizerSpec,
     out: Outputs,
+    wanted: List[str],
 ) -> None:
-    """``--engine stream`` or ``dask``: partisanship of CORPUS files read one at a time."""
+    """``--engine stream`` or ``dask``: partisanship of CORPUS files read one at a time
+    (``wanted``: the groups kept, all when empty)."""
     from .. import dask_partisanship, stream_partisanship
     from ..plot import plot_partisanship
 
@@ -175,6 +177,7 @@ def by_files(
         n_jobs=out.jobs,
         vectorizer=vectorizer.make(out.jobs),
         speaker_group_policy=speaker_group_policy,
+        groups=wanted or None,
     )
     progress.done()
     echo_notes(result.notes)
@@ -186,7 +189,7 @@ def by_files(
     params = dict(
         corpus=corpus.names,
         speaker_col=speaker_col,
-        groups=None,
+        groups=wanted or None,
         speaker_group_policy=speaker_group_policy,
         window=None,
         step=None,
@@ -297,9 +300,9 @@ def partisanship_cmd(
     from ..plot import plot_partisanship, plot_stances
 
     progress = out.progress()
+    wanted = [g.strip() for part in only_groups for g in part.split(",") if g.strip()]
     if corpus.engine != "memory":
         for given, flag in (
-            (only_groups, "--groups"),
             (window, "--window"),
             (step, "--step"),
             (stance_col, "--stance-col"),
@@ -308,7 +311,14 @@ def partisanship_cmd(
             if given:
                 raise click.UsageError(f"{flag} needs --engine memory")
         by_files(
-            corpus, speaker_col, speaker_group_policy, stance_kind, replicates, vectorizer, out
+            corpus,
+            speaker_col,
+            speaker_group_policy,
+            stance_kind,
+            replicates,
+            vectorizer,
+            out,
+            wanted,
         )
         return
     if window is not None:  # the window specification of divergence drift, checked before reading
@@ -318,7 +328,6 @@ def partisanship_cmd(
         parse_window(step if step is not None else window, "step")
     progress.step("reading the corpus")
     c = corpus.load()
-    wanted = [g.strip() for part in only_groups for g in part.split(",") if g.strip()]
     if wanted:
         c = c.filter(groups=wanted)
     c.require_groups(2)
