@@ -52,10 +52,23 @@ def _same_partisanship(
     assert settings == want.settings
 
 
-def _same_drift(got: pd.DataFrame, want: pd.DataFrame, engine: str, paths: List[Path]) -> None:
+def _drift_memory(kw: Dict[str, Any]) -> str:
+    """The path the engines take: bucket sums for time windows without statement-level
+    replicates and with every time in a window (no step longer than the window), else the
+    statements' counts."""
+    timed = isinstance(dv.parse_window(kw["window"]), tuple)
+    replicates = kw.get("mode") == "between" and (kw.get("bootstrap") or kw.get("permutations"))
+    gap = kw.get("step") == "90D" and kw["window"] == "60D"  # the one such case here
+    return "bucket sums" if timed and not replicates and not gap else "statement counts"
+
+
+def _same_drift(
+    got: pd.DataFrame, want: pd.DataFrame, engine: str, paths: List[Path], memory: str
+) -> None:
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     attrs = dict(got.attrs)
     assert attrs.pop("engine") == engine
+    assert attrs.pop("memory") == memory
     assert [s["path"] for s in attrs.pop("sources")] == [str(p) for p in paths]
     assert attrs == want.attrs
 
@@ -66,6 +79,11 @@ DRIFTS: List[Dict[str, Any]] = [
     dict(window="6M", step="2M", mode="baseline"),
     dict(window="6M", mode="between", bootstrap=20, permutations=20, seed=2),
     dict(window=30, step=10, mode="between", bootstrap=15, permutations=10, seed=5),
+    # bucket sums: between without replicates, a window index as reference, another metric
+    dict(window="90D", step="30D", mode="between"),
+    dict(window="4M", step="1M", mode="baseline", reference=3, metric="hellinger"),
+    # a step longer than the window (statements in no window): the statements' counts
+    dict(window="60D", step="90D", mode="adjacent"),
 ]
 
 
@@ -120,7 +138,43 @@ def test_stream_drift_equals_in_memory(tmp_path, k, di, by_time):
     paths = _write(tmp_path, frame, k)
     want = dv.drift(_in_memory(paths), **DRIFTS[di])
     got = dv.stream_drift(paths, progress=lambda d, t: None, **DRIFTS[di])
-    _same_drift(got, want, "stream", paths)
+    _same_drift(got, want, "stream", paths, _drift_memory(DRIFTS[di]))
+    if di == len(DRIFTS) - 1:
+        assert want.attrs["n_outside"] > 0  # the gap case was exercised
+
+
+def test_stream_drift_bucket_sums_do_not_grow_with_the_statements(tmp_path, monkeypatch):
+    """The bounded path hands drift one row per (time bucket, group) cell, not one per
+    statement: the corpus with every statement written 4 times gives as many rows (the same
+    cells), each holding 4 times the statements, and the same values."""
+    import divergence._stream as stream
+
+    held: List[int] = []
+    real = stream.drift_of_rows
+
+    def spy(rows: Any, **kw: Any) -> pd.DataFrame:
+        r = rows()
+        held.append(r.X.shape[0])
+        return real(lambda: r, **kw)
+
+    monkeypatch.setattr(stream, "drift_of_rows", spy)
+    frame = _example_frame()
+    copies = pd.concat(
+        [frame.assign(id=frame["id"].astype(str) + f"-{j}") for j in range(4)], ignore_index=True
+    )
+    kw = dict(window="6M", step="2M", mode="between")
+    one = dv.stream_drift(_write(tmp_path, frame, 3), **kw)
+    (tmp_path / "x4").mkdir()
+    four = dv.stream_drift(write_parts(copies, tmp_path / "x4", 5), **kw)
+    assert one.attrs["memory"] == four.attrs["memory"] == "bucket sums"
+    n_groups = frame["group"].nunique()
+    assert held[0] == held[1] < len(frame)  # cells, not statements
+    assert held[0] <= 2 * len(one["window"].unique()) * n_groups  # at most buckets x K
+    np.testing.assert_array_equal(four["n_statements"], 4 * one["n_statements"])
+    np.testing.assert_allclose(four["value"], one["value"], rtol=1e-12)  # same proportions
+    # the statements' path on the same corpus holds one row per statement
+    dv.stream_drift(_write(tmp_path, frame, 3), **dict(kw, bootstrap=5))
+    assert held[2] == len(frame)
 
 
 def test_stream_drift_needs_times_naming_the_file(tmp_path):
@@ -294,8 +348,9 @@ def test_dask_partisanship_and_drift_equal_in_memory(tmp_path, client, k):
             "dask",
             paths,
         )
-    for kw in (DRIFTS[0], DRIFTS[2]):
-        _same_drift(dv.dask_drift(paths, client=client, **kw), dv.drift(c, **kw), "dask", paths)
+    for kw in (DRIFTS[0], DRIFTS[2], DRIFTS[4]):
+        got = dv.dask_drift(paths, client=client, **kw)
+        _same_drift(got, dv.drift(c, **kw), "dask", paths, _drift_memory(kw))
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -426,7 +481,14 @@ def test_un_corpus_split_equals_in_memory(tmp_path, client, k):
         "dask",
         paths,
     )
-    d_opts = dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1)
-    want_d = dv.drift(c, **d_opts)
-    _same_drift(dv.stream_drift(paths, read=read, **d_opts), want_d, "stream", paths)
-    _same_drift(dv.dask_drift(paths, client=client, read=read, **d_opts), want_d, "dask", paths)
+    for d_opts in (
+        dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1),
+        dict(window="10Y", step="3Y", mode="between"),  # bucket sums
+        dict(window="6Y", step="2Y", mode="adjacent", metric="kl", alpha=0.5),  # bucket sums
+    ):
+        want_d = dv.drift(c, **d_opts)
+        memory = _drift_memory(d_opts)
+        got = dv.stream_drift(paths, read=read, **d_opts)
+        _same_drift(got, want_d, "stream", paths, memory)
+        got = dv.dask_drift(paths, client=client, read=read, **d_opts)
+        _same_drift(got, want_d, "dask", paths, memory)

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from ._compare import CompareOptions, Comparison, ReplicateSums, compare, compare_from_sums
 from ._corpus import Corpus
-from ._drift import Reference, Rows, drift_of_rows
+from ._drift import BucketSums, Reference, Rows, drift_of_rows
 from ._engine import (
     FixedVocabulary,
     Inputs,
@@ -51,7 +51,13 @@ from ._engine import (
     read_partition,
 )
 from ._partisan import Partisanship, Speakers, partisanship_of_speakers
-from ._stream import SpeakerSums, SpeakerSumsAdder, TimedCounts, check_speakers_option
+from ._stream import (
+    SpeakerSums,
+    SpeakerSumsAdder,
+    TimedCounts,
+    check_speakers_option,
+    drift_edges,
+)
 from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
@@ -558,6 +564,28 @@ def _timed_task(
     return TimedCounts.of(c, X, labels), [dict(s) for s in c.sources]
 
 
+def _bucket_task(
+    path: str,
+    read: Dict[str, Any],
+    params: Dict[str, Any],
+    vocab: Vocabulary,
+    edges: np.ndarray,
+    part: int,
+) -> Tuple[BucketSums, Parted]:
+    """One file's drift bucket sums (its times checked as the statements path checks them)."""
+    c, X, labels = _read_counts(path, read, params, vocab)
+    timed = TimedCounts.of(c, X, labels)
+    acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms))
+    acc.add_statements(timed.times, timed.X, timed.labels)
+    return acc, [(part, [dict(s) for s in c.sources])]
+
+
+def _add_bucket_sums(
+    a: Tuple[BucketSums, Parted], b: Tuple[BucketSums, Parted]
+) -> Tuple[BucketSums, Parted]:
+    return a[0].add(b[0]), a[1] + b[1]
+
+
 def dask_partisanship(
     inputs: Inputs,
     speakers: Optional[str] = None,
@@ -660,10 +688,12 @@ def dask_drift(
     read: Optional[Dict[str, Any]] = None,
 ) -> pd.DataFrame:
     """:func:`divergence.stream_drift` on a Dask cluster (see :func:`dask_terms` for
-    ``client`` and ``scheduler``): each file's counts, times and groups from its task,
-    taken here in file order as the tasks finish, then the windows and their replicates run
-    here. The same table, bit for bit; the memory bound of :func:`divergence.stream_drift`
-    (every statement's counts, not its text), on this machine.
+    ``client`` and ``scheduler``): with the bounded path of :func:`divergence.stream_drift`
+    (``attrs["memory"] == "bucket sums"``), each file's (time bucket, group) sums from its
+    task, added two at a time as the tasks finish (at most buckets x K x V counts each, however
+    many statements); otherwise each file's counts, times and groups from its task, taken here
+    in file order as the tasks finish (every statement's counts, not its text, on this
+    machine). Then the windows and their replicates run here. The same table, bit for bit.
 
     Examples
     --------
@@ -678,10 +708,26 @@ def dask_drift(
     vec = as_vectorizer(vectorizer)
     params = vec.get_params()
     sources: List[Dict[str, Any]] = []
+    memory = ["statement counts"]
 
     def rows() -> Rows:
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
+            edges = drift_edges(vocab, window, step, mode, bootstrap, permutations, reference)
+            if edges is not None:  # bucket sums, added as the files finish
+                memory[0] = "bucket sums"
+                (acc, parted), _ = s.sum_as_completed(
+                    _bucket_task,
+                    parts.task_inputs(s.client),
+                    parts.read,
+                    params,
+                    vocab,
+                    edges,
+                    add=_add_bucket_sums,
+                )
+                sources.extend(_in_file_order(parted))
+                assert vocab.span is not None
+                return acc.rows(vocab.groups, vocab.terms, vocab.span, vocab.resolutions)
             got: List[TimedCounts] = []
 
             def consume(r: Tuple[TimedCounts, List[Dict[str, Any]]]) -> None:
@@ -712,5 +758,6 @@ def dask_drift(
         progress=None,
     )
     table.attrs["engine"] = "dask"
+    table.attrs["memory"] = memory[0]
     table.attrs["sources"] = sources
     return table

@@ -36,8 +36,15 @@ import scipy.sparse as sp
 from . import _core
 from ._compare import CompareOptions, Comparison, compare, compare_from_sums
 from ._corpus import Corpus, CorpusError
-from ._drift import Reference, Rows, drift_of_rows
-from ._engine import Inputs, PartitionProgress, Partitions, count_partitions, vocabulary_pass
+from ._drift import BucketSums, Reference, Rows, bucket_edges, drift_of_rows
+from ._engine import (
+    Inputs,
+    PartitionProgress,
+    Partitions,
+    Vocabulary,
+    count_partitions,
+    vocabulary_pass,
+)
 from ._partisan import (
     SPEAKER_GROUP_POLICIES,
     Partisanship,
@@ -512,13 +519,21 @@ def stream_drift(
     added. ``groups``: only these groups, as for :func:`stream_partisanship` (the table of
     ``drift(Corpus.read(files).filter(groups=...), ...)``).
 
-    Memory: windows are sums of time buckets, but the statement bootstrap and the
-    permutations of ``mode="between"`` resample statements, so this keeps every statement's
-    counts (a CSR matrix, about 12 bytes per distinct term of each statement) with its time,
-    group and id, as :func:`stream_compare` keeps them: one partition's text at a time, not
-    the corpus' text (the counts are held twice while the partitions are joined, and once more
-    when the files are not in time order, to sort them). Every file needs times (an error
-    names the file and line of a statement without one).
+    Memory (``attrs["memory"]`` says which): with windows in time units (``"6M"``, ``"10Y"``)
+    and no statement-level replicates (modes adjacent and baseline, or between with
+    ``bootstrap=0`` and ``permutations=0``), only ``"bucket sums"`` are kept: each (time
+    bucket, group) cell's summed counts and number of statements, a bucket being the span
+    between two consecutive window edges (the vocabulary pass reads the first and last time,
+    which place the windows), so memory is one partition plus at most buckets x K x V counts
+    (sparse), whatever the number of statements; every window is a sum of whole buckets, exact
+    for integer counts, so the table is bit for bit the statements'. Otherwise (windows counted
+    in statements, the bootstrap or permutations of ``mode="between"``, which resample
+    statements, a ``(start, end)`` reference period, a step longer than the window) this keeps
+    ``"statement counts"``: every statement's counts (a CSR matrix, about 12 bytes per distinct
+    term of each statement) with its time, group and id, as :func:`stream_compare` keeps them:
+    one partition's text at a time, not the corpus' text (the counts are held twice while the
+    partitions are joined, and once more when the files are not in time order, to sort them).
+    Every file needs times (an error names the file and line of a statement without one).
 
     Examples
     --------
@@ -528,9 +543,20 @@ def stream_drift(
     ('stream', [nan, 0.237, 0.103])
     """
     parts = Partitions.of(inputs, read, groups)
+    memory = ["statement counts"]
 
     def rows() -> Rows:
         vocab = vocabulary_pass(parts, vectorizer, progress)
+        edges = drift_edges(vocab, window, step, mode, bootstrap, permutations, reference)
+        if edges is not None:
+            memory[0] = "bucket sums"
+            acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms))
+            for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
+                timed = TimedCounts.of(c, X, lab)  # times checked, a file without them named
+                acc.add_statements(timed.times, timed.X, timed.labels)
+                del timed, X
+            assert vocab.span is not None
+            return acc.rows(vocab.groups, vocab.terms, vocab.span, vocab.resolutions)
         got = [
             TimedCounts.of(c, X, lab)
             for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress)
@@ -556,5 +582,21 @@ def stream_drift(
         progress=None,
     )
     table.attrs["engine"] = "stream"
+    table.attrs["memory"] = memory[0]
     table.attrs["sources"] = parts.sources
     return table
+
+
+def drift_edges(
+    vocab: Vocabulary,
+    window: WindowSpec,
+    step: Optional[WindowSpec],
+    mode: str,
+    bootstrap: int,
+    permutations: int,
+    reference: Reference,
+) -> Optional[np.ndarray]:
+    """:func:`divergence._drift.bucket_edges` over the times the vocabulary pass read (None:
+    the statements' counts are kept)."""
+    res = "date" if "date" in vocab.resolutions else ("year" if vocab.resolutions else None)
+    return bucket_edges(window, step, mode, bootstrap, permutations, reference, vocab.span, res)
