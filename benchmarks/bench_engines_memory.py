@@ -10,7 +10,9 @@ subprocess with its peak resident memory (``ru_maxrss``) and time:
   ``stream_partisanship`` (keeps the counts summed per speaker: its peak should not grow with
   the statements once the speakers' sums are in);
 * ``drift`` (mode between, yearly windows, bootstrap) in memory and ``stream_drift`` (keeps every
-  statement's counts but not its text: grows with the corpus, more slowly).
+  statement's counts but not its text: grows with the corpus, more slowly);
+* ``stream_drift`` without replicates (``attrs["memory"] == "bucket sums"``: only the (year,
+  group) sums are kept, so its peak should not grow with the statements).
 
     python benchmarks/bench_engines_memory.py --statements 100000 400000
 """
@@ -77,6 +79,10 @@ BODIES = {
     "stream_partisanship": f"r = dv.stream_partisanship(paths, {P}, progress=lambda d, n: None)",
     "drift (memory)": f"t = dv.drift(dv.Corpus.read(paths), {D})",
     "stream_drift": f"t = dv.stream_drift(paths, {D}, progress=lambda d, n: None)",
+    "stream_drift (bucket sums)": (
+        "t = dv.stream_drift(paths, window='1Y', mode='between', n_jobs=2, "
+        "progress=lambda d, n: None)\nassert t.attrs['memory'] == 'bucket sums'"
+    ),
 }
 
 
