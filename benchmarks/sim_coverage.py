@@ -9,8 +9,12 @@ statement mixes its group's distribution with one of a few shared topics (the ca
 statements are not exchangeable bags of tokens).
 
 Printed: per (statements per group, true JSD) the coverage of each method's nominal 95% interval
-and the bias of the plug-in and of the corrected estimates. Not part of the quick benchmark run
-(it takes minutes): ``python benchmarks/sim_coverage.py --datasets 200``.
+and the bias of the plug-in and of the corrected estimates; the standard deviation of the
+plug-in and corrected estimates over data sets against the mean bootstrap replicates' standard
+deviation and block-jackknife standard error (what sets the intervals' width); and the coverage
+of the jackknife-t interval (corrected +- t quantile x jackknife error, not a tool method).
+Not part of the quick benchmark run (it takes minutes):
+``python benchmarks/sim_coverage.py --datasets 200``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Dict, List
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.stats import t as student_t
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
@@ -114,6 +119,13 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
             width = {m: 0.0 for m in methods}
             withheld = 0
             est: Dict[str, List[float]] = {"value": [], "corrected": []}
+            # the spreads behind the interval's width: the bootstrap replicates' SD and the
+            # block jackknife's standard error, per data set (against the estimates' own SD
+            # over data sets); and the jackknife-t interval (corrected +- t_{G-1} x that
+            # error), a method the tool does not offer, for comparison
+            boot_sd: List[float] = []
+            jack_se: List[float] = []
+            jack_t = 0
             t0 = time.perf_counter()
             for d in range(args.datasets):
                 X = sp.vstack(
@@ -137,6 +149,14 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                     width[m] += hi - lo
                 est["value"].append(float(obs[0, 0, 1]))
                 est["corrected"].append(float(s.corrected[0, 0, 1]))
+                jv = np.asarray(jack, dtype=float)[:, 0, 0, 1]
+                G = jv.size
+                se = float(np.sqrt((G - 1) / G * np.sum((jv - jv.mean()) ** 2)))
+                half = float(student_t.ppf(0.975, G - 1)) * se
+                c = float(s.corrected[0, 0, 1])
+                jack_t += max(c - half, 0.0) <= truth <= max(c + half, 0.0)
+                boot_sd.append(float(np.std(np.asarray(boot)[:, 0, 0, 1], ddof=1)))
+                jack_se.append(se)
             cell = {
                 "statements_per_group": n,
                 "true_jsd": truth,
@@ -146,6 +166,11 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 "withheld": withheld / args.datasets,
                 "bias_plugin": float(np.mean(est["value"]) - truth),
                 "bias_corrected": float(np.mean(est["corrected"]) - truth),
+                "sd_plugin": float(np.std(est["value"])),
+                "sd_corrected": float(np.std(est["corrected"])),
+                "mean_boot_sd": float(np.mean(boot_sd)),
+                "mean_jackknife_se": float(np.mean(jack_se)),
+                "coverage_jackknife_t": jack_t / args.datasets,
                 "seconds": time.perf_counter() - t0,
             }
             cells.append(cell)
@@ -153,7 +178,9 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
             print(
                 f"n={n:5d} jsd={truth:.3f}  {cov}  bias plug-in {cell['bias_plugin']:+.4f} "
                 f"corrected {cell['bias_corrected']:+.4f}  withheld {cell['withheld']:.2f}  "
-                f"({cell['seconds']:.0f} s)",
+                f"sd plug-in {cell['sd_plugin']:.4f} corrected {cell['sd_corrected']:.4f} "
+                f"boot {cell['mean_boot_sd']:.4f} jackknife {cell['mean_jackknife_se']:.4f}  "
+                f"jackknife-t {cell['coverage_jackknife_t']:.2f}  ({cell['seconds']:.0f} s)",
                 flush=True,
             )
     return {"settings": vars(args), "cells": cells}
