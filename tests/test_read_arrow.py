@@ -329,3 +329,88 @@ def test_fast_jsonl_equals_the_json_module_on_random_files(lines, final_newline,
         return
     if fast is not None:
         _same_values(fast, slow)
+
+
+# --------------------------------------------------------------------------------------------
+# A CSV/TSV file parsed from the file again, its bytes freed (the peak: the table, not the
+# table and the bytes)
+
+
+def _read_file(path, opts: R.ReadOptions | None = None, reread: bool = True):
+    notes: List[str] = []
+    raw, source = R.read_source(path, opts or R.ReadOptions(), None, notes, reread=reread)
+    return raw, source, notes
+
+
+def _spy_parse_file(monkeypatch) -> List[object]:
+    got: List[object] = []
+    real = R._DelimitedPlan.parse_file
+
+    def spy(self, path, before):
+        r = real(self, path, before)
+        got.append(r)
+        return r
+
+    monkeypatch.setattr(R._DelimitedPlan, "parse_file", spy)
+    return got
+
+
+@pytest.mark.parametrize(
+    "data, name",
+    [
+        (b'id,party,text\n1,A,"multi\nline, ""quoted"""\n2,B,plain\n', "x.csv"),
+        (b"\xef\xbb\xbfparty,text\nA,one\nB,two\n", "bom.csv"),  # the body after a BOM
+        (b'"party","text"\n"A","one, two"\n"B","three"\n', "quoted.csv"),  # a quoted header
+        (b'party\ttext\nA\t"x\ty"\nB\tz,w\n', "x.tsv"),
+    ],
+)
+def test_file_parsed_again_equals_its_bytes(tmp_path, monkeypatch, data, name):
+    p = tmp_path / name
+    p.write_bytes(data)
+    calls = _spy_parse_file(monkeypatch)
+    raw, source, notes = _read_file(p)
+    assert len(calls) == 1 and calls[0] is not None  # parsed from the file
+    want, want_source, want_notes = _read_file(p, reread=False)
+    assert len(calls) == 1  # not this time
+    _same(raw, want)
+    assert (source, notes) == (want_source, want_notes)
+    assert R.sha256_bytes(data) == source["sha256"]
+
+
+def test_file_changed_between_the_reads_is_read_again(tmp_path, monkeypatch):
+    """The file rewritten after its bytes were read (the same number of records, so pyarrow's
+    count agrees): its stat differs after the parse, so the file is read again, whole, and the
+    table and the digest are those of the new content."""
+    p = tmp_path / "x.csv"
+    old, new = b"party,text\nA,one\nB,two\n", b"party,text\nA,uno dos\nB,tres\n"
+    p.write_bytes(old)
+    real = R._load
+    state = {"n": 0}
+
+    def load(path):
+        got = real(path)
+        state["n"] += 1
+        if state["n"] == 1:
+            p.write_bytes(new)
+        return got
+
+    monkeypatch.setattr(R, "_load", load)
+    calls = _spy_parse_file(monkeypatch)
+    raw, source, _ = _read_file(p)
+    assert calls == [None] and state["n"] == 2
+    assert list(raw.values["text"]) == ["uno dos", "tres"]
+    assert source["sha256"] == R.sha256_bytes(new)
+
+
+def test_file_pyarrow_refuses_goes_to_the_standard_library(tmp_path, monkeypatch):
+    """Invalid UTF-8 in the body (the checks pass, pyarrow refuses): the standard library's
+    path, with its replacement note, as when the bytes are parsed."""
+    p = tmp_path / "x.csv"
+    p.write_bytes(b"party,text\nA,caf\xe9\nB,two\n")
+    calls = _spy_parse_file(monkeypatch)
+    opts = R.ReadOptions(encoding_errors="replace")
+    raw, source, notes = _read_file(p, opts)
+    assert calls == [None]
+    want, want_source, want_notes = _read_file(p, opts, reread=False)
+    _same(raw, want)
+    assert (source, notes) == (want_source, want_notes) and notes

@@ -148,14 +148,15 @@ def _combine(
         )
 
     sel = np.flatnonzero(keep)
-    src, pos, ids, groups, texts, times = (
-        src[sel],
-        pos[sel],
-        ids[sel],
-        groups[sel],
-        texts[sel],
-        times[sel],
-    )
+    if len(sel) < len(keep):  # (a copy of every column otherwise)
+        src, pos, ids, groups, texts, times = (
+            src[sel],
+            pos[sel],
+            ids[sel],
+            groups[sel],
+            texts[sel],
+            times[sel],
+        )
 
     first_seen: Dict[str, int] = {}
     dup_first: Optional[Tuple[int, int]] = None
@@ -403,6 +404,7 @@ class Corpus:
             origins.append(raw.origin)
             sources.append(source)
             parts.append(assemble(raw, k, opts, notes, g.strip() if g is not None else None))
+            del raw  # its strings not taken (a time column's, once parsed) freed before combining
         return _combine(parts, origins, opts, notes, sources)
 
     @classmethod

@@ -415,10 +415,84 @@ def _read_delimited_arrow(
     """CSV/TSV through pyarrow's reader when the file is plain (UTF-8, one header line, quoting
     the strict reader accepts, no blank lines, no carriage returns); the same table as
     :func:`_read_delimited`, ~10x faster and in less memory. ``None`` sends the file to the
-    standard library's reader, whose messages name the line of each problem."""
+    standard library's reader, whose messages name the line of each problem. (A file on disk
+    is parsed from the file again, ``data`` freed first: :func:`read_source`.)"""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
+    plan = _delimited_plan(data, opts, origin, fmt)
+    if plan is None:
+        return None
+    parsed = plan.parse(pa.py_buffer(memoryview(data)[plan.body_start :]))
+    if parsed is not None:
+        notes.extend(plan.notes)
+    return parsed
+
+
+@dataclass
+class _DelimitedPlan:
+    """What the checks of a plain CSV/TSV found: its header, the line of each record, where
+    its body starts (a byte offset in the file) and the notes to add once it is parsed."""
+
+    header: List[str]
+    keys: List[str]
+    lines: np.ndarray
+    delimiter: str
+    body_start: int
+    notes: List[str]
+
+    def parse(self, source: Any) -> Optional[_ArrowParsed]:
+        """pyarrow's table of the body (``source``: a buffer, or a file positioned at the
+        body); None when pyarrow refuses it or counts other records."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        keys = self.keys
+        try:
+            table = pacsv.read_csv(
+                source,
+                read_options=pacsv.ReadOptions(column_names=keys),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=True
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={k: pa.string() for k in keys},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except (pa.ArrowException, ValueError):
+            return None  # invalid UTF-8, a row of another width: the standard library says where
+        if table.num_rows != len(self.lines):
+            return None  # the readers count records differently: the standard library decides
+        pa.default_memory_pool().release_unused()  # the parse's blocks
+        return _ArrowParsed(table, self.header, keys, self.lines)
+
+    def parse_file(self, path: str, before: os.stat_result) -> Optional[_ArrowParsed]:
+        """:meth:`parse` of the file at ``path`` read again (its bytes, read and checked
+        before, freed: the peak is the table, not the table and the bytes), when the file is
+        the one read (``before``: its stat then; size, inode and modification time the same
+        after the parse); else None."""
+        import pyarrow as pa
+
+        try:
+            with pa.OSFile(path, "r") as f:
+                f.seek(self.body_start)
+                parsed = self.parse(f)
+            after = os.stat(path)
+        except (OSError, pa.ArrowException):
+            return None
+        same = (after.st_size, after.st_ino, after.st_mtime_ns) == (
+            before.st_size,
+            before.st_ino,
+            before.st_mtime_ns,
+        )
+        return parsed if same else None
+
+
+def _delimited_plan(
+    data: bytes, opts: ReadOptions, origin: Origin, fmt: str
+) -> Optional[_DelimitedPlan]:
+    """The checks of :func:`_read_delimited_arrow` (None: the standard library's reader)."""
     label = origin.label
     unmarked = _without_bom(data, opts, label)
     if unmarked is None:
@@ -465,26 +539,15 @@ def _read_delimited_arrow(
     except CorpusError:
         return None
     keys = [f"c{j}" for j in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=keys),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={k: pa.string() for k in keys},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowException, ValueError):
-        return None  # invalid UTF-8, a row of another width, ...: the standard library says where
-    if table.num_rows != len(body_lines):
-        return None  # the two readers count records differently: the standard library decides
+    body_start = len(data) - len(view) + len(head_bytes) + 1
     lines = body_lines + 1  # the header is line 1
-    notes.extend(local_notes)
-    return _ArrowParsed(table, header, keys, lines)
+    return _DelimitedPlan(header, keys, lines, delimiter, body_start, local_notes)
+
+
+#: While an Arrow table becomes Python strings, its freed blocks are returned to the system
+#: every this many bytes (pyarrow's pool keeps them otherwise: the whole table's worth, held
+#: with the strings made from it).
+RELEASE_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -506,6 +569,8 @@ class _ArrowParsed:
         self.table = None
         rows = len(self.lines)
         values: Dict[str, Column] = {}
+        pool = pa.default_memory_pool()
+        freed = 0  # bytes of blocks freed since the pool last returned its unused memory
         for name, k in zip(self.header, self.keys):
             chunks = table.column(k).chunks  # type: ignore[attr-defined]
             table = table.drop_columns([k])  # type: ignore[attr-defined]
@@ -513,6 +578,7 @@ class _ArrowParsed:
             at = 0
             for i in range(len(chunks)):
                 chunk = chunks[i]
+                freed += chunk.nbytes
                 # strings: an object array of str (None where null); numbers and booleans:
                 # Python objects, as the json module gives them
                 block = (
@@ -525,8 +591,11 @@ class _ArrowParsed:
                 at += len(block)
                 chunks[i] = None
                 del block
+                if freed >= RELEASE_BYTES:  # the pool keeps freed blocks until asked
+                    pool.release_unused()
+                    freed = 0
             values[name] = out
-            pa.default_memory_pool().release_unused()
+            pool.release_unused()
         return RawTable(
             origin, fmt, stem, self.header, values, self.lines, blank_missing=self.blank_missing
         )
@@ -785,12 +854,25 @@ def _load(path: PathArg) -> Tuple[str, bytes, bool]:
 
 
 def read_source(
-    path: PathArg, opts: ReadOptions, input_format: Optional[str], notes: List[str]
+    path: PathArg,
+    opts: ReadOptions,
+    input_format: Optional[str],
+    notes: List[str],
+    reread: bool = True,
 ) -> Tuple[RawTable, SourceInfo]:
+    """One input's raw table and its source record. ``reread``: a plain CSV/TSV file may be
+    parsed from the file again once its bytes are checked (its bytes freed first)."""
+    before: Optional[os.stat_result] = None  # a file that can be read again: its stat
+    if reread and os.fspath(path) != "-":
+        try:
+            before = os.stat(path)
+        except OSError:
+            pass  # _load names the problem
     label, data, is_stdin = _load(path)
     digest = sha256_bytes(data)
     name = label
     if data[:2] == b"\x1f\x8b":
+        before = None
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as e:
@@ -806,12 +888,22 @@ def read_source(
     else:
         origin = Origin(label, "line")
         fast: Optional[_ArrowParsed] = None
-        if fmt in ("csv", "tsv"):
+        if fmt in ("csv", "tsv") and before is not None:
+            # checked on the bytes, then parsed from the file again with the bytes freed
+            # (the peak: the Arrow table, not the table and the bytes)
+            plan = _delimited_plan(data, opts, origin, fmt)
+            if plan is not None:
+                del data
+                fast = plan.parse_file(label, before)
+                if fast is None:  # pyarrow refused it, or the file changed: read it again
+                    return read_source(path, opts, input_format, notes, reread=False)
+                notes.extend(plan.notes)
+        elif fmt in ("csv", "tsv"):
             fast = _read_delimited_arrow(data, opts, notes, origin, fmt)
         elif fmt == "jsonl":
             fast = _read_jsonl_arrow(data, opts, notes, origin)
         if fast is not None:
-            del data  # the bytes are not needed while the strings are made
+            data = b""  # the bytes are not needed while the strings are made
             raw = fast.raw(origin, fmt, stem)
         else:
             text = _decode(data, label, opts, notes)
