@@ -19,6 +19,7 @@ import divergence as dv
 from divergence import _core
 from divergence._util.operands import csr_tuple as _csr_tuple
 from divergence.cli import main
+from parts import small_vocabulary_frame
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 UNGD = DATA / "ungd_caucasus.csv"
@@ -838,3 +839,53 @@ def test_ungd_armenia_azerbaijan(tmp_path):
     assert all(row["group_a"] == "ARM" and row["group_b"] == "AZE" for row in doc)
     assert all(row["value"] > row["null_mean"] for row in doc)
     assert png.stat().st_size > 1000
+
+
+# --------------------------------------------------------------------------------------------
+# bootstrap_scheme="poisson" (issue 13: replicates that add up over time buckets)
+
+
+def _small_vocabulary_corpus() -> dv.Corpus:
+    return dv.Corpus.from_frame(small_vocabulary_frame())
+
+
+def test_poisson_drift_window_is_poisson_compare():
+    """One window holding the whole corpus: its bootstrap and corrected estimate are
+    compare's with bootstrap_scheme="poisson" (statements keyed by their corpus position,
+    the jackknife on the same keyed blocks)."""
+    c = _small_vocabulary_corpus()
+    t = pd.to_datetime(c.time)
+    days = int((t.max() - t.min()).days) + 1
+    kw = dict(bootstrap=60, seed=9, ci_method="percentile")
+    d = dv.drift(c, window=f"{days}D", mode="between", bootstrap_scheme="poisson", **kw)
+    assert len(d["window"].unique()) == 1 and d["n_statements"].iloc[0] == len(c)
+    assert d.attrs["bootstrap_scheme"] == "poisson"
+    r = dv.compare(c, permutations=0, bootstrap_scheme="poisson", terms=False, **kw).table
+    r = r.set_index(["group_a", "group_b"])
+    for _, row in d.iterrows():
+        want = r.loc[(row["group_a"], row["group_b"])]
+        for col in ("value", "corrected", "boot_mean", "ci_low", "ci_high"):
+            np.testing.assert_allclose(row[col], want[col], rtol=1e-9, atol=1e-12)
+    assert d["ci_low"].notna().all()
+    # and it is not the resampling bootstrap
+    res = dv.drift(c, window=f"{days}D", mode="between", **kw)
+    assert not np.allclose(res["boot_mean"], d["boot_mean"])
+
+
+def test_poisson_drift_threads_and_replicates():
+    """Same numbers for any n_jobs; replicates of a window do not depend on the others (a
+    shorter run's windows equal the longer run's where they are the same windows); a bad
+    scheme is named."""
+    c = _small_vocabulary_corpus()
+    kw = dict(window="6M", step="3M", mode="between", bootstrap=40, bootstrap_scheme="poisson")
+    a = dv.drift(c, n_jobs=1, **kw)
+    b = dv.drift(c, n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert a["ci_low"].notna().sum() > len(a) // 2
+    with pytest.raises(ValueError, match="bootstrap_scheme"):
+        dv.drift(c, window="6M", mode="between", bootstrap=5, bootstrap_scheme="keyed")
+    # with permutations: the exact null of the statements, the same as with "resample"
+    p = dv.drift(c, permutations=30, **kw)
+    q = dv.drift(c, permutations=30, **dict(kw, bootstrap_scheme="resample"))
+    np.testing.assert_array_equal(p["null_mean"], q["null_mean"])
+    np.testing.assert_array_equal(p["p_value"], q["p_value"])

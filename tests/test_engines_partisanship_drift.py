@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import divergence as dv
-from parts import write_parts
+from parts import small_vocabulary_frame, write_parts
 
 UNGD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ungd_caucasus.csv"
 
@@ -57,7 +57,10 @@ def _drift_memory(kw: Dict[str, Any]) -> str:
     replicates and with every time in a window (no step longer than the window), else the
     statements' counts."""
     timed = isinstance(dv.parse_window(kw["window"]), tuple)
-    replicates = kw.get("mode") == "between" and (kw.get("bootstrap") or kw.get("permutations"))
+    poisson = kw.get("bootstrap_scheme") == "poisson"  # its replicates add up over buckets
+    replicates = kw.get("mode") == "between" and (
+        kw.get("permutations") or (kw.get("bootstrap") and not poisson)
+    )
     gap = kw.get("step") == "90D" and kw["window"] == "60D"  # the one such case here
     return "bucket sums" if timed and not replicates and not gap else "statement counts"
 
@@ -82,6 +85,10 @@ DRIFTS: List[Dict[str, Any]] = [
     # bucket sums: between without replicates, a window index as reference, another metric
     dict(window="90D", step="30D", mode="between"),
     dict(window="4M", step="1M", mode="baseline", reference=3, metric="hellinger"),
+    # the Poisson bootstrap: bucket sums (with the replicates' and jackknife blocks' sums);
+    # with permutations, the statements' counts
+    dict(window="6M", step="3M", mode="between", bootstrap=20, bootstrap_scheme="poisson", seed=4),
+    dict(window="6M", mode="between", bootstrap=10, permutations=10, bootstrap_scheme="poisson"),
     # a step longer than the window (statements in no window): the statements' counts
     dict(window="60D", step="90D", mode="adjacent"),
 ]
@@ -242,6 +249,32 @@ def test_cli_engine_stream_writes_the_in_memory_tables(tmp_path, command):
             ).read_bytes(), name
 
 
+def test_cli_drift_bootstrap_scheme_poisson_with_the_engines(tmp_path):
+    """drift --bootstrap-scheme poisson: recorded in the manifest, and --engine stream (bucket
+    sums with their replicates) writes the in-memory tables byte for byte."""
+    paths = write_parts(small_vocabulary_frame(), tmp_path, 3)
+    args = ["--window", "6M", "--mode", "between", "--bootstrap", "20", "--permutations", "0"]
+    args += ["--format", "csv"]
+    written = {}
+    for engine in ("memory", "stream"):
+        out = tmp_path / engine / "r.csv"
+        out.parent.mkdir()
+        res = _cli(
+            "drift", *paths, *args, "--bootstrap-scheme", "poisson", "--engine", engine, "-o", out
+        )
+        assert res.exit_code == 0, res.output
+        manifest = json.loads((out.parent / "r.csv.manifest.json").read_text())
+        assert manifest["parameters"]["bootstrap_scheme"] == "poisson"
+        written[engine] = {
+            p.name: p.read_bytes() for p in out.parent.iterdir() if p.suffix != ".json"
+        }
+    assert written["memory"] and written["memory"] == written["stream"]
+    table = pd.read_csv(tmp_path / "memory" / "r.csv")
+    assert table["ci_low"].notna().any()
+    res = _cli("drift", *paths, *args, "--bootstrap-scheme", "keyed", "-o", tmp_path / "x.csv")
+    assert res.exit_code == 2 and "--bootstrap-scheme" in res.output
+
+
 def test_cli_bad_partition_exits_3_and_writes_nothing(tmp_path):
     paths = _write(tmp_path, _example_frame(), 3)
     with open(paths[1], "a") as f:
@@ -348,9 +381,34 @@ def test_dask_partisanship_and_drift_equal_in_memory(tmp_path, client, k):
             "dask",
             paths,
         )
-    for kw in (DRIFTS[0], DRIFTS[2], DRIFTS[4]):
+    for kw in (DRIFTS[0], DRIFTS[2], DRIFTS[4], DRIFTS[6]):
         got = dv.dask_drift(paths, client=client, **kw)
         _same_drift(got, dv.drift(c, **kw), "dask", paths, _drift_memory(kw))
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_engines_poisson_drift_intervals_equal_in_memory(tmp_path, client, k):
+    """bootstrap_scheme="poisson" on a corpus whose windows get intervals: the bucket sums'
+    replicates give the in-memory table bit for bit (intervals, corrected, boot_mean), on the
+    stream and Dask engines, for Parquet files out of time order. With groups= the Dask
+    engine keeps the statements (their positions among those kept), still equal."""
+    paths = write_parts(small_vocabulary_frame(), tmp_path, k, "parquet")
+    c = _in_memory(paths)
+    kw = dict(window="6M", step="2M", mode="between", bootstrap=30, bootstrap_scheme="poisson")
+    for opts in (kw, dict(kw, ci_method="bca", metric="hellinger", seed=11)):
+        want = dv.drift(c, **opts)
+        assert want["ci_low"].notna().sum() > len(want) // 2
+        _same_drift(dv.stream_drift(paths, **opts), want, "stream", paths, "bucket sums")
+        got = dv.dask_drift(paths, client=client, **opts)
+        _same_drift(got, want, "dask", paths, "bucket sums")
+    keep = ["A", "C"]
+    want = dv.drift(c.filter(groups=keep), **kw)
+    got = dv.stream_drift(paths, groups=keep, **kw)
+    assert got.attrs["memory"] == "bucket sums"
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    got = dv.dask_drift(paths, client=client, groups=keep, **kw)
+    assert got.attrs["memory"] == "statement counts"
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
 @pytest.mark.parametrize("k", [1, 3])
@@ -484,6 +542,7 @@ def test_un_corpus_split_equals_in_memory(tmp_path, client, k):
     for d_opts in (
         dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1),
         dict(window="10Y", step="3Y", mode="between"),  # bucket sums
+        dict(window="10Y", step="5Y", mode="between", bootstrap=10, bootstrap_scheme="poisson"),
         dict(window="6Y", step="2Y", mode="adjacent", metric="kl", alpha=0.5),  # bucket sums
     ):
         want_d = dv.drift(c, **d_opts)

@@ -62,6 +62,7 @@ from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
 from ._util.types import Seed, WindowSpec
+from ._util.validation import seed_value
 
 __all__ = ["dask_compare", "dask_drift", "dask_partisanship", "dask_terms"]
 
@@ -570,13 +571,19 @@ def _bucket_task(
     params: Dict[str, Any],
     vocab: Vocabulary,
     edges: np.ndarray,
+    bootstrap: int,
+    seed: int,
     part: int,
 ) -> Tuple[BucketSums, Parted]:
-    """One file's drift bucket sums (its times checked as the statements path checks them)."""
+    """One file's drift bucket sums (its times checked as the statements path checks them),
+    with ``bootstrap`` Poisson replicates' sums and the keyed jackknife blocks' when > 0 (each
+    statement keyed by its corpus position: the statements of the files before it plus its
+    row)."""
     c, X, labels = _read_counts(path, read, params, vocab)
     timed = TimedCounts.of(c, X, labels)
-    acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms))
-    acc.add_statements(timed.times, timed.X, timed.labels)
+    acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms), bootstrap, seed)
+    offset = sum(vocab.partition_sizes[:part])
+    acc.add_statements(timed.times, timed.X, timed.labels, offset)
     return acc, [(part, [dict(s) for s in c.sources])]
 
 
@@ -686,6 +693,7 @@ def dask_drift(
     vectorizer: Optional[Vectorizer] = None,
     groups: Union[str, Sequence[str], None] = None,
     read: Optional[Dict[str, Any]] = None,
+    bootstrap_scheme: str = "resample",
 ) -> pd.DataFrame:
     """:func:`divergence.stream_drift` on a Dask cluster (see :func:`dask_terms` for
     ``client`` and ``scheduler``): with the bounded path of :func:`divergence.stream_drift`
@@ -694,6 +702,9 @@ def dask_drift(
     many statements); otherwise each file's counts, times and groups from its task, taken here
     in file order as the tasks finish (every statement's counts, not its text, on this
     machine). Then the windows and their replicates run here. The same table, bit for bit.
+    (With ``groups`` and ``bootstrap_scheme="poisson"`` the statements' counts are kept: the
+    keyed draws need each statement's position among those kept, which a file's task does not
+    know.)
 
     Examples
     --------
@@ -709,11 +720,17 @@ def dask_drift(
     params = vec.get_params()
     sources: List[Dict[str, Any]] = []
     memory = ["statement counts"]
+    seed_v = seed_value(seed)  # resolved once: the keyed draws of the bucket sums use it
 
     def rows() -> Rows:
         with _Session(client, scheduler) as s:
             vocab = _vocabulary(s, parts, params, vec)
-            edges = drift_edges(vocab, window, step, mode, bootstrap, permutations, reference)
+            R = bootstrap if mode == "between" else 0
+            edges = None
+            if not (R and parts.groups is not None):  # positions among those kept: unknown
+                edges = drift_edges(
+                    vocab, window, step, mode, bootstrap, permutations, reference, bootstrap_scheme
+                )
             if edges is not None:  # bucket sums, added as the files finish
                 memory[0] = "bucket sums"
                 (acc, parted), _ = s.sum_as_completed(
@@ -723,6 +740,8 @@ def dask_drift(
                     params,
                     vocab,
                     edges,
+                    R,
+                    seed_v,
                     add=_add_bucket_sums,
                 )
                 sources.extend(_in_file_order(parted))
@@ -751,11 +770,12 @@ def dask_drift(
         permutations=permutations,
         ci=ci,
         ci_method=ci_method,
-        seed=seed,
+        seed=seed_v,
         n_jobs=n_jobs,
         reference=reference,
         incremental=True,
         progress=None,
+        bootstrap_scheme=bootstrap_scheme,
     )
     table.attrs["engine"] = "dask"
     table.attrs["memory"] = memory[0]

@@ -35,7 +35,7 @@ Results are identical for every ``n_jobs``: replicate r of window w uses its own
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
@@ -43,6 +43,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
+from ._compare import CHUNK_SUMS, ReplicateSums, jackknife_from_blocks, matrices_from_sums
 from ._corpus import Corpus
 from ._util import timeutil
 from ._util.groups import group_pairs, group_sums, label_codes
@@ -72,6 +73,7 @@ from ._util.types import (
 )
 from ._util.validation import (
     LOG_METRICS,
+    check_bootstrap_scheme,
     check_choice,
     check_ci,
     check_ci_method,
@@ -131,6 +133,27 @@ class Rows:
     # (None: one each) and the first and last time of the statements (the windows' grid)
     weights: Optional[np.ndarray] = None
     span: Optional[pd.DatetimeIndex] = None
+    # Statements: each row's position in the corpus (before sorting by time; a matrix's row),
+    # the key of its keyed draws (bootstrap_scheme="poisson"). Bucket sums: the cells' Poisson
+    # bootstrap and keyed jackknife block sums, one per row (:class:`CellReplicates`).
+    keys: Optional[np.ndarray] = None
+    replicates: Optional[CellReplicates] = None
+
+
+@dataclass
+class CellReplicates:
+    """What ``bootstrap_scheme="poisson"`` needs of bucket sums: per (time bucket, group) cell
+    ``boot`` (R, cells, V), the Poisson bootstrap sums (each statement weighted by a Poisson(1)
+    draw keyed by (seed, its corpus position, replicate)), ``blocks`` (20, cells, V), the keyed
+    jackknife blocks' sums, ``statements`` (cells,), statements with tokens, and ``sums``
+    (cells, V), the counts (:class:`divergence._compare.ReplicateSums` with cells as its
+    groups); ``cell``: each row's cell (rows are the cells with statements)."""
+
+    boot: np.ndarray
+    blocks: np.ndarray
+    statements: np.ndarray
+    sums: np.ndarray
+    cell: np.ndarray
 
 
 def prepare_rows(
@@ -170,6 +193,7 @@ def prepare_rows(
             ids=np.asarray(frame["id"].astype(str)),
             notes=notes,
             vocab=vec.get_feature_names_out(),
+            keys=order.astype(np.int64),
         )
     X = as_csr(data)
     n = X.shape[0]
@@ -196,6 +220,7 @@ def prepare_rows(
         ids=None,
         notes=notes,
         vocab=None,
+        keys=np.arange(n, dtype=np.int64),
     )
 
 
@@ -212,19 +237,22 @@ def bucket_edges(
     reference: Reference,
     span: Optional[Tuple[int, int]],
     resolution: Optional[str],
+    bootstrap_scheme: str = "resample",
 ) -> Optional[np.ndarray]:
     """The time buckets of :class:`BucketSums` (their edges, sorted int64 ns: every window's
     start and end), or None where drift needs the statements themselves: windows counted in
-    statements, statement-level replicates (``mode="between"`` with a bootstrap or
-    permutations), a ``(start, end)`` reference period, a bucket in no window (a step longer
-    than the window: the statements outside are reported by time), or no times read (``span``
-    None: the statements path names the file without them). ``span``: the corpus' first and
-    last time (int64 ns); the options are :func:`drift`'s, already checked. The same errors as
-    :func:`drift` for a window narrower than the resolution or longer than the data."""
+    statements, statement-level replicates (``mode="between"`` with permutations, or with a
+    bootstrap other than ``bootstrap_scheme="poisson"``, whose keyed weights and jackknife
+    blocks add up over buckets), a ``(start, end)`` reference period, a bucket in no window (a
+    step longer than the window: the statements outside are reported by time), or no times
+    read (``span`` None: the statements path names the file without them). ``span``: the
+    corpus' first and last time (int64 ns); the options are :func:`drift`'s, already checked.
+    The same errors as :func:`drift` for a window narrower than the resolution or longer than
+    the data."""
     win, stp = parse_windows(window, step)
     if not isinstance(win, tuple) or span is None:
         return None
-    if mode == "between" and (bootstrap or permutations):
+    if mode == "between" and (permutations or (bootstrap and bootstrap_scheme != "poisson")):
         return None
     if reference is not None and not is_int(reference):
         return None
@@ -258,20 +286,46 @@ class BucketSums:
     n_groups: int
     sums: sp.csr_matrix  # (bucket, group) cells x terms, int64; cell = bucket * K + group
     n: np.ndarray  # statements per cell (int64)
+    # bootstrap_scheme="poisson": the cells' replicate sums (cells as its groups), dense:
+    # (R + 21) x cells x V doubles
+    rep: Optional[ReplicateSums] = None
 
     @classmethod
-    def empty(cls, edges: np.ndarray, n_groups: int, n_terms: int) -> BucketSums:
+    def empty(
+        cls,
+        edges: np.ndarray,
+        n_groups: int,
+        n_terms: int,
+        bootstrap: int = 0,
+        seed: int = 0,
+    ) -> BucketSums:
+        """No statements yet; ``bootstrap`` > 0: also the Poisson bootstrap's ``bootstrap``
+        replicates and the keyed jackknife blocks (``seed``: drift's, resolved)."""
         cells = (len(edges) - 1) * n_groups
+        rep = None
+        if bootstrap:
+            rep = ReplicateSums.zeros(
+                cells, n_terms, seed=seed, sizes=np.zeros(cells), bootstrap=bootstrap
+            )
         return cls(
             np.asarray(edges, dtype=np.int64),
             n_groups,
             sp.csr_matrix((cells, n_terms), dtype=np.int64),
             np.zeros(cells, dtype=np.int64),
+            rep,
         )
 
-    def add_statements(self, times: np.ndarray, X: sp.spmatrix, labels: np.ndarray) -> None:
-        """Adds statements: their times (datetime64[ns], none missing), counts (integers) and
-        group codes."""
+    def add_statements(
+        self,
+        times: np.ndarray,
+        X: sp.spmatrix,
+        labels: np.ndarray,
+        offset: int = 0,
+        n_jobs: int = 1,
+    ) -> None:
+        """Adds statements: their times (datetime64[ns], none missing), counts (integers),
+        group codes and (for the replicates) the corpus position of the first (``offset``:
+        statement i's keyed draws use offset + i, as :func:`drift` keys the statements)."""
         t = np.asarray(times).astype("datetime64[ns]").astype(np.int64)
         bucket = np.searchsorted(self.edges, t, side="right") - 1
         if len(t) and (bucket.min() < 0 or bucket.max() >= len(self.edges) - 1):
@@ -284,12 +338,22 @@ class BucketSums:
         onto = sp.csr_matrix(
             (np.ones(m, dtype=np.int64), (cell, np.arange(m))), shape=(len(self.n), m)
         )
-        self.sums = as_int_csr(self.sums + onto @ as_int_csr(X))
+        Xi = as_int_csr(X)
+        self.sums = as_int_csr(self.sums + onto @ Xi)
         self.n += np.bincount(cell, minlength=len(self.n))
+        if self.rep is not None:
+            has = np.flatnonzero(np.asarray(Xi.sum(axis=1)).ravel() > 0)  # with tokens
+            self.rep.add_partition(
+                as_csr(Xi[has]), cell[has], keys=int(offset) + has, n_jobs=n_jobs
+            )
 
     def add(self, other: BucketSums) -> BucketSums:
         return BucketSums(
-            self.edges, self.n_groups, as_int_csr(self.sums + other.sums), self.n + other.n
+            self.edges,
+            self.n_groups,
+            as_int_csr(self.sums + other.sums),
+            self.n + other.n,
+            None if self.rep is None or other.rep is None else self.rep.add(other.rep),
         )
 
     def rows(
@@ -321,6 +385,11 @@ class BucketSums:
             vocab=np.asarray(terms, dtype=object),
             weights=self.n[keep].copy(),
             span=pd.DatetimeIndex(np.array(span, dtype="datetime64[ns]")),
+            replicates=None
+            if self.rep is None
+            else CellReplicates(
+                self.rep.boot, self.rep.blocks, self.rep.statements, self.rep.sums, keep
+            ),
         )
 
 
@@ -356,6 +425,7 @@ def drift(
     vectorizer: Optional[VectorizerLike] = None,
     incremental: bool = True,
     progress: Progress = None,
+    bootstrap_scheme: str = "resample",
 ) -> pd.DataFrame:
     """Divergence over sliding windows of time-ordered statements.
 
@@ -388,6 +458,22 @@ def drift(
         ``"basic"`` or ``"bca"`` (see :func:`divergence.compare`); a window whose groups'
         vocabularies are undersampled gets no interval, and says why in ``reason``.
     seed : random seed; the same seed gives the same numbers for any ``n_jobs``.
+    bootstrap_scheme : ``"resample"`` (default: each window's statements drawn with
+        replacement within group, the block jackknife behind ``corrected`` on balanced
+        stratified blocks) or ``"poisson"``: each statement weighted by a Poisson(1) draw keyed
+        by (seed, its position in the corpus or matrix, replicate), the same weight in every
+        window that holds it, and the jackknife on keyed blocks (statement i in block
+        floor(20 u_i), u_i a keyed uniform of (seed, i), merged f -> f mod G where a window's
+        smallest group has G < 20 statements with tokens), as :func:`divergence.compare` with
+        ``bootstrap_scheme="poisson"`` does within each window. Its replicates add up over
+        spans of time, so the stream and Dask engines keep only sums for it (with
+        ``permutations=0``; see :func:`divergence.stream_drift`). Group sizes vary between
+        replicates; a group empty in a replicate gives NaN there (dropped by the summaries).
+        A window's bootstrap and ``corrected`` are then those of :func:`divergence.compare`
+        with ``bootstrap_scheme="poisson"`` on the window's statements (tested on a window
+        holding the whole corpus), whose coverage docs/intervals.md reports (measured through
+        compare, not drift). Memory here: the replicates' R x K x V sums of one
+        window at a time (up to about 256 MB at a time, then in chunks).
     reference : ``mode="baseline"`` only: an int (the window index to compare against) or a
         ``(start, end)`` period (inclusive; a year or a date stands for its whole span, as in
         :meth:`Corpus.filter`).
@@ -444,6 +530,7 @@ def drift(
         reference=reference,
         incremental=incremental,
         progress=progress,
+        bootstrap_scheme=bootstrap_scheme,
     )
 
 
@@ -465,6 +552,7 @@ def drift_of_rows(
     reference: Reference,
     incremental: bool,
     progress: Progress,
+    bootstrap_scheme: str = "resample",
 ) -> pd.DataFrame:
     """:func:`drift` of the statements ``rows()`` gives (:class:`Rows`, called once the options
     are checked): the in-memory engine tokenises a Corpus or takes a matrix
@@ -476,6 +564,7 @@ def drift_of_rows(
     permutations = check_count(permutations, "permutations")
     check_ci(ci)
     check_ci_method(ci_method)
+    scheme = check_bootstrap_scheme(bootstrap_scheme)
     if mode != "between" and (bootstrap or permutations):
         raise ValueError("bootstrap/permutations: replicates are computed for mode='between' only")
     if reference is not None and mode != "baseline":
@@ -489,8 +578,12 @@ def drift_of_rows(
     t = d.times
     check_window_args(win, stp, d.resolution, t is not None)
     n = X.shape[0] if d.weights is None else int(d.weights.sum())
-    if d.weights is not None and (bootstrap or permutations or not is_int(reference or 0)):
-        raise AssertionError("bucket sums: replicates or a reference period need statements")
+    if d.weights is not None and (
+        permutations
+        or (bootstrap and (scheme != "poisson" or d.replicates is None))
+        or not is_int(reference or 0)
+    ):
+        raise AssertionError("bucket sums: these replicates or a reference period need statements")
     names = d.names
     codes = d.codes
     settings: Dict[str, Any] = dict(
@@ -502,6 +595,7 @@ def drift_of_rows(
         base=base,
         alpha=alpha,
         bootstrap=bootstrap,
+        bootstrap_scheme=scheme,
         permutations=permutations,
         ci=ci,
         ci_method=ci_method,
@@ -539,6 +633,7 @@ def drift_of_rows(
             incremental,
             progress,
             settings,
+            scheme,
         )
     else:
         table = _self(
@@ -703,6 +798,89 @@ def _between_jackknife(
     )
 
 
+def _poisson_window(
+    d: Rows,
+    X: sp.csr_matrix,
+    lab: np.ndarray,
+    K: int,
+    lo: int,
+    hi: int,
+    R: int,
+    seed: int,
+    metric: str,
+    alpha: float,
+    base: Optional[float],
+    threads: int,
+) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    """``bootstrap_scheme="poisson"``: window rows ``lo:hi``'s R bootstrap values (R, K, K)
+    and keyed block-jackknife values (G, K, K; None with fewer than two groups), from its
+    groups' Poisson replicate sums and keyed block sums: those of the statements (keyed by
+    ``d.keys``, R x K x V sums at a time up to CHUNK_SUMS), or the cells' sums added
+    (``d.replicates``). Integer sums either way, so the same values bit for bit."""
+    V = X.shape[1]
+    g = lab[lo:hi]
+    if d.replicates is not None:
+        c = d.replicates
+        rows = np.arange(lo, hi)
+        boot = np.zeros((R, K, V))
+        blocks = np.zeros((c.blocks.shape[0], K, V))
+        sums = np.zeros((K, V))
+        st = np.zeros(K, dtype=np.int64)
+        for k in np.unique(g):
+            r = c.cell[rows[g == k]]
+            boot[:, k] = c.boot[:, r].sum(axis=1)
+            blocks[:, k] = c.blocks[:, r].sum(axis=1)
+            sums[k] = c.sums[r].sum(axis=0)
+            st[k] = c.statements[r].sum()
+        boot_v = matrices_from_sums(boot, [metric], alpha, base)[:, 0]
+    else:
+        assert d.keys is not None
+        Xw = X[lo:hi]
+        has = np.flatnonzero(np.asarray(Xw.sum(axis=1)).ravel() > 0)
+        Xw, gw, keys = Xw[has], g[has], d.keys[lo:hi][has]
+        acc = ReplicateSums.zeros(K, V, seed=seed, sizes=np.zeros(K))
+        acc.add_partition(Xw, gw, keys=keys, n_jobs=threads)
+        sums, blocks, st = acc.sums, acc.blocks, acc.statements
+        step = max(1, CHUNK_SUMS // max(1, K * V))
+        chunks = [np.zeros((0, K, K))]
+        for first in range(0, R, step):
+            part = ReplicateSums.zeros(
+                K,
+                V,
+                seed=seed,
+                sizes=np.zeros(K),
+                bootstrap=min(step, R - first),
+                blocks=False,
+                first_boot=first,
+            )
+            part.add_partition(Xw, gw, keys=keys, n_jobs=threads)
+            chunks.append(matrices_from_sums(part.boot, [metric], alpha, base)[:, 0])
+        boot_v = np.concatenate(chunks)
+    present = np.flatnonzero(st > 0)
+    if present.size < 2:
+        return boot_v, None
+    J, G = jackknife_from_blocks(
+        sums[present], blocks[:, present], st[present], [metric], alpha, base
+    )
+    jack = np.full((G, K, K), np.nan)
+    jack[:, present[:, None], present[None, :]] = J[:, 0]
+    return boot_v, jack
+
+
+def _stacked(parts: List[Any]) -> Any:
+    """Per-window summaries (:func:`summarise` of one window's K x K cells) as one of shape
+    (W, K, K): array fields stacked, the others (``ci_for``) from the first."""
+    first = parts[0]
+    return type(first)(
+        **{
+            f.name: np.stack([getattr(p, f.name) for p in parts])
+            if isinstance(getattr(first, f.name), np.ndarray)
+            else getattr(first, f.name)
+            for f in fields(first)
+        }
+    )
+
+
 def _self(
     d: Rows,
     X: sp.csr_matrix,
@@ -861,6 +1039,7 @@ def _between(
     incremental: bool,
     progress: Progress,
     settings: Dict[str, Any],
+    scheme: str = "resample",
 ) -> pd.DataFrame:
     grid = window_grid(t if d.span is None else d.span, win, stp, resolution)
     n = X.shape[0]
@@ -883,7 +1062,7 @@ def _between(
         metric,
         float(alpha),
         base_v,
-        bootstrap,
+        bootstrap if scheme == "resample" else 0,
         permutations,
         seed,
         bool(incremental),
@@ -905,10 +1084,11 @@ def _between(
     pairs = group_pairs(K, metric)
     jack = None
     withhold = None
-    if bootstrap:
+    if bootstrap and scheme == "resample":
         jack = _between_jackknife(
             X, lab, K, b, e, metric, float(alpha), base_v, seed, bool(incremental), threads
         )
+    if bootstrap:
         withhold = (
             np.stack(
                 [
@@ -919,18 +1099,51 @@ def _between(
             if W
             else None
         )
-    # Replicates are W x R x K x K: the replicate axis is 1.
-    sm = summarise(
-        obs,
-        boot if bootstrap else None,
-        perm if permutations else None,
-        ci=ci,
-        method=ci_method,
-        axis=1,
-        jackknife=jack,
-        lower=0.0,
-        withhold=withhold,
-    )
+    if bootstrap and scheme == "poisson" and W:
+        # Per window: the keyed replicates and jackknife (its number of blocks G depends on
+        # the window's smallest group), each window summarised on its own.
+        parts = []
+        for w in range(W):
+            boot_w, jack_w = _poisson_window(
+                d,
+                X,
+                lab,
+                K,
+                int(b[w]),
+                int(e[w]),
+                bootstrap,
+                seed,
+                metric,
+                alpha,
+                base_v or None,
+                threads,
+            )
+            parts.append(
+                summarise(
+                    obs[w],
+                    boot_w,
+                    perm[w] if permutations else None,
+                    ci=ci,
+                    method=ci_method,
+                    jackknife=jack_w,
+                    lower=0.0,
+                    withhold=None if withhold is None else withhold[w],
+                )
+            )
+        sm = _stacked(parts)
+    else:
+        # Replicates are W x R x K x K: the replicate axis is 1.
+        sm = summarise(
+            obs,
+            boot if bootstrap else None,
+            perm if permutations else None,
+            ci=ci,
+            method=ci_method,
+            axis=1,
+            jackknife=jack,
+            lower=0.0,
+            withhold=withhold,
+        )
     settings["ci_for"] = sm.ci_for
     frames = []
     for i, j in pairs:

@@ -59,7 +59,7 @@ from ._text import Vectorizer
 from ._util.groups import group_sums
 from ._util.operands import as_csr, csr_tuple
 from ._util.types import Seed, WindowSpec
-from ._util.validation import check_choice
+from ._util.validation import check_choice, resolve_n_jobs, seed_value
 
 __all__ = ["stream_compare", "stream_drift", "stream_partisanship", "stream_terms"]
 
@@ -486,6 +486,7 @@ class TimedCounts:
             names=list(groups),
             codes=codes.astype(np.int32),
             ids=self.ids[order].astype(str),
+            keys=np.arange(len(t), dtype=np.int64)[order],
             notes=[],
             vocab=np.asarray(terms, dtype=object),
         )
@@ -511,6 +512,7 @@ def stream_drift(
     groups: Union[str, Sequence[str], None] = None,
     read: Optional[Dict[str, Any]] = None,
     progress: PartitionProgress = None,
+    bootstrap_scheme: str = "resample",
 ) -> pd.DataFrame:
     """:func:`divergence.drift` of a corpus given as files, read and tokenised one file at a
     time (see :func:`stream_terms` for ``inputs`` and ``read``; ``progress`` reports
@@ -526,9 +528,15 @@ def stream_drift(
     between two consecutive window edges (the vocabulary pass reads the first and last time,
     which place the windows), so memory is one partition plus at most buckets x K x V counts
     (sparse), whatever the number of statements; every window is a sum of whole buckets, exact
-    for integer counts, so the table is bit for bit the statements'. Otherwise (windows counted
-    in statements, the bootstrap or permutations of ``mode="between"``, which resample
-    statements, a ``(start, end)`` reference period, a step longer than the window) this keeps
+    for integer counts, so the table is bit for bit the statements'. Between mode's bootstrap
+    with ``bootstrap_scheme="poisson"`` (and ``permutations=0``) stays on bucket sums too: each
+    statement's Poisson weights are keyed by (seed, its position in the corpus, replicate) and
+    its jackknife block by (seed, position), so each cell also keeps its R replicates' sums and
+    20 blocks' sums (dense: (R + 21) x buckets x K x V doubles, e.g. 200 replicates, 20
+    buckets, 4 groups and 20,000 terms: 2.8 GB; fewer buckets or terms for less), still
+    independent of the number of statements. Otherwise (windows counted in statements, the
+    resampling bootstrap or the permutations of ``mode="between"``, which draw statements, a
+    ``(start, end)`` reference period, a step longer than the window) this keeps
     ``"statement counts"``: every statement's counts (a CSR matrix, about 12 bytes per distinct
     term of each statement) with its time, group and id, as :func:`stream_compare` keeps them:
     one partition's text at a time, not the corpus' text (the counts are held twice while the
@@ -544,16 +552,21 @@ def stream_drift(
     """
     parts = Partitions.of(inputs, read, groups)
     memory = ["statement counts"]
+    seed_v = seed_value(seed)  # resolved once: the keyed draws of the bucket sums use it
 
     def rows() -> Rows:
         vocab = vocabulary_pass(parts, vectorizer, progress)
-        edges = drift_edges(vocab, window, step, mode, bootstrap, permutations, reference)
+        edges = drift_edges(
+            vocab, window, step, mode, bootstrap, permutations, reference, bootstrap_scheme
+        )
         if edges is not None:
             memory[0] = "bucket sums"
-            acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms))
-            for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
+            R = bootstrap if mode == "between" else 0
+            acc = BucketSums.empty(edges, len(vocab.groups), len(vocab.terms), R, seed_v)
+            threads = resolve_n_jobs(n_jobs)
+            for offset, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
                 timed = TimedCounts.of(c, X, lab)  # times checked, a file without them named
-                acc.add_statements(timed.times, timed.X, timed.labels)
+                acc.add_statements(timed.times, timed.X, timed.labels, offset, threads)
                 del timed, X
             assert vocab.span is not None
             return acc.rows(vocab.groups, vocab.terms, vocab.span, vocab.resolutions)
@@ -575,11 +588,12 @@ def stream_drift(
         permutations=permutations,
         ci=ci,
         ci_method=ci_method,
-        seed=seed,
+        seed=seed_v,
         n_jobs=n_jobs,
         reference=reference,
         incremental=True,
         progress=None,
+        bootstrap_scheme=bootstrap_scheme,
     )
     table.attrs["engine"] = "stream"
     table.attrs["memory"] = memory[0]
@@ -595,8 +609,19 @@ def drift_edges(
     bootstrap: int,
     permutations: int,
     reference: Reference,
+    bootstrap_scheme: str = "resample",
 ) -> Optional[np.ndarray]:
     """:func:`divergence._drift.bucket_edges` over the times the vocabulary pass read (None:
     the statements' counts are kept)."""
     res = "date" if "date" in vocab.resolutions else ("year" if vocab.resolutions else None)
-    return bucket_edges(window, step, mode, bootstrap, permutations, reference, vocab.span, res)
+    return bucket_edges(
+        window,
+        step,
+        mode,
+        bootstrap,
+        permutations,
+        reference,
+        vocab.span,
+        res,
+        bootstrap_scheme,
+    )

@@ -303,6 +303,20 @@ scheduler_option = click.option(
 )
 
 
+def bootstrap_scheme_option(more_help: str = "") -> Decorator:
+    """``--bootstrap-scheme`` (compare, drift): the library's ``bootstrap_scheme``;
+    ``more_help``: the command's own sentence (what it bounds with the engines)."""
+    return click.option(
+        "--bootstrap-scheme",
+        type=click.Choice(["resample", "poisson"]),
+        default="resample",
+        show_default=True,
+        help="resample: statements drawn with replacement within groups; poisson: each statement"
+        " weighted by a Poisson(1) draw keyed by its position (the same for any partitioning)."
+        + more_help,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Vectorizer
 

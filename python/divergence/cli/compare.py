@@ -14,6 +14,7 @@ from ._options import (
     Outputs,
     Replicates,
     VectorizerSpec,
+    bootstrap_scheme_option,
     corpus_options,
     metric_options,
     output_options,
@@ -146,14 +147,7 @@ def render_stances(st: StanceDivergence) -> List[str]:
     "Log base for log metrics (default: natural log, nats; 2 = bits).",
 )
 @replicate_options()
-@click.option(
-    "--bootstrap-scheme",
-    type=click.Choice(["resample", "poisson"]),
-    default="resample",
-    show_default=True,
-    help="resample: statements drawn with replacement within groups; poisson: each statement"
-    " weighted by a Poisson(1) draw keyed by its position (the same for any partitioning).",
-)
+@bootstrap_scheme_option()
 @click.option(
     "--permutation-scheme",
     type=click.Choice(["exact", "keyed"]),

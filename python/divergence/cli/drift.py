@@ -14,6 +14,7 @@ from ._options import (
     Outputs,
     Replicates,
     VectorizerSpec,
+    bootstrap_scheme_option,
     corpus_options,
     metric_options,
     output_options,
@@ -112,6 +113,11 @@ def render(table: pd.DataFrame, changes: pd.DataFrame) -> str:
         help="Bootstrap interval type (basic corrects the upward shift of small windows)."
     ),
 )
+@bootstrap_scheme_option(
+    " Between mode; with --engine stream/dask, time windows and --permutations 0, poisson keeps"
+    " only sums per time bucket (memory: one file plus (bootstrap + 21) x buckets x groups x"
+    " terms, not the corpus)."
+)
 @click.option(
     "--change-permutations",
     type=click.IntRange(min=0),
@@ -134,6 +140,7 @@ def drift_cmd(
     base: Optional[float],
     alpha: float,
     replicates: Replicates,
+    bootstrap_scheme: str,
     change_permutations: int,
     vectorizer: VectorizerSpec,
     out: Outputs,
@@ -181,6 +188,7 @@ def drift_cmd(
         ci=rep.ci,
         ci_method=rep.ci_method,
         seed=rep.seed,
+        bootstrap_scheme=bootstrap_scheme,
         n_jobs=out.jobs,
         reference=ref,
         vectorizer=vectorizer.make(out.jobs),
@@ -223,6 +231,7 @@ def drift_cmd(
         base=base,
         alpha=alpha,
         **rep.manifest(),
+        bootstrap_scheme=bootstrap_scheme,
         change_permutations=change_permutations,
         **vectorizer.manifest(),
         plot=out.plot,
