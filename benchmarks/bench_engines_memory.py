@@ -12,7 +12,9 @@ subprocess with its peak resident memory (``ru_maxrss``) and time:
 * ``drift`` (mode between, yearly windows, bootstrap) in memory and ``stream_drift`` (keeps every
   statement's counts but not its text: grows with the corpus, more slowly);
 * ``stream_drift`` without replicates (``attrs["memory"] == "bucket sums"``: only the (year,
-  group) sums are kept, so its peak should not grow with the statements).
+  group) sums are kept, so its peak should not grow with the statements), and with the
+  ``bootstrap_scheme="poisson"`` bootstrap (also on bucket sums: each cell's replicates'
+  and jackknife blocks' sums).
 
     python benchmarks/bench_engines_memory.py --statements 100000 400000
 """
@@ -82,6 +84,11 @@ BODIES = {
     "stream_drift (bucket sums)": (
         "t = dv.stream_drift(paths, window='1Y', mode='between', n_jobs=2, "
         "progress=lambda d, n: None)\nassert t.attrs['memory'] == 'bucket sums'"
+    ),
+    "stream_drift (bucket sums, poisson)": (
+        "t = dv.stream_drift(paths, window='1Y', mode='between', bootstrap={boot}, "
+        "bootstrap_scheme='poisson', n_jobs=2, progress=lambda d, n: None)\n"
+        "assert t.attrs['memory'] == 'bucket sums'"
     ),
 }
 
