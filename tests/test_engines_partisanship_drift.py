@@ -89,6 +89,8 @@ DRIFTS: List[Dict[str, Any]] = [
     # with permutations, the statements' counts
     dict(window="6M", step="3M", mode="between", bootstrap=20, bootstrap_scheme="poisson", seed=4),
     dict(window="6M", mode="between", bootstrap=10, permutations=10, bootstrap_scheme="poisson"),
+    # a reference period: its bounds are bucket edges too
+    dict(window="4M", step="2M", mode="baseline", reference=("2022-10-01", "2023-02-15")),
     # a step longer than the window (statements in no window): the statements' counts
     dict(window="60D", step="90D", mode="adjacent"),
 ]
@@ -182,6 +184,20 @@ def test_stream_drift_bucket_sums_do_not_grow_with_the_statements(tmp_path, monk
     # the statements' path on the same corpus holds one row per statement
     dv.stream_drift(_write(tmp_path, frame, 3), **dict(kw, bootstrap=5))
     assert held[2] == len(frame)
+
+
+def test_stream_drift_reference_period_errors_as_in_memory(tmp_path):
+    """A reference period on bucket sums: the in-memory errors, word for word (no statements
+    of a group in it, start after end, a bound that is not a time)."""
+    paths = _write(tmp_path, _example_frame(), 3)
+    c = _in_memory(paths)
+    for ref in [("2030-01-01", "2031-01-01"), ("2023-05-01", "2023-01-01"), ("x", "y")]:
+        kw = dict(window="4M", step="2M", mode="baseline", reference=ref)
+        with pytest.raises(ValueError) as want:
+            dv.drift(c, **kw)
+        with pytest.raises(ValueError) as got:
+            dv.stream_drift(paths, **kw)
+        assert str(got.value) == str(want.value)
 
 
 def test_stream_drift_needs_times_naming_the_file(tmp_path):
@@ -543,6 +559,7 @@ def test_un_corpus_split_equals_in_memory(tmp_path, client, k):
         dict(window="8Y", step="4Y", mode="between", bootstrap=10, permutations=10, seed=1),
         dict(window="10Y", step="3Y", mode="between"),  # bucket sums
         dict(window="10Y", step="5Y", mode="between", bootstrap=10, bootstrap_scheme="poisson"),
+        dict(window="8Y", step="4Y", mode="baseline", reference=(1992, 1999)),
         dict(window="6Y", step="2Y", mode="adjacent", metric="kl", alpha=0.5),  # bucket sums
     ):
         want_d = dv.drift(c, **d_opts)

@@ -243,19 +243,26 @@ def bucket_edges(
     start and end), or None where drift needs the statements themselves: windows counted in
     statements, statement-level replicates (``mode="between"`` with permutations, or with a
     bootstrap other than ``bootstrap_scheme="poisson"``, whose keyed weights and jackknife
-    blocks add up over buckets), a ``(start, end)`` reference period, a bucket in no window (a
-    step longer than the window: the statements outside are reported by time), or no times
-    read (``span`` None: the statements path names the file without them). ``span``: the
+    blocks add up over buckets), a bucket in no window (a step longer than the window: the
+    statements outside are reported by time), or no times read (``span`` None: the statements
+    path names the file without them). A ``(start, end)`` reference period adds its bounds
+    (within the data) to the edges, so that it too is a run of whole buckets. ``span``: the
     corpus' first and last time (int64 ns); the options are :func:`drift`'s, already checked.
     The same errors as :func:`drift` for a window narrower than the resolution or longer than
-    the data."""
+    the data, or a reference bound that is not a time."""
     win, stp = parse_windows(window, step)
     if not isinstance(win, tuple) or span is None:
         return None
     if mode == "between" and (permutations or (bootstrap and bootstrap_scheme != "poisson")):
         return None
+    period: List[int] = []
     if reference is not None and not is_int(reference):
-        return None
+        if not (isinstance(reference, (tuple, list)) and len(reference) == 2):
+            return None  # the statements path raises drift's TypeError
+        # _reference_window's bounds: [lo, hi] or [lo, hi) (hi + 1 ns: ns times)
+        lo, _ = timeutil.time_bound(reference[0], False, "reference")
+        hi, inclusive = timeutil.time_bound(reference[1], True, "reference")
+        period = [int(timeutil.as_ns([lo])[0]), int(timeutil.as_ns([hi])[0]) + int(inclusive)]
     check_window_args(win, stp, resolution, True)
     grid = window_grid(
         pd.DatetimeIndex(np.array(span, dtype="datetime64[ns]")), win, stp, resolution
@@ -263,6 +270,8 @@ def bucket_edges(
     assert grid is not None
     starts, ends = timeutil.as_ns(grid.starts), timeutil.as_ns(grid.ends)
     edges = np.unique(np.concatenate([starts, ends]))
+    inside = np.clip(np.asarray(period, dtype=np.int64), edges[0], edges[-1])
+    edges = np.unique(np.concatenate([edges, inside]))
     covered = np.zeros(len(edges), dtype=np.int64)  # windows over bucket k = [edges[k], edges[k+1])
     np.add.at(covered, np.searchsorted(edges, starts), 1)
     np.add.at(covered, np.searchsorted(edges, ends), -1)
@@ -579,11 +588,9 @@ def drift_of_rows(
     check_window_args(win, stp, d.resolution, t is not None)
     n = X.shape[0] if d.weights is None else int(d.weights.sum())
     if d.weights is not None and (
-        permutations
-        or (bootstrap and (scheme != "poisson" or d.replicates is None))
-        or not is_int(reference or 0)
+        permutations or (bootstrap and (scheme != "poisson" or d.replicates is None))
     ):
-        raise AssertionError("bucket sums: these replicates or a reference period need statements")
+        raise AssertionError("bucket sums: these replicates need statements")
     names = d.names
     codes = d.codes
     settings: Dict[str, Any] = dict(

@@ -536,12 +536,13 @@ def stream_drift(
     buckets, 4 groups and 20,000 terms: 2.8 GB; fewer buckets or terms for less), still
     independent of the number of statements. Otherwise (windows counted in statements, the
     resampling bootstrap or the permutations of ``mode="between"``, which draw statements, a
-    ``(start, end)`` reference period, a step longer than the window) this keeps
-    ``"statement counts"``: every statement's counts (a CSR matrix, about 12 bytes per distinct
-    term of each statement) with its time, group and id, as :func:`stream_compare` keeps them:
-    one partition's text at a time, not the corpus' text (the counts are held twice while the
-    partitions are joined, and once more when the files are not in time order, to sort them).
-    Every file needs times (an error names the file and line of a statement without one).
+    step longer than the window) this keeps ``"statement counts"``: every statement's counts (a
+    CSR matrix, about 12 bytes per distinct term of each statement) with its time, group and
+    id, as :func:`stream_compare` keeps them: one partition's text at a time, not the corpus'
+    text (the counts are held twice while the partitions are joined, and once more when the
+    files are not in time order, to sort them). A ``(start, end)`` reference period is a run of
+    buckets too (its bounds are edges). Every file needs times (an error names the file and
+    line of a statement without one).
 
     Examples
     --------
