@@ -67,7 +67,7 @@ JSONL_READERS = {
     ),
     "divergence Corpus.read, json module (before)": (
         "import divergence as dv\nimport divergence._readers as R\n"
-        "R._read_jsonl_arrow = lambda *a, **k: None\n"
+        "R._read_jsonl_arrow = R._jsonl_plan = lambda *a, **k: None\n"
         "c = dv.Corpus.read(PATH)\nn = len(c)\n",
         "import divergence",
     ),

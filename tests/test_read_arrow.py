@@ -286,6 +286,7 @@ def test_jsonl_corpus_equals_the_json_module(tmp_path, monkeypatch):
     )
     fast = dv.Corpus.read(p)
     monkeypatch.setattr(R, "_read_jsonl_arrow", lambda *a, **k: None)
+    monkeypatch.setattr(R, "_jsonl_plan", lambda *a, **k: None)  # the file path's checks
     slow = dv.Corpus.read(p)
     pd.testing.assert_frame_equal(fast.frame, slow.frame)
     assert fast.sources == slow.sources
@@ -414,3 +415,114 @@ def test_file_pyarrow_refuses_goes_to_the_standard_library(tmp_path, monkeypatch
     want, want_source, want_notes = _read_file(p, opts, reread=False)
     _same(raw, want)
     assert (source, notes) == (want_source, want_notes) and notes
+
+
+# --------------------------------------------------------------------------------------------
+# The same for JSON Lines: checked on the bytes, parsed from the file again
+
+
+def _spy_jsonl_parse_file(monkeypatch) -> List[object]:
+    got: List[object] = []
+    real = R._JsonlPlan.parse_file
+
+    def spy(self, path, before):
+        r = real(self, path, before)
+        got.append(r)
+        return r
+
+    monkeypatch.setattr(R._JsonlPlan, "parse_file", spy)
+    return got
+
+
+@pytest.mark.parametrize("prefix", [1, 40, 1 << 20])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"id": 1, "party": "A", "text": "multi\\nline, \\"quoted\\""}\n'
+        b'\n{"id": 2, "party": "B"}\n',
+        b'\xef\xbb\xbf{"party": "A", "text": "one"}\n{"party": "B", "text": "two"}',  # a BOM
+        # a date column (parsed again with it as strings), a column first seen later, a guess
+        # that fails further down (null, then a string)
+        b'{"b": 1, "date": "2020-01-01", "n": null}\n{"date": "2020-01-02", "b": 2, "n": null}\n'
+        b'{"date": "x", "c": "2021-05-06", "b": 3}\n{"n": "now", "date": "y", "b": 4}\n',
+    ],
+)
+def test_jsonl_file_parsed_again_equals_its_bytes(tmp_path, monkeypatch, data, prefix):
+    p = tmp_path / "x.jsonl"
+    p.write_bytes(data)
+    real_plan = R._jsonl_plan
+    monkeypatch.setattr(R, "_jsonl_plan", lambda d, o, g, *_: real_plan(d, o, g, prefix))
+    calls = _spy_jsonl_parse_file(monkeypatch)
+    raw, source, notes = _read_file(p)
+    assert len(calls) == 1 and calls[0][0] is not None  # parsed from the file
+    want, want_source, want_notes = _read_file(p, reread=False)
+    assert len(calls) == 1  # not this time
+    _same_values(raw, want)
+    assert raw.columns == want.columns and not raw.blank_missing
+    np.testing.assert_array_equal(raw.pos, want.pos)
+    assert (source, notes) == (want_source, want_notes)
+    assert R.sha256_bytes(data) == source["sha256"]
+
+
+def test_jsonl_file_changed_between_the_reads_is_read_again(tmp_path, monkeypatch):
+    """The file rewritten after its bytes were read (as many records): its stat differs after
+    the parse, so it is read again, whole: the table and the digest of the new content."""
+    p = tmp_path / "x.jsonl"
+    old = b'{"party": "A", "text": "one"}\n{"party": "B", "text": "two"}\n'
+    new = b'{"party": "A", "text": "uno dos"}\n{"party": "B", "text": "tres"}\n'
+    p.write_bytes(old)
+    real = R._load
+    state = {"n": 0}
+
+    def load(path):
+        got = real(path)
+        state["n"] += 1
+        if state["n"] == 1:
+            p.write_bytes(new)
+        return got
+
+    monkeypatch.setattr(R, "_load", load)
+    calls = _spy_jsonl_parse_file(monkeypatch)
+    raw, source, _ = _read_file(p)
+    assert calls == [(None, False)] and state["n"] == 2
+    assert list(raw.values["text"]) == ["uno dos", "tres"]
+    assert source["sha256"] == R.sha256_bytes(new)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"party": "A", "text": "caf\xe9"}\n{"party": "B", "text": "two"}\n',  # invalid UTF-8
+        b'{"party": "A", "text": "x", "n": 3}\n{"party": "B", "text": "y", "n": 2.5}\n',
+    ],
+)
+def test_jsonl_file_pyarrow_refuses_goes_to_the_json_module(tmp_path, monkeypatch, data):
+    """The checks pass, pyarrow refuses the file (invalid UTF-8; 3 and 2.5 in one column): the
+    json module reads the file read again, without another parse by pyarrow, as when the
+    bytes are parsed (notes included)."""
+    p = tmp_path / "x.jsonl"
+    p.write_bytes(data)
+    calls = _spy_jsonl_parse_file(monkeypatch)
+    in_memory: List[object] = []
+    real_arrow = R._read_jsonl_arrow
+    monkeypatch.setattr(
+        R, "_read_jsonl_arrow", lambda *a, **k: in_memory.append(1) or real_arrow(*a, **k)
+    )
+    opts = R.ReadOptions(encoding_errors="replace")
+    raw, source, notes = _read_file(p, opts)
+    assert calls == [(None, True)] and in_memory == []
+    want, want_source, want_notes = _read_file(p, opts, reread=False)
+    assert in_memory == [1]
+    _same_values(raw, want)
+    assert (source, notes) == (want_source, want_notes)
+    assert isinstance(raw.values["text"][0], str)
+
+
+def test_jsonl_file_errors_keep_file_and_line(tmp_path):
+    """Invalid JSON past the first lines, found by pyarrow in the file: the json module's
+    message with the file and the line."""
+    p = tmp_path / "bad.jsonl"
+    good = b'{"party": "A", "text": "fine"}\n' * 5
+    p.write_bytes(good + b'{"party": "B", "text": }\n')
+    with pytest.raises(dv.CorpusError, match=r"bad\.jsonl line 6: invalid JSON"):
+        dv.Corpus.read(p)

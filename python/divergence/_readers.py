@@ -10,6 +10,7 @@ and id columns, and :mod:`divergence._corpus` combines the inputs into a Corpus.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import gzip
 import io
@@ -20,7 +21,19 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict, Union
+from typing import (
+    Any,
+    Callable,
+    ContextManager,
+    Dict,
+    Iterator,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    TypedDict,
+    Union,
+)
 
 import numpy as np
 import pandas as pd
@@ -481,12 +494,7 @@ class _DelimitedPlan:
             after = os.stat(path)
         except (OSError, pa.ArrowException):
             return None
-        same = (after.st_size, after.st_ino, after.st_mtime_ns) == (
-            before.st_size,
-            before.st_ino,
-            before.st_mtime_ns,
-        )
-        return parsed if same else None
+        return parsed if _unchanged(before, after) else None
 
 
 def _delimited_plan(
@@ -640,9 +648,126 @@ def _read_jsonl_arrow(
     while pyarrow reads a float); the same table as :func:`_read_jsonl` (values as the json
     module gives them, columns in order of first appearance), several times faster and in less
     memory. Strings pyarrow would take for timestamps are read as the strings they are.
-    ``None`` sends the file to the json module's reader, whose messages name the line."""
+    ``None`` sends the file to the json module's reader, whose messages name the line. (A file
+    on disk is parsed from the file again, ``data`` freed first: :func:`read_source`.)"""
     import pyarrow as pa
-    import pyarrow.compute as pc
+
+    plan = _jsonl_plan(data, opts, origin, prefix)
+    if plan is None:
+        return None
+    body = pa.py_buffer(memoryview(data)[plan.body_start :])
+    parsed = plan.parse(lambda: contextlib.nullcontext(pa.BufferReader(body)))
+    if parsed is not None:
+        notes.extend(plan.notes)
+    return parsed
+
+
+@dataclass
+class _JsonlPlan:
+    """What the checks of a plain JSON Lines file found: the line of each record, where its
+    body starts (a byte offset in the file), pyarrow's block size, the types guessed from its
+    first lines (None: inferred from the whole body) and the notes to add once it is parsed."""
+
+    label: str
+    lines: np.ndarray
+    body_start: int
+    block_size: int
+    guess: Any
+    notes: List[str]
+
+    def parse(self, open_body: Callable[[], ContextManager[Any]]) -> Optional[_ArrowParsed]:
+        """pyarrow's table of the body (``open_body``: a fresh reader of the body each time it
+        is called, as a context manager); None when pyarrow refuses it, counts other records
+        or reads a value the json module would read otherwise."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        try:
+            # The types guessed from the first lines, timestamps as strings, so that a file
+            # with a date column is parsed once; columns first seen later are inferred and come
+            # after them (their order of first appearance, as the json module's). A guess that
+            # does not hold for the rest (an int column with a float further down) costs one
+            # more parse.
+            table = None
+            if self.guess is not None:
+                try:
+                    table = self._read(open_body, self.guess)
+                except pa.ArrowException:
+                    table = None
+            if table is None:
+                table = self._read(open_body)
+            if any(pa.types.is_temporal(f.type) for f in table.schema):
+                schema = _json_as_read(table.schema)
+                del table
+                table = self._read(open_body, schema, "error")
+            if table.num_rows != len(self.lines):
+                return None
+            for f in table.schema:
+                if str(f.type) not in _JSON_TYPES:
+                    return None  # objects and arrays: the standard path keeps them as Python values
+                col = table.column(f.name)
+                if f.type == pa.float64() and pc.any(pc.equal(pc.floor(col), col)).as_py():
+                    return None  # 3 and 3.0 both read as 3.0: the json module tells them apart
+            table.validate(full=True)  # the JSON reader does not check UTF-8 in strings
+            header = _header_names(table.column_names, self.label)
+        except (pa.ArrowException, ValueError, CorpusError):
+            return None  # invalid JSON, a value of another type, ...: the json module says where
+        pa.default_memory_pool().release_unused()  # the parses' blocks
+        return _ArrowParsed(
+            table, header, list(table.column_names), self.lines, blank_missing=False
+        )
+
+    def _read(
+        self,
+        open_body: Callable[[], ContextManager[Any]],
+        schema: Any = None,
+        unexpected: str = "infer",
+    ) -> Any:
+        import pyarrow.json as pajson
+
+        options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior=unexpected)
+        with open_body() as source:
+            return pajson.read_json(
+                source,
+                read_options=pajson.ReadOptions(block_size=self.block_size),
+                parse_options=options,
+            )
+
+    def parse_file(self, path: str, before: os.stat_result) -> Tuple[Optional[_ArrowParsed], bool]:
+        """:meth:`parse` of the file at ``path`` read again (its bytes, read and checked
+        before, freed: the peak is the table, not the table and the bytes), and whether the
+        file is the one read (``before``: its stat then; :func:`_unchanged` after the parses).
+        The table is None when pyarrow refused the file or the file changed."""
+        import pyarrow as pa
+
+        @contextlib.contextmanager
+        def open_body() -> Iterator[Any]:
+            with pa.OSFile(path, "r") as f:
+                f.seek(self.body_start)
+                yield f
+
+        try:
+            parsed = self.parse(open_body)
+            same = _unchanged(before, os.stat(path))
+        except (OSError, pa.ArrowException):
+            return None, False
+        return (parsed if same else None), same
+
+
+def _json_as_read(schema: Any) -> Any:
+    """``schema`` with the strings pyarrow takes for timestamps read as strings."""
+    import pyarrow as pa
+
+    fields = [pa.field(f.name, pa.string()) if pa.types.is_temporal(f.type) else f for f in schema]
+    return pa.schema(fields)
+
+
+def _jsonl_plan(
+    data: bytes, opts: ReadOptions, origin: Origin, prefix: int = 1 << 20
+) -> Optional[_JsonlPlan]:
+    """The checks of :func:`_read_jsonl_arrow` on the bytes, and the types of the first lines
+    (up to ``prefix`` bytes; None: the json module's reader)."""
+    import pyarrow as pa
     import pyarrow.json as pajson
 
     unmarked = _without_bom(data, opts, origin.label)
@@ -658,57 +783,31 @@ def _read_jsonl_arrow(
     longest = int(np.max(np.diff(np.concatenate([[-1], nl, [len(arr)]]))))
     if longest >= 1 << 30:
         return None
-    read_options = pajson.ReadOptions(block_size=max(1 << 20, longest + 1))
+    block_size = max(1 << 20, longest + 1)
+    guess = None
+    k = int(np.searchsorted(nl, prefix))
+    if k < len(nl) and int(nl[k]) + 1 < len(body):
+        try:
+            first = pajson.read_json(
+                pa.BufferReader(pa.py_buffer(body[: int(nl[k]) + 1])),
+                read_options=pajson.ReadOptions(block_size=block_size),
+            ).schema
+        except (pa.ArrowException, ValueError):
+            return None  # invalid JSON in the first lines: the json module says where
+        if not any(pa.types.is_null(f.type) for f in first):
+            guess = _json_as_read(first)
+    body_start = len(data) - len(body)
+    return _JsonlPlan(origin.label, lines, body_start, block_size, guess, local_notes)
 
-    def parse(schema: Any = None, unexpected: str = "infer", upto: Optional[int] = None) -> Any:
-        source = body if upto is None else body[:upto]
-        options = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior=unexpected)
-        return pajson.read_json(
-            pa.BufferReader(pa.py_buffer(source)), read_options=read_options, parse_options=options
-        )
 
-    def as_read(schema: Any) -> Any:  # the strings pyarrow takes for timestamps, as strings
-        fields = [
-            pa.field(f.name, pa.string()) if pa.types.is_temporal(f.type) else f for f in schema
-        ]
-        return pa.schema(fields)
-
-    try:
-        # The types guessed from the first lines (up to ``prefix`` bytes), timestamps as
-        # strings, so that a file with a date column is parsed once; columns first seen later
-        # are inferred and come after them (their order of first appearance, as the json
-        # module's). A guess that does not hold for the rest (a null column, an int column
-        # with a float further down) costs one more parse.
-        table = None
-        k = int(np.searchsorted(nl, prefix))
-        if k < len(nl) and int(nl[k]) + 1 < len(body):
-            guess = parse(upto=int(nl[k]) + 1).schema
-            if not any(pa.types.is_null(f.type) for f in guess):
-                try:
-                    table = parse(as_read(guess))
-                except pa.ArrowException:
-                    table = None
-        if table is None:
-            table = parse()
-        if any(pa.types.is_temporal(f.type) for f in table.schema):
-            schema = as_read(table.schema)
-            del table
-            table = parse(schema, "error")
-        if table.num_rows != len(lines):
-            return None
-        for f in table.schema:
-            if str(f.type) not in _JSON_TYPES:
-                return None  # objects and arrays: the standard path keeps them as Python values
-            col = table.column(f.name)
-            if f.type == pa.float64() and pc.any(pc.equal(pc.floor(col), col)).as_py():
-                return None  # 3 and 3.0 both read as 3.0: the json module tells them apart
-        table.validate(full=True)  # the JSON reader does not check UTF-8 in strings
-        header = _header_names(table.column_names, origin.label)
-    except (pa.ArrowException, ValueError, CorpusError):
-        return None  # invalid JSON, a value of another type, ...: the json module says where
-    keys = list(table.column_names)
-    notes.extend(local_notes)
-    return _ArrowParsed(table, header, keys, lines, blank_missing=False)
+def _unchanged(before: os.stat_result, after: os.stat_result) -> bool:
+    """Whether two stats of a path are of the same file, unchanged (size, inode, modification
+    time)."""
+    return (after.st_size, after.st_ino, after.st_mtime_ns) == (
+        before.st_size,
+        before.st_ino,
+        before.st_mtime_ns,
+    )
 
 
 def _read_jsonl(text: str, origin: Origin, stem: str) -> RawTable:
@@ -859,9 +958,12 @@ def read_source(
     input_format: Optional[str],
     notes: List[str],
     reread: bool = True,
+    arrow: bool = True,
 ) -> Tuple[RawTable, SourceInfo]:
-    """One input's raw table and its source record. ``reread``: a plain CSV/TSV file may be
-    parsed from the file again once its bytes are checked (its bytes freed first)."""
+    """One input's raw table and its source record. ``reread``: a plain CSV/TSV or JSON Lines
+    file may be parsed from the file again once its bytes are checked (its bytes freed first).
+    ``arrow``: False where pyarrow refused this JSON Lines file already (the json module's
+    reader, without parsing it again)."""
     before: Optional[os.stat_result] = None  # a file that can be read again: its stat
     if reread and os.fspath(path) != "-":
         try:
@@ -898,9 +1000,21 @@ def read_source(
                 if fast is None:  # pyarrow refused it, or the file changed: read it again
                     return read_source(path, opts, input_format, notes, reread=False)
                 notes.extend(plan.notes)
+        elif fmt == "jsonl" and before is not None:
+            # the same for JSON Lines: checked on the bytes, parsed from the file again
+            jsonl = _jsonl_plan(data, opts, origin)
+            if jsonl is not None:
+                del data
+                fast, same = jsonl.parse_file(label, before)
+                if fast is None:  # the file changed: read it again; pyarrow refused it: the
+                    # json module reads it (its messages name the line)
+                    return read_source(
+                        path, opts, input_format, notes, reread=False, arrow=not same
+                    )
+                notes.extend(jsonl.notes)
         elif fmt in ("csv", "tsv"):
             fast = _read_delimited_arrow(data, opts, notes, origin, fmt)
-        elif fmt == "jsonl":
+        elif fmt == "jsonl" and arrow:
             fast = _read_jsonl_arrow(data, opts, notes, origin)
         if fast is not None:
             data = b""  # the bytes are not needed while the strings are made
