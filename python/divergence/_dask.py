@@ -14,8 +14,9 @@ soon as the files before it are done, its future released: :meth:`_Session.in_fi
   jackknife-block sums) added along one chain of tasks per worker thread (each task adds its
   file to its chain's sums so far, on the chain's worker; the chains added at the end), so a
   worker holds one partition and two sets of sums per thread, not one per partition;
-  otherwise each file's counts gathered in file order and :func:`divergence.compare` run on
-  them (as :func:`divergence.stream_compare` does).
+  otherwise each file's counts taken in file order as it finishes
+  (:meth:`_Session.in_file_order`) and :func:`divergence.compare` run on them (as
+  :func:`divergence.stream_compare` does).
 
 Every task is a pure function of its file (and its chain's sums before it), so a task lost
 with a worker is recomputed with the same result. Needs the ``dask`` extra
@@ -219,23 +220,6 @@ class _Session:
         for obj in self.owned:
             obj.close()
 
-    def per_file(
-        self, fn: Callable[..., Any], paths: Sequence[Any], *args: Any, what: str
-    ) -> List[Any]:
-        """One task per partition (futures in partition order), with 'partitions k/n' on
-        stderr; ``paths``: :meth:`Partitions.task_inputs` (paths, or futures of a dask
-        DataFrame's partitions), emptied once the tasks are submitted so that the cluster
-        frees each partition when its task has read it (not at the end of the pass)."""
-        import distributed
-
-        shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
-        futures = [self.client.submit(fn, p, *shared) for p in paths]
-        if isinstance(paths, list):
-            paths.clear()
-        for k, _ in enumerate(distributed.as_completed(futures), 1):
-            print(f"{what}: partitions {k}/{len(futures)}", file=sys.stderr, flush=True)
-        return futures
-
     def in_file_order(
         self,
         fn: Callable[..., Any],
@@ -244,9 +228,11 @@ class _Session:
         consume: Callable[[Any], None],
         what: str = "counting",
     ) -> int:
-        """One task per partition (``fn(input, *args)``; ``inputs`` as for :meth:`per_file`,
-        emptied), each result handed to ``consume`` on the client in partition order as soon
-        as it and every result before it are done, its future released at once: the cluster
+        """One task per partition (``fn(input, *args)``; ``inputs``:
+        :meth:`Partitions.task_inputs`, paths or futures of a dask DataFrame's partitions,
+        emptied, so that the cluster frees each partition once its task has read it), each
+        result handed to ``consume`` on the client in partition order as soon as it and every
+        result before it are done, its future released at once: the cluster
         holds only the results still waiting for an earlier partition's. At most two tasks per
         worker thread are ahead of the next result to consume (the next submitted when one is
         consumed), so a slow partition holds back at most that many results, however many
@@ -294,7 +280,7 @@ class _Session:
         keep: Optional[Callable[[Any], Any]] = None,
         what: str = "counting",
     ) -> Tuple[Any, List[Any]]:
-        """One task per partition (``inputs`` as for :meth:`per_file`, emptied), at most two
+        """One task per partition (``inputs`` as for :meth:`in_file_order`, emptied), at most two
         per worker thread submitted at a time (the next when one finishes), their results
         combined by ``add`` (default ``_add_replicate_sums``) two at a time as soon as both are
         done (combining first), the client keeping no finished result: the cluster holds a few
@@ -358,7 +344,7 @@ class _Session:
         as they came piled up on one worker: 1.35 GiB at 1M statements, 1.45 GiB at 3M, up to
         3.4 GiB under load). A lost task is recomputed from its chain (the scheduler keeps the
         released links' specs while a later link needs them): the same result, integer sums
-        being exact in any order. ``inputs`` as for :meth:`per_file`, emptied."""
+        being exact in any order. ``inputs`` as for :meth:`in_file_order`, emptied."""
         import distributed
 
         shared = [self.client.scatter(a, broadcast=True) if _big(a) else a for a in args]
@@ -477,8 +463,9 @@ def dask_compare(
     ``client`` and ``scheduler``): the same result, bit for bit. With
     ``bootstrap_scheme="poisson"`` and ``permutation_scheme="keyed"`` (or ``permutations=0``)
     each file's sums are added along a chain per worker thread (``settings["memory"] ==
-    "bounded"``, no statement-level fields); otherwise every file's counts are gathered on the
-    client.
+    "bounded"``, no statement-level fields); otherwise each file's counts are taken on the
+    client in file order as its task finishes (the cluster holds only the files waiting for an
+    earlier one, at most two per worker thread).
 
     Examples
     --------
@@ -512,22 +499,34 @@ def dask_compare(
         res = compare_from_sums(acc, vocab.groups, vocab.terms, opts)
         res.settings.update(engine="dask", memory="bounded", sources=_in_file_order(parted))
         return res
+    blocks: List[sp.csr_matrix] = []
+    labels: List[np.ndarray] = []
+    id_parts: List[np.ndarray] = []
+    sources: List[Dict[str, Any]] = []
+
+    def consume(r: Tuple[sp.csr_matrix, np.ndarray, np.ndarray, List[Dict[str, Any]]]) -> None:
+        blocks.append(r[0])
+        labels.append(r[1])
+        id_parts.append(r[2])
+        sources.extend(r[3])
+
     with _Session(client, scheduler) as s:
         vocab = _vocabulary(s, parts, params, vec)
-        futures = s.per_file(
-            _count_task, parts.task_inputs(s.client), parts.read, params, vocab, what="counting"
+        s.in_file_order(
+            _count_task,
+            parts.task_inputs(s.client),
+            parts.read,
+            params,
+            vocab,
+            consume=consume,
         )
-        results = s.client.gather(futures)
-    X = sp.vstack([r[0] for r in results], format="csr")
+    X = sp.vstack(blocks, format="csr")
+    blocks.clear()  # the files' blocks, copied into X
     names = np.asarray(vocab.groups, dtype=object)
-    result = compare(
-        X, names[np.concatenate([r[1] for r in results])], vocabulary=vocab.terms, **options
-    )
-    ids = np.concatenate([r[2] for r in results])
+    result = compare(X, names[np.concatenate(labels)], vocabulary=vocab.terms, **options)
+    ids = np.concatenate(id_parts)
     result.statement_ids = ids[np.asarray(X.sum(axis=1)).ravel() > 0]
-    result.settings.update(
-        engine="dask", memory="counts", sources=[s for r in results for s in r[3]]
-    )
+    result.settings.update(engine="dask", memory="counts", sources=sources)
     return result
 
 
