@@ -517,6 +517,46 @@ def test_dask_results_taken_in_file_order_and_released(client):
     assert len(client.futures) == base
 
 
+@pytest.mark.parametrize("k", [1, 3])
+def test_one_group_gives_the_in_memory_error(tmp_path, client, k):
+    """A corpus of one group (as read, or as kept by groups=): stream and dask partisanship
+    raise the in-memory engine's error (Corpus.require_groups: the group column named), not
+    the check for groups without tokens; the CLI exits 3 with the same message on every
+    engine."""
+    frame = _example_frame()
+    one = frame[frame["group"] == "Armenia"]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "all").mkdir()
+    cases = [
+        (_write(tmp_path / "one", one, k), None),
+        (_write(tmp_path / "all", frame, k), ["Armenia"]),
+    ]
+    for paths, keep in cases:
+        c = _in_memory(paths)
+        if keep is not None:
+            c = c.filter(groups=keep)
+        with pytest.raises(dv.CorpusError) as want:
+            c.require_groups(2)
+        assert "comparing needs at least 2 groups, but the corpus has 1: 'Armenia' (group " in (
+            str(want.value)
+        )
+        for run, extra in (
+            (dv.stream_partisanship, {}),
+            (dv.dask_partisanship, dict(client=client)),
+        ):
+            with pytest.raises(dv.CorpusError) as got:
+                run(paths, "speaker", groups=keep, **extra, **P_OPTS)
+            assert str(got.value) == str(want.value)
+        only = [] if keep is None else ["--groups", "Armenia"]
+        errors = set()
+        for engine in ("memory", "stream"):
+            res = _cli("partisanship", *paths, *REP, *only, "--engine", engine)
+            assert res.exit_code == 3, res.output
+            assert "Traceback" not in res.stderr
+            errors.add(res.stderr.splitlines()[-1])  # after the stream engine's progress
+        assert errors == {f"error: {want.value}"}
+
+
 def test_dask_bad_partition_names_file_and_line(tmp_path, client):
     paths = _write(tmp_path, _example_frame(), 3)
     with open(paths[0], "a") as f:

@@ -69,6 +69,7 @@ __all__ = [
     "INPUT_FORMATS",
     "check_known_groups",
     "group_names_arg",
+    "require_group_count",
 ]
 
 
@@ -225,6 +226,25 @@ def _combine(
 
 # --------------------------------------------------------------------------------------------
 # The corpus
+
+
+def require_group_count(groups: Sequence[str], n: int, group_column: Optional[str]) -> None:
+    """Raise :meth:`Corpus.require_groups`' CorpusError unless ``groups`` (a corpus' group
+    names, sorted) number at least ``n``; ``group_column``: the column they were read from
+    (None: file names or group=). Shared with the engines, whose corpus is never whole."""
+    g = list(groups)
+    if len(g) >= n:
+        return
+    if not g:
+        raise CorpusError(f"comparing needs at least {n} groups, but the corpus has no statements")
+    source = (
+        f"group column {group_column!r}" if group_column else "groups from file names or group="
+    )
+    raise CorpusError(
+        f"comparing needs at least {n} groups, but the corpus has {len(g)}: "
+        f"{', '.join(repr(x) for x in g)} ({source}); pass group_col= (CLI --group-col) to "
+        "choose another column, or read files from more groups"
+    )
 
 
 class Corpus:
@@ -652,20 +672,8 @@ class Corpus:
 
         Commands that compare groups call this; drift or scaling of one group may not need it.
         """
-        g = self.groups
-        if len(g) >= n:
-            return self
-        if not g:
-            raise CorpusError(
-                f"comparing needs at least {n} groups, but the corpus has no statements"
-            )
-        col = self.columns.get("group")
-        source = f"group column {col!r}" if col else "groups from file names or group="
-        raise CorpusError(
-            f"comparing needs at least {n} groups, but the corpus has {len(g)}: "
-            f"{', '.join(repr(x) for x in g)} ({source}); pass group_col= (CLI --group-col) to "
-            "choose another column, or read files from more groups"
-        )
+        require_group_count(self.groups, n, self.columns.get("group"))
+        return self
 
     def require_time(self) -> Corpus:
         """Raise CorpusError unless every statement has a time; returns self."""

@@ -44,6 +44,7 @@ from ._engine import (
     TermStats,
     Vocabulary,
     as_vectorizer,
+    check_group_count,
     check_kept_groups,
     check_unique_ids,
     finish_vocabulary,
@@ -382,7 +383,7 @@ def _big(obj: object) -> bool:
 
 
 def _vocabulary(
-    s: _Session, parts: Partitions, params: Dict[str, Any], vec: Vectorizer
+    s: _Session, parts: Partitions, params: Dict[str, Any], vec: Vectorizer, min_groups: int = 0
 ) -> Vocabulary:
     stats, ids = s.sum_as_completed(
         _stats_task,
@@ -398,6 +399,7 @@ def _vocabulary(
     del ids
     check_unique_ids(stats, parts)
     check_kept_groups(stats, parts)
+    check_group_count(stats, parts, min_groups)
     return finish_vocabulary(stats, vec)
 
 
@@ -636,7 +638,7 @@ def dask_partisanship(
 
     def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
         with _Session(client, scheduler) as s:
-            vocab = _vocabulary(s, parts, params, vec)
+            vocab = _vocabulary(s, parts, params, vec, min_groups=2)
             adder = SpeakerSumsAdder(speakers is not None, len(vocab.groups), threads)
 
             def consume(r: Sourced) -> None:

@@ -22,7 +22,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._corpus import Corpus, CorpusError, check_known_groups, group_names_arg
+from ._corpus import (
+    Corpus,
+    CorpusError,
+    check_known_groups,
+    group_names_arg,
+    require_group_count,
+)
 from ._text import Vectorizer
 from ._util.types import PathLike
 from ._util.validation import is_int, resolve_n_jobs
@@ -370,6 +376,16 @@ def check_kept_groups(stats: TermStats, parts: Partitions) -> None:
         check_known_groups(parts.groups, sorted(stats.groups))
 
 
+def check_group_count(stats: TermStats, parts: Partitions, n: int) -> None:
+    """The error of :meth:`Corpus.require_groups` (the in-memory engine's check before an
+    analysis that compares ``n`` groups) when the corpus (its groups kept) has fewer groups;
+    the group column named is the first partition's (read again only then)."""
+    groups = sorted(stats.sizes)
+    if n <= 0 or len(groups) >= n:
+        return
+    require_group_count(groups, n, parts.corpus(0).columns.get("group"))
+
+
 def keep_groups(corpus: Corpus, groups: Sequence[str]) -> Corpus:
     """The statements of ``corpus`` in ``groups`` (the corpus itself when it has no other),
     as :meth:`Corpus.filter` keeps them (a partition need not have every group)."""
@@ -415,10 +431,14 @@ def finish_vocabulary(stats: TermStats, vectorizer: Optional[Vectorizer] = None)
 
 
 def vocabulary_pass(
-    parts: Partitions, vectorizer: Optional[Vectorizer] = None, progress: PartitionProgress = None
+    parts: Partitions,
+    vectorizer: Optional[Vectorizer] = None,
+    progress: PartitionProgress = None,
+    min_groups: int = 0,
 ) -> Vocabulary:
     """Document frequencies and total counts per partition, merged one after another, then
-    :func:`finish_vocabulary`."""
+    :func:`finish_vocabulary`; ``min_groups``: the groups an analysis compares
+    (:func:`check_group_count`, after the ids' and the kept groups' checks)."""
     vec = as_vectorizer(vectorizer)
     acc: Optional[TermStats] = None
     for k, c in enumerate(parts.corpora(progress, "vocabulary: ")):
@@ -427,6 +447,7 @@ def vocabulary_pass(
     assert acc is not None
     check_unique_ids(acc, parts)
     check_kept_groups(acc, parts)
+    check_group_count(acc, parts, min_groups)
     return finish_vocabulary(acc, vec)
 
 

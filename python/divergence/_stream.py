@@ -397,7 +397,8 @@ def stream_partisanship(
     parts = Partitions.of(inputs, read, groups)
 
     def speakers_of(threads: int) -> Tuple[Speakers, str, int]:
-        vocab = vocabulary_pass(parts, vectorizer, progress)
+        # a corpus of one group: the in-memory engine's error (Corpus.require_groups)
+        vocab = vocabulary_pass(parts, vectorizer, progress, min_groups=2)
         K = len(vocab.groups)
         adder = SpeakerSumsAdder(speakers is not None, K, threads)
         for _, c, X, lab in count_partitions(parts, vocab, vectorizer, progress):
