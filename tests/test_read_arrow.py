@@ -343,16 +343,16 @@ def _read_file(path, opts: R.ReadOptions | None = None, reread: bool = True):
     return raw, source, notes
 
 
-def _spy_parse_file(monkeypatch) -> List[object]:
+def _spy_parse_file(monkeypatch, plan: type = R._DelimitedPlan) -> List[object]:
     got: List[object] = []
-    real = R._DelimitedPlan.parse_file
+    real = plan.parse_file
 
     def spy(self, path, before):
         r = real(self, path, before)
         got.append(r)
         return r
 
-    monkeypatch.setattr(R._DelimitedPlan, "parse_file", spy)
+    monkeypatch.setattr(plan, "parse_file", spy)
     return got
 
 
@@ -378,12 +378,32 @@ def test_file_parsed_again_equals_its_bytes(tmp_path, monkeypatch, data, name):
     assert R.sha256_bytes(data) == source["sha256"]
 
 
-def test_file_changed_between_the_reads_is_read_again(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "name, old, new, plan, refused",
+    [
+        (
+            "x.csv",
+            b"party,text\nA,one\nB,two\n",
+            b"party,text\nA,uno dos\nB,tres\n",
+            R._DelimitedPlan,
+            None,
+        ),
+        (
+            "x.jsonl",
+            b'{"party": "A", "text": "one"}\n{"party": "B", "text": "two"}\n',
+            b'{"party": "A", "text": "uno dos"}\n{"party": "B", "text": "tres"}\n',
+            R._JsonlPlan,
+            (None, False),  # no table; the file changed
+        ),
+    ],
+)
+def test_file_changed_between_the_reads_is_read_again(
+    tmp_path, monkeypatch, name, old, new, plan, refused
+):
     """The file rewritten after its bytes were read (the same number of records, so pyarrow's
     count agrees): its stat differs after the parse, so the file is read again, whole, and the
     table and the digest are those of the new content."""
-    p = tmp_path / "x.csv"
-    old, new = b"party,text\nA,one\nB,two\n", b"party,text\nA,uno dos\nB,tres\n"
+    p = tmp_path / name
     p.write_bytes(old)
     real = R._load
     state = {"n": 0}
@@ -396,9 +416,9 @@ def test_file_changed_between_the_reads_is_read_again(tmp_path, monkeypatch):
         return got
 
     monkeypatch.setattr(R, "_load", load)
-    calls = _spy_parse_file(monkeypatch)
+    calls = _spy_parse_file(monkeypatch, plan)
     raw, source, _ = _read_file(p)
-    assert calls == [None] and state["n"] == 2
+    assert calls == [refused] and state["n"] == 2
     assert list(raw.values["text"]) == ["uno dos", "tres"]
     assert source["sha256"] == R.sha256_bytes(new)
 
@@ -421,19 +441,6 @@ def test_file_pyarrow_refuses_goes_to_the_standard_library(tmp_path, monkeypatch
 # The same for JSON Lines: checked on the bytes, parsed from the file again
 
 
-def _spy_jsonl_parse_file(monkeypatch) -> List[object]:
-    got: List[object] = []
-    real = R._JsonlPlan.parse_file
-
-    def spy(self, path, before):
-        r = real(self, path, before)
-        got.append(r)
-        return r
-
-    monkeypatch.setattr(R._JsonlPlan, "parse_file", spy)
-    return got
-
-
 @pytest.mark.parametrize("prefix", [1, 40, 1 << 20])
 @pytest.mark.parametrize(
     "data",
@@ -452,7 +459,7 @@ def test_jsonl_file_parsed_again_equals_its_bytes(tmp_path, monkeypatch, data, p
     p.write_bytes(data)
     real_plan = R._jsonl_plan
     monkeypatch.setattr(R, "_jsonl_plan", lambda d, o, g, *_: real_plan(d, o, g, prefix))
-    calls = _spy_jsonl_parse_file(monkeypatch)
+    calls = _spy_parse_file(monkeypatch, R._JsonlPlan)
     raw, source, notes = _read_file(p)
     assert len(calls) == 1 and calls[0][0] is not None  # parsed from the file
     want, want_source, want_notes = _read_file(p, reread=False)
@@ -462,31 +469,6 @@ def test_jsonl_file_parsed_again_equals_its_bytes(tmp_path, monkeypatch, data, p
     np.testing.assert_array_equal(raw.pos, want.pos)
     assert (source, notes) == (want_source, want_notes)
     assert R.sha256_bytes(data) == source["sha256"]
-
-
-def test_jsonl_file_changed_between_the_reads_is_read_again(tmp_path, monkeypatch):
-    """The file rewritten after its bytes were read (as many records): its stat differs after
-    the parse, so it is read again, whole: the table and the digest of the new content."""
-    p = tmp_path / "x.jsonl"
-    old = b'{"party": "A", "text": "one"}\n{"party": "B", "text": "two"}\n'
-    new = b'{"party": "A", "text": "uno dos"}\n{"party": "B", "text": "tres"}\n'
-    p.write_bytes(old)
-    real = R._load
-    state = {"n": 0}
-
-    def load(path):
-        got = real(path)
-        state["n"] += 1
-        if state["n"] == 1:
-            p.write_bytes(new)
-        return got
-
-    monkeypatch.setattr(R, "_load", load)
-    calls = _spy_jsonl_parse_file(monkeypatch)
-    raw, source, _ = _read_file(p)
-    assert calls == [(None, False)] and state["n"] == 2
-    assert list(raw.values["text"]) == ["uno dos", "tres"]
-    assert source["sha256"] == R.sha256_bytes(new)
 
 
 @pytest.mark.parametrize(
@@ -502,7 +484,7 @@ def test_jsonl_file_pyarrow_refuses_goes_to_the_json_module(tmp_path, monkeypatc
     bytes are parsed (notes included)."""
     p = tmp_path / "x.jsonl"
     p.write_bytes(data)
-    calls = _spy_jsonl_parse_file(monkeypatch)
+    calls = _spy_parse_file(monkeypatch, R._JsonlPlan)
     in_memory: List[object] = []
     real_arrow = R._read_jsonl_arrow
     monkeypatch.setattr(
