@@ -520,9 +520,9 @@ def test_dask_results_taken_in_file_order_and_released(client):
 @pytest.mark.parametrize("k", [1, 3])
 def test_one_group_gives_the_in_memory_error(tmp_path, client, k):
     """A corpus of one group (as read, or as kept by groups=): stream and dask partisanship
-    raise the in-memory engine's error (Corpus.require_groups: the group column named), not
-    the check for groups without tokens; the CLI exits 3 with the same message on every
-    engine."""
+    (and compare and terms, which take no groups=) raise the in-memory engine's error
+    (Corpus.require_groups: the group column named), not the check for groups without
+    tokens; the CLI exits 3 with the same message on every engine."""
     frame = _example_frame()
     one = frame[frame["group"] == "Armenia"]
     (tmp_path / "one").mkdir()
@@ -547,6 +547,16 @@ def test_one_group_gives_the_in_memory_error(tmp_path, client, k):
             with pytest.raises(dv.CorpusError) as got:
                 run(paths, "speaker", groups=keep, **extra, **P_OPTS)
             assert str(got.value) == str(want.value)
+        if keep is None:  # compare and terms (no groups= there): the same error
+            for run, extra in (
+                (dv.stream_compare, {}),
+                (dv.dask_compare, dict(client=client)),
+                (dv.stream_terms, {}),
+                (dv.dask_terms, dict(client=client)),
+            ):
+                with pytest.raises(dv.CorpusError) as got:
+                    run(paths, **extra)
+                assert str(got.value) == str(want.value), run.__name__
         only = [] if keep is None else ["--groups", "Armenia"]
         errors = set()
         for engine in ("memory", "stream"):
@@ -554,6 +564,11 @@ def test_one_group_gives_the_in_memory_error(tmp_path, client, k):
             assert res.exit_code == 3, res.output
             assert "Traceback" not in res.stderr
             errors.add(res.stderr.splitlines()[-1])  # after the stream engine's progress
+            if keep is None:
+                for command in ("compare", "terms"):
+                    res = _cli(command, *paths, "--engine", engine)
+                    assert res.exit_code == 3, res.output
+                    errors.add(res.stderr.splitlines()[-1])
         assert errors == {f"error: {want.value}"}
 
 

@@ -434,7 +434,7 @@ def dask_terms(
     vec = as_vectorizer(vectorizer)
     params = vec.get_params()
     with _Session(client, scheduler) as s:
-        vocab = _vocabulary(s, parts, params, vec)
+        vocab = _vocabulary(s, parts, params, vec, min_groups=2)
         (G, parted), _ = s.sum_as_completed(
             _sums_task, parts.task_inputs(s.client), parts.read, params, vocab, add=_add_sums
         )
@@ -489,7 +489,7 @@ def dask_compare(
     if opts.from_sums:
         task_opts = replace(opts, progress=None)
         with _Session(client, scheduler) as s:
-            vocab = _vocabulary(s, parts, params, vec)
+            vocab = _vocabulary(s, parts, params, vec, min_groups=2)
             acc, parted = s.sum_in_chains(
                 _replicate_sums_task,
                 parts.task_inputs(s.client),
@@ -513,7 +513,7 @@ def dask_compare(
         sources.extend(r[3])
 
     with _Session(client, scheduler) as s:
-        vocab = _vocabulary(s, parts, params, vec)
+        vocab = _vocabulary(s, parts, params, vec, min_groups=2)
         s.in_file_order(
             _count_task,
             parts.task_inputs(s.client),

@@ -95,7 +95,7 @@ def stream_terms(
     (['Armenia', 'Azerbaijan', 'Armenia'], [1, 2, 3, 1])
     """
     parts = Partitions.of(inputs, read)
-    vocab = vocabulary_pass(parts, vectorizer, progress)
+    vocab = vocabulary_pass(parts, vectorizer, progress, min_groups=2)
     K = len(vocab.groups)
     G = np.zeros((K, len(vocab.terms)))
     for _, _, X, labels in count_partitions(parts, vocab, vectorizer, progress):
@@ -150,7 +150,7 @@ def stream_compare(
             raise ValueError(f"{name}: not available with the stream engine")
     parts = Partitions.of(inputs, read)
     opts = CompareOptions.of(**options)
-    vocab = vocabulary_pass(parts, vectorizer, progress)
+    vocab = vocabulary_pass(parts, vectorizer, progress, min_groups=2)
     if opts.from_sums:
         acc = opts.sums(len(vocab.groups), len(vocab.terms), vocab.group_sizes)
         for offset, _, Xp, lab in count_partitions(parts, vocab, vectorizer, progress):
