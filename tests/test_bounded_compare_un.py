@@ -68,18 +68,6 @@ def test_stream_bounded_compare_equals_in_memory(tmp_path, want, k):
     _same(dv.stream_compare(paths, read=READ, **OPTS), want, "stream", paths)
 
 
-@pytest.fixture(scope="module")
-def client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
-    )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 @pytest.mark.parametrize("k", [1, 3, 17])
 def test_dask_bounded_compare_equals_in_memory(tmp_path, want, client, k):
     paths = _split(tmp_path, k)

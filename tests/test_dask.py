@@ -21,17 +21,6 @@ from divergence._dask import dask_compare, dask_terms  # noqa: E402
 from test_stream import _split  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
-    )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 def _terms_in_memory(top: int = 10) -> pd.DataFrame:
     c = dv.Corpus.example()
     vec = dv.Vectorizer()

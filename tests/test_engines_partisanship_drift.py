@@ -373,18 +373,6 @@ def test_cli_memory_only_options(tmp_path):
 # Dask
 
 
-@pytest.fixture(scope="module")
-def client():
-    distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
-    )
-    c = distributed.Client(cluster)
-    yield c
-    c.close()
-    cluster.close()
-
-
 @pytest.mark.parametrize("k", [1, 3, 17])
 def test_dask_partisanship_and_drift_equal_in_memory(tmp_path, client, k):
     paths = _write(tmp_path, _example_frame(), k)
