@@ -439,6 +439,20 @@ class ReplicateSums:
             first_perm=int(first_perm),
         )
 
+    def jackknife(self, present: np.ndarray, o: CompareOptions) -> tuple[Optional[np.ndarray], int]:
+        """The keyed block-jackknife values of the groups ``present`` and their number of
+        blocks (:func:`jackknife_from_blocks`); ``(None, 0)`` where no blocks were kept."""
+        if not self.blocks.shape[0]:
+            return None, 0
+        return jackknife_from_blocks(
+            self.sums[present],
+            self.blocks[:, present],
+            self.statements[present],
+            o.metrics,
+            o.alpha,
+            o.base,
+        )
+
     def add_partition(
         self,
         X: sp.csr_matrix,
@@ -713,17 +727,8 @@ def _replicates_from_sums(
     obs = matrices_from_sums(acc.sums[present][None], o.metrics, o.alpha, o.base)[0]
     boot = matrices_from_sums(acc.boot[:, present], o.metrics, o.alpha, o.base)
     perm = matrices_from_sums(acc.perm[:, present], o.metrics, o.alpha, o.base)
-    if acc.blocks.shape[0]:
-        jack, n_blocks = jackknife_from_blocks(
-            acc.sums[present],
-            acc.blocks[:, present],
-            acc.statements[present],
-            o.metrics,
-            o.alpha,
-            o.base,
-        )
-        return obs, boot, perm, jack, n_blocks
-    return obs, boot, perm, None, 0
+    jack, n_blocks = acc.jackknife(present, o)
+    return obs, boot, perm, jack, n_blocks
 
 
 def _replicates_in_chunks(
@@ -741,16 +746,7 @@ def _replicates_in_chunks(
     step = max(1, CHUNK_SUMS // max(1, K * V))
     base = ReplicateSums.zeros(K, V, seed=o.seed, sizes=sizes, blocks=o.scheme == "poisson")
     base.add_partition(X, codes, keys=keys, n_jobs=o.threads)
-    jack, n_blocks = None, 0
-    if base.blocks.shape[0]:
-        jack, n_blocks = jackknife_from_blocks(
-            base.sums[present],
-            base.blocks[:, present],
-            base.statements[present],
-            o.metrics,
-            o.alpha,
-            o.base,
-        )
+    jack, n_blocks = base.jackknife(present, o)
     m, k = len(o.metrics), len(present)
     boot = np.zeros((0, m, k, k))
     perm = np.zeros((0, m, k, k))
