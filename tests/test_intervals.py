@@ -57,7 +57,9 @@ def test_corrected_estimate_is_the_block_jackknife_of_the_reference(metric):
     assert row["corrected"] == pytest.approx(want, rel=1e-7, abs=1e-10)
     assert row["ci_for"] == "corrected" and row["ci_note"] == ""
     assert row["ci_low"] <= row["corrected"] <= row["ci_high"]
-    assert res.settings["ci_method"] == "corrected" and res.settings["ci_for"] == "corrected"
+    assert res.settings["ci_method"] == "bracket" and res.settings["ci_for"] == "corrected"
+    # the default brackets the jackknife's and the bootstrap's corrections
+    assert row["ci_low"] <= 2 * row["value"] - row["boot_mean"] <= row["ci_high"]
 
 
 def test_default_interval_holds_the_estimate_where_percentile_does_not():

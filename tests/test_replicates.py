@@ -44,9 +44,13 @@ def reference_cell(v, bs, ns, ci, method, two_sided=False, tol=0.0, jk=None):
                 del jm
             if method == "basic":
                 ql, qh = 2 * v - qh, 2 * v - ql
-            elif method == "corrected":
+            elif method in ("corrected", "bracket"):
+                low_est = high_est = corrected
+                if method == "bracket":  # from the lower to the higher of the two corrections
+                    low_est = float(np.minimum(corrected, 2 * v - mean))
+                    high_est = float(np.maximum(corrected, 2 * v - mean))
                 if np.all(np.isfinite(ok)):
-                    ql, qh = corrected - max(mean - ql, 0.0), corrected + max(qh - mean, 0.0)
+                    ql, qh = low_est - max(mean - ql, 0.0), high_est + max(qh - mean, 0.0)
                 else:  # an infinite replicate: no interval around the corrected estimate
                     ql = qh = math.nan
             elif method == "bca":
@@ -114,7 +118,8 @@ def test_with_jackknife_values_matches_the_reference(method, G):
     want = G * obs - (G - 1) * jack.mean(axis=0)
     want[0, 0] = 2 * obs[0, 0] - boot[:, 0, 0].mean()
     np.testing.assert_allclose(s.corrected, want, rtol=0, atol=1e-12)
-    assert s.ci_for == {"corrected": "corrected", "basic": "2*value-boot_mean"}.get(method, "value")
+    want_for = {"corrected": "corrected", "bracket": "corrected", "basic": "2*value-boot_mean"}
+    assert s.ci_for == want_for.get(method, "value")
 
 
 def test_corrected_interval_holds_its_estimate_and_is_clipped():
@@ -303,8 +308,13 @@ def test_properties(data, cells, ci, method, infinite):
                 assert lo <= hi  # ordered
             if method == "percentile":
                 assert bs.min() <= lo <= hi <= bs.max()  # within the replicates' range
-            if method == "corrected" and not np.isnan(lo):
+            if method in ("corrected", "bracket") and not np.isnan(lo):
                 assert lo <= s.corrected[c] <= hi  # the interval holds its estimate
+            if method == "bracket" and not np.isnan(lo):
+                # ... and the bootstrap's own correction, and the corrected interval
+                assert lo <= 2 * obs[c] - s.boot_mean[c] <= hi
+                k = summarise(obs, boot, null, ci=ci, method="corrected")
+                assert lo <= k.ci_low[c] and k.ci_high[c] <= hi
         if len(ns) == 0:
             assert np.isnan(s.p_value[c])
         else:

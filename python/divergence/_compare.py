@@ -5,12 +5,16 @@ Group distributions are the summed term counts of each group's statements. For e
 groups the result reports:
 
 - ``value``: the plug-in divergence of the two group distributions;
+- ``corrected``: the block-jackknife bias-corrected estimate (a plug-in divergence is biased
+  upward);
 - ``ci_low``/``ci_high``: a bootstrap interval (statements resampled with replacement within
-  each group). ``ci_method="percentile"`` (default) gives the percentile interval; note that a
-  plug-in divergence is biased upward and resampling (which duplicates statements) adds more, so
-  percentile intervals of small groups can sit above ``value``. ``ci_method="basic"`` gives the
-  basic (reverse percentile) interval 2*value - q, which corrects for that shift. ``boot_mean``
-  shows the bootstrap mean either way;
+  each group). ``ci_method="bracket"`` (default) runs from the lower to the higher of two
+  bias-corrected estimates (``corrected`` and the bootstrap's 2*value - boot_mean), widened by
+  the bootstrap's spread below and above; ``"corrected"`` places that spread around
+  ``corrected`` alone; ``"percentile"`` gives the percentile interval (for small groups it can
+  sit wholly above ``value``: resampling, which duplicates statements, adds more bias);
+  ``"basic"`` the basic (reverse percentile) interval 2*value - q; ``"bca"`` BCa. Their
+  coverage, measured: docs/intervals.md. ``boot_mean`` shows the bootstrap mean either way;
 - ``null_mean``: the mean divergence under the permutation null (labels shuffled across
   statements, group sizes kept): what sampling noise alone produces for groups of these sizes;
 - ``excess`` = value - null_mean, the divergence beyond noise;
@@ -46,6 +50,7 @@ from ._util.groups import (
 )
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import (
+    DEFAULT_CI_METHOD,
     JACKKNIFE_BLOCKS,
     SUMMARY_COLUMNS,
     hapax_share,
@@ -611,7 +616,7 @@ class CompareOptions:
         bootstrap: int = 200,
         permutations: int = 200,
         ci: float = 0.95,
-        ci_method: str = "corrected",
+        ci_method: str = DEFAULT_CI_METHOD,
         seed: Seed = 0,
         bootstrap_scheme: str = "resample",
         permutation_scheme: str = "exact",
@@ -782,7 +787,7 @@ def compare(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     bootstrap_scheme: str = "resample",
     permutation_scheme: str = "exact",
@@ -807,7 +812,8 @@ def compare(
     metric : one metric name or several (see :data:`divergence.METRICS`); jsd by default.
     base, alpha : log base (None = nats) and smoothing (kl/jeffreys), as in :func:`pairwise`.
     bootstrap, permutations : replicate counts (0 disables).
-    ci : interval coverage; ``ci_method``: "percentile" or "basic" (see module docstring).
+    ci : interval coverage; ``ci_method``: "bracket" (default), "corrected", "percentile",
+        "basic" or "bca" (see the module docstring).
     seed : makes every random step reproducible (None draws a fresh one, reported in
         ``settings``).
     bootstrap_scheme : "resample" (statements drawn with replacement within each group) or

@@ -63,6 +63,7 @@ from ._stream import (
 from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
+from ._util.replicates import DEFAULT_CI_METHOD
 from ._util.types import Seed, WindowSpec
 from ._util.validation import seed_value
 
@@ -603,7 +604,7 @@ def dask_partisanship(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[Vectorizer] = None,
@@ -687,7 +688,7 @@ def dask_drift(
     bootstrap: int = 0,
     permutations: int = 0,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     reference: Reference = None,

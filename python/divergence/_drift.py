@@ -48,7 +48,13 @@ from ._corpus import Corpus
 from ._util import timeutil
 from ._util.groups import group_pairs, group_sums, label_codes
 from ._util.operands import as_csr, csr_tuple
-from ._util.replicates import hapax_share, jackknife_blocks, summarise, undersampled_reasons
+from ._util.replicates import (
+    DEFAULT_CI_METHOD,
+    hapax_share,
+    jackknife_blocks,
+    summarise,
+    undersampled_reasons,
+)
 from ._util.timeutil import (
     EMPTY_WINDOW,
     Window,
@@ -427,7 +433,7 @@ def drift(
     bootstrap: int = 0,
     permutations: int = 0,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     reference: Reference = None,
@@ -462,8 +468,9 @@ def drift(
     mode : ``"adjacent"``, ``"baseline"`` or ``"between"`` (see the module docstring).
     metric, alpha, base : as in :func:`divergence.pairwise` (jsd in nats by default).
     bootstrap, permutations, ci : replicates per window for ``mode="between"`` (0: none) and
-        the interval's coverage; ``ci_method``: ``"corrected"`` (default: around the window's
-        block-jackknife bias-corrected estimate, column ``corrected``), ``"percentile"``,
+        the interval's coverage; ``ci_method``: ``"bracket"`` (default: spans the window's
+        block-jackknife bias-corrected estimate, column ``corrected``, and the bootstrap's own
+        correction, widened by the bootstrap's spread), ``"corrected"``, ``"percentile"``,
         ``"basic"`` or ``"bca"`` (see :func:`divergence.compare`); a window whose groups'
         vocabularies are undersampled gets no interval, and says why in ``reason``.
     seed : random seed; the same seed gives the same numbers for any ``n_jobs``.

@@ -49,6 +49,7 @@ from ._util.groups import drop_absent, group_sums, label_codes, require_groups_w
 from ._util.operands import as_csr, csr_tuple
 from ._util.replicates import (
     CI_METHODS,
+    DEFAULT_CI_METHOD,
     HAPAX_LIMIT,
     hapax_share,
     jackknife_blocks,
@@ -485,7 +486,7 @@ def partisanship(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[VectorizerLike] = None,
@@ -501,10 +502,11 @@ def partisanship(
         statements of one speaker are summed. None: each statement is its own speaker.
     bootstrap : speaker-resampling replicates for the intervals (0 disables).
     permutations : shuffled-label replicates (labels permuted over speakers; 0 disables).
-    ci, ci_method : interval coverage and method: ``"corrected"`` (default) places the
-        bootstrap's spread around each estimator's block-jackknife bias-corrected value (blocks
-        of speakers, column ``corrected``); ``"percentile"``, ``"basic"``, ``"bca"`` as in
-        :func:`divergence.compare`.
+    ci, ci_method : interval coverage and method: ``"bracket"`` (default) spans each
+        estimator's block-jackknife bias-corrected value (blocks of speakers, column
+        ``corrected``) and the bootstrap's own correction, widened by the bootstrap's spread;
+        ``"corrected"`` places that spread around the jackknife-corrected value alone;
+        ``"percentile"``, ``"basic"``, ``"bca"`` as in :func:`divergence.compare`.
     seed : makes every random step reproducible for any ``n_jobs`` (None draws one, reported in
         ``settings``).
     vectorizer : used for a Corpus (default: a :class:`divergence.Vectorizer` with its defaults).

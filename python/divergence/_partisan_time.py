@@ -24,7 +24,7 @@ from ._partisan import (
     speakers_setting,
     statement_counts,
 )
-from ._util.replicates import SUMMARY_COLUMNS
+from ._util.replicates import DEFAULT_CI_METHOD, SUMMARY_COLUMNS
 from ._util.summary import (
     Brief,
     SummarisedResult,
@@ -219,7 +219,7 @@ def partisanship_over_time(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[VectorizerLike] = None,

@@ -55,6 +55,7 @@ from ._util.htmlpage import (
     table_html,
 )
 from ._util.operands import as_csr
+from ._util.replicates import DEFAULT_CI_METHOD
 from ._util.summary import Brief, SummarisedResult, interval_text, names_text, number_text
 from ._util.types import Progress, Seed, VectorizerLike
 from ._util.validation import check_choice, check_count, check_int, resolve_n_jobs, seed_value
@@ -420,7 +421,8 @@ def _summary_section(
     out.append(
         '<p class="note">interval: '
         + (
-            f"{settings.get('ci', 0.95):.0%} bootstrap {settings.get('ci_method', 'corrected')}"
+            f"{settings.get('ci', 0.95):.0%} bootstrap "
+            f"{settings.get('ci_method', DEFAULT_CI_METHOD)}"
             f" interval from {b} resamples of statements within groups"
             if b
             else "none (no bootstrap)"
@@ -619,7 +621,7 @@ def report(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[VectorizerLike] = None,

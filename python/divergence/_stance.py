@@ -19,7 +19,13 @@ from . import _core
 from ._corpus import Corpus
 from ._partisan import is_corpus, missing_values, where_rows
 from ._util.groups import drop_absent, group_pairs, label_codes
-from ._util.replicates import SUMMARY_COLUMNS, Summary, jackknife_blocks, summarise
+from ._util.replicates import (
+    DEFAULT_CI_METHOD,
+    SUMMARY_COLUMNS,
+    Summary,
+    jackknife_blocks,
+    summarise,
+)
 from ._util.summary import (
     Brief,
     SummarisedResult,
@@ -206,7 +212,7 @@ def stance_divergence(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     missing: str = "error",

@@ -58,6 +58,7 @@ from ._terms import terms_from_group_counts
 from ._text import Vectorizer
 from ._util.groups import group_sums
 from ._util.operands import as_csr, csr_tuple
+from ._util.replicates import DEFAULT_CI_METHOD
 from ._util.types import Seed, WindowSpec
 from ._util.validation import check_choice, resolve_n_jobs, seed_value
 
@@ -352,7 +353,7 @@ def stream_partisanship(
     bootstrap: int = 200,
     permutations: int = 200,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     vectorizer: Optional[Vectorizer] = None,
@@ -505,7 +506,7 @@ def stream_drift(
     bootstrap: int = 0,
     permutations: int = 0,
     ci: float = 0.95,
-    ci_method: str = "corrected",
+    ci_method: str = DEFAULT_CI_METHOD,
     seed: Seed = 0,
     n_jobs: Optional[int] = None,
     reference: Reference = None,

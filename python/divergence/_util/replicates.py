@@ -50,20 +50,28 @@ units, the blocks stratified so that every block holds about 1/G of each group
   removes the bias of order 1/n (Quenouille; Efron and Tibshirani 1993, ch. 10), clipped to the
   measure's range (``lower``); where a cell has no jackknife value (a block held a group's only
   statement) the bootstrap's correction 2 value - boot_mean is used instead.
-- ``method="corrected"`` (the default): the bootstrap replicates' spread placed around the
-  corrected estimate, ``[corrected - (boot_mean - q_low), corrected + (q_high - boot_mean)]``
-  (each spread at least 0, then clipped to the range), so the interval always contains the
-  estimate it belongs to.
+- ``method="bracket"`` (the default): the two bias-corrected estimates, ``corrected`` and the
+  bootstrap's own ``2 value - boot_mean``, with the bootstrap replicates' spread below the
+  lower one and above the higher one: ``[min(corrected, 2 value - boot_mean) - (boot_mean -
+  q_low), max(...) + (q_high - boot_mean)]`` (each spread at least 0, then clipped to the
+  range). Both corrections remove the bias of order 1/n and each leaves a higher-order part of
+  its own; where they disagree, neither can be trusted to better than their difference, and the
+  interval spans it. It always contains the corrected estimate.
+- ``method="corrected"``: the bootstrap replicates' spread placed around the corrected estimate
+  alone, ``[corrected - (boot_mean - q_low), corrected + (q_high - boot_mean)]`` (the default
+  until the coverage simulation was extended to 300-600 statements per group, where it covers
+  70-88%: the jackknife over-corrects there by 2-3 standard errors).
 - ``method="bca"``: the bias-corrected and accelerated percentile interval (Efron 1987), z0 from
   the share of replicates below the value, the acceleration from the block-jackknife values.
 
 The coverage of each method, measured by simulation with known truth, is in
-``benchmarks/sim_coverage.py`` and docs/intervals.md: the corrected interval covers 93-100% from
-200 statements of 100-300 tokens per group (over 5000 Zipf-distributed terms), and no bootstrap
-interval covers when the groups' vocabularies are undersampled. The analyses detect that case
-by the groups' share of tokens that are words used once (a Good-Turing estimate of the
-probability of unseen words; above :data:`HAPAX_LIMIT`) and pass a reason in ``withhold``: the
-interval of such a cell is not given (NaN, with the reason in ``ci_note``).
+``benchmarks/sim_coverage.py`` and docs/intervals.md: the bracket covers 96-100% from 200 to
+1000 statements of 100-300 tokens per group (over 5000 Zipf-distributed terms; multinomial and
+heterogeneous statements), over-covering (up to 100%) where the two corrections disagree, and
+no bootstrap interval covers when the groups' vocabularies are undersampled. The analyses
+detect that case by the groups' share of tokens that are words used once (a Good-Turing
+estimate of the probability of unseen words; above :data:`HAPAX_LIMIT`) and pass a reason in
+``withhold``: the interval of such a cell is not given (NaN, with the reason in ``ci_note``).
 """
 
 from __future__ import annotations
@@ -79,6 +87,7 @@ from .types import ArrayLike
 __all__ = [
     "SUMMARY_COLUMNS",
     "CI_METHODS",
+    "DEFAULT_CI_METHOD",
     "HAPAX_LIMIT",
     "JACKKNIFE_BLOCKS",
     "Summary",
@@ -283,6 +292,20 @@ def _corrected(
         return c - np.maximum(m - lo, 0.0), c + np.maximum(hi - m, 0.0)
 
 
+def _bracket(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra) -> _Bounds:
+    lo, hi = _percentile(value, boot, sel, ci)
+    m = extra.boot_mean[sel]
+    c = extra.corrected[sel]
+    with np.errstate(invalid="ignore"):
+        b = 2 * value - m  # the bootstrap's own bias correction
+        # the two bias-corrected estimates, the bootstrap's spread below the lower one and
+        # above the higher one (NaN propagates: a cell without a corrected value gets none)
+        return (
+            np.minimum(c, b) - np.maximum(m - lo, 0.0),
+            np.maximum(c, b) + np.maximum(hi - m, 0.0),
+        )
+
+
 def _bca(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra) -> _Bounds:
     used = boot.used[sel].astype(np.float64)
     share = boot.below(sel, value) / used
@@ -308,14 +331,21 @@ class _Extra:
 # Interval methods: f(observed values of the cells, bootstrap replicates, cells, ci, extra)
 # -> (low, high).
 _INTERVALS: Dict[str, Callable[[np.ndarray, _Cells, np.ndarray, float, _Extra], _Bounds]] = {
+    "bracket": _bracket,
     "corrected": _corrected,
     "percentile": lambda v, b, s, ci, e: _percentile(v, b, s, ci),
     "basic": lambda v, b, s, ci, e: _basic(v, b, s, ci),
     "bca": _bca,
 }
 CI_METHODS: Tuple[str, ...] = tuple(_INTERVALS)
+#: The interval every analysis gives unless asked for another (measured: docs/intervals.md).
+DEFAULT_CI_METHOD = "bracket"
+#: The methods whose interval is built around the bias-corrected estimate(s): clipped to the
+#: measure's range, and not given where a replicate is infinite.
+_AROUND_CORRECTED = ("bracket", "corrected")
 #: Which estimate each method's interval belongs to (the ``ci_for`` column).
 CI_FOR: Dict[str, str] = {
+    "bracket": "corrected",
     "corrected": "corrected",
     "percentile": "value",
     "basic": "2*value-boot_mean",
@@ -361,7 +391,7 @@ def summarise(
     null: Optional[ArrayLike] = None,
     *,
     ci: float = 0.95,
-    method: str = "corrected",
+    method: str = DEFAULT_CI_METHOD,
     two_sided: ArrayLike = False,
     tol: float = 0.0,
     axis: int = 0,
@@ -409,7 +439,7 @@ def summarise(
     if withhold is not None:
         note[:] = np.broadcast_to(np.asarray(withhold, dtype=object), shape).reshape(-1)
     if bc is not None:
-        if method == "corrected":
+        if method in _AROUND_CORRECTED:
             inf = np.isinf(bc.T).any(axis=1) & (note == "")
             note[inf] = (
                 "an infinite bootstrap replicate (disjoint supports): no interval around the "
@@ -418,7 +448,7 @@ def summarise(
         sel = np.flatnonzero(has & (bc.used > 0) & (note == ""))
         extra = _Extra(corrected=corrected, acceleration=accel, boot_mean=bmean)
         lo[sel], hi[sel] = _INTERVALS[method](v[sel], bc, sel, ci, extra)
-        if lower is not None and method == "corrected":
+        if lower is not None and method in _AROUND_CORRECTED:
             lo = np.where(lo < lower, lower, lo)
             hi = np.where(hi < lower, lower, hi)
     if null is not None and np.shape(null)[axis] > 0:

@@ -31,6 +31,7 @@ import pandas as pd
 from .. import Corpus, Vectorizer, check_memory
 from .._output import OutputSet, manifest_path, same_file, write_stdout
 from .._readers import detect_format
+from .._util.replicates import CI_METHODS, DEFAULT_CI_METHOD
 from ._common import (
     FORMATS,
     Progress,
@@ -504,7 +505,7 @@ class Replicates:
     bootstrap: int = 0
     permutations: int = 0
     ci: float = 0.95
-    ci_method: str = "corrected"
+    ci_method: str = DEFAULT_CI_METHOD
     seed: int = 0
 
     def kwargs(self) -> ReplicateSettings:
@@ -547,12 +548,14 @@ _REPLICATE_OPTIONS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
     "ci_method": (
         ("--ci-method",),
         dict(
-            type=click.Choice(["corrected", "percentile", "basic", "bca"]),
-            default="corrected",
+            type=click.Choice(list(CI_METHODS)),
+            default=DEFAULT_CI_METHOD,
             show_default=True,
-            help="Bootstrap interval: 'corrected' = the bootstrap's spread around the "
-            "jackknife bias-corrected estimate (coverage measured in docs/intervals.md); "
-            "'percentile', 'basic', 'bca' (of the plug-in value).",
+            help="Bootstrap interval: 'bracket' = from the lower to the higher of the two "
+            "bias-corrected estimates (jackknife and bootstrap), widened by the bootstrap's "
+            "spread; 'corrected' = the bootstrap's spread around the jackknife-corrected "
+            "estimate alone; 'percentile', 'basic', 'bca' (of the plug-in value). Coverage "
+            "measured in docs/intervals.md.",
         ),
     ),
     "seed": (

@@ -97,7 +97,12 @@ def interval_legend(settings: Dict[str, Any], t: Any) -> List[str]:
         return []
     pct = f"{int(round(settings['ci'] * 100))}%"
     of = {
-        "corrected": "around the corrected estimate (the bootstrap's spread)",
+        "corrected": (
+            "from the lower to the higher of the two bias corrections (corrected, and the "
+            "bootstrap's 2 x plug-in - bootstrap mean), widened by the bootstrap's spread"
+            if settings.get("ci_method") == "bracket"
+            else "around the corrected estimate (the bootstrap's spread)"
+        ),
         "value": f"of the plug-in value ({settings['ci_method']})",
         "2*value-boot_mean": "basic: reflected around the plug-in value",
     }.get(str(settings.get("ci_for")), "")
