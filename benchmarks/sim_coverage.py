@@ -13,6 +13,9 @@ and the bias of the plug-in and of the corrected estimates; the standard deviati
 plug-in and corrected estimates over data sets against the mean bootstrap replicates' standard
 deviation and block-jackknife standard error (what sets the intervals' width); and the coverage
 of the jackknife-t interval (corrected +- t quantile x jackknife error, not a tool method).
+``--scheme poisson`` runs each data set through ``compare(bootstrap_scheme="poisson")`` instead
+(the engines' bounded-memory scheme, with compare's keyed jackknife blocks) and measures the
+two intervals around the bias-corrected estimates, ``bracket`` and ``corrected``.
 Not part of the quick benchmark run (it takes minutes):
 ``python benchmarks/sim_coverage.py --datasets 200``.
 """
@@ -96,6 +99,45 @@ def statements(
     return X
 
 
+def poisson_dataset(
+    X: sp.csr_matrix,
+    labels: np.ndarray,
+    d: int,
+    args: argparse.Namespace,
+    truth: float,
+    hit: Dict[str, int],
+    width: Dict[str, float],
+    est: Dict[str, List[float]],
+    boot_sd: List[float],
+) -> None:
+    """One data set through ``compare(bootstrap_scheme="poisson")``, once per interval method
+    (the same seed: the same replicates); a withheld interval is not counted as covering or not
+    (``est["withheld"]`` says whether it was)."""
+    shown = True
+    for m in hit:
+        res = dv.compare(
+            X,
+            labels,
+            metric="jsd",
+            bootstrap=args.bootstrap,
+            permutations=0,
+            seed=d,
+            terms=False,
+            bootstrap_scheme="poisson",
+            ci_method=m,
+            n_jobs=args.jobs,
+        )
+        row = res.table.iloc[0]
+        shown = bool(np.isfinite(row["ci_low"]))
+        if shown:
+            hit[m] += row["ci_low"] <= truth <= row["ci_high"]
+            width[m] += row["ci_high"] - row["ci_low"]
+    est["value"].append(float(row["value"]))
+    est["corrected"].append(float(row["corrected"]))
+    est["withheld"] = [float(not shown)]
+    boot_sd.append(float(np.std(np.asarray(res.bootstrap["jsd"])[:, 0, 1], ddof=1)))
+
+
 def run(args: argparse.Namespace) -> Dict[str, object]:
     rng = np.random.default_rng(args.seed)
     V = args.vocabulary
@@ -104,7 +146,9 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
     if args.mixing > 0:
         topics = np.stack([p[rng.permutation(V)] for _ in range(5)])
     cells: List[Dict[str, object]] = []
-    methods = list(CI_METHODS)
+    # the Poisson scheme is measured through compare itself (its keyed jackknife blocks are
+    # compare's own): the two intervals around the bias-corrected estimates
+    methods = list(CI_METHODS) if args.scheme == "resample" else ["bracket", "corrected"]
     for n in args.sizes:
         for target in args.jsd:
             q = pair_at(p, target, np.random.default_rng(args.seed + 1))
@@ -135,6 +179,10 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                     ]
                 ).tocsr()
                 labels = np.repeat([0, 1], n)
+                if args.scheme == "poisson":
+                    poisson_dataset(X, labels, d, args, truth, hit, width, est, boot_sd)
+                    withheld += est.pop("withheld")[0]
+                    continue
                 obs, boot, _ = dv.group_matrix(
                     X, labels, 2, ["jsd"], bootstrap=args.bootstrap, seed=d, n_jobs=args.jobs
                 )
@@ -157,20 +205,22 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 jack_t += max(c - half, 0.0) <= truth <= max(c + half, 0.0)
                 boot_sd.append(float(np.std(np.asarray(boot)[:, 0, 0, 1], ddof=1)))
                 jack_se.append(se)
+            shown = args.datasets - withheld if args.scheme == "poisson" else args.datasets
             cell = {
+                "scheme": args.scheme,
                 "statements_per_group": n,
                 "true_jsd": truth,
                 "datasets": args.datasets,
-                "coverage": {m: hit[m] / args.datasets for m in methods},
-                "mean_width": {m: width[m] / args.datasets for m in methods},
+                "coverage": {m: hit[m] / max(shown, 1) for m in methods},
+                "mean_width": {m: width[m] / max(shown, 1) for m in methods},
                 "withheld": withheld / args.datasets,
                 "bias_plugin": float(np.mean(est["value"]) - truth),
                 "bias_corrected": float(np.mean(est["corrected"]) - truth),
                 "sd_plugin": float(np.std(est["value"])),
                 "sd_corrected": float(np.std(est["corrected"])),
                 "mean_boot_sd": float(np.mean(boot_sd)),
-                "mean_jackknife_se": float(np.mean(jack_se)),
-                "coverage_jackknife_t": jack_t / args.datasets,
+                "mean_jackknife_se": float(np.mean(jack_se)) if jack_se else float("nan"),
+                "coverage_jackknife_t": jack_t / args.datasets if jack_se else float("nan"),
                 "seconds": time.perf_counter() - t0,
             }
             cells.append(cell)
@@ -194,6 +244,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000])
     ap.add_argument("--jsd", type=float, nargs="+", default=[0.0, 0.02, 0.05, 0.1, 0.3])
     ap.add_argument("--mixing", type=float, default=0.0)
+    ap.add_argument("--scheme", choices=["resample", "poisson"], default="resample")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--json", type=Path)

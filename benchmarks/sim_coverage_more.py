@@ -1,17 +1,17 @@
-"""Coverage of the default (corrected) intervals of stance divergences and of partisanship, by
+"""Coverage of the default (bracket) intervals of stance divergences and of partisanship, by
 simulation with known truth (the companion of ``sim_coverage.py``, which measures compare).
 
 Stances: three groups whose hand-coded stances (three classes) are drawn from known class
 probabilities; the JSD between two groups' stance distributions is known. Each data set goes
 through ``divergence.stance_divergence`` (statements resampled within groups, the block
-jackknife, 200 bootstrap replicates) and the corrected interval is checked for the true JSD.
+jackknife, 200 bootstrap replicates) and the default interval is checked for the true JSD.
 
 Partisanship: two parties of speakers, each speaker's phrase counts a multinomial draw (300
 phrases) from the party's distribution over V = 2000 Zipf-distributed phrases; the true
 partisanship of Gentzkow, Shapiro and Taddy (2019) is computed from the two distributions,
 pi = 1/2 q_R . rho + 1/2 q_D . (1 - rho) with rho = q_R / (q_R + q_D). Each data set goes
 through ``divergence.partisanship`` (speakers resampled within parties) and both estimators'
-corrected intervals are checked for it.
+default intervals are checked for it.
 
 ``python benchmarks/sim_coverage_more.py --datasets 200`` (a few minutes on 2 cores).
 """
@@ -31,6 +31,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
+from divergence._util.replicates import CI_METHODS, DEFAULT_CI_METHOD
 
 
 def jsd(p: np.ndarray, q: np.ndarray) -> float:
@@ -73,6 +74,7 @@ def stances(args: argparse.Namespace) -> List[Dict[str, object]]:
                     permutations=0,
                     seed=d,
                     n_jobs=1,
+                    ci_method=args.ci_method,
                 )
                 for row in r.table.itertuples():
                     key = (int(row.group_a[1]), int(row.group_b[1]))
@@ -89,7 +91,7 @@ def stances(args: argparse.Namespace) -> List[Dict[str, object]]:
                 "seconds": time.perf_counter() - t0,
             }
             print(
-                f"stances {case:5s} n={n:4d}: corrected-interval coverage {cov:.3f} "
+                f"stances {case:5s} n={n:4d}: default-interval coverage {cov:.3f} "
                 f"(by pair {', '.join(f'{v:.2f}' for v in cell['coverage_by_pair'].values())}),"
                 f" mean bias of corrected {cell['bias_corrected']:+.4f} "
                 f"({cell['seconds']:.0f} s)",
@@ -127,7 +129,13 @@ def partisanship(args: argparse.Namespace) -> List[Dict[str, object]]:
                 )
                 groups = np.repeat(["R", "D"], n)
                 r = dv.partisanship(
-                    X, groups, bootstrap=args.bootstrap, permutations=0, seed=d, n_jobs=1
+                    X,
+                    groups,
+                    bootstrap=args.bootstrap,
+                    permutations=0,
+                    seed=d,
+                    n_jobs=1,
+                    ci_method=args.ci_method,
                 )
                 for row in r.table.itertuples():
                     bias[row.estimator] += row.corrected - truth
@@ -160,6 +168,7 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--datasets", type=int, default=200)
     ap.add_argument("--bootstrap", type=int, default=200)
+    ap.add_argument("--ci-method", default=DEFAULT_CI_METHOD, choices=CI_METHODS)
     ap.add_argument("--stance-sizes", type=int, nargs="+", default=[30, 100, 300])
     ap.add_argument("--speaker-sizes", type=int, nargs="+", default=[100, 400])
     ap.add_argument("--shifts", type=float, nargs="+", default=[0.0, 0.3])

@@ -23,7 +23,7 @@ from ._options import (
 )
 
 
-def _estimator_lines(t: pd.DataFrame) -> List[str]:
+def _estimator_lines(t: pd.DataFrame, ci_method: str) -> List[str]:
     lines = [
         f"{'estimator':<10} {'value':>7} {'corrected':>9} {'interval':>17} {'shuffled':>8}"
         f" {'excess':>7} {'p':>7}"
@@ -38,7 +38,13 @@ def _estimator_lines(t: pd.DataFrame) -> List[str]:
     if len(t) and "ci_for" in t.columns and t["ci_for"].iloc[0] == "corrected":
         lines.append(
             "value: the estimator on the data; corrected: its block-jackknife bias correction "
-            "(blocks of speakers); interval: around the corrected value"
+            "(blocks of speakers); interval: "
+            + (
+                "from the lower to the higher of the corrected value and the bootstrap's "
+                "correction (2 x value - bootstrap mean), widened by the bootstrap's spread"
+                if ci_method == "bracket"
+                else "around the corrected value"
+            )
         )
     for r in t.itertuples():
         note = getattr(r, "ci_note", "")
@@ -113,7 +119,7 @@ def render(result: Union[Partisanship, PartisanshipOverTime]) -> str:
         " a phrase tells a listener nothing about the group."
     )
     lines.append("")
-    lines.extend(_estimator_lines(result.table))
+    lines.extend(_estimator_lines(result.table, s["ci_method"]))
     lines.append("")
     lines.append(
         "plug-in: biased upward when the vocabulary is large relative to the speech; leave-out "
