@@ -122,6 +122,12 @@ def test_with_jackknife_values_matches_the_reference(method, G):
     assert s.ci_for == want_for.get(method, "value")
 
 
+def test_every_method_is_described_in_words():
+    from divergence._util.replicates import CI_METHOD_TEXT, DEFAULT_CI_METHOD
+
+    assert set(CI_METHOD_TEXT) == set(CI_METHODS) and DEFAULT_CI_METHOD in CI_METHODS
+
+
 def test_corrected_interval_holds_its_estimate_and_is_clipped():
     rng = np.random.default_rng(3)
     obs = np.array([0.001, 0.05, 0.3])

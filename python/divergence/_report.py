@@ -55,7 +55,7 @@ from ._util.htmlpage import (
     table_html,
 )
 from ._util.operands import as_csr
-from ._util.replicates import DEFAULT_CI_METHOD
+from ._util.replicates import CI_METHOD_TEXT, DEFAULT_CI_METHOD
 from ._util.summary import Brief, SummarisedResult, interval_text, names_text, number_text
 from ._util.types import Progress, Seed, VectorizerLike
 from ._util.validation import check_choice, check_count, check_int, resolve_n_jobs, seed_value
@@ -418,12 +418,13 @@ def _summary_section(
             )
         out.append(table_html(header, body, f"Pairs: {m} ({units})"))
     b, p = settings.get("bootstrap", 0), settings.get("permutations", 0)
+    method = str(settings.get("ci_method", DEFAULT_CI_METHOD))
     out.append(
         '<p class="note">interval: '
         + (
-            f"{settings.get('ci', 0.95):.0%} bootstrap "
-            f"{settings.get('ci_method', DEFAULT_CI_METHOD)}"
-            f" interval from {b} resamples of statements within groups"
+            f"{settings.get('ci', 0.95):.0%} bootstrap {method} interval"
+            f"{' (' + CI_METHOD_TEXT[method] + ')' if method in CI_METHOD_TEXT else ''}"
+            f" from {b} resamples of statements within groups"
             if b
             else "none (no bootstrap)"
         )

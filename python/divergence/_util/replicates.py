@@ -88,6 +88,7 @@ from .types import ArrayLike
 __all__ = [
     "SUMMARY_COLUMNS",
     "CI_METHODS",
+    "CI_METHOD_TEXT",
     "DEFAULT_CI_METHOD",
     "HAPAX_LIMIT",
     "JACKKNIFE_BLOCKS",
@@ -341,6 +342,15 @@ _INTERVALS: Dict[str, Callable[[np.ndarray, _Cells, np.ndarray, float, _Extra], 
 CI_METHODS: Tuple[str, ...] = tuple(_INTERVALS)
 #: The interval every analysis gives unless asked for another (measured: docs/intervals.md).
 DEFAULT_CI_METHOD = "bracket"
+#: What each method's interval is, in words (for readable reports).
+CI_METHOD_TEXT: Dict[str, str] = {
+    "bracket": "from the lower to the higher of the jackknife-corrected estimate and the "
+    "bootstrap's own correction, widened by the bootstrap's spread",
+    "corrected": "the bootstrap's spread around the jackknife-corrected estimate",
+    "percentile": "percentiles of the bootstrap replicates",
+    "basic": "the replicates reflected around the plug-in value",
+    "bca": "bias-corrected and accelerated percentiles",
+}
 #: The methods whose interval is built around the bias-corrected estimate(s): clipped to the
 #: measure's range, and not given where a replicate is infinite.
 _AROUND_CORRECTED = ("bracket", "corrected")
