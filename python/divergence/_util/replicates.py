@@ -284,28 +284,30 @@ def _basic(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float) -> _Boun
         return 2 * value - hi, 2 * value - lo
 
 
+def _spread_around(
+    low: np.ndarray, high: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra
+) -> _Bounds:
+    """The bootstrap's spread below ``low`` and above ``high`` (estimates per selected cell)."""
+    q_lo, q_hi = boot.percentiles(sel, ci_percentiles(ci))
+    m = extra.boot_mean[sel]  # the summary's boot_mean, computed once
+    with np.errstate(invalid="ignore"):  # a spread that rounding (or skew) makes negative: 0
+        return low - np.maximum(m - q_lo, 0.0), high + np.maximum(q_hi - m, 0.0)
+
+
 def _corrected(
     value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra
 ) -> _Bounds:
-    lo, hi = _percentile(value, boot, sel, ci)
-    m = extra.boot_mean[sel]  # the summary's boot_mean, computed once
     c = extra.corrected[sel]
-    with np.errstate(invalid="ignore"):  # a spread that rounding (or skew) makes negative: 0
-        return c - np.maximum(m - lo, 0.0), c + np.maximum(hi - m, 0.0)
+    return _spread_around(c, c, boot, sel, ci, extra)
 
 
 def _bracket(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra) -> _Bounds:
-    lo, hi = _percentile(value, boot, sel, ci)
-    m = extra.boot_mean[sel]
     c = extra.corrected[sel]
     with np.errstate(invalid="ignore"):
-        b = 2 * value - m  # the bootstrap's own bias correction
-        # the two bias-corrected estimates, the bootstrap's spread below the lower one and
-        # above the higher one (NaN propagates: a cell without a corrected value gets none)
-        return (
-            np.minimum(c, b) - np.maximum(m - lo, 0.0),
-            np.maximum(c, b) + np.maximum(hi - m, 0.0),
-        )
+        b = 2 * value - extra.boot_mean[sel]  # the bootstrap's own bias correction
+    # from the lower to the higher of the two bias-corrected estimates (NaN propagates: a cell
+    # without a corrected value gets no interval)
+    return _spread_around(np.minimum(c, b), np.maximum(c, b), boot, sel, ci, extra)
 
 
 def _bca(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra) -> _Bounds:

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import click
 
 from .. import Comparison, StanceDivergence
+from .._util.replicates import CI_METHOD_TEXT
 from .._util.validation import LOG_METRICS
 from ._common import check_metrics, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
@@ -96,16 +97,8 @@ def interval_legend(settings: Dict[str, Any], t: Any) -> List[str]:
     if not settings.get("bootstrap"):
         return []
     pct = f"{int(round(settings['ci'] * 100))}%"
-    of = {
-        "corrected": (
-            "from the lower to the higher of the two bias corrections (corrected, and the "
-            "bootstrap's 2 x plug-in - bootstrap mean), widened by the bootstrap's spread"
-            if settings.get("ci_method") == "bracket"
-            else "around the corrected estimate (the bootstrap's spread)"
-        ),
-        "value": f"of the plug-in value ({settings['ci_method']})",
-        "2*value-boot_mean": "basic: reflected around the plug-in value",
-    }.get(str(settings.get("ci_for")), "")
+    method = str(settings.get("ci_method", ""))
+    of = f"{method} ({CI_METHOD_TEXT[method]})" if method in CI_METHOD_TEXT else method
     out = [
         f"plug-in: the divergence of the groups' summed counts (biased upward); corrected: "
         f"{settings.get('corrected', 'bias-corrected')}; interval: {pct} {of}. null mean: what "

@@ -9,6 +9,7 @@ import click
 import pandas as pd
 
 from .. import Partisanship, PartisanshipOverTime, StanceDivergence
+from .._util.replicates import CI_METHOD_TEXT
 from ._common import DataError, echo_notes, fmt_interval, fmt_value, handle_errors
 from ._options import (
     CorpusSpec,
@@ -38,13 +39,7 @@ def _estimator_lines(t: pd.DataFrame, ci_method: str) -> List[str]:
     if len(t) and "ci_for" in t.columns and t["ci_for"].iloc[0] == "corrected":
         lines.append(
             "value: the estimator on the data; corrected: its block-jackknife bias correction "
-            "(blocks of speakers); interval: "
-            + (
-                "from the lower to the higher of the corrected value and the bootstrap's "
-                "correction (2 x value - bootstrap mean), widened by the bootstrap's spread"
-                if ci_method == "bracket"
-                else "around the corrected value"
-            )
+            f"(blocks of speakers); interval: {CI_METHOD_TEXT.get(ci_method, ci_method)}"
         )
     for r in t.itertuples():
         note = getattr(r, "ci_note", "")
