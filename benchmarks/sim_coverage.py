@@ -109,10 +109,10 @@ def poisson_dataset(
     width: Dict[str, float],
     est: Dict[str, List[float]],
     boot_sd: List[float],
-) -> None:
+) -> bool:
     """One data set through ``compare(bootstrap_scheme="poisson")``, once per interval method
-    (the same seed: the same replicates); a withheld interval is not counted as covering or not
-    (``est["withheld"]`` says whether it was)."""
+    (the same seed: the same replicates); a withheld interval is not counted as covering or not.
+    Returns whether it was withheld."""
     shown = True
     for m in hit:
         res = dv.compare(
@@ -134,8 +134,8 @@ def poisson_dataset(
             width[m] += row["ci_high"] - row["ci_low"]
     est["value"].append(float(row["value"]))
     est["corrected"].append(float(row["corrected"]))
-    est["withheld"] = [float(not shown)]
     boot_sd.append(float(np.std(np.asarray(res.bootstrap["jsd"])[:, 0, 1], ddof=1)))
+    return not shown
 
 
 def run(args: argparse.Namespace) -> Dict[str, object]:
@@ -180,8 +180,7 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 ).tocsr()
                 labels = np.repeat([0, 1], n)
                 if args.scheme == "poisson":
-                    poisson_dataset(X, labels, d, args, truth, hit, width, est, boot_sd)
-                    withheld += est.pop("withheld")[0]
+                    withheld += poisson_dataset(X, labels, d, args, truth, hit, width, est, boot_sd)
                     continue
                 obs, boot, _ = dv.group_matrix(
                     X, labels, 2, ["jsd"], bootstrap=args.bootstrap, seed=d, n_jobs=args.jobs
