@@ -12,4 +12,5 @@ PYBIND11_MODULE(_core, m) {
     register_coherence(m);
     register_windows(m);
     register_replicates(m);
+    register_entropy(m);
 }

@@ -219,3 +219,4 @@ void register_partisan(py::module_& m);
 void register_coherence(py::module_& m);
 void register_windows(py::module_& m);
 void register_replicates(py::module_& m);
+void register_entropy(py::module_& m);
