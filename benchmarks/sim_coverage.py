@@ -36,7 +36,7 @@ from scipy.stats import t as student_t
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
-from divergence._compare import group_jackknife
+from divergence._compare import group_jackknife, jsd_bias_cells, jsd_bias_jackknife
 from divergence._util.groups import group_sums
 from divergence._util.replicates import (
     CI_METHODS,
@@ -44,6 +44,9 @@ from divergence._util.replicates import (
     summarise,
     undersampled_reasons,
 )
+
+#: Suffix of the interval variants measured as they were before the entropy estimate.
+PLUGIN_JACKKNIFE = " (plug-in jackknife)"
 
 
 def jsd(p: np.ndarray, q: np.ndarray) -> float:
@@ -149,6 +152,8 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
     # the Poisson scheme is measured through compare itself (its keyed jackknife blocks are
     # compare's own): the two intervals around the bias-corrected estimates
     methods = list(CI_METHODS) if args.scheme == "resample" else ["bracket", "corrected"]
+    if args.scheme == "resample":
+        methods += [m + PLUGIN_JACKKNIFE for m in ("bracket", "corrected")]
     for n in args.sizes:
         for target in args.jsd:
             q = pair_at(p, target, np.random.default_rng(args.seed + 1))
@@ -162,7 +167,12 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
             hit = {m: 0 for m in methods}
             width = {m: 0.0 for m in methods}
             withheld = 0
-            est: Dict[str, List[float]] = {"value": [], "corrected": []}
+            est: Dict[str, List[float]] = {
+                "value": [],
+                "corrected": [],
+                "entropy": [],
+                "plugin_jackknife": [],
+            }
             # the spreads behind the interval's width: the bootstrap replicates' SD and the
             # block jackknife's standard error, per data set (against the estimates' own SD
             # over data sets); and the jackknife-t interval (corrected +- t_{G-1} x that
@@ -186,16 +196,39 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                     X, labels, 2, ["jsd"], bootstrap=args.bootstrap, seed=d, n_jobs=args.jobs
                 )
                 jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, d, args.jobs)
-                reasons = undersampled_reasons(hapax_share(group_sums(X, labels, 2)), ["a", "b"])
+                sums = group_sums(X, labels, 2)
+                # as compare: the Chao-Wang-Jost bias estimate and its values on the blocks
+                bias = jsd_bias_cells(sums, ["jsd"], None, args.jobs)
+                bias_jack = jsd_bias_jackknife(X, labels, 2, ["jsd"], None, d, args.jobs)
+                reasons = undersampled_reasons(hapax_share(sums), ["a", "b"])
                 withheld += reasons[0, 1] != ""
                 for m in methods:
-                    # coverage of every method whether or not the tool would print it
-                    s = summarise(obs, boot, None, method=m, jackknife=jack, lower=0.0)
+                    # coverage of every method whether or not the tool would print it; the
+                    # "plug-in jackknife" variants: the bracket and corrected intervals as
+                    # they were before the entropy estimate (jackknife of the plug-in value
+                    # and the bootstrap's correction)
+                    variant = m.replace(PLUGIN_JACKKNIFE, "")
+                    given = m == variant
+                    s = summarise(
+                        obs,
+                        boot,
+                        None,
+                        method=variant,
+                        jackknife=jack,
+                        lower=0.0,
+                        bias=bias if given else None,
+                        bias_jackknife=bias_jack if given else None,
+                    )
                     lo, hi = float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1])
                     hit[m] += lo <= truth <= hi
                     width[m] += hi - lo
+                    if m == "corrected":
+                        est["corrected"].append(float(s.corrected[0, 0, 1]))
+                    if m == "corrected" + PLUGIN_JACKKNIFE:
+                        est["plugin_jackknife"].append(float(s.corrected[0, 0, 1]))
                 est["value"].append(float(obs[0, 0, 1]))
-                est["corrected"].append(float(s.corrected[0, 0, 1]))
+                assert bias is not None
+                est["entropy"].append(float(obs[0, 0, 1] - bias[0, 0, 1]))
                 jv = np.asarray(jack, dtype=float)[:, 0, 0, 1]
                 G = jv.size
                 se = float(np.sqrt((G - 1) / G * np.sum((jv - jv.mean()) ** 2)))
@@ -215,6 +248,14 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 "withheld": withheld / args.datasets,
                 "bias_plugin": float(np.mean(est["value"]) - truth),
                 "bias_corrected": float(np.mean(est["corrected"]) - truth),
+                # value - the Chao-Wang-Jost bias estimate (the bracket's other end), and the
+                # jackknife of the plug-in value (the corrected estimate before it)
+                "bias_entropy": float(np.mean(est["entropy"]) - truth)
+                if est["entropy"]
+                else float("nan"),
+                "bias_plugin_jackknife": float(np.mean(est["plugin_jackknife"]) - truth)
+                if est["plugin_jackknife"]
+                else float("nan"),
                 "sd_plugin": float(np.std(est["value"])),
                 "sd_corrected": float(np.std(est["corrected"])),
                 "mean_boot_sd": float(np.mean(boot_sd)),
@@ -226,7 +267,9 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
             cov = "  ".join(f"{m} {cell['coverage'][m]:.2f}" for m in methods)
             print(
                 f"n={n:5d} jsd={truth:.3f}  {cov}  bias plug-in {cell['bias_plugin']:+.4f} "
-                f"corrected {cell['bias_corrected']:+.4f}  withheld {cell['withheld']:.2f}  "
+                f"corrected {cell['bias_corrected']:+.4f} entropy {cell['bias_entropy']:+.4f} "
+                f"plug-in jackknife {cell['bias_plugin_jackknife']:+.4f}  "
+                f"withheld {cell['withheld']:.2f}  "
                 f"sd plug-in {cell['sd_plugin']:.4f} corrected {cell['sd_corrected']:.4f} "
                 f"boot {cell['mean_boot_sd']:.4f} jackknife {cell['mean_jackknife_se']:.4f}  "
                 f"jackknife-t {cell['coverage_jackknife_t']:.2f}  ({cell['seconds']:.0f} s)",

@@ -382,6 +382,12 @@ def test_identical_statements_within_groups_give_a_constant_bootstrap():
             atol=1e-14,
         )
         ci = res.table[res.table["metric"] == m]
+        if m == "jsd":
+            # the JSD's interval also spans value - the entropy estimators' bias estimate,
+            # which assumes independent tokens (here every token of a group comes with its
+            # statement): it still holds the value, which is exact here
+            assert (ci["ci_low"] < ci["value"]).all() and (ci["value"] <= ci["ci_high"]).all()
+            continue
         np.testing.assert_allclose(ci["ci_low"], ci["value"], rtol=1e-12)
         np.testing.assert_allclose(ci["ci_high"], ci["value"], rtol=1e-12)
     # all statements identical everywhere: every permutation gives zero divergence

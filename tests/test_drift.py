@@ -889,3 +889,23 @@ def test_poisson_drift_threads_and_replicates():
     q = dv.drift(c, permutations=30, **dict(kw, bootstrap_scheme="resample"))
     np.testing.assert_array_equal(p["null_mean"], q["null_mean"])
     np.testing.assert_array_equal(p["p_value"], q["p_value"])
+
+
+def test_resampling_drift_window_is_compare_with_the_entropy_correction():
+    """One window holding the whole corpus, statements in time order: its JSD, corrected
+    estimate (the block jackknife of the value less its Chao-Wang-Jost bias estimate) and
+    interval are compare's on the same statements and seed."""
+    f = small_vocabulary_frame().sort_values("time", kind="stable").reset_index(drop=True)
+    c = dv.Corpus.from_frame(f)
+    t = pd.to_datetime(c.time)
+    days = int((t.max() - t.min()).days) + 1
+    d = dv.drift(c, window=f"{days}D", mode="between", bootstrap=50, seed=4)
+    assert len(d["window"].unique()) == 1
+    r = dv.compare(c, bootstrap=50, permutations=0, seed=4, terms=False)
+    assert r.settings["corrected"].endswith("Chao-Wang-Jost bias estimate (the groups' entropies)")
+    r = r.table.set_index(["group_a", "group_b"])
+    for _, row in d.iterrows():
+        want = r.loc[(row["group_a"], row["group_b"])]
+        np.testing.assert_allclose(row["value"], want["value"], rtol=1e-12)
+        np.testing.assert_allclose(row["corrected"], want["corrected"], rtol=1e-9, atol=1e-12)
+        assert row["corrected"] < row["value"]

@@ -82,7 +82,7 @@ def test_compare_cli_on_the_un_corpus(tmp_path, countries):
     for c in ("value", "corrected", "null_mean", "excess", "p_value"):
         assert table[c].notna().all(), c
     assert table["value"].between(0, np.log(2)).all()
-    # an interval wherever no group of the pair is undersampled (ARM, GEO: over 4% of their
+    # an interval wherever no group of the pair is undersampled (ARM, GEO: over 3% of their
     # tokens are words used once), and then around the corrected estimate; else the reason
     has = table["ci_low"].notna()
     assert has.any() and (~has).any()

@@ -5,14 +5,17 @@ Group distributions are the summed term counts of each group's statements. For e
 groups the result reports:
 
 - ``value``: the plug-in divergence of the two group distributions;
-- ``corrected``: the block-jackknife bias-corrected estimate (a plug-in divergence is biased
-  upward);
+- ``corrected``: the bias-corrected estimate (a plug-in divergence is biased upward): for the
+  JSD of integer counts, the block jackknife over statements of the value less its bias
+  estimated from the groups' Chao-Wang-Jost entropies (``_core.jsd_entropy_bias``); for other
+  measures, the block jackknife of the value;
 - ``ci_low``/``ci_high``: a bootstrap interval (statements resampled with replacement within
   each group). ``ci_method="bracket"`` (default) runs from the lower to the higher of two
-  bias-corrected estimates (``corrected`` and the bootstrap's 2*value - boot_mean), widened by
-  the bootstrap's spread below and above; ``"corrected"`` places that spread around
-  ``corrected`` alone; ``"percentile"`` gives the percentile interval (for small groups it can
-  sit wholly above ``value``: resampling, which duplicates statements, adds more bias);
+  bias-corrected estimates (``corrected`` and, for the JSD, the value less its bias estimate;
+  for other measures the bootstrap's 2*value - boot_mean), widened by the bootstrap's spread
+  below and above; ``"corrected"`` places that spread around ``corrected`` alone;
+  ``"percentile"`` gives the percentile interval (for small groups it can sit wholly above
+  ``value``: resampling, which duplicates statements, adds more bias);
   ``"basic"`` the basic (reverse percentile) interval 2*value - q; ``"bca"`` BCa. Their
   coverage, measured: docs/intervals.md. ``boot_mean`` shows the bootstrap mean either way;
 - ``null_mean``: the mean divergence under the permutation null (labels shuffled across
@@ -251,7 +254,7 @@ def group_jackknife(
     n_blocks = int(blocks.max()) + 1 if blocks.size else 0
     out = np.full((n_blocks, len(metrics), K, K), np.nan)
     per_block = np.bincount(blocks * K + labels, minlength=n_blocks * K).reshape(n_blocks, K)
-    sums = _block_group_sums(X, labels, blocks, K, n_blocks)
+    sums = block_group_sums(X, labels, blocks, K, n_blocks)
     total = None
     if sums is not None:
         fold = sp.csr_matrix(
@@ -284,7 +287,7 @@ def group_jackknife(
     return out, n_blocks
 
 
-def _block_group_sums(
+def block_group_sums(
     X: sp.csr_matrix, labels: np.ndarray, blocks: np.ndarray, K: int, n_blocks: int
 ) -> Optional[sp.csr_matrix]:
     """Row b * K + k: the counts of group k's statements in jackknife block b (CSR, G*K x V),
@@ -296,6 +299,67 @@ def _block_group_sums(
     n = X.shape[0]
     ind = sp.csr_matrix((np.ones(n), (blocks * K + labels, np.arange(n))), shape=(n_blocks * K, n))
     return sp.csr_matrix(ind @ X)
+
+
+def jsd_bias_cells(
+    S: np.ndarray, metrics: Sequence[str], base: Optional[float], threads: int = 1
+) -> Optional[np.ndarray]:
+    """The estimated bias of the plug-in JSD of every pair of groups (the core's
+    ``jsd_entropy_bias``: Chao-Wang-Jost entropies), for group sums ``S`` of shape
+    (..., K, V): shape (..., m, K, K), NaN in the cells of the other metrics and of pairs with
+    an empty group; in the units of ``base``. None when no metric is the JSD or the sums are
+    not integer counts below 2^53 (the estimator counts the words seen once and twice)."""
+    if "jsd" not in metrics:
+        return None
+    A = np.asarray(S, dtype=np.float64)
+    if A.size and (not np.all(np.floor(A) == A) or float(A.sum()) >= 2.0**53 or A.min() < 0):
+        return None
+    lead, K, V = A.shape[:-2], int(A.shape[-2]), int(A.shape[-1])
+    flat: np.ndarray = A.reshape((-1, K, V))
+    out = np.full((flat.shape[0], len(metrics), K, K), np.nan)
+    scale = 1.0 / np.log(base) if base else 1.0
+    mi = list(metrics).index("jsd")
+    for i in range(flat.shape[0]):
+        out[i, mi] = _core.jsd_entropy_bias(np.ascontiguousarray(flat[i]), threads) * scale
+    return out.reshape(lead + (len(metrics), K, K))
+
+
+def correction_text(metrics: Sequence[str], n_blocks: int, blocks: str, entropy: bool) -> str:
+    """What ``corrected`` is, for the settings and manifests: the block jackknife over
+    statements (``blocks``: "within groups" or "keyed"), of the JSD less its Chao-Wang-Jost bias
+    estimate where ``entropy``."""
+    jack = f"block jackknife over statements ({n_blocks} blocks {blocks})".replace(
+        "blocks keyed", "blocks, keyed"
+    )
+    if not entropy:
+        return jack
+    text = f"{jack} of the value less its Chao-Wang-Jost bias estimate (the groups' entropies)"
+    others = [m for m in metrics if m != "jsd"]
+    return f"jsd: {text}; {', '.join(others)}: {jack}" if others else text
+
+
+def jsd_bias_jackknife(
+    X: sp.csr_matrix,
+    labels: np.ndarray,
+    K: int,
+    metrics: Sequence[str],
+    base: Optional[float],
+    seed: int,
+    threads: int,
+) -> Optional[np.ndarray]:
+    """:func:`jsd_bias_cells` on the blocks of :func:`group_jackknife` (the same blocks, each
+    left out in turn): shape (G, m, K, K), NaN where a block empties a group; None where
+    :func:`jsd_bias_cells` gives none."""
+    if "jsd" not in metrics:
+        return None
+    blocks = jackknife_blocks(labels, seed)
+    n_blocks = int(blocks.max()) + 1 if blocks.size else 0
+    sums = block_group_sums(X, labels, blocks, K, n_blocks)
+    if sums is None:
+        return None
+    per_block = sums.toarray().reshape(n_blocks, K, X.shape[1])
+    total = per_block.sum(axis=0)
+    return jsd_bias_cells(total[None] - per_block, metrics, base, threads)
 
 
 # --------------------------------------------------------------------------------------------
@@ -458,6 +522,16 @@ class ReplicateSums:
             o.base,
         )
 
+    def bias_jackknife(self, present: np.ndarray, o: CompareOptions) -> Optional[np.ndarray]:
+        """:func:`jsd_bias_cells` on the keyed blocks of :meth:`jackknife` (each left out in
+        turn); None where no blocks were kept or it gives none."""
+        if not self.blocks.shape[0]:
+            return None
+        kept = self.sums[present][None] - merged_blocks(
+            self.blocks[:, present], self.statements[present]
+        )
+        return jsd_bias_cells(kept, o.metrics, o.base, o.threads)
+
     def add_partition(
         self,
         X: sp.csr_matrix,
@@ -577,12 +651,20 @@ def jackknife_from_blocks(
     """Block-jackknife values (G, m, K, K) from keyed block sums: G = 20, or the smallest
     group's statements where fewer (at least 2, as :func:`jackknife_blocks`), the 20 keyed
     blocks merged as block f -> f mod G; each merged block left out in turn."""
+    kept = sums[None] - merged_blocks(blocks, statements)
+    return matrices_from_sums(kept, metrics, alpha, base), kept.shape[0]
+
+
+def merged_blocks(blocks: np.ndarray, statements: np.ndarray) -> np.ndarray:
+    """The 20 keyed blocks' sums (F, K, V) merged into G = 20 blocks, or as many as the
+    smallest group's statements where fewer (at least 2, as :func:`jackknife_blocks`): block f
+    goes to f mod G."""
     F = blocks.shape[0]
     G = int(max(2, min(F, int(statements.min()))))
-    merged = np.zeros((G,) + sums.shape)
+    merged = np.zeros((G,) + blocks.shape[1:])
     for f in range(F):
         merged[f % G] += blocks[f]
-    return matrices_from_sums(sums[None] - merged, metrics, alpha, base), G
+    return merged
 
 
 @dataclass
@@ -721,6 +803,7 @@ def compare_from_sums(
         notes,
         list(vocabulary),
         int(sums.statements.sum()),
+        bias_jack=sums.bias_jackknife(present, opts),
     )
 
 
@@ -743,7 +826,7 @@ def _replicates_in_chunks(
     sizes: np.ndarray,
     present: np.ndarray,
     o: CompareOptions,
-) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int]:
+) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray], int, Optional[np.ndarray]]:
     """In memory: the replicates of :func:`_replicates_from_sums` (bootstrap, keyed null,
     keyed jackknife), each replicate from its own sums exactly as the engines compute it, but
     a bounded number of replicates' K x V sums at a time (about 256 MB), not R + P of them."""
@@ -752,6 +835,7 @@ def _replicates_in_chunks(
     base = ReplicateSums.zeros(K, V, seed=o.seed, sizes=sizes, blocks=o.scheme == "poisson")
     base.add_partition(X, codes, keys=keys, n_jobs=o.threads)
     jack, n_blocks = base.jackknife(present, o)
+    bias_jack = base.bias_jackknife(present, o)
     m, k = len(o.metrics), len(present)
     boot = np.zeros((0, m, k, k))
     perm = np.zeros((0, m, k, k))
@@ -774,7 +858,7 @@ def _replicates_in_chunks(
         acc.add_partition(X, codes, keys=keys, n_jobs=o.threads)
         parts_b.append(matrices_from_sums(acc.boot[:, present], o.metrics, o.alpha, o.base))
         parts_p.append(matrices_from_sums(acc.perm[:, present], o.metrics, o.alpha, o.base))
-    return np.concatenate(parts_b), np.concatenate(parts_p), jack, n_blocks
+    return np.concatenate(parts_b), np.concatenate(parts_p), jack, n_blocks, bias_jack
 
 
 def compare(
@@ -963,14 +1047,16 @@ def compare(
         progress=o.progress,
     )
     jack: Optional[np.ndarray]
+    bias_jack: Optional[np.ndarray] = None
     if keyed is not None:
-        boot_s, perm_s, jack, n_blocks = keyed
+        boot_s, perm_s, jack, n_blocks, bias_jack = keyed
         boot = boot_s if o.scheme == "poisson" else boot
         perm = perm if exact_perm else perm_s
     if keyed is None or o.scheme == "resample":
         jack, n_blocks = group_jackknife(
             X, labels, K, o.metrics, o.alpha, o.base, o.seed, o.threads
         )
+        bias_jack = jsd_bias_jackknife(X, labels, K, o.metrics, o.base, o.seed, o.threads)
     result = _assemble(
         names,
         group_sums(X, labels, K),
@@ -984,6 +1070,7 @@ def compare(
         notes,
         vocab if vocab is not None else [f"term_{j}" for j in range(X.shape[1])],
         int(X.shape[0]),
+        bias_jack=bias_jack,
     )
     result.statements = X
     result.statement_groups = labels
@@ -1026,6 +1113,7 @@ def _assemble(
     notes: List[str],
     vocab: List[str],
     n_statements: int,
+    bias_jack: Optional[np.ndarray] = None,
 ) -> Comparison:
     """The Comparison of K groups (their group sums ``G``, statements ``n_stat``) from the
     observed, bootstrap, permutation and jackknife values: summaries, table, terms, settings."""
@@ -1033,6 +1121,11 @@ def _assemble(
     metrics = o.metrics
     n_tok = G.sum(axis=1)
     reasons = undersampled_reasons(hapax_share(G), names)
+    # the JSD's entropy-based bias estimate, where the counts are integers (and, with a
+    # jackknife, where its blocks' counts were too)
+    bias = jsd_bias_cells(G, metrics, o.base, o.threads)
+    if jack is not None and bias_jack is None:
+        bias = None
     summary = summarise(
         obs,
         boot if o.bootstrap else None,
@@ -1042,6 +1135,8 @@ def _assemble(
         jackknife=jack,
         lower=0.0,
         withhold=np.broadcast_to(reasons, obs.shape),
+        bias=bias,
+        bias_jackknife=bias_jack,
     )
 
     rows = []
@@ -1108,9 +1203,12 @@ def _assemble(
         "ci": o.ci,
         "ci_method": o.ci_method,
         "ci_for": summary.ci_for,
-        "corrected": f"block jackknife over statements ({n_blocks} blocks"
-        + (", keyed" if o.scheme == "poisson" else " within groups")
-        + ")",
+        "corrected": correction_text(
+            metrics,
+            n_blocks,
+            "keyed" if o.scheme == "poisson" else "within groups",
+            bias is not None,
+        ),
         "seed": o.seed,
         "n_jobs": o.threads,
         "prior_alpha0": o.prior,

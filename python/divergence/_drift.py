@@ -43,7 +43,15 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import _core
-from ._compare import CHUNK_SUMS, ReplicateSums, jackknife_from_blocks, matrices_from_sums
+from ._compare import (
+    CHUNK_SUMS,
+    ReplicateSums,
+    block_group_sums,
+    jackknife_from_blocks,
+    jsd_bias_cells,
+    matrices_from_sums,
+    merged_blocks,
+)
 from ._corpus import Corpus
 from ._util import timeutil
 from ._util.groups import group_pairs, group_sums, label_codes
@@ -469,8 +477,10 @@ def drift(
     metric, alpha, base : as in :func:`divergence.pairwise` (jsd in nats by default).
     bootstrap, permutations, ci : replicates per window for ``mode="between"`` (0: none) and
         the interval's coverage; ``ci_method``: ``"bracket"`` (default: spans the window's
-        block-jackknife bias-corrected estimate, column ``corrected``, and the bootstrap's own
-        correction, widened by the bootstrap's spread), ``"corrected"``, ``"percentile"``,
+        bias-corrected estimate, column ``corrected``, and a second correction, widened by the
+        bootstrap's spread; for the JSD of word counts ``corrected`` is the block jackknife of
+        the value less its entropy-based bias estimate and the second is that value less the
+        estimate, as in :func:`divergence.compare`), ``"corrected"``, ``"percentile"``,
         ``"basic"`` or ``"bca"`` (see :func:`divergence.compare`); a window whose groups'
         vocabularies are undersampled gets no interval, and says why in ``reason``.
     seed : random seed; the same seed gives the same numbers for any ``n_jobs``.
@@ -812,6 +822,42 @@ def _between_jackknife(
     )
 
 
+def _window_bias(
+    X: sp.csr_matrix,
+    lab: np.ndarray,
+    K: int,
+    b: np.ndarray,
+    e: np.ndarray,
+    metric: str,
+    base: Optional[float],
+    seed: int,
+    threads: int,
+) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
+    """The JSD's estimated bias in every window (W, K, K) and on the blocks of
+    :func:`_between_jackknife` (G, W, K, K): :func:`jsd_bias_cells` of each window's group sums
+    and of those sums without each block's statements; (None, None) where it gives none."""
+    W = len(b)
+    blocks = jackknife_blocks(lab, seed)
+    G = int(blocks.max()) + 1 if blocks.size else 0
+    V = X.shape[1]
+    if metric != "jsd" or not W or not G:
+        return None, None
+    bias = np.full((W, K, K), np.nan)
+    bias_jack = np.full((G, W, K, K), np.nan)
+    for w, (lo, hi) in enumerate(zip(b, e)):
+        per_block = block_group_sums(X[lo:hi], lab[lo:hi], blocks[lo:hi], K, G)
+        if per_block is None:
+            return None, None
+        S = per_block.toarray().reshape(G, K, V)
+        total = S.sum(axis=0)
+        whole = jsd_bias_cells(total, [metric], base, threads)
+        left = jsd_bias_cells(total[None] - S, [metric], base, threads)
+        if whole is None or left is None:
+            return None, None
+        bias[w], bias_jack[:, w] = whole[0], left[:, 0]
+    return bias, bias_jack
+
+
 def _poisson_window(
     d: Rows,
     X: sp.csr_matrix,
@@ -825,9 +871,11 @@ def _poisson_window(
     alpha: float,
     base: Optional[float],
     threads: int,
-) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+) -> Tuple[np.ndarray, Optional[np.ndarray], Optional[np.ndarray], Optional[np.ndarray]]:
     """``bootstrap_scheme="poisson"``: window rows ``lo:hi``'s R bootstrap values (R, K, K)
-    and keyed block-jackknife values (G, K, K; None with fewer than two groups), from its
+    and keyed block-jackknife values (G, K, K; None with fewer than two groups), and the JSD's
+    estimated bias (K, K) and its values on the same blocks (G, K, K) (:func:`jsd_bias_cells`;
+    None where it gives none), from its
     groups' Poisson replicate sums and keyed block sums: those of the statements (keyed by
     ``d.keys``, R x K x V sums at a time up to CHUNK_SUMS), or the cells' sums added
     (``d.replicates``). Integer sums either way, so the same values bit for bit."""
@@ -871,14 +919,21 @@ def _poisson_window(
             chunks.append(matrices_from_sums(part.boot, [metric], alpha, base)[:, 0])
         boot_v = np.concatenate(chunks)
     present = np.flatnonzero(st > 0)
+    bias = jsd_bias_cells(sums, [metric], base, threads)
     if present.size < 2:
-        return boot_v, None
+        return boot_v, None, None if bias is None else bias[0], None
     J, G = jackknife_from_blocks(
         sums[present], blocks[:, present], st[present], [metric], alpha, base
     )
     jack = np.full((G, K, K), np.nan)
     jack[:, present[:, None], present[None, :]] = J[:, 0]
-    return boot_v, jack
+    bias_jack = None
+    kept = sums[present][None] - merged_blocks(blocks[:, present], st[present])
+    bj = jsd_bias_cells(kept, [metric], base, threads)
+    if bias is not None and bj is not None:
+        bias_jack = np.full((G, K, K), np.nan)
+        bias_jack[:, present[:, None], present[None, :]] = bj[:, 0]
+    return boot_v, jack, None if bias is None else bias[0], bias_jack
 
 
 def _stacked(parts: List[Any]) -> Any:
@@ -1098,10 +1153,12 @@ def _between(
     pairs = group_pairs(K, metric)
     jack = None
     withhold = None
+    bias = bias_jack = None
     if bootstrap and scheme == "resample":
         jack = _between_jackknife(
             X, lab, K, b, e, metric, float(alpha), base_v, seed, bool(incremental), threads
         )
+        bias, bias_jack = _window_bias(X, lab, K, b, e, metric, base_v or None, seed, threads)
     if bootstrap:
         withhold = (
             np.stack(
@@ -1118,7 +1175,7 @@ def _between(
         # the window's smallest group), each window summarised on its own.
         parts = []
         for w in range(W):
-            boot_w, jack_w = _poisson_window(
+            boot_w, jack_w, bias_w, bias_jack_w = _poisson_window(
                 d,
                 X,
                 lab,
@@ -1142,6 +1199,8 @@ def _between(
                     jackknife=jack_w,
                     lower=0.0,
                     withhold=None if withhold is None else withhold[w],
+                    bias=bias_w,
+                    bias_jackknife=bias_jack_w,
                 )
             )
         sm = _stacked(parts)
@@ -1157,6 +1216,8 @@ def _between(
             jackknife=jack,
             lower=0.0,
             withhold=withhold,
+            bias=bias,
+            bias_jackknife=bias_jack,
         )
     settings["ci_for"] = sm.ci_for
     frames = []

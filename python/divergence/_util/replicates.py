@@ -50,29 +50,37 @@ units, the blocks stratified so that every block holds about 1/G of each group
   removes the bias of order 1/n (Quenouille; Efron and Tibshirani 1993, ch. 10), clipped to the
   measure's range (``lower``); where a cell has no jackknife value (a block held a group's only
   statement) the bootstrap's correction 2 value - boot_mean is used instead.
-- ``method="bracket"`` (the default): the two bias-corrected estimates, ``corrected`` and the
-  bootstrap's own ``2 value - boot_mean``, with the bootstrap replicates' spread below the
-  lower one and above the higher one: ``[min(corrected, 2 value - boot_mean) - (boot_mean -
-  q_low), max(...) + (q_high - boot_mean)]`` (each spread at least 0, then clipped to the
-  range). Both corrections remove the bias of order 1/n and each leaves a higher-order part of
-  its own; where they disagree, neither can be trusted to better than their difference, and the
-  interval spans it. It always contains the corrected estimate.
+- Where the analysis also hands a **bias estimate** per cell (``bias``, with its values on the
+  same blocks, ``bias_jackknife``): ``corrected`` is instead the block jackknife of
+  value - bias. Group comparisons by the JSD of integer word counts (``compare``, ``drift``
+  between groups) pass the bias that Chao-Wang-Jost entropy estimates give
+  (``_core.jsd_entropy_bias``; Chao, Wang and Jost 2013). Those entropies see the words a group
+  has not yet used through the words it used once and twice, which neither resampling scheme
+  can (the plug-in's bias does not fall as 1/n where the vocabulary keeps growing with the
+  sample, or where it is nearly exhausted), but they take tokens as independent draws; the
+  jackknife over statements then removes what the statements' clustering adds, of order 1/n.
+- ``method="bracket"`` (the default): two bias-corrected estimates, with the bootstrap
+  replicates' spread below the lower one and above the higher one: ``[min(corrected, other) -
+  (boot_mean - q_low), max(...) + (q_high - boot_mean)]`` (each spread at least 0, then clipped
+  to the range). ``other`` is value - bias where a bias estimate is given (the token-level
+  correction, which leaves the clustering's bias; ``corrected`` removes it, with a jackknife
+  whose own error grows in small samples), else the bootstrap's own correction
+  ``2 value - boot_mean``. Each end leaves a higher-order bias of its own; where they disagree,
+  neither can be trusted to better than their difference, and the interval spans it. It
+  always contains the corrected estimate.
 - ``method="corrected"``: the bootstrap replicates' spread placed around the corrected estimate
-  alone, ``[corrected - (boot_mean - q_low), corrected + (q_high - boot_mean)]`` (the default
-  until the coverage simulation was extended to 300-600 statements per group, where it covers
-  62.5-90%, and to a 20000-word vocabulary, 0-91%: the jackknife over-corrects there by one to
-  seven standard errors).
+  alone, ``[corrected - (boot_mean - q_low), corrected + (q_high - boot_mean)]``.
 - ``method="bca"``: the bias-corrected and accelerated percentile interval (Efron 1987), z0 from
   the share of replicates below the value, the acceleration from the block-jackknife values.
 
 The coverage of each method, measured by simulation with known truth, is in
-``benchmarks/sim_coverage.py`` and docs/intervals.md: the bracket covers 96-100% from 200 to
-1000 statements of 100-300 tokens per group (over 5000 Zipf-distributed terms; multinomial and
-heterogeneous statements), over-covering (up to 100%) where the two corrections disagree, and
-no bootstrap interval covers when the groups' vocabularies are undersampled. The analyses
-detect that case by the groups' share of tokens that are words used once (a Good-Turing
-estimate of the probability of unseen words; above :data:`HAPAX_LIMIT`) and pass a reason in
-``withhold``: the interval of such a cell is not given (NaN, with the reason in ``ci_note``).
+``benchmarks/sim_coverage.py`` (multinomial statements over a Zipf vocabulary),
+``benchmarks/sim_plasmode.py`` (paragraphs of real corpora as the population) and
+docs/intervals.md. No bootstrap interval covers when the groups' vocabularies are undersampled.
+The analyses detect that case by the groups' share of tokens that are words used once (a
+Good-Turing estimate of the probability of unseen words; above :data:`HAPAX_LIMIT`) and pass a
+reason in ``withhold``: the interval of such a cell is not given (NaN, with the reason in
+``ci_note``).
 """
 
 from __future__ import annotations
@@ -116,8 +124,9 @@ SUMMARY_COLUMNS = (
 JACKKNIFE_BLOCKS = 20
 #: Above this share of a group's tokens being words it uses once (the Good-Turing estimate of
 #: the probability of words it has not been seen to use), the bias correction is unreliable and
-#: no interval is given: measured in benchmarks/sim_coverage.py (docs/intervals.md).
-HAPAX_LIMIT = 0.04
+#: no interval is given: measured in benchmarks/sim_coverage.py and sim_plasmode.py
+#: (docs/intervals.md; 4% until real text at shares of about 4% covered 82%).
+HAPAX_LIMIT = 0.03
 
 
 def jackknife_blocks(strata: ArrayLike, seed: int, n_blocks: int = JACKKNIFE_BLOCKS) -> np.ndarray:
@@ -302,12 +311,10 @@ def _corrected(
 
 
 def _bracket(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra) -> _Bounds:
-    c = extra.corrected[sel]
-    with np.errstate(invalid="ignore"):
-        b = 2 * value - extra.boot_mean[sel]  # the bootstrap's own bias correction
     # from the lower to the higher of the two bias-corrected estimates (NaN propagates: a cell
     # without a corrected value gets no interval)
-    return _spread_around(np.minimum(c, b), np.maximum(c, b), boot, sel, ci, extra)
+    a, b = extra.corrected[sel], extra.other[sel]
+    return _spread_around(np.minimum(a, b), np.maximum(a, b), boot, sel, ci, extra)
 
 
 def _bca(value: np.ndarray, boot: _Cells, sel: np.ndarray, ci: float, extra: _Extra) -> _Bounds:
@@ -330,6 +337,7 @@ class _Extra:
     corrected: np.ndarray
     acceleration: np.ndarray
     boot_mean: np.ndarray
+    other: np.ndarray  # the bracket's other bias-corrected estimate
 
 
 # Interval methods: f(observed values of the cells, bootstrap replicates, cells, ci, extra)
@@ -346,9 +354,10 @@ CI_METHODS: Tuple[str, ...] = tuple(_INTERVALS)
 DEFAULT_CI_METHOD = "bracket"
 #: What each method's interval is, in words (for readable reports).
 CI_METHOD_TEXT: Dict[str, str] = {
-    "bracket": "from the lower to the higher of the jackknife-corrected estimate and the "
-    "bootstrap's own correction, widened by the bootstrap's spread",
-    "corrected": "the bootstrap's spread around the jackknife-corrected estimate",
+    "bracket": "from the lower to the higher of the corrected estimate and a second "
+    "correction (for the JSD of word counts the value less its entropy-based bias estimate, "
+    "otherwise the bootstrap's own), widened by the bootstrap's spread",
+    "corrected": "the bootstrap's spread around the corrected estimate",
     "percentile": "percentiles of the bootstrap replicates",
     "basic": "the replicates reflected around the plug-in value",
     "bca": "bias-corrected and accelerated percentiles",
@@ -412,6 +421,8 @@ def summarise(
     jackknife_axis: int = 0,
     lower: Optional[float] = None,
     withhold: Optional[ArrayLike] = None,
+    bias: Optional[ArrayLike] = None,
+    bias_jackknife: Optional[ArrayLike] = None,
 ) -> Summary:
     """Summarise replicates (see the module docstring for what and the non-finite policy).
 
@@ -429,6 +440,10 @@ def summarise(
         interval are clipped to it.
     withhold : per cell a reason (str, empty for none) not to give an interval: its ci_low /
         ci_high are NaN and the reason is its ``ci_note``.
+    bias, bias_jackknife : per cell an estimate of the plug-in value's bias (shape S, NaN where
+        there is none) and its values on the jackknife's blocks (as ``jackknife``): where given,
+        ``corrected`` is the jackknife of value - bias and the bracket runs between it and
+        value - bias (see the module docstring).
     """
     obs = np.asarray(observed, dtype=np.float64)
     shape = obs.shape
@@ -446,6 +461,16 @@ def summarise(
         sel = np.flatnonzero(has & (bc.used > 0))
         bmean[sel] = bc.means(sel)
     corrected, accel = _jackknife(v, bmean, jackknife, jackknife_axis, shape)
+    # the bracket's other end: the bootstrap's correction, or where a bias estimate is given,
+    # value - bias (and ``corrected`` becomes its jackknife)
+    with np.errstate(invalid="ignore"):
+        other = np.where(np.isinf(bmean), np.nan, 2 * v - bmean)
+    if bias is not None:
+        corrected, other, has_bias = _with_bias(
+            v, corrected, other, bias, bias_jackknife, jackknife, jackknife_axis, shape
+        )
+        if lower is not None:
+            other = np.where(has_bias & (other < lower), lower, other)
     if lower is not None:
         corrected = np.where(corrected < lower, lower, corrected)
     note = np.full(m, "", dtype=object)
@@ -459,7 +484,7 @@ def summarise(
                 "corrected estimate; ci_method='percentile' gives one by nearest rank"
             )
         sel = np.flatnonzero(has & (bc.used > 0) & (note == ""))
-        extra = _Extra(corrected=corrected, acceleration=accel, boot_mean=bmean)
+        extra = _Extra(corrected=corrected, acceleration=accel, boot_mean=bmean, other=other)
         lo[sel], hi[sel] = _INTERVALS[method](v[sel], bc, sel, ci, extra)
         if lower is not None and method in _AROUND_CORRECTED:
             lo = np.where(lo < lower, lower, lo)
@@ -494,6 +519,39 @@ def summarise(
         null_used=back(n_used),
         null_dropped=back(n_drop),
     )
+
+
+def _with_bias(
+    v: np.ndarray,
+    corrected: np.ndarray,
+    other: np.ndarray,
+    bias: ArrayLike,
+    bias_jackknife: Optional[ArrayLike],
+    jackknife: Optional[ArrayLike],
+    axis: int,
+    shape: Tuple[int, ...],
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a cell has a bias estimate: the corrected estimate (the block jackknife of
+    value - bias; value - bias where the cell has no jackknife values), the bracket's other end
+    (value - bias) and which cells have one."""
+    b = np.broadcast_to(np.asarray(bias, dtype=np.float64), shape).reshape(-1)
+    with np.errstate(invalid="ignore"):
+        est = v - b
+    has = np.isfinite(est)
+    jack_est = np.full(v.size, np.nan)
+    if jackknife is not None and bias_jackknife is not None and np.shape(jackknife)[axis] > 0:
+        J = np.moveaxis(np.asarray(jackknife, dtype=np.float64), axis, -1)
+        B = np.moveaxis(np.asarray(bias_jackknife, dtype=np.float64), axis, -1)
+        if B.shape != J.shape:
+            raise ValueError(
+                f"bias_jackknife: values of shape {B.shape} for jackknife values of shape {J.shape}"
+            )
+        G = J.shape[-1]
+        E = (J - B).reshape(-1, G)
+        ok = has & np.isfinite(E).all(axis=1) & (G >= 2)
+        jack_est[ok] = G * est[ok] - (G - 1) * E[ok].mean(axis=1)
+    new_corrected = np.where(np.isfinite(jack_est), jack_est, np.where(has, est, corrected))
+    return new_corrected, np.where(has, est, other), has
 
 
 def _jackknife(

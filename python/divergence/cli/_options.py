@@ -551,11 +551,13 @@ _REPLICATE_OPTIONS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
             type=click.Choice(list(CI_METHODS)),
             default=DEFAULT_CI_METHOD,
             show_default=True,
-            help="Bootstrap interval: 'bracket' = from the lower to the higher of the two "
-            "bias-corrected estimates (jackknife and bootstrap), widened by the bootstrap's "
-            "spread; 'corrected' = the bootstrap's spread around the jackknife-corrected "
-            "estimate alone; 'percentile', 'basic', 'bca' (of the plug-in value). Coverage "
-            "measured in docs/intervals.md.",
+            help="Bootstrap interval: 'bracket' = from the lower to the higher of two "
+            "bias-corrected estimates (the JSD of word counts: value less its entropy-based "
+            "bias estimate, and that jackknifed over statements; other measures: the "
+            "jackknife's and the bootstrap's corrections), widened by the bootstrap's spread; "
+            "'corrected' = the bootstrap's spread around the corrected estimate alone; "
+            "'percentile', 'basic', 'bca' (of the plug-in value). Coverage measured in "
+            "docs/intervals.md.",
         ),
     ),
     "seed": (
