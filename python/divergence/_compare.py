@@ -357,9 +357,30 @@ def jsd_bias_jackknife(
     sums = block_group_sums(X, labels, blocks, K, n_blocks)
     if sums is None:
         return None
-    per_block = sums.toarray().reshape(n_blocks, K, X.shape[1])
-    total = per_block.sum(axis=0)
-    return jsd_bias_cells(total[None] - per_block, metrics, base, threads)
+    return jsd_bias_left_out(sums, K, n_blocks, metrics, base, threads)
+
+
+def jsd_bias_left_out(
+    sums: sp.csr_matrix,
+    K: int,
+    n_blocks: int,
+    metrics: Sequence[str],
+    base: Optional[float],
+    threads: int,
+) -> Optional[np.ndarray]:
+    """:func:`jsd_bias_cells` of the group sums without each block in turn, from the blocks'
+    group sums (:func:`block_group_sums`, row b * K + k): shape (G, m, K, K); one block's K x V
+    dense at a time."""
+    total = np.zeros((K, sums.shape[1]))
+    for b in range(n_blocks):
+        total += sums[b * K : (b + 1) * K].toarray()
+    out = np.full((n_blocks, len(metrics), K, K), np.nan)
+    for b in range(n_blocks):
+        cells = jsd_bias_cells(total - sums[b * K : (b + 1) * K].toarray(), metrics, base, threads)
+        if cells is None:
+            return None
+        out[b] = cells
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ from ._compare import (
     block_group_sums,
     jackknife_from_blocks,
     jsd_bias_cells,
+    jsd_bias_left_out,
     matrices_from_sums,
     merged_blocks,
 )
@@ -839,7 +840,6 @@ def _window_bias(
     W = len(b)
     blocks = jackknife_blocks(lab, seed)
     G = int(blocks.max()) + 1 if blocks.size else 0
-    V = X.shape[1]
     if metric != "jsd" or not W or not G:
         return None, None
     bias = np.full((W, K, K), np.nan)
@@ -848,10 +848,8 @@ def _window_bias(
         per_block = block_group_sums(X[lo:hi], lab[lo:hi], blocks[lo:hi], K, G)
         if per_block is None:
             return None, None
-        S = per_block.toarray().reshape(G, K, V)
-        total = S.sum(axis=0)
-        whole = jsd_bias_cells(total, [metric], base, threads)
-        left = jsd_bias_cells(total[None] - S, [metric], base, threads)
+        whole = jsd_bias_cells(group_sums(X[lo:hi], lab[lo:hi], K), [metric], base, threads)
+        left = jsd_bias_left_out(per_block, K, G, [metric], base, threads)
         if whole is None or left is None:
             return None, None
         bias[w], bias_jack[:, w] = whole[0], left[:, 0]
