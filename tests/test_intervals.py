@@ -204,3 +204,15 @@ def test_plasmode_coverage_on_real_text():
     assert abs(cell["bias"]["corrected"]) < 0.5 * cell["bias"]["plugin"]
     assert cell["coverage"]["bracket (plug-in jackknife)"] <= 0.2
     assert cell["coverage"]["bracket"] >= 0.85
+
+
+def test_corrected_jsd_in_bits_is_the_one_in_nats_rescaled():
+    """The entropy-based bias estimate is in the units of ``base``: the JSD in bits, its
+    corrected estimate and interval are those in nats divided by ln 2."""
+    X, labels = _corpus(n=(70, 60), V=60, seed=3)
+    kw = dict(bootstrap=40, permutations=0, seed=2, terms=False)
+    nats = dv.compare(X, labels, **kw).table.iloc[0]
+    bits = dv.compare(X, labels, base=2, **kw).table.iloc[0]
+    for col in ("value", "corrected", "ci_low", "ci_high"):
+        assert bits[col] == pytest.approx(nats[col] / np.log(2), rel=1e-9, abs=1e-12), col
+    assert nats["corrected"] != pytest.approx(nats["value"], rel=1e-3)
