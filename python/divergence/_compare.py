@@ -324,12 +324,14 @@ def jsd_bias_cells(
     return out.reshape(lead + (len(metrics), K, K))
 
 
-def correction_text(metrics: Sequence[str], n_blocks: int, blocks: str, entropy: bool) -> str:
+def correction_text(metrics: Sequence[str], n_blocks: int, keyed: bool, entropy: bool) -> str:
     """What ``corrected`` is, for the settings and manifests: the block jackknife over
-    statements (``blocks``: "within groups" or "keyed"), of the JSD less its Chao-Wang-Jost bias
+    statements (keyed blocks, or blocks within groups), of the JSD less its Chao-Wang-Jost bias
     estimate where ``entropy``."""
-    jack = f"block jackknife over statements ({n_blocks} blocks {blocks})".replace(
-        "blocks keyed", "blocks, keyed"
+    jack = (
+        f"block jackknife over statements ({n_blocks} blocks"
+        + (", keyed" if keyed else " within groups")
+        + ")"
     )
     if not entropy:
         return jack
@@ -529,11 +531,14 @@ class ReplicateSums:
             first_perm=int(first_perm),
         )
 
-    def jackknife(self, present: np.ndarray, o: CompareOptions) -> tuple[Optional[np.ndarray], int]:
-        """The keyed block-jackknife values of the groups ``present`` and their number of
-        blocks (:func:`jackknife_from_blocks`); ``(None, 0)`` where no blocks were kept."""
+    def jackknife(
+        self, present: np.ndarray, o: CompareOptions
+    ) -> tuple[Optional[np.ndarray], int, Optional[np.ndarray]]:
+        """The keyed block-jackknife values of the groups ``present``, their number of blocks
+        and the JSD's bias estimate on the same blocks (:func:`jackknife_from_blocks`);
+        ``(None, 0, None)`` where no blocks were kept."""
         if not self.blocks.shape[0]:
-            return None, 0
+            return None, 0, None
         return jackknife_from_blocks(
             self.sums[present],
             self.blocks[:, present],
@@ -541,17 +546,8 @@ class ReplicateSums:
             o.metrics,
             o.alpha,
             o.base,
+            o.threads,
         )
-
-    def bias_jackknife(self, present: np.ndarray, o: CompareOptions) -> Optional[np.ndarray]:
-        """:func:`jsd_bias_cells` on the keyed blocks of :meth:`jackknife` (each left out in
-        turn); None where no blocks were kept or it gives none."""
-        if not self.blocks.shape[0]:
-            return None
-        kept = self.sums[present][None] - merged_blocks(
-            self.blocks[:, present], self.statements[present]
-        )
-        return jsd_bias_cells(kept, o.metrics, o.base, o.threads)
 
     def add_partition(
         self,
@@ -668,24 +664,23 @@ def jackknife_from_blocks(
     metrics: Sequence[str],
     alpha: float,
     base: Optional[float],
-) -> tuple[np.ndarray, int]:
+    threads: int = 1,
+) -> tuple[np.ndarray, int, Optional[np.ndarray]]:
     """Block-jackknife values (G, m, K, K) from keyed block sums: G = 20, or the smallest
     group's statements where fewer (at least 2, as :func:`jackknife_blocks`), the 20 keyed
-    blocks merged as block f -> f mod G; each merged block left out in turn."""
-    kept = sums[None] - merged_blocks(blocks, statements)
-    return matrices_from_sums(kept, metrics, alpha, base), kept.shape[0]
-
-
-def merged_blocks(blocks: np.ndarray, statements: np.ndarray) -> np.ndarray:
-    """The 20 keyed blocks' sums (F, K, V) merged into G = 20 blocks, or as many as the
-    smallest group's statements where fewer (at least 2, as :func:`jackknife_blocks`): block f
-    goes to f mod G."""
+    blocks merged as block f -> f mod G; each merged block left out in turn. Also G and the
+    JSD's bias estimate on the same sums (:func:`jsd_bias_cells`, None where it gives none)."""
     F = blocks.shape[0]
     G = int(max(2, min(F, int(statements.min()))))
-    merged = np.zeros((G,) + blocks.shape[1:])
+    merged = np.zeros((G,) + sums.shape)
     for f in range(F):
         merged[f % G] += blocks[f]
-    return merged
+    kept = sums[None] - merged
+    return (
+        matrices_from_sums(kept, metrics, alpha, base),
+        G,
+        jsd_bias_cells(kept, metrics, base, threads),
+    )
 
 
 @dataclass
@@ -810,7 +805,7 @@ def compare_from_sums(
     require_groups_with_tokens(names_all, tok, "comparing")
     present = np.flatnonzero(sums.statements > 0)
     names = [names_all[int(g)] for g in present]
-    obs, boot, perm, jack, n_blocks = _replicates_from_sums(sums, present, opts)
+    obs, boot, perm, jack, n_blocks, bias_jack = _replicates_from_sums(sums, present, opts)
     return _assemble(
         names,
         sums.sums[present],
@@ -824,20 +819,21 @@ def compare_from_sums(
         notes,
         list(vocabulary),
         int(sums.statements.sum()),
-        bias_jack=sums.bias_jackknife(present, opts),
+        bias_jack=bias_jack,
     )
 
 
 def _replicates_from_sums(
     acc: ReplicateSums, present: np.ndarray, o: CompareOptions
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], int]:
-    """observed, bootstrap, permutation and jackknife values of the groups ``present``, from
-    the parts of ``acc`` that were accumulated (the others empty)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray], int, Optional[np.ndarray]]:
+    """observed, bootstrap, permutation and jackknife values of the groups ``present`` (and
+    the JSD's bias estimate on the jackknife's blocks), from the parts of ``acc`` that were
+    accumulated (the others empty)."""
     obs = matrices_from_sums(acc.sums[present][None], o.metrics, o.alpha, o.base)[0]
     boot = matrices_from_sums(acc.boot[:, present], o.metrics, o.alpha, o.base)
     perm = matrices_from_sums(acc.perm[:, present], o.metrics, o.alpha, o.base)
-    jack, n_blocks = acc.jackknife(present, o)
-    return obs, boot, perm, jack, n_blocks
+    jack, n_blocks, bias_jack = acc.jackknife(present, o)
+    return obs, boot, perm, jack, n_blocks, bias_jack
 
 
 def _replicates_in_chunks(
@@ -855,8 +851,7 @@ def _replicates_in_chunks(
     step = max(1, CHUNK_SUMS // max(1, K * V))
     base = ReplicateSums.zeros(K, V, seed=o.seed, sizes=sizes, blocks=o.scheme == "poisson")
     base.add_partition(X, codes, keys=keys, n_jobs=o.threads)
-    jack, n_blocks = base.jackknife(present, o)
-    bias_jack = base.bias_jackknife(present, o)
+    jack, n_blocks, bias_jack = base.jackknife(present, o)
     m, k = len(o.metrics), len(present)
     boot = np.zeros((0, m, k, k))
     perm = np.zeros((0, m, k, k))
@@ -1224,12 +1219,7 @@ def _assemble(
         "ci": o.ci,
         "ci_method": o.ci_method,
         "ci_for": summary.ci_for,
-        "corrected": correction_text(
-            metrics,
-            n_blocks,
-            "keyed" if o.scheme == "poisson" else "within groups",
-            bias is not None,
-        ),
+        "corrected": correction_text(metrics, n_blocks, o.scheme == "poisson", bias is not None),
         "seed": o.seed,
         "n_jobs": o.threads,
         "prior_alpha0": o.prior,

@@ -51,7 +51,6 @@ from ._compare import (
     jsd_bias_cells,
     jsd_bias_left_out,
     matrices_from_sums,
-    merged_blocks,
 )
 from ._corpus import Corpus
 from ._util import timeutil
@@ -795,16 +794,15 @@ def _between_jackknife(
     metric: str,
     alpha: float,
     base_v: float,
-    seed: int,
+    blocks: np.ndarray,
     incremental: bool,
     threads: int,
 ) -> np.ndarray:
     """Block-jackknife values (G, W, K, K) of every window's group divergences: each block of
-    statements (stratified by group, :func:`jackknife_blocks`) left out in turn; NaN where a
-    block empties a group of a window. One core pass (each window's group vectors summed once,
-    a block's rows taken out and put back), the same numbers as the windows recomputed on the
-    rows kept."""
-    blocks = jackknife_blocks(lab, seed)
+    statements (``blocks``: stratified by group, :func:`jackknife_blocks`) left out in turn;
+    NaN where a block empties a group of a window. One core pass (each window's group vectors
+    summed once, a block's rows taken out and put back), the same numbers as the windows
+    recomputed on the rows kept."""
     return cast(
         np.ndarray,
         _core.window_between_jackknife(
@@ -831,14 +829,13 @@ def _window_bias(
     e: np.ndarray,
     metric: str,
     base: Optional[float],
-    seed: int,
+    blocks: np.ndarray,
     threads: int,
 ) -> Tuple[Optional[np.ndarray], Optional[np.ndarray]]:
     """The JSD's estimated bias in every window (W, K, K) and on the blocks of
     :func:`_between_jackknife` (G, W, K, K): :func:`jsd_bias_cells` of each window's group sums
     and of those sums without each block's statements; (None, None) where it gives none."""
     W = len(b)
-    blocks = jackknife_blocks(lab, seed)
     G = int(blocks.max()) + 1 if blocks.size else 0
     if metric != "jsd" or not W or not G:
         return None, None
@@ -920,14 +917,12 @@ def _poisson_window(
     bias = jsd_bias_cells(sums, [metric], base, threads)
     if present.size < 2:
         return boot_v, None, None if bias is None else bias[0], None
-    J, G = jackknife_from_blocks(
-        sums[present], blocks[:, present], st[present], [metric], alpha, base
+    J, G, bj = jackknife_from_blocks(
+        sums[present], blocks[:, present], st[present], [metric], alpha, base, threads
     )
     jack = np.full((G, K, K), np.nan)
     jack[:, present[:, None], present[None, :]] = J[:, 0]
     bias_jack = None
-    kept = sums[present][None] - merged_blocks(blocks[:, present], st[present])
-    bj = jsd_bias_cells(kept, [metric], base, threads)
     if bias is not None and bj is not None:
         bias_jack = np.full((G, K, K), np.nan)
         bias_jack[:, present[:, None], present[None, :]] = bj[:, 0]
@@ -1153,10 +1148,12 @@ def _between(
     withhold = None
     bias = bias_jack = None
     if bootstrap and scheme == "resample":
+        # one set of blocks for the jackknife of the value and of its bias estimate
+        blocks = jackknife_blocks(lab, seed)
         jack = _between_jackknife(
-            X, lab, K, b, e, metric, float(alpha), base_v, seed, bool(incremental), threads
+            X, lab, K, b, e, metric, float(alpha), base_v, blocks, bool(incremental), threads
         )
-        bias, bias_jack = _window_bias(X, lab, K, b, e, metric, base_v or None, seed, threads)
+        bias, bias_jack = _window_bias(X, lab, K, b, e, metric, base_v or None, blocks, threads)
     if bootstrap:
         withhold = (
             np.stack(
