@@ -26,8 +26,9 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,6 +41,7 @@ from divergence._compare import group_jackknife, jsd_bias_cells, jsd_bias_jackkn
 from divergence._util.groups import group_sums
 from divergence._util.replicates import (
     CI_METHODS,
+    Summary,
     hapax_share,
     summarise,
     undersampled_reasons,
@@ -100,6 +102,61 @@ def statements(
     X = sp.csr_matrix((np.ones(r.size), (r, c)), shape=(n, V))
     X.sum_duplicates()
     return X
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """One data set of two groups through compare's own steps (the resampling scheme): the
+    core's observed and bootstrap values, the block jackknife, the group sums, and the JSD's
+    Chao-Wang-Jost bias estimate with its values on the jackknife's blocks."""
+
+    obs: np.ndarray
+    boot: np.ndarray
+    jack: np.ndarray
+    sums: np.ndarray
+    bias: np.ndarray
+    bias_jack: Optional[np.ndarray]
+
+    @property
+    def value(self) -> float:
+        return float(self.obs[0, 0, 1])
+
+    @property
+    def bias_value(self) -> float:
+        return float(self.bias[0, 0, 1])
+
+    def summary(self, method: str) -> Summary:
+        """``summarise`` by ``method``, as compare does; a name ending in
+        :data:`PLUGIN_JACKKNIFE` gives that interval as it was before the entropy estimate
+        (the jackknife of the plug-in value, and the bootstrap's own correction)."""
+        variant = method.replace(PLUGIN_JACKKNIFE, "")
+        entropy = method == variant
+        return summarise(
+            self.obs,
+            self.boot,
+            None,
+            method=variant,
+            jackknife=self.jack,
+            lower=0.0,
+            bias=self.bias if entropy else None,
+            bias_jackknife=self.bias_jack if entropy else None,
+        )
+
+
+def dataset_replicates(
+    X: sp.csr_matrix, labels: np.ndarray, seed: int, bootstrap: int, jobs: int
+) -> DataSet:
+    """:class:`DataSet` of statements ``X`` in groups ``labels`` (0/1), replicates seeded by
+    ``seed``."""
+    obs, boot, _ = dv.group_matrix(
+        X, labels, 2, ["jsd"], bootstrap=bootstrap, seed=seed, n_jobs=jobs
+    )
+    jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, seed, jobs)
+    sums = group_sums(X, labels, 2)
+    bias = jsd_bias_cells(sums, ["jsd"], None, jobs)
+    assert bias is not None  # integer counts
+    bias_jack = jsd_bias_jackknife(X, labels, 2, ["jsd"], None, seed, jobs)
+    return DataSet(obs, boot, jack, sums, bias, bias_jack)
 
 
 def poisson_dataset(
@@ -192,33 +249,12 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 if args.scheme == "poisson":
                     withheld += poisson_dataset(X, labels, d, args, truth, hit, width, est, boot_sd)
                     continue
-                obs, boot, _ = dv.group_matrix(
-                    X, labels, 2, ["jsd"], bootstrap=args.bootstrap, seed=d, n_jobs=args.jobs
-                )
-                jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, d, args.jobs)
-                sums = group_sums(X, labels, 2)
-                # as compare: the Chao-Wang-Jost bias estimate and its values on the blocks
-                bias = jsd_bias_cells(sums, ["jsd"], None, args.jobs)
-                bias_jack = jsd_bias_jackknife(X, labels, 2, ["jsd"], None, d, args.jobs)
-                reasons = undersampled_reasons(hapax_share(sums), ["a", "b"])
+                ds = dataset_replicates(X, labels, d, args.bootstrap, args.jobs)
+                reasons = undersampled_reasons(hapax_share(ds.sums), ["a", "b"])
                 withheld += reasons[0, 1] != ""
                 for m in methods:
-                    # coverage of every method whether or not the tool would print it; the
-                    # "plug-in jackknife" variants: the bracket and corrected intervals as
-                    # they were before the entropy estimate (jackknife of the plug-in value
-                    # and the bootstrap's correction)
-                    variant = m.replace(PLUGIN_JACKKNIFE, "")
-                    given = m == variant
-                    s = summarise(
-                        obs,
-                        boot,
-                        None,
-                        method=variant,
-                        jackknife=jack,
-                        lower=0.0,
-                        bias=bias if given else None,
-                        bias_jackknife=bias_jack if given else None,
-                    )
+                    # coverage of every method whether or not the tool would print it
+                    s = ds.summary(m)
                     lo, hi = float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1])
                     hit[m] += lo <= truth <= hi
                     width[m] += hi - lo
@@ -226,16 +262,16 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                         est["corrected"].append(float(s.corrected[0, 0, 1]))
                     if m == "corrected" + PLUGIN_JACKKNIFE:
                         est["plugin_jackknife"].append(float(s.corrected[0, 0, 1]))
-                est["value"].append(float(obs[0, 0, 1]))
-                assert bias is not None
-                est["entropy"].append(float(obs[0, 0, 1] - bias[0, 0, 1]))
-                jv = np.asarray(jack, dtype=float)[:, 0, 0, 1]
+                est["value"].append(ds.value)
+                est["entropy"].append(ds.value - ds.bias_value)
+                jv = np.asarray(ds.jack, dtype=float)[:, 0, 0, 1]
                 G = jv.size
                 se = float(np.sqrt((G - 1) / G * np.sum((jv - jv.mean()) ** 2)))
                 half = float(student_t.ppf(0.975, G - 1)) * se
-                c = float(s.corrected[0, 0, 1])
+                # around the plug-in value's jackknife correction, whose standard error it uses
+                c = est["plugin_jackknife"][-1]
                 jack_t += max(c - half, 0.0) <= truth <= max(c + half, 0.0)
-                boot_sd.append(float(np.std(np.asarray(boot)[:, 0, 0, 1], ddof=1)))
+                boot_sd.append(float(np.std(np.asarray(ds.boot)[:, 0, 0, 1], ddof=1)))
                 jack_se.append(se)
             shown = args.datasets - withheld if args.scheme == "poisson" else args.datasets
             cell = {

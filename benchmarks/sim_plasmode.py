@@ -34,9 +34,8 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
-from divergence._compare import group_jackknife, jsd_bias_cells, jsd_bias_jackknife
-from divergence._util.groups import group_sums
-from divergence._util.replicates import hapax_share, summarise, undersampled_reasons
+from divergence._util.replicates import hapax_share, undersampled_reasons
+from sim_coverage import PLUGIN_JACKKNIFE, dataset_replicates
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = {
@@ -46,13 +45,8 @@ CORPORA = {
 }
 #: The intervals measured: the tool's two around the bias-corrected estimates, and the same two
 #: as they were before the entropy estimate (the jackknife of the plug-in value and the
-#: bootstrap's own correction).
-VARIANTS: Dict[str, Tuple[str, bool]] = {
-    "bracket": ("bracket", True),
-    "corrected": ("corrected", True),
-    "bracket (plug-in jackknife)": ("bracket", False),
-    "corrected (plug-in jackknife)": ("corrected", False),
-}
+#: bootstrap's own correction; ``sim_coverage.DataSet.summary``).
+VARIANTS = ("bracket", "corrected", "bracket" + PLUGIN_JACKKNIFE, "corrected" + PLUGIN_JACKKNIFE)
 
 
 def paragraphs(corpus: str) -> Tuple[sp.csr_matrix, np.ndarray, List[str]]:
@@ -102,29 +96,13 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 [A[rng.integers(A.shape[0], size=n)], B[rng.integers(B.shape[0], size=n)]]
             ).tocsr()
             labels = np.repeat([0, 1], n)
-            obs, boot, _ = dv.group_matrix(
-                Xd, labels, 2, ["jsd"], bootstrap=args.bootstrap, seed=d, n_jobs=args.jobs
-            )
-            jack, _ = group_jackknife(Xd, labels, 2, ["jsd"], 0.0, None, d, args.jobs)
-            sums = group_sums(Xd, labels, 2)
-            bias = jsd_bias_cells(sums, ["jsd"], None, args.jobs)
-            bias_jack = jsd_bias_jackknife(Xd, labels, 2, ["jsd"], None, d, args.jobs)
-            assert bias is not None
-            shares = hapax_share(sums)
+            ds = dataset_replicates(Xd, labels, d, args.bootstrap, args.jobs)
+            shares = hapax_share(ds.sums)
             hapax.append(float(shares.max()))
             shown = undersampled_reasons(shares, names)[0, 1] == ""
             withheld += not shown
-            for m, (method, entropy) in VARIANTS.items():
-                s = summarise(
-                    obs,
-                    boot,
-                    None,
-                    method=method,
-                    jackknife=jack,
-                    lower=0.0,
-                    bias=bias if entropy else None,
-                    bias_jackknife=bias_jack if entropy else None,
-                )
+            for m in VARIANTS:
+                s = ds.summary(m)
                 lo, hi = float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1])
                 inside = lo <= truth <= hi
                 hit_all[m] += inside
@@ -133,10 +111,10 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                     width[m] += hi - lo
                 if m == "corrected":
                     est["corrected"].append(float(s.corrected[0, 0, 1]))
-                if m == "corrected (plug-in jackknife)":
+                if m == "corrected" + PLUGIN_JACKKNIFE:
                     est["plugin"].append(float(s.corrected[0, 0, 1]))
-            est["value"].append(float(obs[0, 0, 1]))
-            est["entropy"].append(float(obs[0, 0, 1] - bias[0, 0, 1]))
+            est["value"].append(ds.value)
+            est["entropy"].append(ds.value - ds.bias_value)
         given = args.datasets - withheld
         cell = {
             "corpus": args.corpus,
