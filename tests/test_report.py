@@ -81,7 +81,8 @@ def test_example_report_is_small_and_has_its_sections(example_report: dv.Report)
     assert "Armenia vs Azerbaijan" in body and "null mean" in body and "excess" in body
     if example_report.comparison.settings.get("bootstrap"):
         # the note says which interval the table holds, in words
-        assert "bootstrap bracket interval (from the lower to the higher of the" in body
+        assert "95% bracket interval (from the lower to the higher of the" in body
+        assert "block jackknife" in body  # the JSD's spread, named
 
 
 def test_explorer_data_respects_the_caps() -> None:

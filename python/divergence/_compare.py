@@ -12,8 +12,10 @@ groups the result reports:
 - ``ci_low``/``ci_high``: a bootstrap interval (statements resampled with replacement within
   each group). ``ci_method="bracket"`` (default) runs from the lower to the higher of two
   bias-corrected estimates (``corrected`` and, for the JSD, the value less its bias estimate;
-  for other measures the bootstrap's 2*value - boot_mean), widened by the bootstrap's spread
-  below and above; ``"corrected"`` places that spread around ``corrected`` alone;
+  for other measures the bootstrap's 2*value - boot_mean), widened below and above (for the
+  JSD by t_{G-1} x the block jackknife's standard error of the value less its bias estimate,
+  for other measures by the bootstrap's spread); ``"corrected"`` places that spread around
+  ``corrected`` alone;
   ``"percentile"`` gives the percentile interval (for small groups it can sit wholly above
   ``value``: resampling, which duplicates statements, adds more bias);
   ``"basic"`` the basic (reverse percentile) interval 2*value - q; ``"bca"`` BCa. Their

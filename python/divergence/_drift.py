@@ -479,8 +479,9 @@ def drift(
         the interval's coverage; ``ci_method``: ``"bracket"`` (default: spans the window's
         bias-corrected estimate, column ``corrected``, and a second correction, widened by the
         bootstrap's spread; for the JSD of word counts ``corrected`` is the block jackknife of
-        the value less its entropy-based bias estimate and the second is that value less the
-        estimate, as in :func:`divergence.compare`), ``"corrected"``, ``"percentile"``,
+        the value less its entropy-based bias estimate, the second is that value less the
+        estimate, and the spread is t x the jackknife's standard error of it, as in
+        :func:`divergence.compare`), ``"corrected"``, ``"percentile"``,
         ``"basic"`` or ``"bca"`` (see :func:`divergence.compare`); a window whose groups'
         vocabularies are undersampled gets no interval, and says why in ``reason``.
     seed : random seed; the same seed gives the same numbers for any ``n_jobs``.

@@ -422,9 +422,9 @@ def _summary_section(
     out.append(
         '<p class="note">interval: '
         + (
-            f"{settings.get('ci', 0.95):.0%} bootstrap {method} interval"
+            f"{settings.get('ci', 0.95):.0%} {method} interval"
             f"{' (' + CI_METHOD_TEXT[method] + ')' if method in CI_METHOD_TEXT else ''}"
-            f" from {b} resamples of statements within groups"
+            f"; bootstrap: {b} resamples of statements within groups"
             if b
             else "none (no bootstrap)"
         )
@@ -488,9 +488,9 @@ def _drift_section(table: pd.DataFrame, changes: pd.DataFrame, units: str) -> st
         '<p class="note">Each line: the divergence between two groups in sliding windows of time'
         " (window midpoints); "
         + (
-            "shaded: bootstrap interval per window"
+            "shaded: the interval per window"
             if banded
-            else "no bootstrap interval in any window (too few statements or an undersampled"
+            else "no interval in any window (too few statements or an undersampled"
             " vocabulary per window: docs/intervals.md)"
         )
         + "; dashed: change points (binary segmentation, BIC penalty, block-permutation"

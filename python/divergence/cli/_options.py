@@ -554,8 +554,10 @@ _REPLICATE_OPTIONS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
             help="Bootstrap interval: 'bracket' = from the lower to the higher of two "
             "bias-corrected estimates (the JSD of word counts: value less its entropy-based "
             "bias estimate, and that jackknifed over statements; other measures: the "
-            "jackknife's and the bootstrap's corrections), widened by the bootstrap's spread; "
-            "'corrected' = the bootstrap's spread around the corrected estimate alone; "
+            "jackknife's and the bootstrap's corrections), widened by t x the jackknife's "
+            "standard error of the JSD less its bias estimate (other measures: the "
+            "bootstrap's spread); 'corrected' = that spread around the corrected estimate "
+            "alone; "
             "'percentile', 'basic', 'bca' (of the plug-in value). Coverage measured in "
             "docs/intervals.md.",
         ),

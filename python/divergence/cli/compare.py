@@ -220,7 +220,7 @@ def compare_cmd(
     """Compare groups of statements in CORPUS (CSV, TSV, JSONL, Parquet or text files; '-' for
     stdin).
 
-    Prints the group-by-group divergence matrix, each pair's bootstrap interval, permutation
+    Prints the group-by-group divergence matrix, each pair's interval, permutation
     null mean, excess over it and p-value, then the terms that distinguish each pair.
     """
     corpus = corpus.with_scheduler(scheduler)
