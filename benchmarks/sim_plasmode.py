@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
 from divergence._util.replicates import hapax_share, undersampled_reasons
-from sim_coverage import PLUGIN_JACKKNIFE, dataset_replicates
+from sim_coverage import BOOTSTRAP_SPREAD, PLUGIN_JACKKNIFE, dataset_replicates
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = {
@@ -43,10 +43,13 @@ CORPORA = {
     "sotu": ("us_sotu.csv", "party", ("Democratic", "Republican")),
     "manifestos": ("uk_manifestos.csv", "party", ("Con", "Lab")),
 }
-#: The intervals measured: the tool's two around the bias-corrected estimates, and the same two
-#: as they were before the entropy estimate (the jackknife of the plug-in value and the
-#: bootstrap's own correction; ``sim_coverage.DataSet.summary``).
-VARIANTS = ("bracket", "corrected", "bracket" + PLUGIN_JACKKNIFE, "corrected" + PLUGIN_JACKKNIFE)
+#: The intervals measured: the tool's two around the bias-corrected estimates, the same two with
+#: the bootstrap replicates' spread (the default before the jackknife-t spread), and as they
+#: were before the entropy estimate (the jackknife of the plug-in value and the bootstrap's own
+#: correction; ``sim_coverage.DataSet.summary``).
+VARIANTS = tuple(
+    m + v for v in ("", BOOTSTRAP_SPREAD, PLUGIN_JACKKNIFE) for m in ("bracket", "corrected")
+)
 
 
 def paragraphs(corpus: str) -> Tuple[sp.csr_matrix, np.ndarray, List[str]]:

@@ -144,8 +144,9 @@ def test_group_jackknife_is_the_statements_kept(scale):
 @pytest.mark.slow
 def test_simulated_coverage_of_the_default_interval():
     """A small run of benchmarks/sim_coverage.py: two groups of 200 statements (100-300 tokens)
-    over 5000 Zipf terms at a true JSD of 0.05. The corrected interval covers the truth and the
-    percentile interval never does (30 data sets: the full table is in docs/intervals.md)."""
+    over 5000 Zipf terms at a true JSD of 0.05. The default and corrected intervals cover the
+    truth and the percentile interval never does (30 data sets: the full table is in
+    docs/intervals.md)."""
     import sim_coverage
 
     out = sim_coverage.run(
@@ -155,8 +156,8 @@ def test_simulated_coverage_of_the_default_interval():
     )
     cell = out["cells"][0]
     assert cell["coverage"]["percentile"] == 0.0
-    assert cell["coverage"]["bracket"] >= 0.9  # 100% measured over 200 data sets
-    assert cell["coverage"]["corrected"] >= 0.85  # 99.5-100% measured over 200 data sets
+    assert cell["coverage"]["bracket"] >= 0.9  # 100% measured over 100 data sets
+    assert cell["coverage"]["corrected"] >= 0.8  # 91-97% at 200 statements, 100 data sets
     assert abs(cell["bias_corrected"]) < 0.25 * abs(cell["bias_plugin"])
 
 
@@ -166,7 +167,10 @@ def test_simulated_coverage_where_the_jackknife_over_corrects():
     plug-in's bias falls faster than 1/n there, as the 5000 words get used up): the interval
     around it misses the truth far more often than 5% (69-75% coverage over 100-200 data
     sets). The jackknife of the value less its Chao-Wang-Jost bias estimate does not (bias
-    -0.0001 to -0.0003), and the default bracket and the corrected interval both cover."""
+    -0.0001 to -0.0003), and the default bracket and the corrected interval both cover. Their
+    spread, t x the jackknife's standard error of value - bias, is nearer the corrected
+    estimate's SD over the data sets than the bootstrap replicates' SD is (at 400 statements
+    and a JSD of 0.02, over 100 data sets: 0.0007 and 0.0010 against 0.00055)."""
     import sim_coverage
 
     out = sim_coverage.run(
@@ -181,6 +185,11 @@ def test_simulated_coverage_where_the_jackknife_over_corrects():
     assert abs(cell["bias_corrected"]) < 0.0006
     assert cell["coverage"]["corrected"] >= 0.85
     assert cell["coverage"]["bracket"] >= 0.93
+    sd = cell["sd_corrected"]
+    assert cell["mean_jackknife_se"] < 0.9 * cell["mean_boot_sd"]
+    assert abs(cell["mean_jackknife_se"] / sd - 1) < abs(cell["mean_boot_sd"] / sd - 1)
+    bs = sim_coverage.BOOTSTRAP_SPREAD
+    assert cell["mean_width"]["bracket"] < cell["mean_width"]["bracket" + bs]
 
 
 @pytest.mark.slow
@@ -188,7 +197,10 @@ def test_plasmode_coverage_on_real_text():
     """A small run of benchmarks/sim_plasmode.py: 2000 paragraphs per party drawn from the
     State of the Union addresses' Democratic and Republican paragraphs (the population, whose
     JSD is known). The jackknife of the plug-in value under-corrects by about five standard
-    deviations there and its bracket covered 0% over 100 data sets; the default covers (97%)."""
+    deviations there and its bracket covered 0% over 100 data sets; the default covers (99%).
+    The corrected estimate's jackknife adds variance that the plug-in value's bootstrap
+    replicates lack, so the jackknife-t spread is wider here than the bootstrap's, and the
+    corrected interval covers more often with it (87% against 73% over 100 data sets)."""
     import sim_plasmode
 
     if not (sim_plasmode.SHARED / sim_plasmode.CORPORA["sotu"][0]).exists():
@@ -204,6 +216,9 @@ def test_plasmode_coverage_on_real_text():
     assert abs(cell["bias"]["corrected"]) < 0.5 * cell["bias"]["plugin"]
     assert cell["coverage"]["bracket (plug-in jackknife)"] <= 0.2
     assert cell["coverage"]["bracket"] >= 0.85
+    bs = sim_plasmode.BOOTSTRAP_SPREAD
+    assert cell["mean_width"]["corrected"] > cell["mean_width"]["corrected" + bs]
+    assert cell["coverage"]["corrected"] >= cell["coverage"]["corrected" + bs]
 
 
 def test_corrected_jsd_in_bits_is_the_one_in_nats_rescaled():
