@@ -41,6 +41,7 @@ from divergence._compare import group_jackknife, jsd_bias_cells, jsd_bias_jackkn
 from divergence._util.groups import group_sums
 from divergence._util.replicates import (
     CI_METHODS,
+    JACKKNIFE_BLOCKS,
     Summary,
     hapax_share,
     summarise,
@@ -160,18 +161,24 @@ class DataSet:
 
 
 def dataset_replicates(
-    X: sp.csr_matrix, labels: np.ndarray, seed: int, bootstrap: int, jobs: int
+    X: sp.csr_matrix,
+    labels: np.ndarray,
+    seed: int,
+    bootstrap: int,
+    jobs: int,
+    blocks: int = JACKKNIFE_BLOCKS,
 ) -> DataSet:
     """:class:`DataSet` of statements ``X`` in groups ``labels`` (0/1), replicates seeded by
-    ``seed``."""
+    ``seed``, the jackknife on at most ``blocks`` blocks (compare's G: 20, fewer where a
+    group of the corpus has fewer statements)."""
     obs, boot, _ = dv.group_matrix(
         X, labels, 2, ["jsd"], bootstrap=bootstrap, seed=seed, n_jobs=jobs
     )
-    jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, seed, jobs)
+    jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, seed, jobs, blocks)
     sums = group_sums(X, labels, 2)
     bias = jsd_bias_cells(sums, ["jsd"], None, jobs)
     assert bias is not None  # integer counts
-    bias_jack = jsd_bias_jackknife(X, labels, 2, ["jsd"], None, seed, jobs)
+    bias_jack = jsd_bias_jackknife(X, labels, 2, ["jsd"], None, seed, jobs, blocks)
     return DataSet(obs, boot, jack, sums, bias, bias_jack)
 
 
@@ -265,7 +272,7 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 if args.scheme == "poisson":
                     withheld += poisson_dataset(X, labels, d, args, truth, hit, width, est, boot_sd)
                     continue
-                ds = dataset_replicates(X, labels, d, args.bootstrap, args.jobs)
+                ds = dataset_replicates(X, labels, d, args.bootstrap, args.jobs, args.blocks)
                 reasons = undersampled_reasons(hapax_share(ds.sums), ["a", "b"])
                 withheld += reasons[0, 1] != ""
                 for m in methods:
@@ -336,6 +343,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--scheme", choices=["resample", "poisson"], default="resample")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
+    # fewer jackknife blocks, as compare uses where a group of the corpus has fewer statements
+    ap.add_argument("--blocks", type=int, default=JACKKNIFE_BLOCKS)
     ap.add_argument("--json", type=Path)
     return ap
 

@@ -34,7 +34,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
-from divergence._util.replicates import hapax_share, undersampled_reasons
+from divergence._util.replicates import JACKKNIFE_BLOCKS, hapax_share, undersampled_reasons
 from sim_coverage import BOOTSTRAP_SPREAD, PLUGIN_JACKKNIFE, dataset_replicates
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 [A[rng.integers(A.shape[0], size=n)], B[rng.integers(B.shape[0], size=n)]]
             ).tocsr()
             labels = np.repeat([0, 1], n)
-            ds = dataset_replicates(Xd, labels, d, args.bootstrap, args.jobs)
+            ds = dataset_replicates(Xd, labels, d, args.bootstrap, args.jobs, args.blocks)
             shares = hapax_share(ds.sums)
             hapax.append(float(shares.max()))
             shown = undersampled_reasons(shares, names)[0, 1] == ""
@@ -156,6 +156,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
+    # fewer jackknife blocks, as compare uses where a group of the corpus has fewer statements
+    ap.add_argument("--blocks", type=int, default=JACKKNIFE_BLOCKS)
     ap.add_argument("--json", type=Path)
     return ap
 

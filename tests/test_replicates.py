@@ -12,8 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy.stats import norm
+from scipy.stats import t as student_t
 
-from divergence._util.replicates import CI_METHODS, ci_percentiles, summarise
+from divergence._util.replicates import (
+    CI_METHODS,
+    JACKKNIFE_T_MIN_BLOCKS,
+    ci_percentiles,
+    summarise,
+)
 
 FIELDS = ("ci_low", "ci_high", "boot_mean", "null_mean", "excess", "p_value")
 
@@ -328,7 +334,7 @@ def test_properties(data, cells, ci, method, infinite):
             assert s.p_value[c] >= 1 / (1 + len(ns))
 
 
-def reference_bias_cell(v, bs, jk, b, bj, ci, method, lower=0.0):
+def reference_bias_cell(v, bs, jk, b, bj, ci, method, lower=0.0, min_blocks=8):
     """One cell with a bias estimate ``b`` (NaN: none) and its jackknife values ``bj``, the
     obvious way: corrected = G (v - b) - (G - 1) mean(jk - bj); the bracket runs from the lower
     to the higher of corrected and v - b (each clipped to ``lower``), widened on each side by
@@ -338,19 +344,18 @@ def reference_bias_cell(v, bs, jk, b, bj, ci, method, lower=0.0):
     mean = float(ok.mean())
     ql, qh = (float(q) for q in np.percentile(ok, [100 * (1 - ci) / 2, 100 * (1 + ci) / 2]))
     G = len(jk)
+    below, above = max(mean - ql, 0.0), max(qh - mean, 0.0)  # the bootstrap's spread
     if math.isnan(b):
         corrected = G * v - (G - 1) * float(np.mean(jk))
         other = 2 * v - mean
-        below, above = max(mean - ql, 0.0), max(qh - mean, 0.0)
     else:
         e = [x - y for x, y in zip(jk, bj)]
         em = sum(e) / G
         corrected = G * (v - b) - (G - 1) * em
         other = max(v - b, lower)
         se = math.sqrt((G - 1) / G * sum((x - em) ** 2 for x in e))
-        from scipy.stats import t as student_t
-
-        below = above = float(student_t.ppf((1 + ci) / 2, G - 1)) * se
+        if G >= min_blocks:  # the jackknife-t spread
+            below = above = float(student_t.ppf((1 + ci) / 2, G - 1)) * se
     corrected = max(corrected, lower)
     lo_est, hi_est = corrected, corrected
     if method == "bracket":
@@ -360,13 +365,15 @@ def reference_bias_cell(v, bs, jk, b, bj, ci, method, lower=0.0):
 
 @pytest.mark.parametrize("method", ["bracket", "corrected"])
 @pytest.mark.parametrize("ci", [0.9, 0.95])
-def test_bias_cells_take_the_jackknife_t_spread_and_others_the_bootstrap(method, ci):
+@pytest.mark.parametrize("G", [12, JACKKNIFE_T_MIN_BLOCKS, 5])
+def test_bias_cells_take_the_jackknife_t_spread_and_others_the_bootstrap(method, ci, G):
     """Cells with a bias estimate (the JSD of word counts): the corrected estimate is the block
     jackknife of value - bias and the interval's spread is t_{G-1} x the jackknife's standard
-    error of value - bias on both sides; a cell without one (NaN bias) keeps the plug-in's
-    jackknife and the bootstrap's spread. Against the per-cell reference."""
-    rng = np.random.default_rng(int(ci * 100) + len(method))
-    shape, R, G = (3, 4), 150, 12
+    error of value - bias on both sides, where there are at least JACKKNIFE_T_MIN_BLOCKS blocks
+    (else the bootstrap's spread); a cell without one (NaN bias) keeps the plug-in's jackknife
+    and the bootstrap's spread. Against the per-cell reference."""
+    rng = np.random.default_rng(int(ci * 100) + len(method) + G)
+    shape, R = (3, 4), 150
     v = rng.uniform(0.02, 0.2, size=shape)
     boot = v + rng.normal(0.03, 0.01, size=(R,) + shape)
     jk = v + rng.normal(0.002, 0.004, size=(G,) + shape)
@@ -385,9 +392,25 @@ def test_bias_cells_take_the_jackknife_t_spread_and_others_the_bootstrap(method,
         assert s.ci_low[i, j] == pytest.approx(lo, rel=1e-12, abs=1e-15)
         assert s.ci_high[i, j] == pytest.approx(hi, rel=1e-12, abs=1e-15)
         assert s.ci_low[i, j] <= s.corrected[i, j] <= s.ci_high[i, j]
-    # the spread differs from the bootstrap's where a bias estimate is given (not vacuous)
+    # not vacuous: the other spread would give other bounds in the cells with a bias estimate
+    other_rule = 10**9 if G >= JACKKNIFE_T_MIN_BLOCKS else 0
+    differs = [
+        reference_bias_cell(
+            v[i, j],
+            boot[:, i, j],
+            jk[:, i, j],
+            b[i, j],
+            bj[:, i, j],
+            ci,
+            method,
+            min_blocks=other_rule,
+        )[2]
+        != pytest.approx(s.ci_high[i, j], rel=1e-12)
+        for i, j in np.ndindex(shape)
+        if not np.isnan(b[i, j])
+    ]
+    assert all(differs)
     plain = summarise(v, boot, None, ci=ci, method=method, jackknife=jk, lower=0.0)
-    assert not np.allclose(s.ci_high - s.corrected, plain.ci_high - plain.corrected)
     assert s.ci_high[0, 1] - s.corrected[0, 1] == pytest.approx(
         plain.ci_high[0, 1] - plain.corrected[0, 1], rel=1e-12
     )

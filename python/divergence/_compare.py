@@ -244,15 +244,17 @@ def group_jackknife(
     base: Optional[float],
     seed: int,
     threads: int,
+    n_blocks: int = JACKKNIFE_BLOCKS,
 ) -> tuple[np.ndarray, int]:
     """Block-jackknife values (G, m, K, K) of the group divergences: each block of statements
-    (:func:`divergence._util.replicates.jackknife_blocks`, stratified by group) left out in
-    turn; NaN for a pair with a group that the block empties. Returns (values, G).
+    (:func:`divergence._util.replicates.jackknife_blocks`, stratified by group, at most
+    ``n_blocks`` of them) left out in turn; NaN for a pair with a group that the block empties.
+    Returns (values, G).
 
     With integer counts each block's group sums are taken out of the groups' sums (every sum
     exact), and the core gets those K rows: the same group vectors, so the same bits, as the
     statements kept summed, without a copy of X per block. Other counts: X's rows kept."""
-    blocks = jackknife_blocks(labels, seed)
+    blocks = jackknife_blocks(labels, seed, n_blocks)
     n_blocks = int(blocks.max()) + 1 if blocks.size else 0
     out = np.full((n_blocks, len(metrics), K, K), np.nan)
     per_block = np.bincount(blocks * K + labels, minlength=n_blocks * K).reshape(n_blocks, K)
@@ -350,13 +352,14 @@ def jsd_bias_jackknife(
     base: Optional[float],
     seed: int,
     threads: int,
+    n_blocks: int = JACKKNIFE_BLOCKS,
 ) -> Optional[np.ndarray]:
     """:func:`jsd_bias_cells` on the blocks of :func:`group_jackknife` (the same blocks, each
-    left out in turn): shape (G, m, K, K), NaN where a block empties a group; None where
-    :func:`jsd_bias_cells` gives none."""
+    left out in turn, for the same ``n_blocks``): shape (G, m, K, K), NaN where a block empties
+    a group; None where :func:`jsd_bias_cells` gives none."""
     if "jsd" not in metrics:
         return None
-    blocks = jackknife_blocks(labels, seed)
+    blocks = jackknife_blocks(labels, seed, n_blocks)
     n_blocks = int(blocks.max()) + 1 if blocks.size else 0
     sums = block_group_sums(X, labels, blocks, K, n_blocks)
     if sums is None:

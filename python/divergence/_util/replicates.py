@@ -69,14 +69,15 @@ units, the blocks stratified so that every block holds about 1/G of each group
   always contains the corrected estimate. The spread: where a bias estimate is given,
   ``s_low = s_high = t x se``, with ``se`` the block jackknife's standard error of
   value - bias (``sqrt((G - 1)/G sum (e_g - mean e)^2)`` over its G left-out values ``e_g``)
-  and ``t`` the (1 + ci)/2 quantile of Student's t with G - 1 degrees of freedom; elsewhere the
-  bootstrap replicates' spread, ``s_low = boot_mean - q_low`` and ``s_high = q_high -
-  boot_mean`` (each at least 0). Why the jackknife there: resampling with replacement
-  duplicates statements, and for sparse word counts near a divergence of 0 that made the
-  bootstrap's spread up to 2.3 times the estimate's standard deviation over data sets, while
-  on real text it fell short of the corrected estimate's (whose bias correction adds
-  variance); the jackknife's standard error of value - bias tracks it in both
-  (docs/intervals.md).
+  and ``t`` the (1 + ci)/2 quantile of Student's t with G - 1 degrees of freedom, where the
+  jackknife has at least :data:`JACKKNIFE_T_MIN_BLOCKS` blocks; elsewhere (and with fewer
+  blocks: a group with fewer than that many statements) the bootstrap replicates' spread,
+  ``s_low = boot_mean - q_low`` and ``s_high = q_high - boot_mean`` (each at least 0). Why
+  the jackknife there: resampling with replacement duplicates statements, and for sparse word
+  counts near a divergence of 0 that made the bootstrap's spread up to 2.3 times the
+  estimate's standard deviation over data sets, while on real text it fell short of the
+  corrected estimate's (whose bias correction adds variance); the jackknife's standard error
+  of value - bias tracks it in both (docs/intervals.md).
 - ``method="corrected"``: the same spread placed around the corrected estimate alone,
   ``[corrected - s_low, corrected + s_high]``.
 - ``method="bca"``: the bias-corrected and accelerated percentile interval (Efron 1987), z0 from
@@ -110,6 +111,7 @@ __all__ = [
     "DEFAULT_CI_METHOD",
     "HAPAX_LIMIT",
     "JACKKNIFE_BLOCKS",
+    "JACKKNIFE_T_MIN_BLOCKS",
     "Summary",
     "ci_percentiles",
     "hapax_share",
@@ -132,6 +134,10 @@ SUMMARY_COLUMNS = (
 )
 #: Blocks of the block jackknife (fewer where a group has fewer resampling units).
 JACKKNIFE_BLOCKS = 20
+#: The fewest jackknife blocks for the jackknife-t spread of a bias-estimated cell (its standard
+#: error then has at least 7 degrees of freedom); with fewer, the bootstrap's spread is used
+#: (measured at 4 and 8 blocks: docs/intervals.md).
+JACKKNIFE_T_MIN_BLOCKS = 8
 #: Above this share of a group's tokens being words it uses once (the Good-Turing estimate of
 #: the probability of words it has not been seen to use), the bias correction is unreliable and
 #: no interval is given: measured in benchmarks/sim_coverage.py and sim_plasmode.py
@@ -465,7 +471,8 @@ def summarise(
         there is none) and its values on the jackknife's blocks (as ``jackknife``): where given,
         ``corrected`` is the jackknife of value - bias, the bracket runs between it and
         value - bias, and the bracket's and the corrected interval's spread is t x the
-        jackknife's standard error of value - bias (see the module docstring).
+        jackknife's standard error of value - bias where the jackknife has at least
+        :data:`JACKKNIFE_T_MIN_BLOCKS` blocks (see the module docstring).
     """
     obs = np.asarray(observed, dtype=np.float64)
     shape = obs.shape
@@ -492,7 +499,7 @@ def summarise(
         corrected, other, has_bias, se, G = _with_bias(
             v, corrected, other, bias, bias_jackknife, jackknife, jackknife_axis, shape
         )
-        if G >= 2:
+        if G >= JACKKNIFE_T_MIN_BLOCKS:
             half = float(student_t.ppf((1 + ci) / 2, G - 1)) * se
         if lower is not None:
             other = np.where(has_bias & (other < lower), lower, other)
