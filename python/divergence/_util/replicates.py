@@ -380,11 +380,11 @@ DEFAULT_CI_METHOD = "bracket"
 #: What each method's interval is, in words (for readable reports).
 CI_METHOD_TEXT: Dict[str, str] = {
     "bracket": "from the lower to the higher of the corrected estimate and a second "
-    "correction, widened below and above (the JSD of word counts: the value less its "
-    "entropy-based bias estimate, and t x the block jackknife's standard error of it; other "
-    "measures: the bootstrap's own correction and the bootstrap's spread)",
-    "corrected": "the corrected estimate widened as the bracket is (the JSD of word counts: t x "
-    "the block jackknife's standard error; other measures: the bootstrap's spread)",
+    "correction, widened below and above; for the JSD of word counts the second is the value "
+    "less its entropy-based bias estimate and the widening t x the block jackknife's standard "
+    f"error of it (with at least {JACKKNIFE_T_MIN_BLOCKS} blocks, else the bootstrap's spread), "
+    "for other measures the bootstrap's own correction and spread",
+    "corrected": "the corrected estimate, widened below and above as the bracket is",
     "percentile": "percentiles of the bootstrap replicates",
     "basic": "the replicates reflected around the plug-in value",
     "bca": "bias-corrected and accelerated percentiles",

@@ -551,15 +551,14 @@ _REPLICATE_OPTIONS: Dict[str, Tuple[Tuple[str, ...], Dict[str, Any]]] = {
             type=click.Choice(list(CI_METHODS)),
             default=DEFAULT_CI_METHOD,
             show_default=True,
-            help="Bootstrap interval: 'bracket' = from the lower to the higher of two "
+            help="Interval: 'bracket' = from the lower to the higher of two "
             "bias-corrected estimates (the JSD of word counts: value less its entropy-based "
             "bias estimate, and that jackknifed over statements; other measures: the "
             "jackknife's and the bootstrap's corrections), widened by t x the jackknife's "
-            "standard error of the JSD less its bias estimate (other measures: the "
-            "bootstrap's spread); 'corrected' = that spread around the corrected estimate "
-            "alone; "
-            "'percentile', 'basic', 'bca' (of the plug-in value). Coverage measured in "
-            "docs/intervals.md.",
+            "standard error of the JSD less its bias estimate (other measures, or fewer than "
+            "8 jackknife blocks: the bootstrap's spread); 'corrected' = that spread around "
+            "the corrected estimate alone; 'percentile', 'basic', 'bca': bootstrap intervals "
+            "of the plug-in value. Coverage measured in docs/intervals.md.",
         ),
     ),
     "seed": (
