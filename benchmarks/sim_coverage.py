@@ -27,9 +27,9 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +42,7 @@ from divergence._util.groups import group_sums
 from divergence._util.replicates import (
     CI_METHODS,
     JACKKNIFE_BLOCKS,
+    JACKKNIFE_T_MIN_BLOCKS,
     Summary,
     hapax_share,
     summarise,
@@ -132,10 +133,11 @@ class DataSet:
     def summary(self, method: str) -> Summary:
         """``summarise`` by ``method``, as compare does; a name ending in
         :data:`PLUGIN_JACKKNIFE` gives that interval as it was before the entropy estimate
-        (the jackknife of the plug-in value, and the bootstrap's own correction)."""
+        (the jackknife of the plug-in value, and the bootstrap's own correction), one ending in
+        :data:`BOOTSTRAP_SPREAD` the same estimates with the bootstrap's spread."""
         variant = method.replace(PLUGIN_JACKKNIFE, "").replace(BOOTSTRAP_SPREAD, "")
         entropy = not method.endswith(PLUGIN_JACKKNIFE)
-        s = summarise(
+        return summarise(
             self.obs,
             self.boot,
             None,
@@ -144,20 +146,16 @@ class DataSet:
             lower=0.0,
             bias=self.bias if entropy else None,
             bias_jackknife=self.bias_jack if entropy else None,
+            # no number of blocks is enough for the jackknife-t spread: the bootstrap's
+            jackknife_t_blocks=sys.maxsize
+            if method.endswith(BOOTSTRAP_SPREAD)
+            else JACKKNIFE_T_MIN_BLOCKS,
         )
-        if not method.endswith(BOOTSTRAP_SPREAD):
-            return s
-        # the same estimates, the bootstrap replicates' spread below and above them
-        b = np.asarray(self.boot, dtype=float)
-        q_lo, q_hi = np.percentile(b, [2.5, 97.5], axis=0)
-        m = b.mean(axis=0)
-        ends = [s.corrected, s.corrected]
-        if variant == "bracket":
-            other = np.maximum(self.obs - self.bias, 0.0)
-            ends = [np.minimum(s.corrected, other), np.maximum(s.corrected, other)]
-        lo = np.maximum(ends[0] - np.maximum(m - q_lo, 0.0), 0.0)
-        hi = np.maximum(ends[1] + np.maximum(q_hi - m, 0.0), 0.0)
-        return replace(s, ci_low=lo, ci_high=hi)
+
+    def cell(self, method: str) -> Tuple[float, float, float]:
+        """The pair's (ci_low, ci_high, corrected) by :meth:`summary`."""
+        s = self.summary(method)
+        return float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1]), float(s.corrected[0, 0, 1])
 
 
 def dataset_replicates(
@@ -277,14 +275,13 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
                 withheld += reasons[0, 1] != ""
                 for m in methods:
                     # coverage of every method whether or not the tool would print it
-                    s = ds.summary(m)
-                    lo, hi = float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1])
+                    lo, hi, corrected = ds.cell(m)
                     hit[m] += lo <= truth <= hi
                     width[m] += hi - lo
                     if m == "corrected":
-                        est["corrected"].append(float(s.corrected[0, 0, 1]))
+                        est["corrected"].append(corrected)
                     if m == "corrected" + PLUGIN_JACKKNIFE:
-                        est["plugin_jackknife"].append(float(s.corrected[0, 0, 1]))
+                        est["plugin_jackknife"].append(corrected)
                 est["value"].append(ds.value)
                 est["entropy"].append(ds.value - ds.bias_value)
                 assert ds.bias_jack is not None
@@ -335,18 +332,29 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--datasets", type=int, default=200)
-    ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--vocabulary", type=int, default=5000)
     ap.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000])
     ap.add_argument("--jsd", type=float, nargs="+", default=[0.0, 0.02, 0.05, 0.1, 0.3])
     ap.add_argument("--mixing", type=float, default=0.0)
     ap.add_argument("--scheme", choices=["resample", "poisson"], default="resample")
+    replicate_options(ap)
+    return ap
+
+
+def replicate_options(ap: argparse.ArgumentParser) -> None:
+    """The options sim_coverage and sim_plasmode share: replicates, seed, threads, the
+    jackknife's blocks and the JSON output."""
+    ap.add_argument("--bootstrap", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=1)
-    # fewer jackknife blocks, as compare uses where a group of the corpus has fewer statements
-    ap.add_argument("--blocks", type=int, default=JACKKNIFE_BLOCKS)
+    ap.add_argument(
+        "--blocks",
+        type=int,
+        default=JACKKNIFE_BLOCKS,
+        help="at most this many jackknife blocks, as compare uses where a group of the corpus "
+        "has fewer statements (resampling scheme; the Poisson scheme runs compare as it is)",
+    )
     ap.add_argument("--json", type=Path)
-    return ap
 
 
 def main() -> None:

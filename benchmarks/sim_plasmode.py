@@ -34,8 +34,13 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
-from divergence._util.replicates import JACKKNIFE_BLOCKS, hapax_share, undersampled_reasons
-from sim_coverage import BOOTSTRAP_SPREAD, PLUGIN_JACKKNIFE, dataset_replicates
+from divergence._util.replicates import hapax_share, undersampled_reasons
+from sim_coverage import (
+    BOOTSTRAP_SPREAD,
+    PLUGIN_JACKKNIFE,
+    dataset_replicates,
+    replicate_options,
+)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = {
@@ -105,17 +110,16 @@ def run(args: argparse.Namespace) -> Dict[str, object]:
             shown = undersampled_reasons(shares, names)[0, 1] == ""
             withheld += not shown
             for m in VARIANTS:
-                s = ds.summary(m)
-                lo, hi = float(s.ci_low[0, 0, 1]), float(s.ci_high[0, 0, 1])
+                lo, hi, corrected = ds.cell(m)
                 inside = lo <= truth <= hi
                 hit_all[m] += inside
                 if shown:
                     hit[m] += inside
                     width[m] += hi - lo
                 if m == "corrected":
-                    est["corrected"].append(float(s.corrected[0, 0, 1]))
+                    est["corrected"].append(corrected)
                 if m == "corrected" + PLUGIN_JACKKNIFE:
-                    est["plugin"].append(float(s.corrected[0, 0, 1]))
+                    est["plugin"].append(corrected)
             est["value"].append(ds.value)
             est["entropy"].append(ds.value - ds.bias_value)
         given = args.datasets - withheld
@@ -153,12 +157,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--corpus", choices=sorted(CORPORA), default="sotu")
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000])
     ap.add_argument("--datasets", type=int, default=100)
-    ap.add_argument("--bootstrap", type=int, default=200)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--jobs", type=int, default=1)
-    # fewer jackknife blocks, as compare uses where a group of the corpus has fewer statements
-    ap.add_argument("--blocks", type=int, default=JACKKNIFE_BLOCKS)
-    ap.add_argument("--json", type=Path)
+    replicate_options(ap)
     return ap
 
 

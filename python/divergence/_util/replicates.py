@@ -450,6 +450,7 @@ def summarise(
     withhold: Optional[ArrayLike] = None,
     bias: Optional[ArrayLike] = None,
     bias_jackknife: Optional[ArrayLike] = None,
+    jackknife_t_blocks: int = JACKKNIFE_T_MIN_BLOCKS,
 ) -> Summary:
     """Summarise replicates (see the module docstring for what and the non-finite policy).
 
@@ -472,7 +473,8 @@ def summarise(
         ``corrected`` is the jackknife of value - bias, the bracket runs between it and
         value - bias, and the bracket's and the corrected interval's spread is t x the
         jackknife's standard error of value - bias where the jackknife has at least
-        :data:`JACKKNIFE_T_MIN_BLOCKS` blocks (see the module docstring).
+        ``jackknife_t_blocks`` blocks (:data:`JACKKNIFE_T_MIN_BLOCKS`; see the module
+        docstring), the bootstrap's spread with fewer.
     """
     obs = np.asarray(observed, dtype=np.float64)
     shape = obs.shape
@@ -499,7 +501,7 @@ def summarise(
         corrected, other, has_bias, se, G = _with_bias(
             v, corrected, other, bias, bias_jackknife, jackknife, jackknife_axis, shape
         )
-        if G >= JACKKNIFE_T_MIN_BLOCKS:
+        if G >= jackknife_t_blocks:
             half = float(student_t.ppf((1 + ci) / 2, G - 1)) * se
         if lower is not None:
             other = np.where(has_bias & (other < lower), lower, other)
