@@ -37,7 +37,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
 
 import divergence as dv
-from divergence._compare import group_jackknife, jsd_bias_cells, jsd_bias_jackknife
+from divergence._compare import group_jackknife, jsd_bias_cells
 from divergence._util.groups import group_sums
 from divergence._util.replicates import (
     CI_METHODS,
@@ -172,11 +172,10 @@ def dataset_replicates(
     obs, boot, _ = dv.group_matrix(
         X, labels, 2, ["jsd"], bootstrap=bootstrap, seed=seed, n_jobs=jobs
     )
-    jack, _ = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, seed, jobs, blocks)
+    jack, _, bias_jack = group_jackknife(X, labels, 2, ["jsd"], 0.0, None, seed, jobs, blocks)
     sums = group_sums(X, labels, 2)
     bias = jsd_bias_cells(sums, ["jsd"], None, jobs)
     assert bias is not None  # integer counts
-    bias_jack = jsd_bias_jackknife(X, labels, 2, ["jsd"], None, seed, jobs, blocks)
     return DataSet(obs, boot, jack, sums, bias, bias_jack)
 
 

@@ -114,7 +114,7 @@ def test_group_jackknife_is_the_statements_kept(scale):
     X, labels = _corpus(n=(40, 30, 1), V=30, length=20, seed=3)
     X = sp.csr_matrix(X * scale)
     metrics = ["jsd", "hellinger", "kl"]
-    jack, G = group_jackknife(X, labels, 3, metrics, 0.5, None, 5, 2)
+    jack, G, bias = group_jackknife(X, labels, 3, metrics, 0.5, None, 5, 2)
     blocks = jackknife_blocks(labels, seed=5)
     assert G == blocks.max() + 1 == 2 and jack.shape == (G, 3, 3, 3)
     D = X.toarray()
@@ -135,10 +135,20 @@ def test_group_jackknife_is_the_statements_kept(scale):
                             alpha=0.5,
                         )
                         assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+                        if scale == 1.0 and metric == "jsd":
+                            # the JSD's bias estimate on the same blocks, of the rows kept
+                            want_b = jsd_bias_ref(
+                                D[keep & (labels == g)].sum(axis=0),
+                                D[keep & (labels == h)].sum(axis=0),
+                            )
+                            assert bias is not None
+                            assert bias[b, m, g, h] == pytest.approx(want_b, rel=1e-9, abs=1e-12)
         remap = np.full(3, -1)
         remap[present] = np.arange(len(present))
         rows, _, _ = group_matrix(X[keep], remap[labels[keep]], len(present), metrics, alpha=0.5)
         assert np.array_equal(jack[b][np.ix_(range(3), present, present)], rows, equal_nan=True)
+    if scale != 1.0:
+        assert bias is None  # not integer counts: no entropy-based estimate
 
 
 @pytest.mark.slow

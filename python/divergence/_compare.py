@@ -245,11 +245,13 @@ def group_jackknife(
     seed: int,
     threads: int,
     n_blocks: int = JACKKNIFE_BLOCKS,
-) -> tuple[np.ndarray, int]:
+) -> tuple[np.ndarray, int, Optional[np.ndarray]]:
     """Block-jackknife values (G, m, K, K) of the group divergences: each block of statements
     (:func:`divergence._util.replicates.jackknife_blocks`, stratified by group, at most
     ``n_blocks`` of them) left out in turn; NaN for a pair with a group that the block empties.
-    Returns (values, G).
+    Returns (values, G, the JSD's bias estimate on the same blocks): the last is
+    :func:`jsd_bias_left_out` of the blocks' group sums, None where it gives none (no JSD, or
+    not integer counts), as :func:`jackknife_from_blocks` returns for keyed blocks.
 
     With integer counts each block's group sums are taken out of the groups' sums (every sum
     exact), and the core gets those K rows: the same group vectors, so the same bits, as the
@@ -288,7 +290,10 @@ def group_jackknife(
             n_jobs=threads,
         )
         out[b][np.ix_(np.arange(len(metrics)), present, present)] = o
-    return out, n_blocks
+    bias = None
+    if sums is not None and "jsd" in metrics:
+        bias = jsd_bias_left_out(sums, K, n_blocks, metrics, base, threads)
+    return out, n_blocks, bias
 
 
 def block_group_sums(
@@ -342,29 +347,6 @@ def correction_text(metrics: Sequence[str], n_blocks: int, keyed: bool, entropy:
     text = f"{jack} of the value less its Chao-Wang-Jost bias estimate (the groups' entropies)"
     others = [m for m in metrics if m != "jsd"]
     return f"jsd: {text}; {', '.join(others)}: {jack}" if others else text
-
-
-def jsd_bias_jackknife(
-    X: sp.csr_matrix,
-    labels: np.ndarray,
-    K: int,
-    metrics: Sequence[str],
-    base: Optional[float],
-    seed: int,
-    threads: int,
-    n_blocks: int = JACKKNIFE_BLOCKS,
-) -> Optional[np.ndarray]:
-    """:func:`jsd_bias_cells` on the blocks of :func:`group_jackknife` (the same blocks, each
-    left out in turn, for the same ``n_blocks``): shape (G, m, K, K), NaN where a block empties
-    a group; None where :func:`jsd_bias_cells` gives none."""
-    if "jsd" not in metrics:
-        return None
-    blocks = jackknife_blocks(labels, seed, n_blocks)
-    n_blocks = int(blocks.max()) + 1 if blocks.size else 0
-    sums = block_group_sums(X, labels, blocks, K, n_blocks)
-    if sums is None:
-        return None
-    return jsd_bias_left_out(sums, K, n_blocks, metrics, base, threads)
 
 
 def jsd_bias_left_out(
@@ -1074,10 +1056,9 @@ def compare(
         boot = boot_s if o.scheme == "poisson" else boot
         perm = perm if exact_perm else perm_s
     if keyed is None or o.scheme == "resample":
-        jack, n_blocks = group_jackknife(
+        jack, n_blocks, bias_jack = group_jackknife(
             X, labels, K, o.metrics, o.alpha, o.base, o.seed, o.threads
         )
-        bias_jack = jsd_bias_jackknife(X, labels, K, o.metrics, o.base, o.seed, o.threads)
     result = _assemble(
         names,
         group_sums(X, labels, K),
