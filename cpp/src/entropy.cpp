@@ -17,17 +17,20 @@ struct Tally {
     double f1 = 0;  // words seen once
     double f2 = 0;  // words seen twice
     double seen = 0;
+
+    // one word's count, x > 0
+    void add(double x) {
+        n += x;
+        seen += 1;
+        f1 += x == 1.0;
+        f2 += x == 2.0;
+    }
 };
 
 Tally tally(const double* c, int64_t V) {
     Tally t;
     for (int64_t i = 0; i < V; ++i) {
-        const double x = c[i];
-        if (x <= 0) continue;
-        t.n += x;
-        t.seen += 1;
-        t.f1 += x == 1.0;
-        t.f2 += x == 2.0;
+        if (c[i] > 0) t.add(c[i]);
     }
     return t;
 }
@@ -168,7 +171,10 @@ void jsd_entropy_bias(const double* G, int32_t K, int64_t V, const RunOptions& r
         const double* c = G + g * static_cast<size_t>(V);
         const Tally t = tally(c, V);
         n_of[g] = t.n;
-        if (t.n > 0) own[g] = plugin_from(t.n, sum_xlogx(c, V)) - entropy_cwj(c, V);
+        if (t.n > 0) {
+            own[g] =
+                plugin_from(t.n, sum_xlogx(c, V)) - cwj_from(t, V, [&](int64_t i) { return c[i]; });
+        }
     }
     for (size_t i = 0; i < Kz * Kz; ++i) out[i] = 0;
     std::vector<std::pair<int32_t, int32_t>> pairs;
@@ -190,10 +196,7 @@ void jsd_entropy_bias(const double* G, int32_t K, int64_t V, const RunOptions& r
                 for (int64_t w = 0; w < V; ++w) {
                     const double x = ca[w] + cb[w];
                     if (x <= 0) continue;
-                    t.n += x;
-                    t.seen += 1;
-                    t.f1 += x == 1.0;
-                    t.f2 += x == 2.0;
+                    t.add(x);
                     xlogx += x * std::log(x);
                     const double pa = ca[w] / na, pb = cb[w] / nb;
                     ratio += (pa / na + pb / nb) / (4 * (pa + pb));
