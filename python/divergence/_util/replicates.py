@@ -86,11 +86,11 @@ units, the blocks stratified so that every block holds about 1/G of each group
 The coverage of each method, measured by simulation with known truth, is in
 ``benchmarks/sim_coverage.py`` (multinomial statements over a Zipf vocabulary),
 ``benchmarks/sim_plasmode.py`` (paragraphs of real corpora as the population) and
-docs/intervals.md. No bootstrap interval covers when the groups' vocabularies are undersampled.
-The analyses detect that case by the groups' share of tokens that are words used once (a
-Good-Turing estimate of the probability of unseen words; above :data:`HAPAX_LIMIT`) and pass a
-reason in ``withhold``: the interval of such a cell is not given (NaN, with the reason in
-``ci_note``).
+docs/intervals.md. On real text no interval covers reliably when the groups' vocabularies are
+undersampled. The analyses detect that case by the groups' share of tokens that are words used
+once (a Good-Turing estimate of the probability of unseen words; above :data:`HAPAX_LIMIT`)
+and pass a reason in ``withhold``: the interval of such a cell is not given (NaN, with the
+reason in ``ci_note``).
 """
 
 from __future__ import annotations
